@@ -1,0 +1,3 @@
+from prem.cli import main
+
+main(prog_name="prem")

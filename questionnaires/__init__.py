@@ -1,0 +1,1 @@
+"""Questionnaires as data: definitions, the loader, forms, codebook and scoring rules."""
