@@ -1,0 +1,7 @@
+"""CLI commands for synth (thin callers of the library)."""
+
+from __future__ import annotations
+
+import click
+
+commands: list[click.Command] = []
