@@ -27,7 +27,7 @@ from sampling.errors import ExtractError, SamplingError
 from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
-from sampling.personnummer import parse_personnummer
+from sampling.personnummer import last_ten_digits, parse_personnummer
 from sampling.reference import regions as known_regions
 from sampling.rules import DiagnosisRule, PathwayRule, load_rules
 
@@ -102,8 +102,11 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
-def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
-    """Rows carrying any pathway's code prefix, with normalised diagnosis codes.
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule], period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
+    """Rows carrying any pathway's code prefix in the period, with normalised codes and parsed date.
+
+    Rows with an unparseable date are kept (to be rejected); rows with a
+    readable date outside the period can never qualify and are dropped unchecked.
 
     Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except that a
     space followed by a digit continues a code (``S06 5`` is ``S065``).
@@ -117,6 +120,8 @@ def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.
     return (
         contacts.with_columns(main=main, other=other)
         .filter(pl.col("main").str.contains(f"^(?:{union})") | pl.col("other").str.contains(f"(?:^| )(?:{union})"))
+        .with_columns(contact_date_parsed=_parse_date("contact_date"))
+        .filter(pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null())
         .with_columns(other_codes=pl.col("other").str.split(" "))
     )
 
@@ -142,7 +147,6 @@ def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_d
         candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
         .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
         .with_columns(
-            contact_date_parsed=_parse_date("contact_date"),
             care_level_code=pl.col("care_level").str.strip_chars().str.to_lowercase()
             .replace_strict(levels, default=None, return_dtype=pl.String),
             sex_code=pl.col("sex").str.strip_chars().str.to_lowercase().replace_strict(_SEX, default=None, return_dtype=pl.String),
@@ -188,10 +192,17 @@ def _raise_for_rejects(rejects: pl.DataFrame) -> None:
     raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
 
 
-def _read_population(path: PathLike, mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
-    """The population lookup by 12-digit personnummer, and its unreadable rows."""
+def _read_population(
+    path: PathLike, mapping: ColumnMapping, sampling_date: dt.date, workdir: Path, needed: pl.Series
+) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
+    """The population lookup by 12-digit personnummer, and its unreadable rows.
+
+    Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
+    register covers far more people than the few who qualify.
+    """
     extract = open_extract(path, required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir)
-    rows = extract.frame.collect()
+    wanted = needed.str.slice(-10).unique().implode()
+    rows = extract.frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)).collect()
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -390,34 +401,34 @@ def draw_sample(
         raise SamplingError("no contacts extract given")
     bar = tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
 
+    flags = {rule.pathway: _qualifies(rule) for rule in rule_list}
     with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
         workdir = Path(scratch)
         bar.set_postfix_str("reading extracts")
         extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
         contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
-        candidates = _candidate_contacts(contact_rows, rule_list).collect(engine="streaming")
-        lookup, population_extract, population_rejects = None, None, None
-        if population is not None:
-            population_extract, lookup, population_rejects = _read_population(population, column_mapping, day, workdir)
-        previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
-    bar.update()
+        candidates = _candidate_contacts(contact_rows, rule_list, (start, end)).collect(engine="streaming")
+        bar.update()
 
-    bar.set_postfix_str("applying rules")
-    flags = {rule.pathway: _qualifies(rule) for rule in rule_list}
-    checked = _check_contacts(candidates.with_columns(**{f"_q_{slug}": flag for slug, flag in flags.items()}), column_mapping, day)
-    checked = checked.with_columns(in_period=pl.col("contact_date_parsed").is_between(pl.lit(start), pl.lit(end)))
-    # A row whose readable date lies outside P can never qualify: it is neither checked nor rejected.
-    checked = checked.filter(pl.col("in_period") | pl.col("contact_date_parsed").is_null())
-    rejects = _reject_rows(checked, extracts)
-    if population_rejects is not None:
-        rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)]).sort("file", "row")
-    if rejects.height and on_bad_rows == "fail":
-        _raise_for_rejects(rejects)
-    valid = checked.filter(pl.col("problem_column").is_null()).select(
-        *[f"_q_{slug}" for slug in flags],
-        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
-        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
-    )
+        bar.set_postfix_str("applying rules")
+        checked = _check_contacts(candidates.with_columns(**{f"_q_{slug}": flag for slug, flag in flags.items()}), column_mapping, day)
+        rejects = _reject_rows(checked, extracts)
+        if rejects.height and on_bad_rows == "fail":
+            _raise_for_rejects(rejects)
+        valid = checked.filter(pl.col("problem_column").is_null()).select(
+            *[f"_q_{slug}" for slug in flags],
+            personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
+            care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+        )
+        lookup, population_extract = None, None
+        if population is not None:
+            population_extract, lookup, population_rejects = _read_population(
+                population, column_mapping, day, workdir, valid["personnummer"]
+            )
+            if population_rejects.height and on_bad_rows == "fail":
+                _raise_for_rejects(population_rejects)
+            rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+        previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
     bad_rows = checked.filter(pl.col("problem_column").is_not_null())
     bar.update()
 
@@ -490,4 +501,4 @@ def draw_sample(
         rejected_rows=rejects.height, pathway_order=order, strata=strata_manifest,
         steps_not_applied=list(REGISTER_STEPS) if lookup is None else [],
     )
-    return SampleResult(frame=frame, mailing=mailing, flow=flow, rejects=rejects.select(REJECT_COLUMNS), manifest=manifest)
+    return SampleResult(frame=frame, mailing=mailing, flow=flow, rejects=rejects.select(REJECT_COLUMNS).sort("file", "row"), manifest=manifest)

@@ -14,9 +14,9 @@ import datetime as dt
 
 import polars as pl
 
-__all__ = ["parse_personnummer", "luhn_check_digit"]
+__all__ = ["parse_personnummer", "luhn_check_digit", "last_ten_digits"]
 
-_FORM = r"^(\d{2})?(\d{2})(\d{2})(\d{2})([-+]?)(\d{3})(\d)$"
+_FORM = r"^(\d{6}|\d{8})[-+]?\d{4}$"
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -26,18 +26,6 @@ def luhn_check_digit(nine_digits: str) -> int:
         product = int(char) * (2 if position % 2 == 0 else 1)
         total += product - 9 if product > 9 else product
     return (10 - total % 10) % 10
-
-
-def _luhn_ok(ten_digits: pl.Expr) -> pl.Expr:
-    total = pl.lit(0, dtype=pl.Int32)
-    for position in range(9):
-        digit = ten_digits.str.slice(position, 1).cast(pl.Int32)
-        if position % 2 == 0:
-            digit = digit * 2
-            digit = pl.when(digit > 9).then(digit - 9).otherwise(digit)
-        total = total + digit
-    check = ten_digits.str.slice(9, 1).cast(pl.Int32)
-    return (total + check) % 10 == 0
 
 
 def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
@@ -59,58 +47,61 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
         ``problem`` (null when valid, otherwise what is wrong).
     """
     frame = pl.DataFrame({"raw": raw.cast(pl.String)})
-    parts = pl.col("raw").str.strip_chars().str.extract_groups(_FORM)
-    frame = frame.with_columns(parts.alias("p")).unnest("p")
-    frame = frame.rename({"1": "cc", "2": "yy", "3": "mm", "4": "dd", "5": "sep", "6": "serial", "7": "check"})
-    day = pl.col("dd").cast(pl.Int32)
-    birth_day = pl.when(day > 60).then(day - 60).otherwise(day)
-    yy = pl.col("yy").cast(pl.Int32)
-    candidate_year = (sampling_date.year // 100) * 100 + yy
+    text = pl.col("raw").str.strip_chars()
+    digits = text.str.replace_all(r"[-+]", "")
     frame = frame.with_columns(
-        birth_day=birth_day,
-        ten=pl.concat_str("yy", "mm", "dd", "serial", "check"),
-        guessed_year=candidate_year,
+        well_formed=text.str.contains(_FORM).fill_null(False),
+        centenarian=text.str.contains("+", literal=True).fill_null(False),
+        twelve=digits.str.len_bytes() == 12,
+        century=digits.str.slice(0, 2),
+        number=digits.str.slice(-10).cast(pl.Int64, strict=False),
+    ).with_columns(number=pl.when("well_formed").then("number").otherwise(0))
+    number = pl.col("number")
+    digit = [(number // 10 ** (9 - position)) % 10 for position in range(10)]
+    luhn = pl.sum_horizontal(
+        [pl.when(d * 2 > 9).then(d * 2 - 9).otherwise(d * 2) if position % 2 == 0 else d for position, d in enumerate(digit[:9])]
     )
-
-    def _birth_date(year: pl.Expr) -> pl.Expr:
-        return pl.concat_str(
-            year.cast(pl.String).str.zfill(4),
-            pl.col("mm"),
-            pl.col("birth_day").cast(pl.String).str.zfill(2),
-            separator="-",
-        ).str.to_date("%Y-%m-%d", strict=False)
-
-    # The latest century not putting the birth after D; `+` takes one more century off.
+    month = (number // 1_000_000) % 100
+    day = (number // 10_000) % 100
     frame = frame.with_columns(
-        guessed_year=pl.when(_birth_date(pl.col("guessed_year")) > pl.lit(sampling_date))
-        .then(pl.col("guessed_year") - 100)
-        .otherwise(pl.col("guessed_year"))
+        luhn_ok=(luhn + digit[9]) % 10 == 0,
+        month=month,
+        birth_day=pl.when(day > 60).then(day - 60).otherwise(day),
+        sex_digit=digit[8],
+        yy=number // 100_000_000,
     )
-    frame = frame.with_columns(
-        guessed_year=pl.when(pl.col("sep") == "+").then(pl.col("guessed_year") - 100).otherwise(pl.col("guessed_year"))
-    )
-    year = pl.when(pl.col("cc").is_not_null()).then(pl.concat_str("cc", "yy").cast(pl.Int32)).otherwise("guessed_year")
-    frame = frame.with_columns(year=year).with_columns(birth_date=_birth_date(pl.col("year")))
+    today = sampling_date.year * 10_000 + sampling_date.month * 100 + sampling_date.day
+    guessed = (sampling_date.year // 100) * 100 + pl.col("yy")
+    guessed = pl.when(guessed * 10_000 + pl.col("month") * 100 + pl.col("birth_day") > today).then(guessed - 100).otherwise(guessed)
+    guessed = pl.when("centenarian").then(guessed - 100).otherwise(guessed)
+    year = pl.when("twelve").then(pl.col("century").cast(pl.Int64, strict=False) * 100 + pl.col("yy")).otherwise(guessed)
+    frame = frame.with_columns(year=year)
+    month_ok = pl.col("month").is_between(1, 12)
+    safe_month = pl.when(month_ok).then("month").otherwise(1)
+    days_in_month = pl.date(pl.col("year").clip(1, 9999), safe_month, 1).dt.month_end().dt.day()
+    frame = frame.with_columns(date_ok=month_ok & pl.col("birth_day").is_between(1, days_in_month))
+    birth_key = pl.col("year") * 10_000 + pl.col("month") * 100 + pl.col("birth_day")
     problem = (
-        pl.when(pl.col("yy").is_null())
+        pl.when(~pl.col("well_formed"))
         .then(pl.lit("expected YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN"))
-        .when(pl.col("birth_date").is_null())
+        .when(~pl.col("date_ok"))
         .then(pl.lit("not a valid birth date (day + 60 allowed for samordningsnummer)"))
-        .when(~_luhn_ok(pl.col("ten")))
+        .when(~pl.col("luhn_ok"))
         .then(pl.lit("wrong check digit"))
-        .when(pl.col("birth_date") > pl.lit(sampling_date))
+        .when(birth_key > today)
         .then(pl.lit("birth date after the sampling date"))
     )
     frame = frame.with_columns(problem=problem)
     valid = pl.col("problem").is_null()
     return frame.select(
         "raw",
-        personnummer=pl.when(valid).then(
-            pl.concat_str(pl.col("year").cast(pl.String).str.zfill(4), "mm", "dd", "serial", "check")
-        ),
-        birth_date=pl.when(valid).then("birth_date"),
-        sex_from_number=pl.when(valid).then(
-            pl.when(pl.col("serial").str.slice(2, 1).cast(pl.Int32) % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K"))
-        ),
+        personnummer=pl.when(valid).then((pl.col("year") * 100_000_000 + number % 100_000_000).cast(pl.String).str.zfill(12)),
+        birth_date=pl.when(valid).then(pl.date(pl.col("year"), pl.col("month"), pl.col("birth_day"))),
+        sex_from_number=pl.when(valid).then(pl.when(pl.col("sex_digit") % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K"))),
         problem="problem",
     )
+
+
+def last_ten_digits(raw: pl.Expr) -> pl.Expr:
+    """``YYMMDDNNNC`` of any written form: a cheap join key before full parsing."""
+    return raw.str.replace_all(r"[^0-9]", "").str.slice(-10)
