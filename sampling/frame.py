@@ -46,7 +46,10 @@ def age_group(age: int) -> str:
 
 def age_group_expr(age: pl.Expr) -> pl.Expr:
     """:func:`age_group` as a polars expression."""
-    return age.cut(list(_LOWER_BOUNDS[1:]), labels=list(AGE_GROUPS), left_closed=True).cast(pl.String)
+    group = pl.lit(AGE_GROUPS[0])
+    for lower, name in zip(_LOWER_BOUNDS[1:], AGE_GROUPS[1:]):
+        group = pl.when(age >= lower).then(pl.lit(name)).otherwise(group)
+    return group
 
 
 def age_expr(birth_date: pl.Expr, on: pl.Expr) -> pl.Expr:

@@ -78,3 +78,36 @@ def resident() -> Callable[..., dict[str, str]]:
 def code_key() -> bytes:
     """A fixed access-code key for tests (never use a fixed key in production)."""
     return bytes(range(32))
+
+
+@pytest.fixture
+def run_sample(write_csv: Callable[..., Path], resident: Callable[..., dict[str, str]], code_key: bytes):
+    """Draw from hand-made contact rows; everyone in them gets a population row unless told otherwise."""
+    from sampling import draw_sample
+
+    def run(contacts: list[dict[str, str]], *, population: list[dict[str, str]] | None = None, **options):
+        contacts_path = write_csv("contacts.csv", CONTACT_HEADER, contacts)
+        if population is None:
+            population = [resident(number) for number in dict.fromkeys(row["personnummer"] for row in contacts)]
+        population_path = write_csv("population.csv", POPULATION_HEADER, population)
+        settings = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 7, "code_key": code_key}
+        settings.update(options)
+        return draw_sample(settings.pop("rules", None), [contacts_path], population=population_path, **settings)
+
+    return run
+
+
+@pytest.fixture
+def removal_step() -> Callable[..., str]:
+    """The flow step that removed the only person of a pathway, or ``sampled`` when they were drawn."""
+
+    def step(result, pathway: str) -> str:
+        flow = result.flow.filter(pathway=pathway)
+        removed = flow.filter((flow["removed"] > 0) & (flow["step"] != "sampled"))
+        if removed.height:
+            return removed["step"][0]
+        if flow.filter(step="sampled")["remaining"].sum() == 1:
+            return "sampled"
+        return "no_qualifying_contacts"
+
+    return step
