@@ -313,7 +313,15 @@ def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl
     )
 
 
-def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, int]) -> list[dict[str, Any]]:
+def _flow(
+    pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """Flow rows of one pathway: persons remaining and removed per region and step.
+
+    ``rejected`` (only with skipped rows) counts contact rows, not persons:
+    region → (readable qualifying rows, rejected rows); rejected rows whose
+    region is unreadable are under region "".
+    """
     counts = persons.group_by("region", "removed_at").len()
     by_region: dict[str, dict[str | None, int]] = {}
     for region, step, count in counts.iter_rows():
@@ -322,7 +330,8 @@ def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[st
     for region in sorted(set(by_region) | set(rejected)):
         removed_by = by_region.get(region, {})
         if rejected:
-            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": None, "removed": rejected.get(region, 0)})
+            readable, unreadable = rejected.get(region, (0, 0))
+            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": readable, "removed": unreadable})
         remaining = sum(removed_by.values())
         rows.append({"pathway": pathway, "region": region, "step": "persons_with_qualifying_contacts", "remaining": remaining, "removed": 0})
         for step in steps:
@@ -433,15 +442,18 @@ def draw_sample(
     bar.update()
 
     persons_by_pathway: dict[str, pl.DataFrame] = {}
-    rejected_by_pathway: dict[str, dict[str, int]] = {}
+    rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
     for rule in rule_list:
         qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
         persons = _persons(qualifying, rule, end)
         quarantine_from = _months_before(day, rule.quarantine_months)
         quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
         persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
-        rejected = bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len()
-        rejected_by_pathway[rule.pathway] = dict(rejected.iter_rows()) if on_bad_rows == "skip" and rejects.height else {}
+        rejected_by_pathway[rule.pathway] = {}
+        if rejects.height:
+            readable = dict(qualifying.group_by("region").len().iter_rows())
+            unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
+            rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
 
     # Rarest pathway first; people drawn for it leave the frames of later pathways.
     eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}

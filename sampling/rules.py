@@ -115,12 +115,10 @@ class SampleSize:
         """
         if eligible_population <= 0:
             return 0
-        if self.n is not None:
-            wanted = self.n
-        else:
-            assert self.margin is not None and self.response_rate is not None
-            n0 = 1.96**2 * 0.25 / self.margin**2
-            wanted = math.ceil(n0 / (1 + (n0 - 1) / eligible_population) / self.response_rate)
+        if self.margin is None or self.response_rate is None:
+            return min(self.n or 0, eligible_population)
+        n0 = 1.96**2 * 0.25 / self.margin**2
+        wanted = math.ceil(n0 / (1 + (n0 - 1) / eligible_population) / self.response_rate)
         return min(wanted, eligible_population)
 
 

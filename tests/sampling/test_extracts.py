@@ -75,8 +75,8 @@ def test_skip_sets_bad_rows_aside_and_counts_them(pnr, write_csv, code_key):
         (3, "Personnummer", "wrong check digit"),
         (4, "Besöksdatum", "unparseable date; expected YYYY-MM-DD or YYYYMMDD"),
     ]
-    rejected = result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "removed").rows()
-    assert sorted(rejected) == [("", 1), ("01", 1), ("14", 0)]
+    rejected = result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "remaining", "removed").rows()
+    assert sorted(rejected) == [("", 0, 1), ("01", 0, 1), ("14", 1, 0)]
     assert ibd_frame(result).height == 1 and result.manifest["rejected_rows"] == 2
 
 
