@@ -269,3 +269,72 @@ def test_cli_writes_the_files_and_explains_bad_input(tmp_path):
     assert bad.exit_code == 2
     assert "unknown region code(s) 02" in bad.output
     assert "Traceback" not in bad.output
+
+
+def _number(birth: str, serial: str, sign: str = "-") -> str:
+    """A personnummer with its check digit: ``birth`` as YYYYMMDD or YYMMDD (day + 60 for samordningsnummer)."""
+    short = birth[-6:] + serial
+    check = next(digit for digit in "0123456789" if _luhn_ok(short + digit))
+    return f"{birth}{sign}{serial}{check}"
+
+
+def test_benchmark_reference_counts_follow_the_pilot_rules(tmp_path):
+    """The DuckDB reference of ``bench/bench_sampling.py`` on hand-made contacts with known answers."""
+    pytest.importorskip("duckdb")
+    from bench.bench_sampling import duckdb_counts
+
+    people = {
+        "ra_eligible": _number("19850304", "123"),
+        "ra_same_date": _number("19850305", "123"),
+        "ra_other_position": _number("19850306", "123"),
+        "ra_primary_only": _number("19850307", "123"),
+        "ra_aged_17": _number("20080601", "123"),
+        "ra_turns_18_on_period_end": _number("071231", "123"),
+        "ra_centenarian": _number("250101", "123", "+"),
+        "ra_before_period": _number("19850308", "123"),
+        "ibd_eligible": _number("19900101", "234"),
+        "ibd_primary": _number("19900102", "234"),
+        "ibd_coordination_number": _number("19800171", "234"),
+        "fracture_turns_50_that_day": _number("19750310", "345"),
+        "fracture_aged_49": _number("19750311", "345"),
+        "fracture_code_as_other": _number("19500101", "345"),
+        "m80_as_other": _number("19550101", "345"),
+        "concussion": _number("19600101", "456"),
+        "tbi_inpatient_other": _number("19600102", "456"),
+        "tbi_specialist": _number("19600103", "456"),
+    }
+    rows = [
+        ("ra_eligible", "2025-02-01", "specialist", "M05.9", ""), ("ra_eligible", "2025-06-01", "primary", "m059", ""),
+        ("ra_same_date", "2025-02-01", "specialist", "M069", ""), ("ra_same_date", "2025-02-01", "specialist", "M069", ""),
+        ("ra_other_position", "2025-02-01", "specialist", "I10", "E11.9;M06.0"),
+        ("ra_primary_only", "2025-02-01", "primary", "M059", ""), ("ra_primary_only", "2025-03-01", "primary", "M059", ""),
+        ("ra_aged_17", "2025-02-01", "specialist", "M059", ""), ("ra_aged_17", "2025-03-01", "specialist", "M059", ""),
+        ("ra_turns_18_on_period_end", "20250201", "specialist", "M059", ""),
+        ("ra_turns_18_on_period_end", "20250301", "inpatient", "M059", ""),
+        ("ra_centenarian", "2025-02-01", "specialist", "M05 9", ""), ("ra_centenarian", "2025-09-01", "primary", "M059", ""),
+        ("ra_before_period", "2024-02-01", "specialist", "M059", ""), ("ra_before_period", "2024-03-01", "specialist", "M059", ""),
+        ("ibd_eligible", "2025-04-01", "specialist", "k50.1", ""),
+        ("ibd_primary", "2025-04-01", "primary", "K519", ""),
+        ("ibd_coordination_number", "2025-04-01", "inpatient", "Z00.0", "J45.9 K51.9"),
+        ("fracture_turns_50_that_day", "2025-03-10", "inpatient", "S72.0", "W19"),
+        ("fracture_aged_49", "2025-03-10", "inpatient", "S72.0", ""),
+        ("fracture_code_as_other", "2025-03-10", "specialist", "M81.0", "S52.5"),
+        ("m80_as_other", "2025-05-10", "primary", "Z09.8", "I10|M80.0"),
+        ("concussion", "2025-05-10", "inpatient", "S06 0", ""),
+        ("tbi_inpatient_other", "2025-05-10", "inpatient", "S02.0", "W19, S06.5"),
+        ("tbi_specialist", "2025-05-10", "specialist", "S061", ""),
+    ]
+    contacts = tmp_path / "contacts.csv"
+    pl.DataFrame(
+        [(people[who], "K", "01", date, level, main, other, "SE2321000001-E0001") for who, date, level, main, other in rows],
+        schema=list(CONTACT_COLUMNS), orient="row",
+    ).with_columns(pl.col("other_diagnoses").replace("", None)).write_csv(contacts)
+
+    counts, _seconds = duckdb_counts(contacts)
+
+    assert counts == {
+        "reumatoid-artrit": (7, 3),
+        "ibd-vuxna": (3, 2),
+        "osteoporos-sekundarprevention": (3, 2),
+        "traumatisk-hjarnskada": (2, 1),
+    }
