@@ -1,0 +1,69 @@
+"""The sample design: per-stratum random streams, the draw, respondent ids and access codes.
+
+Each stratum (pathway × region) gets its own :class:`numpy.random.Generator`
+derived from ``(seed, pathway, region)`` through a :class:`~numpy.random.SeedSequence`
+and a stable hash, so adding a region or a pathway never changes another
+stratum's draw. The respondent id comes from the same stream (it reveals
+nothing about the person); the access code is an HMAC of the respondent id
+under a secret key, so it is reproducible for the key holder and
+unpredictable for everybody else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import numpy as np
+
+from sampling.access_codes import ALPHABET, CODE_LENGTH, format_access_code
+
+__all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_code_for", "key_fingerprint"]
+
+RESPONDENT_ID_LENGTH = 10
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def stratum_generator(seed: int, pathway: str, region: str) -> np.random.Generator:
+    """The random stream of one stratum, independent of every other stratum."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _stable_int(pathway), _stable_int(region)])))
+
+
+def draw_stratum(generator: np.random.Generator, eligible_population: int, sample_size: int) -> np.ndarray:
+    """Positions (sorted) of a simple random sample without replacement; all when take-all."""
+    if sample_size >= eligible_population:
+        return np.arange(eligible_population)
+    return np.sort(generator.choice(eligible_population, size=sample_size, replace=False))
+
+
+def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
+    """Opaque ids ``R`` + 10 characters of the access-code alphabet, from the stratum's stream."""
+    symbols = np.array(list(ALPHABET))
+    drawn = generator.integers(0, len(ALPHABET), size=(count, RESPONDENT_ID_LENGTH))
+    return ["R" + "".join(row) for row in symbols[drawn]]
+
+
+def access_code_for(respondent_id: str, code_key: bytes) -> str:
+    """The printed access code of a respondent: HMAC-SHA256(key, id) mapped without bias.
+
+    Bytes ≥ 248 (= 8 · 31) are rejected so that every symbol is equally likely;
+    when a digest runs out, the next block is HMAC(key, id + counter).
+    """
+    symbols: list[str] = []
+    limit = 256 - 256 % len(ALPHABET)
+    block = 0
+    while len(symbols) < CODE_LENGTH:
+        message = respondent_id if block == 0 else f"{respondent_id}:{block}"
+        for byte in hmac.new(code_key, message.encode("ascii"), hashlib.sha256).digest():
+            if byte < limit and len(symbols) < CODE_LENGTH:
+                symbols.append(ALPHABET[byte % len(ALPHABET)])
+        block += 1
+    return format_access_code("".join(symbols))
+
+
+def key_fingerprint(code_key: bytes) -> str:
+    """First 12 hex digits of the key's sha256: names the key in the manifest without revealing it."""
+    return hashlib.sha256(code_key).hexdigest()[:12]

@@ -1,0 +1,504 @@
+"""The selection engine: from extracts and rule files to a stratified sample.
+
+The steps of SAMPLING.md, in order, for every pathway × region: unreadable
+rows, persons with qualifying contacts, each population criterion, deceased,
+protected identity, no postal address, quarantine, already drawn for another
+pathway (rarest pathway first), then the draw. Reading and the eligibility
+pass are polars expressions over the whole extract; only the (few hundred)
+strata are visited in a Python loop.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import polars as pl
+from tqdm import tqdm
+
+from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
+from sampling.errors import ExtractError, SamplingError
+from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date
+from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
+from sampling.manifest import build_manifest
+from sampling.personnummer import last_ten_digits, parse_personnummer
+from sampling.reference import regions as known_regions
+from sampling.rules import DiagnosisRule, PathwayRule, load_rules
+
+__all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS", "REJECT_COLUMNS"]
+
+MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city")
+FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
+REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
+CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
+CONTACT_OPTIONAL = ("sex", "other_diagnoses", "unit")
+POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
+REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
+_SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
+_YES_NO = {"true": True, "1": True, "ja": True, "j": True, "yes": True, "false": False, "0": False, "nej": False, "n": False, "no": False, "": False}
+
+PathLike = str | Path
+
+
+@dataclass
+class SampleResult:
+    """Everything one run produces; :func:`sampling.write_sample` writes it out.
+
+    ``frame``, ``mailing`` and ``flow`` have the columns of ``frame.csv``,
+    ``mailing.csv`` and ``flow.csv``; ``rejects`` lists rows set aside with
+    ``on_bad_rows="skip"`` (it holds personnummer); ``manifest`` is the
+    content of ``manifest.json``.
+    """
+
+    frame: pl.DataFrame
+    mailing: pl.DataFrame
+    flow: pl.DataFrame
+    rejects: pl.DataFrame
+    manifest: dict[str, Any] = field(default_factory=dict)
+
+
+def _as_date(value: dt.date | str, name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise SamplingError(f"{name}: '{value}' is not a date; expected YYYY-MM-DD") from None
+
+
+def _months_before(day: dt.date, months: int) -> dt.date:
+    month_index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(month_index, 12)
+    return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _parse_date(column: str) -> pl.Expr:
+    text = pl.col(column).str.strip_chars()
+    return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
+
+
+def _code_match(codes: pl.Expr, rule: DiagnosisRule) -> pl.Expr:
+    matched = pl.any_horizontal([codes.str.starts_with(code) for code in rule.codes])
+    if rule.exceptions:
+        matched = matched & ~pl.any_horizontal([codes.str.starts_with(code) for code in rule.exceptions])
+    return matched
+
+
+def _qualifies(rule: PathwayRule) -> pl.Expr:
+    """Does a contact carry one of the pathway's codes, in the required position?"""
+    alternatives = []
+    for diagnosis in rule.diagnoses:
+        in_main = _code_match(pl.col("main"), diagnosis)
+        if diagnosis.position == "any":
+            in_other = pl.col("other_codes").list.eval(_code_match(pl.element(), diagnosis)).list.any()
+            in_main = in_main | in_other.fill_null(False)
+        alternatives.append(in_main)
+    return pl.any_horizontal(alternatives)
+
+
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule], period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
+    """Rows carrying any pathway's code prefix in the period, with normalised codes and parsed date.
+
+    Rows with an unparseable date are kept (to be rejected); rows with a
+    readable date outside the period can never qualify and are dropped unchecked.
+
+    Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except that a
+    space followed by a digit continues a code (``S06 5`` is ``S065``).
+    """
+    main = pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
+    other = (
+        pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
+        .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
+    )
+    union = "|".join(sorted({code for rule in rules for code in rule.codes}))
+    return (
+        contacts.with_columns(main=main, other=other)
+        .filter(pl.col("main").str.contains(f"^(?:{union})") | pl.col("other").str.contains(f"(?:^| )(?:{union})"))
+        .with_columns(contact_date_parsed=_parse_date("contact_date"))
+        .filter(pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null())
+        .with_columns(other_codes=pl.col("other").str.split(" "))
+    )
+
+
+def _region_codes(raw: pl.Series) -> pl.DataFrame:
+    """Two-digit region codes for the unique values of a region column (codes or names)."""
+    by_name = {region.name.lower(): code for code, region in known_regions().items()}
+    frame = pl.DataFrame({"raw": raw})
+    clean = pl.col("raw").str.strip_chars()
+    padded = pl.when(clean.str.contains(r"^\d$")).then(clean.str.zfill(2)).otherwise(clean)
+    code = pl.when(padded.is_in(list(known_regions()))).then(padded).otherwise(
+        clean.str.to_lowercase().replace_strict(by_name, default=None, return_dtype=pl.String)
+    )
+    return frame.with_columns(region=code)
+
+
+def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_date: dt.date) -> pl.DataFrame:
+    """Parse dates, regions, care levels and personnummer; name each row's first problem."""
+    numbers = parse_personnummer(candidates["personnummer"].unique(), sampling_date)
+    regions = _region_codes(candidates["region"].unique())
+    levels = mapping.care_level_labels()
+    checked = (
+        candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
+        .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
+        .with_columns(
+            care_level_code=pl.col("care_level").str.strip_chars().str.to_lowercase()
+            .replace_strict(levels, default=None, return_dtype=pl.String),
+            sex_code=pl.col("sex").str.strip_chars().str.to_lowercase().replace_strict(_SEX, default=None, return_dtype=pl.String),
+        )
+    )
+    problem = (
+        pl.when(pl.col("personnummer_parsed").is_null())
+        .then(pl.struct(column=pl.lit("personnummer"), reason=pl.col("problem")))
+        .when(pl.col("contact_date_parsed").is_null())
+        .then(pl.struct(column=pl.lit("contact_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD or YYYYMMDD")))
+        .when(pl.col("region_code").is_null())
+        .then(pl.struct(column=pl.lit("region"), reason=pl.lit("unknown region; expected a two-digit code from regions.csv")))
+        .when(pl.col("care_level_code").is_null())
+        .then(pl.struct(column=pl.lit("care_level"), reason=pl.lit("unknown care level; expected primary, specialist, inpatient or a label given in --mapping")))
+    )
+    return checked.with_columns(problem=problem).with_columns(
+        problem_column=pl.col("problem").struct.field("column"),
+        problem_reason=pl.col("problem").struct.field("reason"),
+    )
+
+
+def _reject_rows(checked: pl.DataFrame, extracts: list[Extract]) -> pl.DataFrame:
+    """Rows with a problem, named by file, row and the file's own column name."""
+    originals = pl.DataFrame(
+        [(str(e.path), canonical, name) for e in extracts for canonical, name in e.original_names.items()],
+        schema=["_file", "problem_column", "column"],
+        orient="row",
+    )
+    bad = checked.filter(pl.col("problem_column").is_not_null())
+    bad = bad.with_columns(value=pl.coalesce(
+        *[pl.when(pl.col("problem_column") == name).then(pl.col(name)) for name in ("personnummer", "contact_date", "region", "care_level")]
+    ))
+    return (
+        bad.join(originals, on=["_file", "problem_column"], how="left")
+        .select(file="_file", row="_row", column=pl.coalesce("column", "problem_column"), value="value", reason="problem_reason")
+        .sort("file", "row")
+    )
+
+
+def _raise_for_rejects(rejects: pl.DataFrame) -> None:
+    first = rejects.row(0, named=True)
+    more = f" ({rejects.height} bad rows in all; --on-bad-rows skip sets them aside in rejects.csv)"
+    raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
+
+
+def _read_population(
+    path: PathLike, mapping: ColumnMapping, sampling_date: dt.date, workdir: Path, needed: pl.Series
+) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
+    """The population lookup by 12-digit personnummer, and its unreadable rows.
+
+    Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
+    register covers far more people than the few who qualify.
+    """
+    extract = open_extract(path, required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir)
+    wanted = needed.str.slice(-10).unique().implode()
+    rows = extract.frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)).collect()
+    numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
+    rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
+    rows = rows.with_columns(
+        deceased=_parse_date("deceased_date"),
+        protected=pl.col("protected_identity").fill_null("").str.strip_chars().str.to_lowercase()
+        .replace_strict(_YES_NO, default=None, return_dtype=pl.Boolean),
+    )
+    problem = (
+        pl.when(pl.col("pnr").is_null()).then(pl.struct(column=pl.lit(extract.original_names["personnummer"]), value=pl.col("personnummer"), reason=pl.col("pnr_problem")))
+        .when(pl.col("deceased").is_null() & (pl.col("deceased_date").fill_null("").str.strip_chars() != ""))
+        .then(pl.struct(column=pl.lit(extract.original_names["deceased_date"]), value=pl.col("deceased_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD, YYYYMMDD or empty while alive")))
+        .when(pl.col("protected").is_null())
+        .then(pl.struct(column=pl.lit(extract.original_names["protected_identity"]), value=pl.col("protected_identity"), reason=pl.lit("expected true/false, 1/0 or ja/nej")))
+    )
+    rows = rows.with_columns(problem=problem)
+    rejects = rows.filter(pl.col("problem").is_not_null()).select(
+        file="_file", row="_row", column=pl.col("problem").struct.field("column"),
+        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"),
+    )
+    has_address = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() != "" for c in ("street", "postal_code", "city")])
+    lookup = rows.filter(pl.col("problem").is_null()).unique("pnr", keep="first", maintain_order=True).select(
+        personnummer="pnr", name="name", street="street", postal_code="postal_code", city="city",
+        deceased="deceased", protected="protected", has_address=has_address,
+    )
+    return extract, lookup, rejects
+
+
+def _read_previous(paths: Sequence[PathLike], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
+    """Earlier invitations: 12-digit personnummer and the date they were invited.
+
+    The date is an ``invited_date`` (or ``sampling_date``) column, or else the
+    ``sampling_date`` of the ``manifest.json`` beside an earlier ``mailing.csv``.
+    """
+    extracts, frames = [], []
+    for path in paths:
+        extract = open_extract(path, required=("personnummer",), optional=("invited_date",), mapping=mapping, workdir=workdir)
+        rows = extract.frame.collect()
+        if "invited_date" not in extract.original_names:
+            manifest_date = read_manifest_date(Path(path))
+            if manifest_date is None:
+                raise ExtractError(f"{path}: no invited_date column and no manifest.json beside it; cannot tell when these people were invited")
+            rows = rows.with_columns(invited_date=pl.lit(manifest_date))
+        rows = rows.with_columns(invited=_parse_date("invited_date"))
+        bad_date = rows.filter(pl.col("invited").is_null())
+        if bad_date.height:
+            row = bad_date.row(0, named=True)
+            raise ExtractError(f"{path}, row {row['_row']}, column 'invited_date': '{row['invited_date']}': unparseable date; expected YYYY-MM-DD or YYYYMMDD")
+        numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
+        rows = rows.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
+        bad = rows.filter(pl.col("personnummer_parsed").is_null())
+        if bad.height:
+            row = bad.row(0, named=True)
+            raise ExtractError(f"{path}, row {row['_row']}, column 'personnummer': '{row['personnummer']}': {row['problem']}")
+        extracts.append(extract)
+        frames.append(rows.select(personnummer="personnummer_parsed", invited="invited"))
+    previous = pl.concat(frames) if frames else pl.DataFrame(schema={"personnummer": pl.String, "invited": pl.Date})
+    return extracts, previous
+
+
+def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -> pl.DataFrame:
+    """One row per person with qualifying contacts: region, sex, age and the first failed criterion."""
+    by_region = (
+        qualifying.group_by("personnummer", "region")
+        .agg(contacts=pl.len(), latest=pl.col("contact_date").max())
+        .sort(["personnummer", "contacts", "latest", "region"], descending=[False, True, True, False])
+        .unique("personnummer", keep="first", maintain_order=True)
+        .select("personnummer", "region")
+    )
+    level_sets = {criterion.any_contact_at for criterion in rule.criteria if criterion.any_contact_at}
+    level_flags = {f"at_{'_'.join(levels)}": pl.col("care_level").is_in(list(levels)).any() for levels in level_sets}
+    persons = qualifying.group_by("personnummer").agg(
+        contact_dates=pl.col("contact_date").n_unique(),
+        first_contact=pl.col("contact_date").min(),
+        birth_date=pl.col("birth_date").first(),
+        sex=pl.col("sex").sort_by("contact_date").last(),
+        **level_flags,
+    )
+    persons = persons.join(by_region, on="personnummer").with_columns(age=age_expr(pl.col("birth_date"), pl.lit(period_end)))
+    removed = pl.lit(None, dtype=pl.String)
+    for criterion in reversed(rule.criteria):
+        holds = pl.lit(True)
+        if criterion.min_contact_dates is not None:
+            holds = holds & (pl.col("contact_dates") >= criterion.min_contact_dates)
+        if criterion.any_contact_at:
+            holds = holds & pl.col(f"at_{'_'.join(criterion.any_contact_at)}")
+        age = pl.col("age") if criterion.age_at == "period_end" else age_expr(pl.col("birth_date"), pl.col("first_contact"))
+        if criterion.min_age is not None:
+            holds = holds & (age >= criterion.min_age)
+        if criterion.max_age is not None:
+            holds = holds & (age <= criterion.max_age)
+        removed = pl.when(~holds).then(pl.lit(criterion.name)).otherwise(removed)
+    return persons.with_columns(removed_at=removed).sort("personnummer")
+
+
+def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
+    """Register and quarantine exclusions, in flow order, for persons still in."""
+    still_in = pl.col("removed_at").is_null()
+    if lookup is not None:
+        persons = persons.join(lookup.select("personnummer", "deceased", "protected", "has_address"), on="personnummer", how="left")
+        persons = persons.with_columns(
+            removed_at=pl.when(~still_in).then("removed_at")
+            .when(pl.col("deceased") <= pl.lit(sampling_date)).then(pl.lit("deceased"))
+            .when(pl.col("protected").fill_null(False)).then(pl.lit("protected_identity"))
+            .when(~pl.col("has_address").fill_null(False)).then(pl.lit("no_address"))
+        ).drop("deceased", "protected", "has_address")
+    return persons.with_columns(
+        removed_at=pl.when(still_in & pl.col("personnummer").is_in(quarantined.implode())).then(pl.lit("quarantine")).otherwise("removed_at")
+    )
+
+
+def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, int]) -> list[dict[str, Any]]:
+    counts = persons.group_by("region", "removed_at").len()
+    by_region: dict[str, dict[str | None, int]] = {}
+    for region, step, count in counts.iter_rows():
+        by_region.setdefault(region, {})[step] = count
+    rows = []
+    for region in sorted(set(by_region) | set(rejected)):
+        removed_by = by_region.get(region, {})
+        if rejected:
+            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": None, "removed": rejected.get(region, 0)})
+        remaining = sum(removed_by.values())
+        rows.append({"pathway": pathway, "region": region, "step": "persons_with_qualifying_contacts", "remaining": remaining, "removed": 0})
+        for step in steps:
+            remaining -= removed_by.get(step, 0)
+            rows.append({"pathway": pathway, "region": region, "step": step, "remaining": remaining, "removed": removed_by.get(step, 0)})
+        population, sample = strata.get(region, (0, 0))
+        rows.append({"pathway": pathway, "region": region, "step": "sampled", "remaining": sample, "removed": population - sample})
+    return rows
+
+
+def draw_sample(
+    rules: PathLike | Sequence[PathwayRule] | None,
+    contacts: PathLike | Sequence[PathLike],
+    *,
+    population: PathLike | None = None,
+    previous: Sequence[PathLike] = (),
+    period_start: dt.date | str,
+    period_end: dt.date | str,
+    sampling_date: dt.date | str,
+    seed: int,
+    code_key: bytes,
+    pathways: Sequence[str] | None = None,
+    mapping: PathLike | ColumnMapping | None = None,
+    on_bad_rows: Literal["fail", "skip"] = "fail",
+    progress: bool = False,
+) -> SampleResult:
+    """Draw the survey sample of one round from register extracts.
+
+    Parameters
+    ----------
+    rules : path, list of PathwayRule or None
+        A rule file, a folder of them, loaded rules, or None for the bundled pilot rules.
+    contacts : path or list of paths
+        Contacts extracts (CSV or Parquet), one per region or one national file.
+    population : path, optional
+        Population register lookup; without it the deceased, protected identity
+        and no-address steps cannot be applied (the manifest says so) and the
+        mailing list has no names or addresses.
+    previous : list of paths
+        Earlier rounds' mailing lists for quarantine (see :func:`_read_previous`).
+    period_start, period_end, sampling_date : date or ISO string
+        The reference period ``P`` and the sampling date ``D``.
+    seed : int
+        The draw's seed; each stratum's stream derives from (seed, pathway, region).
+    code_key : bytes
+        Secret key of the access codes (see :func:`sampling.output.load_code_key`).
+    pathways : list of str, optional
+        Only these pathway slugs.
+    mapping : path or ColumnMapping, optional
+        The region's own column names and care-level labels.
+    on_bad_rows : {"fail", "skip"}
+        Stop at unreadable rows (default), or count them in the flow and list them in ``rejects``.
+    progress : bool
+        Show a progress bar on stderr (only when it is a terminal).
+
+    Returns
+    -------
+    SampleResult
+
+    Raises
+    ------
+    SamplingError
+        For anything wrong in the inputs, naming file, row and column.
+    """
+    if on_bad_rows not in ("fail", "skip"):
+        raise SamplingError(f"on_bad_rows must be 'fail' or 'skip', not '{on_bad_rows}'")
+    start, end, day = (_as_date(v, n) for v, n in ((period_start, "period_start"), (period_end, "period_end"), (sampling_date, "sampling_date")))
+    if not start <= end:
+        raise SamplingError(f"period_start {start} is after period_end {end}")
+    rule_list = list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
+    if pathways:
+        rule_list = [rule for rule in rule_list if rule.pathway in pathways]
+    column_mapping = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
+    contact_paths = [contacts] if isinstance(contacts, (str, Path)) else list(contacts)
+    if not contact_paths:
+        raise SamplingError("no contacts extract given")
+    bar = tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
+
+    flags = {rule.pathway: _qualifies(rule) for rule in rule_list}
+    with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
+        workdir = Path(scratch)
+        bar.set_postfix_str("reading extracts")
+        extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
+        contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
+        candidates = _candidate_contacts(contact_rows, rule_list, (start, end)).collect(engine="streaming")
+        bar.update()
+
+        bar.set_postfix_str("applying rules")
+        checked = _check_contacts(candidates.with_columns(**{f"_q_{slug}": flag for slug, flag in flags.items()}), column_mapping, day)
+        rejects = _reject_rows(checked, extracts)
+        if rejects.height and on_bad_rows == "fail":
+            _raise_for_rejects(rejects)
+        valid = checked.filter(pl.col("problem_column").is_null()).select(
+            *[f"_q_{slug}" for slug in flags],
+            personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
+            care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+        )
+        lookup, population_extract = None, None
+        if population is not None:
+            population_extract, lookup, population_rejects = _read_population(
+                population, column_mapping, day, workdir, valid["personnummer"]
+            )
+            if population_rejects.height and on_bad_rows == "fail":
+                _raise_for_rejects(population_rejects)
+            rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+        previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
+    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
+    bar.update()
+
+    persons_by_pathway: dict[str, pl.DataFrame] = {}
+    rejected_by_pathway: dict[str, dict[str, int]] = {}
+    for rule in rule_list:
+        qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
+        persons = _persons(qualifying, rule, end)
+        quarantine_from = _months_before(day, rule.quarantine_months)
+        quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
+        persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
+        rejected = bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len()
+        rejected_by_pathway[rule.pathway] = dict(rejected.iter_rows()) if on_bad_rows == "skip" and rejects.height else {}
+
+    # Rarest pathway first; people drawn for it leave the frames of later pathways.
+    eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
+    order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
+    bar.set_postfix_str("drawing")
+    drawn_people: list[str] = []
+    frame_parts, mailing_numbers, flow_rows, strata_manifest = [], [], [], []
+    for slug in order:
+        rule = next(r for r in rule_list if r.pathway == slug)
+        persons = persons_by_pathway[slug].with_columns(
+            removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
+            .then(pl.lit("other_pathway")).otherwise("removed_at")
+        )
+        strata: dict[str, tuple[int, int]] = {}
+        frame_eligible = persons.filter(pl.col("removed_at").is_null())
+        for (region,), stratum in sorted(frame_eligible.partition_by("region", as_dict=True, maintain_order=True).items()):
+            stratum = stratum.sort("personnummer")
+            size = rule.sample_size.for_stratum(stratum.height)
+            generator = stratum_generator(seed, slug, region)
+            chosen = stratum[draw_stratum(generator, stratum.height, size)]
+            chosen = chosen.with_columns(respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String))
+            strata[region] = (stratum.height, size)
+            strata_manifest.append({"pathway": slug, "region": region, "stratum_population": stratum.height, "stratum_sample": size})
+            frame_parts.append(chosen.select(
+                "respondent_id", pathway=pl.lit(slug), region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
+                stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
+                design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
+            ))
+            drawn_people.extend(chosen["personnummer"].to_list())
+        steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
+        flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
+    bar.update()
+
+    drawn = pl.concat(frame_parts) if frame_parts else pl.DataFrame(
+        schema={**{c: pl.String for c in FRAME_COLUMNS}, "age": pl.Int32, "stratum_population": pl.Int64, "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
+    )
+    drawn = drawn.sort("pathway", "region", "respondent_id")
+    if drawn["respondent_id"].n_unique() != drawn.height:
+        raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
+    frame = drawn.select(FRAME_COLUMNS)
+    mailing = drawn.select("respondent_id", "personnummer").with_columns(
+        access_code=pl.Series([access_code_for(rid, code_key) for rid in drawn["respondent_id"]], dtype=pl.String)
+    )
+    address = lookup.select("personnummer", "name", "street", "postal_code", "city") if lookup is not None else pl.DataFrame(
+        schema={c: pl.String for c in ("personnummer", "name", "street", "postal_code", "city")}
+    )
+    mailing = mailing.join(address, on="personnummer", how="left", maintain_order="left").select(MAILING_COLUMNS)
+    flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
+    flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
+    bar.update()
+    bar.close()
+
+    manifest = build_manifest(
+        rules=rule_list, contacts=extracts, population=population_extract, previous=previous_extracts,
+        mapping=column_mapping, period=(start, end), sampling_date=day, seed=seed,
+        code_key_fingerprint=key_fingerprint(code_key), on_bad_rows=on_bad_rows,
+        rejected_rows=rejects.height, pathway_order=order, strata=strata_manifest,
+        steps_not_applied=list(REGISTER_STEPS) if lookup is None else [],
+    )
+    return SampleResult(frame=frame, mailing=mailing, flow=flow, rejects=rejects.select(REJECT_COLUMNS).sort("file", "row"), manifest=manifest)
