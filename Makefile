@@ -19,6 +19,10 @@ demo: setup
 	$(BIN)/prem demo
 
 test: setup
+	@if command -v npm >/dev/null 2>&1; then \
+	    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null \
+	    || echo 'npm ci failed: the accessibility tests will skip (need axe-core in tests/e2e/node_modules)'; \
+	else echo 'npm not found: the accessibility tests will skip (install nodejs and npm)'; fi
 	$(BIN)/python -m pytest
 
 bench: setup
