@@ -86,7 +86,7 @@ _ESTIMATE = (
 
 _SUPPRESSION = (
     Column("suppressed", "boolean", "", "True when the result is not shown (fewer respondents than the publication minimum)."),
-    Column("suppression_reason", "string", "", "Why the result is not shown, e.g. 'fewer than 30 respondents'; empty when shown."),
+    Column("suppression_reason", "string", "", "Code of why the result is not shown: too_few_respondents (fewer than config.min_respondents_shown), no_respondents, model_failed; empty when shown."),
 )
 
 _MASKED = Column(
