@@ -1,0 +1,51 @@
+"""Settings of one analysis run: publication thresholds, weighting and scoring options."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["AnalysisConfig"]
+
+
+@dataclass(frozen=True)
+class AnalysisConfig:
+    """Every choice that changes a published figure, in one place.
+
+    Parameters
+    ----------
+    min_respondents_shown : int
+        A result (item, dimension, adjusted score) based on fewer respondents
+        is not shown. 30 is the cancer-pathway survey's publication rule.
+    mask_counts_below : int
+        Counts from 1 up to ``mask_counts_below - 1`` in background tables
+        (response rates, who responded) are masked, together with the next
+        smallest cell of the same row or group.
+    min_cell_respondents : int
+        Post-stratification cells (sex × age group within pathway × region)
+        with fewer respondents are collapsed with the adjacent age group
+        within sex, then across sex.
+    dimension_weights : {"equal", "pca"}
+        Item weights within a dimension: equal, or the loadings of the first
+        principal component of the dimension's items normalised to sum 1.
+    include_partial : bool
+        Whether partial respondents count in scores and models (default: only
+        complete respondents, the disposition the response rate counts).
+    complete_share : float
+        The share of core items a submitted questionnaire needs to count as
+        complete (ANALYSIS.md: at least half).
+    confidence : float
+        Coverage of every interval.
+    adjusted_items : tuple of str
+        Items case-mix adjusted in addition to every dimension (e.g.
+        ``("care_plan",)``).
+    """
+
+    min_respondents_shown: int = 30
+    mask_counts_below: int = 5
+    min_cell_respondents: int = 5
+    dimension_weights: Literal["equal", "pca"] = "equal"
+    include_partial: bool = False
+    complete_share: float = 0.5
+    confidence: float = 0.95
+    adjusted_items: tuple[str, ...] = ()

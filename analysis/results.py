@@ -1,0 +1,75 @@
+"""The result of analysing one survey round: a dataclass of tidy tables."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from analysis.config import AnalysisConfig
+from analysis.tables import TABLES, empty_table
+
+__all__ = ["RoundResults"]
+
+
+def _empty(name: str):
+    return field(default_factory=lambda: empty_table(name))
+
+
+@dataclass
+class RoundResults:
+    """Everything :func:`analysis.analyse_round` computes, as DataFrames.
+
+    The columns of each table are described in :data:`analysis.tables.TABLES`
+    (and written out by :func:`analysis.tables.data_dictionary`).
+
+    Attributes
+    ----------
+    questionnaire_id, questionnaire_version : str
+        The definition whose scoring rules were applied.
+    config : AnalysisConfig
+        The settings of the run (thresholds, weighting and scoring options).
+    response_rates : DataFrame
+        Invited, each disposition, RR1 and the adjusted rate per pathway ×
+        region, pathway, region, healthcare region and nationally.
+    response_by_sex_age : DataFrame
+        Invited, respondents and response rate by sex × age group against the
+        frame population, nationally, per pathway and per region.
+    item_results : DataFrame
+        Share positive and mean 0–100 score per item, group and weighting,
+        with intervals.
+    dimension_results : DataFrame
+        The same for dimensions (means of respondents' dimension scores).
+    adjusted_results : DataFrame
+        Case-mix adjusted dimension (and chosen item) results with a band
+        against the reference value.
+    weighting_cells : DataFrame
+        The post-stratification cells, after collapsing, with their factors.
+    dimension_weights : DataFrame
+        The item weights within each dimension.
+    methods : DataFrame
+        Statements of each method as applied, for the method appendix.
+    persons : DataFrame
+        One row per invited person: ``respondent_id, pathway, region,
+        healthcare_region, sex, age_group, disposition, design_weight,
+        weight`` (final weight; missing for non-respondents), then
+        ``score_<dimension>`` and ``positive_<dimension>`` per dimension.
+        Not written by :func:`~analysis.tables.write_tables` (person level).
+    """
+
+    questionnaire_id: str = ""
+    questionnaire_version: str = ""
+    config: AnalysisConfig = field(default_factory=AnalysisConfig)
+    response_rates: pd.DataFrame = _empty("response_rates")
+    response_by_sex_age: pd.DataFrame = _empty("response_by_sex_age")
+    item_results: pd.DataFrame = _empty("item_results")
+    dimension_results: pd.DataFrame = _empty("dimension_results")
+    adjusted_results: pd.DataFrame = _empty("adjusted_results")
+    weighting_cells: pd.DataFrame = _empty("weighting_cells")
+    dimension_weights: pd.DataFrame = _empty("dimension_weights")
+    methods: pd.DataFrame = _empty("methods")
+    persons: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """The published tables by name, in :data:`~analysis.tables.TABLES` order."""
+        return {name: getattr(self, name) for name in TABLES}

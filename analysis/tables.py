@@ -1,0 +1,247 @@
+"""The published tables: their columns, types and meaning, and how they are written.
+
+Every table of :class:`analysis.results.RoundResults` is described here
+column by column; :func:`data_dictionary` turns the description into a
+table of its own, and :func:`write_tables` writes every table as CSV and
+Parquet beside ``data_dictionary.csv``. The description is the contract with
+the comparison PDF and with analysts who read the files: names here do not
+change without a note to the report helper.
+
+Conventions
+-----------
+* Shares, rates and 0–100 scores are all on a 0–100 scale (percent or
+  score points), so that a chart of a dimension can show both measures.
+* Grouping columns (``pathway``, ``region``, ``healthcare_region``) are
+  empty (missing) when the row's ``level`` does not break down by them.
+* Suppressed results keep their row, with missing estimates, ``suppressed``
+  true and the reason in ``suppression_reason``; masked counts are missing
+  and named in ``masked_columns``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+if TYPE_CHECKING:
+    from analysis.results import RoundResults
+
+__all__ = [
+    "Column",
+    "DISPOSITIONS",
+    "LEVELS",
+    "TABLES",
+    "conform",
+    "data_dictionary",
+    "empty_table",
+    "write_tables",
+]
+
+LEVELS: tuple[str, ...] = ("pathway_region", "pathway", "region", "healthcare_region", "national")
+"""The levels of aggregation, from finest to coarsest (values of ``level``)."""
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a published table.
+
+    ``dtype`` is a pandas dtype name: ``"string"``, ``"Int64"`` (counts,
+    missing when masked), ``"float64"`` or ``"boolean"``.
+    """
+
+    name: str
+    dtype: str
+    unit: str
+    description: str
+
+
+def _keys(*names: str) -> tuple[Column, ...]:
+    known = {
+        "level": Column("level", "string", "", "Level of aggregation: " + ", ".join(LEVELS) + "."),
+        "pathway": Column("pathway", "string", "", "Care pathway slug (sampling.reference.pathways()); empty when not split by pathway."),
+        "region": Column("region", "string", "", "Two-digit region code; empty when not split by region."),
+        "healthcare_region": Column("healthcare_region", "string", "", "Healthcare region (sjukvårdsregion) of the region, or the row's healthcare region; empty when not split."),
+        "sex": Column("sex", "string", "", "Sex from the frame: M (man) or K (kvinna, woman)."),
+        "age_group": Column("age_group", "string", "", "Age group from the frame: 0-17, 18-34, 35-49, 50-64, 65-79, 80+."),
+        "dimension": Column("dimension", "string", "", "Dimension id from the questionnaire (q.dimensions)."),
+        "item_id": Column("item_id", "string", "", "Item id from the questionnaire."),
+    }
+    return tuple(known[name] for name in names)
+
+
+_ESTIMATE = (
+    Column("weighting", "string", "", "unweighted (respondents count equally) or weighted (design weight × post-stratification)."),
+    Column("measure", "string", "", "share_positive (percent of respondents positive) or mean_score (mean 0–100 score)."),
+    Column("n", "Int64", "respondents", "Respondents with a scored answer (items) or a dimension score (dimensions) in the group; unweighted count."),
+    Column("estimate", "float64", "percent or score 0-100", "The estimate; missing when suppressed."),
+    Column("se", "float64", "percent or score 0-100", "Standard error of the estimate; missing when suppressed."),
+    Column("lower", "float64", "percent or score 0-100", "Lower bound of the confidence interval (clipped to 0-100)."),
+    Column("upper", "float64", "percent or score 0-100", "Upper bound of the confidence interval (clipped to 0-100)."),
+    Column("ci_method", "string", "", "How the interval was computed: wilson, t, taylor_linearisation (see the methods table)."),
+)
+
+_SUPPRESSION = (
+    Column("suppressed", "boolean", "", "True when the result is not shown (fewer respondents than the publication minimum)."),
+    Column("suppression_reason", "string", "", "Code of why the result is not shown: too_few_respondents (fewer than config.min_respondents_shown), no_respondents, model_failed; empty when shown."),
+)
+
+_MASKED = Column(
+    "masked_columns", "string", "",
+    "Count columns of this row masked because a count of 1-4 could be identified (primary) or recovered by subtraction (secondary); ';'-separated, empty when none.",
+)
+
+DISPOSITIONS: tuple[str, ...] = (
+    "complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response",
+)
+"""Final dispositions of an invited person, in the order of ANALYSIS.md."""
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "response_rates": _keys("level", "pathway", "region", "healthcare_region") + (
+        Column("invited", "Int64", "persons", "Persons invited (rows of the frame)."),
+        Column("complete", "Int64", "persons", "Submitted with at least half of the core items answered (AAPOR I)."),
+        Column("partial", "Int64", "persons", "Some core items answered but not enough, or never submitted (AAPOR P)."),
+        Column("refusal", "Int64", "persons", "Opted out (AAPOR R)."),
+        Column("screened_out", "Int64", "persons", "Said the pathway does not describe their care (ineligible)."),
+        Column("deceased", "Int64", "persons", "Deceased before fieldwork (ineligible)."),
+        Column("undeliverable", "Int64", "persons", "Letter returned (unknown eligibility, AAPOR U)."),
+        Column("no_response", "Int64", "persons", "No answer to any core item (AAPOR NC)."),
+        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when the complete count is masked."),
+        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when the complete count is masked."),
+        _MASKED,
+    ),
+    "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group") + (
+        Column("invited", "Int64", "persons", "Persons invited in the cell."),
+        Column("complete", "Int64", "persons", "Complete respondents in the cell."),
+        Column("frame_population", "float64", "persons", "Population the cell represents: sum of the frame's design weights."),
+        Column("frame_share", "float64", "percent", "The cell's share of the group's frame population."),
+        Column("respondent_share", "float64", "percent", "The cell's share of the group's complete respondents (unweighted); missing when masked."),
+        Column("response_rate", "float64", "percent", "Adjusted response rate in the cell; missing when masked."),
+        _MASKED,
+    ),
+    "item_results": _keys("level", "pathway", "region", "healthcare_region", "item_id", "dimension")
+    + _ESTIMATE + _SUPPRESSION,
+    "dimension_results": _keys("level", "pathway", "region", "healthcare_region", "dimension")
+    + _ESTIMATE + _SUPPRESSION,
+    "adjusted_results": (
+        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value)."),
+    ) + _keys("pathway", "region", "dimension", "item_id") + (
+        Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
+        Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model."),
+        Column("observed", "float64", "percent or score 0-100", "Unadjusted (observed, unweighted) value of the unit; missing when suppressed."),
+        Column("estimate", "float64", "percent or score 0-100", "Case-mix adjusted value: mean prediction with the reference population's case mix assigned to the unit."),
+        Column("se", "float64", "percent or score 0-100", "Standard error of the adjusted value (delta method)."),
+        Column("lower", "float64", "percent or score 0-100", "Lower bound of the adjusted value's interval."),
+        Column("upper", "float64", "percent or score 0-100", "Upper bound of the adjusted value's interval."),
+        Column("reference", "float64", "percent or score 0-100", "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways)."),
+        Column("band", "string", "", "better (interval entirely above the reference), as_expected (interval contains it), worse (entirely below); empty when suppressed."),
+        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance)."),
+    ) + _SUPPRESSION,
+    "weighting_cells": _keys("pathway", "region", "sex", "age_group") + (
+        Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
+        Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
+        Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
+        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell."),
+        Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
+    ),
+    "dimension_weights": _keys("dimension", "item_id") + (
+        Column("weight", "float64", "", "Item weight within the dimension (sums to 1 over the dimension's items)."),
+        Column("method", "string", "", "equal, pca (first principal component loadings), or equal_fallback (PCA not possible)."),
+        Column("n_complete_cases", "Int64", "respondents", "Respondents who answered every item of the dimension (used for PCA); missing for equal weights."),
+    ),
+    "methods": (
+        Column("topic", "string", "", "What the statement is about, e.g. ci_method.wilson, weighting, suppression."),
+        Column("description", "string", "", "The method as applied in this run, in English, for the report's appendix."),
+    ),
+}
+"""Every published table's columns, in order."""
+
+
+def empty_table(name: str) -> pd.DataFrame:
+    """An empty DataFrame with the columns and dtypes of table ``name``."""
+    return pd.DataFrame({column.name: pd.Series(dtype=column.dtype) for column in TABLES[name]})
+
+
+def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
+    """Return ``table`` with exactly the columns of ``TABLES[name]``, in order and typed.
+
+    Parameters
+    ----------
+    name : str
+        A key of :data:`TABLES`.
+    table : DataFrame
+        Must contain every column of the table; extra columns are dropped.
+
+    Raises
+    ------
+    KeyError
+        When a column of the schema is missing: a programming error, never a
+        user's.
+    """
+    columns = TABLES[name]
+    missing = [column.name for column in columns if column.name not in table.columns]
+    if missing:
+        raise KeyError(f"table {name!r} lacks columns {missing}")
+    return pd.DataFrame(
+        {column.name: table[column.name].astype(column.dtype) for column in columns}
+    ).reset_index(drop=True)
+
+
+def data_dictionary(names: Iterable[str] | None = None) -> pd.DataFrame:
+    """The data dictionary: one row per column of every published table.
+
+    Returns
+    -------
+    DataFrame
+        ``table, column, dtype, unit, description``.
+    """
+    rows = [
+        (table, column.name, column.dtype, column.unit, column.description)
+        for table in (names if names is not None else TABLES)
+        for column in TABLES[table]
+    ]
+    return pd.DataFrame(rows, columns=["table", "column", "dtype", "unit", "description"])
+
+
+def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
+    """Write every table of ``results`` as CSV and Parquet, with the data dictionary.
+
+    Each file is written to a temporary name and renamed, so that a failed
+    run leaves no half-written table behind.
+
+    Parameters
+    ----------
+    results : RoundResults
+        The output of :func:`analysis.analyse_round`.
+    out_dir : str or Path
+        Created when missing.
+
+    Returns
+    -------
+    list of Path
+        The files written: ``<table>.csv``, ``<table>.parquet`` per table,
+        then ``data_dictionary.csv``.
+    """
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    tables = results.tables()
+    for name, table in tables.items():
+        written.append(_atomic(out / f"{name}.csv", lambda path, t=table: t.to_csv(path, index=False)))
+        written.append(_atomic(out / f"{name}.parquet", lambda path, t=table: t.to_parquet(path, index=False)))
+    dictionary = data_dictionary(tables)
+    written.append(_atomic(out / "data_dictionary.csv", lambda path: dictionary.to_csv(path, index=False)))
+    return written
+
+
+def _atomic(path: Path, write) -> Path:
+    partial = path.with_name(f".{path.name}.partial")
+    try:
+        write(partial)
+        partial.replace(path)
+    finally:
+        partial.unlink(missing_ok=True)
+    return path
