@@ -1,0 +1,1 @@
+"""Bundled questionnaire definitions (YAML data; a package so that installs ship them)."""
