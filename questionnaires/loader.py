@@ -38,6 +38,14 @@ _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
 _MESSAGES = ("invalid_choice", "too_long")
 _SCORE_TOLERANCE = 0.01
+RESERVED_COLUMNS = frozenset(
+    {
+        "respondent_id", "pathway", "region", "sex", "age", "age_group", "stratum_population",
+        "stratum_sample", "design_weight", "status", "questionnaire_id", "questionnaire_version",
+        "submitted_at",
+    }
+)  # fmt: skip
+"""Columns of the responses export (ARCHITECTURE.md) that item ids must not take."""
 
 _KEYS = {
     "questionnaire": {
@@ -341,6 +349,8 @@ class _Reader:
         node = self.mapping(node, f"page {page_id!r}, item", "item")
         item_id = self.identifier(node, f"page {page_id!r}, item")
         where = f"item {item_id!r}"
+        if item_id in RESERVED_COLUMNS:
+            self.problem(where, self.line_of(node, "id"), f"this id is a column of the responses export; choose another, e.g. 'reported_{item_id}'")
         kind = node.get("kind")
         scale = None
         max_length = None

@@ -56,7 +56,7 @@ def test_free_text_is_limited_to_max_length_and_stripped(prem):
 
 
 def test_stored_answers_redisplay_as_checked_option(prem, overall_page):
-    data = page_form_data(overall_page, {"overall_rating": 3, "sex": 1})
+    data = page_form_data(overall_page, {"overall_rating": 3, "reported_sex": 1})
     assert data == {"overall_rating": 3}
     form = page_form_class(prem, overall_page, "sv")(data=data)
     checked = [choice.value for choice in form.overall_rating.iter_choices() if choice.selected]

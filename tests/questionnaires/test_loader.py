@@ -93,6 +93,10 @@ BAD_DEFINITIONS = {
         {"  default: {sv: Du": "  ibd-vuxna: {sv: Du"},
         ["pathway_intros must map pathway slugs, and 'default'"],
     ),
+    "item id that is an export column": (
+        {"- id: had_contact\n": "- id: sex\n", "item: had_contact": "item: sex"},
+        ["item 'sex'", "column of the responses export"],
+    ),
     "duplicate YAML key": (
         {"kind: text\n": "kind: text\n        kind: text\n"},
         ["not valid YAML", "duplicate key 'kind'"],
