@@ -77,7 +77,7 @@ def _count(value: object) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _estimate(row: pd.Series) -> Estimate:
+def _estimate(row: pd.Series | dict) -> Estimate:
     """An :class:`Estimate` from one result row (results, adjusted results)."""
     reason = row.get("suppression_reason")
     suppressed = bool(row.get("suppressed")) if not pd.isna(row.get("suppressed")) else False
@@ -149,59 +149,88 @@ def _weighted(table: pd.DataFrame, measure: str) -> pd.DataFrame:
     return weighted if len(weighted) else rows[_is(rows["weighting"], "unweighted")]
 
 
-def _result(table: pd.DataFrame, keys: dict[str, str | None]) -> Estimate | None:
-    rows = _pick(table, **keys)
-    return _estimate(rows.iloc[0]) if len(rows) else None
+class _Index:
+    """One result table keyed by some of its columns, for constant-time look-ups.
+
+    A report looks up a few thousand single rows; filtering the DataFrame
+    for each would cost seconds.
+    """
+
+    def __init__(self, table: pd.DataFrame, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self.rows: dict[tuple, dict] = {}
+        for record in table.to_dict("records"):
+            self.rows.setdefault(tuple(_key(record[c]) for c in self.columns), record)
+
+    def get(self, **keys: str | None) -> dict | None:
+        """The first row whose key columns equal ``keys`` (a missing key matches an empty column)."""
+        return self.rows.get(tuple(_key(keys.get(c)) for c in self.columns))
 
 
-def _comparison_rows(scope: _Scope, observed: pd.DataFrame, adjusted: pd.DataFrame, national: Estimate | None,
-                     ) -> tuple[ComparisonRow, ...]:
-    """Each unit's adjusted result (observed when there is no adjusted row) and its reference value."""
+def _key(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+_OBSERVED_KEYS = ("level", "pathway", "region", "dimension", "item_id")
+_ADJUSTED_KEYS = ("comparison", "pathway", "region", "measure", "dimension", "item_id")
+
+
+def _comparison_rows(scope: _Scope, observed: _Index, adjusted: _Index, national: Estimate | None,
+                     **target: str | None) -> tuple[ComparisonRow, ...]:
+    """Each unit's adjusted result (observed when there is no adjusted row) and its reference value.
+
+    ``target`` names the dimension or item (and, for adjusted rows, the measure).
+    """
     rows = []
+    observed_target = {k: v for k, v in target.items() if k != "measure"}
     for unit, unit_label in scope.units:
         keys = scope.adjusted_keys(unit)
-        found = _pick(adjusted, **keys) if keys is not None and len(adjusted) else adjusted.iloc[0:0]
-        if len(found):
-            estimate, reference = _estimate(found.iloc[0]), _optional(found.iloc[0]["reference"])
+        found = adjusted.get(**keys, **target) if keys is not None else None
+        if found is not None:
+            estimate, reference = _estimate(found), _optional(found["reference"])
         else:
-            estimate = _result(observed, scope.unit_keys(unit))
+            record = observed.get(**scope.unit_keys(unit), **observed_target)
+            estimate = _estimate(record) if record is not None else None
             reference = national.value if national is not None else None
         if estimate is not None:
             rows.append(ComparisonRow(unit, unit_label, estimate, reference))
     return tuple(rows)
 
 
-def _national(scope: _Scope, observed: pd.DataFrame, rows: Sequence[ComparisonRow]) -> Estimate:
+def _national(scope: _Scope, observed: _Index, rows: Sequence[ComparisonRow], **target: str | None) -> Estimate:
     """The national value; for a pathway report the comparison's own reference, so line and bands agree."""
-    found = _result(observed, scope.national_keys()) or Estimate(None, suppressed="no_respondents")
+    record = observed.get(**scope.national_keys(), **target)
+    found = _estimate(record) if record is not None else Estimate(None, suppressed="no_respondents")
     references = {row.reference for row in rows if row.reference is not None}
     if scope.kind == "pathway" and len(references) == 1 and found.shown:
         return Estimate(references.pop(), found.ci_low, found.ci_high, found.respondents)
     return found
 
 
-def _item(scope: _Scope, item, items: pd.DataFrame, adjusted: pd.DataFrame) -> ItemContent:
-    observed = items[_is(items["item_id"], item.id)]
-    adjusted_item = adjusted[_is(adjusted["item_id"], item.id)] if len(adjusted) else adjusted
-    national = _result(observed, scope.national_keys()) or Estimate(None, suppressed="no_respondents")
-    rows = _comparison_rows(scope, observed, adjusted_item, national)
-    return ItemContent(item.id, item.text[scope.lang], _national(scope, observed, rows), rows)
-
-
 def _dimensions(scope: _Scope, q) -> tuple[DimensionContent, ...]:
     results = scope.results
     dimension_table = _weighted(results.dimension_results, "mean_score")
     item_table = _weighted(results.item_results, "share_positive")
-    adjusted = results.adjusted_results
-    adjusted_scores = adjusted[_is(adjusted["measure"], "mean_score") & adjusted["item_id"].isna()]
-    adjusted_items = adjusted[_is(adjusted["measure"], "share_positive") & adjusted["item_id"].notna()]
+    observed_dimensions = _Index(dimension_table.assign(item_id=pd.NA), _OBSERVED_KEYS)
+    observed_items = _Index(item_table.assign(dimension=pd.NA), _OBSERVED_KEYS)
+    adjusted = _Index(results.adjusted_results.assign(dimension=results.adjusted_results["dimension"].where(
+        results.adjusted_results["item_id"].isna())), _ADJUSTED_KEYS)
     dimensions = []
     for dim in q.dimensions:
-        observed = dimension_table[_is(dimension_table["dimension"], dim.id)]
-        national = _result(observed, scope.national_keys())
-        rows = _comparison_rows(scope, observed, adjusted_scores[_is(adjusted_scores["dimension"], dim.id)], national)
-        items = tuple(_item(scope, item, item_table, adjusted_items) for item in q.scored_items if item.dimension == dim.id)
-        dimensions.append(DimensionContent(dim.id, dim.label[scope.lang], _national(scope, observed, rows), rows, items))
+        national = observed_dimensions.get(**scope.national_keys(), dimension=dim.id)
+        rows = _comparison_rows(scope, observed_dimensions, adjusted, _estimate(national) if national else None,
+                                dimension=dim.id, measure="mean_score")
+        items = []
+        for item in (item for item in q.scored_items if item.dimension == dim.id):
+            national_item = observed_items.get(**scope.national_keys(), item_id=item.id)
+            item_rows = _comparison_rows(scope, observed_items, adjusted,
+                                         _estimate(national_item) if national_item else None,
+                                         item_id=item.id, measure="share_positive")
+            items.append(ItemContent(item.id, item.text[scope.lang],
+                                     _national(scope, observed_items, item_rows, item_id=item.id), item_rows))
+        dimensions.append(DimensionContent(dim.id, dim.label[scope.lang],
+                                           _national(scope, observed_dimensions, rows, dimension=dim.id), rows,
+                                           tuple(items)))
     return tuple(dimensions)
 
 
