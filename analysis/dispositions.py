@@ -1,0 +1,123 @@
+"""Final dispositions of invited persons and the response rates built on them.
+
+Every invited person ends fieldwork in exactly one disposition (ANALYSIS.md),
+derived from the export's ``status`` and the number of core items answered.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.errors import AnalysisInputError
+
+__all__ = ["STATUSES", "classify_dispositions", "rates_from_counts"]
+
+STATUSES: tuple[str, ...] = (
+    "not_started", "started", "submitted", "refused", "screened_out", "deceased", "undeliverable",
+)
+"""The fieldwork statuses of the responses export (docs/ARCHITECTURE.md)."""
+
+_FINAL_BY_STATUS = {
+    "refused": "refusal",
+    "screened_out": "screened_out",
+    "deceased": "deceased",
+    "undeliverable": "undeliverable",
+    "not_started": "no_response",
+}
+
+
+def classify_dispositions(
+    status: pd.Series, core_answered: pd.Series, n_core: int, *, complete_share: float = 0.5,
+    respondent_id: pd.Series | None = None,
+) -> pd.Series:
+    """Assign each invited person exactly one final disposition.
+
+    Parameters
+    ----------
+    status : Series of str
+        The export's ``status`` column.
+    core_answered : Series of int
+        Number of core items the person answered (any option, "don't know"
+        included: it is an answer).
+    n_core : int
+        Number of core items in the questionnaire.
+    complete_share : float
+        Share of core items a submitted questionnaire needs to be complete.
+    respondent_id : Series, optional
+        Used to name the first offending row in an error.
+
+    Returns
+    -------
+    Series of str
+        One of :data:`analysis.tables.DISPOSITIONS`, aligned with ``status``.
+
+    Raises
+    ------
+    AnalysisInputError
+        For a status that is not one of :data:`STATUSES`.
+
+    Notes
+    -----
+    * ``submitted`` with at least ``complete_share × n_core`` core answers:
+      complete (AAPOR I); with fewer but at least one: partial (P).
+    * ``started`` (never submitted) with at least one core answer: partial.
+    * ``started`` or ``submitted`` with no core answer, and ``not_started``:
+      no response (NC).
+    * ``refused``: refusal (R); ``screened_out`` and ``deceased``: ineligible;
+      ``undeliverable``: unknown eligibility (U).
+
+    References
+    ----------
+    The American Association for Public Opinion Research, *Standard
+    Definitions: Final Dispositions of Case Codes and Outcome Rates for
+    Surveys*, 10th edition, 2023.
+    """
+    status = status.astype("string")
+    unknown = ~status.isin(STATUSES) | status.isna()
+    if unknown.any():
+        position = int(np.flatnonzero(unknown.to_numpy())[0])
+        who = f" (respondent_id {respondent_id.iloc[position]})" if respondent_id is not None else ""
+        raise AnalysisInputError(
+            f"column 'status', row {position + 1}{who}: {status.iloc[position]!r} is not a fieldwork "
+            f"status; expected one of {', '.join(STATUSES)}"
+        )
+    answered = core_answered.to_numpy()
+    complete_enough = answered >= complete_share * n_core
+    disposition = status.map(_FINAL_BY_STATUS).astype(object).to_numpy()
+    in_questionnaire = status.isin(["started", "submitted"]).to_numpy()
+    submitted = (status == "submitted").to_numpy()
+    disposition[in_questionnaire] = "no_response"
+    disposition[in_questionnaire & (answered > 0)] = "partial"
+    disposition[submitted & (answered > 0) & complete_enough] = "complete"
+    return pd.Series(disposition, index=status.index, name="disposition", dtype="string")
+
+
+def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
+    """AAPOR RR1 and the adjusted response rate from disposition counts, in percent.
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Columns ``invited`` and each of :data:`~analysis.tables.DISPOSITIONS`.
+
+    Returns
+    -------
+    DataFrame
+        ``rr1`` and ``adjusted_rate`` (percent; missing when the denominator is 0).
+
+    Notes
+    -----
+    RR1 = I / (I + P + R + NC + U), which keeps the undeliverable (unknown
+    eligibility) in the denominator. The adjusted rate = I / (invited −
+    ineligible − undeliverable), ineligible = screened out + deceased.
+    """
+    counts = counts.astype("float64")
+    complete = counts["complete"]
+    rr1_base = counts[["complete", "partial", "refusal", "no_response", "undeliverable"]].sum(axis=1)
+    adjusted_base = counts["invited"] - counts[["screened_out", "deceased", "undeliverable"]].sum(axis=1)
+    return pd.DataFrame({
+        "rr1": 100 * complete / rr1_base.where(rr1_base > 0),
+        "adjusted_rate": 100 * complete / adjusted_base.where(adjusted_base > 0),
+    })
+

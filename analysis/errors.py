@@ -1,0 +1,13 @@
+"""Errors an analyst can cause with the input (a bad export, an unknown code)."""
+
+from __future__ import annotations
+
+__all__ = ["AnalysisInputError"]
+
+
+class AnalysisInputError(ValueError):
+    """The responses export or a setting does not fit what the analysis expects.
+
+    The message names the column, the first offending row (by
+    ``respondent_id``) and what was expected, for the analyst to fix the input.
+    """

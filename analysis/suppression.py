@@ -1,0 +1,131 @@
+"""Publication rules: results from too few respondents, and small counts that identify people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["mask_small_counts", "suppress_small_results"]
+
+_ESTIMATE_COLUMNS = ("estimate", "se", "lower", "upper")
+
+
+def suppress_small_results(table: pd.DataFrame, min_respondents: int, *, extra: Sequence[str] = ()) -> pd.DataFrame:
+    """Hide results based on fewer than ``min_respondents`` respondents.
+
+    Parameters
+    ----------
+    table : DataFrame
+        With ``n`` and the estimate columns ``estimate, se, lower, upper``
+        (plus any in ``extra``).
+    min_respondents : int
+        The publication minimum (30 by the cancer-pathway survey's rule).
+    extra : sequence of str
+        More columns to blank when a row is suppressed (e.g. ``observed``).
+
+    Returns
+    -------
+    DataFrame
+        A copy with the estimates of small groups missing, ``suppressed``
+        true and ``suppression_reason`` ``too_few_respondents`` (or
+        ``no_respondents`` when ``n`` is 0); rows keep their ``n``.
+    """
+    result = table.copy()
+    n = result["n"].to_numpy(dtype="float64")
+    small = n < min_respondents
+    columns = [*_ESTIMATE_COLUMNS, *extra]
+    result.loc[small, columns] = np.nan
+    already = result["suppressed"].fillna(False).to_numpy(dtype=bool) if "suppressed" in result else np.zeros(len(result), bool)
+    reason = result["suppression_reason"].astype(object).to_numpy() if "suppression_reason" in result else np.full(len(result), None, object)
+    reason = np.where(small, np.where(n == 0, "no_respondents", "too_few_respondents"), reason)
+    result["suppressed"] = small | already
+    result["suppression_reason"] = pd.array(reason, dtype="string")
+    return result
+
+
+def mask_small_counts(
+    table: pd.DataFrame,
+    count_columns: Sequence[str],
+    *,
+    below: int = 5,
+    row_totals: bool = True,
+    column_groups: Sequence[tuple[pd.Series, Sequence[str]]] = (),
+) -> tuple[pd.DataFrame, pd.Series]:
+    """Mask counts from 1 to ``below - 1`` so that they cannot be identified or recovered.
+
+    Parameters
+    ----------
+    table : DataFrame
+        A background table with count columns.
+    count_columns : sequence of str
+        The counts that may be masked.
+    below : int
+        Counts ``1 <= c < below`` are masked (primary suppression).
+    row_totals : bool
+        Whether a row's counts add up to a published total (e.g. dispositions
+        add up to ``invited``): then a row with exactly one masked cell gets
+        its next smallest cell masked too.
+    column_groups : sequence of (mask, columns)
+        Sets of rows whose counts add up to a published total elsewhere:
+        rows where ``mask`` is true, grouped by ``columns`` (e.g. the regions
+        of one pathway add up to the pathway's row). Within each group and
+        count column, a single masked cell gets the next smallest cell of the
+        same column masked too.
+
+    Returns
+    -------
+    masked : DataFrame
+        A copy with masked counts missing (``Int64``).
+    masked_columns : Series of str
+        Per row, the masked columns joined by ``;`` (empty when none).
+
+    Notes
+    -----
+    The next smallest cell is the smallest unmasked non-zero count; a zero
+    is chosen only when no non-zero count is left (a published zero cannot
+    hide anything). Row and column checks repeat until no row or group has a
+    single masked cell, so a secondary mask cannot itself be recovered by
+    subtraction in either direction.
+    """
+    counts = table[list(count_columns)].to_numpy(dtype="float64")
+    mask = (counts >= 1) & (counts < below)
+    lines: list[np.ndarray] = []
+    if row_totals:
+        lines.extend(np.array([[row, column] for column in range(counts.shape[1])]) for row in range(counts.shape[0]))
+    for rows, by in column_groups:
+        selected = np.flatnonzero(rows.to_numpy(dtype=bool))
+        if not len(selected):
+            continue
+        keys = table.iloc[selected][list(by)] if by else pd.DataFrame(index=table.index[selected])
+        group_ids = keys.groupby(list(by), dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(len(selected), int)
+        for group in np.unique(group_ids):
+            members = selected[group_ids == group]
+            lines.extend(np.array([[row, column] for row in members]) for column in range(counts.shape[1]))
+    changed = True
+    while changed:
+        changed = False
+        for cells in lines:
+            if len(cells) < 2:
+                continue
+            masked_here = mask[cells[:, 0], cells[:, 1]]
+            if masked_here.sum() != 1:
+                continue
+            values = counts[cells[:, 0], cells[:, 1]]
+            candidates = np.where(masked_here, np.inf, np.where(values > 0, values, np.inf))
+            if np.isinf(candidates).all():
+                candidates = np.where(masked_here, np.inf, values + 0.0)
+            if np.isinf(candidates).all():
+                continue
+            row, column = cells[int(np.argmin(candidates))]
+            mask[row, column] = True
+            changed = True
+    result = table.copy()
+    names = np.array(count_columns, dtype=object)
+    for index, column in enumerate(count_columns):
+        values = pd.array(table[column], dtype="Int64")
+        values[mask[:, index]] = pd.NA
+        result[column] = values
+    masked_columns = pd.Series([";".join(names[row]) for row in mask], index=table.index, dtype="string")
+    return result, masked_columns

@@ -1,0 +1,132 @@
+"""Weights: design weights from the frame times post-stratification by sex × age group.
+
+Within each stratum (pathway × region) the respondents' design weights are
+scaled so that they add up to the frame's population in every sex × age
+group cell; cells with too few respondents are collapsed first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["AGE_GROUPS", "poststratify"]
+
+AGE_GROUPS: tuple[str, ...] = ("0-17", "18-34", "35-49", "50-64", "65-79", "80+")
+"""The frame's age groups, youngest first (``sampling.frame.AGE_GROUPS``)."""
+
+_STRATUM = ["pathway", "region"]
+
+
+@dataclass
+class _Cell:
+    sex: str
+    ages: list[str]
+    respondents: int
+
+    @property
+    def label(self) -> str:
+        ages = self.ages[0] if len(self.ages) == 1 else f"{self.ages[0]}..{self.ages[-1]}"
+        return f"{self.sex} {ages}"
+
+
+def _merge_adjacent(cells: list[_Cell], minimum: int) -> list[_Cell]:
+    """Merge the smallest cell with its smaller neighbour until every cell has ``minimum``."""
+    cells = list(cells)
+    while len(cells) > 1 and min(cell.respondents for cell in cells) < minimum:
+        smallest = min(range(len(cells)), key=lambda i: cells[i].respondents)
+        neighbours = [i for i in (smallest - 1, smallest + 1) if 0 <= i < len(cells)]
+        other = min(neighbours, key=lambda i: cells[i].respondents)
+        first, second = sorted((smallest, other))
+        merged = _Cell(cells[first].sex, cells[first].ages + cells[second].ages,
+                       cells[first].respondents + cells[second].respondents)
+        cells[first:second + 1] = [merged]
+    return cells
+
+
+def _collapse_stratum(counts: pd.DataFrame, minimum: int) -> dict[tuple[str, str], str]:
+    """Map each (sex, age group) frame cell of one stratum to its weighting cell's label."""
+    by_sex: dict[str, list[_Cell]] = {}
+    for sex, age, respondents in counts[["sex", "age_group", "respondents"]].itertuples(index=False):
+        by_sex.setdefault(sex, []).append(_Cell(sex, [age], int(respondents)))
+    collapsed = {sex: _merge_adjacent(cells, minimum) for sex, cells in by_sex.items()}
+    if any(cell.respondents < minimum for cells in collapsed.values() for cell in cells) and len(by_sex) > 1:
+        per_age = counts.groupby("age_group", sort=False)["respondents"].sum()
+        ordered = [age for age in AGE_GROUPS if age in per_age.index]
+        cells = _merge_adjacent([_Cell("alla", [age], int(per_age[age])) for age in ordered], minimum)
+        return {(sex, age): cell.label for cell in cells for age in cell.ages for sex in by_sex}
+    return {(cell.sex, age): cell.label for cells in collapsed.values() for cell in cells for age in cell.ages}
+
+
+def poststratify(
+    frame: pd.DataFrame, is_respondent: np.ndarray, *, min_cell_respondents: int = 5
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Final weights: design weight × post-stratification factor of the person's cell.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Every invited person: ``pathway, region, sex, age_group, design_weight``.
+    is_respondent : array of bool
+        Who counts as a respondent (aligned with ``frame``).
+    min_cell_respondents : int
+        Cells with fewer respondents are collapsed: with the adjacent age
+        group within sex (the smaller neighbour, repeatedly), and when a sex
+        still falls short, across sex (age groups of both sexes together,
+        labelled ``alla``).
+
+    Returns
+    -------
+    weight : Series of float
+        The final weight of each respondent; missing for non-respondents and
+        for respondents of a cell whose stratum has no respondents at all.
+    cells : DataFrame
+        One row per frame cell (pathway, region, sex, age group) with its
+        weighting cell, targets, respondents and factor (the
+        ``weighting_cells`` table).
+
+    Notes
+    -----
+    The target of a weighting cell is the sum of the frame's design weights
+    ``N_h / n_h`` of every invited person in it (the population the cell
+    represents), so the weighted respondents reproduce the frame's
+    population by sex × age group within each pathway × region. The factor
+    is target / Σ respondents' design weights. Weights are then treated as
+    fixed in the variance estimation (the calibration's variance reduction
+    is not credited, which is conservative).
+
+    References
+    ----------
+    Holt, D. and Smith, T. M. F. (1979). Post stratification. *Journal of the
+    Royal Statistical Society A*, 142(1), 33–46.
+    Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*, ch. 7.
+    """
+    keys = [*_STRATUM, "sex", "age_group"]
+    people = frame[keys].astype("string").assign(
+        design_weight=frame["design_weight"].astype("float64").to_numpy(),
+        respondents=np.asarray(is_respondent, dtype="int64"),
+    )
+    people["respondent_weight"] = people["design_weight"] * people["respondents"]
+    frame_cells = people.groupby(keys, sort=True, observed=True).agg(
+        frame_population=("design_weight", "sum"),
+        respondents=("respondents", "sum"),
+        respondent_weight=("respondent_weight", "sum"),
+    ).reset_index()
+    labels = []
+    for _, stratum in frame_cells.groupby(_STRATUM, sort=False):
+        mapping = _collapse_stratum(stratum, min_cell_respondents)
+        labels.extend(mapping[(sex, age)] for sex, age in stratum[["sex", "age_group"]].itertuples(index=False))
+    frame_cells["weighting_cell"] = pd.array(labels, dtype="string")
+    by_cell = frame_cells.groupby([*_STRATUM, "weighting_cell"], sort=False)
+    frame_cells["cell_population"] = by_cell["frame_population"].transform("sum")
+    frame_cells["cell_respondents"] = by_cell["respondents"].transform("sum")
+    respondent_weight = by_cell["respondent_weight"].transform("sum")
+    frame_cells["adjustment_factor"] = frame_cells["cell_population"] / respondent_weight.where(respondent_weight > 0)
+    factor = people[keys].merge(frame_cells[[*keys, "adjustment_factor"]], on=keys, how="left")["adjustment_factor"]
+    weight = pd.Series(
+        np.where(people["respondents"].to_numpy() == 1, people["design_weight"].to_numpy() * factor.to_numpy(), np.nan),
+        index=frame.index, name="weight",
+    )
+    return weight, frame_cells

@@ -1,0 +1,94 @@
+"""Case-mix models against R's glm, and adjusted results on hand-made cases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from numpy.testing import assert_allclose
+
+from analysis.casemix import adjusted_comparison, fit_casemix_model
+
+REFERENCE = Path(__file__).with_name("reference")
+CASEMIX = ["age_group", "sex", "health"]
+
+
+@pytest.fixture
+def respondents():
+    data = pd.read_csv(REFERENCE / "design.csv", dtype={"region": str})
+    data = data[data["score"].notna()].copy()
+    data["is_positive"] = (data["score"] > 50).astype(float)
+    return data
+
+
+@pytest.mark.parametrize("model_kind, outcome, logistic", [("linear", "score", False), ("logistic", "is_positive", True)])
+def test_coefficients_match_r_glm(respondents, model_kind, outcome, logistic):
+    reference = pd.read_csv(REFERENCE / "glm_reference.csv")
+    reference = reference[reference["model"] == model_kind].set_index("term")
+    model = fit_casemix_model(respondents, "region", CASEMIX, outcome, logistic=logistic)
+    assert model.terms == reference.index.tolist()
+    assert_allclose(model.params, reference["estimate"], rtol=1e-6)
+    assert_allclose(np.sqrt(np.diag(model.cov)), reference["se"], rtol=1e-5)
+    assert model.n == len(respondents)
+
+
+def test_linear_adjustment_without_case_mix_differences_equals_observed():
+    # Same case mix in both regions: adjusted = observed, and the model is additive.
+    data = pd.DataFrame({
+        "region": ["01"] * 4 + ["03"] * 4,
+        "sex": ["K", "K", "M", "M"] * 2,
+        "score": [80.0, 60.0, 40.0, 20.0, 100.0, 80.0, 60.0, 40.0],
+    })
+    table = adjusted_comparison(data, "region", ["sex"], "score", logistic=False, min_respondents=2)
+    assert_allclose(table["estimate"], [50.0, 70.0])
+    assert_allclose(table["observed"], [50.0, 70.0])
+    assert_allclose(table["reference"], [60.0, 60.0])
+    # residuals ±10 in every cell: σ² = 8·100/(8-3); se of a region's adjusted mean = sqrt(σ²/4)
+    assert_allclose(table["se"], np.sqrt(160 / 4), rtol=1e-10)
+
+
+def test_case_mix_standardisation_removes_a_composition_difference():
+    # Women score 80 and men 40 in both regions; region 01 treats mostly women.
+    data = pd.DataFrame({
+        "region": ["01"] * 40 + ["03"] * 40,
+        "sex": ["K"] * 30 + ["M"] * 10 + ["K"] * 10 + ["M"] * 30,
+        "score": [80.0] * 30 + [40.0] * 10 + [80.0] * 10 + [40.0] * 30,
+    })
+    data.loc[::7, "score"] += 1.0
+    table = adjusted_comparison(data, "region", ["sex"], "score", logistic=False, min_respondents=30)
+    assert table["observed"].iloc[0] > table["observed"].iloc[1] + 15
+    assert abs(table["estimate"].iloc[0] - table["estimate"].iloc[1]) < 1
+    assert (table["band"] == "as_expected").all()
+
+
+def test_bands_and_suppression():
+    generator = np.random.default_rng(3)
+    regions = np.repeat(["01", "03", "04", "05"], [200, 200, 200, 10])
+    base = {"01": 0.9, "03": 0.5, "04": 0.15, "05": 0.5}
+    positive = (generator.random(len(regions)) < np.vectorize(base.get)(regions)).astype(float)
+    data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)), "positive": positive})
+    table = adjusted_comparison(data, "region", ["sex"], "positive", logistic=True, scale=100).set_index("unit")
+    assert table.loc["01", "band"] == "better" and table.loc["04", "band"] == "worse"
+    assert table.loc["03", "band"] == "as_expected"
+    assert table.loc["05", "suppressed"] and table.loc["05", "suppression_reason"] == "too_few_respondents"
+    assert np.isnan(table.loc["05", "estimate"]) and pd.isna(table.loc["05", "band"])
+    assert_allclose(table["reference"], 100 * positive.mean())
+
+
+def test_logistic_delta_method_by_finite_differences(respondents):
+    table = adjusted_comparison(respondents, "region", CASEMIX, "is_positive", logistic=True, min_respondents=1)
+    model = fit_casemix_model(respondents, "region", CASEMIX, "is_positive", logistic=True)
+    # adjusted value of region 03 as a function of the coefficients, differentiated numerically
+    design = model.design(respondents.assign(region="03"))
+
+    def adjusted(params: np.ndarray) -> float:
+        return float(np.mean(1 / (1 + np.exp(-design @ params))))
+
+    step = 1e-6
+    gradient = np.array([(adjusted(model.params + step * e) - adjusted(model.params - step * e)) / (2 * step)
+                         for e in np.eye(len(model.params))])
+    row = table.set_index("unit").loc["03"]
+    assert_allclose(row["estimate"], adjusted(model.params))
+    assert_allclose(row["se"], np.sqrt(gradient @ model.cov @ gradient), rtol=1e-5)
