@@ -1,7 +1,197 @@
-"""CLI commands for the analysis feature (thin callers of the library)."""
+"""CLI commands for the analysis feature: ``prem report`` and ``prem tables``.
+
+Thin callers: read a round's responses (from the database, or from an export
+file without one), run :func:`analysis.analyse_round`, then draw the
+comparison PDF (:mod:`analysis.report`) or write the tidy tables
+(:func:`analysis.tables.write_tables`). Errors a user can cause – an unknown
+round, pathway or region, a bad export file – are one-line messages.
+"""
 
 from __future__ import annotations
 
-import click
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+from pathlib import Path
 
-commands: list[click.Command] = []
+import click
+import pandas as pd
+
+__all__ = ["commands", "report", "tables"]
+
+_TEXT_COLUMNS = ("respondent_id", "pathway", "region", "sex", "age_group", "status", "questionnaire_id",
+                 "questionnaire_version", "submitted_at")
+_DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
+
+
+class _InputError(Exception):
+    """A bad export file or flow directory, with a message naming it."""
+
+
+@dataclass
+class RoundInput:
+    """What the analysis of one round needs, from the database or from an export."""
+
+    round_name: str
+    responses: pd.DataFrame
+    flow: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)
+    opens: dt.date | None = None
+    closes: dt.date | None = None
+
+
+def _user_errors(command: Callable) -> Callable:
+    """Print errors a user can cause as one line (``Error: ...``), never a traceback."""
+
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        from analysis.report import ReportError
+        from prem.errors import PremError
+
+        try:
+            return command(*args, **kwargs)
+        except (ReportError, PremError, _InputError) as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def _read_responses(path: Path) -> pd.DataFrame:
+    """A responses export (``.csv`` or ``.parquet``) with region codes and ids kept as text."""
+    if not path.is_file():
+        raise _InputError(f"{path}: the responses file does not exist.")
+    try:
+        if path.suffix == ".parquet":
+            responses = pd.read_parquet(path)
+        elif path.suffix == ".csv":
+            responses = pd.read_csv(path, dtype={c: "string" for c in _TEXT_COLUMNS}, encoding="utf-8")
+        else:
+            raise _InputError(f"{path}: a responses export ends in .csv or .parquet.")
+    except (ValueError, OSError, UnicodeDecodeError) as error:
+        raise _InputError(f"{path}: not a readable responses export ({error}).") from None
+    missing = [c for c in ("respondent_id", "pathway", "region", "sex", "age_group", "design_weight", "status")
+               if c not in responses.columns]
+    if missing:
+        raise _InputError(f"{path}: column(s) {', '.join(missing)} missing; expected the `prem export responses` format.")
+    responses = responses.astype({c: "string" for c in _TEXT_COLUMNS if c in responses.columns})
+    responses["region"] = responses["region"].str.zfill(2)
+    return responses
+
+
+def _read_flow(flow_dir: Path | None) -> tuple[pd.DataFrame | None, dict]:
+    """``flow.csv`` and ``manifest.json`` from a sample directory (either may be absent)."""
+    if flow_dir is None:
+        return None, {}
+    if not flow_dir.is_dir():
+        raise _InputError(f"{flow_dir}: the sample directory does not exist.")
+    flow_path, manifest_path = flow_dir / "flow.csv", flow_dir / "manifest.json"
+    flow = None
+    if flow_path.is_file():
+        flow = pd.read_csv(flow_path, dtype={"pathway": "string", "region": "string", "step": "string"})
+        missing = {"pathway", "region", "step", "remaining", "removed"} - set(flow.columns)
+        if missing:
+            raise _InputError(f"{flow_path}: column(s) {', '.join(sorted(missing))} missing.")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+    except json.JSONDecodeError as error:
+        raise _InputError(f"{manifest_path}: not valid JSON (line {error.lineno}).") from None
+    return flow, manifest
+
+
+def _from_database(round_name: str) -> RoundInput:
+    """The round's responses, flow, manifest and fieldwork dates from the survey database."""
+    from prem import create_app
+    from prem.db import transaction
+    from prem.fieldwork.export import responses_dataframe, round_sampling_flow
+    from prem.fieldwork.operations import get_round
+
+    with transaction(create_app()) as session:
+        survey_round = get_round(session, round_name)
+        flow, manifest = round_sampling_flow(session, round_name)
+        return RoundInput(round_name, responses_dataframe(session, round_name), flow, manifest,
+                          survey_round.opens, survey_round.closes)
+
+
+def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: Path | None) -> RoundInput:
+    if (round_name is None) == (responses_path is None):
+        raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
+    if round_name is not None:
+        return _from_database(round_name)
+    flow, manifest = _read_flow(flow_dir)
+    return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
+
+
+def _questionnaire(responses: pd.DataFrame):
+    """The questionnaire version most answers were given on (the bundled default when none was started)."""
+    from questionnaires import load_questionnaire
+
+    started = responses.dropna(subset=["questionnaire_id"]) if "questionnaire_id" in responses else responses.iloc[0:0]
+    if started.empty:
+        return load_questionnaire(_DEFAULT_QUESTIONNAIRE)
+    (questionnaire_id, version), _ = next(iter(
+        started.groupby(["questionnaire_id", "questionnaire_version"]).size().sort_values(ascending=False).items()))
+    return load_questionnaire(questionnaire_id, version=version)
+
+
+def _analyse(source: RoundInput):
+    from analysis import analyse_round
+
+    q = _questionnaire(source.responses)
+    return analyse_round(source.responses, q), q
+
+
+_ROUND = click.option("--round", "round_name", default=None, help="Survey round in the database.")
+_RESPONSES = click.option("--responses", "responses_path", type=click.Path(path_type=Path), default=None,
+                          help="A responses export (.csv/.parquet) instead of --round.")
+_FLOW = click.option("--flow", "flow_dir", type=click.Path(path_type=Path), default=None,
+                     help="With --responses: the sample directory holding flow.csv and manifest.json.")
+
+
+@click.command("report")
+@_ROUND
+@_RESPONSES
+@_FLOW
+@click.option("--pathway", default=None, help="Compare the regions of this pathway (slug).")
+@click.option("--region", "regions", multiple=True,
+              help="With --pathway: only these regions (repeatable); alone: compare the pathways of this region.")
+@click.option("--national", is_flag=True, help="National overview: every pathway.")
+@click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
+@click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Report language.")
+@_user_errors
+def report(round_name: str | None, responses_path: Path | None, flow_dir: Path | None, pathway: str | None,
+           regions: tuple[str, ...], national: bool, out: Path, lang: str) -> None:
+    """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
+    from analysis.report import build_content, write_pdf
+
+    if sum((pathway is not None, national, bool(regions) and pathway is None)) != 1:
+        raise click.UsageError("choose one report: --pathway SLUG [--region CODE...], --region CODE, or --national")
+    kind = "national" if national else "pathway" if pathway else "region"
+    if not out.parent.is_dir():
+        raise click.UsageError(f"{out.parent}: the output directory does not exist")
+    source = _round_input(round_name, responses_path, flow_dir)
+    results, q = _analyse(source)
+    content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
+                            regions=tuple(code.zfill(2) for code in regions), lang=lang, flow=source.flow,
+                            manifest=source.manifest, fieldwork=(source.opens, source.closes))
+    write_pdf(content, out)
+    click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
+
+
+@click.command("tables")
+@_ROUND
+@_RESPONSES
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
+              help="Directory for the CSV and Parquet tables and data_dictionary.csv.")
+@_user_errors
+def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -> None:
+    """Write every result table of a round as CSV and Parquet, with the data dictionary."""
+    from analysis.tables import write_tables
+
+    results, _ = _analyse(_round_input(round_name, responses_path, None))
+    written = write_tables(results, out_dir)
+    click.echo(f"Wrote {len(written)} files to {out_dir}.")
+
+
+commands: list[click.Command] = [report, tables]

@@ -1,0 +1,385 @@
+"""Choose what a comparison PDF shows from a round's :class:`~analysis.results.RoundResults`.
+
+Three scopes:
+
+``pathway``
+    One pathway, its regions compared with each other: each region's
+    case-mix adjusted result against the pathway's national value
+    (``adjusted_results`` with ``comparison == "regions_within_pathway"``).
+``region``
+    One region, its pathways: for each pathway the region's adjusted result
+    against *that pathway's* national value (the same comparison rows,
+    filtered to the region), so a region is never held against patients of
+    other pathways.
+``national``
+    Every pathway nationally (weighted results, no band).
+
+Items and the response tables use the weighted results where the analysis
+gives them (unweighted otherwise); scores from fewer respondents than the
+publication minimum keep their reason and are never drawn.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from analysis.report.model import (
+    ComparisonRow,
+    DimensionContent,
+    Estimate,
+    FlowRow,
+    ItemContent,
+    MethodFacts,
+    ReportContent,
+    RespondentProfileRow,
+    ResponseRow,
+)
+from analysis.report.labels import LANGUAGES, label
+from analysis.tables import DISPOSITIONS
+from sampling.reference import pathways as reference_pathways
+from sampling.reference import regions as reference_regions
+
+if TYPE_CHECKING:
+    from analysis.results import RoundResults
+
+__all__ = ["ReportError", "build_content", "CARE_PLAN_ITEM"]
+
+CARE_PLAN_ITEM = "care_plan"
+"""The item singled out on its own page (the pilot round's improvement area)."""
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked (unknown pathway or region, no data)."""
+
+
+def _is(column: pd.Series, value: str | None) -> pd.Series:
+    """Rows where a key column equals ``value``, or is empty when ``value`` is None."""
+    return column.isna() if value is None else (column == value).fillna(False).astype(bool)
+
+
+def _pick(table: pd.DataFrame, **keys: str | None) -> pd.DataFrame:
+    """The rows of a long result table matching every key (None = empty key)."""
+    mask = pd.Series(True, index=table.index)
+    for name, value in keys.items():
+        mask &= _is(table[name], value)
+    return table[mask]
+
+
+def _optional(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def _count(value: object) -> int | None:
+    return None if value is None or pd.isna(value) else int(value)
+
+
+def _estimate(row: pd.Series | dict) -> Estimate:
+    """An :class:`Estimate` from one result row (results, adjusted results)."""
+    reason = row.get("suppression_reason")
+    suppressed = bool(row.get("suppressed")) if not pd.isna(row.get("suppressed")) else False
+    band = row.get("band")
+    return Estimate(
+        value=_optional(row["estimate"]),
+        ci_low=_optional(row["lower"]),
+        ci_high=_optional(row["upper"]),
+        respondents=_count(row["n"]) or 0,
+        band=None if band is None or pd.isna(band) or band == "" else str(band),
+        suppressed=(str(reason) if reason is not None and not pd.isna(reason) and reason != "" else "too_few_respondents")
+        if suppressed or pd.isna(row["estimate"]) else None,
+    )
+
+
+class _Scope:
+    """The report's units and how to find each unit's rows in the result tables."""
+
+    def __init__(self, results: RoundResults, kind: str, pathway: str | None, regions: Sequence[str], lang: str) -> None:
+        self.results, self.kind, self.pathway, self.lang = results, kind, pathway, lang
+        self.region = regions[0] if kind == "region" else None
+        self.region_filter = tuple(regions) if kind == "pathway" else ()
+        rates = results.response_rates
+        pathway_region = rates[_is(rates["level"], "pathway_region")]
+        if kind == "pathway":
+            present = set(pathway_region.loc[_is(pathway_region["pathway"], pathway), "region"].dropna())
+            wanted = self.region_filter or tuple(reference_regions())
+            self.units = [(code, reference_regions()[code].name) for code in wanted if code in present]
+        elif kind == "region":
+            present = set(pathway_region.loc[_is(pathway_region["region"], self.region), "pathway"].dropna())
+            self.units = [(slug, self.pathway_name(slug)) for slug in reference_pathways() if slug in present]
+        else:
+            present = set(rates.loc[_is(rates["level"], "pathway"), "pathway"].dropna())
+            self.units = [(slug, self.pathway_name(slug)) for slug in reference_pathways() if slug in present]
+
+    def pathway_name(self, slug: str) -> str:
+        known = reference_pathways().get(slug)
+        if known is None:
+            return slug
+        return known.name_sv if self.lang == "sv" else known.name_en
+
+    def unit_keys(self, unit: str) -> dict[str, str | None]:
+        """Keys of one unit's rows in the item and dimension result tables."""
+        if self.kind == "pathway":
+            return {"level": "pathway_region", "pathway": self.pathway, "region": unit}
+        if self.kind == "region":
+            return {"level": "pathway_region", "pathway": unit, "region": self.region}
+        return {"level": "pathway", "pathway": unit, "region": None}
+
+    def national_keys(self) -> dict[str, str | None]:
+        """Keys of the value every unit is held against in the item and dimension tables."""
+        if self.kind == "pathway":
+            return {"level": "pathway", "pathway": self.pathway, "region": None}
+        return {"level": "national", "pathway": None, "region": None}
+
+    def adjusted_keys(self, unit: str) -> dict[str, str | None] | None:
+        """Keys of one unit's case-mix adjusted row, or None when there is no comparison."""
+        if self.kind == "pathway":
+            return {"comparison": "regions_within_pathway", "pathway": self.pathway, "region": unit}
+        if self.kind == "region":
+            return {"comparison": "regions_within_pathway", "pathway": unit, "region": self.region}
+        return None
+
+
+def _weighted(table: pd.DataFrame, measure: str) -> pd.DataFrame:
+    """The rows of one measure, weighted where the analysis gives weighted results."""
+    rows = table[_is(table["measure"], measure)]
+    weighted = rows[_is(rows["weighting"], "weighted")]
+    return weighted if len(weighted) else rows[_is(rows["weighting"], "unweighted")]
+
+
+class _Index:
+    """One result table keyed by some of its columns, for constant-time look-ups.
+
+    A report looks up a few thousand single rows; filtering the DataFrame
+    for each would cost seconds.
+    """
+
+    def __init__(self, table: pd.DataFrame, columns: Sequence[str]) -> None:
+        self.columns = tuple(columns)
+        self.rows: dict[tuple, dict] = {}
+        for record in table.to_dict("records"):
+            self.rows.setdefault(tuple(_key(record[c]) for c in self.columns), record)
+
+    def get(self, **keys: str | None) -> dict | None:
+        """The first row whose key columns equal ``keys`` (a missing key matches an empty column)."""
+        return self.rows.get(tuple(_key(keys.get(c)) for c in self.columns))
+
+
+def _key(value: object) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
+
+
+_OBSERVED_KEYS = ("level", "pathway", "region", "dimension", "item_id")
+_ADJUSTED_KEYS = ("comparison", "pathway", "region", "measure", "dimension", "item_id")
+
+
+def _comparison_rows(scope: _Scope, observed: _Index, adjusted: _Index, national: Estimate | None,
+                     **target: str | None) -> tuple[ComparisonRow, ...]:
+    """Each unit's adjusted result (observed when there is no adjusted row) and its reference value.
+
+    ``target`` names the dimension or item (and, for adjusted rows, the measure).
+    """
+    rows = []
+    observed_target = {k: v for k, v in target.items() if k != "measure"}
+    for unit, unit_label in scope.units:
+        keys = scope.adjusted_keys(unit)
+        found = adjusted.get(**keys, **target) if keys is not None else None
+        if found is not None:
+            estimate, reference = _estimate(found), _optional(found["reference"])
+        else:
+            record = observed.get(**scope.unit_keys(unit), **observed_target)
+            estimate = _estimate(record) if record is not None else None
+            reference = national.value if national is not None else None
+        if estimate is not None:
+            rows.append(ComparisonRow(unit, unit_label, estimate, reference))
+    return tuple(rows)
+
+
+def _national(scope: _Scope, observed: _Index, rows: Sequence[ComparisonRow], **target: str | None) -> Estimate:
+    """The national value; for a pathway report the comparison's own reference, so line and bands agree."""
+    record = observed.get(**scope.national_keys(), **target)
+    found = _estimate(record) if record is not None else Estimate(None, suppressed="no_respondents")
+    references = {row.reference for row in rows if row.reference is not None}
+    if scope.kind == "pathway" and len(references) == 1 and found.shown:
+        return Estimate(references.pop(), found.ci_low, found.ci_high, found.respondents)
+    return found
+
+
+def _dimensions(scope: _Scope, q) -> tuple[DimensionContent, ...]:
+    results = scope.results
+    dimension_table = _weighted(results.dimension_results, "mean_score")
+    item_table = _weighted(results.item_results, "share_positive")
+    observed_dimensions = _Index(dimension_table.assign(item_id=pd.NA), _OBSERVED_KEYS)
+    observed_items = _Index(item_table.assign(dimension=pd.NA), _OBSERVED_KEYS)
+    adjusted = _Index(results.adjusted_results.assign(dimension=results.adjusted_results["dimension"].where(
+        results.adjusted_results["item_id"].isna())), _ADJUSTED_KEYS)
+    dimensions = []
+    for dim in q.dimensions:
+        national = observed_dimensions.get(**scope.national_keys(), dimension=dim.id)
+        rows = _comparison_rows(scope, observed_dimensions, adjusted, _estimate(national) if national else None,
+                                dimension=dim.id, measure="mean_score")
+        items = []
+        for item in (item for item in q.scored_items if item.dimension == dim.id):
+            national_item = observed_items.get(**scope.national_keys(), item_id=item.id)
+            item_rows = _comparison_rows(scope, observed_items, adjusted,
+                                         _estimate(national_item) if national_item else None,
+                                         item_id=item.id, measure="share_positive")
+            items.append(ItemContent(item.id, item.text[scope.lang],
+                                     _national(scope, observed_items, item_rows, item_id=item.id), item_rows))
+        dimensions.append(DimensionContent(dim.id, dim.label[scope.lang],
+                                           _national(scope, observed_dimensions, rows, dimension=dim.id), rows,
+                                           tuple(items)))
+    return tuple(dimensions)
+
+
+def _response_row(row: pd.Series, unit: str, unit_label: str) -> ResponseRow:
+    return ResponseRow(unit, unit_label, _count(row["invited"]) or 0, {code: _count(row[code]) for code in DISPOSITIONS},
+                       _optional(row["rr1"]), _optional(row["adjusted_rate"]))
+
+
+def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow]:
+    rates = scope.results.response_rates
+    rows = []
+    for unit, unit_label in scope.units:
+        keys = scope.unit_keys(unit)
+        found = _pick(rates, **keys) if scope.kind != "national" else _pick(rates, level="pathway", pathway=unit)
+        if len(found):
+            rows.append(_response_row(found.iloc[0], unit, unit_label))
+    total_keys = {"pathway": {"level": "pathway", "pathway": scope.pathway},
+                  "region": {"level": "region", "region": scope.region, "pathway": None},
+                  "national": {"level": "national"}}[scope.kind]
+    total = _pick(rates, **total_keys)
+    total_label = label("total", scope.lang)
+    if scope.kind == "pathway" and scope.region_filter:
+        invited = sum(r.invited for r in rows)
+        counts = {code: sum(r.dispositions[code] or 0 for r in rows) for code in DISPOSITIONS}
+        eligible = invited - counts["screened_out"] - counts["deceased"] - counts["undeliverable"]
+        rr1_base = invited - counts["screened_out"] - counts["deceased"]
+        return tuple(rows), ResponseRow("", total_label, invited, counts,
+                                        100 * counts["complete"] / rr1_base if rr1_base else None,
+                                        100 * counts["complete"] / eligible if eligible else None)
+    return tuple(rows), _response_row(total.iloc[0], "", total_label)
+
+
+def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
+    table = scope.results.response_by_sex_age
+    keys = {"pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
+            "region": {"level": "region", "region": scope.region, "pathway": None},
+            "national": {"level": "national"}}[scope.kind]
+    rows = _pick(table, **keys).dropna(subset=["sex", "age_group"])
+    return tuple(
+        RespondentProfileRow(str(row.sex), str(row.age_group), _count(row.invited), _count(row.complete),
+                             _optional(row.response_rate), _optional(row.frame_share), _optional(row.respondent_share))
+        for row in rows.sort_values(["sex", "age_group"], ascending=[True, True]).itertuples()
+    )
+
+
+def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
+    """The sampling flow summed over the report's regions, per pathway, steps in file order."""
+    if flow is None or flow.empty:
+        return ()
+    flow = flow.astype({"region": "string", "pathway": "string"})
+    if scope.kind == "pathway":
+        flow = flow[flow["pathway"] == scope.pathway]
+        if scope.region_filter:
+            flow = flow[flow["region"].str.zfill(2).isin(scope.region_filter)]
+    elif scope.kind == "region":
+        flow = flow[flow["region"].str.zfill(2) == scope.region]
+    summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
+    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed)) for r in summed.itertuples())
+
+
+def _method(results: RoundResults, manifest: dict[str, object] | None) -> MethodFacts:
+    config = results.config
+    ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
+                               for m in table["ci_method"].dropna().unique()}))
+    methods = results.methods
+    return MethodFacts(
+        min_respondents=config.min_respondents_shown,
+        min_cell_count=config.min_cell_respondents,
+        confidence_level=config.confidence,
+        ci_methods=ci_methods,
+        weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
+        dimension_weights=config.dimension_weights,
+        statements=tuple((str(r.topic), str(r.description)) for r in methods.itertuples()),
+        manifest=dict(manifest or {}),
+    )
+
+
+def build_content(
+    results: RoundResults,
+    q,
+    *,
+    kind: str,
+    round_name: str,
+    pathway: str | None = None,
+    regions: Sequence[str] = (),
+    lang: str = "sv",
+    flow: pd.DataFrame | None = None,
+    manifest: dict[str, object] | None = None,
+    fieldwork: tuple[dt.date | None, dt.date | None] = (None, None),
+) -> ReportContent:
+    """What one comparison PDF shows, chosen from a round's results.
+
+    Parameters
+    ----------
+    results
+        The output of :func:`analysis.analyse_round` for the round.
+    q
+        The questionnaire the results were scored with (dimension labels,
+        item texts, the items of each dimension).
+    kind
+        ``"pathway"`` (needs ``pathway``; ``regions`` optionally restricts the
+        compared regions), ``"region"`` (needs one code in ``regions``) or
+        ``"national"``.
+    round_name, lang, flow, manifest, fieldwork
+        The round's name, the report language (``sv`` or ``en``), the
+        sampling flow rows (``flow.csv``) and manifest for the appendix, and
+        the fieldwork dates for the cover.
+
+    Raises
+    ------
+    ReportError
+        Unknown pathway, region or language, or nothing to report in the
+        chosen scope – with a message naming what was asked and what exists.
+    """
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    known_regions = reference_regions()
+    unknown = [code for code in regions if code not in known_regions]
+    if unknown:
+        raise ReportError(f"unknown region code(s) {', '.join(unknown)}; region codes are two digits, e.g. 01, 14")
+    if kind == "pathway":
+        if pathway not in reference_pathways():
+            raise ReportError(f"unknown pathway {pathway!r}; known pathways: {', '.join(reference_pathways())}")
+    elif kind == "region":
+        if len(regions) != 1:
+            raise ReportError("a region report compares the pathways of exactly one region; give one --region")
+    elif kind != "national":
+        raise ReportError(f"unknown report kind {kind!r}")
+    scope = _Scope(results, kind, pathway, regions, lang)
+    if not scope.units:
+        asked = {"pathway": f"pathway {pathway}", "region": f"region {regions[0] if regions else ''}",
+                 "national": "any pathway"}[kind]
+        raise ReportError(f"round {round_name!r} has no invited persons for {asked}")
+    response, response_total = _response(scope)
+    dimensions = _dimensions(scope, q)
+    care_plan = next((i for d in dimensions for i in d.items if i.item_id == CARE_PLAN_ITEM), None)
+    if kind == "pathway":
+        pathway_list = ((pathway, scope.pathway_name(pathway)),)
+        region_list = tuple(scope.units)
+    elif kind == "region":
+        pathway_list = tuple(scope.units)
+        region_list = ((scope.region, known_regions[scope.region].name),)
+    else:
+        pathway_list = tuple(scope.units)
+        region_list = tuple((code, region.name) for code, region in known_regions.items())
+    return ReportContent(
+        kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
+        pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
+        response_total=response_total, profile=_profile(scope), care_plan=care_plan, flow=_flow(flow, scope),
+        method=_method(results, manifest), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
+    )

@@ -1,0 +1,164 @@
+"""What a comparison PDF shows, as plain data, apart from how it is drawn.
+
+The document code (:mod:`analysis.report.document`) draws a
+:class:`ReportContent`; :mod:`analysis.report.content` builds one from the
+analysis results for a chosen scope. Keeping the two apart lets the layout be
+tested on small hand-made content and lets the results' table schemas evolve
+without touching the drawing code.
+
+All texts in a ``ReportContent`` are already in the report's language. Scores
+and shares are on the 0–100 scale (shares as percentages).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Literal
+
+__all__ = [
+    "BANDS",
+    "Estimate",
+    "ComparisonRow",
+    "ItemContent",
+    "DimensionContent",
+    "ResponseRow",
+    "RespondentProfileRow",
+    "FlowRow",
+    "MethodFacts",
+    "ReportContent",
+]
+
+BANDS = ("better", "as_expected", "worse")
+"""Band codes of a comparison against the national value."""
+
+ReportKind = Literal["pathway", "region", "national"]
+UnitKind = Literal["region", "pathway"]
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One published figure with its 95 % interval.
+
+    ``suppressed`` holds a reason code (e.g. ``"too_few_respondents"``) when
+    the figure must not be shown; ``value`` is then ignored.
+    """
+
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    respondents: int = 0
+    band: str | None = None
+    suppressed: str | None = None
+
+    @property
+    def shown(self) -> bool:
+        """Whether the figure may be published."""
+        return self.suppressed is None and self.value is not None
+
+
+@dataclass(frozen=True)
+class ComparisonRow:
+    """One compared unit (a region or a pathway) and the value it is held against."""
+
+    unit: str
+    label: str
+    estimate: Estimate
+    reference: float | None = None
+
+
+@dataclass(frozen=True)
+class ItemContent:
+    """One questionnaire item: its text and share positive per unit and nationally."""
+
+    item_id: str
+    text: str
+    national: Estimate
+    rows: tuple[ComparisonRow, ...]
+
+
+@dataclass(frozen=True)
+class DimensionContent:
+    """One of the seven dimensions: its score per unit, nationally, and its items."""
+
+    dimension_id: str
+    label: str
+    national: Estimate
+    rows: tuple[ComparisonRow, ...]
+    items: tuple[ItemContent, ...]
+
+
+@dataclass(frozen=True)
+class ResponseRow:
+    """Fieldwork outcome of one unit: dispositions and the two response rates (%)."""
+
+    unit: str
+    label: str
+    invited: int
+    dispositions: dict[str, int | None]
+    rr1: float | None
+    adjusted_rate: float | None
+
+
+@dataclass(frozen=True)
+class RespondentProfileRow:
+    """Who responded: one sex × age-group cell against the frame.
+
+    Counts and shares are ``None`` where they are masked to protect individuals.
+    """
+
+    sex: str
+    age_group: str
+    invited: int | None
+    respondents: int | None
+    rate: float | None
+    frame_share: float | None
+    respondent_share: float | None
+
+
+@dataclass(frozen=True)
+class FlowRow:
+    """One sampling step summed over the report's scope."""
+
+    pathway: str
+    step: str
+    remaining: int
+    removed: int
+
+
+@dataclass(frozen=True)
+class MethodFacts:
+    """The settings the method appendix states."""
+
+    min_respondents: int = 30
+    min_cell_count: int = 5
+    confidence_level: float = 0.95
+    ci_methods: tuple[str, ...] = ()
+    weighted: bool = True
+    dimension_weights: str = "equal"
+    casemix_variables: tuple[str, ...] = ("age_group", "sex", "self_rated_health", "education")
+    statements: tuple[tuple[str, str], ...] = ()
+    manifest: dict[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReportContent:
+    """Everything one comparison PDF shows, already in its language."""
+
+    kind: ReportKind
+    lang: str
+    round_name: str
+    unit_kind: UnitKind
+    pathways: tuple[tuple[str, str], ...]
+    regions: tuple[tuple[str, str], ...]
+    dimensions: tuple[DimensionContent, ...]
+    response: tuple[ResponseRow, ...]
+    response_total: ResponseRow
+    profile: tuple[RespondentProfileRow, ...]
+    care_plan: ItemContent | None
+    flow: tuple[FlowRow, ...]
+    method: MethodFacts
+    questionnaire: str = ""
+    fieldwork_opens: dt.date | None = None
+    fieldwork_closes: dt.date | None = None
+    created: dt.date = field(default_factory=dt.date.today)

@@ -1,0 +1,366 @@
+"""The parts of the comparison PDF, each a list of platypus flowables.
+
+Cover, summary, one part per dimension, response rates and who responded,
+the individual care plan, and the method appendix – in that order, as
+ANALYSIS.md lists them. Every function takes the :class:`ReportContent` and a
+:class:`Layout` and draws nothing itself; :mod:`analysis.report.document`
+puts the parts into pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from reportlab.graphics.shapes import Drawing, String
+from reportlab.lib.units import mm
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
+
+from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
+from analysis.report.labels import label, number, percent, score
+from analysis.report.model import ComparisonRow, DimensionContent, Estimate, ItemContent, ReportContent, ResponseRow
+from analysis.report.styles import Fonts, plain_table_style, table_style
+
+__all__ = ["Layout", "report_title", "cover", "summary", "dimension", "response", "care_plan", "appendix", "DISPOSITIONS"]
+
+CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method")
+"""Interval methods the appendix names in words (codes from the results' ``ci_method``)."""
+
+DISPOSITIONS = ("complete", "partial", "refusal", "no_response", "screened_out", "deceased", "undeliverable")
+"""Disposition codes in the order the response table shows them."""
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What every part needs to draw: fonts, styles, language and the text width."""
+
+    font: Fonts
+    styles: dict[str, ParagraphStyle]
+    lang: str
+    width: float
+
+    def text(self, key: str, **values: object) -> str:
+        """A fixed text in the report's language."""
+        return label(key, self.lang, **values)
+
+    def para(self, text: str, style: str = "body", *, markup: bool = False) -> Paragraph:
+        """A paragraph; ``text`` is escaped unless it carries our own ``<sub>``-style markup."""
+        return Paragraph(text if markup else escape(text), self.styles[style])
+
+
+def report_title(content: ReportContent) -> str:
+    """The report's title: what is compared, for whom."""
+    title = label(f"title.{content.kind}", content.lang)
+    if content.kind == "pathway":
+        return f"{title}: {content.pathways[0][1]}"
+    if content.kind == "region":
+        return f"{title}: {content.regions[0][1]}"
+    return title
+
+
+def suppression_reason(estimate: Estimate, layout: Layout, min_respondents: int) -> str:
+    """Why a figure is not shown, in words (``"färre än 30 svar"``)."""
+    known = {"too_few_respondents", "masked"}
+    key = estimate.suppressed if estimate.suppressed in known else "other"
+    return layout.text(f"suppressed.{key}", n=min_respondents)
+
+
+def cover(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Title, what the report covers and when the fieldwork ran."""
+    not_stated = layout.text("cover.not_stated")
+    opens = content.fieldwork_opens.isoformat() if content.fieldwork_opens else not_stated
+    closes = content.fieldwork_closes.isoformat() if content.fieldwork_closes else not_stated
+    regions = (layout.text("cover.all_regions") if len(content.regions) == 21
+               else ", ".join(name for _, name in content.regions))
+    facts = [
+        ("cover.round", content.round_name),
+        ("cover.pathways", ", ".join(name for _, name in content.pathways)),
+        ("cover.regions", regions),
+        ("cover.fieldwork", f"{opens} – {closes}"),
+        ("cover.questionnaire", content.questionnaire or not_stated),
+        ("cover.created", content.created.isoformat()),
+    ]
+    rows = [[layout.para(layout.text(key), "cell_head"), layout.para(value, "body")] for key, value in facts]
+    table = Table(rows, colWidths=[40 * mm, layout.width - 40 * mm], hAlign="LEFT")
+    table.setStyle(plain_table_style())
+    return [
+        Spacer(1, 50 * mm),
+        layout.para(report_title(content), "title"),
+        layout.para(layout.text(f"subtitle.{content.kind}"), "subtitle"),
+        table,
+        Spacer(1, 20 * mm),
+        layout.para(layout.text("cover.no_free_text"), "small"),
+        PageBreak(),
+    ]
+
+
+def _marked_score(estimate: Estimate, layout: Layout, min_respondents: int, *, marker: bool = True) -> Flowable:
+    """A table cell: the band's marker and the score, or the reason it is not shown."""
+    if not estimate.shown:
+        return layout.para(suppression_reason(estimate, layout, min_respondents), "cell_right")
+    cell = Drawing(26, 10)
+    if marker:
+        cell.add(band_marker(estimate.band, 5, 4.5, size=3))
+    cell.add(String(12, 1.8, score(estimate.value, layout.lang), fontName=layout.font.regular, fontSize=7.5))
+    return cell
+
+
+def _national_label(content: ReportContent, layout: Layout) -> str:
+    """The name of the national row: in a region report it pools every pathway."""
+    return layout.text("summary.national_all" if content.kind == "region" else "summary.national")
+
+
+def _unit_head(content: ReportContent, layout: Layout) -> str:
+    return layout.text("col.region" if content.unit_kind == "region" else "col.pathway")
+
+
+def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Response rate and the seven dimension results per unit, with band markers, against national."""
+    min_n = content.method.min_respondents
+    unit_width, rate_width = 96.0, 44.0
+    dim_width = (layout.width - unit_width - rate_width) / max(len(content.dimensions), 1)
+    header: list[object] = [layout.para(_unit_head(content, layout), "cell_head"),
+                            rotated_header(layout.text("summary.rate"), layout.font, rate_width - 6)]
+    header += [rotated_header(d.label, layout.font, dim_width - 6) for d in content.dimensions]
+    national = [layout.para(_national_label(content, layout), "cell_head"),
+                percent(content.response_total.adjusted_rate, layout.lang)]
+    national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
+    rows = [header, national]
+    rates = {r.unit: r.adjusted_rate for r in content.response}
+    for unit, unit_label in _units(content):
+        row: list[object] = [layout.para(unit_label, "cell"), percent(rates.get(unit), layout.lang)]
+        for dim in content.dimensions:
+            found = {r.unit: r.estimate for r in dim.rows}.get(unit)
+            row.append(_marked_score(found, layout, min_n) if found else "–")
+        rows.append(row)
+    table = Table(rows, colWidths=[unit_width, rate_width] + [dim_width] * len(content.dimensions), repeatRows=1)
+    style = table_style(layout.font)
+    style.add("LINEBELOW", (0, 1), (-1, 1), 0.6, "black")
+    style.add("ALIGN", (2, 0), (-1, -1), "CENTER")
+    table.setStyle(style)
+    return [
+        layout.para(layout.text("summary"), "h1"),
+        layout.para(layout.text("summary.intro"), "body"),
+        band_legend(layout.font, layout.lang, layout.width),
+        Spacer(1, 3 * mm),
+        table,
+        PageBreak(),
+    ]
+
+
+def _units(content: ReportContent) -> list[tuple[str, str]]:
+    """The compared units in the report's order (reference-table order)."""
+    return list(content.regions if content.unit_kind == "region" else content.pathways)
+
+
+def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: ReportContent, layout: Layout,
+                 caption_key: str) -> list[Flowable]:
+    """Caption, legend, chart and the list of units not shown with the reason."""
+    shown = [r for r in rows if r.estimate.shown]
+    hidden = [r for r in rows if not r.estimate.shown]
+    per_row = content.kind == "region"
+    line = None if per_row or not national.shown else national.value
+    parts: list[Flowable] = [
+        layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
+        band_legend(layout.font, layout.lang, layout.width),
+        Spacer(1, 2 * mm),
+    ]
+    if shown:
+        parts.append(comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width))
+    if hidden:
+        listing = "; ".join(f"{r.label} ({suppression_reason(r.estimate, layout, content.method.min_respondents)})"
+                            for r in hidden)
+        parts.append(layout.para(f"{layout.text('suppressed.list')}: {listing}", "small"))
+    return parts
+
+
+def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
+                respondents: dict[str, int]) -> Table:
+    """Units down, items across: share positive (%), or why it is not shown."""
+    min_n = content.method.min_respondents
+    unit_width, n_width = 96.0, 40.0
+    item_width = (layout.width - unit_width - n_width) / max(len(items), 1)
+    header = [layout.para(_unit_head(content, layout), "cell_head"),
+              layout.para(layout.text("col.respondents"), "cell_head_right")]
+    header += [layout.para(f"{layout.text('col.item')} {index}", "cell_head_right") for index in range(1, len(items) + 1)]
+
+    def cell(estimate: Estimate | None) -> object:
+        if estimate is None:
+            return "–"
+        if not estimate.shown:
+            return layout.para(suppression_reason(estimate, layout, min_n), "cell_right")
+        return percent(estimate.value, layout.lang)
+
+    national_n = sum(respondents.values()) if respondents else None
+    rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
+                                         number(national_n, layout.lang)] + [cell(i.national) for i in items]]
+    by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
+    for unit, unit_label in _units(content):
+        if not any(unit in found for found in by_item):
+            continue
+        rows.append([layout.para(unit_label, "cell"), number(respondents.get(unit), layout.lang)]
+                    + [cell(found.get(unit)) for found in by_item])
+    table = Table(rows, colWidths=[unit_width, n_width] + [item_width] * len(items), repeatRows=1)
+    style = table_style(layout.font)
+    style.add("LINEBELOW", (0, 1), (-1, 1), 0.6, "black")
+    table.setStyle(style)
+    return table
+
+
+def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> list[Flowable]:
+    """One dimension: its chart, then its items as a table."""
+    respondents = {r.unit: r.estimate.respondents for r in dim.rows}
+    questions = [layout.para(f"{index}. {item.text}", "small") for index, item in enumerate(dim.items, start=1)]
+    return [
+        KeepTogether([layout.para(dim.label, "h1")]
+                     + _chart_block(dim.rows, dim.national, content, layout, "dimension.chart")),
+        CondPageBreak(60 * mm),
+        layout.para(layout.text("dimension.items"), "h2"),
+        *questions,
+        layout.para(layout.text("items.note"), "small"),
+        _item_table(dim.items, content, layout, respondents),
+        PageBreak(),
+    ]
+
+
+def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> list[object]:
+    counts = [number(row.dispositions.get(code), layout.lang) if row.dispositions.get(code) is not None
+              else layout.text("masked") for code in DISPOSITIONS]
+    return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts,
+            number(row.rr1, layout.lang, 1), number(row.adjusted_rate, layout.lang, 1)]
+
+
+def response(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Dispositions and rates per unit, then who responded by sex and age group."""
+    header_keys = ["col.invited"] + [f"disposition.{code}" for code in DISPOSITIONS] + ["col.rr1", "col.adjusted"]
+    unit_width = 96.0
+    count_width = (layout.width - unit_width) / len(header_keys)
+    header = [layout.para(_unit_head(content, layout), "cell_head")] + [
+        rotated_header(layout.text(k), layout.font, count_width - 6) for k in header_keys]
+    rows = [header] + [_response_row(r, layout) for r in content.response]
+    rows.append(_response_row(content.response_total, layout, bold=True))
+    table = Table(rows, colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
+    table.setStyle(table_style(layout.font, total_row=True))
+    profile_keys = ("variable.sex", "variable.age_group", "col.invited", "col.respondents", "col.rate",
+                    "col.frame_share", "col.respondent_share")
+    profile_rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
+                                         for k in profile_keys]]
+    masked = layout.text("masked")
+    for row in content.profile:
+        sex = layout.text(f"sex.{row.sex}") if row.sex in ("K", "M") else row.sex
+        profile_rows.append([sex, row.age_group] + [
+            masked if value is None else number(value, layout.lang, decimals)
+            for value, decimals in ((row.invited, 0), (row.respondents, 0), (row.rate, 1), (row.frame_share, 1),
+                                    (row.respondent_share, 1))])
+    profile = Table(profile_rows, colWidths=[60, 60] + [(layout.width - 120) / 5] * 5, repeatRows=1, hAlign="LEFT")
+    profile.setStyle(table_style(layout.font, text_columns=2))
+    return [
+        layout.para(layout.text("response"), "h1"),
+        layout.para(layout.text("response.intro"), "small"),
+        table,
+        Spacer(1, 6 * mm),
+        KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro"), "small"),
+                      profile]),
+        PageBreak(),
+    ]
+
+
+def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """The individual care plan item on its own page: chart and table with the band in words."""
+    item = content.care_plan
+    if item is None:
+        return []
+    min_n = content.method.min_respondents
+    header = [layout.para(layout.text(k), "cell_head_right")
+              for k in ("col.respondents", "col.share", "col.ci", "col.comparison")]
+    rows: list[list[object]] = [[layout.para(_unit_head(content, layout), "cell_head"), *header]]
+    for row in [ComparisonRow("", _national_label(content, layout), item.national), *item.rows]:
+        estimate = row.estimate
+        if estimate.shown:
+            interval = f"{score(estimate.ci_low, layout.lang)}–{score(estimate.ci_high, layout.lang)}"
+            band = layout.text(f"band.{estimate.band}") if estimate.band else "–"
+            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+                         percent(estimate.value, layout.lang), interval, band])
+        else:
+            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+                         layout.para(suppression_reason(estimate, layout, min_n), "cell_right"), "–", "–"])
+    table = Table(rows, colWidths=[120, 60, 70, 70, layout.width - 320], repeatRows=1)
+    table.setStyle(table_style(layout.font))
+    return [
+        KeepTogether([
+            layout.para(layout.text("care_plan"), "h1"),
+            layout.para(layout.text("care_plan.intro"), "body"),
+            layout.para(f"”{item.text}”", "h2"),
+            *_chart_block(item.rows, item.national, content, layout, "care_plan.chart"),
+        ]),
+        Spacer(1, 4 * mm),
+        table,
+        PageBreak(),
+    ]
+
+
+def _manifest_lines(manifest: dict[str, object], layout: Layout) -> list[Flowable]:
+    """Seed, versions and file hashes from the sampling manifest, one short line each."""
+    lines: list[Flowable] = []
+    for key, value in manifest.items():
+        if isinstance(value, dict):
+            for name, detail in value.items():
+                digest = detail.get("sha256", detail) if isinstance(detail, dict) else detail
+                lines.append(layout.para(f"{key} / {name}: {str(digest)[:16]}…" if len(str(digest)) > 16
+                                         else f"{key} / {name}: {digest}", "small"))
+        elif isinstance(value, list):
+            lines.append(layout.para(f"{key}: {', '.join(map(str, value))}", "small"))
+        else:
+            lines.append(layout.para(f"{key}: {value}", "small"))
+    return lines
+
+
+def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Sampling rules and flow counts, dispositions and rates, scoring, weighting, adjustment, suppression."""
+    method = content.method
+    parts: list[Flowable] = [
+        layout.para(layout.text("method"), "h1"),
+        layout.para(layout.text("method.sampling"), "h2"),
+        layout.para(layout.text("method.sampling_text"), "body", markup=True),
+        layout.para(layout.text("method.flow"), "h2"),
+    ]
+    if content.flow:
+        names = dict(content.pathways)
+        rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head")
+                                     for k in ("col.pathway", "col.step")]]
+        rows[0] += [layout.para(layout.text(k), "cell_head_right") for k in ("col.remaining", "col.removed")]
+        rows += [[layout.para(names.get(f.pathway, f.pathway), "cell"), layout.para(f.step, "cell"),
+                  number(f.remaining, layout.lang), number(f.removed, layout.lang)] for f in content.flow]
+        flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
+        flow.setStyle(table_style(layout.font, text_columns=2))
+        parts.append(flow)
+    else:
+        parts.append(layout.para(layout.text("method.no_flow"), "body"))
+    if method.manifest:
+        parts += [layout.para(layout.text("method.manifest"), "h2"), *_manifest_lines(method.manifest, layout)]
+    variables = [layout.text(f"casemix.{v}") if v in {"age_group", "sex", "self_rated_health", "education"} else v
+                 for v in method.casemix_variables]
+    joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)
+    weighting = "method.weighting_text" if method.weighted else "method.unweighted"
+    ci = "; ".join(layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods) or "–"
+    positive = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
+                           else "weights.equal")
+    parts += [
+        layout.para(layout.text("method.dispositions"), "h2"),
+        layout.para(layout.text("method.dispositions_text"), "body"),
+        layout.para(layout.text("method.scoring"), "h2"),
+        layout.para(layout.text("method.scoring_text", positive=positive), "body"),
+        layout.para(layout.text("method.weighting"), "h2"),
+        layout.para(layout.text(weighting, cell=method.min_cell_count, ci=ci), "body", markup=True),
+        layout.para(layout.text("method.casemix"), "h2"),
+        layout.para(layout.text("method.casemix_text", variables=joined), "body"),
+        layout.para(layout.text("method.suppression"), "h2"),
+        layout.para(layout.text("method.suppression_text", n=method.min_respondents), "body"),
+    ]
+    if method.statements:
+        parts += [layout.para(layout.text("method.statements"), "h2")]
+        parts += [layout.para(f"<b>{escape(topic)}</b>: {escape(text)}", "small", markup=True)
+                  for topic, text in method.statements]
+    return parts

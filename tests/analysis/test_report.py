@@ -1,0 +1,250 @@
+"""The comparison PDF: scopes chosen from the results, and what the pages say.
+
+The results here are built by hand (seeded) in the published table schemas,
+so that the expected figures are known: a small region (Gotland, 12
+respondents) must be suppressed with its reason, a region far above the
+national value must carry the "better" band, and so on. The text of each
+PDF is read back with pypdf.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from analysis.report import ReportError, build_content, write_pdf
+from analysis.report.content import CARE_PLAN_ITEM
+from analysis.results import RoundResults
+from analysis.tables import DISPOSITIONS, conform
+from questionnaires import load_questionnaire
+from sampling.reference import regions
+
+PATHWAYS = ("reumatoid-artrit", "ibd-vuxna")
+SMALL_REGION = "09"  # Gotland
+BEST_REGION = "14"  # Västra Götaland: far above national everywhere
+
+
+@pytest.fixture(scope="module")
+def questionnaire():
+    return load_questionnaire("prem-vardforlopp")
+
+
+def _estimates(rng: np.random.Generator, n: int, centre: float, min_n: int = 30) -> dict[str, object]:
+    """One estimate row's figures; suppressed (no estimate) below ``min_n``."""
+    if n < min_n:
+        return {"n": n, "estimate": np.nan, "se": np.nan, "lower": np.nan, "upper": np.nan,
+                "suppressed": True, "suppression_reason": "too_few_respondents"}
+    value = float(np.clip(centre + rng.normal(0, 3), 5, 95))
+    half = 100 / np.sqrt(n)
+    return {"n": n, "estimate": value, "se": half / 1.96, "lower": max(0.0, value - half),
+            "upper": min(100.0, value + half), "suppressed": False, "suppression_reason": pd.NA}
+
+
+def _respondents(region: str) -> int:
+    return 12 if region == SMALL_REGION else 60 + 7 * int(region)
+
+
+def _results(q) -> RoundResults:
+    """Results for two pathways in all 21 regions, in the published schemas."""
+    rng = np.random.default_rng(20261122)
+    groups = [("pathway_region", p, r) for p in PATHWAYS for r in regions()] + \
+             [("pathway", p, pd.NA) for p in PATHWAYS] + [("national", pd.NA, pd.NA)]
+
+    def n_of(level, pathway, region):
+        if level == "pathway_region":
+            return _respondents(region)
+        return sum(_respondents(r) for r in regions()) * (1 if level == "pathway" else len(PATHWAYS))
+
+    response, profile, dims, items, adjusted = [], [], [], [], []
+    for level, pathway, region in groups + [("region", pd.NA, r) for r in regions()]:
+        complete = n_of(level, pathway, region) if level != "region" else len(PATHWAYS) * _respondents(region)
+        counts = {"complete": complete, "partial": 4, "refusal": 6, "screened_out": 3, "deceased": 1,
+                  "undeliverable": 2, "no_response": complete}
+        invited = sum(counts.values())
+        response.append({"level": level, "pathway": pathway, "region": region, "healthcare_region": pd.NA,
+                         "invited": invited, **counts, "rr1": 100 * complete / (invited - 4),
+                         "adjusted_rate": 100 * complete / (invited - 6), "masked_columns": ""})
+        if level in ("pathway", "region", "national"):
+            for sex in ("K", "M"):
+                for age_group in ("18-34", "35-49", "50-64", "65-79", "80+"):
+                    profile.append({"level": level, "pathway": pathway, "region": region, "sex": sex,
+                                    "age_group": age_group, "invited": invited // 10, "complete": complete // 10,
+                                    "frame_population": 1000.0, "frame_share": 10.0, "respondent_share": 10.0,
+                                    "response_rate": 48.0, "masked_columns": ""})
+    keys = {"healthcare_region": pd.NA, "weighting": "weighted", "ci_method": "taylor_linearisation"}
+    for level, pathway, region in groups:
+        n = n_of(level, pathway, region)
+        for dim in q.dimensions:
+            dims.append({"level": level, "pathway": pathway, "region": region, "dimension": dim.id,
+                         "measure": "mean_score", **keys, **_estimates(rng, n, 70)})
+        for item in q.scored_items:
+            centre = 50 if item.id == CARE_PLAN_ITEM else 75
+            items.append({"level": level, "pathway": pathway, "region": region, "dimension": item.dimension,
+                          "item_id": item.id, "measure": "share_positive", **keys, **_estimates(rng, n, centre)})
+    for pathway in PATHWAYS:
+        for region in regions():
+            n = _respondents(region)
+            targets = [(d.id, pd.NA, "mean_score", 70.0) for d in q.dimensions]
+            targets.append(("involvement", CARE_PLAN_ITEM, "share_positive", 50.0))
+            for dimension, item_id, measure, reference in targets:
+                shift = 15 if region == BEST_REGION else 0
+                figures = _estimates(rng, n, reference + shift)
+                band = pd.NA if figures["suppressed"] else (
+                    "better" if figures["lower"] > reference else "worse" if figures["upper"] < reference else "as_expected")
+                adjusted.append({"comparison": "regions_within_pathway", "pathway": pathway, "region": region,
+                                 "dimension": dimension, "item_id": item_id, "measure": measure,
+                                 "observed": figures["estimate"], "reference": reference, "band": band,
+                                 "ci_method": "delta_method", **figures})
+    return RoundResults(
+        questionnaire_id=q.id, questionnaire_version=q.version,
+        response_rates=conform("response_rates", pd.DataFrame(response)),
+        response_by_sex_age=conform("response_by_sex_age", pd.DataFrame(profile)),
+        dimension_results=conform("dimension_results", pd.DataFrame(dims)),
+        item_results=conform("item_results", pd.DataFrame(items)),
+        adjusted_results=conform("adjusted_results", pd.DataFrame(adjusted)),
+        methods=conform("methods", pd.DataFrame({"topic": ["weighting"], "description": ["Post-stratified by sex x age."]})),
+    )
+
+
+@pytest.fixture(scope="module")
+def results(questionnaire) -> RoundResults:
+    return _results(questionnaire)
+
+
+@pytest.fixture(scope="module")
+def flow() -> pd.DataFrame:
+    steps = [("qualifying_contacts", 900, 0), ("two_contacts_different_dates", 700, 200), ("deceased", 690, 10),
+             ("sampled", 400, 290)]
+    return pd.DataFrame([{"pathway": p, "region": r, "step": s, "remaining": rem, "removed": rm}
+                         for p in PATHWAYS for r in regions() for s, rem, rm in steps])
+
+
+def _pdf(tmp_path_factory, results, questionnaire, flow, name: str, **scope) -> tuple[Path, list[str]]:
+    content = build_content(results, questionnaire, round_name="2026-vår", flow=flow,
+                            manifest={"seed": 4711, "software_version": "0.1.0"},
+                            fieldwork=(dt.date(2026, 3, 2), dt.date(2026, 4, 26)), **scope)
+    path = write_pdf(content, tmp_path_factory.mktemp("pdf") / f"{name}.pdf")
+    return path, [page.extract_text() for page in PdfReader(path).pages]
+
+
+@pytest.fixture(scope="module")
+def pathway_pdf(tmp_path_factory, results, questionnaire, flow):
+    return _pdf(tmp_path_factory, results, questionnaire, flow, "pathway", kind="pathway", pathway="reumatoid-artrit")
+
+
+def _flat(pages: list[str]) -> str:
+    """All text with whitespace runs collapsed (pypdf breaks lines where the layout does)."""
+    return re.sub(r"\s+", " ", " ".join(pages))
+
+
+def test_pathway_report_has_cover_summary_every_dimension_and_appendix(pathway_pdf, questionnaire):
+    _, pages = pathway_pdf
+    text, cover = _flat(pages), _flat(pages[:1])
+    assert "Patienters upplevelse av vårdförloppet: Reumatoid artrit (RA)" in cover
+    assert "Jämförelse mellan regioner" in cover
+    assert "2026-03-02 – 2026-04-26" in cover and "2026-vår" in cover
+    assert "Sida 1 av" in pages[0] and f"Sida {len(pages)} av {len(pages)}" in pages[-1]
+    for heading in ("Sammanfattning", "Svarsfrekvens och vilka som svarade", "Den individuella vårdplanen", "Metodbilaga"):
+        assert heading in text
+    for dim in questionnaire.dimensions:
+        assert any(page.lstrip().startswith(dim.label["sv"]) for page in pages), dim.label["sv"]
+    assert "Östergötland" in text and "Jämtland Härjedalen" in text and "Västra Götaland" in text
+
+
+def test_pathway_report_metadata_names_title_and_author(pathway_pdf):
+    path, _ = pathway_pdf
+    metadata = PdfReader(path).metadata
+    assert metadata.title == "Patienters upplevelse av vårdförloppet: Reumatoid artrit (RA)"
+    assert metadata.author == "prem"
+
+
+def test_small_region_is_suppressed_with_its_reason(pathway_pdf):
+    _, pages = pathway_pdf
+    dimension_page = next(p for p in pages if p.lstrip().startswith("Helhetsintryck"))
+    assert "Visas inte: Gotland (färre än 30 svar)" in _flat([dimension_page])
+    assert "färre än 30 svar" in _flat(pages[1:2])  # the summary
+
+
+def test_better_region_is_marked_in_words_on_the_care_plan_page(pathway_pdf):
+    _, pages = pathway_pdf
+    care_plan = _flat([p for p in pages if "Den individuella vårdplanen" in p])
+    assert "Har du och vårdpersonalen tillsammans gjort en skriftlig plan" in care_plan
+    row = re.search(r"Västra Götaland \d+ \d+ % \d+–\d+ (\w[\w ]+?)(?= [A-ZÅÄÖ]|$)", care_plan)
+    assert row is not None and row.group(1) == "bättre än riket"
+
+
+def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
+    _, pages = pathway_pdf
+    appendix = _flat(pages[-3:])
+    assert "two_contacts_different_dates" in appendix
+    assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
+    assert "4711" in appendix
+
+
+def test_region_report_compares_pathways_against_their_national_values(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "region", kind="region", regions=["14"])
+    text, cover = _flat(pages), _flat(pages[:1])
+    assert "Patienters upplevelse av vårdförloppen i regionen: Västra Götaland" in cover
+    assert "Jämförelse mellan vårdförlopp" in cover
+    assert "Reumatoid artrit (RA)" in text and "Inflammatorisk tarmsjukdom" in text
+    assert "Streck på varje rad: rikets värde för samma vårdförlopp" in text
+
+
+def test_english_national_report(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "national", kind="national", lang="en")
+    text, cover = _flat(pages), _flat(pages[:1])
+    assert "national overview" in cover and "Page 1 of" in cover
+    for heading in ("Summary", "Overall impression", "Response rates and who responded", "The individual care plan",
+                    "Method appendix"):
+        assert heading in text
+    assert "Sida" not in text
+
+
+def test_pathway_report_for_chosen_regions_only(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "some", kind="pathway", pathway="ibd-vuxna",
+                    regions=["01", "12", SMALL_REGION])
+    text = _flat(pages)
+    assert "Stockholm" in text and "Skåne" in text and "Gotland (färre än 30 svar)" in text
+    assert "Uppsala" not in text
+
+
+def test_free_text_questions_are_not_in_the_pdf_and_the_cover_says_so(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "nofree", kind="pathway", pathway="ibd-vuxna")
+    text = _flat(pages)
+    assert "Rapporten innehåller inga fritextsvar" in text
+    text_items = [item.text["sv"] for item in questionnaire.items if item.kind == "text"]
+    assert text_items and not any(question in text for question in text_items)
+
+
+@pytest.mark.parametrize(
+    ("scope", "message"),
+    [
+        ({"kind": "pathway", "pathway": "no-such-pathway"}, "unknown pathway 'no-such-pathway'"),
+        ({"kind": "pathway", "pathway": "reumatoid-artrit", "regions": ["99"]}, "unknown region code(s) 99"),
+        ({"kind": "pathway", "pathway": "kol"}, "no invited persons for pathway kol"),
+        ({"kind": "region", "regions": ["01", "03"]}, "exactly one region"),
+        ({"kind": "national", "lang": "de"}, "unknown report language 'de'"),
+    ],
+)
+def test_impossible_scopes_are_refused_with_a_clear_message(results, questionnaire, scope, message):
+    with pytest.raises(ReportError, match=re.escape(message)):
+        build_content(results, questionnaire, round_name="2026-vår", **scope)
+
+
+def test_failed_drawing_leaves_no_file(tmp_path, results, questionnaire, monkeypatch):
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="national")
+    from analysis.report import sections
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("drawing failed")
+
+    monkeypatch.setattr(sections, "appendix", broken)
+    with pytest.raises(RuntimeError):
+        write_pdf(content, tmp_path / "report.pdf")
+    assert list(tmp_path.iterdir()) == []
