@@ -37,7 +37,7 @@ MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "stre
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
 REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
 CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
-CONTACT_OPTIONAL = ("sex", "other_diagnoses", "unit")
+CONTACT_OPTIONAL = ("sex", "other_diagnoses")
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
 _SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
@@ -102,27 +102,35 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
-def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule], period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
-    """Rows carrying any pathway's code prefix in the period, with normalised codes and parsed date.
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
+    """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
 
-    Rows with an unparseable date are kept (to be rejected); rows with a
-    readable date outside the period can never qualify and are dropped unchecked.
-
-    Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except that a
-    space followed by a digit continues a code (``S06 5`` is ``S065``).
+    Every ICD-10 code keeps its first three characters together however it is
+    written (``M05.9``, ``m059``, ``S06 5``), so a case-insensitive multi-string
+    search for those stems finds all candidates; the exact, normalised match
+    runs afterwards on the few rows left (:func:`_normalise_codes`).
     """
-    main = pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
+    stems = sorted({code[:3] for rule in rules for code in rule.codes})
+    return contacts.filter(
+        pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+        | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+    )
+
+
+def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
+
+    Codes are upper-cased without dots; the main diagnosis also loses its
+    spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
+    that a space followed by a digit continues a code (``S06 5`` is ``S065``).
+    """
     other = (
         pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
         .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
     )
-    union = "|".join(sorted({code for rule in rules for code in rule.codes}))
-    return (
-        contacts.with_columns(main=main, other=other)
-        .filter(pl.col("main").str.contains(f"^(?:{union})") | pl.col("other").str.contains(f"(?:^| )(?:{union})"))
-        .with_columns(contact_date_parsed=_parse_date("contact_date"))
-        .filter(pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null())
-        .with_columns(other_codes=pl.col("other").str.split(" "))
+    return candidates.with_columns(
+        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
+        other_codes=other.str.split(" "),
     )
 
 
@@ -416,7 +424,11 @@ def draw_sample(
         bar.set_postfix_str("reading extracts")
         extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
         contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
-        candidates = _candidate_contacts(contact_rows, rule_list, (start, end)).collect(engine="streaming")
+        candidates = _normalise_codes(_candidate_contacts(contact_rows, rule_list).collect(engine="streaming"))
+        # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
+        candidates = candidates.with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
+            pl.col("contact_date_parsed").is_between(pl.lit(start), pl.lit(end)) | pl.col("contact_date_parsed").is_null()
+        )
         bar.update()
 
         bar.set_postfix_str("applying rules")
