@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import ExtractError, SamplingError
-from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date
+from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date, scan_extracts
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
 from sampling.personnummer import last_ten_digits, parse_personnummer
@@ -208,9 +208,11 @@ def _read_population(
     Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
     register covers far more people than the few who qualify.
     """
-    extract = open_extract(path, required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir)
     wanted = needed.str.slice(-10).unique().implode()
-    rows = extract.frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)).collect()
+    (extract,), rows = scan_extracts(
+        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
+        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
+    )
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -422,9 +424,11 @@ def draw_sample(
     with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
         workdir = Path(scratch)
         bar.set_postfix_str("reading extracts")
-        extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
-        contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
-        candidates = _normalise_codes(_candidate_contacts(contact_rows, rule_list).collect(engine="streaming"))
+        extracts, candidates = scan_extracts(
+            contact_paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rule_list),
+            required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir,
+        )
+        candidates = _normalise_codes(candidates)
         # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
         candidates = candidates.with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
             pl.col("contact_date_parsed").is_between(pl.lit(start), pl.lit(end)) | pl.col("contact_date_parsed").is_null()
