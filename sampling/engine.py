@@ -352,6 +352,50 @@ def _flow(
     return rows
 
 
+def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+    """Simple random samples without replacement in each region of one pathway.
+
+    Each stratum is sorted by personnummer before the draw, so its sample
+    depends only on its own members and its own random stream.
+
+    Returns
+    -------
+    drawn : polars.DataFrame
+        The frame columns plus ``personnummer`` (for the mailing list only).
+    strata : dict
+        Region → (eligible population ``N_h``, sample size ``n_h``).
+    """
+    parts = []
+    strata: dict[str, tuple[int, int]] = {}
+    for (region,), stratum in sorted(eligible.partition_by("region", as_dict=True).items()):
+        stratum = stratum.sort("personnummer")
+        size = rule.sample_size.for_stratum(stratum.height)
+        generator = stratum_generator(seed, rule.pathway, region)
+        chosen = stratum[draw_stratum(generator, stratum.height, size)]
+        strata[region] = (stratum.height, size)
+        parts.append(chosen.select(
+            respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String), pathway=pl.lit(rule.pathway),
+            region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
+            stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
+            design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
+        ))
+    schema = {**dict.fromkeys(FRAME_COLUMNS, pl.String), "age": pl.Int32, "stratum_population": pl.Int64,
+              "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *parts]), strata
+
+
+def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) -> pl.DataFrame:
+    """The letter printer's list: access code, personnummer and address, in frame order."""
+    codes = pl.Series([access_code_for(respondent, code_key) for respondent in drawn["respondent_id"]], dtype=pl.String)
+    address_columns = ("personnummer", "name", "street", "postal_code", "city")
+    address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
+    return (
+        drawn.select("respondent_id", "personnummer", access_code=codes)
+        .join(address, on="personnummer", how="left", maintain_order="left")
+        .select(MAILING_COLUMNS)
+    )
+
+
 def draw_sample(
     rules: PathLike | Sequence[PathwayRule] | None,
     contacts: PathLike | Sequence[PathLike],
@@ -476,47 +520,28 @@ def draw_sample(
     order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
     bar.set_postfix_str("drawing")
     drawn_people: list[str] = []
-    frame_parts, mailing_numbers, flow_rows, strata_manifest = [], [], [], []
+    drawn_parts: list[pl.DataFrame] = []
+    flow_rows: list[dict[str, Any]] = []
+    strata_manifest: list[dict[str, Any]] = []
     for slug in order:
         rule = next(r for r in rule_list if r.pathway == slug)
         persons = persons_by_pathway[slug].with_columns(
             removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
             .then(pl.lit("other_pathway")).otherwise("removed_at")
         )
-        strata: dict[str, tuple[int, int]] = {}
-        frame_eligible = persons.filter(pl.col("removed_at").is_null())
-        for (region,), stratum in sorted(frame_eligible.partition_by("region", as_dict=True, maintain_order=True).items()):
-            stratum = stratum.sort("personnummer")
-            size = rule.sample_size.for_stratum(stratum.height)
-            generator = stratum_generator(seed, slug, region)
-            chosen = stratum[draw_stratum(generator, stratum.height, size)]
-            chosen = chosen.with_columns(respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String))
-            strata[region] = (stratum.height, size)
-            strata_manifest.append({"pathway": slug, "region": region, "stratum_population": stratum.height, "stratum_sample": size})
-            frame_parts.append(chosen.select(
-                "respondent_id", pathway=pl.lit(slug), region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
-                stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
-                design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
-            ))
-            drawn_people.extend(chosen["personnummer"].to_list())
+        drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
+        drawn_parts.append(drawn_part)
+        drawn_people.extend(drawn_part["personnummer"].to_list())
+        strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
         steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
         flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
     bar.update()
 
-    drawn = pl.concat(frame_parts) if frame_parts else pl.DataFrame(
-        schema={**{c: pl.String for c in FRAME_COLUMNS}, "age": pl.Int32, "stratum_population": pl.Int64, "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
-    )
-    drawn = drawn.sort("pathway", "region", "respondent_id")
+    drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
     if drawn["respondent_id"].n_unique() != drawn.height:
         raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
     frame = drawn.select(FRAME_COLUMNS)
-    mailing = drawn.select("respondent_id", "personnummer").with_columns(
-        access_code=pl.Series([access_code_for(rid, code_key) for rid in drawn["respondent_id"]], dtype=pl.String)
-    )
-    address = lookup.select("personnummer", "name", "street", "postal_code", "city") if lookup is not None else pl.DataFrame(
-        schema={c: pl.String for c in ("personnummer", "name", "street", "postal_code", "city")}
-    )
-    mailing = mailing.join(address, on="personnummer", how="left", maintain_order="left").select(MAILING_COLUMNS)
+    mailing = _mailing(drawn, lookup, code_key)
     flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
     flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
     bar.update()
