@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import ExtractError, SamplingError
-from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date
+from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date, scan_extracts
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
 from sampling.personnummer import last_ten_digits, parse_personnummer
@@ -37,7 +37,7 @@ MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "stre
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
 REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
 CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
-CONTACT_OPTIONAL = ("sex", "other_diagnoses", "unit")
+CONTACT_OPTIONAL = ("sex", "other_diagnoses")
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
 _SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
@@ -102,27 +102,35 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
-def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule], period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
-    """Rows carrying any pathway's code prefix in the period, with normalised codes and parsed date.
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
+    """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
 
-    Rows with an unparseable date are kept (to be rejected); rows with a
-    readable date outside the period can never qualify and are dropped unchecked.
-
-    Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except that a
-    space followed by a digit continues a code (``S06 5`` is ``S065``).
+    Every ICD-10 code keeps its first three characters together however it is
+    written (``M05.9``, ``m059``, ``S06 5``), so a case-insensitive multi-string
+    search for those stems finds all candidates; the exact, normalised match
+    runs afterwards on the few rows left (:func:`_normalise_codes`).
     """
-    main = pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
+    stems = sorted({code[:3] for rule in rules for code in rule.codes})
+    return contacts.filter(
+        pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+        | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+    )
+
+
+def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
+
+    Codes are upper-cased without dots; the main diagnosis also loses its
+    spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
+    that a space followed by a digit continues a code (``S06 5`` is ``S065``).
+    """
     other = (
         pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
         .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
     )
-    union = "|".join(sorted({code for rule in rules for code in rule.codes}))
-    return (
-        contacts.with_columns(main=main, other=other)
-        .filter(pl.col("main").str.contains(f"^(?:{union})") | pl.col("other").str.contains(f"(?:^| )(?:{union})"))
-        .with_columns(contact_date_parsed=_parse_date("contact_date"))
-        .filter(pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null())
-        .with_columns(other_codes=pl.col("other").str.split(" "))
+    return candidates.with_columns(
+        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
+        other_codes=other.str.split(" "),
     )
 
 
@@ -200,9 +208,11 @@ def _read_population(
     Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
     register covers far more people than the few who qualify.
     """
-    extract = open_extract(path, required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir)
     wanted = needed.str.slice(-10).unique().implode()
-    rows = extract.frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)).collect()
+    (extract,), rows = scan_extracts(
+        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
+        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
+    )
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -342,6 +352,50 @@ def _flow(
     return rows
 
 
+def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+    """Simple random samples without replacement in each region of one pathway.
+
+    Each stratum is sorted by personnummer before the draw, so its sample
+    depends only on its own members and its own random stream.
+
+    Returns
+    -------
+    drawn : polars.DataFrame
+        The frame columns plus ``personnummer`` (for the mailing list only).
+    strata : dict
+        Region → (eligible population ``N_h``, sample size ``n_h``).
+    """
+    parts = []
+    strata: dict[str, tuple[int, int]] = {}
+    for (region,), stratum in sorted(eligible.partition_by("region", as_dict=True).items()):
+        stratum = stratum.sort("personnummer")
+        size = rule.sample_size.for_stratum(stratum.height)
+        generator = stratum_generator(seed, rule.pathway, region)
+        chosen = stratum[draw_stratum(generator, stratum.height, size)]
+        strata[region] = (stratum.height, size)
+        parts.append(chosen.select(
+            respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String), pathway=pl.lit(rule.pathway),
+            region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
+            stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
+            design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
+        ))
+    schema = {**dict.fromkeys(FRAME_COLUMNS, pl.String), "age": pl.Int32, "stratum_population": pl.Int64,
+              "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *parts]), strata
+
+
+def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) -> pl.DataFrame:
+    """The letter printer's list: access code, personnummer and address, in frame order."""
+    codes = pl.Series([access_code_for(respondent, code_key) for respondent in drawn["respondent_id"]], dtype=pl.String)
+    address_columns = ("personnummer", "name", "street", "postal_code", "city")
+    address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
+    return (
+        drawn.select("respondent_id", "personnummer", access_code=codes)
+        .join(address, on="personnummer", how="left", maintain_order="left")
+        .select(MAILING_COLUMNS)
+    )
+
+
 def draw_sample(
     rules: PathLike | Sequence[PathwayRule] | None,
     contacts: PathLike | Sequence[PathLike],
@@ -414,9 +468,15 @@ def draw_sample(
     with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
         workdir = Path(scratch)
         bar.set_postfix_str("reading extracts")
-        extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
-        contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
-        candidates = _candidate_contacts(contact_rows, rule_list, (start, end)).collect(engine="streaming")
+        extracts, candidates = scan_extracts(
+            contact_paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rule_list),
+            required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir,
+        )
+        candidates = _normalise_codes(candidates)
+        # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
+        candidates = candidates.with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
+            pl.col("contact_date_parsed").is_between(pl.lit(start), pl.lit(end)) | pl.col("contact_date_parsed").is_null()
+        )
         bar.update()
 
         bar.set_postfix_str("applying rules")
@@ -460,47 +520,28 @@ def draw_sample(
     order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
     bar.set_postfix_str("drawing")
     drawn_people: list[str] = []
-    frame_parts, mailing_numbers, flow_rows, strata_manifest = [], [], [], []
+    drawn_parts: list[pl.DataFrame] = []
+    flow_rows: list[dict[str, Any]] = []
+    strata_manifest: list[dict[str, Any]] = []
     for slug in order:
         rule = next(r for r in rule_list if r.pathway == slug)
         persons = persons_by_pathway[slug].with_columns(
             removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
             .then(pl.lit("other_pathway")).otherwise("removed_at")
         )
-        strata: dict[str, tuple[int, int]] = {}
-        frame_eligible = persons.filter(pl.col("removed_at").is_null())
-        for (region,), stratum in sorted(frame_eligible.partition_by("region", as_dict=True, maintain_order=True).items()):
-            stratum = stratum.sort("personnummer")
-            size = rule.sample_size.for_stratum(stratum.height)
-            generator = stratum_generator(seed, slug, region)
-            chosen = stratum[draw_stratum(generator, stratum.height, size)]
-            chosen = chosen.with_columns(respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String))
-            strata[region] = (stratum.height, size)
-            strata_manifest.append({"pathway": slug, "region": region, "stratum_population": stratum.height, "stratum_sample": size})
-            frame_parts.append(chosen.select(
-                "respondent_id", pathway=pl.lit(slug), region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
-                stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
-                design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
-            ))
-            drawn_people.extend(chosen["personnummer"].to_list())
+        drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
+        drawn_parts.append(drawn_part)
+        drawn_people.extend(drawn_part["personnummer"].to_list())
+        strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
         steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
         flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
     bar.update()
 
-    drawn = pl.concat(frame_parts) if frame_parts else pl.DataFrame(
-        schema={**{c: pl.String for c in FRAME_COLUMNS}, "age": pl.Int32, "stratum_population": pl.Int64, "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
-    )
-    drawn = drawn.sort("pathway", "region", "respondent_id")
+    drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
     if drawn["respondent_id"].n_unique() != drawn.height:
         raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
     frame = drawn.select(FRAME_COLUMNS)
-    mailing = drawn.select("respondent_id", "personnummer").with_columns(
-        access_code=pl.Series([access_code_for(rid, code_key) for rid in drawn["respondent_id"]], dtype=pl.String)
-    )
-    address = lookup.select("personnummer", "name", "street", "postal_code", "city") if lookup is not None else pl.DataFrame(
-        schema={c: pl.String for c in ("personnummer", "name", "street", "postal_code", "city")}
-    )
-    mailing = mailing.join(address, on="personnummer", how="left", maintain_order="left").select(MAILING_COLUMNS)
+    mailing = _mailing(drawn, lookup, code_key)
     flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
     flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
     bar.update()

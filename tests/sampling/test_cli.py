@@ -98,3 +98,15 @@ def test_rule_file_error_from_the_cli(tmp_path, extract_files):
     rule.write_text("pathway: ibd-vuxna\nversion: 1\nqualifying_contacts: {}\nsample_size: {n: 1}\n", encoding="utf-8")
     result = invoke(tmp_path, extract_files, "x", "--rules", str(rule))
     assert result.exit_code == 1 and "bad.yaml, line 3: qualifying_contacts lacks required key 'diagnoses'" in result.output
+
+
+def test_per_region_files_give_the_same_draw_as_one_national_file(tmp_path, extract_files, write_csv):
+    contacts, population = extract_files
+    all_rows = rows(contacts)
+    split = [write_csv(f"contacts-{region}.csv", list(all_rows[0]), [r for r in all_rows if r["region"] == region]) for region in ("01", "12")]
+    assert invoke(tmp_path, extract_files, "national").exit_code == 0
+    result = invoke(tmp_path, (split[0], population), "regional", str(split[1]))
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "national" / "frame.csv").read_bytes() == (tmp_path / "regional" / "frame.csv").read_bytes()
+    manifest = json.loads((tmp_path / "regional" / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["file"] for entry in manifest["inputs"]["contacts"]] == ["contacts-01.csv", "contacts-12.csv"]

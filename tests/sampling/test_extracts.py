@@ -106,3 +106,19 @@ def test_bad_population_row_names_its_file(pnr, contact, resident, run_sample):
     person = pnr("19800101", 6)
     with pytest.raises(ExtractError, match=r"population.csv, row 2, column 'protected_identity': 'kanske'"):
         run_sample([contact(person, main_diagnosis="K50")], population=[resident(person, protected_identity="kanske")])
+
+
+def test_windows_1252_found_only_after_the_first_64_kib(pnr, contact, write_csv, code_key):
+    person = pnr("19600101", 8, man=False)
+    filler = [contact(person, main_diagnosis="J45", care_level="primary", unit="x" * 60)] * 1500
+    late = contact(person, main_diagnosis="K50", care_level="Slutenvård", unit="Södra Älvsborg")
+    path = write_csv("late.csv", list(late), filler + [late], separator=";", encoding="cp1252")
+    assert path.read_bytes()[:65536].isascii() and b"Slutenv\xe5rd" in path.read_bytes()
+    assert ibd_frame(draw_sample(None, [path], code_key=code_key, **DATES)).height == 1
+
+
+def test_malformed_csv_is_one_clear_error(tmp_path, code_key):
+    path = tmp_path / "ragged.csv"
+    path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,5,6,7\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match="ragged.csv: cannot be read as CSV"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
