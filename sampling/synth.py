@@ -70,7 +70,9 @@ POPULATION_COLUMNS = (
 CARE_LEVELS = ("primary", "specialist", "inpatient")
 SWEDISH_CARE_LEVELS = ("Primärvård", "Specialiserad öppenvård", "Slutenvård")
 
-MAX_SCALE_HINT = 3.0
+_MAX_SCALE = 3.0
+"""About the largest scale for which 500 serial numbers per birth date and sex suffice."""
+_WOMAN_SHARE = 0.503
 _CHUNK_PEOPLE = 200_000
 """Population persons generated at once; about 40 % of them appear in the extract."""
 
@@ -230,8 +232,8 @@ _OTHER_FORM_SHARE = 0.05  # rows in a file written in another personnummer form 
 _MISSING_SEX_SHARE = 0.005
 
 
-def _style(region: str | None) -> _ExportStyle:
-    return _NATIONAL_STYLE if region is None else _REGION_STYLES.get(region, _ExportStyle())
+def _style(region: str) -> _ExportStyle:
+    return _REGION_STYLES.get(region, _NATIONAL_STYLE)
 
 
 # --------------------------------------------------------------------------
@@ -280,7 +282,7 @@ def expected_contact_rows(scale: float = 1.0, regions: Iterable[str] | None = No
     population = sum(reference_regions()[code].population_2023 for code in codes) * scale
     per_person = 0.0
     for woman in (True, False):
-        share = 0.503 if woman else 0.497
+        share = _WOMAN_SHARE if woman else 1 - _WOMAN_SHARE
         probabilities = _kind_probabilities(_AGES, np.full(_AGES.size, woman))
         per_person += share * float(_AGE_WEIGHTS @ probabilities @ (1 + _EXTRA_CONTACTS))
     return population * per_person
@@ -364,7 +366,7 @@ class _SerialNumbers:
         if slot.size and slot.max() >= self._SLOTS:
             raise SynthError(
                 "too many synthetic people share a birth date for unique personnummer; "
-                f"use a scale of at most about {MAX_SCALE_HINT:g}"
+                f"use a scale of at most about {_MAX_SCALE:g}"
             )
         np.add.at(self._used, sorted_key[starts], run.astype(np.int32))
         permuted = (slot * 211 + 37 * (birth_day % self._SLOTS)) % self._SLOTS
@@ -374,7 +376,7 @@ class _SerialNumbers:
 def _people(rng: np.random.Generator, size: int, year: int, extract_date: dt.date,
             serials: _SerialNumbers) -> dict[str, np.ndarray]:
     """One chunk of a region's population, reduced to the people in the extract."""
-    woman = rng.random(size) < 0.503
+    woman = rng.random(size) < _WOMAN_SHARE
     age = rng.choice(_AGES.size, size=size, p=_AGE_WEIGHTS)
     kinds = rng.random((size, len(_KINDS))) < _kind_probabilities(age, woman)
     keep = kinds.any(axis=1)

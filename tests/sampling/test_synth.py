@@ -330,7 +330,7 @@ def test_benchmark_reference_counts_follow_the_pilot_rules(tmp_path):
         schema=list(CONTACT_COLUMNS), orient="row",
     ).with_columns(pl.col("other_diagnoses").replace("", None)).write_csv(contacts)
 
-    counts, _seconds = duckdb_counts(contacts)
+    counts, _wall, _cpu = duckdb_counts(contacts)
 
     assert counts == {
         "reumatoid-artrit": (7, 3),
