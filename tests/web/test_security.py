@@ -6,6 +6,8 @@ import logging
 import os
 import stat
 
+from prem import create_app
+from prem.db import db
 from prem.security import CONTENT_SECURITY_POLICY, read_or_create_key
 from prem.server import ACCESS_LOG_FORMAT, _PrivateRequestHandler
 
@@ -39,3 +41,19 @@ def test_request_logs_leave_out_query_strings_and_addresses(caplog):
         handler.log_request(200)
     assert "K7QH" not in caplog.text and "203.0.113.9" not in caplog.text and '"GET /"' in caplog.text
     assert "%(U)s" in ACCESS_LOG_FORMAT and "%(h)s" not in ACCESS_LOG_FORMAT and "%(r)s" not in ACCESS_LOG_FORMAT
+
+
+def test_behind_a_trusted_proxy_attempts_count_per_forwarded_address(app, make_round, sign_in, database_url):
+    make_round()
+    proxied = create_app({"TESTING": True, "SECRET_KEY": "s", "ACCESS_CODE_KEY": "k", "TRUSTED_PROXIES": 1,
+                          "SQLALCHEMY_DATABASE_URI": database_url, "CODE_ATTEMPT_LIMIT": 2})
+    first = proxied.test_client()
+    first.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
+    second = proxied.test_client()
+    second.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.2"
+    for _ in range(2):
+        sign_in(first, "ABCD-EFGH-JKMN")
+    assert sign_in(first, "ABCD-EFGH-JKMN").status_code == 429
+    assert sign_in(second, "ABCD-EFGH-JKMN").status_code == 200
+    with proxied.app_context():
+        db.engine.dispose()
