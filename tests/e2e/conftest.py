@@ -156,7 +156,7 @@ def screenshot():
 
 ACCESS_CODE_KEY = "e2e-access-code-key"
 PATHWAY = "reumatoid-artrit"
-OPEN_ROUND, CLOSED_ROUND = "e2e-open", "e2e-closed"
+OPEN_ROUND, CLOSED_ROUND, FUTURE_ROUND = "e2e-open", "e2e-closed", "e2e-future"
 FRAME_HEADER = ["respondent_id", "pathway", "region", "sex", "age", "age_group",
                 "stratum_population", "stratum_sample", "design_weight"]
 MAILING_HEADER = ["respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city"]
@@ -243,8 +243,9 @@ def _age_group(age: int) -> str:
 def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[LiveSurvey]:
     """The app on a temporary SQLite database, served by werkzeug in a thread on 127.0.0.1.
 
-    Two rounds are imported through the fieldwork import operation: one open
-    (yesterday to a month ahead) and one that closed yesterday. The test
+    Three rounds are imported through the fieldwork import operation: one open
+    (yesterday to a month ahead), one that closed yesterday and one that opens
+    in ten days. The test
     session writes the mailing lists itself, so it knows every access code.
     """
     import numpy as np
@@ -265,7 +266,8 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     generator = np.random.default_rng(20260315)
     today = date.today()
     windows = {OPEN_ROUND: (today - timedelta(days=1), today + timedelta(days=30)),
-               CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1))}
+               CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1)),
+               FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40))}
     letters = {}
     with transaction(app) as session:
         for round_name, (opens, closes) in windows.items():
@@ -435,3 +437,61 @@ class Patient:
 def patient(live_survey: LiveSurvey) -> Callable[[Any], Patient]:
     """Factory: a :class:`Patient` in a new tab of the given browser context."""
     return lambda context: Patient(context.new_page(), live_survey.url)
+
+
+@pytest.fixture
+def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
+    """Walk a browser context through every page type a patient can meet.
+
+    A generator of ``(name, page)``: the test checks each page when it is
+    yielded, before the tour moves on. Uses five fresh letters.
+    """
+
+    def tour(context: Any) -> Iterator[tuple[str, Any]]:
+        tab = patient(context)
+        answered, declining, screened_out = (live_survey.invitation() for _ in range(3))
+        tab.open("/")
+        yield "code-entry", tab.page
+        tab.sign_in("abcd efgh jkmn")
+        assert tab.page.locator(".error-summary").is_visible()
+        yield "code-entry-error", tab.page
+        tab.sign_in(answered.access_code)
+        yield "introduction", tab.page
+        tab.press("Börja svara")
+        yield "question-page", tab.page
+        tab.open("/page/comments")
+        comments = tab.page.locator("textarea")
+        comments.evaluate("(box) => box.removeAttribute('maxlength')")
+        comments.fill("Lång berättelse. " * 300)
+        tab.press("Fortsätt")
+        assert tab.page.locator(".error-summary").is_visible()
+        yield "question-page-error", tab.page
+        comments.fill("Tack för all hjälp.")
+        tab.press("Fortsätt")
+        assert tab.page.url.endswith("/review")
+        yield "review", tab.page
+        tab.press("Skicka in svaren")
+        yield "thanks", tab.page
+        tab.sign_in(answered.access_code)
+        yield "used-code", tab.page
+        tab.sign_in(declining.access_code)
+        tab.press("Börja svara")
+        tab.press("Spara och fortsätt senare")
+        yield "saved", tab.page
+        tab.sign_in(declining.access_code)
+        tab.open("/introduction")
+        tab.press("Jag vill inte delta")
+        yield "refusal-confirm", tab.page
+        tab.press("Ja, jag vill inte delta")
+        yield "refused", tab.page
+        tab.sign_in(screened_out.access_code)
+        tab.press("Det här stämmer inte med min vård")
+        yield "screened-out", tab.page
+        tab.sign_in(live_survey.invitation(CLOSED_ROUND).access_code)
+        yield "closed-round", tab.page
+        tab.sign_in(live_survey.invitation(FUTURE_ROUND).access_code)
+        yield "not-yet-open", tab.page
+        tab.open("/no-such-page")
+        yield "page-not-found", tab.page
+
+    return tour
