@@ -23,7 +23,7 @@ def desktop_choice(item_id: str, position: int, option_count: int) -> int:
     return option_count - 2 if item_id == "municipality_contact" else min(1, option_count - 1)
 
 
-def test_phone_patient_answers_everything_with_the_keyboard(live_survey, phone, patient):
+def test_phone_patient_answers_everything_with_the_keyboard(live_survey, phone, patient, screenshot):
     letter = live_survey.invitation()
     tab = patient(phone)
     tab.sign_in(letter.access_code.lower().replace("-", " "))
@@ -35,6 +35,7 @@ def test_phone_patient_answers_everything_with_the_keyboard(live_survey, phone, 
     for _ in range(2):
         tab.progress.append((tab.page_id(), *tab.read_progress()))
         focus_trail += tab.answer_page_by_keyboard(phone_choice)
+        screenshot(tab.page, f"keyboard-focus-{len(tab.progress)}")
         focus_trail += tab.keyboard_press(CONTINUE)
     third_page = tab.page_id()
     focus_trail += tab.keyboard_press(BACK)
