@@ -35,11 +35,9 @@ RESPONSE_COLUMNS = (*FRAME_COLUMNS, "status", "questionnaire_id", "questionnaire
 
 
 def _iso(moment: datetime | None) -> str | None:
-    """An ISO 8601 UTC timestamp (SQLite returns naive datetimes; they are UTC)."""
+    """An ISO 8601 UTC timestamp."""
     if moment is None:
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
