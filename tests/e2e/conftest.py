@@ -9,9 +9,15 @@ missing piece is a failure, so that CI can never pass by skipping.
 
 from __future__ import annotations
 
+import csv
 import importlib.util
+import logging
 import os
-from collections.abc import Iterator
+import re
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -116,7 +122,7 @@ def axe_violations(page: Any, axe_script: Path) -> list[dict[str, Any]]:
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_script))
     results = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}})",
+        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
     return [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
@@ -144,3 +150,348 @@ def screenshot():
         return path
 
     return take
+
+
+# --- The survey served on a real socket -------------------------------------
+
+ACCESS_CODE_KEY = "e2e-access-code-key"
+PATHWAY = "reumatoid-artrit"
+OPEN_ROUND, CLOSED_ROUND, FUTURE_ROUND = "e2e-open", "e2e-closed", "e2e-future"
+FRAME_HEADER = ["respondent_id", "pathway", "region", "sex", "age", "age_group",
+                "stratum_population", "stratum_sample", "design_weight"]
+MAILING_HEADER = ["respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city"]
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """One letter: the respondent's opaque id and the access code printed on it."""
+
+    respondent_id: str
+    access_code: str
+
+
+@dataclass
+class LiveSurvey:
+    """The running survey: its address, its app (for database checks) and unused letters."""
+
+    url: str
+    app: Any
+    letters: dict[str, list[Invitation]] = field(default_factory=dict)
+
+    def invitation(self, round_name: str = OPEN_ROUND) -> Invitation:
+        """A letter nobody has used yet in this test session."""
+        return self.letters[round_name].pop()
+
+    def responses(self, respondent_id: str) -> list[Any]:
+        """The respondent's stored responses, with their answers as ``{item_id: code or text}``."""
+        from sqlalchemy import select
+
+        from prem.db import db
+        from prem.fieldwork.models import Respondent
+        from prem.survey.models import Response
+
+        with self.app.app_context():
+            stored = db.session.execute(
+                select(Response).join(Respondent, Respondent.id == Response.respondent_pk)
+                .where(Respondent.respondent_id == respondent_id)
+            ).scalars().all()
+            found = [
+                StoredResponse(
+                    submitted=response.submitted_at is not None,
+                    answers={a.item_id: a.code if a.text is None else a.text for a in response.answers},
+                )
+                for response in stored
+            ]
+            db.session.remove()
+        return found
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    """What the database holds for one response (read back for assertions)."""
+
+    submitted: bool
+    answers: dict[str, int | str | None]
+
+
+def _write_sample(directory: Path, size: int, generator: Any) -> list[Invitation]:
+    """A synthetic frame.csv and mailing.csv as ``prem sample`` writes them (fictitious people)."""
+    from sampling.access_codes import new_access_code
+
+    directory.mkdir(parents=True)
+    letters = [Invitation(f"R{new_access_code().replace('-', '')[:10]}", new_access_code()) for _ in range(size)]
+    with open(directory / "frame.csv", "w", newline="", encoding="utf-8") as frame, \
+            open(directory / "mailing.csv", "w", newline="", encoding="utf-8") as mailing:
+        frame_rows, mailing_rows = csv.writer(frame), csv.writer(mailing)
+        frame_rows.writerow(FRAME_HEADER)
+        mailing_rows.writerow(MAILING_HEADER)
+        for number, letter in enumerate(letters):
+            age = int(generator.integers(20, 90))
+            frame_rows.writerow([letter.respondent_id, PATHWAY, "14", "KM"[number % 2], age,
+                                 _age_group(age), 800, size, round(800 / size, 4)])
+            mailing_rows.writerow([letter.respondent_id, letter.access_code, f"19{number:06d}-0000",
+                                   f"Testperson {number}", "Provgatan 1", "41319", "Göteborg"])
+    return letters
+
+
+def _age_group(age: int) -> str:
+    bins = [(17, "0-17"), (34, "18-34"), (49, "35-49"), (64, "50-64"), (79, "65-79")]
+    return next((label for upper, label in bins if age <= upper), "80+")
+
+
+@pytest.fixture(scope="session")
+def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[LiveSurvey]:
+    """The app on a temporary SQLite database, served by werkzeug in a thread on 127.0.0.1.
+
+    Three rounds are imported through the fieldwork import operation: one open
+    (yesterday to a month ahead), one that closed yesterday and one that opens
+    in ten days. The test
+    session writes the mailing lists itself, so it knows every access code.
+    """
+    import numpy as np
+    from werkzeug.serving import make_server
+
+    from prem import create_app
+    from prem.db import db, transaction
+    from prem.fieldwork.operations import import_round
+
+    root = tmp_path_factory.mktemp("live-survey")
+    app = create_app({
+        "SECRET_KEY": "e2e-secret-key",
+        "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'prem.sqlite'}",
+        "CODE_ATTEMPT_LIMIT": 1000,
+    })
+    app.instance_path = str(root / "instance")
+    generator = np.random.default_rng(20260315)
+    today = date.today()
+    windows = {OPEN_ROUND: (today - timedelta(days=1), today + timedelta(days=30)),
+               CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1)),
+               FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40))}
+    letters = {}
+    with transaction(app) as session:
+        for round_name, (opens, closes) in windows.items():
+            letters[round_name] = _write_sample(root / round_name, 40, generator)
+            import_round(session, round_name, root / round_name / "frame.csv",
+                         root / round_name / "mailing.csv", opens, closes, ACCESS_CODE_KEY.encode())
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-survey", daemon=True)
+    thread.start()
+    yield LiveSurvey(f"http://127.0.0.1:{server.server_port}", app, letters)
+    server.shutdown()
+    thread.join(timeout=10)
+    server.server_close()
+    with app.app_context():
+        db.engine.dispose()
+
+
+# --- A patient in the browser ------------------------------------------------
+
+#: Which option a patient picks: ``(item_id, position on the whole questionnaire, number of options) -> index``.
+ChoicePolicy = Callable[[str, int, int], int]
+
+_QUESTIONS_JS = """() => [...document.querySelectorAll('#page-form .question')].map(q => {
+    const radio = q.querySelector('input[type=radio]');
+    const text = q.querySelector('textarea');
+    return radio
+        ? {id: radio.name, kind: 'choice', options: [...q.querySelectorAll('input[type=radio]')].map(r => r.value),
+           checked: (q.querySelector('input[type=radio]:checked') || {}).value || null}
+        : {id: text.name, kind: 'text', options: [], checked: text.value || null};
+})"""
+
+_FOCUS_JS = """() => {
+    const el = document.activeElement;
+    const style = getComputedStyle(el);
+    const outlined = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0
+        && !style.outlineColor.endsWith(', 0)') && style.outlineColor !== 'transparent';
+    return {tag: el.tagName.toLowerCase(), name: el.name || '', value: el.value || '',
+            text: (el.innerText || '').trim(), visible: outlined || style.boxShadow !== 'none'};
+}"""
+
+
+class Patient:
+    """One patient's browser tab on the survey, acting by visible text as a person would.
+
+    Keeps what it answered (``answers``: item id to option code or text) and
+    the "Sida N av M" it saw on each question page (``progress``).
+    """
+
+    def __init__(self, page: Any, base_url: str) -> None:
+        self.page = page
+        self.base_url = base_url
+        self.answers: dict[str, int | str] = {}
+        self.progress: list[tuple[str, int, int]] = []
+        self._position = 0
+
+    def open(self, path: str = "/") -> None:
+        self.page.goto(self.base_url + path)
+
+    def press(self, name: str) -> None:
+        """Click the button or link called ``name`` and wait for the next page."""
+        with self.page.expect_navigation():
+            self.page.get_by_role("button", name=name, exact=True).or_(
+                self.page.get_by_role("link", name=name, exact=True)).first.click()
+
+    def sign_in(self, code: str) -> None:
+        """Type ``code`` (as given: lower case, spaces…) on the code page and send it with Enter."""
+        self.open("/")
+        self.page.locator("#code").press_sequentially(code)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+
+    def heading(self) -> str:
+        return self.page.locator("h1").inner_text().strip()
+
+    def page_id(self) -> str | None:
+        path = self.page.url.split(self.base_url, 1)[-1].split("#")[0]
+        return path.removeprefix("/page/") if path.startswith("/page/") else None
+
+    def questions(self) -> list[dict[str, Any]]:
+        """The question page's items: id, kind, option codes and what is filled in."""
+        return self.page.evaluate(_QUESTIONS_JS)
+
+    def read_progress(self) -> tuple[int, int]:
+        text = self.page.locator(".progress").inner_text()
+        match = re.fullmatch(r"(?:Sida|Page) (\d+) (?:av|of) (\d+)", text.strip())
+        assert match, f"no 'Sida N av M' on {self.page.url}: {text!r}"
+        return int(match[1]), int(match[2])
+
+    def _unanswered(self) -> list[dict[str, Any]]:
+        return [q for q in self.questions() if q["checked"] is None]
+
+    def answer_page_by_mouse(self, choose: ChoicePolicy, comment: str = "") -> None:
+        """Answer every unanswered question on the page by clicking the option's label."""
+        for question in self._unanswered():
+            if question["kind"] == "text":
+                self.page.locator(f"textarea[name={question['id']}]").fill(comment)
+                self.answers[question["id"]] = comment
+                continue
+            index = choose(question["id"], self._next_position(), len(question["options"]))
+            self.page.locator(f"label[for={question['id']}-{index}]").click()
+            self.answers[question["id"]] = int(question["options"][index])
+
+    def answer_page_by_keyboard(self, choose: ChoicePolicy, comment: str = "") -> list[dict[str, Any]]:
+        """Answer every unanswered question with Tab, arrow keys and Space, in tab order.
+
+        Tab must reach the questions one after the other, in page order,
+        without passing another question first. Returns every element the
+        focus visited, so the test can check that focus was visible on each.
+        """
+        visited: list[dict[str, Any]] = []
+        unanswered = self._unanswered()
+        for question in unanswered:
+            trail = self._tab_until(f"[name={question['id']}]")
+            passed = {f["name"] for f in trail[:-1]} & {q["id"] for q in unanswered}
+            assert not passed, f"Tab passed {passed} before reaching {question['id']} on {self.page.url}"
+            visited += trail
+            if question["kind"] == "text":
+                self.page.keyboard.type(comment)
+                self.answers[question["id"]] = comment
+                continue
+            index = choose(question["id"], self._next_position(), len(question["options"]))
+            # Tab lands on the group's first radio; arrows move and select, Space selects the first.
+            self.page.keyboard.press("Space")
+            for _ in range(index):
+                self.page.keyboard.press("ArrowDown")
+            chosen = self.page.evaluate("() => document.activeElement.value")
+            assert chosen == question["options"][index]
+            self.answers[question["id"]] = int(chosen)
+        return visited
+
+    def keyboard_press(self, selector: str = "button[value=next]:not(.visually-hidden)") -> list[dict[str, Any]]:
+        """Tab to the control matching ``selector`` (default "Fortsätt") and press Enter."""
+        visited = self._tab_until(selector)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        return visited
+
+    def _tab_until(self, selector: str, limit: int = 40) -> list[dict[str, Any]]:
+        visited = []
+        for _ in range(limit):
+            self.page.keyboard.press("Tab")
+            visited.append(self.page.evaluate(_FOCUS_JS))
+            if self.page.evaluate("(s) => document.activeElement.matches(s)", selector):
+                return visited
+        raise AssertionError(f"{limit} presses of Tab never reached {selector} on {self.page.url}: {visited}")
+
+    def _next_position(self) -> int:
+        self._position += 1
+        return self._position - 1
+
+    def answer_to_review(self, answer_page: Callable[[], Any], go_on: Callable[[], Any]) -> None:
+        """Answer page after page until the review page, noting "Sida N av M" on each."""
+        for _ in range(30):
+            page_id = self.page_id()
+            if page_id is None:
+                return
+            if not self.progress or self.progress[-1][0] != page_id:
+                self.progress.append((page_id, *self.read_progress()))
+            answer_page()
+            go_on()
+        raise AssertionError("the questionnaire never reached the review page")
+
+
+@pytest.fixture
+def patient(live_survey: LiveSurvey) -> Callable[[Any], Patient]:
+    """Factory: a :class:`Patient` in a new tab of the given browser context."""
+    return lambda context: Patient(context.new_page(), live_survey.url)
+
+
+@pytest.fixture
+def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
+    """Walk a browser context through every page type a patient can meet.
+
+    A generator of ``(name, page)``: the test checks each page when it is
+    yielded, before the tour moves on. Uses five fresh letters.
+    """
+
+    def tour(context: Any) -> Iterator[tuple[str, Any]]:
+        tab = patient(context)
+        answered, declining, screened_out = (live_survey.invitation() for _ in range(3))
+        tab.open("/")
+        yield "code-entry", tab.page
+        tab.sign_in("abcd efgh jkmn")
+        assert tab.page.locator(".error-summary").is_visible()
+        yield "code-entry-error", tab.page
+        tab.sign_in(answered.access_code)
+        yield "introduction", tab.page
+        tab.press("Börja svara")
+        yield "question-page", tab.page
+        tab.open("/page/comments")
+        comments = tab.page.locator("textarea")
+        comments.evaluate("(box) => box.removeAttribute('maxlength')")
+        comments.fill("Lång berättelse. " * 300)
+        tab.press("Fortsätt")
+        assert tab.page.locator(".error-summary").is_visible()
+        yield "question-page-error", tab.page
+        comments.fill("Tack för all hjälp.")
+        tab.press("Fortsätt")
+        assert tab.page.url.endswith("/review")
+        yield "review", tab.page
+        tab.press("Skicka in svaren")
+        yield "thanks", tab.page
+        tab.sign_in(answered.access_code)
+        yield "used-code", tab.page
+        tab.sign_in(declining.access_code)
+        tab.press("Börja svara")
+        tab.press("Spara och fortsätt senare")
+        yield "saved", tab.page
+        tab.sign_in(declining.access_code)
+        tab.open("/introduction")
+        tab.press("Jag vill inte delta")
+        yield "refusal-confirm", tab.page
+        tab.press("Ja, jag vill inte delta")
+        yield "refused", tab.page
+        tab.sign_in(screened_out.access_code)
+        tab.press("Det här stämmer inte med min vård")
+        yield "screened-out", tab.page
+        tab.sign_in(live_survey.invitation(CLOSED_ROUND).access_code)
+        yield "closed-round", tab.page
+        tab.sign_in(live_survey.invitation(FUTURE_ROUND).access_code)
+        yield "not-yet-open", tab.page
+        tab.open("/no-such-page")
+        yield "page-not-found", tab.page
+
+    return tour

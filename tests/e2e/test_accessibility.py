@@ -1,0 +1,37 @@
+"""Every page type passes axe-core (WCAG 2.1 A/AA) and fits a 320 px screen."""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.browser
+
+EXPECTED_PAGE_TYPES = {
+    "code-entry", "code-entry-error", "introduction", "question-page", "question-page-error", "review",
+    "thanks", "used-code", "saved", "refusal-confirm", "refused", "screened-out", "closed-round",
+    "not-yet-open", "page-not-found",
+}
+
+
+def test_every_page_type_has_no_serious_accessibility_violations(context, page_tour, assert_accessible, screenshot):
+    failures, seen = [], []
+    for name, page in page_tour(context):
+        seen.append(name)
+        screenshot(page, name)
+        try:
+            assert_accessible(page, name)
+        except AssertionError as failure:
+            failures.append(str(failure))
+    assert set(seen) == EXPECTED_PAGE_TYPES
+    assert not failures, "\n\n".join(failures)
+
+
+def test_every_page_type_fits_a_320_px_screen(browser, page_tour):
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="sv-SE")
+    too_wide = {}
+    for name, page in page_tour(context):
+        width = page.evaluate("() => document.documentElement.scrollWidth")
+        if width > 320:
+            too_wide[name] = width
+    context.close()
+    assert not too_wide, f"pages that scroll sideways at 320 px (scrollWidth): {too_wide}"
