@@ -1,0 +1,118 @@
+"""The database: SQLAlchemy 2.0 models through Flask-SQLAlchemy, Alembic migrations.
+
+One transaction per request (committed once after the view, rolled back on
+any error; see :func:`init_app`) and one per command (:func:`transaction`).
+The schema is only ever created by the migrations in ``prem/migrations``;
+:func:`upgrade_database` runs them and is called by every command that needs
+the database.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask, Response
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import MetaData
+from sqlalchemy.orm import DeclarativeBase, Session
+
+__all__ = ["Base", "db", "init_app", "upgrade_database", "transaction", "MIGRATIONS"]
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+_NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    """Declarative base with constraint names that are stable across databases."""
+
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+db = SQLAlchemy(model_class=Base)
+
+
+def init_app(app: Flask) -> None:
+    """Bind the database and commit each request's transaction in one place."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    db.init_app(app)
+    # Import the models so that the metadata is complete (for Alembic and tests).
+    from prem.fieldwork import models as _fieldwork_models  # noqa: F401
+    from prem.survey import models as _survey_models  # noqa: F401
+
+    app.after_request(_commit_request)
+
+
+def _commit_request(response: Response) -> Response:
+    """Commit the request's work unless the view answered with a server error.
+
+    On any exception Flask-SQLAlchemy's teardown removes the session, which
+    rolls back everything the request did.
+    """
+    if response.status_code < 500:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    return response
+
+
+def _alembic_config(connection):
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade_database(app: Flask, revision: str = "head") -> None:
+    """Bring the app's database schema up to ``revision`` with the bundled migrations."""
+    from alembic import command
+
+    with app.app_context():
+        with db.engine.begin() as connection:
+            command.upgrade(_alembic_config(connection), revision)
+
+
+def current_revision(app: Flask) -> str | None:
+    """The schema revision the app's database is at (``None`` when empty)."""
+    from alembic.runtime.migration import MigrationContext
+
+    with app.app_context(), db.engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def transaction(app: Flask, *, upgrade: bool = True) -> Iterator[Session]:
+    """One command's unit of work: upgrade the schema, yield the session, commit or roll back.
+
+    Everything done inside the ``with`` block is committed together when it
+    ends normally and rolled back entirely when it raises, so a failed import
+    leaves nothing half-written.
+
+    Examples
+    --------
+    >>> app = create_app()
+    >>> with transaction(app) as session:
+    ...     import_round(session, ...)
+    """
+    if upgrade:
+        upgrade_database(app)
+    with app.app_context():
+        try:
+            yield db.session
+            db.session.commit()
+        except BaseException:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()

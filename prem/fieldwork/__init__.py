@@ -1,0 +1,1 @@
+"""Fieldwork: survey rounds, the imported frame, returned mail, reminders, closing, exports."""

@@ -1,0 +1,98 @@
+"""A survey round, its invited respondents and the sampling flow it came with."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from prem.db import db
+
+__all__ = ["RespondentStatus", "SurveyRound", "Respondent", "FlowStep"]
+
+
+class RespondentStatus(enum.StrEnum):
+    """Fieldwork status of one invited person (the export's ``status`` column)."""
+
+    NOT_STARTED = "not_started"
+    STARTED = "started"
+    SUBMITTED = "submitted"
+    REFUSED = "refused"
+    SCREENED_OUT = "screened_out"
+    DECEASED = "deceased"
+    UNDELIVERABLE = "undeliverable"
+
+
+class SurveyRound(db.Model):
+    """One fieldwork round: a sample frame, a questionnaire and a window in which codes work."""
+
+    __tablename__ = "survey_round"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    questionnaire_id: Mapped[str] = mapped_column(String(100))
+    questionnaire_version: Mapped[str] = mapped_column(String(40))
+    opens: Mapped[date] = mapped_column(Date)
+    closes: Mapped[date] = mapped_column(Date)
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    manifest: Mapped[dict | None] = mapped_column(JSON)
+
+    respondents: Mapped[list[Respondent]] = relationship(back_populates="survey_round", passive_deletes=True)
+    flow_steps: Mapped[list[FlowStep]] = relationship(order_by="FlowStep.position", passive_deletes=True)
+
+    def is_open_on(self, day: date) -> bool:
+        """Whether access codes work on ``day`` (``opens`` and ``closes`` inclusive, not closed)."""
+        return self.closed_at is None and self.opens <= day <= self.closes
+
+    def __repr__(self) -> str:
+        return f"<SurveyRound {self.name!r} {self.opens}..{self.closes}>"
+
+
+class Respondent(db.Model):
+    """One invited person: the frame row and the keyed hash of their access code.
+
+    Never a name, personnummer or address; ``respondent_id`` is the frame's
+    opaque random id, ``code_hash`` the HMAC of the access code (set to
+    ``None`` when the round is closed).
+    """
+
+    __tablename__ = "respondent"
+    __table_args__ = (UniqueConstraint("round_id", "respondent_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), index=True)
+    respondent_id: Mapped[str] = mapped_column(String(40))
+    code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    pathway: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(2))
+    sex: Mapped[str] = mapped_column(String(1))
+    age: Mapped[int] = mapped_column(Integer)
+    age_group: Mapped[str] = mapped_column(String(10))
+    stratum_population: Mapped[int] = mapped_column(Integer)
+    stratum_sample: Mapped[int] = mapped_column(Integer)
+    design_weight: Mapped[float] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(20), default=RespondentStatus.NOT_STARTED.value)
+    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    survey_round: Mapped[SurveyRound] = relationship(back_populates="respondents")
+
+    def __repr__(self) -> str:
+        return f"<Respondent {self.respondent_id} {self.status}>"
+
+
+class FlowStep(db.Model):
+    """One row of the sampling flow (``flow.csv``) kept for the report's method appendix."""
+
+    __tablename__ = "flow_step"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    pathway: Mapped[str] = mapped_column(String(100))
+    region: Mapped[str] = mapped_column(String(2))
+    step: Mapped[str] = mapped_column(String(200))
+    remaining: Mapped[int] = mapped_column(Integer)
+    removed: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,411 @@
+"""Write side of fieldwork: import a round, returned mail, reminders, closing.
+
+These functions take a SQLAlchemy session and never commit: the caller (a
+``prem fieldwork`` command or a test) owns the transaction, so an import that
+fails half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pandas as pd
+from sqlalchemy import func, insert, select, update
+from sqlalchemy.orm import Session
+
+from prem.errors import PremError
+from prem.fieldwork.models import FlowStep, Respondent, RespondentStatus, SurveyRound
+from sampling.access_codes import ALPHABET, CODE_LENGTH, hash_access_code, normalise_access_code
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "FLOW_COLUMNS",
+    "FieldworkError",
+    "RoundSummary",
+    "get_round",
+    "import_round",
+    "find_respondent_by_code",
+    "record_returned_mail",
+    "reminder_respondent_ids",
+    "close_round",
+    "list_rounds",
+    "utc_now",
+]
+
+FRAME_COLUMNS = (
+    "respondent_id", "pathway", "region", "sex", "age", "age_group",
+    "stratum_population", "stratum_sample", "design_weight",
+)
+FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
+RETURNED_STATUSES = (RespondentStatus.UNDELIVERABLE.value, RespondentStatus.DECEASED.value)
+_OPEN_STATUSES = (RespondentStatus.NOT_STARTED.value, RespondentStatus.STARTED.value)
+_MAX_REPORTED = 10
+
+
+class FieldworkError(PremError):
+    """A fieldwork file or request that cannot be used as it is (the message says where and why)."""
+
+
+@dataclass(frozen=True)
+class RoundSummary:
+    """A round and how many respondents are in each fieldwork status."""
+
+    name: str
+    questionnaire: str
+    opens: date
+    closes: date
+    closed: bool
+    invited: int
+    status_counts: dict[str, int]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware in UTC (the database stores UTC)."""
+    return datetime.now(UTC)
+
+
+def get_round(session: Session, round_name: str) -> SurveyRound:
+    """The round called ``round_name``; :class:`FieldworkError` when there is none."""
+    survey_round = session.execute(select(SurveyRound).where(SurveyRound.name == round_name)).scalar_one_or_none()
+    if survey_round is None:
+        known = ", ".join(session.execute(select(SurveyRound.name).order_by(SurveyRound.name)).scalars()) or "none"
+        raise FieldworkError(f"There is no survey round called {round_name!r} (rounds: {known}).")
+    return survey_round
+
+
+def _read_csv(path: Path, what: str, usecols: tuple[str, ...]) -> pd.DataFrame:
+    """Read only ``usecols`` of a CSV file as text, with errors that name the file."""
+    if not path.is_file():
+        raise FieldworkError(f"{path}: the {what} file does not exist.")
+    try:
+        header = pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8").columns
+    except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV {what} file ({error}).") from None
+    missing = [column for column in usecols if column not in header]
+    if missing:
+        raise FieldworkError(
+            f"{path}: the {what} file has no column {', '.join(map(repr, missing))} "
+            f"(expected the columns {', '.join(usecols)})."
+        )
+    try:
+        return pd.read_csv(path, usecols=list(usecols), dtype=str, keep_default_na=False, encoding="utf-8")[list(usecols)]
+    except (UnicodeDecodeError, pd.errors.ParserError) as error:
+        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV {what} file ({error}).") from None
+
+
+def _raise_problems(path: Path, problems: list[str]) -> None:
+    if problems:
+        more = f"\n  ... and {len(problems) - _MAX_REPORTED} more" if len(problems) > _MAX_REPORTED else ""
+        raise FieldworkError(f"{path}:\n  " + "\n  ".join(problems[:_MAX_REPORTED]) + more)
+
+
+def _line(index: int) -> str:
+    """Row ``index`` of a DataFrame as the line number an editor shows (header is line 1)."""
+    return f"line {index + 2}"
+
+
+def _parse_frame(path: Path) -> list[dict]:
+    """Validate ``frame.csv`` and return its rows as typed dicts for :class:`Respondent`."""
+    frame = _read_csv(path, "sample frame", FRAME_COLUMNS)
+    problems: list[str] = []
+    rows: list[dict] = []
+    seen: set[str] = set()
+    for index, record in enumerate(frame.itertuples(index=False)):
+        row = record._asdict()
+        where = f"{_line(index)}, column"
+        if not row["respondent_id"]:
+            problems.append(f"{where} respondent_id: empty (expected the frame's respondent id)")
+        elif row["respondent_id"] in seen:
+            problems.append(f"{where} respondent_id: {row['respondent_id']!r} appears more than once")
+        seen.add(row["respondent_id"])
+        if not (len(row["region"]) == 2 and row["region"].isdigit()):
+            problems.append(f"{where} region: {row['region']!r} is not a two-digit region code")
+        if row["sex"] not in ("M", "K"):
+            problems.append(f"{where} sex: {row['sex']!r} (expected M or K)")
+        if not row["pathway"]:
+            problems.append(f"{where} pathway: empty (expected a pathway slug)")
+        typed = dict(row)
+        for column, kind in (("age", int), ("stratum_population", int), ("stratum_sample", int), ("design_weight", float)):
+            try:
+                typed[column] = kind(row[column])
+            except ValueError:
+                expected = "a whole number" if kind is int else "a number"
+                problems.append(f"{where} {column}: {row[column]!r} (expected {expected})")
+        rows.append(typed)
+    if frame.empty:
+        problems.append("the sample frame has no rows")
+    _raise_problems(path, problems)
+    return rows
+
+
+def _parse_mailing(path: Path, frame_ids: set[str], key: bytes) -> dict[str, str]:
+    """``{respondent_id: code hash}`` from the mailing list, reading only those two columns.
+
+    Names, personnummer and addresses are never read (``usecols``); the codes
+    themselves are hashed at once and never appear in messages.
+    """
+    mailing = _read_csv(path, "mailing list", ("respondent_id", "access_code"))
+    problems: list[str] = []
+    hashes: dict[str, str] = {}
+    valid = set(ALPHABET)
+    for index, (respondent_id, access_code) in enumerate(mailing.itertuples(index=False)):
+        code = normalise_access_code(access_code)
+        if respondent_id not in frame_ids:
+            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} is not in the sample frame")
+        elif respondent_id in hashes:
+            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} appears more than once")
+        elif len(code) != CODE_LENGTH or not set(code) <= valid:
+            problems.append(
+                f"{_line(index)}, column access_code: not an access code "
+                f"({CODE_LENGTH} characters of {ALPHABET})"
+            )
+        else:
+            hashes[respondent_id] = hash_access_code(code, key)
+    missing = sorted(frame_ids - set(mailing["respondent_id"]))
+    if missing:
+        problems.append(f"{len(missing)} respondents of the frame have no access code, e.g. {missing[0]!r}")
+    duplicated = [code_hash for code_hash, count in Counter(hashes.values()).items() if count > 1]
+    if duplicated:
+        problems.append(f"{len(duplicated)} access codes are given to more than one respondent")
+    _raise_problems(path, problems)
+    return hashes
+
+
+def _parse_flow(path: Path) -> list[dict]:
+    flow = _read_csv(path, "sampling flow", FLOW_COLUMNS)
+    problems: list[str] = []
+    rows = []
+    for index, row in enumerate(flow.to_dict("records")):
+        for column in ("remaining", "removed"):
+            try:
+                row[column] = int(row[column])
+            except ValueError:
+                problems.append(f"{_line(index)}, column {column}: {row[column]!r} (expected a whole number)")
+        rows.append({"position": index, **row})
+    _raise_problems(path, problems)
+    return rows
+
+
+def _parse_manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise FieldworkError(f"{path}: not a JSON manifest ({error}).") from None
+    if not isinstance(manifest, dict):
+        raise FieldworkError(f"{path}: expected a JSON object at the top level.")
+    return manifest
+
+
+def import_round(
+    session: Session,
+    round_name: str,
+    frame_path: str | os.PathLike[str],
+    mailing_path: str | os.PathLike[str],
+    opens: date,
+    closes: date,
+    key: bytes,
+    questionnaire_id: str | None = None,
+) -> SurveyRound:
+    """Create a survey round from a sample directory's frame and mailing list.
+
+    Stores the frame rows and, from the mailing list, only the keyed hash of
+    each access code (see :func:`sampling.access_codes.hash_access_code`),
+    plus ``flow.csv`` and ``manifest.json`` when they lie beside the frame.
+    Everything is validated before anything is written.
+
+    Parameters
+    ----------
+    session
+        The caller's session; nothing is committed here.
+    round_name
+        A new round's name; importing a name that exists is refused.
+    frame_path, mailing_path
+        ``frame.csv`` and ``mailing.csv`` as written by ``prem sample``.
+    opens, closes
+        The fieldwork window, both days inclusive.
+    key
+        The access-code HMAC key (:func:`prem.security.access_code_key`).
+    questionnaire_id
+        The questionnaire the round uses (default ``prem-vardforlopp``), its
+        newest version at import time.
+
+    Returns
+    -------
+    SurveyRound
+        The new round (flushed, not committed).
+
+    Raises
+    ------
+    FieldworkError
+        The round exists, the window is empty, or a file is unusable (the
+        message names the file, line and column).
+    """
+    from questionnaires import load_questionnaire
+
+    from prem.settings import DEFAULT_QUESTIONNAIRE
+
+    round_name = round_name.strip()
+    if not round_name:
+        raise FieldworkError("A survey round needs a name.")
+    if session.execute(select(SurveyRound.id).where(SurveyRound.name == round_name)).first():
+        raise FieldworkError(f"The survey round {round_name!r} has already been imported; choose another name.")
+    if closes < opens:
+        raise FieldworkError(f"The round closes ({closes}) before it opens ({opens}).")
+    frame_path, mailing_path = Path(frame_path), Path(mailing_path)
+    frame_rows = _parse_frame(frame_path)
+    hashes = _parse_mailing(mailing_path, {row["respondent_id"] for row in frame_rows}, key)
+    flow_path, manifest_path = frame_path.with_name("flow.csv"), frame_path.with_name("manifest.json")
+    flow_rows = _parse_flow(flow_path) if flow_path.is_file() else []
+    manifest = _parse_manifest(manifest_path) if manifest_path.is_file() else None
+    questionnaire = load_questionnaire(questionnaire_id or DEFAULT_QUESTIONNAIRE)
+
+    hash_list = list(hashes.values())
+    in_use = sum(
+        session.execute(
+            select(func.count()).select_from(Respondent).where(Respondent.code_hash.in_(hash_list[start : start + 5000]))
+        ).scalar_one()
+        for start in range(0, len(hash_list), 5000)
+    )
+    if in_use:
+        raise FieldworkError(f"{mailing_path}: {in_use} of these access codes are already used by another round.")
+    survey_round = SurveyRound(
+        name=round_name, questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version,
+        opens=opens, closes=closes, imported_at=utc_now(), manifest=manifest,
+    )
+    session.add(survey_round)
+    session.flush()
+    session.execute(
+        insert(Respondent),
+        [
+            {**row, "round_id": survey_round.id, "code_hash": hashes[row["respondent_id"]],
+             "status": RespondentStatus.NOT_STARTED.value}
+            for row in frame_rows
+        ],
+    )
+    if flow_rows:
+        session.execute(insert(FlowStep), [{**row, "round_id": survey_round.id} for row in flow_rows])
+    session.flush()
+    return survey_round
+
+
+def find_respondent_by_code(session: Session, entered_code: str, key: bytes) -> Respondent | None:
+    """The respondent whose access code the patient typed, or ``None``.
+
+    The entered code is normalised (case, spaces, dashes) and hashed; only
+    the hash is compared, so the code itself is never stored or logged.
+    """
+    code = normalise_access_code(entered_code)
+    if len(code) != CODE_LENGTH:
+        return None
+    return session.execute(
+        select(Respondent).where(Respondent.code_hash == hash_access_code(code, key))
+    ).scalar_one_or_none()
+
+
+def record_returned_mail(session: Session, round_name: str, path: str | os.PathLike[str]) -> dict[str, int]:
+    """Mark respondents whose letter came back (``undeliverable``) or who have died (``deceased``).
+
+    The file is a CSV with the columns ``respondent_id`` and ``reason``
+    (``undeliverable`` or ``deceased``), from the region. Respondents who
+    have already submitted keep that status.
+
+    Returns
+    -------
+    dict
+        ``{"undeliverable": n, "deceased": n, "kept_submitted": n}``.
+    """
+    survey_round = get_round(session, round_name)
+    path = Path(path)
+    returned = _read_csv(path, "returned-mail", ("respondent_id", "reason"))
+    known = dict(
+        session.execute(
+            select(Respondent.respondent_id, Respondent.status).where(Respondent.round_id == survey_round.id)
+        ).all()
+    )
+    problems = []
+    for index, (respondent_id, reason) in enumerate(returned.itertuples(index=False)):
+        if respondent_id not in known:
+            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} is not in round {round_name!r}")
+        if reason.strip().lower() not in RETURNED_STATUSES:
+            problems.append(f"{_line(index)}, column reason: {reason!r} (expected undeliverable or deceased)")
+    _raise_problems(path, problems)
+    counts = {status: 0 for status in RETURNED_STATUSES} | {"kept_submitted": 0}
+    now = utc_now()
+    for respondent_id, reason in returned.itertuples(index=False):
+        if known[respondent_id] == RespondentStatus.SUBMITTED.value:
+            counts["kept_submitted"] += 1
+            continue
+        status = reason.strip().lower()
+        session.execute(
+            update(Respondent)
+            .where(Respondent.round_id == survey_round.id, Respondent.respondent_id == respondent_id)
+            .values(status=status, status_changed_at=now)
+        )
+        counts[status] += 1
+    return counts
+
+
+def reminder_respondent_ids(session: Session, round_name: str) -> list[str]:
+    """Respondent ids to remind: not yet submitted, not refused, screened out or returned."""
+    survey_round = get_round(session, round_name)
+    return list(
+        session.execute(
+            select(Respondent.respondent_id)
+            .where(Respondent.round_id == survey_round.id, Respondent.status.in_(_OPEN_STATUSES))
+            .order_by(Respondent.respondent_id)
+        ).scalars()
+    )
+
+
+def close_round(session: Session, round_name: str, *, today: date | None = None, force: bool = False) -> int:
+    """Close a round and destroy its access-code hashes; returns how many were destroyed.
+
+    Closing before the round's last day needs ``force=True``: afterwards no
+    code of the round works any more, and that cannot be undone.
+    """
+    survey_round = get_round(session, round_name)
+    today = today or utc_now().date()
+    if survey_round.closed_at is not None:
+        raise FieldworkError(f"The survey round {round_name!r} is already closed.")
+    if today <= survey_round.closes and not force:
+        raise FieldworkError(
+            f"The survey round {round_name!r} runs until {survey_round.closes}; "
+            "closing it now would stop every code from working (use --force to close it anyway)."
+        )
+    destroyed = session.execute(
+        update(Respondent)
+        .where(Respondent.round_id == survey_round.id, Respondent.code_hash.is_not(None))
+        .values(code_hash=None)
+    ).rowcount
+    survey_round.closed_at = utc_now()
+    session.flush()
+    return destroyed
+
+
+def list_rounds(session: Session) -> list[RoundSummary]:
+    """Every round with its window and the number of respondents per status."""
+    counts: dict[int, dict[str, int]] = {}
+    for round_id, status, count in session.execute(
+        select(Respondent.round_id, Respondent.status, func.count()).group_by(Respondent.round_id, Respondent.status)
+    ):
+        counts.setdefault(round_id, {})[status] = count
+    summaries = []
+    for survey_round in session.execute(select(SurveyRound).order_by(SurveyRound.opens, SurveyRound.name)).scalars():
+        status_counts = counts.get(survey_round.id, {})
+        summaries.append(
+            RoundSummary(
+                name=survey_round.name,
+                questionnaire=f"{survey_round.questionnaire_id} {survey_round.questionnaire_version}",
+                opens=survey_round.opens,
+                closes=survey_round.closes,
+                closed=survey_round.closed_at is not None,
+                invited=sum(status_counts.values()),
+                status_counts={status.value: status_counts.get(status.value, 0) for status in RespondentStatus},
+            )
+        )
+    return summaries

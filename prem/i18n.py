@@ -1,0 +1,42 @@
+"""Languages of the web survey: Swedish by default, others chosen by the patient.
+
+A language is available when the app has a message catalogue for it under
+``prem/translations/`` (``pybabel``'s ``.po``/``.mo``) – adding a language is
+adding a catalogue plus the questionnaire's texts, no code.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, request, session
+from flask_babel import Babel
+from babel import Locale
+
+__all__ = ["available_languages", "current_language", "init_app", "language_name"]
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    """Bind Flask-Babel with the patient's chosen language."""
+    babel.init_app(app, locale_selector=current_language)
+    app.jinja_env.globals.update(current_language=current_language, language_name=language_name,
+                                 available_languages=available_languages)
+
+
+def available_languages() -> list[str]:
+    """Language codes with a catalogue, the default (Swedish) first."""
+    default = current_app.config["BABEL_DEFAULT_LOCALE"]
+    codes = sorted({str(locale) for locale in babel.list_translations()} | {default})
+    return [default] + [code for code in codes if code != default]
+
+
+def current_language() -> str:
+    """The session's language if it is available, else the default."""
+    chosen = session.get("lang") if request else None
+    return chosen if chosen in available_languages() else current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def language_name(code: str) -> str:
+    """A language's name in that language, capitalised (``Svenska``, ``English``)."""
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]

@@ -1,0 +1,44 @@
+"""Default settings of the web application and the ``prem`` command.
+
+Secrets and the database address never live in code: ``SECRET_KEY`` comes
+from ``PREM_SECRET_KEY`` or ``instance/config.py`` (or, for a local
+installation, a key file created in ``instance/`` on first use); the database
+from ``DATABASE_URL`` (``postgresql+psycopg://...``), else SQLite in
+``instance/prem.sqlite``.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+__all__ = ["default_config", "DEFAULT_QUESTIONNAIRE"]
+
+#: The questionnaire a round uses unless the import names another.
+DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
+
+
+def default_config(instance_path: str) -> dict[str, Any]:
+    """Settings before ``instance/config.py`` and the test config are applied."""
+    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "prem.sqlite")
+    return {
+        "SECRET_KEY": os.environ.get("PREM_SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "ACCESS_CODE_KEY": os.environ.get("PREM_ACCESS_CODE_KEY"),
+        "PRODUCTION": os.environ.get("PREM_PRODUCTION") == "1",
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "prem_session",
+        # The CSRF token lives as long as the session; an expired session is
+        # handled by the survey views (answers carried through code re-entry).
+        "WTF_CSRF_TIME_LIMIT": None,
+        "BABEL_DEFAULT_LOCALE": "sv",
+        "BABEL_TRANSLATION_DIRECTORIES": "translations",
+        # Code entry: at most this many wrong codes per client per window.
+        "CODE_ATTEMPT_LIMIT": 10,
+        "CODE_ATTEMPT_WINDOW": timedelta(minutes=15),
+        "SURVEY_TIMEZONE": "Europe/Stockholm",
+        "MAX_CONTENT_LENGTH": 256 * 1024,
+    }

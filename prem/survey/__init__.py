@@ -1,0 +1,1 @@
+"""The patient's web survey: code entry, introduction, question pages, review, submit."""

@@ -1,0 +1,365 @@
+"""Views of the patient's way: code → introduction → question pages → review → submit → thanks.
+
+Each view loads the respondent from the session, checks where they may be,
+validates the posted form, calls one operation of
+:mod:`prem.survey.operations` and redirects. The request's transaction is
+committed once after the view (:mod:`prem.db`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response as HttpResponse
+
+from questionnaires.forms import page_answers, page_form_class, page_form_data
+
+from prem.db import db
+from prem.fieldwork.models import Respondent, RespondentStatus
+from prem.fieldwork.operations import find_respondent_by_code
+from prem.i18n import available_languages, current_language
+from prem.security import access_code_key
+from prem.survey import operations
+from prem.survey.forms import ActionForm, CodeForm, csrf_failed
+from prem.survey.models import Response
+from prem.survey.questionnaire import questionnaire_version
+
+_RESPONDENT = "respondent"
+_JUST_SUBMITTED = "just_submitted"
+_REVIEW = "review"
+_INTRODUCTION = "introduction"
+_CARRY_MAX_AGE = 24 * 3600
+_FORM_CONTROLS = ("csrf_token", "action")
+
+
+@dataclass
+class Visit:
+    """The respondent in this browser session, their response so far and its questionnaire."""
+
+    respondent: Respondent
+    response: Response | None
+    questionnaire: object
+
+    @property
+    def answers(self) -> dict[str, int | str]:
+        return self.response.answer_map() if self.response else {}
+
+    @property
+    def lang(self) -> str:
+        """The page language if the questionnaire has it, else its first language."""
+        wanted = current_language()
+        return wanted if wanted in self.questionnaire.languages else self.questionnaire.languages[0]
+
+
+def _today():
+    return datetime.now(ZoneInfo(current_app.config["SURVEY_TIMEZONE"])).date()
+
+
+def _load_visit(respondent: Respondent) -> Visit:
+    response = operations.get_response(db.session, respondent)
+    source = response or respondent.survey_round
+    return Visit(respondent, response, questionnaire_version(source.questionnaire_id, source.questionnaire_version))
+
+
+def _current_visit() -> Visit | None:
+    respondent_pk = session.get(_RESPONDENT)
+    respondent = db.session.get(Respondent, respondent_pk) if isinstance(respondent_pk, int) else None
+    return _load_visit(respondent) if respondent is not None else None
+
+
+def _closed_page(visit: Visit) -> HttpResponse:
+    session.pop(_RESPONDENT, None)
+    survey_round = visit.respondent.survey_round
+    not_yet = survey_round.closed_at is None and _today() < survey_round.opens
+    return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
+
+
+def _gate(visit: Visit | None, where: str) -> HttpResponse | None:
+    """Where this respondent must go instead of ``where`` (``None`` when they may stay)."""
+    if visit is None:
+        return redirect(url_for(".code_entry"))
+    if not visit.respondent.survey_round.is_open_on(_today()):
+        return _closed_page(visit)
+    status = visit.respondent.status
+    finished = status in (RespondentStatus.SUBMITTED, RespondentStatus.REFUSED, RespondentStatus.SCREENED_OUT)
+    if finished and where != "done":
+        return redirect(url_for(".done"))
+    if not finished and where == "done":
+        return redirect(_resume_url(visit))
+    if where in ("page", _REVIEW) and visit.response is None:
+        return redirect(url_for(".introduction"))
+    return None
+
+
+def _resume_url(visit: Visit) -> str:
+    """Where a returning respondent continues: the page they were last sent to."""
+    if visit.response is None:
+        return url_for(".introduction")
+    target = visit.response.resume_page
+    if target == _REVIEW:
+        return url_for(".review")
+    if target == _INTRODUCTION:
+        return url_for(".introduction")
+    visible = [page.id for page in visit.questionnaire.visible_pages(visit.answers)]
+    return url_for(".page", page_id=target if target in visible else visible[0])
+
+
+def _neighbour(visit: Visit, page, step: int) -> str:
+    """The visible page after (``step=1``) or before (``-1``) ``page``, else review or introduction."""
+    q = visit.questionnaire
+    here = q.page_index(page.id)
+    visible = [p for p in q.visible_pages(visit.answers) if (q.page_index(p.id) - here) * step > 0]
+    if visible:
+        return (visible[0] if step > 0 else visible[-1]).id
+    return _REVIEW if step > 0 else _INTRODUCTION
+
+
+def _target_url(target: str) -> str:
+    if target in (_REVIEW, _INTRODUCTION):
+        return url_for(f".{target}")
+    return url_for(".page", page_id=target)
+
+
+def _form_errors(form, items=()) -> list[tuple[str, str]]:
+    """The error summary's entries: ``(anchor of the field, message)``, in page order."""
+    kinds = {item.id: item.kind for item in items}
+    errors = []
+    for name, messages in form.errors.items():
+        if name == "csrf_token" or not messages:
+            continue
+        anchor = f"{name}-0" if kinds.get(name) == "choice" else name
+        errors.extend((anchor, message) for message in messages)
+    return errors
+
+
+def _render(template: str, errors: list[tuple[str, str]] | None = None, **context):
+    return render_template(template, errors=errors or [], has_errors=bool(errors), **context)
+
+
+def _carry_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="prem-carried-answers")
+
+
+def _sign_in(respondent: Respondent) -> None:
+    language = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session[_RESPONDENT] = respondent.id
+    if language:
+        session["lang"] = language
+
+
+def _apply_carried(visit: Visit, carried: str) -> bool:
+    """Save answers posted when the session had expired; whether anything was saved."""
+    try:
+        payload = _carry_serializer().loads(carried, max_age=_CARRY_MAX_AGE)
+        page = visit.questionnaire.page(payload["page"])
+    except (BadSignature, KeyError, TypeError):
+        return False
+    if visit.response is None or visit.response.is_submitted:
+        return False
+    form = _page_form(visit, page, MultiDict(payload["form"]), csrf=False)
+    if not form.validate():
+        return False
+    _save_page(visit, page, form, resume_page=page.id)
+    return True
+
+
+def code_entry():
+    """The access code from the letter (``?code=`` prefills it, as the QR code does)."""
+    form = CodeForm(code=request.args.get("code", ""))
+    if request.method == "GET":
+        return _render("survey/code_entry.html", form=form)
+    key = access_code_key()
+    client = operations.client_fingerprint(request.remote_addr or "-", key)
+    limit, window = current_app.config["CODE_ATTEMPT_LIMIT"], current_app.config["CODE_ATTEMPT_WINDOW"]
+    if operations.too_many_code_attempts(db.session, client, limit=limit, window=window):
+        minutes = int(window.total_seconds() // 60)
+        return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
+    if not form.validate_on_submit():
+        return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
+    respondent = find_respondent_by_code(db.session, form.code.data, key)
+    if respondent is None:
+        operations.record_wrong_code(db.session, client, window=window)
+        form.code.errors.append(_("We cannot find a survey with that code. Check the code in your letter and try again."))
+        return _render("survey/code_entry.html", _form_errors(form), form=form)
+    visit = _load_visit(respondent)
+    if not respondent.survey_round.is_open_on(_today()):
+        return _closed_page(visit)
+    _sign_in(respondent)
+    if form.carry.data and _apply_carried(visit, form.carry.data):
+        visit = _load_visit(respondent)
+    return _gate(visit, "code") or redirect(_resume_url(visit))
+
+
+def introduction():
+    """The pathway in plain words, and the choice: start, not my care, or do not take part."""
+    visit = _current_visit()
+    if leave := _gate(visit, _INTRODUCTION):
+        return leave
+    form = ActionForm()
+    if form.validate_on_submit():
+        action = request.form.get("action")
+        if action == "start":
+            response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
+            if response.resume_page in (None, _INTRODUCTION):
+                response.resume_page = visit.questionnaire.visible_pages(response.answer_map())[0].id
+            return redirect(_resume_url(_load_visit(visit.respondent)))
+        if action == "not_my_care":
+            operations.screen_out(db.session, visit.respondent)
+            return redirect(url_for(".done"))
+        if action == "decline":
+            return redirect(url_for(".decline"))
+    q, lang = visit.questionnaire, visit.lang
+    return render_template(
+        "survey/introduction.html", form=form, visit=visit, expired=csrf_failed(form),
+        pathway_text=q.pathway_intro(visit.respondent.pathway, lang), intro_text=q.introduction[lang],
+    )
+
+
+def decline():
+    """Confirm that the patient does not want to take part (recorded as a refusal)."""
+    visit = _current_visit()
+    if leave := _gate(visit, "decline"):
+        return leave
+    form = ActionForm()
+    if form.validate_on_submit() and request.form.get("action") == "confirm":
+        operations.refuse(db.session, visit.respondent)
+        return redirect(url_for(".done"))
+    return _render("survey/decline.html", form=form, expired=csrf_failed(form))
+
+
+def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
+    """The page's form in the page language: from the request's post, ``formdata``, or stored ``data``."""
+    form_class = page_form_class(visit.questionnaire, page, visit.lang, base=FlaskForm)
+    kwargs = {"data": data} if data is not None else {}
+    if formdata is not None:
+        kwargs["formdata"] = formdata
+    if not csrf:
+        kwargs["meta"] = {"csrf": False}
+    return form_class(**kwargs)
+
+
+def _shown_items(visit: Visit, page) -> list:
+    return [item for item in page.items if visit.questionnaire.is_shown(item, visit.answers)]
+
+
+def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
+    """Save the page's shown items; returns the page's items shown only since this save."""
+    shown_before = {item.id for item in _shown_items(visit, page)}
+    posted = {item_id: value for item_id, value in page_answers(form, page).items() if item_id in shown_before}
+    response = operations.save_answers(db.session, visit.respondent, posted, visit.questionnaire,
+                                       resume_page=resume_page)
+    visit.response = response
+    return [item for item in _shown_items(visit, page) if item.id not in shown_before]
+
+
+def _session_expired_on_page(page_id: str) -> HttpResponse:
+    """Keep what the patient typed through code re-entry when their session has gone."""
+    posted = {key: value for key, value in request.form.items(multi=True) if key not in _FORM_CONTROLS}
+    form = CodeForm(formdata=None, carry=_carry_serializer().dumps({"page": page_id, "form": posted}))
+    return _render("survey/code_entry.html", form=form, session_expired=True), 200
+
+
+def question_page(page_id: str):
+    """One page of questions: save on forward and back, routing applied, "Sida N av M"."""
+    visit = _current_visit()
+    if visit is None and request.method == "POST":
+        return _session_expired_on_page(page_id)
+    if leave := _gate(visit, "page"):
+        return leave
+    q = visit.questionnaire
+    try:
+        page = q.page(page_id)
+    except KeyError:
+        abort(404)
+    if not _shown_items(visit, page):
+        return redirect(_resume_url(visit))
+    if request.method == "POST":
+        form = _page_form(visit, page)
+        action = request.form.get("action", "next")
+        if form.validate():
+            if action.startswith("language:") and action.split(":", 1)[1] in available_languages():
+                session["lang"] = action.split(":", 1)[1]
+                _save_page(visit, page, form, resume_page=page.id)
+                return redirect(url_for(".page", page_id=page.id))
+            step = -1 if action == "back" else 1
+            newly_shown = _save_page(visit, page, form, resume_page=page.id)
+            if action == "save_exit":
+                session.pop(_RESPONDENT, None)
+                return redirect(url_for(".saved"))
+            if newly_shown and step > 0:
+                return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id))
+            target = _neighbour(visit, page, step)
+            visit.response.resume_page = target
+            return redirect(_target_url(target))
+        expired = csrf_failed(form)
+    else:
+        form = _page_form(visit, page, data=page_form_data(page, visit.answers))
+        expired = False
+    visible = [p.id for p in q.visible_pages(visit.answers)]
+    items = _shown_items(visit, page)
+    return _render(
+        "survey/page.html", _form_errors(form, items), visit=visit, page=page, form=form, items=items,
+        expired=expired, page_number=visible.index(page.id) + 1, page_count=len(visible),
+    )
+
+
+def review():
+    """Every answer with a link to change it, and the final submit."""
+    visit = _current_visit()
+    if leave := _gate(visit, _REVIEW):
+        return leave
+    form = ActionForm()
+    if form.validate_on_submit() and request.form.get("action") == "submit":
+        operations.submit(db.session, visit.respondent, visit.questionnaire)
+        session[_JUST_SUBMITTED] = True
+        return redirect(url_for(".done"))
+    if visit.response.resume_page != _REVIEW:
+        visit.response.resume_page = _REVIEW
+    q, answers = visit.questionnaire, visit.answers
+    sections = [(page, [item for item in page.items if q.is_shown(item, answers)]) for page in q.visible_pages(answers)]
+    return _render("survey/review.html", visit=visit, form=form, sections=sections, answers=answers,
+                           expired=csrf_failed(form))
+
+
+def done():
+    """Thank-you (or already answered), refusal and screened-out pages."""
+    visit = _current_visit()
+    if leave := _gate(visit, "done"):
+        return leave
+    just_submitted = session.pop(_JUST_SUBMITTED, False)
+    return _render("survey/done.html", visit=visit, just_submitted=just_submitted)
+
+
+def saved():
+    """The answers are saved; continue later with the same code."""
+    return _render("survey/saved.html")
+
+
+def language(lang: str):
+    """Switch the page language (a plain link, works without JavaScript)."""
+    if lang in available_languages():
+        session["lang"] = lang
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        target = url_for(".code_entry")
+    return redirect(target)
+
+
+def http_error(error):
+    """A calm page for a wrong address, a too large post or a server error, never a traceback."""
+    code = getattr(error, "code", 500) or 500
+    messages = {
+        404: (_("Page not found"), _("The address may be mistyped, or the page no longer exists.")),
+        413: (_("Too much text"), _("What you sent was too long. Go back and shorten your answer.")),
+    }
+    heading, message = messages.get(code, (_("Something went wrong"), _("Your earlier answers are saved. Please try again in a moment.")))
+    return render_template("error.html", heading=heading, message=message, errors=[], has_errors=False), code
