@@ -10,7 +10,7 @@ predictions), which is then compared with the reference population's value.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,7 +19,7 @@ import statsmodels.api as sm
 from scipy import stats
 from scipy.special import expit
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model"]
+__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -34,8 +34,8 @@ class CasemixModel:
     unit : str
         The column of the units compared (``region`` or ``pathway``).
     levels : dict of str to list of str
-        Per predictor (the unit first), its levels; the first is the
-        reference level (coefficient 0).
+        Per predictor (the unit first), the levels present in the fit; the
+        first is the reference level (coefficient 0).
     terms : list of str
         Coefficient names in R's style: ``(Intercept)``, ``region03``, ``sexM``.
     params, cov : ndarray
@@ -54,41 +54,127 @@ class CasemixModel:
     logistic: bool
     n: int
 
-    def design(self, cells: pd.DataFrame, *, with_unit: bool = True) -> np.ndarray:
-        """Model matrix of ``cells`` (one row per cell); unseen levels count as the reference."""
+    def design(self, cells: pd.DataFrame) -> np.ndarray:
+        """Model matrix of ``cells``; levels not in the fit count as the reference."""
         columns = [np.ones(len(cells))]
         for variable, levels in self.levels.items():
             values = cells[variable].to_numpy(dtype=object)
-            for level in levels[1:]:
-                indicator = (values == level).astype("float64")
-                columns.append(indicator if with_unit or variable != self.unit else np.zeros(len(cells)))
+            columns.extend((values == level).astype("float64") for level in levels[1:])
         return np.column_stack(columns)
 
 
-def _cells(data: pd.DataFrame, predictors: list[str], outcome: str) -> pd.DataFrame:
-    grouped = data.assign(_square=data[outcome] ** 2).groupby(predictors, observed=True, sort=True)
-    return grouped.agg(count=(outcome, "size"), total=(outcome, "sum"), square=("_square", "sum")).reset_index()
+def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
+    """Cross-classification cells of ``keys`` with, per outcome, its count, sum and sum of squares.
+
+    Parameters
+    ----------
+    data : DataFrame
+        Respondents with the (categorical) ``keys`` and numeric ``outcomes``
+        (missing where a respondent has no value).
+    keys : sequence of str
+        The unit columns and case-mix columns.
+    outcomes : sequence of str
+        Outcome columns.
+
+    Returns
+    -------
+    DataFrame
+        One row per observed combination of ``keys``, with columns
+        ``<outcome>.count``, ``<outcome>.total``, ``<outcome>.square``. All a
+        categorical model needs (see :func:`fit_casemix_model`), built in one
+        pass over the respondents for every outcome at once.
+    """
+    values = data[list(outcomes)].to_numpy(dtype="float64")
+    given = ~np.isnan(values)
+    filled = np.where(given, values, 0.0)
+    statistics = np.concatenate([given.astype("float64"), filled, filled * filled], axis=1)
+    names = [f"{outcome}.{statistic}" for statistic in ("count", "total", "square") for outcome in outcomes]
+    frame = pd.DataFrame(statistics, columns=names, index=data.index)
+    for key in keys:
+        frame[key] = data[key].to_numpy()
+    return frame.groupby(list(keys), observed=True, sort=True)[names].sum().reset_index()
+
+
+class _Population:
+    """The cells of one reference population, encoded once for every outcome's model.
+
+    Each predictor gets a full one-hot block (every level, sorted, "missing"
+    last); a fit keeps the intercept and, per predictor, the present levels
+    but the first (its reference).
+    """
+
+    def __init__(self, cells: pd.DataFrame, unit: str, casemix: Sequence[str]):
+        self.cells, self.unit, self.predictors = cells, unit, [unit, *casemix]
+        self.levels: dict[str, np.ndarray] = {}
+        blocks = []
+        for column in self.predictors:
+            values = cells[column].to_numpy(dtype=object)
+            levels = np.array(sorted(set(values), key=lambda level: (level == MISSING_LEVEL, level)), dtype=object)
+            codes = np.searchsorted(_sort_keys(levels), _sort_keys(values))
+            self.levels[column] = levels
+            blocks.append(np.eye(len(levels))[codes])
+        self.onehot = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(cells), 0))
+        sizes = [len(self.levels[column]) for column in self.predictors]
+        self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
+        self.unit_codes = np.argmax(blocks[0], axis=1)
+
+    def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per cell: respondents with a value of ``outcome``, their sum and sum of squares."""
+        return tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64") for name in ("count", "total", "square"))
+
+    def fit(self, outcome: str, rows: np.ndarray, logistic: bool) -> tuple[CasemixModel, np.ndarray]:
+        """Fit on the cells ``rows``; returns the model and its full-width coefficient vector."""
+        count, total, square = (values[rows] for values in self.statistics(outcome))
+        present = self.onehot[rows].sum(axis=0) > 0
+        keep, levels, terms = [], {}, ["(Intercept)"]
+        for column in self.predictors:
+            start = self.block_start[column]
+            indices = [start + i for i in range(len(self.levels[column])) if present[start + i]]
+            if len(indices) > 1 or column == self.unit:
+                levels[column] = [self.levels[column][i - start] for i in indices]
+                keep.extend(indices[1:])
+                terms.extend(f"{column}{self.levels[column][i - start]}" for i in indices[1:])
+        design = np.column_stack([np.ones(rows.sum()), self.onehot[rows][:, keep]])
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            if logistic:
+                fit = sm.GLM(np.column_stack([total, count - total]), design, family=sm.families.Binomial()).fit()
+                params, cov = fit.params, fit.cov_params()
+            else:
+                mean = total / count
+                fit = sm.WLS(mean, design, weights=count).fit()
+                params = fit.params
+                residual = (square - count * mean**2).sum() + (count * (mean - design @ params) ** 2).sum()
+                cov = fit.normalized_cov_params * residual / (count.sum() - design.shape[1])
+        model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))
+        return model, np.asarray(keep)
+
+
+def _sort_keys(values: np.ndarray) -> np.ndarray:
+    """Sortable keys that put the "missing" level last."""
+    return np.array([("1" if value == MISSING_LEVEL else "0") + str(value) for value in values])
 
 
 def fit_casemix_model(
-    data: pd.DataFrame, unit: str, casemix: Sequence[str], outcome: str, *, logistic: bool
+    cells: pd.DataFrame, unit: str, casemix: Sequence[str], outcome: str, *, logistic: bool
 ) -> CasemixModel:
     """Fit the outcome on the unit plus case mix (all categorical) with statsmodels.
 
     Parameters
     ----------
-    data : DataFrame
-        Respondents with a value of ``outcome`` (0/1 for logistic, 0–100 for
-        linear) and string columns ``unit`` and ``casemix`` (missing answers
-        already a level of their own).
+    cells : DataFrame
+        From :func:`outcome_cells` over ``[unit, *casemix]`` (or finer keys:
+        rows are summed per combination of the predictors), restricted to
+        the respondents to fit. Missing case-mix answers are a level of
+        their own (``"missing"``).
     unit : str
         The compared units' column.
     casemix : sequence of str
         Case-mix columns; a column with a single level is left out.
     outcome : str
-        The outcome column.
+        The outcome (0/1 for logistic, 0–100 for linear).
     logistic : bool
-        Binomial GLM with logit link, else a linear model.
+        Binomial GLM with logit link, else a linear model (least squares).
 
     Returns
     -------
@@ -97,67 +183,51 @@ def fit_casemix_model(
     Notes
     -----
     All predictors are categorical, so the fit runs on the cells of their
-    cross-classification (counts, sums and sums of squares): the binomial
-    GLM on (successes, failures) per cell and weighted least squares on
-    cell means give exactly the coefficients and covariance of the
-    respondent-level fits (R's ``glm``), at a fraction of the cost. The
-    linear model's residual variance adds the within-cell sum of squares.
-    The first level (in sorted order) of each predictor is its reference.
+    cross-classification: the binomial GLM on (successes, failures) per
+    cell and weighted least squares on cell means give exactly the
+    coefficients and covariance of the respondent-level fits (R's ``glm``),
+    at a fraction of the cost. The linear model's residual variance adds the
+    within-cell sum of squares. The first level (in sorted order, "missing"
+    last) of each predictor is its reference.
     """
-    predictors = [unit] + [column for column in casemix if data[column].nunique() > 1]
-    levels = {column: sorted(data[column].unique(), key=lambda level: (level == MISSING_LEVEL, level)) for column in predictors}
-    terms = ["(Intercept)"] + [f"{column}{level}" for column, values in levels.items() for level in values[1:]]
-    cells = _cells(data, predictors, outcome)
-    model = CasemixModel(unit, levels, terms, np.empty(0), np.empty((0, 0)), logistic, int(cells["count"].sum()))
-    design = model.design(cells)
-    count, total = cells["count"].to_numpy("float64"), cells["total"].to_numpy("float64")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        if logistic:
-            fit = sm.GLM(np.column_stack([total, count - total]), design, family=sm.families.Binomial()).fit()
-            params, cov = fit.params, fit.cov_params()
-        else:
-            mean = total / count
-            fit = sm.WLS(mean, design, weights=count).fit()
-            params = fit.params
-            residual = (cells["square"].to_numpy() - count * mean**2).sum() + (count * (mean - design @ params) ** 2).sum()
-            cov = fit.normalized_cov_params * residual / (count.sum() - design.shape[1])
-    return CasemixModel(unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, model.n)
+    population = _Population(cells, unit, casemix)
+    return population.fit(outcome, population.statistics(outcome)[0] > 0, logistic)[0]
 
 
 def adjusted_comparison(
-    data: pd.DataFrame,
+    cells: pd.DataFrame,
     unit: str,
     casemix: Sequence[str],
-    outcome: str,
+    outcomes: Mapping[str, bool],
     *,
-    logistic: bool,
     min_respondents: int = 30,
     confidence: float = 0.95,
-    scale: float = 1.0,
+    proportion_scale: float = 100.0,
 ) -> pd.DataFrame:
     """Each unit's case-mix adjusted result against the reference population's value.
 
     Parameters
     ----------
-    data : DataFrame
-        The reference population's respondents (e.g. every respondent of a
-        pathway nationally), with ``unit``, ``casemix`` and ``outcome``;
-        rows without an outcome are ignored.
-    unit, casemix, outcome, logistic
+    cells : DataFrame
+        :func:`outcome_cells` of the reference population's respondents
+        (e.g. every respondent of a pathway nationally) over at least
+        ``[unit, *casemix]``.
+    unit, casemix
         As in :func:`fit_casemix_model`.
+    outcomes : mapping of str to bool
+        Outcome columns of ``cells`` and whether each is modelled logistic.
     min_respondents : int
         Units with fewer respondents are not shown and not in the fit (their
         respondents still count in the reference case mix and value).
     confidence : float
         Interval coverage.
-    scale : float
-        Multiplier of all values (100 for percent).
+    proportion_scale : float
+        Multiplier of the values of logistic outcomes (100: percent).
 
     Returns
     -------
     DataFrame
-        One row per unit: ``unit, n, observed, estimate, se, lower, upper,
+        One row per outcome and unit: ``outcome, unit, n, observed, estimate, se, lower, upper,
         reference, band, ci_method, suppressed, suppression_reason``.
 
     Notes
@@ -165,14 +235,14 @@ def adjusted_comparison(
     The adjusted value of unit u is ``(1/N) Σ_i f(x_i' β with unit = u)``
     over all N respondents of the reference population (recycled
     predictions; ``f`` the inverse logit or the identity), i.e. the unit's
-    expected result with the national case mix. Its standard error comes
-    from the delta method, ``g' V g`` with ``g`` the gradient of that mean
-    with respect to β and ``V`` the model covariance; the interval is normal.
-    The reference is the observed (unweighted) value of the reference
-    population, taken as fixed. Band: *better* when the interval lies
-    entirely above the reference, *worse* when entirely below, else *as
+    expected result with the reference population's case mix. Its standard
+    error comes from the delta method, ``g' V g`` with ``g`` the gradient of
+    that mean with respect to β and ``V`` the model covariance; the interval
+    is normal. The reference is the observed (unweighted) value of the
+    reference population, taken as fixed. Band: *better* when the interval
+    lies entirely above the reference, *worse* when entirely below, else *as
     expected*. If the model cannot be fitted (separation, no convergence),
-    every unit is marked ``model_failed``.
+    every shown unit is marked ``model_failed``.
 
     References
     ----------
@@ -181,56 +251,63 @@ def adjusted_comparison(
     Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey
     data. *Biometrics*, 55(2), 652–659.
     """
-    respondents = data[data[outcome].notna()]
-    casemix = list(casemix)
-    per_unit = respondents.groupby(unit, observed=True, sort=True)[outcome].agg(["size", "mean"])
-    reference = respondents[outcome].mean()
-    table = pd.DataFrame({
-        "unit": per_unit.index.astype(str), "n": per_unit["size"].to_numpy(), "observed": per_unit["mean"].to_numpy() * scale,
-        "estimate": np.nan, "se": np.nan, "lower": np.nan, "upper": np.nan, "reference": reference * scale,
-        "band": pd.NA, "ci_method": "delta_method", "suppressed": False, "suppression_reason": pd.NA,
-    })
-    shown = table["n"].to_numpy() >= min_respondents
-    table.loc[~shown, ["observed"]] = np.nan
-    table.loc[~shown, "suppressed"] = True
-    table.loc[~shown, "suppression_reason"] = "too_few_respondents"
-    if not shown.any():
-        return table
-    fitted = respondents[respondents[unit].isin(table.loc[shown, "unit"])]
-    try:
-        model = fit_casemix_model(fitted, unit, casemix, outcome, logistic=logistic)
-    except (Warning, ValueError, np.linalg.LinAlgError):
-        table.loc[shown, ["observed"]] = np.nan
-        table.loc[shown, "suppressed"] = True
-        table.loc[shown, "suppression_reason"] = "model_failed"
-        return table
-    estimate, se = _recycled_predictions(model, respondents, [c for c in casemix if c in model.levels])
+    population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
-    units = table.loc[shown, "unit"].to_numpy()
-    position = {level: index for index, level in enumerate(model.levels[unit])}
-    rows = [position[u] for u in units]
-    lower, upper = estimate[rows] - quantile * se[rows], estimate[rows] + quantile * se[rows]
-    table.loc[shown, "estimate"] = estimate[rows] * scale
-    table.loc[shown, "se"] = se[rows] * scale
-    table.loc[shown, "lower"] = np.clip(lower * scale, 0, 100)
-    table.loc[shown, "upper"] = np.clip(upper * scale, 0, 100)
-    table.loc[shown, "band"] = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected"))
-    return table
+    tables = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
+              for outcome, logistic in outcomes.items()]
+    return pd.concat(tables, ignore_index=True)
 
 
-def _recycled_predictions(model: CasemixModel, population: pd.DataFrame, casemix: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Mean prediction over ``population``'s case mix for every unit level, with delta-method SEs."""
-    mix = population.groupby(casemix, observed=True).size().reset_index(name="count") if casemix else pd.DataFrame({"count": [len(population)]})
-    weight = mix["count"].to_numpy("float64") / mix["count"].sum()
-    base = model.design(mix.assign(**{model.unit: model.levels[model.unit][0]}), with_unit=False)
-    unit_levels = model.levels[model.unit]
-    unit_effect = np.concatenate([[0.0], model.params[1:len(unit_levels)]])
+def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
+             scale: float) -> pd.DataFrame:
+    count, total, _ = population.statistics(outcome)
+    units = population.levels[population.unit]
+    n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        observed = np.bincount(population.unit_codes, weights=total, minlength=len(units)) / n
+    reference = total.sum() / count.sum() if count.sum() > 0 else np.nan
+    shown = n >= max(min_respondents, 1)
+    reason = np.where(shown, None, "too_few_respondents").astype(object)
+    estimate, se = np.full(len(units), np.nan), np.full(len(units), np.nan)
+    band = np.full(len(units), None, object)
+    if shown.any():
+        fitted_rows = (count > 0) & shown[population.unit_codes]
+        try:
+            model, keep = population.fit(outcome, fitted_rows, logistic)
+        except (Warning, ValueError, np.linalg.LinAlgError):
+            reason[shown] = "model_failed"
+            shown = np.zeros(len(units), bool)
+        else:
+            mix = count > 0
+            unit_terms = len(model.levels[population.unit]) - 1
+            base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
+                                    population.onehot[mix][:, keep[unit_terms:]]])
+            fitted_estimate, fitted_se = _recycled_predictions(model, base, count[mix])
+            estimate[shown], se[shown] = fitted_estimate, fitted_se
+    lower, upper = estimate - quantile * se, estimate + quantile * se
+    band[shown] = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected"))[shown]
+    table = pd.DataFrame({
+        "outcome": outcome, "unit": units.astype(str), "n": n.astype("int64"),
+        "observed": np.where(shown, observed, np.nan) * scale, "estimate": estimate * scale, "se": se * scale,
+        "lower": np.clip(lower * scale, 0, 100), "upper": np.clip(upper * scale, 0, 100),
+        "reference": reference * scale, "band": band, "ci_method": "delta_method",
+        "suppressed": ~shown, "suppression_reason": reason,
+    })
+    return table[n > 0].reset_index(drop=True)
+
+
+def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean prediction over the case mix (model rows ``base`` with the unit at its reference, weighted by
+    ``count``) for every unit, with delta-method standard errors."""
+    weight = count / count.sum()
+    units = len(model.levels[model.unit])
+    unit_effect = np.concatenate([[0.0], model.params[1:units]])
     linear = (base @ model.params)[:, None] + unit_effect[None, :]
     mean = expit(linear) if model.logistic else linear
     slope = mean * (1 - mean) if model.logistic else np.ones_like(linear)
     estimate = weight @ mean
     gradient = (slope * weight[:, None]).T @ base
     unit_slope = weight @ slope
-    gradient[np.arange(1, len(unit_levels)), np.arange(1, len(unit_levels))] += unit_slope[1:]
+    gradient[np.arange(1, units), np.arange(1, units)] += unit_slope[1:]
     variance = np.einsum("ij,jk,ik->i", gradient, model.cov, gradient)
     return estimate, np.sqrt(np.clip(variance, 0, None))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import AnalysisInputError
+from analysis.tables import DISPOSITIONS
 
 __all__ = ["STATUSES", "classify_dispositions", "rates_from_counts"]
 
@@ -84,7 +85,7 @@ def classify_dispositions(
         )
     answered = core_answered.to_numpy()
     complete_enough = answered >= complete_share * n_core
-    disposition = status.map(_FINAL_BY_STATUS).astype(object).to_numpy()
+    disposition = status.map(_FINAL_BY_STATUS).to_numpy(dtype=object, copy=True)
     in_questionnaire = status.isin(["started", "submitted"]).to_numpy()
     submitted = (status == "submitted").to_numpy()
     disposition[in_questionnaire] = "no_response"
@@ -112,7 +113,7 @@ def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
     eligibility) in the denominator. The adjusted rate = I / (invited −
     ineligible − undeliverable), ineligible = screened out + deceased.
     """
-    counts = counts.astype("float64")
+    counts = counts[["invited", *DISPOSITIONS]].astype("float64")
     complete = counts["complete"]
     rr1_base = counts[["complete", "partial", "refusal", "no_response", "undeliverable"]].sum(axis=1)
     adjusted_base = counts["invited"] - counts[["screened_out", "deceased", "undeliverable"]].sum(axis=1)

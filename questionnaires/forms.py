@@ -24,13 +24,16 @@ __all__ = ["page_form_class", "page_answers", "page_form_data"]
 
 
 def _option_code(value: Any) -> int | str | None:
-    """Coerce a posted value to an option code, leaving anything else for validation."""
-    if value is None or value == "":
+    """Coerce a posted value to an option code; blank is no answer, anything else is left for validation."""
+    if value is None or isinstance(value, int):
+        return value
+    text = str(value).strip()
+    if not text:
         return None
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        return str(value)
+        return int(text)
+    except ValueError:
+        return text
 
 
 class _ScaleCode:

@@ -470,7 +470,10 @@ def _bundled() -> dict[tuple[str, str], Questionnaire]:
     bundled: dict[tuple[str, str], Questionnaire] = {}
     for path in sorted(_definitions_dir().glob("*.yaml")):
         questionnaire = read_definition(path)
-        bundled[(questionnaire.id, questionnaire.version)] = questionnaire
+        key = (questionnaire.id, questionnaire.version)
+        if key in bundled:
+            raise QuestionnaireError(str(path), [f"{bundled[key].source} also defines {key[0]} {key[1]}"])
+        bundled[key] = questionnaire
     return bundled
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.casemix import adjusted_comparison, fit_casemix_model
+from analysis.casemix import adjusted_comparison, fit_casemix_model, outcome_cells
 
 REFERENCE = Path(__file__).with_name("reference")
 CASEMIX = ["age_group", "sex", "health"]
@@ -27,7 +27,8 @@ def respondents():
 def test_coefficients_match_r_glm(respondents, model_kind, outcome, logistic):
     reference = pd.read_csv(REFERENCE / "glm_reference.csv")
     reference = reference[reference["model"] == model_kind].set_index("term")
-    model = fit_casemix_model(respondents, "region", CASEMIX, outcome, logistic=logistic)
+    cells = outcome_cells(respondents, ["region", *CASEMIX], [outcome])
+    model = fit_casemix_model(cells, "region", CASEMIX, outcome, logistic=logistic)
     assert model.terms == reference.index.tolist()
     assert_allclose(model.params, reference["estimate"], rtol=1e-6)
     assert_allclose(np.sqrt(np.diag(model.cov)), reference["se"], rtol=1e-5)
@@ -41,7 +42,8 @@ def test_linear_adjustment_without_case_mix_differences_equals_observed():
         "sex": ["K", "K", "M", "M"] * 2,
         "score": [80.0, 60.0, 40.0, 20.0, 100.0, 80.0, 60.0, 40.0],
     })
-    table = adjusted_comparison(data, "region", ["sex"], "score", logistic=False, min_respondents=2)
+    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False},
+                                min_respondents=2)
     assert_allclose(table["estimate"], [50.0, 70.0])
     assert_allclose(table["observed"], [50.0, 70.0])
     assert_allclose(table["reference"], [60.0, 60.0])
@@ -57,7 +59,8 @@ def test_case_mix_standardisation_removes_a_composition_difference():
         "score": [80.0] * 30 + [40.0] * 10 + [80.0] * 10 + [40.0] * 30,
     })
     data.loc[::7, "score"] += 1.0
-    table = adjusted_comparison(data, "region", ["sex"], "score", logistic=False, min_respondents=30)
+    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False},
+                                min_respondents=30)
     assert table["observed"].iloc[0] > table["observed"].iloc[1] + 15
     assert abs(table["estimate"].iloc[0] - table["estimate"].iloc[1]) < 1
     assert (table["band"] == "as_expected").all()
@@ -69,7 +72,8 @@ def test_bands_and_suppression():
     base = {"01": 0.9, "03": 0.5, "04": 0.15, "05": 0.5}
     positive = (generator.random(len(regions)) < np.vectorize(base.get)(regions)).astype(float)
     data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)), "positive": positive})
-    table = adjusted_comparison(data, "region", ["sex"], "positive", logistic=True, scale=100).set_index("unit")
+    cells = outcome_cells(data, ["region", "sex"], ["positive"])
+    table = adjusted_comparison(cells, "region", ["sex"], {"positive": True}).set_index("unit")
     assert table.loc["01", "band"] == "better" and table.loc["04", "band"] == "worse"
     assert table.loc["03", "band"] == "as_expected"
     assert table.loc["05", "suppressed"] and table.loc["05", "suppression_reason"] == "too_few_respondents"
@@ -78,8 +82,9 @@ def test_bands_and_suppression():
 
 
 def test_logistic_delta_method_by_finite_differences(respondents):
-    table = adjusted_comparison(respondents, "region", CASEMIX, "is_positive", logistic=True, min_respondents=1)
-    model = fit_casemix_model(respondents, "region", CASEMIX, "is_positive", logistic=True)
+    cells = outcome_cells(respondents, ["region", *CASEMIX], ["is_positive"])
+    table = adjusted_comparison(cells, "region", CASEMIX, {"is_positive": True}, min_respondents=1, proportion_scale=1.0)
+    model = fit_casemix_model(cells, "region", CASEMIX, "is_positive", logistic=True)
     # adjusted value of region 03 as a function of the coefficients, differentiated numerically
     design = model.design(respondents.assign(region="03"))
 

@@ -88,3 +88,30 @@ def write_definition(tmp_path: Path):
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def sample_frame():
+    """A synthetic sample frame (ARCHITECTURE.md columns) of 20 000 invented respondents."""
+    import numpy as np
+    import pandas as pd
+
+    from questionnaires.simulate import AGE_GROUPS
+
+    rng = np.random.default_rng(20260301)
+    n = 20_000
+    age_group = rng.choice(AGE_GROUPS, n, p=[0.05, 0.15, 0.2, 0.25, 0.25, 0.1])
+    lowest_age = {"0-17": 0, "18-34": 18, "35-49": 35, "50-64": 50, "65-79": 65, "80+": 80}
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{k:010d}" for k in range(n)],
+            "pathway": rng.choice(["reumatoid-artrit", "ibd-vuxna", "osteoporos-sekundarprevention"], n),
+            "region": rng.choice(["01", "03", "12", "14", "25"], n),
+            "sex": rng.choice(["K", "M"], n),
+            "age": [lowest_age[group] + int(rng.integers(0, 15)) for group in age_group],
+            "age_group": age_group,
+            "stratum_population": 5000,
+            "stratum_sample": 1333,
+            "design_weight": 5000 / 1333,
+        }
+    )

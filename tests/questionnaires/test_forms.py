@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
 from questionnaires.forms import page_answers, page_form_class, page_form_data
@@ -75,3 +77,19 @@ def test_custom_base_class_is_used(prem, overall_page):
 def test_undeclared_language_is_refused(prem, overall_page):
     with pytest.raises(ValueError, match="no language 'de'"):
         page_form_class(prem, overall_page, "de")
+
+
+@given(posted=st.text(max_size=12))
+@settings(max_examples=200, deadline=None)
+def test_any_posted_value_is_accepted_only_if_it_is_an_option_code(prem, posted):
+    page = prem.page("overall")
+    form = page_form_class(prem, page, "sv")(MultiDict({"needs_met": posted}))
+    valid = form.validate()
+    try:
+        code = int(posted)
+    except ValueError:
+        code = None
+    if posted.strip() == "":
+        assert valid and page_answers(form, page)["needs_met"] is None
+    else:
+        assert valid == (code in prem.item("needs_met").scale.codes)

@@ -130,3 +130,37 @@ def test_all_problems_are_reported_at_once(write_definition):
 def test_unreadable_file_is_a_questionnaire_error(tmp_path):
     with pytest.raises(QuestionnaireError, match="cannot read the file"):
         load_questionnaire(tmp_path / "missing.yaml")
+
+
+@pytest.fixture
+def bundled_dir(tmp_path, monkeypatch):
+    """Point the bundled-definition lookup at an empty temporary folder."""
+    from questionnaires import loader
+
+    folder = tmp_path / "definitions"
+    folder.mkdir()
+    monkeypatch.setattr(loader, "_definitions_dir", lambda: folder)
+    loader._bundled.cache_clear()
+    yield folder
+    loader._bundled.cache_clear()
+
+
+def test_newest_version_by_default_and_old_versions_stay_loadable(bundled_dir, write_definition):
+    for version in ("1.9", "1.10", "1.2"):
+        text = write_definition().read_text(encoding="utf-8").replace('version: "1.0"', f'version: "{version}"')
+        (bundled_dir / f"mini-{version}.yaml").write_text(text, encoding="utf-8")
+    assert load_questionnaire("mini").version == "1.10"
+    assert load_questionnaire("mini", version="1.2").version == "1.2"
+    assert bundled_questionnaires() == [("mini", "1.2"), ("mini", "1.9"), ("mini", "1.10")]
+
+
+def test_version_of_a_file_must_match_when_asked(write_definition):
+    with pytest.raises(QuestionnaireError, match="holds version 1.0, not the requested 2.0"):
+        load_questionnaire(write_definition(), version="2.0")
+
+
+def test_two_bundled_files_with_the_same_id_and_version_are_refused(bundled_dir, write_definition):
+    for name in ("a.yaml", "b.yaml"):
+        (bundled_dir / name).write_text(write_definition().read_text(encoding="utf-8"), encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match="also defines mini 1.0"):
+        load_questionnaire("mini")

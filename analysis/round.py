@@ -1,0 +1,361 @@
+"""One entry point: analyse a survey round's responses export into :class:`RoundResults`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
+from analysis.config import AnalysisConfig
+from analysis.dispositions import classify_dispositions, rates_from_counts
+from analysis.errors import AnalysisInputError
+from analysis.estimates import CI_METHODS, grouped_estimates
+from analysis.results import RoundResults
+from analysis.scores import dimension_item_weights, score_dimensions, score_items
+from analysis.suppression import mask_small_counts, suppress_small_results
+from analysis.tables import DISPOSITIONS, conform, empty_table
+from analysis.weighting import poststratify
+from sampling.reference import regions
+
+__all__ = ["analyse_round"]
+
+FRAME_COLUMNS = ("respondent_id", "pathway", "region", "sex", "age", "age_group", "design_weight", "status")
+"""Export columns the analysis reads besides the items (docs/ARCHITECTURE.md)."""
+
+LEVELS: dict[str, list[str]] = {
+    "pathway_region": ["pathway", "region", "healthcare_region"],
+    "pathway": ["pathway"],
+    "region": ["region", "healthcare_region"],
+    "healthcare_region": ["healthcare_region"],
+    "national": [],
+}
+CASEMIX_ROLES = ("self_rated_health", "education")
+
+
+def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = AnalysisConfig()) -> RoundResults:
+    """Analyse one survey round: dispositions, rates, scores, weights, intervals, comparisons.
+
+    Parameters
+    ----------
+    responses : DataFrame
+        The responses export (``prem export responses``): one row per
+        invited person with the frame columns, ``status`` and one column per
+        closed item holding option codes.
+    q : Questionnaire
+        The definition the answers were given on
+        (``questionnaires.load_questionnaire``); its scoring table, core
+        items, dimensions and background roles drive everything.
+    config : AnalysisConfig
+        Thresholds and options.
+
+    Returns
+    -------
+    RoundResults
+        Every published table; see :data:`analysis.tables.TABLES`.
+
+    Raises
+    ------
+    AnalysisInputError
+        When a column is missing, a region code is unknown, a status is not a
+        fieldwork status, an answer code is not an option of its item, or
+        the export was answered on another questionnaire.
+
+    Notes
+    -----
+    Scores, weights and models use the respondents (complete, and partial
+    too when ``config.include_partial``). Weighted results use the design
+    weight × post-stratification factor (:func:`analysis.weighting.poststratify`);
+    unweighted results count each respondent once. The ``methods`` table
+    states every choice for the report's appendix.
+
+    References
+    ----------
+    See :mod:`analysis.estimates`, :mod:`analysis.casemix`,
+    :mod:`analysis.weighting` and :mod:`analysis.dispositions`.
+    """
+    scoring = q.scoring_table()
+    persons = _checked_persons(responses, q)
+    core_ids = [item.id for item in q.core_items]
+    persons["disposition"] = classify_dispositions(
+        responses["status"], responses[core_ids].notna().sum(axis=1), len(core_ids),
+        complete_share=config.complete_share, respondent_id=responses["respondent_id"],
+    ).to_numpy()
+    counted = ["complete", "partial"] if config.include_partial else ["complete"]
+    is_respondent = persons["disposition"].isin(counted).to_numpy()
+    weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
+    persons["weight"] = weight.to_numpy()
+
+    answers = responses.loc[is_respondent]
+    item_scores, item_positive = score_items(answers, scoring)
+    weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
+    dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
+    respondents = persons.loc[is_respondent].reset_index(drop=True)
+    strata = persons[["pathway", "region", "healthcare_region"]].drop_duplicates().sort_values(["pathway", "region"]).reset_index(drop=True)
+    stratum = respondents[["pathway", "region"]].merge(strata.reset_index(), on=["pathway", "region"], how="left")["index"].to_numpy()
+    estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
+    item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
+    item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
+    item_results["dimension"] = item_results["item_id"].map(item_dimension)
+    dimension_results = estimate(dimension_scores, dimension_positive).rename(columns={"name": "dimension"})
+
+    casemix_data = _casemix_data(respondents, answers, q)
+    outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
+    outcomes += [(item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id]) for item_id in config.adjusted_items]
+    return RoundResults(
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        config=config,
+        response_rates=_response_rates(persons, config),
+        response_by_sex_age=_response_by_sex_age(persons, config),
+        item_results=conform("item_results", item_results),
+        dimension_results=conform("dimension_results", dimension_results),
+        adjusted_results=_adjusted_results(casemix_data, outcomes, config),
+        weighting_cells=conform("weighting_cells", cells),
+        dimension_weights=conform("dimension_weights", weights),
+        methods=_methods(config, casemix_data.attrs["casemix"]),
+        persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
+    )
+
+
+def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> AnalysisInputError:
+    position = int(np.flatnonzero(rows)[0])
+    value = responses[column].iloc[position]
+    return AnalysisInputError(
+        f"responses column {column!r}, row {position + 1} (respondent_id "
+        f"{responses['respondent_id'].iloc[position]}): {value!r} {what} ({int(rows.sum())} rows in all)"
+    )
+
+
+def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
+    """The frame part of the export, checked, with healthcare regions; item codes checked too."""
+    needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
+    missing = [column for column in needed if column not in responses.columns]
+    if missing:
+        raise AnalysisInputError(f"the responses export lacks the column(s) {', '.join(missing)} "
+                                 f"(expected the export format of {q.id} {q.version})")
+    if "questionnaire_id" in responses.columns:
+        answered_on = responses[["questionnaire_id", "questionnaire_version"]].dropna().astype(str)
+        other = (answered_on["questionnaire_id"] != q.id) | (answered_on["questionnaire_version"] != str(q.version))
+        if other.any():
+            first = answered_on[other].iloc[0]
+            raise AnalysisInputError(
+                f"responses column 'questionnaire_id': {other.sum()} rows were answered on "
+                f"{first['questionnaire_id']} {first['questionnaire_version']}, not {q.id} {q.version}; "
+                "analyse them with that definition"
+            )
+    persons = pd.DataFrame({
+        "respondent_id": responses["respondent_id"].astype("string").to_numpy(),
+        "pathway": responses["pathway"].astype("string").to_numpy(),
+        "region": _region_codes(responses),
+        "sex": responses["sex"].astype("string").to_numpy(),
+        "age_group": responses["age_group"].astype("string").to_numpy(),
+        "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
+    })
+    bad_weight = ~(persons["design_weight"] > 0).to_numpy()
+    if bad_weight.any():
+        raise _fail("design_weight", bad_weight, responses, "is not a positive number")
+    healthcare = {code: region.healthcare_region for code, region in regions().items()}
+    persons["healthcare_region"] = persons["region"].map(healthcare).astype("string")
+    unknown = persons["healthcare_region"].isna().to_numpy()
+    if unknown.any():
+        raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
+    for item in q.items:
+        if item.kind != "choice":
+            continue
+        codes = pd.to_numeric(responses[item.id], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        given = responses[item.id].notna().to_numpy()
+        wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
+        if wrong.any():
+            raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
+    return persons
+
+
+def _region_codes(responses: pd.DataFrame) -> np.ndarray:
+    """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01')."""
+    region = responses["region"]
+    if pd.api.types.is_numeric_dtype(region):
+        return region.map(lambda code: f"{int(code):02d}" if pd.notna(code) else pd.NA).astype("string").to_numpy()
+    return region.astype("string").str.strip().str.zfill(2).to_numpy()
+
+
+class _Estimator:
+    """Item or dimension results at every level, unweighted and weighted, suppressed."""
+
+    def __init__(self, stratum: np.ndarray, strata: pd.DataFrame, weight: np.ndarray, config: AnalysisConfig):
+        self.stratum, self.strata, self.weight, self.config = stratum, strata, weight, config
+
+    def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+        parts = []
+        for weighting, weight in (("unweighted", None), ("weighted", self.weight)):
+            for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
+                part = grouped_estimates(
+                    values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
+                    weight=weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
+                )
+                parts.append(part.assign(weighting=weighting, measure=measure, suppressed=False, suppression_reason=pd.NA))
+        return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
+
+
+def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> pd.DataFrame:
+    """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
+    data = respondents[["pathway", "region", "age_group", "sex"]].copy()
+    used = ["age_group", "sex"]
+    for item in q.background_items:
+        if item.role in CASEMIX_ROLES:
+            codes = pd.to_numeric(answers[item.id]).astype("Int64").astype("string").to_numpy()
+            data[item.role] = pd.Series(codes).fillna(MISSING_LEVEL).astype(object).to_numpy()
+            used.append(item.role)
+    for column in ("pathway", "region", "age_group", "sex"):
+        data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
+    data.attrs["casemix"] = used
+    return data
+
+
+def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
+    """Regions within each pathway and pathways within each region, for every outcome and measure."""
+    casemix = data.attrs["casemix"]
+    values = {}
+    for index, (_, _, score, positive) in enumerate(outcomes):
+        values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
+    cells = outcome_cells(data.assign(**values), ["pathway", "region", *casemix], list(values))
+    comparisons = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
+    described = {f"{measure}_{index}": (dimension, item_id, measure)
+                 for index, (dimension, item_id, _, _) in enumerate(outcomes)
+                 for measure in ("share_positive", "mean_score")}
+    logistic = {name: measure == "share_positive" for name, (_, _, measure) in described.items()}
+    parts = [empty_table("adjusted_results")]
+    for comparison, population, unit in comparisons:
+        for name, members in cells.groupby(population, sort=True):
+            table = adjusted_comparison(members, unit, casemix, logistic, min_respondents=config.min_respondents_shown,
+                                        confidence=config.confidence)
+            dimension, item_id, measure = zip(*table["outcome"].map(described)) if len(table) else ((), (), ())
+            parts.append(table.rename(columns={"unit": unit}).assign(**{
+                population: name, "comparison": comparison, "dimension": list(dimension),
+                "item_id": list(item_id), "measure": list(measure),
+            }))
+    return conform("adjusted_results", pd.concat(parts, ignore_index=True))
+
+
+def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    counts = pd.crosstab(
+        [persons[key] for key in keys] if keys else pd.Series("all", index=persons.index),
+        pd.Categorical(persons["disposition"], categories=DISPOSITIONS),
+        dropna=False,
+    ).reindex(columns=list(DISPOSITIONS), fill_value=0)
+    counts.columns = list(DISPOSITIONS)
+    counts.insert(0, "invited", counts.sum(axis=1))
+    return counts.reset_index() if keys else counts.reset_index(drop=True)
+
+
+def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    parts = []
+    for level, keys in LEVELS.items():
+        counts = _disposition_counts(persons, keys)
+        counts = counts[counts["invited"] > 0]
+        parts.append(counts.assign(level=level))
+    table = pd.concat(parts, ignore_index=True)
+    for key in ("pathway", "region", "healthcare_region"):
+        table[key] = table[key].astype("string")
+    rates = rates_from_counts(table)
+    level = table["level"]
+    groups = [
+        (level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"]),
+        (level == "region", ["healthcare_region"]), (level == "healthcare_region", []), (level == "pathway", []),
+    ]
+    masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below, column_groups=groups)
+    masked[["rr1", "adjusted_rate"]] = rates.where(masked["complete"].notna()).to_numpy()
+    masked["masked_columns"] = masked_columns
+    return conform("response_rates", masked)
+
+
+def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    parts = []
+    for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
+        cells = persons.assign(
+            complete=(persons["disposition"] == "complete").astype("int64"),
+            eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).astype("int64"),
+        ).groupby(keys + ["sex", "age_group"], observed=True).agg(
+            invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
+            frame_population=("design_weight", "sum"),
+        ).reset_index()
+        grouped = cells.groupby(keys) if keys else cells.assign(_all=1).groupby("_all")
+        cells["frame_share"] = 100 * cells["frame_population"] / grouped["frame_population"].transform("sum")
+        cells["respondent_share"] = 100 * cells["complete"] / grouped["complete"].transform("sum").where(lambda s: s > 0)
+        cells["response_rate"] = 100 * cells["complete"] / cells["eligible"].where(cells["eligible"] > 0)
+        parts.append(cells.assign(level=level))
+    table = pd.concat(parts, ignore_index=True)
+    for key in ("pathway", "region"):
+        table[key] = table[key].astype("string") if key in table else pd.array([pd.NA] * len(table), dtype="string")
+    level = table["level"]
+    groups = [
+        (level == "national", []), (level == "pathway", ["pathway"]), (level == "region", ["region"]),
+        (level == "pathway", ["sex", "age_group"]), (level == "region", ["sex", "age_group"]),
+    ]
+    masked, masked_columns = mask_small_counts(table, ["invited", "complete"], below=config.mask_counts_below,
+                                               row_totals=False, column_groups=groups)
+    hidden = masked["complete"].isna() | masked["invited"].isna()
+    masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
+    masked["masked_columns"] = masked_columns
+    return conform("response_by_sex_age", masked)
+
+
+def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+    table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
+    for dimension in scores.columns:
+        for prefix, values in (("score", scores), ("positive", positive)):
+            column = np.full(len(table), np.nan)
+            column[is_respondent] = values[dimension].to_numpy()
+            table[f"{prefix}_{dimension}"] = column
+    return table
+
+
+def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
+    statements = {
+        "dispositions": (
+            f"Complete: submitted with at least {config.complete_share:.0%} of the core items answered; partial: some "
+            "core items answered but not enough, or never submitted; no response: no core item answered. "
+            "RR1 = I/(I+P+R+NC+U); adjusted rate = I/(invited - screened out - deceased - undeliverable)."
+        ),
+        "respondents": "Scores, weights and models use " + ("complete and partial" if config.include_partial else "complete") + " respondents.",
+        "scoring": (
+            "Item: share positive among scored answers ('don't know / not applicable' excluded) and mean 0-100 score. "
+            "Dimension score per respondent: weighted mean of the answered item scores, weights renormalised over "
+            "the answered items; a respondent is positive on a dimension when at least half of the (weighted) answered "
+            "items are positive."
+        ),
+        "dimension_weights": (
+            "Equal weights within each dimension." if config.dimension_weights == "equal" else
+            "Weights from the first principal component of each dimension's items (correlation matrix over respondents "
+            "who answered all of them; loadings, negative ones set to 0, normalised to sum 1); equal weights when not possible."
+        ),
+        "weighting": (
+            "Weighted results: design weight N_h/n_h from the frame times a post-stratification factor by sex x age "
+            "group within pathway x region, so that the weighted respondents reproduce the frame's population (sum of "
+            f"design weights) in each cell; cells with fewer than {config.min_cell_respondents} respondents collapsed "
+            "with the adjacent age group within sex, then across sex."
+        ),
+        **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
+        "ci_method.delta_method": (
+            "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
+            "covariance; normal interval."
+        ),
+        "confidence": f"All intervals are {config.confidence:.0%} intervals.",
+        "casemix": (
+            "Case-mix adjustment: logistic (share positive) and linear (0-100 score) models, unweighted, on the unit "
+            "(region within a pathway, or pathway within a region) plus " + ", ".join(casemix) + " (categorical; "
+            "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
+            "reference population's case mix; band better/worse when the interval lies entirely above/below the "
+            "reference population's observed value, else as expected. Units below the publication minimum are left "
+            "out of the fit."
+        ),
+        "suppression": (
+            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
+            f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
+            "the same row or group, so that they cannot be recovered by subtraction; rates are not shown when the "
+            "complete count is masked."
+        ),
+    }
+    return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

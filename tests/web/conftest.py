@@ -1,0 +1,223 @@
+"""Fixtures for the web survey: app, client and runner as in Flask's tutorial, plus factories.
+
+Every database test runs on SQLite and, when ``PREM_TEST_POSTGRES_URL`` is
+set, on PostgreSQL too (one fresh schema per test session, emptied between
+tests). With ``PREM_REQUIRE_POSTGRES=1`` a missing server fails instead of
+skipping.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import secrets
+import shutil
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from prem import create_app
+from prem.db import db, transaction, upgrade_database
+from prem.fieldwork.operations import import_round
+from sampling.access_codes import new_access_code
+
+ACCESS_CODE_KEY = "test-access-code-key"
+PERSONNUMMER = "19450312-2389"
+NAME = "Greta Testsson"
+STREET = "Provgatan 17"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("PREM_TEST_POSTGRES_URL")
+    if not url and os.environ.get("PREM_REQUIRE_POSTGRES") == "1":
+        pytest.fail("PREM_REQUIRE_POSTGRES=1 but PREM_TEST_POSTGRES_URL is not set")
+    return url
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory) -> Path:
+    """An SQLite database upgraded once; each test gets a copy."""
+    path = tmp_path_factory.mktemp("template") / "prem.sqlite"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x", "ACCESS_CODE_KEY": "x"})
+    upgrade_database(app)
+    with app.app_context():
+        db.engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_schema_url() -> str:
+    """A fresh PostgreSQL schema for this test session, upgraded once, dropped at the end."""
+    url = _postgres_url()
+    if not url:
+        pytest.skip("PostgreSQL tests need PREM_TEST_POSTGRES_URL (postgresql+psycopg://user@host:port/db)")
+    schema = f"prem_test_{secrets.token_hex(4)}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    separator = "&" if "?" in url else "?"
+    schema_url = f"{url}{separator}options=-csearch_path%3D{schema}"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": schema_url, "SECRET_KEY": "x", "ACCESS_CODE_KEY": "x"})
+    upgrade_database(app)
+    with app.app_context():
+        db.engine.dispose()
+    yield schema_url
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path, sqlite_template) -> str:
+    """The database of one test: a copy of the SQLite template, or the emptied PostgreSQL schema."""
+    if request.param == "sqlite":
+        path = tmp_path / "prem.sqlite"
+        shutil.copy(sqlite_template, path)
+        return f"sqlite:///{path}"
+    url = request.getfixturevalue("postgres_schema_url")
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("TRUNCATE survey_round, respondent, flow_step, response, answer, code_attempt CASCADE"))
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app(database_url, tmp_path):
+    """The app on the test's database, with CSRF on (tests send the page's token)."""
+    app = create_app({
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key",
+        "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "CODE_ATTEMPT_LIMIT": 5,
+    })
+    app.instance_path = str(tmp_path / "instance")
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@dataclass
+class Sample:
+    """A sample directory as ``prem sample`` writes it, with the codes the letters carry."""
+
+    directory: Path
+    codes: dict[str, str]
+
+    @property
+    def frame(self) -> Path:
+        return self.directory / "frame.csv"
+
+    @property
+    def mailing(self) -> Path:
+        return self.directory / "mailing.csv"
+
+
+@pytest.fixture
+def make_sample(tmp_path):
+    """Factory: a synthetic sample directory with ``size`` people (frame, mailing, flow, manifest)."""
+    counter = iter(range(1000))
+
+    def make(size: int = 4, pathway: str = "ibd-vuxna", flow: bool = True) -> Sample:
+        directory = tmp_path / f"sample{next(counter)}"
+        directory.mkdir()
+        ids = [f"R{secrets.token_hex(5).upper()}" for _ in range(size)]
+        codes = {respondent_id: new_access_code() for respondent_id in ids}
+        with open(directory / "frame.csv", "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["respondent_id", "pathway", "region", "sex", "age", "age_group",
+                             "stratum_population", "stratum_sample", "design_weight"])
+            for index, respondent_id in enumerate(ids):
+                writer.writerow([respondent_id, pathway, "01", "KM"[index % 2], 70, "65-79", 400, 40, 10.0])
+        with open(directory / "mailing.csv", "w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city"])
+            for respondent_id in ids:
+                writer.writerow([respondent_id, codes[respondent_id], PERSONNUMMER, NAME, STREET, "41319", "Göteborg"])
+        if flow:
+            (directory / "flow.csv").write_text(
+                "pathway,region,step,remaining,removed\n"
+                f"{pathway},01,diagnosis in period,500,0\n{pathway},01,age 18 or over,480,20\n",
+                encoding="utf-8",
+            )
+            (directory / "manifest.json").write_text(json.dumps({"seed": 20260101, "software": "prem 0.1.0"}))
+        return Sample(directory, codes)
+
+    return make
+
+
+@pytest.fixture
+def make_round(app, make_sample):
+    """Factory: import a sample as a round; returns the :class:`Sample` (its codes work)."""
+
+    def make(name: str = "vår-2026", size: int = 4, opens: date | None = None, closes: date | None = None,
+             **sample_options) -> Sample:
+        sample = make_sample(size, **sample_options)
+        today = date.today()
+        with transaction(app, upgrade=False) as session:
+            import_round(session, name, sample.frame, sample.mailing, opens or today - timedelta(days=1),
+                         closes or today + timedelta(days=30), ACCESS_CODE_KEY.encode())
+        return sample
+
+    return make
+
+
+_TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token(html: str) -> str:
+    """The CSRF token of the (first) form on a page."""
+    return _TOKEN.search(html).group(1)
+
+
+@pytest.fixture
+def sign_in():
+    """Enter ``code`` on the code page with ``client``; returns the response to the post."""
+
+    def enter(client, code: str, **extra):
+        page = client.get("/")
+        return client.post("/", data={"csrf_token": csrf_token(page.text), "code": code, **extra})
+
+    return enter
+
+
+@pytest.fixture
+def start(sign_in):
+    """Sign in and press "Börja svara"; returns the first question page's response."""
+
+    def begin(client, code: str):
+        sign_in(client, code)
+        intro = client.get("/introduction")
+        started = client.post("/introduction", data={"csrf_token": csrf_token(intro.text), "action": "start"})
+        return client.get(started.location)
+
+    return begin
+
+
+@pytest.fixture
+def post_page(client):
+    """Post a question page with the token from its last GET; ``action`` next/back/save_exit."""
+
+    def post(page_id: str, answers: dict, action: str = "next", http=None):
+        http = http or client
+        page = http.get(f"/page/{page_id}")
+        return http.post(f"/page/{page_id}", data={"csrf_token": csrf_token(page.text), "action": action, **answers})
+
+    return post
