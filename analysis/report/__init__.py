@@ -6,8 +6,8 @@ overview); ``write_pdf(content, path)`` draws it with reportlab, Swedish by
 default, English on request.
 """
 
-from analysis.report.content import CARE_PLAN_ITEM, ReportError, build_content
+from analysis.report.content import CARE_PLAN_ITEM, ReportError, build_content, check_scope
 from analysis.report.document import write_pdf
 from analysis.report.model import ReportContent
 
-__all__ = ["CARE_PLAN_ITEM", "ReportContent", "ReportError", "build_content", "write_pdf"]
+__all__ = ["CARE_PLAN_ITEM", "ReportContent", "ReportError", "build_content", "check_scope", "write_pdf"]

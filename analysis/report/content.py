@@ -46,7 +46,7 @@ from sampling.reference import regions as reference_regions
 if TYPE_CHECKING:
     from analysis.results import RoundResults
 
-__all__ = ["ReportError", "build_content", "CARE_PLAN_ITEM"]
+__all__ = ["ReportError", "build_content", "check_scope", "CARE_PLAN_ITEM"]
 
 CARE_PLAN_ITEM = "care_plan"
 """The item singled out on its own page (the pilot round's improvement area)."""
@@ -308,6 +308,61 @@ def _method(results: RoundResults, manifest: dict[str, object] | None) -> Method
     )
 
 
+def check_scope(
+    kind: str,
+    *,
+    pathway: str | None = None,
+    regions: Sequence[str] = (),
+    lang: str = "sv",
+    round_name: str = "",
+    invited: pd.DataFrame | None = None,
+) -> None:
+    """Refuse a report that cannot be made, before any work is done.
+
+    Parameters
+    ----------
+    kind, pathway, regions, lang
+        As for :func:`build_content`.
+    round_name
+        Named in the messages.
+    invited
+        Rows with ``pathway`` and ``region`` columns for everyone invited
+        (the responses export, or the pathway × region response rates); when
+        given, the pathway or region must have invited persons in the round.
+
+    Raises
+    ------
+    ReportError
+        With a message naming what was asked and what the round has.
+    """
+    if lang not in LANGUAGES:
+        raise ReportError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    unknown = [code for code in regions if code not in reference_regions()]
+    if unknown:
+        raise ReportError(f"unknown region code(s) {', '.join(unknown)}; region codes are two digits, e.g. 01, 14")
+    if kind not in ("pathway", "region", "national"):
+        raise ReportError(f"unknown report kind {kind!r}")
+    if kind == "region" and len(regions) != 1:
+        raise ReportError("a region report compares the pathways of exactly one region; give one --region")
+    present = sorted(set(invited["pathway"].dropna())) if invited is not None else []
+    if kind == "pathway" and pathway not in reference_pathways():
+        where = f"round {round_name!r} has: {', '.join(present)}" if invited is not None else "see sampling.reference.pathways()"
+        raise ReportError(f"unknown pathway {pathway!r}; {where}")
+    if invited is None:
+        return
+    if kind == "pathway":
+        found = invited[_is(invited["pathway"], pathway)]
+        if regions:
+            found = found[found["region"].isin(regions)]
+        asked = f"pathway {pathway}" + (f" in region(s) {', '.join(regions)}" if regions else "")
+    elif kind == "region":
+        found, asked = invited[_is(invited["region"], regions[0])], f"region {regions[0]}"
+    else:
+        found, asked = invited, "any pathway"
+    if found.empty:
+        raise ReportError(f"round {round_name!r} has no invited persons for {asked} (it has: {', '.join(present) or 'none'})")
+
+
 def build_content(
     results: RoundResults,
     q,
@@ -345,20 +400,10 @@ def build_content(
         Unknown pathway, region or language, or nothing to report in the
         chosen scope – with a message naming what was asked and what exists.
     """
-    if lang not in LANGUAGES:
-        raise ReportError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+    rates = results.response_rates
+    check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=round_name,
+                invited=rates[_is(rates["level"], "pathway_region")])
     known_regions = reference_regions()
-    unknown = [code for code in regions if code not in known_regions]
-    if unknown:
-        raise ReportError(f"unknown region code(s) {', '.join(unknown)}; region codes are two digits, e.g. 01, 14")
-    if kind == "pathway":
-        if pathway not in reference_pathways():
-            raise ReportError(f"unknown pathway {pathway!r}; known pathways: {', '.join(reference_pathways())}")
-    elif kind == "region":
-        if len(regions) != 1:
-            raise ReportError("a region report compares the pathways of exactly one region; give one --region")
-    elif kind != "national":
-        raise ReportError(f"unknown report kind {kind!r}")
     scope = _Scope(results, kind, pathway, regions, lang)
     if not scope.units:
         asked = {"pathway": f"pathway {pathway}", "region": f"region {regions[0] if regions else ''}",

@@ -21,7 +21,7 @@ from reportlab.platypus import Flowable, SimpleDocTemplate
 from analysis.report import sections
 from analysis.report.labels import label
 from analysis.report.model import ReportContent
-from analysis.report.styles import GREY, PAGE_MARGIN, Fonts, fonts, paragraph_styles
+from analysis.report.styles import DEJAVU_DIR, GREY, PAGE_MARGIN, Fonts, fonts, paragraph_styles
 
 __all__ = ["write_pdf", "report_flowables"]
 
@@ -69,14 +69,15 @@ def report_flowables(content: ReportContent, layout: sections.Layout) -> list[Fl
     return story
 
 
-def write_pdf(content: ReportContent, out: Path | str) -> Path:
+def write_pdf(content: ReportContent, out: Path | str, *, font_dir: Path = DEJAVU_DIR) -> Path:
     """Write ``content`` as an A4 comparison PDF at ``out`` and return the path.
 
     The PDF's metadata carries the title, author "prem", subject (round) and
-    language. Nothing is left at ``out`` if drawing fails.
+    language. DejaVu Sans from ``font_dir`` is embedded when present, else
+    the standard Helvetica is used. Nothing is left at ``out`` if drawing fails.
     """
     out = Path(out)
-    font = fonts()
+    font = fonts(font_dir)
     width = A4[0] - 2 * PAGE_MARGIN
     layout = sections.Layout(font=font, styles=paragraph_styles(font), lang=content.lang, width=width)
     title = sections.report_title(content)

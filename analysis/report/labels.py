@@ -41,6 +41,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Results 0–100 per dimension (higher is better), adjusted for differences in case mix and compared with the "
         "national value. The marker shows whether the result is better or worse than the national value with 95 % confidence.",
     ),
+    "summary.intro_national": (
+        "Viktade resultat 0–100 per dimension (högre är bättre) för varje vårdförlopp i hela landet, och rikets värde för alla "
+        "vårdförlopp tillsammans. Vårdförloppen har olika patienter och visas därför utan markering för bättre eller sämre.",
+        "Weighted results 0–100 per dimension (higher is better) for each care pathway in the whole country, and the national "
+        "value for all pathways together. The pathways treat different patients and are therefore shown without better/worse markers.",
+    ),
     "summary.rate": ("Svarsfrekvens", "Response rate"),
     "summary.national": ("Riket", "National"),
     "summary.national_all": ("Riket, alla vårdförlopp", "National, all pathways"),

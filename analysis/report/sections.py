@@ -142,7 +142,7 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
     table.setStyle(style)
     return [
         layout.para(layout.text("summary"), "h1"),
-        layout.para(layout.text("summary.intro"), "body"),
+        layout.para(layout.text("summary.intro_national" if content.kind == "national" else "summary.intro"), "body"),
         band_legend(layout.font, layout.lang, layout.width),
         Spacer(1, 3 * mm),
         table,
@@ -180,7 +180,7 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
                 respondents: dict[str, int]) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
     min_n = content.method.min_respondents
-    unit_width, n_width = 96.0, 40.0
+    unit_width, n_width = 96.0, 50.0
     item_width = (layout.width - unit_width - n_width) / max(len(items), 1)
     header = [layout.para(_unit_head(content, layout), "cell_head"),
               layout.para(layout.text("col.respondents"), "cell_head_right")]

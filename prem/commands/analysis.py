@@ -47,12 +47,13 @@ def _user_errors(command: Callable) -> Callable:
 
     @wraps(command)
     def wrapper(*args, **kwargs):
+        from analysis.errors import AnalysisInputError
         from analysis.report import ReportError
         from prem.errors import PremError
 
         try:
             return command(*args, **kwargs)
-        except (ReportError, PremError, _InputError) as error:
+        except (AnalysisInputError, ReportError, PremError, _InputError) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper
@@ -136,10 +137,13 @@ def _questionnaire(responses: pd.DataFrame):
 
 
 def _analyse(source: RoundInput):
-    from analysis import analyse_round
+    """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out)."""
+    from analysis import AnalysisConfig, analyse_round
+    from analysis.report import CARE_PLAN_ITEM
 
     q = _questionnaire(source.responses)
-    return analyse_round(source.responses, q), q
+    adjusted_items = (CARE_PLAN_ITEM,) if any(item.id == CARE_PLAN_ITEM for item in q.scored_items) else ()
+    return analyse_round(source.responses, q, config=AnalysisConfig(adjusted_items=adjusted_items)), q
 
 
 _ROUND = click.option("--round", "round_name", default=None, help="Survey round in the database.")
@@ -163,17 +167,21 @@ _FLOW = click.option("--flow", "flow_dir", type=click.Path(path_type=Path), defa
 def report(round_name: str | None, responses_path: Path | None, flow_dir: Path | None, pathway: str | None,
            regions: tuple[str, ...], national: bool, out: Path, lang: str) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
-    from analysis.report import build_content, write_pdf
+    from analysis.report import build_content, check_scope, write_pdf
 
     if sum((pathway is not None, national, bool(regions) and pathway is None)) != 1:
         raise click.UsageError("choose one report: --pathway SLUG [--region CODE...], --region CODE, or --national")
     kind = "national" if national else "pathway" if pathway else "region"
     if not out.parent.is_dir():
         raise click.UsageError(f"{out.parent}: the output directory does not exist")
+    regions = tuple(code.zfill(2) for code in regions)
+    check_scope(kind, pathway=pathway, regions=regions, lang=lang)
     source = _round_input(round_name, responses_path, flow_dir)
+    check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name,
+                invited=source.responses)
     results, q = _analyse(source)
     content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
-                            regions=tuple(code.zfill(2) for code in regions), lang=lang, flow=source.flow,
+                            regions=regions, lang=lang, flow=source.flow,
                             manifest=source.manifest, fieldwork=(source.opens, source.closes))
     write_pdf(content, out)
     click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")

@@ -1,0 +1,149 @@
+"""``prem report`` and ``prem tables`` end to end: export file in, PDF and tables out.
+
+A small simulated round (one pathway, four regions, Gotland too small to
+show) goes through the real analysis; the PDF's text is read back.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+
+from prem.cli import main
+from questionnaires import load_questionnaire
+from questionnaires.simulate import simulate_responses
+
+PATHWAY = "reumatoid-artrit"
+SIZES = {"01": 160, "12": 160, "14": 160, "09": 20}
+FREE_TEXT_ANSWER = "Sköterskan Lisa på avdelning 7 glömde mig"
+
+
+@pytest.fixture(scope="module")
+def sample_dir(tmp_path_factory):
+    """A responses export, and flow.csv + manifest.json as ``prem sample`` writes them."""
+    rng = np.random.default_rng(7)
+    region = np.repeat(list(SIZES), list(SIZES.values()))
+    sample = pd.Series(region).map(SIZES).to_numpy()
+    frame = pd.DataFrame({
+        "respondent_id": [f"R{index:010d}" for index in range(len(region))], "pathway": PATHWAY, "region": region,
+        "sex": rng.choice(["K", "M"], size=len(region)), "age": rng.integers(18, 90, size=len(region)),
+        "age_group": rng.choice(["18-34", "35-49", "50-64", "65-79", "80+"], size=len(region)),
+        "stratum_population": 10 * sample, "stratum_sample": sample, "design_weight": 10.0,
+    })
+    responses = simulate_responses(frame, load_questionnaire("prem-vardforlopp"), seed=11)
+    directory = tmp_path_factory.mktemp("sample")
+    responses.to_csv(directory / "responses.csv", index=False)
+    # A free-text column must never reach the PDF even if an export carries one by mistake.
+    responses.assign(free_text=FREE_TEXT_ANSWER).to_parquet(directory / "responses_with_text.parquet")
+    flow = pd.DataFrame([{"pathway": PATHWAY, "region": code, "step": step, "remaining": remaining, "removed": removed}
+                         for code in SIZES for step, remaining, removed in
+                         (("persons_with_qualifying_contact", 5000, 0), ("age_18_or_older", 4873, 127))])
+    flow.to_csv(directory / "flow.csv", index=False)
+    (directory / "manifest.json").write_text(json.dumps({"seed": 20260301, "software_version": "0.1.0"}))
+    return directory
+
+
+def _run(*args: str):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False)
+
+
+def _text(path) -> str:
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(path).pages))
+
+
+def test_pathway_report_from_an_export(sample_dir, tmp_path):
+    out = tmp_path / "ra.pdf"
+    result = _run("report", "--responses", str(sample_dir / "responses_with_text.parquet"), "--flow", str(sample_dir),
+                  "--pathway", PATHWAY, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = _text(out)
+    assert "Reumatoid artrit (RA)" in text and "Sida 1 av" in text
+    assert "Gotland (färre än 30 svar)" in text
+    assert "Den individuella vårdplanen" in text and "Metodbilaga" in text
+    assert "age_18_or_older" in text and "19 492" in text  # 4 873 summed over the four regions
+    assert "20260301" in text
+    assert FREE_TEXT_ANSWER not in text
+
+
+def test_region_and_english_national_reports(sample_dir, tmp_path):
+    for args, expected in ((["--region", "14"], "Västra Götaland"), (["--national", "--lang", "en"], "national overview")):
+        out = tmp_path / "report.pdf"
+        result = _run("report", "--responses", str(sample_dir / "responses.csv"), *args, "--out", str(out))
+        assert result.exit_code == 0, result.output
+        assert expected in _text(out)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--pathway", "no-such"], "unknown pathway 'no-such'"),
+        (["--pathway", PATHWAY, "--region", "77"], "unknown region code(s) 77"),
+        (["--region", "03"], "no invited persons for region 03"),
+        ([], "choose one report"),
+    ],
+)
+def test_report_errors_are_one_clear_line(sample_dir, tmp_path, args, message):
+    out = tmp_path / "x.pdf"
+    result = _run("report", "--responses", str(sample_dir / "responses.csv"), *args, "--out", str(out))
+    assert result.exit_code != 0
+    assert message in result.output and "Traceback" not in result.output
+    assert not out.exists()
+
+
+def test_unknown_round_is_named(tmp_path, monkeypatch):
+    monkeypatch.setenv("PREM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prem.sqlite'}")
+    result = _run("report", "--round", "2031-höst", "--national", "--out", str(tmp_path / "x.pdf"))
+    assert result.exit_code != 0
+    assert "2031-höst" in result.output and "Traceback" not in result.output
+
+
+def test_missing_export_file_is_named(tmp_path):
+    result = _run("report", "--responses", str(tmp_path / "nope.csv"), "--national", "--out", str(tmp_path / "x.pdf"))
+    assert result.exit_code != 0 and "nope.csv: the responses file does not exist" in result.output
+
+
+def test_tables_from_an_export(sample_dir, tmp_path):
+    result = _run("tables", "--responses", str(sample_dir / "responses.csv"), "--out", str(tmp_path / "tables"))
+    assert result.exit_code == 0, result.output
+    written = {path.name for path in (tmp_path / "tables").iterdir()}
+    assert {"response_rates.csv", "dimension_results.parquet", "data_dictionary.csv"} <= written
+    rates = pd.read_csv(tmp_path / "tables" / "response_rates.csv", dtype={"region": "string"})
+    assert rates.loc[rates["level"] == "national", "invited"].item() == sum(SIZES.values())
+
+
+def test_report_from_the_database_has_fieldwork_dates_and_flow(sample_dir, tmp_path, monkeypatch):
+    """A round imported with `prem fieldwork import` and filled by `prem simulate`: dates and flow from the database."""
+    from sampling.access_codes import new_access_code
+
+    monkeypatch.setenv("PREM_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prem.sqlite'}")
+    frame_columns = ["respondent_id", "pathway", "region", "sex", "age", "age_group", "stratum_population",
+                     "stratum_sample", "design_weight"]
+    frame = pd.read_csv(sample_dir / "responses.csv", dtype={"region": "string"})[frame_columns]
+    round_dir = tmp_path / "sample"
+    round_dir.mkdir()
+    frame.to_csv(round_dir / "frame.csv", index=False)
+    pd.DataFrame({"respondent_id": frame["respondent_id"], "access_code": [new_access_code() for _ in frame.index],
+                  "personnummer": "19121212-1212", "name": "Tolvan Tolvansson", "street": "Gatan 1",
+                  "postal_code": "12345", "city": "Staden"}).to_csv(round_dir / "mailing.csv", index=False)
+    for name in ("flow.csv", "manifest.json"):
+        (round_dir / name).write_bytes((sample_dir / name).read_bytes())
+    imported = _run("fieldwork", "import", "--round", "2026-vår", "--frame", str(round_dir / "frame.csv"),
+                    "--mailing", str(round_dir / "mailing.csv"), "--opens", "2026-03-02", "--closes", "2026-04-12")
+    assert imported.exit_code == 0, imported.output
+    simulated = _run("simulate", "--round", "2026-vår", "--seed", "5")
+    assert simulated.exit_code == 0, simulated.output
+    out = tmp_path / "db.pdf"
+    result = _run("report", "--round", "2026-vår", "--pathway", PATHWAY, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = _text(out)
+    assert "2026-03-02 – 2026-04-12" in text and "2026-vår" in text
+    assert "age_18_or_older" in text and "20260301" in text
+    assert "Tolvan" not in text and "19121212" not in text
