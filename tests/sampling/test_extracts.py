@@ -122,3 +122,10 @@ def test_malformed_csv_is_one_clear_error(tmp_path, code_key):
     path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,5,6,7\n", encoding="utf-8")
     with pytest.raises(ExtractError, match="ragged.csv: cannot be read as CSV"):
         draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_broken_parquet_is_named(tmp_path, code_key):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(ExtractError, match="broken.parquet: not a readable Parquet file"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
