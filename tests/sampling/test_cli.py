@@ -33,7 +33,8 @@ def header(path) -> list[str]:
 
 def invoke(tmp_path, files, out, *extra):
     contacts, population = files
-    arguments = ["sample", "--contacts", str(contacts), "--population", str(population), "--period-start", "2025-01-01",
+    contact_files = [str(path) for path in contacts] if isinstance(contacts, list) else [str(contacts)]
+    arguments = ["sample", "--contacts", *contact_files, "--population", str(population), "--period-start", "2025-01-01",
                  "--period-end", "2025-12-31", "--sampling-date", "2026-02-01", "--seed", "11", "--out", str(tmp_path / out),
                  "--code-key", str(tmp_path / "code.key"), *extra]
     return CliRunner().invoke(main, arguments)
@@ -105,8 +106,20 @@ def test_per_region_files_give_the_same_draw_as_one_national_file(tmp_path, extr
     all_rows = rows(contacts)
     split = [write_csv(f"contacts-{region}.csv", list(all_rows[0]), [r for r in all_rows if r["region"] == region]) for region in ("01", "12")]
     assert invoke(tmp_path, extract_files, "national").exit_code == 0
-    result = invoke(tmp_path, (split[0], population), "regional", str(split[1]))
+    result = invoke(tmp_path, (split, population), "regional")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "national" / "frame.csv").read_bytes() == (tmp_path / "regional" / "frame.csv").read_bytes()
     manifest = json.loads((tmp_path / "regional" / "manifest.json").read_text(encoding="utf-8"))
     assert [entry["file"] for entry in manifest["inputs"]["contacts"]] == ["contacts-01.csv", "contacts-12.csv"]
+
+
+def test_previous_rounds_quarantine_everyone_invited(tmp_path, extract_files, write_csv, pnr):
+    assert invoke(tmp_path, extract_files, "round1", "--pathway", "reumatoid-artrit").exit_code == 0
+    invited = rows(tmp_path / "round1" / "mailing.csv")
+    other = write_csv("other.csv", ["personnummer", "invited_date"], [{"personnummer": pnr("19500101", 50), "invited_date": "2025-10-01"}])
+    result = invoke(tmp_path, extract_files, "round2", "--previous", str(tmp_path / "round1" / "mailing.csv"), str(other))
+    assert result.exit_code == 0, result.output
+    quarantined = [row for row in rows(tmp_path / "round2" / "flow.csv") if row["step"] == "quarantine" and row["pathway"] == "reumatoid-artrit"]
+    assert sum(int(row["removed"]) for row in quarantined) == len(invited) == 6
+    manifest = json.loads((tmp_path / "round2" / "manifest.json").read_text(encoding="utf-8"))
+    assert [entry["file"] for entry in manifest["inputs"]["previous"]] == ["mailing.csv", "other.csv"]
