@@ -10,8 +10,6 @@ from click.testing import CliRunner
 
 from prem.cli import main
 
-from .conftest import CONTACT_HEADER, POPULATION_HEADER
-
 
 @pytest.fixture
 def extract_files(pnr, contact, resident, write_csv):
@@ -19,8 +17,8 @@ def extract_files(pnr, contact, resident, write_csv):
     contacts = [contact(person, contact_date=date, region="01" if index < 3 else "12")
                 for index, person in enumerate(people) for date in ("2025-02-01", "2025-05-01")]
     contacts.append(contact(people[0], main_diagnosis="S72.0", care_level="inpatient"))
-    return (write_csv("contacts.csv", CONTACT_HEADER, contacts),
-            write_csv("population.csv", POPULATION_HEADER, [resident(person) for person in people]))
+    return (write_csv("contacts.csv", list(contacts[0]), contacts),
+            write_csv("population.csv", list(resident(people[0])), [resident(person) for person in people]))
 
 
 def rows(path) -> list[dict[str, str]]:
@@ -69,7 +67,7 @@ def test_one_pathway_only(tmp_path, extract_files):
 
 
 def test_bad_input_is_one_message_and_nothing_written(tmp_path, extract_files, write_csv, pnr, contact):
-    bad = write_csv("bad.csv", CONTACT_HEADER, [contact(pnr("19700101", 1), contact_date="31/12/2025")])
+    bad = write_csv("bad.csv", list(contact("x")), [contact(pnr("19700101", 1), contact_date="31/12/2025")])
     result = invoke(tmp_path, (bad, extract_files[1]), "never")
     assert result.exit_code == 1
     assert "Error: " in result.output and "bad.csv, row 2, column 'contact_date'" in result.output
@@ -81,7 +79,7 @@ def test_bad_input_is_one_message_and_nothing_written(tmp_path, extract_files, w
 def test_skip_writes_rejects(tmp_path, extract_files, write_csv, pnr, contact):
     contacts = list(rows(extract_files[0]))
     contacts.append(contact("19700101-0000"))
-    path = write_csv("contacts_bad.csv", CONTACT_HEADER, contacts)
+    path = write_csv("contacts_bad.csv", list(contact("x")), contacts)
     result = invoke(tmp_path, (path, extract_files[1]), "skipped", "--on-bad-rows", "skip")
     assert result.exit_code == 0, result.output
     rejects = list(rows(tmp_path / "skipped" / "rejects.csv"))
