@@ -396,6 +396,43 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     )
 
 
+def _read_contacts(
+    paths: list[PathLike], rules: list[PathwayRule], mapping: ColumnMapping, period: tuple[dt.date, dt.date],
+    sampling_date: dt.date, workdir: Path,
+) -> tuple[list[Extract], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Contacts that may qualify, checked row by row (vectorised).
+
+    Returns
+    -------
+    extracts : list of Extract
+    valid : polars.DataFrame
+        Readable contacts in the period with a code of some pathway: one
+        ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
+        ``contact_date``, ``care_level``, ``birth_date`` and ``sex``.
+    bad_rows : polars.DataFrame
+        Unreadable rows with their pathway flags and region (for the flow).
+    rejects : polars.DataFrame
+        The same rows as ``rejects.csv`` lists them.
+    """
+    extracts, candidates = scan_extracts(
+        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
+        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+    )
+    # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
+    candidates = _normalise_codes(candidates).with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
+        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
+    )
+    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
+    checked = _check_contacts(candidates.with_columns(**flags), mapping, sampling_date)
+    valid = checked.filter(pl.col("problem_column").is_null()).select(
+        *flags,
+        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
+        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+    )
+    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
+    return extracts, valid, bad_rows, _reject_rows(checked, extracts)
+
+
 def draw_sample(
     rules: PathLike | Sequence[PathwayRule] | None,
     contacts: PathLike | Sequence[PathLike],
@@ -458,94 +495,76 @@ def draw_sample(
     rule_list = list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
     if pathways:
         rule_list = [rule for rule in rule_list if rule.pathway in pathways]
+    if not rule_list:
+        raise SamplingError("no pathway rules to apply")
     column_mapping = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
     contact_paths = [contacts] if isinstance(contacts, (str, Path)) else list(contacts)
     if not contact_paths:
         raise SamplingError("no contacts extract given")
-    bar = tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
-
-    flags = {rule.pathway: _qualifies(rule) for rule in rule_list}
-    with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
-        workdir = Path(scratch)
-        bar.set_postfix_str("reading extracts")
-        extracts, candidates = scan_extracts(
-            contact_paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rule_list),
-            required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir,
-        )
-        candidates = _normalise_codes(candidates)
-        # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
-        candidates = candidates.with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
-            pl.col("contact_date_parsed").is_between(pl.lit(start), pl.lit(end)) | pl.col("contact_date_parsed").is_null()
-        )
+    with tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr) as bar:
+        with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
+            workdir = Path(scratch)
+            bar.set_postfix_str("reading extracts")
+            extracts, valid, bad_rows, rejects = _read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
+            if rejects.height and on_bad_rows == "fail":
+                _raise_for_rejects(rejects)
+            bar.update()
+            bar.set_postfix_str("applying rules")
+            lookup, population_extract = None, None
+            if population is not None:
+                population_extract, lookup, population_rejects = _read_population(
+                    population, column_mapping, day, workdir, valid["personnummer"]
+                )
+                if population_rejects.height and on_bad_rows == "fail":
+                    _raise_for_rejects(population_rejects)
+                rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+            previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
         bar.update()
 
-        bar.set_postfix_str("applying rules")
-        checked = _check_contacts(candidates.with_columns(**{f"_q_{slug}": flag for slug, flag in flags.items()}), column_mapping, day)
-        rejects = _reject_rows(checked, extracts)
-        if rejects.height and on_bad_rows == "fail":
-            _raise_for_rejects(rejects)
-        valid = checked.filter(pl.col("problem_column").is_null()).select(
-            *[f"_q_{slug}" for slug in flags],
-            personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
-            care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
-        )
-        lookup, population_extract = None, None
-        if population is not None:
-            population_extract, lookup, population_rejects = _read_population(
-                population, column_mapping, day, workdir, valid["personnummer"]
+        persons_by_pathway: dict[str, pl.DataFrame] = {}
+        rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
+        for rule in rule_list:
+            qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
+            persons = _persons(qualifying, rule, end)
+            quarantine_from = _months_before(day, rule.quarantine_months)
+            quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
+            persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
+            rejected_by_pathway[rule.pathway] = {}
+            if rejects.height:
+                readable = dict(qualifying.group_by("region").len().iter_rows())
+                unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
+                rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
+
+        # Rarest pathway first; people drawn for it leave the frames of later pathways.
+        eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
+        order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
+        bar.set_postfix_str("drawing")
+        drawn_people: list[str] = []
+        drawn_parts: list[pl.DataFrame] = []
+        flow_rows: list[dict[str, Any]] = []
+        strata_manifest: list[dict[str, Any]] = []
+        for slug in order:
+            rule = next(r for r in rule_list if r.pathway == slug)
+            persons = persons_by_pathway[slug].with_columns(
+                removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
+                .then(pl.lit("other_pathway")).otherwise("removed_at")
             )
-            if population_rejects.height and on_bad_rows == "fail":
-                _raise_for_rejects(population_rejects)
-            rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
-        previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
-    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
-    bar.update()
+            drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
+            drawn_parts.append(drawn_part)
+            drawn_people.extend(drawn_part["personnummer"].to_list())
+            strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
+            steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
+            flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
+        bar.update()
 
-    persons_by_pathway: dict[str, pl.DataFrame] = {}
-    rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
-    for rule in rule_list:
-        qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
-        persons = _persons(qualifying, rule, end)
-        quarantine_from = _months_before(day, rule.quarantine_months)
-        quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
-        persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
-        rejected_by_pathway[rule.pathway] = {}
-        if rejects.height:
-            readable = dict(qualifying.group_by("region").len().iter_rows())
-            unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
-            rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
-
-    # Rarest pathway first; people drawn for it leave the frames of later pathways.
-    eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
-    order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
-    bar.set_postfix_str("drawing")
-    drawn_people: list[str] = []
-    drawn_parts: list[pl.DataFrame] = []
-    flow_rows: list[dict[str, Any]] = []
-    strata_manifest: list[dict[str, Any]] = []
-    for slug in order:
-        rule = next(r for r in rule_list if r.pathway == slug)
-        persons = persons_by_pathway[slug].with_columns(
-            removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
-            .then(pl.lit("other_pathway")).otherwise("removed_at")
-        )
-        drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
-        drawn_parts.append(drawn_part)
-        drawn_people.extend(drawn_part["personnummer"].to_list())
-        strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
-        steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
-        flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
-    bar.update()
-
-    drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
-    if drawn["respondent_id"].n_unique() != drawn.height:
-        raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
-    frame = drawn.select(FRAME_COLUMNS)
-    mailing = _mailing(drawn, lookup, code_key)
-    flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
-    flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
-    bar.update()
-    bar.close()
+        drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
+        if drawn["respondent_id"].n_unique() != drawn.height:
+            raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
+        frame = drawn.select(FRAME_COLUMNS)
+        mailing = _mailing(drawn, lookup, code_key)
+        flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
+        flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
+        bar.update()
 
     manifest = build_manifest(
         rules=rule_list, contacts=extracts, population=population_extract, previous=previous_extracts,
