@@ -28,8 +28,12 @@ _SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna
 
 
 def parse_date(column: str) -> pl.Expr:
-    """A text column as a date, ``YYYY-MM-DD`` or ``YYYYMMDD``; null when neither."""
-    text = pl.col(column).str.strip_chars()
+    """A text column as a date, ``YYYY-MM-DD`` or ``YYYYMMDD``; null when neither.
+
+    A time of day after the date (``2025-03-01 00:00:00``, as spreadsheets
+    export dates) is ignored.
+    """
+    text = pl.col(column).str.strip_chars().str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
     return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
 
 
