@@ -149,6 +149,7 @@ def _reject_rows(checked: pl.DataFrame, extracts: list[Extract]) -> pl.DataFrame
 
 
 def raise_for_rejects(rejects: pl.DataFrame) -> None:
+    """Stop with the first unreadable row (file, row, column, value, reason) and how many there are."""
     first = rejects.row(0, named=True)
     more = f" ({rejects.height} bad rows in all; --on-bad-rows skip sets them aside in rejects.csv)"
     raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
