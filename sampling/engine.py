@@ -267,12 +267,12 @@ def draw_sample(
     with tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr) as bar:
         with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
             workdir = Path(scratch)
-            bar.set_postfix_str("reading extracts")
+            bar.set_postfix_str("reading contacts")
             extracts, valid, bad_rows, rejects = read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
             if rejects.height and on_bad_rows == "fail":
                 raise_for_rejects(rejects)
             bar.update()
-            bar.set_postfix_str("applying rules")
+            bar.set_postfix_str("reading register and previous rounds")
             lookup, population_extract = None, None
             if population is not None:
                 population_extract, lookup, population_rejects = read_population(
@@ -283,6 +283,7 @@ def draw_sample(
                 rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
             previous_extracts, previous_invitations = read_previous(previous, column_mapping, day, workdir)
         bar.update()
+        bar.set_postfix_str("applying rules and drawing")
 
         persons_by_pathway: dict[str, pl.DataFrame] = {}
         rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
@@ -301,7 +302,6 @@ def draw_sample(
         # Rarest pathway first; people drawn for it leave the frames of later pathways.
         eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
         order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
-        bar.set_postfix_str("drawing")
         drawn_people: list[str] = []
         drawn_parts: list[pl.DataFrame] = []
         flow_rows: list[dict[str, Any]] = []
@@ -319,6 +319,7 @@ def draw_sample(
             steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
             flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
         bar.update()
+        bar.set_postfix_str("mailing list")
 
         drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
         if drawn["respondent_id"].n_unique() != drawn.height:

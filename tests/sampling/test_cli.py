@@ -42,7 +42,7 @@ def test_prem_sample_writes_the_four_files(tmp_path, extract_files):
     result = invoke(tmp_path, extract_files, "round1")
     assert result.exit_code == 0, result.output
     assert "created a new access-code key" in result.output
-    assert "reading extracts" not in result.output  # no progress bar when stderr is not a terminal
+    assert "reading contacts" not in result.output  # no progress bar when stderr is not a terminal
     out = tmp_path / "round1"
     assert sorted(p.name for p in out.iterdir()) == ["flow.csv", "frame.csv", "mailing.csv", "manifest.json"]
     frame = list(rows(out / "frame.csv"))
