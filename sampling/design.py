@@ -16,7 +16,7 @@ import hmac
 
 import numpy as np
 
-from sampling.access_codes import ALPHABET, CODE_LENGTH, format_access_code
+from sampling.access_codes import ALPHABET, CODE_LENGTH
 
 __all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_code_for", "key_fingerprint"]
 
@@ -61,7 +61,9 @@ def access_code_for(respondent_id: str, code_key: bytes) -> str:
         message = respondent_id if block == 0 else f"{respondent_id}:{block}"
         code += hmac.digest(code_key, message.encode("ascii"), "sha256").translate(None, _REJECTED)
         block += 1
-    return format_access_code(code[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii"))
+    symbols = code[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
+    # format_access_code(symbols), without its normalisation: the symbols are canonical already.
+    return "-".join(symbols[start : start + 4] for start in range(0, CODE_LENGTH, 4))
 
 
 def key_fingerprint(code_key: bytes) -> str:

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 import yaml
 
 from sampling.errors import ExtractError
@@ -244,8 +243,8 @@ def open_extract(
         raise ExtractError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
         try:
-            rows = pq.ParquetFile(path).metadata.num_rows
-        except Exception as error:  # pyarrow raises several types for a broken file
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        except (pl.exceptions.PolarsError, OSError) as error:
             raise ExtractError(f"{path}: not a readable Parquet file ({error})") from None
         if rows == 0:
             raise ExtractError(f"{path}: the file has no rows")
@@ -322,7 +321,7 @@ def scan_extracts(
         try:
             return extracts, build(extracts).collect(engine="streaming")
         except pl.exceptions.ComputeError as error:
-            if thorough or "utf-8" not in str(error):
+            if thorough or "utf" not in str(error).lower():
                 names = ", ".join(str(p) for p in paths)
                 raise ExtractError(f"{names}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
     raise AssertionError("unreachable")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from sampling.access_codes import ALPHABET, normalise_access_code
+from sampling.access_codes import ALPHABET, format_access_code, normalise_access_code
 from sampling.design import access_code_for, key_fingerprint
 from sampling.frame import AGE_GROUPS, age_group
 from sampling.output import write_sample
@@ -94,6 +94,7 @@ def test_respondent_ids_and_access_codes(stratified, code_key):
     assert len(set(codes)) == len(codes)
     first = result.mailing.row(0, named=True)
     assert first["access_code"] == access_code_for(first["respondent_id"], code_key)
+    assert all(format_access_code(code) == code for code in codes)
     assert access_code_for(first["respondent_id"], b"another key of thirty-two bytes!") != first["access_code"]
 
 
