@@ -16,11 +16,14 @@ import hmac
 
 import numpy as np
 
-from sampling.access_codes import ALPHABET, CODE_LENGTH, format_access_code
+from sampling.access_codes import ALPHABET, CODE_LENGTH
 
 __all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_code_for", "key_fingerprint"]
 
 RESPONDENT_ID_LENGTH = 10
+_ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
+_REJECTED = bytes(range(_ACCEPTED_BYTES, 256))
+_SYMBOL_OF_BYTE = bytes(ord(ALPHABET[byte % len(ALPHABET)]) for byte in range(256))
 
 
 def _stable_int(text: str) -> int:
@@ -49,19 +52,18 @@ def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
 def access_code_for(respondent_id: str, code_key: bytes) -> str:
     """The printed access code of a respondent: HMAC-SHA256(key, id) mapped without bias.
 
-    Bytes ≥ 248 (= 8 · 31) are rejected so that every symbol is equally likely;
-    when a digest runs out, the next block is HMAC(key, id + counter).
+    Bytes ≥ 248 (= 8 · 31) are dropped so that every symbol is equally likely;
+    when a digest runs out, the next block is HMAC(key, id + ":" + counter).
     """
-    symbols: list[str] = []
-    limit = 256 - 256 % len(ALPHABET)
+    code = b""
     block = 0
-    while len(symbols) < CODE_LENGTH:
+    while len(code) < CODE_LENGTH:
         message = respondent_id if block == 0 else f"{respondent_id}:{block}"
-        for byte in hmac.new(code_key, message.encode("ascii"), hashlib.sha256).digest():
-            if byte < limit and len(symbols) < CODE_LENGTH:
-                symbols.append(ALPHABET[byte % len(ALPHABET)])
+        code += hmac.digest(code_key, message.encode("ascii"), "sha256").translate(None, _REJECTED)
         block += 1
-    return format_access_code("".join(symbols))
+    symbols = code[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
+    # format_access_code(symbols), without its normalisation: the symbols are canonical already.
+    return "-".join(symbols[start : start + 4] for start in range(0, CODE_LENGTH, 4))
 
 
 def key_fingerprint(code_key: bytes) -> str:

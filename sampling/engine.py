@@ -24,7 +24,7 @@ from tqdm import tqdm
 
 from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import ExtractError, SamplingError
-from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date
+from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date, scan_extracts
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
 from sampling.personnummer import last_ten_digits, parse_personnummer
@@ -37,7 +37,7 @@ MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "stre
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
 REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
 CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
-CONTACT_OPTIONAL = ("sex", "other_diagnoses", "unit")
+CONTACT_OPTIONAL = ("sex", "other_diagnoses")
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
 _SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
@@ -102,27 +102,35 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
-def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule], period: tuple[dt.date, dt.date]) -> pl.LazyFrame:
-    """Rows carrying any pathway's code prefix in the period, with normalised codes and parsed date.
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
+    """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
 
-    Rows with an unparseable date are kept (to be rejected); rows with a
-    readable date outside the period can never qualify and are dropped unchecked.
-
-    Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except that a
-    space followed by a digit continues a code (``S06 5`` is ``S065``).
+    Every ICD-10 code keeps its first three characters together however it is
+    written (``M05.9``, ``m059``, ``S06 5``), so a case-insensitive multi-string
+    search for those stems finds all candidates; the exact, normalised match
+    runs afterwards on the few rows left (:func:`_normalise_codes`).
     """
-    main = pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
+    stems = sorted({code[:3] for rule in rules for code in rule.codes})
+    return contacts.filter(
+        pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+        | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+    )
+
+
+def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
+
+    Codes are upper-cased without dots; the main diagnosis also loses its
+    spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
+    that a space followed by a digit continues a code (``S06 5`` is ``S065``).
+    """
     other = (
         pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
         .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
     )
-    union = "|".join(sorted({code for rule in rules for code in rule.codes}))
-    return (
-        contacts.with_columns(main=main, other=other)
-        .filter(pl.col("main").str.contains(f"^(?:{union})") | pl.col("other").str.contains(f"(?:^| )(?:{union})"))
-        .with_columns(contact_date_parsed=_parse_date("contact_date"))
-        .filter(pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null())
-        .with_columns(other_codes=pl.col("other").str.split(" "))
+    return candidates.with_columns(
+        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
+        other_codes=other.str.split(" "),
     )
 
 
@@ -200,9 +208,11 @@ def _read_population(
     Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
     register covers far more people than the few who qualify.
     """
-    extract = open_extract(path, required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir)
     wanted = needed.str.slice(-10).unique().implode()
-    rows = extract.frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)).collect()
+    (extract,), rows = scan_extracts(
+        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
+        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
+    )
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -313,7 +323,15 @@ def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl
     )
 
 
-def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, int]) -> list[dict[str, Any]]:
+def _flow(
+    pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, tuple[int, int]]
+) -> list[dict[str, Any]]:
+    """Flow rows of one pathway: persons remaining and removed per region and step.
+
+    ``rejected`` (only with skipped rows) counts contact rows, not persons:
+    region → (readable qualifying rows, rejected rows); rejected rows whose
+    region is unreadable are under region "".
+    """
     counts = persons.group_by("region", "removed_at").len()
     by_region: dict[str, dict[str | None, int]] = {}
     for region, step, count in counts.iter_rows():
@@ -322,7 +340,8 @@ def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[st
     for region in sorted(set(by_region) | set(rejected)):
         removed_by = by_region.get(region, {})
         if rejected:
-            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": None, "removed": rejected.get(region, 0)})
+            readable, unreadable = rejected.get(region, (0, 0))
+            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": readable, "removed": unreadable})
         remaining = sum(removed_by.values())
         rows.append({"pathway": pathway, "region": region, "step": "persons_with_qualifying_contacts", "remaining": remaining, "removed": 0})
         for step in steps:
@@ -331,6 +350,87 @@ def _flow(pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[st
         population, sample = strata.get(region, (0, 0))
         rows.append({"pathway": pathway, "region": region, "step": "sampled", "remaining": sample, "removed": population - sample})
     return rows
+
+
+def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+    """Simple random samples without replacement in each region of one pathway.
+
+    Each stratum is sorted by personnummer before the draw, so its sample
+    depends only on its own members and its own random stream.
+
+    Returns
+    -------
+    drawn : polars.DataFrame
+        The frame columns plus ``personnummer`` (for the mailing list only).
+    strata : dict
+        Region → (eligible population ``N_h``, sample size ``n_h``).
+    """
+    parts = []
+    strata: dict[str, tuple[int, int]] = {}
+    for (region,), stratum in sorted(eligible.partition_by("region", as_dict=True).items()):
+        stratum = stratum.sort("personnummer")
+        size = rule.sample_size.for_stratum(stratum.height)
+        generator = stratum_generator(seed, rule.pathway, region)
+        chosen = stratum[draw_stratum(generator, stratum.height, size)]
+        strata[region] = (stratum.height, size)
+        parts.append(chosen.select(
+            respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String), pathway=pl.lit(rule.pathway),
+            region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
+            stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
+            design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
+        ))
+    schema = {**dict.fromkeys(FRAME_COLUMNS, pl.String), "age": pl.Int32, "stratum_population": pl.Int64,
+              "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
+    return pl.concat([pl.DataFrame(schema=schema), *parts]), strata
+
+
+def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) -> pl.DataFrame:
+    """The letter printer's list: access code, personnummer and address, in frame order."""
+    codes = pl.Series([access_code_for(respondent, code_key) for respondent in drawn["respondent_id"]], dtype=pl.String)
+    address_columns = ("personnummer", "name", "street", "postal_code", "city")
+    address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
+    return (
+        drawn.select("respondent_id", "personnummer", access_code=codes)
+        .join(address, on="personnummer", how="left", maintain_order="left")
+        .select(MAILING_COLUMNS)
+    )
+
+
+def _read_contacts(
+    paths: list[PathLike], rules: list[PathwayRule], mapping: ColumnMapping, period: tuple[dt.date, dt.date],
+    sampling_date: dt.date, workdir: Path,
+) -> tuple[list[Extract], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Contacts that may qualify, checked row by row (vectorised).
+
+    Returns
+    -------
+    extracts : list of Extract
+    valid : polars.DataFrame
+        Readable contacts in the period with a code of some pathway: one
+        ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
+        ``contact_date``, ``care_level``, ``birth_date`` and ``sex``.
+    bad_rows : polars.DataFrame
+        Unreadable rows with their pathway flags and region (for the flow).
+    rejects : polars.DataFrame
+        The same rows as ``rejects.csv`` lists them.
+    """
+    extracts, candidates = scan_extracts(
+        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
+        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+    )
+    # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
+    candidates = _normalise_codes(candidates).with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
+        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
+    )
+    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
+    checked = _check_contacts(candidates.with_columns(**flags), mapping, sampling_date)
+    valid = checked.filter(pl.col("problem_column").is_null()).select(
+        *flags,
+        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
+        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+    )
+    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
+    return extracts, valid, bad_rows, _reject_rows(checked, extracts)
 
 
 def draw_sample(
@@ -395,104 +495,76 @@ def draw_sample(
     rule_list = list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
     if pathways:
         rule_list = [rule for rule in rule_list if rule.pathway in pathways]
+    if not rule_list:
+        raise SamplingError("no pathway rules to apply")
     column_mapping = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
     contact_paths = [contacts] if isinstance(contacts, (str, Path)) else list(contacts)
     if not contact_paths:
         raise SamplingError("no contacts extract given")
-    bar = tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
-
-    flags = {rule.pathway: _qualifies(rule) for rule in rule_list}
-    with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
-        workdir = Path(scratch)
-        bar.set_postfix_str("reading extracts")
-        extracts = [open_extract(p, required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=column_mapping, workdir=workdir) for p in contact_paths]
-        contact_rows = pl.concat([e.frame for e in extracts], how="vertical")
-        candidates = _candidate_contacts(contact_rows, rule_list, (start, end)).collect(engine="streaming")
+    with tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr) as bar:
+        with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
+            workdir = Path(scratch)
+            bar.set_postfix_str("reading extracts")
+            extracts, valid, bad_rows, rejects = _read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
+            if rejects.height and on_bad_rows == "fail":
+                _raise_for_rejects(rejects)
+            bar.update()
+            bar.set_postfix_str("applying rules")
+            lookup, population_extract = None, None
+            if population is not None:
+                population_extract, lookup, population_rejects = _read_population(
+                    population, column_mapping, day, workdir, valid["personnummer"]
+                )
+                if population_rejects.height and on_bad_rows == "fail":
+                    _raise_for_rejects(population_rejects)
+                rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+            previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
         bar.update()
 
-        bar.set_postfix_str("applying rules")
-        checked = _check_contacts(candidates.with_columns(**{f"_q_{slug}": flag for slug, flag in flags.items()}), column_mapping, day)
-        rejects = _reject_rows(checked, extracts)
-        if rejects.height and on_bad_rows == "fail":
-            _raise_for_rejects(rejects)
-        valid = checked.filter(pl.col("problem_column").is_null()).select(
-            *[f"_q_{slug}" for slug in flags],
-            personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
-            care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
-        )
-        lookup, population_extract = None, None
-        if population is not None:
-            population_extract, lookup, population_rejects = _read_population(
-                population, column_mapping, day, workdir, valid["personnummer"]
+        persons_by_pathway: dict[str, pl.DataFrame] = {}
+        rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
+        for rule in rule_list:
+            qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
+            persons = _persons(qualifying, rule, end)
+            quarantine_from = _months_before(day, rule.quarantine_months)
+            quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
+            persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
+            rejected_by_pathway[rule.pathway] = {}
+            if rejects.height:
+                readable = dict(qualifying.group_by("region").len().iter_rows())
+                unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
+                rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
+
+        # Rarest pathway first; people drawn for it leave the frames of later pathways.
+        eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
+        order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
+        bar.set_postfix_str("drawing")
+        drawn_people: list[str] = []
+        drawn_parts: list[pl.DataFrame] = []
+        flow_rows: list[dict[str, Any]] = []
+        strata_manifest: list[dict[str, Any]] = []
+        for slug in order:
+            rule = next(r for r in rule_list if r.pathway == slug)
+            persons = persons_by_pathway[slug].with_columns(
+                removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
+                .then(pl.lit("other_pathway")).otherwise("removed_at")
             )
-            if population_rejects.height and on_bad_rows == "fail":
-                _raise_for_rejects(population_rejects)
-            rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
-        previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
-    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
-    bar.update()
+            drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
+            drawn_parts.append(drawn_part)
+            drawn_people.extend(drawn_part["personnummer"].to_list())
+            strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
+            steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
+            flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
+        bar.update()
 
-    persons_by_pathway: dict[str, pl.DataFrame] = {}
-    rejected_by_pathway: dict[str, dict[str, int]] = {}
-    for rule in rule_list:
-        qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
-        persons = _persons(qualifying, rule, end)
-        quarantine_from = _months_before(day, rule.quarantine_months)
-        quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
-        persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
-        rejected = bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len()
-        rejected_by_pathway[rule.pathway] = dict(rejected.iter_rows()) if on_bad_rows == "skip" and rejects.height else {}
-
-    # Rarest pathway first; people drawn for it leave the frames of later pathways.
-    eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
-    order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
-    bar.set_postfix_str("drawing")
-    drawn_people: list[str] = []
-    frame_parts, mailing_numbers, flow_rows, strata_manifest = [], [], [], []
-    for slug in order:
-        rule = next(r for r in rule_list if r.pathway == slug)
-        persons = persons_by_pathway[slug].with_columns(
-            removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
-            .then(pl.lit("other_pathway")).otherwise("removed_at")
-        )
-        strata: dict[str, tuple[int, int]] = {}
-        frame_eligible = persons.filter(pl.col("removed_at").is_null())
-        for (region,), stratum in sorted(frame_eligible.partition_by("region", as_dict=True, maintain_order=True).items()):
-            stratum = stratum.sort("personnummer")
-            size = rule.sample_size.for_stratum(stratum.height)
-            generator = stratum_generator(seed, slug, region)
-            chosen = stratum[draw_stratum(generator, stratum.height, size)]
-            chosen = chosen.with_columns(respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String))
-            strata[region] = (stratum.height, size)
-            strata_manifest.append({"pathway": slug, "region": region, "stratum_population": stratum.height, "stratum_sample": size})
-            frame_parts.append(chosen.select(
-                "respondent_id", pathway=pl.lit(slug), region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
-                stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
-                design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
-            ))
-            drawn_people.extend(chosen["personnummer"].to_list())
-        steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
-        flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
-    bar.update()
-
-    drawn = pl.concat(frame_parts) if frame_parts else pl.DataFrame(
-        schema={**{c: pl.String for c in FRAME_COLUMNS}, "age": pl.Int32, "stratum_population": pl.Int64, "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
-    )
-    drawn = drawn.sort("pathway", "region", "respondent_id")
-    if drawn["respondent_id"].n_unique() != drawn.height:
-        raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
-    frame = drawn.select(FRAME_COLUMNS)
-    mailing = drawn.select("respondent_id", "personnummer").with_columns(
-        access_code=pl.Series([access_code_for(rid, code_key) for rid in drawn["respondent_id"]], dtype=pl.String)
-    )
-    address = lookup.select("personnummer", "name", "street", "postal_code", "city") if lookup is not None else pl.DataFrame(
-        schema={c: pl.String for c in ("personnummer", "name", "street", "postal_code", "city")}
-    )
-    mailing = mailing.join(address, on="personnummer", how="left", maintain_order="left").select(MAILING_COLUMNS)
-    flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
-    flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
-    bar.update()
-    bar.close()
+        drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
+        if drawn["respondent_id"].n_unique() != drawn.height:
+            raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
+        frame = drawn.select(FRAME_COLUMNS)
+        mailing = _mailing(drawn, lookup, code_key)
+        flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
+        flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
+        bar.update()
 
     manifest = build_manifest(
         rules=rule_list, contacts=extracts, population=population_extract, previous=previous_extracts,

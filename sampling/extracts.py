@@ -14,11 +14,12 @@ import codecs
 import hashlib
 import json
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
 import polars as pl
-import pyarrow.parquet as pq
 import yaml
 
 from sampling.errors import ExtractError
@@ -31,6 +32,7 @@ __all__ = [
     "Extract",
     "load_mapping",
     "open_extract",
+    "scan_extracts",
 ]
 
 #: Recognised column names (compared case-insensitively) and their canonical name.
@@ -95,6 +97,7 @@ CARE_LEVEL_LABELS: dict[str, str] = {
 }
 
 _CHUNK = 1 << 23
+_hasher: ThreadPoolExecutor | None = None
 
 
 @dataclass(frozen=True)
@@ -157,35 +160,52 @@ class Extract:
     """
 
     path: Path
-    sha256: str
+    digest: Future[str]
     frame: pl.LazyFrame
     original_names: dict[str, str]
 
+    @property
+    def sha256(self) -> str:
+        """The file's sha256 (computed in the background while the rows are scanned)."""
+        return self.digest.result()
 
-def _inspect(path: Path) -> tuple[str, str, bytes]:
-    """sha256, text encoding and the first bytes of a CSV file, in one pass over it."""
+
+def _file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    encoding = "utf-8"
-    head = b""
     with path.open("rb") as stream:
         while chunk := stream.read(_CHUNK):
-            if not head:
-                head = chunk[:65536]
             digest.update(chunk)
-            if encoding == "utf-8":
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    encoding = "cp1252"
-    if encoding == "utf-8":
+    return digest.hexdigest()
+
+
+def _hash_in_background(path: Path) -> Future[str]:
+    """hashlib releases the GIL, so hashing a large extract overlaps with polars scanning it."""
+    global _hasher
+    if _hasher is None:
+        _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-sha256")
+    return _hasher.submit(_file_sha256, path)
+
+
+def _detect_encoding(path: Path, thorough: bool) -> tuple[str, bytes]:
+    """``utf-8`` or ``cp1252``, and the first bytes of the file.
+
+    The quick check decodes the first 64 KiB only; polars itself rejects invalid
+    UTF-8 later, and the caller then asks again with ``thorough`` (every byte).
+    """
+    with path.open("rb") as stream:
+        head = stream.read(65536)
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
+            raise ExtractError(f"{path}: wrong encoding (UTF-16 or binary); expected CSV in UTF-8 or Windows-1252, or Parquet")
+        decoder = codecs.getincrementaldecoder("utf-8")()
         try:
-            decoder.decode(b"", final=True)
+            decoder.decode(head)
+            while thorough and (chunk := stream.read(_CHUNK)):
+                decoder.decode(chunk)
+            if thorough:
+                decoder.decode(b"", final=True)
         except UnicodeDecodeError:
-            encoding = "cp1252"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-        raise ExtractError(f"{path}: wrong encoding (UTF-16 or binary); expected CSV in UTF-8 or Windows-1252, or Parquet")
-    return digest.hexdigest(), encoding, head
+            return "cp1252", head
+    return "utf-8", head
 
 
 def _transcode(path: Path, workdir: Path) -> Path:
@@ -208,6 +228,7 @@ def open_extract(
     optional: tuple[str, ...],
     mapping: ColumnMapping,
     workdir: Path | None = None,
+    thorough: bool = False,
 ) -> Extract:
     """Open a CSV or Parquet file lazily with canonical column names.
 
@@ -221,22 +242,17 @@ def open_extract(
     if not path.is_file():
         raise ExtractError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
-        digest = hashlib.sha256()
-        with path.open("rb") as stream:
-            while chunk := stream.read(_CHUNK):
-                digest.update(chunk)
         try:
-            rows = pq.ParquetFile(path).metadata.num_rows
-        except Exception as error:  # pyarrow raises several types for a broken file
+            rows = pl.scan_parquet(path).select(pl.len()).collect().item()
+        except (pl.exceptions.PolarsError, OSError) as error:
             raise ExtractError(f"{path}: not a readable Parquet file ({error})") from None
         if rows == 0:
             raise ExtractError(f"{path}: the file has no rows")
         frame = pl.scan_parquet(path).with_row_index("_row", offset=1)
-        sha256 = digest.hexdigest()
     else:
         if path.stat().st_size == 0:
             raise ExtractError(f"{path}: the file is empty; expected a header line and rows")
-        sha256, encoding, head = _inspect(path)
+        encoding, head = _detect_encoding(path, thorough)
         text = head.decode(encoding, errors="replace")
         lines = [line for line in text.splitlines() if line.strip()]
         if len(lines) < 2:
@@ -270,7 +286,7 @@ def open_extract(
     selected = [pl.col(name).cast(pl.String).alias(canonical) for name, canonical in renames.items()]
     absent = [pl.lit(None, dtype=pl.String).alias(column) for column in optional if column not in original]
     frame = frame.select(pl.lit(str(path)).alias("_file"), pl.col("_row").cast(pl.Int64), *selected, *absent)
-    return Extract(path, sha256, frame, original)
+    return Extract(path, _hash_in_background(path), frame, original)
 
 
 def read_manifest_date(mailing_path: Path) -> str | None:
@@ -282,3 +298,30 @@ def read_manifest_date(mailing_path: Path) -> str | None:
         return json.loads(manifest.read_text(encoding="utf-8")).get("sampling_date")
     except (OSError, ValueError):
         raise ExtractError(f"{manifest}: not a readable manifest.json") from None
+
+
+def scan_extracts(
+    paths: list[str | Path],
+    build: Callable[[list[Extract]], pl.LazyFrame],
+    *,
+    required: tuple[str, ...],
+    optional: tuple[str, ...],
+    mapping: ColumnMapping,
+    workdir: Path,
+) -> tuple[list[Extract], pl.DataFrame]:
+    """Open files and collect the query ``build`` makes of them, streaming.
+
+    When polars meets invalid UTF-8 beyond the quick encoding check, every
+    file is checked thoroughly (Windows-1252 ones transcoded) and the query runs
+    again. Other parse failures (ragged rows, bad quoting) become an
+    :class:`ExtractError` naming the files.
+    """
+    for thorough in (False, True):
+        extracts = [open_extract(p, required=required, optional=optional, mapping=mapping, workdir=workdir, thorough=thorough) for p in paths]
+        try:
+            return extracts, build(extracts).collect(engine="streaming")
+        except pl.exceptions.ComputeError as error:
+            if thorough or "utf-8" not in str(error):
+                names = ", ".join(str(p) for p in paths)
+                raise ExtractError(f"{names}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
+    raise AssertionError("unreachable")

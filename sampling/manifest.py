@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from typing import Any
 
 from sampling.extracts import ColumnMapping, Extract
@@ -63,10 +64,10 @@ def build_manifest(
             "contacts": [_file(extract) for extract in contacts],
             "population": _file(population) if population else None,
             "previous": [_file(extract) for extract in previous],
-            "mapping": {"file": mapping.source, "sha256": mapping.sha256} if mapping.source else None,
+            "mapping": {"file": Path(mapping.source).name, "sha256": mapping.sha256} if mapping.source else None,
         },
         "rules": [
-            {"pathway": rule.pathway, "version": rule.version, "file": rule.source.rsplit("/", 1)[-1], "sha256": rule.sha256,
+            {"pathway": rule.pathway, "version": rule.version, "file": Path(rule.source).name, "sha256": rule.sha256,
              "quarantine_months": rule.quarantine_months}
             for rule in rules
         ],

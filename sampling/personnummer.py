@@ -104,4 +104,4 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
 
 def last_ten_digits(raw: pl.Expr) -> pl.Expr:
     """``YYMMDDNNNC`` of any written form: a cheap join key before full parsing."""
-    return raw.str.replace_all(r"[^0-9]", "").str.slice(-10)
+    return raw.str.strip_chars().str.replace_all("-", "", literal=True).str.replace_all("+", "", literal=True).str.slice(-10)

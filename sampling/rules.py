@@ -5,19 +5,24 @@ person must meet (each criterion's ``name`` becomes a step of the flow
 report), how large each stratum's sample is and how long invited people are
 quarantined. The four pilot pathways ship in ``sampling/rules/``. Example::
 
-    pathway: reumatoid-artrit
-    version: "2026.1"
-    qualifying_contacts:
-      diagnoses:
-        - {position: any, codes: [M05, M06]}
-    criteria:
-      - {name: two_contact_dates, min_contact_dates: 2}
-      - {name: specialist_contact, any_contact_at: [specialist]}
-      - {name: adult, min_age: 18, age_at: period_end}
-    sample_size: {margin: 0.05, response_rate: 0.5}
-    quarantine_months: 12
+    pathway: reumatoid-artrit          # a slug of sampling/reference/pathways.csv
+    version: "2026.1"                  # recorded in the manifest
+    description: ...                   # optional, free text
+    qualifying_contacts:               # contacts in the period P = [start, end]
+      diagnoses:                       # any entry matching makes a contact qualify
+        - position: any                # main | any (main or other diagnoses)
+          codes: [M05, M06]            # prefixes after normalisation (m05.9 → M059)
+          except: []                   # optional prefixes that never match (S060)
+      care_levels: [primary, specialist, inpatient]   # optional; default all
+    criteria:                          # applied in order, one flow step each
+      - {name: two_contact_dates, min_contact_dates: 2}            # distinct dates
+      - {name: specialist_contact, any_contact_at: [specialist]}   # ≥ 1 qualifying contact there
+      - {name: adult, min_age: 18, age_at: period_end}             # or first_qualifying_contact; max_age too
+    sample_size: {margin: 0.05, response_rate: 0.5}   # or {n: 400} per stratum
+    quarantine_months: 12              # optional, default 12
 
-Errors name the file and line (from PyYAML's node marks).
+A criterion may combine several conditions (all must hold). Ages are whole
+years, limits included. Errors name the file and line (PyYAML node marks).
 """
 
 from __future__ import annotations
@@ -115,12 +120,10 @@ class SampleSize:
         """
         if eligible_population <= 0:
             return 0
-        if self.n is not None:
-            wanted = self.n
-        else:
-            assert self.margin is not None and self.response_rate is not None
-            n0 = 1.96**2 * 0.25 / self.margin**2
-            wanted = math.ceil(n0 / (1 + (n0 - 1) / eligible_population) / self.response_rate)
+        if self.margin is None or self.response_rate is None:
+            return min(self.n or 0, eligible_population)
+        n0 = 1.96**2 * 0.25 / self.margin**2
+        wanted = math.ceil(n0 / (1 + (n0 - 1) / eligible_population) / self.response_rate)
         return min(wanted, eligible_population)
 
 

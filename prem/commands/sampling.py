@@ -11,19 +11,41 @@ from sampling import SamplingError, draw_sample, load_code_key, write_sample
 from sampling.output import DEFAULT_CODE_KEY
 
 
-@click.command("sample")
+class _ListOptionsCommand(click.Command):
+    """Lets ``--contacts`` and ``--previous`` take several files: ``--contacts a.csv b.csv``.
+
+    Click options take one value each, so the arguments are rewritten to
+    ``--contacts a.csv --contacts b.csv`` before parsing.
+    """
+
+    list_options = ("--contacts", "--previous")
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        rewritten: list[str] = []
+        current: str | None = None
+        for argument in args:
+            if argument.startswith("-"):
+                current = argument if argument in self.list_options else None
+                rewritten.append(argument)
+            elif current is not None and rewritten[-1] != current:
+                rewritten.extend([current, argument])
+            else:
+                rewritten.append(argument)
+        return super().parse_args(ctx, rewritten)
+
+
+@click.command("sample", cls=_ListOptionsCommand)
 @click.option("--rules", "rules_path", type=click.Path(exists=True, path_type=Path), default=None,
               help="A rule file or a folder of them (default: the bundled pilot pathways).")
 @click.option("--contacts", "contacts", type=click.Path(path_type=Path), required=True, multiple=True,
-              help="Contacts extract (CSV or Parquet); repeat the option or list several files after it.")
-@click.argument("more_contacts", nargs=-1, type=click.Path(path_type=Path))
+              help="Contacts extracts (CSV or Parquet), one or several files.")
 @click.option("--population", type=click.Path(path_type=Path), default=None, help="Population register lookup.")
 @click.option("--previous", type=click.Path(path_type=Path), multiple=True,
-              help="An earlier round's mailing.csv (with its manifest.json beside it, or an invited_date column).")
+              help="Earlier rounds' mailing.csv files (with manifest.json beside them, or an invited_date column).")
 @click.option("--mapping", type=click.Path(path_type=Path), default=None, help="YAML: columns and care_levels of the region's extract.")
-@click.option("--period-start", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--period-end", type=click.DateTime(["%Y-%m-%d"]), required=True)
-@click.option("--sampling-date", type=click.DateTime(["%Y-%m-%d"]), required=True)
+@click.option("--period-start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day of the reference period.")
+@click.option("--period-end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day of the reference period.")
+@click.option("--sampling-date", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The date D of the draw.")
 @click.option("--seed", type=int, required=True, help="Seed of the draw; record it.")
 @click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="New folder for the sample files.")
 @click.option("--pathway", "pathways", multiple=True, help="Only this pathway (slug); repeatable.")
@@ -33,7 +55,6 @@ from sampling.output import DEFAULT_CODE_KEY
 def sample_command(
     rules_path: Path | None,
     contacts: tuple[Path, ...],
-    more_contacts: tuple[Path, ...],
     population: Path | None,
     previous: tuple[Path, ...],
     mapping: Path | None,
@@ -49,7 +70,7 @@ def sample_command(
     """Draw a survey sample: frame.csv, mailing.csv, flow.csv and manifest.json in --out."""
     try:
         result = draw_sample(
-            rules_path, list(contacts) + list(more_contacts), population=population, previous=previous,
+            rules_path, list(contacts), population=population, previous=previous,
             period_start=period_start.date(), period_end=period_end.date(), sampling_date=sampling_date.date(),
             seed=seed, code_key=load_code_key(code_key), pathways=list(pathways) or None, mapping=mapping,
             on_bad_rows=on_bad_rows, progress=True,  # type: ignore[arg-type]

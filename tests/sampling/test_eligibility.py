@@ -183,3 +183,27 @@ def test_rarest_pathway_draws_first_and_keeps_shared_people(pnr, contact, run_sa
     assert result.manifest["pathway_order"] == [RA, IBD]
     assert result.flow.filter(pathway=IBD, step="other_pathway")["removed"].to_list() == [1]
     assert result.frame.height == 4
+
+
+def test_rule_language_care_level_filter_max_age_and_fixed_quarantine(tmp_path, pnr, contact, run_sample, removal_step, write_csv):
+    rule = tmp_path / "hip.yaml"
+    rule.write_text(
+        "pathway: hoftledsartros-primarvard\nversion: '0.1'\n"
+        "qualifying_contacts:\n  diagnoses: [{position: main, codes: [M16]}]\n  care_levels: [primary]\n"
+        "criteria:\n  - {name: working_age, min_age: 40, max_age: 64, age_at: first_qualifying_contact}\n"
+        "sample_size: {n: 5}\nquarantine_months: 3\n", encoding="utf-8")
+    slug = "hoftledsartros-primarvard"
+    specialist_only = pnr("19700101", 1)
+    too_old = pnr("19600101", 2)
+    invited_in_autumn = pnr("19700101", 3)
+    fine = pnr("19700101", 4)
+    contacts = [contact(specialist_only, main_diagnosis="M16.1"), contact(too_old, main_diagnosis="M161", care_level="primary"),
+                contact(invited_in_autumn, main_diagnosis="M16", care_level="primary"), contact(fine, main_diagnosis="m16.0", care_level="primary")]
+    previous = write_csv("previous.csv", ["personnummer", "invited_date"], [{"personnummer": invited_in_autumn, "invited_date": "2025-10-15"}])
+    result = run_sample(contacts, rules=rule, previous=[previous])
+    flow = {row["step"]: (row["remaining"], row["removed"]) for row in result.flow.filter(pathway=slug).iter_rows(named=True)}
+    assert flow["persons_with_qualifying_contacts"] == (3, 0)
+    assert flow["working_age"] == (2, 1)
+    assert flow["quarantine"] == (2, 0)  # invited 3.5 months before D: outside a 3-month quarantine
+    assert flow["sampled"] == (2, 0)
+    assert result.manifest["rules"][0]["quarantine_months"] == 3
