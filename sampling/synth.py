@@ -32,13 +32,15 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 
 from sampling.reference import regions as reference_regions
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 __all__ = [
     "SynthError",
@@ -646,6 +648,8 @@ class _Sink:
         if self._fmt == "parquet":
             table = frame.to_arrow()
             if self._parquet is None:
+                import pyarrow.parquet as pq  # only here: keeps every `prem` command's start-up light
+
                 self._parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd")
             self._parquet.write_table(table)
             return
