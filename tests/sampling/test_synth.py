@@ -257,6 +257,8 @@ def test_bad_requests_raise_domain_errors(tmp_path):
         write_synthetic_extracts(tmp_path, seed=1, regions=["99"])
     with pytest.raises(SynthError, match="scale must be positive"):
         write_synthetic_extracts(tmp_path, seed=1, scale=0)
+    with pytest.raises(SynthError, match="year must be between"):
+        write_synthetic_extracts(tmp_path, seed=1, year=1950)
     assert list(tmp_path.iterdir()) == []
 
 
