@@ -22,26 +22,20 @@ from typing import Any, Literal
 import polars as pl
 from tqdm import tqdm
 
+from sampling.contacts import REJECT_COLUMNS, raise_for_rejects, read_contacts
 from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
-from sampling.errors import ExtractError, SamplingError
-from sampling.extracts import ColumnMapping, Extract, load_mapping, open_extract, read_manifest_date, scan_extracts
+from sampling.errors import SamplingError
+from sampling.extracts import ColumnMapping, load_mapping
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
-from sampling.personnummer import last_ten_digits, parse_personnummer
-from sampling.reference import regions as known_regions
-from sampling.rules import DiagnosisRule, PathwayRule, load_rules
+from sampling.register import read_population, read_previous
+from sampling.rules import PathwayRule, load_rules
 
-__all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS", "REJECT_COLUMNS"]
+__all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS"]
 
 MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city")
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
-REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
-CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
-CONTACT_OPTIONAL = ("sex", "other_diagnoses")
-POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
-_SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
-_YES_NO = {"true": True, "1": True, "ja": True, "j": True, "yes": True, "false": False, "0": False, "nej": False, "n": False, "no": False, "": False}
 
 PathLike = str | Path
 
@@ -76,200 +70,6 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
-
-
-def _parse_date(column: str) -> pl.Expr:
-    text = pl.col(column).str.strip_chars()
-    return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
-
-
-def _code_match(codes: pl.Expr, rule: DiagnosisRule) -> pl.Expr:
-    matched = pl.any_horizontal([codes.str.starts_with(code) for code in rule.codes])
-    if rule.exceptions:
-        matched = matched & ~pl.any_horizontal([codes.str.starts_with(code) for code in rule.exceptions])
-    return matched
-
-
-def _qualifies(rule: PathwayRule) -> pl.Expr:
-    """Does a contact carry one of the pathway's codes, in the required position?"""
-    alternatives = []
-    for diagnosis in rule.diagnoses:
-        in_main = _code_match(pl.col("main"), diagnosis)
-        if diagnosis.position == "any":
-            in_other = pl.col("other_codes").list.eval(_code_match(pl.element(), diagnosis)).list.any()
-            in_main = in_main | in_other.fill_null(False)
-        alternatives.append(in_main)
-    return pl.any_horizontal(alternatives)
-
-
-def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
-    """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
-
-    Every ICD-10 code keeps its first three characters together however it is
-    written (``M05.9``, ``m059``, ``S06 5``), so a case-insensitive multi-string
-    search for those stems finds all candidates; the exact, normalised match
-    runs afterwards on the few rows left (:func:`_normalise_codes`).
-    """
-    stems = sorted({code[:3] for rule in rules for code in rule.codes})
-    return contacts.filter(
-        pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
-        | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
-    )
-
-
-def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
-
-    Codes are upper-cased without dots; the main diagnosis also loses its
-    spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
-    that a space followed by a digit continues a code (``S06 5`` is ``S065``).
-    """
-    other = (
-        pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
-        .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
-    )
-    return candidates.with_columns(
-        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
-        other_codes=other.str.split(" "),
-    )
-
-
-def _region_codes(raw: pl.Series) -> pl.DataFrame:
-    """Two-digit region codes for the unique values of a region column (codes or names)."""
-    by_name = {region.name.lower(): code for code, region in known_regions().items()}
-    frame = pl.DataFrame({"raw": raw})
-    clean = pl.col("raw").str.strip_chars()
-    padded = pl.when(clean.str.contains(r"^\d$")).then(clean.str.zfill(2)).otherwise(clean)
-    code = pl.when(padded.is_in(list(known_regions()))).then(padded).otherwise(
-        clean.str.to_lowercase().replace_strict(by_name, default=None, return_dtype=pl.String)
-    )
-    return frame.with_columns(region=code)
-
-
-def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_date: dt.date) -> pl.DataFrame:
-    """Parse dates, regions, care levels and personnummer; name each row's first problem."""
-    numbers = parse_personnummer(candidates["personnummer"].unique(), sampling_date)
-    regions = _region_codes(candidates["region"].unique())
-    levels = mapping.care_level_labels()
-    checked = (
-        candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
-        .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
-        .with_columns(
-            care_level_code=pl.col("care_level").str.strip_chars().str.to_lowercase()
-            .replace_strict(levels, default=None, return_dtype=pl.String),
-            sex_code=pl.col("sex").str.strip_chars().str.to_lowercase().replace_strict(_SEX, default=None, return_dtype=pl.String),
-        )
-    )
-    problem = (
-        pl.when(pl.col("personnummer_parsed").is_null())
-        .then(pl.struct(column=pl.lit("personnummer"), reason=pl.col("problem")))
-        .when(pl.col("contact_date_parsed").is_null())
-        .then(pl.struct(column=pl.lit("contact_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD or YYYYMMDD")))
-        .when(pl.col("region_code").is_null())
-        .then(pl.struct(column=pl.lit("region"), reason=pl.lit("unknown region; expected a two-digit code from regions.csv")))
-        .when(pl.col("care_level_code").is_null())
-        .then(pl.struct(column=pl.lit("care_level"), reason=pl.lit("unknown care level; expected primary, specialist, inpatient or a label given in --mapping")))
-    )
-    return checked.with_columns(problem=problem).with_columns(
-        problem_column=pl.col("problem").struct.field("column"),
-        problem_reason=pl.col("problem").struct.field("reason"),
-    )
-
-
-def _reject_rows(checked: pl.DataFrame, extracts: list[Extract]) -> pl.DataFrame:
-    """Rows with a problem, named by file, row and the file's own column name."""
-    originals = pl.DataFrame(
-        [(str(e.path), canonical, name) for e in extracts for canonical, name in e.original_names.items()],
-        schema=["_file", "problem_column", "column"],
-        orient="row",
-    )
-    bad = checked.filter(pl.col("problem_column").is_not_null())
-    bad = bad.with_columns(value=pl.coalesce(
-        *[pl.when(pl.col("problem_column") == name).then(pl.col(name)) for name in ("personnummer", "contact_date", "region", "care_level")]
-    ))
-    return (
-        bad.join(originals, on=["_file", "problem_column"], how="left")
-        .select(file="_file", row="_row", column=pl.coalesce("column", "problem_column"), value="value", reason="problem_reason")
-        .sort("file", "row")
-    )
-
-
-def _raise_for_rejects(rejects: pl.DataFrame) -> None:
-    first = rejects.row(0, named=True)
-    more = f" ({rejects.height} bad rows in all; --on-bad-rows skip sets them aside in rejects.csv)"
-    raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
-
-
-def _read_population(
-    path: PathLike, mapping: ColumnMapping, sampling_date: dt.date, workdir: Path, needed: pl.Series
-) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
-    """The population lookup by 12-digit personnummer, and its unreadable rows.
-
-    Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
-    register covers far more people than the few who qualify.
-    """
-    wanted = needed.str.slice(-10).unique().implode()
-    (extract,), rows = scan_extracts(
-        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
-        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
-    )
-    numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
-    rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
-    rows = rows.with_columns(
-        deceased=_parse_date("deceased_date"),
-        protected=pl.col("protected_identity").fill_null("").str.strip_chars().str.to_lowercase()
-        .replace_strict(_YES_NO, default=None, return_dtype=pl.Boolean),
-    )
-    problem = (
-        pl.when(pl.col("pnr").is_null()).then(pl.struct(column=pl.lit(extract.original_names["personnummer"]), value=pl.col("personnummer"), reason=pl.col("pnr_problem")))
-        .when(pl.col("deceased").is_null() & (pl.col("deceased_date").fill_null("").str.strip_chars() != ""))
-        .then(pl.struct(column=pl.lit(extract.original_names["deceased_date"]), value=pl.col("deceased_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD, YYYYMMDD or empty while alive")))
-        .when(pl.col("protected").is_null())
-        .then(pl.struct(column=pl.lit(extract.original_names["protected_identity"]), value=pl.col("protected_identity"), reason=pl.lit("expected true/false, 1/0 or ja/nej")))
-    )
-    rows = rows.with_columns(problem=problem)
-    rejects = rows.filter(pl.col("problem").is_not_null()).select(
-        file="_file", row="_row", column=pl.col("problem").struct.field("column"),
-        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"),
-    )
-    has_address = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() != "" for c in ("street", "postal_code", "city")])
-    lookup = rows.filter(pl.col("problem").is_null()).unique("pnr", keep="first", maintain_order=True).select(
-        personnummer="pnr", name="name", street="street", postal_code="postal_code", city="city",
-        deceased="deceased", protected="protected", has_address=has_address,
-    )
-    return extract, lookup, rejects
-
-
-def _read_previous(paths: Sequence[PathLike], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
-    """Earlier invitations: 12-digit personnummer and the date they were invited.
-
-    The date is an ``invited_date`` (or ``sampling_date``) column, or else the
-    ``sampling_date`` of the ``manifest.json`` beside an earlier ``mailing.csv``.
-    """
-    extracts, frames = [], []
-    for path in paths:
-        extract = open_extract(path, required=("personnummer",), optional=("invited_date",), mapping=mapping, workdir=workdir)
-        rows = extract.frame.collect()
-        if "invited_date" not in extract.original_names:
-            manifest_date = read_manifest_date(Path(path))
-            if manifest_date is None:
-                raise ExtractError(f"{path}: no invited_date column and no manifest.json beside it; cannot tell when these people were invited")
-            rows = rows.with_columns(invited_date=pl.lit(manifest_date))
-        rows = rows.with_columns(invited=_parse_date("invited_date"))
-        bad_date = rows.filter(pl.col("invited").is_null())
-        if bad_date.height:
-            row = bad_date.row(0, named=True)
-            raise ExtractError(f"{path}, row {row['_row']}, column 'invited_date': '{row['invited_date']}': unparseable date; expected YYYY-MM-DD or YYYYMMDD")
-        numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
-        rows = rows.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
-        bad = rows.filter(pl.col("personnummer_parsed").is_null())
-        if bad.height:
-            row = bad.row(0, named=True)
-            raise ExtractError(f"{path}, row {row['_row']}, column 'personnummer': '{row['personnummer']}': {row['problem']}")
-        extracts.append(extract)
-        frames.append(rows.select(personnummer="personnummer_parsed", invited="invited"))
-    previous = pl.concat(frames) if frames else pl.DataFrame(schema={"personnummer": pl.String, "invited": pl.Date})
-    return extracts, previous
 
 
 def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -> pl.DataFrame:
@@ -396,43 +196,6 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     )
 
 
-def _read_contacts(
-    paths: list[PathLike], rules: list[PathwayRule], mapping: ColumnMapping, period: tuple[dt.date, dt.date],
-    sampling_date: dt.date, workdir: Path,
-) -> tuple[list[Extract], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Contacts that may qualify, checked row by row (vectorised).
-
-    Returns
-    -------
-    extracts : list of Extract
-    valid : polars.DataFrame
-        Readable contacts in the period with a code of some pathway: one
-        ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
-        ``contact_date``, ``care_level``, ``birth_date`` and ``sex``.
-    bad_rows : polars.DataFrame
-        Unreadable rows with their pathway flags and region (for the flow).
-    rejects : polars.DataFrame
-        The same rows as ``rejects.csv`` lists them.
-    """
-    extracts, candidates = scan_extracts(
-        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
-        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
-    )
-    # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
-    candidates = _normalise_codes(candidates).with_columns(contact_date_parsed=_parse_date("contact_date")).filter(
-        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
-    )
-    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
-    checked = _check_contacts(candidates.with_columns(**flags), mapping, sampling_date)
-    valid = checked.filter(pl.col("problem_column").is_null()).select(
-        *flags,
-        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
-        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
-    )
-    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
-    return extracts, valid, bad_rows, _reject_rows(checked, extracts)
-
-
 def draw_sample(
     rules: PathLike | Sequence[PathwayRule] | None,
     contacts: PathLike | Sequence[PathLike],
@@ -462,7 +225,7 @@ def draw_sample(
         and no-address steps cannot be applied (the manifest says so) and the
         mailing list has no names or addresses.
     previous : list of paths
-        Earlier rounds' mailing lists for quarantine (see :func:`_read_previous`).
+        Earlier rounds' mailing lists for quarantine (see :func:`read_previous`).
     period_start, period_end, sampling_date : date or ISO string
         The reference period ``P`` and the sampling date ``D``.
     seed : int
@@ -504,22 +267,23 @@ def draw_sample(
     with tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr) as bar:
         with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
             workdir = Path(scratch)
-            bar.set_postfix_str("reading extracts")
-            extracts, valid, bad_rows, rejects = _read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
+            bar.set_postfix_str("reading contacts")
+            extracts, valid, bad_rows, rejects = read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
             if rejects.height and on_bad_rows == "fail":
-                _raise_for_rejects(rejects)
+                raise_for_rejects(rejects)
             bar.update()
-            bar.set_postfix_str("applying rules")
+            bar.set_postfix_str("reading register and previous rounds")
             lookup, population_extract = None, None
             if population is not None:
-                population_extract, lookup, population_rejects = _read_population(
+                population_extract, lookup, population_rejects = read_population(
                     population, column_mapping, day, workdir, valid["personnummer"]
                 )
                 if population_rejects.height and on_bad_rows == "fail":
-                    _raise_for_rejects(population_rejects)
+                    raise_for_rejects(population_rejects)
                 rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
-            previous_extracts, previous_invitations = _read_previous(previous, column_mapping, day, workdir)
+            previous_extracts, previous_invitations = read_previous(previous, column_mapping, day, workdir)
         bar.update()
+        bar.set_postfix_str("applying rules and drawing")
 
         persons_by_pathway: dict[str, pl.DataFrame] = {}
         rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
@@ -538,7 +302,6 @@ def draw_sample(
         # Rarest pathway first; people drawn for it leave the frames of later pathways.
         eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
         order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
-        bar.set_postfix_str("drawing")
         drawn_people: list[str] = []
         drawn_parts: list[pl.DataFrame] = []
         flow_rows: list[dict[str, Any]] = []
@@ -556,6 +319,7 @@ def draw_sample(
             steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
             flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
         bar.update()
+        bar.set_postfix_str("mailing list")
 
         drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
         if drawn["respondent_id"].n_unique() != drawn.height:

@@ -321,7 +321,7 @@ def scan_extracts(
         try:
             return extracts, build(extracts).collect(engine="streaming")
         except pl.exceptions.ComputeError as error:
-            if thorough or "utf-8" not in str(error):
+            if thorough or "utf" not in str(error).lower():
                 names = ", ".join(str(p) for p in paths)
                 raise ExtractError(f"{names}: cannot be read as CSV ({str(error).splitlines()[0]})") from None
     raise AssertionError("unreachable")

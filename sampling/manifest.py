@@ -68,7 +68,8 @@ def build_manifest(
         },
         "rules": [
             {"pathway": rule.pathway, "version": rule.version, "file": Path(rule.source).name, "sha256": rule.sha256,
-             "quarantine_months": rule.quarantine_months}
+             "quarantine_months": rule.quarantine_months,
+             "sample_size": {key: value for key, value in vars(rule.sample_size).items() if value is not None}}
             for rule in rules
         ],
         "pathway_order": pathway_order,

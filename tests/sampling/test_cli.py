@@ -42,6 +42,7 @@ def test_prem_sample_writes_the_four_files(tmp_path, extract_files):
     result = invoke(tmp_path, extract_files, "round1")
     assert result.exit_code == 0, result.output
     assert "created a new access-code key" in result.output
+    assert "reading contacts" not in result.output  # no progress bar when stderr is not a terminal
     out = tmp_path / "round1"
     assert sorted(p.name for p in out.iterdir()) == ["flow.csv", "frame.csv", "mailing.csv", "manifest.json"]
     frame = list(rows(out / "frame.csv"))
@@ -51,6 +52,7 @@ def test_prem_sample_writes_the_four_files(tmp_path, extract_files):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["seed"] == 11 and manifest["inputs"]["contacts"][0]["file"] == "contacts.csv"
     assert len(manifest["rules"]) == 4 and manifest["steps_not_applied"] == []
+    assert manifest["rules"][0]["sample_size"] == {"margin": 0.05, "response_rate": 0.5}
 
 
 def test_same_key_and_seed_reproduce_the_files(tmp_path, extract_files):

@@ -19,7 +19,8 @@ def test_ra_two_dates_one_specialist_adult_is_sampled(pnr, contact, run_sample, 
 
 def test_ra_two_contacts_on_the_same_date_do_not_qualify(pnr, contact, run_sample, removal_step):
     person = pnr("19700101", 1)
-    result = run_sample([contact(person, contact_date="2025-02-01"), contact(person, contact_date="20250201", care_level="primary")])
+    result = run_sample([contact(person, contact_date="2025-02-01"), contact(person, contact_date="20250201", care_level="primary"),
+                         contact(person, contact_date="2025-02-01 00:00:00", care_level="primary")])
     assert removal_step(result, RA) == "two_contact_dates"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import polars as pl
 import pytest
 
@@ -32,6 +34,14 @@ def test_utf8_with_bom(pnr, write_csv, code_key):
     path = write_csv("bom.csv", SWEDISH_HEADER, swedish_rows(pnr), encoding="utf-8-sig")
     assert path.read_bytes().startswith(b"\xef\xbb\xbf")
     assert ibd_frame(draw_sample(None, [path], code_key=code_key, **DATES)).height == 1
+
+
+def test_parquet_with_typed_columns_and_datetimes(pnr, tmp_path, code_key):
+    person = int(pnr("19600101", 8, man=False))
+    path = tmp_path / "typed.parquet"
+    pl.DataFrame({"personnummer": [person], "region": [1], "contact_date": [dt.datetime(2025, 3, 10, 0, 0)],
+                  "care_level": ["inpatient"], "main_diagnosis": ["K50"]}).write_parquet(path)
+    assert ibd_frame(draw_sample(None, path, code_key=code_key, **DATES)).select("region", "sex").rows() == [("01", "K")]
 
 
 def test_parquet(pnr, tmp_path, code_key):

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sampling.personnummer import luhn_check_digit, parse_personnummer
 
@@ -66,3 +68,21 @@ def test_problems_are_named():
     assert "expected YYYYMMDD-NNNN" in rows[2]["problem"]
     assert rows[3]["problem"] is not None
     assert all(row["personnummer"] is None for row in rows)
+
+
+@settings(max_examples=60, deadline=None)
+@given(people=st.lists(st.tuples(st.dates(dt.date(1890, 1, 1), SAMPLING_DATE), st.integers(0, 99), st.booleans(), st.booleans()), min_size=1, max_size=40))
+def test_every_form_of_a_valid_number_parses_back_to_it(people):
+    def number(birth: dt.date, serial: int, man: bool, coordination: bool) -> str:
+        nine = f"{birth:%y%m}{birth.day + 60 * coordination:02d}{serial:02d}{1 if man else 2}"
+        return f"{birth:%Y}{nine[2:]}{luhn_check_digit(nine)}"
+
+    twelve = [number(*person) for person in people]
+    births = [birth for birth, *_ in people]
+    centenarian = [SAMPLING_DATE.year - b.year - ((SAMPLING_DATE.month, SAMPLING_DATE.day) < (b.month, b.day)) >= 100 for b in births]
+    ten = [f"{n[2:8]}{'+' if old else '-'}{n[8:]}" for n, old in zip(twelve, centenarian)]
+    for forms in (twelve, ten, [f"{n[:8]}-{n[8:]}" for n in twelve]):
+        rows = parsed(*forms)
+        assert [row["personnummer"] for row in rows] == twelve
+        assert [row["birth_date"] for row in rows] == births
+        assert [row["sex_from_number"] for row in rows] == ["M" if man else "K" for _, _, man, _ in people]
