@@ -32,13 +32,15 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
-import pyarrow.parquet as pq
 
 from sampling.reference import regions as reference_regions
+
+if TYPE_CHECKING:
+    import pyarrow.parquet as pq
 
 __all__ = [
     "SynthError",
@@ -302,7 +304,7 @@ def _check_regions(regions: Iterable[str] | None) -> list[str]:
     known = reference_regions()
     if regions is None:
         return list(known)
-    wanted = [str(code).strip().zfill(2) for code in regions]
+    wanted = [str(code).strip().zfill(2) for code in ([regions] if isinstance(regions, str) else regions)]
     unknown = [code for code in wanted if code not in known]
     if unknown:
         raise SynthError(f"unknown region code(s) {', '.join(unknown)}; expected two-digit codes: {', '.join(known)}")
@@ -348,14 +350,15 @@ class _SerialNumbers:
     that numbers look random. Samordningsnummer (day + 60) are their own space.
     """
 
-    _EPOCH = np.datetime64("1890-01-01", "D").astype(np.int64)
     _SLOTS = 500
 
-    def __init__(self, last_day: int) -> None:
-        self._used = np.zeros((last_day - self._EPOCH + 1) * 4, dtype=np.int32)
+    def __init__(self, year: int) -> None:
+        self._first_day = np.datetime64(f"{year - _AGES.size}-01-01", "D").astype(np.int64)
+        last_day = np.datetime64(f"{year}-12-31", "D").astype(np.int64)
+        self._used = np.zeros((last_day - self._first_day + 1) * 4, dtype=np.int32)
 
     def assign(self, birth_day: np.ndarray, coordination: np.ndarray, man: np.ndarray) -> np.ndarray:
-        key = ((birth_day - self._EPOCH) * 2 + coordination) * 2 + man
+        key = ((birth_day - self._first_day) * 2 + coordination) * 2 + man
         order = np.argsort(key, kind="stable")
         sorted_key = key[order]
         starts = np.flatnonzero(np.r_[True, sorted_key[1:] != sorted_key[:-1]])
@@ -646,6 +649,8 @@ class _Sink:
         if self._fmt == "parquet":
             table = frame.to_arrow()
             if self._parquet is None:
+                import pyarrow.parquet as pq  # only here: keeps every `prem` command's start-up light
+
                 self._parquet = pq.ParquetWriter(self.path, table.schema, compression="zstd")
             self._parquet.write_table(table)
             return
@@ -716,6 +721,8 @@ def write_synthetic_extracts(
         large that unique personnummer run out.
     """
     codes = _check_regions(regions)
+    if not 1900 + _AGES.size <= year <= 2200:
+        raise SynthError(f"year must be between {1900 + _AGES.size} and 2200, got {year}")
     if not scale > 0:
         raise SynthError(f"scale must be positive, got {scale}")
     if fmt not in ("csv", "parquet"):
@@ -747,7 +754,7 @@ def _generate(folder: Path, codes: list[str], *, seed: int, scale: float, year: 
         sinks = {code: _Sink(folder / f"contacts-{code}.{suffix}",
                              _style(code) if fmt == "csv" else _NATIONAL_STYLE, fmt) for code in codes}
     population = _Sink(folder / f"population.{suffix}", _NATIONAL_STYLE, fmt)
-    serials = _SerialNumbers(np.datetime64(f"{year}-12-31", "D").astype(np.int64))
+    serials = _SerialNumbers(year)
     known = reference_regions()
     persons = 0
     try:
