@@ -186,14 +186,18 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
 def simulate(round_name: str, seed: int) -> None:
     """Fill a demo round with simulated answers from synthetic respondents (one transaction)."""
     from prem import create_app
-    from prem.db import transaction
+    from prem.db import db, transaction
     from prem.errors import PremError
 
+    app = create_app()
     try:
-        with transaction(create_app()) as session:
+        with transaction(app) as session:
             counts = store_simulated_round(session, round_name, seed=seed)
     except PremError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # close the pool's connections now, not at interpreter exit
     summary = ", ".join(f"{status} {count}" for status, count in counts.most_common())
     click.echo(f"Round {round_name!r}: simulated {sum(counts.values())} respondents ({summary}).")
 
