@@ -80,8 +80,10 @@ class QuestionnaireError(ValueError):
 class _Mapping(dict):
     """A YAML mapping that remembers its line and the line of each key."""
 
-    line: int = 0
-    key_lines: dict[Any, int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.key_lines: dict[Any, int] = {}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -93,7 +95,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
     yield mapping
     loader.flatten_mapping(node)
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping.key_lines:
@@ -192,6 +193,9 @@ class _Reader:
 
     # -- the parts -------------------------------------------------------
     def questionnaire(self, document: Any) -> Questionnaire | None:
+        if not isinstance(document, Mapping):
+            self.problem("questionnaire", None, "expected a mapping with keys " + ", ".join(sorted(_KEYS["questionnaire"])))
+            return None
         root = self.mapping(document, "questionnaire", "questionnaire")
         questionnaire_id = self.identifier(root, "questionnaire", _QUESTIONNAIRE_ID)
         version = root.get("version")
