@@ -168,9 +168,8 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
         codes = answering[["pk", *item_ids]].melt(id_vars="pk", var_name="item_id", value_name="code").dropna()
         codes["response_id"] = codes.pk.map(response_of)
         codes = codes.sort_values(["response_id", "item_id"])  # index order: far faster inserts
-        rows = list(
-            zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), [None] * len(codes), strict=True)
-        )
+        no_text = [None] * len(codes)
+        rows = list(zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), no_text))
         text_items = [item for item in q.items if item.kind == "text"]
         if text_items:
             comments = simulate_comments(answering, q, seed=seed)

@@ -102,12 +102,18 @@ BAD_DEFINITIONS = {
         ["dimension 'unused'", "no item belongs to this dimension"],
     ),
     "positive option that is not scored": (
-        {"{code: 9, label: {sv: Vet inte, en: Don't know}, score: null}": "{code: 9, label: {sv: Vet inte, en: Don't know}, score: null, positive: true}"},
+        {"score: null}": "score: null, positive: true}"},
         ["scale 'rating4'", "option 9 is positive but not scored"],
     ),
     "score outside 0-100": ({"score: 66.67": "score: 166.67"}, ["scale 'rating4', option 2", "from 0 to 100 or null"]),
-    "non-integer option code": ({"{code: 2, label: {sv: Nej": "{code: two, label: {sv: Nej"}, ["option code 'two' must be an integer"]),
-    "flag that is not true/false": ({"core: false": "core: sometimes"}, ["item 'contact_rating'", "'core' must be true or false"]),
+    "non-integer option code": (
+        {"{code: 2, label: {sv: Nej": "{code: two, label: {sv: Nej"},
+        ["option code 'two' must be an integer"],
+    ),
+    "flag that is not true/false": (
+        {"core: false": "core: sometimes"},
+        ["item 'contact_rating'", "'core' must be true or false"],
+    ),
     "routing on a free-text item": (
         {"kind: choice\n        scale: contact\n": "kind: text\n        max_length: 5\n"},
         ["item 'contact_rating'", "show_if item 'had_contact' is not a choice item"],

@@ -48,7 +48,8 @@ def demo_round(tmp_path, monkeypatch, sample_frame, database_url):
     """An imported round of 600 synthetic respondents in a temporary database, as the CLI sees it."""
     frame = sample_frame.head(600)
     frame.to_csv(tmp_path / "frame.csv", index=False)
-    mailing = pd.DataFrame({"respondent_id": frame.respondent_id, "access_code": [new_access_code() for _ in range(len(frame))]})
+    codes = [new_access_code() for _ in range(len(frame))]
+    mailing = pd.DataFrame({"respondent_id": frame.respondent_id, "access_code": codes})
     for column in ("personnummer", "name", "street", "postal_code", "city"):
         mailing[column] = "x"
     mailing.to_csv(tmp_path / "mailing.csv", index=False)
