@@ -23,7 +23,7 @@ from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
-from prem.fieldwork.operations import find_respondent_by_code
+from prem.fieldwork.operations import find_respondent_by_code, open_round_exists
 from prem.i18n import available_languages, current_language
 from prem.security import access_code_key
 from prem.survey import operations
@@ -77,10 +77,11 @@ def _current_visit() -> Visit | None:
     return _load_visit(respondent) if respondent is not None else None
 
 
-def _closed_page(visit: Visit) -> HttpResponse:
+def _closed_page(visit: Visit | None) -> HttpResponse:
+    """The round is not (or no longer) open; ``visit=None`` when no round at all is open."""
     session.pop(_RESPONDENT, None)
-    survey_round = visit.respondent.survey_round
-    not_yet = survey_round.closed_at is None and _today() < survey_round.opens
+    survey_round = visit.respondent.survey_round if visit else None
+    not_yet = survey_round is not None and survey_round.closed_at is None and _today() < survey_round.opens
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
 
 
@@ -191,6 +192,8 @@ def code_entry():
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
         operations.record_wrong_code(db.session, client, window=window)
+        if not open_round_exists(db.session, _today()):
+            return _closed_page(None)
         form.code.errors.append(_("We cannot find a survey with that code. Check the code in your letter and try again."))
         return _render("survey/code_entry.html", _form_errors(form), form=form)
     visit = _load_visit(respondent)
