@@ -36,6 +36,7 @@ _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PATHWAY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MESSAGES = ("invalid_choice", "too_long")
 _SCORE_TOLERANCE = 0.01
 RESERVED_COLUMNS = frozenset(
@@ -58,7 +59,7 @@ _KEYS = {
     "page": {"id", "title", "items"},
     "item": {
         "id", "kind", "text", "hint", "scale", "dimension", "core", "required",
-        "show_if", "role", "max_length",
+        "show_if", "role", "max_length", "pathways",
     },
     "show_if": {"item", "in"},
 }  # fmt: skip
@@ -391,6 +392,13 @@ class _Reader:
                 self.problem(where, self.line_of(node, "dimension"), message)
             elif kind != "choice":
                 self.problem(where, self.line_of(node, "dimension"), "only choice items can belong to a dimension")
+        pathways = self.pathways(node, where)
+        if pathways is not None and (dimension is not None or node.get("core") is True):
+            self.problem(
+                where, self.line_of(node, "pathways"),
+                "a pathway-specific item can be neither core nor in a dimension, so that "
+                "completeness and dimension scores stay comparable between pathways",
+            )  # fmt: skip
         role = node.get("role")
         if role is not None and role not in BACKGROUND_ROLES:
             self.problem(where, self.line_of(node, "role"), f"unknown role {role!r} (roles: {', '.join(BACKGROUND_ROLES)})")
@@ -407,7 +415,18 @@ class _Reader:
             role=role,
             max_length=max_length,
             page_id=page_id,
+            pathways=pathways,
         )
+
+    def pathways(self, node: _Mapping, where: str) -> frozenset[str] | None:
+        """``pathways: [slug, ...]``: the pathways a pathway-specific item is asked on."""
+        if "pathways" not in node:
+            return None
+        slugs = node["pathways"]
+        if not isinstance(slugs, list) or not slugs or not all(isinstance(s, str) and _PATHWAY.match(s) for s in slugs):
+            self.problem(where, self.line_of(node, "pathways"), "pathways must be a list of pathway slugs, e.g. [ibd-vuxna]")
+            return None
+        return frozenset(slugs)
 
     def routing(self, node: _Mapping, where: str, earlier: dict[str, tuple[Item, int]], position: int) -> Routing | None:
         """``show_if: {item: x, in: [codes]}``: x must be a choice item on an earlier page."""
