@@ -30,12 +30,13 @@ from questionnaires.model import (
     Scale,
 )
 
-__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires"]
+__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires", "read_definition", "RESERVED_COLUMNS"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PATHWAY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MESSAGES = ("invalid_choice", "too_long")
 _SCORE_TOLERANCE = 0.01
 RESERVED_COLUMNS = frozenset(
@@ -58,7 +59,7 @@ _KEYS = {
     "page": {"id", "title", "items"},
     "item": {
         "id", "kind", "text", "hint", "scale", "dimension", "core", "required",
-        "show_if", "role", "max_length",
+        "show_if", "role", "max_length", "pathways",
     },
     "show_if": {"item", "in"},
 }  # fmt: skip
@@ -80,8 +81,10 @@ class QuestionnaireError(ValueError):
 class _Mapping(dict):
     """A YAML mapping that remembers its line and the line of each key."""
 
-    line: int = 0
-    key_lines: dict[Any, int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.key_lines: dict[Any, int] = {}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -93,7 +96,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
     yield mapping
     loader.flatten_mapping(node)
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping.key_lines:
@@ -151,7 +153,8 @@ class _Reader:
     def identifier(self, node: _Mapping, where: str, pattern: re.Pattern[str] = _ID) -> str:
         value = node.get("id")
         if not isinstance(value, str) or not pattern.match(value):
-            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be snake_case (a-z, 0-9, _)")
+            form = "snake_case (a-z, 0-9, _)" if pattern is _ID else "lower case with dashes (a-z, 0-9, -)"
+            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be {form}")
             return str(value)
         return value
 
@@ -181,17 +184,21 @@ class _Reader:
                 self.problem(where, self.line_of(value, lang), f"{key!r} has text in undeclared language {lang!r}")
         return MappingProxyType({lang: str(value.get(lang, "")).strip() for lang in self.languages})
 
-    def unique(self, ids: list[tuple[str, int | None]], what: str) -> None:
-        seen: dict[str, int | None] = {}
+    def unique(self, ids: list[tuple[Any, int | None]], what: str, where: str | None = None) -> None:
+        """Report every repeated id (or option code) with the line of its first use."""
+        seen: dict[Any, int | None] = {}
         for identifier, line in ids:
             if identifier in seen:
                 first = f" (first on line {seen[identifier]})" if seen[identifier] else ""
-                self.problem(f"{what} {identifier!r}", line, f"duplicate {what} id{first}")
+                self.problem(where or f"{what} {identifier!r}", line, f"duplicate {what} {identifier!r}{first}")
             else:
                 seen[identifier] = line
 
     # -- the parts -------------------------------------------------------
     def questionnaire(self, document: Any) -> Questionnaire | None:
+        if not isinstance(document, Mapping):
+            self.problem("questionnaire", None, "expected a mapping with keys " + ", ".join(sorted(_KEYS["questionnaire"])))
+            return None
         root = self.mapping(document, "questionnaire", "questionnaire")
         questionnaire_id = self.identifier(root, "questionnaire", _QUESTIONNAIRE_ID)
         version = root.get("version")
@@ -261,7 +268,7 @@ class _Reader:
         scale_id = self.identifier(node, "scale")
         where = f"scale {scale_id!r}"
         options = [self.option(option, where) for option in self.sequence(node, "options", where)]
-        self.unique([(str(o.code), line) for o, line in options], f"option code in {where}:")
+        self.unique([(o.code, line) for o, line in options], "option code", where)
         scores = sorted(o.score for o, _ in options if o.score is not None)
         if scores:
             self.check_scores(scores, where, node.line)
@@ -278,7 +285,9 @@ class _Reader:
         step = 100 / (len(scores) - 1)
         expected = [round(step * k, 2) for k in range(len(scores))]
         if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected)):
-            self.problem(where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}")
+            self.problem(
+                where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}"
+            )
 
     def option(self, node: Any, where: str) -> tuple[Option, int | None]:
         node = self.mapping(node, where, "option")
@@ -290,9 +299,13 @@ class _Reader:
         option_where = f"{where}, option {code}"
         score = node.get("score")
         if score is not None and (
-            isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0 <= score <= 100
+            isinstance(score, bool)
+            or not isinstance(score, int | float)
+            or not math.isfinite(score)
+            or not 0 <= score <= 100
         ):
-            self.problem(option_where, self.line_of(node, "score"), f"score {score!r} must be a number from 0 to 100 or null")
+            score_line = self.line_of(node, "score")
+            self.problem(option_where, score_line, f"score {score!r} must be a number from 0 to 100 or null")
             score = None
         value = node.get("value")
         if value is not None and not isinstance(value, str):
@@ -350,18 +363,23 @@ class _Reader:
         item_id = self.identifier(node, f"page {page_id!r}, item")
         where = f"item {item_id!r}"
         if item_id in RESERVED_COLUMNS:
-            self.problem(where, self.line_of(node, "id"), f"this id is a column of the responses export; choose another, e.g. 'reported_{item_id}'")
+            self.problem(
+                where, self.line_of(node, "id"),
+                f"this id is a column of the responses export; choose another, e.g. 'reported_{item_id}'",
+            )  # fmt: skip
         kind = node.get("kind")
         scale = None
         max_length = None
         if kind == "choice":
             scale = scales.get(node.get("scale"))
             if scale is None:
-                self.problem(where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {', '.join(scales)})")
+                known = ", ".join(scales)
+                self.problem(where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {known})")
         elif kind == "text":
             max_length = node.get("max_length")
             if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
-                self.problem(where, self.line_of(node, "max_length"), "a text item needs max_length, a positive number of characters")
+                limit_line = self.line_of(node, "max_length")
+                self.problem(where, limit_line, "a text item needs max_length, a positive number of characters")
             if "scale" in node:
                 self.problem(where, self.line_of(node, "scale"), "a text item has no scale")
         else:
@@ -369,11 +387,20 @@ class _Reader:
         dimension = node.get("dimension")
         if dimension is not None:
             if dimension not in dimensions:
-                self.problem(where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {', '.join(sorted(dimensions))})")
+                known = ", ".join(sorted(dimensions))
+                self.problem(where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {known})")
             elif scale is not None and not scale.scored:
-                self.problem(where, self.line_of(node, "dimension"), f"scale {scale.id!r} has no scores, so the item cannot belong to a dimension")
+                message = f"scale {scale.id!r} has no scores, so the item cannot belong to a dimension"
+                self.problem(where, self.line_of(node, "dimension"), message)
             elif kind != "choice":
                 self.problem(where, self.line_of(node, "dimension"), "only choice items can belong to a dimension")
+        pathways = self.pathways(node, where)
+        if pathways is not None and (dimension is not None or node.get("core") is True):
+            self.problem(
+                where, self.line_of(node, "pathways"),
+                "a pathway-specific item can be neither core nor in a dimension, so that "
+                "completeness and dimension scores stay comparable between pathways",
+            )  # fmt: skip
         role = node.get("role")
         if role is not None and role not in BACKGROUND_ROLES:
             self.problem(where, self.line_of(node, "role"), f"unknown role {role!r} (roles: {', '.join(BACKGROUND_ROLES)})")
@@ -390,7 +417,18 @@ class _Reader:
             role=role,
             max_length=max_length,
             page_id=page_id,
+            pathways=pathways,
         )
+
+    def pathways(self, node: _Mapping, where: str) -> frozenset[str] | None:
+        """``pathways: [slug, ...]``: the pathways a pathway-specific item is asked on."""
+        if "pathways" not in node:
+            return None
+        slugs = node["pathways"]
+        if not isinstance(slugs, list) or not slugs or not all(isinstance(s, str) and _PATHWAY.match(s) for s in slugs):
+            self.problem(where, self.line_of(node, "pathways"), "pathways must be a list of pathway slugs, e.g. [ibd-vuxna]")
+            return None
+        return frozenset(slugs)
 
     def routing(self, node: _Mapping, where: str, earlier: dict[str, tuple[Item, int]], position: int) -> Routing | None:
         """``show_if: {item: x, in: [codes]}``: x must be a choice item on an earlier page."""
@@ -416,7 +454,8 @@ class _Reader:
             return None
         unknown = [code for code in codes if code not in controlling.scale.codes]
         if unknown:
-            self.problem(where, line, f"show_if codes {unknown} are not options of {target!r} ({sorted(controlling.scale.codes)})")
+            options = sorted(controlling.scale.codes)
+            self.problem(where, line, f"show_if codes {unknown} are not options of {target!r} ({options})")
         return Routing(target, frozenset(codes))
 
     def pathway_intros(self, root: _Mapping) -> dict[str, MappingProxyType]:

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from questionnaires.simulate import STATUSES, simulate_comments, simulate_responses
+from questionnaires.simulate import AGE_GROUPS, STATUSES, simulate_comments, simulate_responses
 
 OPENS, CLOSES = date(2026, 3, 2), date(2026, 4, 12)
 
@@ -112,6 +112,10 @@ def test_some_dont_know_and_partials(responses, submitted, prem):
     assert started[core].notna().any(axis=1).mean() > 0.3
 
 
+def test_simulation_uses_the_questionnaires_age_bins(prem):
+    assert AGE_GROUPS == tuple(option.value for option in prem.item_by_role("age_group").scale.options)
+
+
 def test_background_answers_agree_with_the_frame(submitted, prem):
     age_item, sex_item = prem.item_by_role("age_group"), prem.item_by_role("sex")
     age_value = {o.code: o.value for o in age_item.scale.options}
@@ -151,3 +155,17 @@ def test_empty_frame_gives_empty_export(sample_frame, prem):
     empty = simulate_responses(sample_frame.head(0), prem, seed=1)
     assert len(empty) == 0 and "care_plan" in empty.columns
     assert np.isin(["status", "submitted_at"], empty.columns).all()
+
+
+@pytest.mark.parametrize("group", ["region", "pathway"])
+def test_experience_differs_between_regions_and_pathways(submitted, prem, group):
+    from scipy.stats import f_oneway
+
+    scored = [item.id for item in prem.scored_items]
+    table = prem.scoring_table()
+    keys = ["respondent_id", group]
+    long = submitted[[*keys, *scored]].melt(id_vars=keys, var_name="item_id", value_name="code")
+    long = long.dropna().astype({"code": "int64"}).merge(table, on=["item_id", "code"])
+    person_mean = long.groupby(keys).score.mean().reset_index()
+    samples = [scores.to_numpy() for _, scores in person_mean.groupby(group).score]
+    assert f_oneway(*samples).pvalue < 1e-4

@@ -102,3 +102,24 @@ def test_used_code_shows_already_answered(app, client, make_round, start, sign_i
     other = app.test_client()
     assert sign_in(other, code).location == "/done"
     assert "Du har redan skickat in dina svar" in other.get("/done").text
+
+
+def test_not_yet_open_page_gives_the_date_in_words(client, make_round, sign_in):
+    opens = date(date.today().year + 1, 3, 2)
+    sample = make_round(opens=opens, closes=opens + timedelta(days=30))
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert f"från och med 2 mars {opens.year}" in page.text and 'href="/"' in page.text
+
+
+def test_footer_names_sender_and_contact_when_configured(app, client):
+    app.config.update(SURVEY_SENDER="Region Exempel", SURVEY_CONTACT="010-123 45 67")
+    page = client.get("/").text
+    assert "Enkäten skickas av Region Exempel." in page and "Frågor om enkäten: 010-123 45 67" in page
+
+
+def test_codes_of_a_closed_round_say_closed_not_wrong(app, client, make_round, sign_in):
+    sample = make_round()
+    with transaction(app, upgrade=False) as session:
+        close_round(session, "vår-2026", force=True)
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert page.status_code == 403 and "Enkäten är stängd" in page.text

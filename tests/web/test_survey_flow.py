@@ -10,7 +10,11 @@ from prem.db import db
 from prem.fieldwork.models import Respondent
 from prem.survey.models import Answer, Response
 
+from questionnaires import load_questionnaire
+
 from .conftest import csrf_token
+
+Q = load_questionnaire("prem-vardforlopp")
 
 
 def _status(app, respondent_id):
@@ -140,7 +144,7 @@ def test_review_lists_every_answer_with_change_links_then_submit_and_thanks(app,
     done = client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
     assert done.location == "/done"
     thanks = client.get("/done")
-    assert "Tack för dina svar" in thanks.text and "du får inga fler påminnelser" in thanks.text
+    assert "Dina svar är inskickade" in thanks.text and "du får inga fler påminnelser" in thanks.text
     assert _status(app, respondent_id) == "submitted"
     assert "Du har redan skickat in dina svar" in client.get("/done").text
 
@@ -156,3 +160,17 @@ def test_pages_need_a_code_first(client):
     assert client.get("/page/overall").location == "/"
     assert client.get("/review").location == "/"
     assert client.get("/introduction").location == "/"
+
+
+def test_review_and_pages_use_a_constant_number_of_queries(client, make_round, start, post_page, count_queries):
+    sample = make_round()
+    start(client, next(iter(sample.codes.values())))
+    with count_queries() as few:
+        client.get("/review")
+    for page_id in ("overall", "information", "involvement", "support_and_respect", "continuity"):
+        post_page(page_id, {item.id: "1" for item in Q.page(page_id).items})
+    with count_queries() as many:
+        client.get("/review")
+    with count_queries() as page:
+        client.get("/page/accessibility")
+    assert len(many) == len(few) <= 8 and len(page) <= 8

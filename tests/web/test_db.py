@@ -1,0 +1,42 @@
+"""The migrations create exactly the models' schema, and a failed command leaves nothing behind."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, select
+
+from prem.db import Base, current_revision, db, transaction
+from prem.fieldwork.models import SurveyRound
+from prem.fieldwork.operations import import_round
+
+from .conftest import ACCESS_CODE_KEY
+
+
+def test_migrations_match_the_models(app):
+    assert current_revision(app) == "0001"
+    with app.app_context(), db.engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert differences == []
+
+
+def test_a_failing_command_rolls_everything_back(app, make_sample):
+    sample = make_sample(2)
+    with pytest.raises(RuntimeError), transaction(app, upgrade=False) as session:
+        import_round(session, "r", sample.frame, sample.mailing, date.today(), date.today(),
+                     ACCESS_CODE_KEY.encode())
+        raise RuntimeError("the disk is full")
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
+
+
+def test_database_url_uses_psycopg_for_postgresql():
+    from prem.settings import database_uri
+
+    assert database_uri("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("postgresql://u@h:5432/db") == "postgresql+psycopg://u@h:5432/db"
+    assert database_uri("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite" and database_uri(None) is None
