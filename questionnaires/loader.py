@@ -153,7 +153,8 @@ class _Reader:
     def identifier(self, node: _Mapping, where: str, pattern: re.Pattern[str] = _ID) -> str:
         value = node.get("id")
         if not isinstance(value, str) or not pattern.match(value):
-            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be snake_case (a-z, 0-9, _)")
+            form = "snake_case (a-z, 0-9, _)" if pattern is _ID else "lower case with dashes (a-z, 0-9, -)"
+            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be {form}")
             return str(value)
         return value
 
@@ -183,12 +184,13 @@ class _Reader:
                 self.problem(where, self.line_of(value, lang), f"{key!r} has text in undeclared language {lang!r}")
         return MappingProxyType({lang: str(value.get(lang, "")).strip() for lang in self.languages})
 
-    def unique(self, ids: list[tuple[str, int | None]], what: str) -> None:
-        seen: dict[str, int | None] = {}
+    def unique(self, ids: list[tuple[Any, int | None]], what: str, where: str | None = None) -> None:
+        """Report every repeated id (or option code) with the line of its first use."""
+        seen: dict[Any, int | None] = {}
         for identifier, line in ids:
             if identifier in seen:
                 first = f" (first on line {seen[identifier]})" if seen[identifier] else ""
-                self.problem(f"{what} {identifier!r}", line, f"duplicate {what} id{first}")
+                self.problem(where or f"{what} {identifier!r}", line, f"duplicate {what} {identifier!r}{first}")
             else:
                 seen[identifier] = line
 
@@ -266,7 +268,7 @@ class _Reader:
         scale_id = self.identifier(node, "scale")
         where = f"scale {scale_id!r}"
         options = [self.option(option, where) for option in self.sequence(node, "options", where)]
-        self.unique([(str(o.code), line) for o, line in options], f"option code in {where}:")
+        self.unique([(o.code, line) for o, line in options], "option code", where)
         scores = sorted(o.score for o, _ in options if o.score is not None)
         if scores:
             self.check_scores(scores, where, node.line)
