@@ -26,12 +26,18 @@ def test_every_page_type_has_no_serious_accessibility_violations(context, page_t
     assert not failures, "\n\n".join(failures)
 
 
-def test_every_page_type_fits_a_320_px_screen(browser, page_tour):
+def test_every_page_type_fits_a_320_px_screen_within_the_content_security_policy(browser, page_tour):
+    # No bypass_csp here: the pages must work under the app's own strict policy.
     context = browser.new_context(viewport={"width": 320, "height": 640}, locale="sv-SE")
+    refused = []
+    context.on("console", lambda message: refused.append(message.text)
+               if "Content Security Policy" in message.text else None)
     too_wide = {}
     for name, page in page_tour(context):
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 320:
             too_wide[name] = width
+        assert page.evaluate("() => getComputedStyle(document.body).margin") == "0px", f"no stylesheet on {name}"
     context.close()
     assert not too_wide, f"pages that scroll sideways at 320 px (scrollWidth): {too_wide}"
+    assert not refused, "the pages break their own Content-Security-Policy:\n" + "\n".join(refused)
