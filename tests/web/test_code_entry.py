@@ -102,3 +102,16 @@ def test_used_code_shows_already_answered(app, client, make_round, start, sign_i
     other = app.test_client()
     assert sign_in(other, code).location == "/done"
     assert "Du har redan skickat in dina svar" in other.get("/done").text
+
+
+def test_not_yet_open_page_gives_the_date_in_words(client, make_round, sign_in):
+    opens = date(date.today().year + 1, 3, 2)
+    sample = make_round(opens=opens, closes=opens + timedelta(days=30))
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert f"från och med 2 mars {opens.year}" in page.text and 'href="/"' in page.text
+
+
+def test_footer_names_sender_and_contact_when_configured(app, client):
+    app.config.update(SURVEY_SENDER="Region Exempel", SURVEY_CONTACT="010-123 45 67")
+    page = client.get("/").text
+    assert "Enkäten skickas av Region Exempel." in page and "Frågor om enkäten: 010-123 45 67" in page

@@ -140,7 +140,7 @@ def test_review_lists_every_answer_with_change_links_then_submit_and_thanks(app,
     done = client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
     assert done.location == "/done"
     thanks = client.get("/done")
-    assert "Tack för dina svar" in thanks.text and "du får inga fler påminnelser" in thanks.text
+    assert "Dina svar är inskickade" in thanks.text and "du får inga fler påminnelser" in thanks.text
     assert _status(app, respondent_id) == "submitted"
     assert "Du har redan skickat in dina svar" in client.get("/done").text
 
