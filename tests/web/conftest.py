@@ -232,3 +232,28 @@ def post_page(client):
         return http.post(f"/page/{page_id}", data={"csrf_token": csrf_token(page.text), "action": action, **answers})
 
     return post
+
+
+@pytest.fixture
+def count_queries(app):
+    """Count the SQL statements run inside ``with count_queries() as counted:`` (catches N+1 queries)."""
+    from contextlib import contextmanager
+
+    from sqlalchemy import event
+
+    @contextmanager
+    def counting():
+        counted: list[str] = []
+
+        def record(conn, cursor, statement, *args):
+            counted.append(statement)
+
+        with app.app_context():
+            engine = db.engine
+        event.listen(engine, "before_cursor_execute", record)
+        try:
+            yield counted
+        finally:
+            event.remove(engine, "before_cursor_execute", record)
+
+    return counting

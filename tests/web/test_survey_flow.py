@@ -10,7 +10,11 @@ from prem.db import db
 from prem.fieldwork.models import Respondent
 from prem.survey.models import Answer, Response
 
+from questionnaires import load_questionnaire
+
 from .conftest import csrf_token
+
+Q = load_questionnaire("prem-vardforlopp")
 
 
 def _status(app, respondent_id):
@@ -156,3 +160,17 @@ def test_pages_need_a_code_first(client):
     assert client.get("/page/overall").location == "/"
     assert client.get("/review").location == "/"
     assert client.get("/introduction").location == "/"
+
+
+def test_review_and_pages_use_a_constant_number_of_queries(client, make_round, start, post_page, count_queries):
+    sample = make_round()
+    start(client, next(iter(sample.codes.values())))
+    with count_queries() as few:
+        client.get("/review")
+    for page_id in ("overall", "information", "involvement", "support_and_respect", "continuity"):
+        post_page(page_id, {item.id: "1" for item in Q.page(page_id).items})
+    with count_queries() as many:
+        client.get("/review")
+    with count_queries() as page:
+        client.get("/page/accessibility")
+    assert len(many) == len(few) <= 8 and len(page) <= 8
