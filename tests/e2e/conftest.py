@@ -80,7 +80,7 @@ def axe_script() -> Path:
 
 def _context(browser: Any, viewport: dict[str, int]) -> Iterator[Any]:
     context = browser.new_context(viewport=viewport, locale="sv-SE", bypass_csp=True)
-    context.set_default_timeout(10_000)
+    context.set_default_timeout(20_000)  # generous: CI machines are often loaded
     yield context
     context.close()
 

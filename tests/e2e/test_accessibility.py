@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from questionnaires import load_questionnaire
+
 pytestmark = pytest.mark.browser
 
 EXPECTED_PAGE_TYPES = {
@@ -26,12 +28,34 @@ def test_every_page_type_has_no_serious_accessibility_violations(context, page_t
     assert not failures, "\n\n".join(failures)
 
 
-def test_every_page_type_fits_a_320_px_screen(browser, page_tour):
+def test_every_page_type_fits_a_320_px_screen_within_the_content_security_policy(browser, page_tour):
+    # No bypass_csp here: the pages must work under the app's own strict policy.
     context = browser.new_context(viewport={"width": 320, "height": 640}, locale="sv-SE")
+    refused = []
+    context.on("console", lambda message: refused.append(message.text)
+               if "Content Security Policy" in message.text else None)
     too_wide = {}
     for name, page in page_tour(context):
         width = page.evaluate("() => document.documentElement.scrollWidth")
         if width > 320:
             too_wide[name] = width
+        assert page.evaluate("() => getComputedStyle(document.body).margin") == "0px", f"no stylesheet on {name}"
     context.close()
     assert not too_wide, f"pages that scroll sideways at 320 px (scrollWidth): {too_wide}"
+    assert not refused, "the pages break their own Content-Security-Policy:\n" + "\n".join(refused)
+
+
+def test_a_screen_reader_hears_each_question_as_a_named_group_of_labelled_options(live_survey, phone, patient):
+    questionnaire = load_questionnaire("prem-vardforlopp")
+    tab = patient(phone)
+    tab.sign_in(live_survey.invitation().access_code)
+    tab.press("Börja svara")
+    first_page = questionnaire.page(tab.page_id())
+    for item in first_page.items:
+        group = tab.page.get_by_role("group", name=item.text["sv"], exact=True)
+        options = group.get_by_role("radio")
+        assert [options.nth(i).get_attribute("value") for i in range(options.count())] == \
+            [str(option.code) for option in item.scale.options]
+        for option in item.scale.options:
+            assert group.get_by_role("radio", name=option.label["sv"], exact=True).count() == 1
+    assert tab.page.get_by_role("heading", level=1).inner_text() == first_page.title["sv"]

@@ -11,6 +11,8 @@ BACK = "button[value=back]"
 SUBMIT = "button[value=submit]"
 START = "button[value=start]"
 INTERACTIVE = {"a", "button", "input", "textarea", "select"}
+JUST_SENT = "Dina svar är inskickade"
+ALREADY_SENT = "Du har redan skickat in dina svar"
 
 
 def phone_choice(item_id: str, position: int, option_count: int) -> int:
@@ -65,12 +67,12 @@ def test_phone_patient_answers_everything_with_the_keyboard(live_survey, phone, 
     assert "Inte besvarad" not in review
     assert comment in review
     tab.keyboard_press(SUBMIT)
-    assert tab.heading() == "Tack för dina svar"
+    assert tab.heading() == JUST_SENT
 
     tab.page.reload()
-    assert tab.heading() == "Du har redan skickat in dina svar"
+    assert tab.heading() == ALREADY_SENT
     tab.page.go_back()
-    assert tab.heading() == "Du har redan skickat in dina svar"
+    assert tab.heading() == ALREADY_SENT
     [stored] = live_survey.responses(letter.respondent_id)
     assert stored.submitted
     assert stored.answers == tab.answers
@@ -92,9 +94,9 @@ def test_desktop_patient_answers_with_the_mouse_and_submits_from_two_tabs(live_s
     second_tab = patient(desktop)
     second_tab.open("/review")
     tab.press("Skicka in svaren")
-    assert tab.heading() == "Tack för dina svar"
+    assert tab.heading() == JUST_SENT
     second_tab.press("Skicka in svaren")
-    assert second_tab.heading() == "Du har redan skickat in dina svar"
+    assert second_tab.heading() == ALREADY_SENT
 
     [stored] = live_survey.responses(letter.respondent_id)
     assert stored.submitted

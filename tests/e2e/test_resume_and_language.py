@@ -72,3 +72,25 @@ def test_switching_language_on_a_question_page_keeps_the_answers(live_survey, ph
     tab.press("Fortsätt")
     assert tab.page.locator("html").get_attribute("lang") == "sv"
     assert live_survey.responses(letter.respondent_id)[0].answers == tab.answers
+
+
+def test_an_expired_session_keeps_the_page_answers_through_code_re_entry(
+        live_survey, phone, patient, assert_accessible, screenshot):
+    letter = live_survey.invitation()
+    tab = patient(phone)
+    tab.sign_in(letter.access_code)
+    tab.press("Börja svara")
+    first_page = tab.page_id()
+    tab.answer_page_by_mouse(last_option)
+    phone.clear_cookies()  # the session is gone, e.g. after hours with the page open
+
+    tab.press("Fortsätt")
+    assert tab.page.locator("#code").is_visible(), "the patient is asked for the code again"
+    assert_accessible(tab.page, "code entry after an expired session")
+    screenshot(tab.page, "code-entry-session-expired")
+    tab.page.locator("#code").fill(letter.access_code)
+    tab.press("Fortsätt")
+    assert tab.page_id() == first_page, "back on the page they were answering"
+    assert {q["id"]: int(q["checked"]) for q in tab.questions()} == tab.answers, "with what they had chosen"
+    [stored] = live_survey.responses(letter.respondent_id)
+    assert stored.answers == tab.answers
