@@ -125,7 +125,7 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     value = responses[column].iloc[position]
     return AnalysisInputError(
         f"responses column {column!r}, row {position + 1} (respondent_id "
-        f"{responses['respondent_id'].iloc[position]}): {value!r} {what} ({int(rows.sum())} rows in all)"
+        f"{responses['respondent_id'].iloc[position]}): '{value}' {what} ({int(rows.sum())} rows in all)"
     )
 
 
