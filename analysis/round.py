@@ -189,13 +189,12 @@ class _Estimator:
 
     def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
         parts = []
-        for weighting, weight in (("unweighted", None), ("weighted", self.weight)):
-            for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
-                part = grouped_estimates(
-                    values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
-                    weight=weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
-                )
-                parts.append(part.assign(weighting=weighting, measure=measure, suppressed=False, suppression_reason=pd.NA))
+        for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
+            part = grouped_estimates(
+                values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
+                weight=self.weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
+            )
+            parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
 
