@@ -146,19 +146,20 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
                 f"{first['questionnaire_id']} {first['questionnaire_version']}, not {q.id} {q.version}; "
                 "analyse them with that definition"
             )
+    # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     persons = pd.DataFrame({
-        "respondent_id": responses["respondent_id"].astype("string").to_numpy(),
-        "pathway": responses["pathway"].astype("string").to_numpy(),
-        "region": _region_codes(responses),
-        "sex": responses["sex"].astype("string").to_numpy(),
-        "age_group": responses["age_group"].astype("string").to_numpy(),
+        "respondent_id": responses["respondent_id"].to_numpy(),
+        "pathway": _categories(responses["pathway"].astype("string")),
+        "region": _categories(_region_codes(responses)),
+        "sex": _categories(responses["sex"].astype("string")),
+        "age_group": _categories(responses["age_group"].astype("string")),
         "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
     })
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
-    persons["healthcare_region"] = persons["region"].map(healthcare).astype("string")
+    persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
@@ -173,12 +174,21 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     return persons
 
 
-def _region_codes(responses: pd.DataFrame) -> np.ndarray:
+def _region_codes(responses: pd.DataFrame) -> pd.Series:
     """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01')."""
-    region = responses["region"]
-    if pd.api.types.is_numeric_dtype(region):
-        return region.map(lambda code: f"{int(code):02d}" if pd.notna(code) else pd.NA).astype("string").to_numpy()
-    return region.astype("string").str.strip().str.zfill(2).to_numpy()
+    codes = pd.Categorical(responses["region"])
+    categories = pd.Series(codes.categories)
+    if pd.api.types.is_numeric_dtype(categories):
+        text = categories.map(lambda code: f"{int(code):02d}")
+    else:
+        text = categories.astype("string").str.strip().str.zfill(2)
+    text = np.asarray(text.astype(object))
+    return pd.Series(np.where(codes.codes >= 0, text[codes.codes], None), index=responses.index)
+
+
+def _categories(values: pd.Series) -> pd.Categorical:
+    """A categorical with sorted text categories (missing stays missing)."""
+    return pd.Categorical(values.astype(object))
 
 
 class _Estimator:
