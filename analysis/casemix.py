@@ -84,15 +84,20 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         categorical model needs (see :func:`fit_casemix_model`), built in one
         pass over the respondents for every outcome at once.
     """
-    values = data[list(outcomes)].to_numpy(dtype="float64")
-    given = ~np.isnan(values)
-    filled = np.where(given, values, 0.0)
-    statistics = np.concatenate([given.astype("float64"), filled, filled * filled], axis=1)
-    names = [f"{outcome}.{statistic}" for statistic in ("count", "total", "square") for outcome in outcomes]
-    frame = pd.DataFrame(statistics, columns=names, index=data.index)
-    for key in keys:
-        frame[key] = data[key].to_numpy()
-    return frame.groupby(list(keys), observed=True, sort=True)[names].sum().reset_index()
+    factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
+    sizes = [max(len(uniques), 1) for _, uniques in factorised]
+    combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
+    cell_codes, cell = np.unique(combined, return_inverse=True)
+    columns = {key: np.asarray(uniques, dtype=object)[position]
+               for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    for outcome in outcomes:
+        values = data[outcome].to_numpy(dtype="float64", na_value=np.nan)
+        given = ~np.isnan(values)
+        filled = np.where(given, values, 0.0)
+        columns[f"{outcome}.count"] = np.bincount(cell, weights=given, minlength=len(cell_codes))
+        columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
+        columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
+    return pd.DataFrame(columns)
 
 
 class _Population:
@@ -253,13 +258,13 @@ def adjusted_comparison(
     """
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
-    tables = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
-              for outcome, logistic in outcomes.items()]
-    return pd.concat(tables, ignore_index=True)
+    parts = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
+             for outcome, logistic in outcomes.items()]
+    return pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
 
 
 def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
-             scale: float) -> pd.DataFrame:
+             scale: float) -> dict[str, np.ndarray]:
     count, total, _ = population.statistics(outcome)
     units = population.levels[population.unit]
     n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
@@ -286,14 +291,16 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
             estimate[shown], se[shown] = fitted_estimate, fitted_se
     lower, upper = estimate - quantile * se, estimate + quantile * se
     band[shown] = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected"))[shown]
-    table = pd.DataFrame({
-        "outcome": outcome, "unit": units.astype(str), "n": n.astype("int64"),
+    present = n > 0
+    columns = {
+        "outcome": np.full(len(units), outcome, dtype=object), "unit": units.astype(str), "n": n.astype("int64"),
         "observed": np.where(shown, observed, np.nan) * scale, "estimate": estimate * scale, "se": se * scale,
         "lower": np.clip(lower * scale, 0, 100), "upper": np.clip(upper * scale, 0, 100),
-        "reference": reference * scale, "band": band, "ci_method": "delta_method",
+        "reference": np.full(len(units), reference * scale), "band": band,
+        "ci_method": np.full(len(units), "delta_method", dtype=object),
         "suppressed": ~shown, "suppression_reason": reason,
-    })
-    return table[n > 0].reset_index(drop=True)
+    }
+    return {name: values[present] for name, values in columns.items()}
 
 
 def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -125,7 +125,7 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     value = responses[column].iloc[position]
     return AnalysisInputError(
         f"responses column {column!r}, row {position + 1} (respondent_id "
-        f"{responses['respondent_id'].iloc[position]}): {value!r} {what} ({int(rows.sum())} rows in all)"
+        f"{responses['respondent_id'].iloc[position]}): '{value}' {what} ({int(rows.sum())} rows in all)"
     )
 
 
@@ -146,19 +146,20 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
                 f"{first['questionnaire_id']} {first['questionnaire_version']}, not {q.id} {q.version}; "
                 "analyse them with that definition"
             )
+    # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     persons = pd.DataFrame({
-        "respondent_id": responses["respondent_id"].astype("string").to_numpy(),
-        "pathway": responses["pathway"].astype("string").to_numpy(),
-        "region": _region_codes(responses),
-        "sex": responses["sex"].astype("string").to_numpy(),
-        "age_group": responses["age_group"].astype("string").to_numpy(),
+        "respondent_id": responses["respondent_id"].to_numpy(),
+        "pathway": _categories(responses["pathway"].astype("string")),
+        "region": _categories(_region_codes(responses)),
+        "sex": _categories(responses["sex"].astype("string")),
+        "age_group": _categories(responses["age_group"].astype("string")),
         "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
     })
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
-    persons["healthcare_region"] = persons["region"].map(healthcare).astype("string")
+    persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
@@ -173,12 +174,21 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     return persons
 
 
-def _region_codes(responses: pd.DataFrame) -> np.ndarray:
+def _region_codes(responses: pd.DataFrame) -> pd.Series:
     """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01')."""
-    region = responses["region"]
-    if pd.api.types.is_numeric_dtype(region):
-        return region.map(lambda code: f"{int(code):02d}" if pd.notna(code) else pd.NA).astype("string").to_numpy()
-    return region.astype("string").str.strip().str.zfill(2).to_numpy()
+    codes = pd.Categorical(responses["region"])
+    categories = pd.Series(codes.categories)
+    if pd.api.types.is_numeric_dtype(categories):
+        text = categories.map(lambda code: f"{int(code):02d}")
+    else:
+        text = categories.astype("string").str.strip().str.zfill(2)
+    text = np.asarray(text.astype(object))
+    return pd.Series(np.where(codes.codes >= 0, text[codes.codes], None), index=responses.index)
+
+
+def _categories(values: pd.Series) -> pd.Categorical:
+    """A categorical with sorted text categories (missing stays missing)."""
+    return pd.Categorical(values.astype(object))
 
 
 class _Estimator:
@@ -189,13 +199,12 @@ class _Estimator:
 
     def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
         parts = []
-        for weighting, weight in (("unweighted", None), ("weighted", self.weight)):
-            for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
-                part = grouped_estimates(
-                    values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
-                    weight=weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
-                )
-                parts.append(part.assign(weighting=weighting, measure=measure, suppressed=False, suppression_reason=pd.NA))
+        for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
+            part = grouped_estimates(
+                values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
+                weight=self.weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
+            )
+            parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
 
@@ -240,11 +249,14 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
 
 
 def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    counts = pd.crosstab(
-        [persons[key] for key in keys] if keys else pd.Series("all", index=persons.index),
-        pd.Categorical(persons["disposition"], categories=DISPOSITIONS),
-        dropna=False,
-    ).reindex(columns=list(DISPOSITIONS), fill_value=0)
+    """Invited and each disposition's count per group of ``keys`` (one row when ``keys`` is empty)."""
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS)
+    if keys:
+        counts = persons[keys].assign(disposition=disposition).groupby([*keys, "disposition"], observed=False).size()
+        counts = counts.unstack("disposition", fill_value=0)
+    else:
+        counts = pd.DataFrame([pd.Series(disposition).value_counts().reindex(DISPOSITIONS, fill_value=0)])
+    counts = counts.reindex(columns=list(DISPOSITIONS), fill_value=0).astype("int64")
     counts.columns = list(DISPOSITIONS)
     counts.insert(0, "invited", counts.sum(axis=1))
     return counts.reset_index() if keys else counts.reset_index(drop=True)
