@@ -75,7 +75,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "col.region": ("Region", "Region"),
     "col.pathway": ("Vårdförlopp", "Care pathway"),
-    "col.respondents": ("Svar (n)", "Responses (n)"),
+    "col.respondents": ("Svar (n)", "Answers (n)"),
     "col.ci": ("95 % KI", "95 % CI"),
     "col.comparison": ("Jämfört med riket", "Compared with national"),
     "col.share": ("Andel positiva", "Share positive"),

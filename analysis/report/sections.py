@@ -78,7 +78,7 @@ def cover(content: ReportContent, layout: Layout) -> list[Flowable]:
         ("cover.round", content.round_name),
         ("cover.pathways", ", ".join(name for _, name in content.pathways)),
         ("cover.regions", regions),
-        ("cover.fieldwork", f"{opens} – {closes}"),
+        ("cover.fieldwork", f"{opens} – {closes}" if content.fieldwork_opens or content.fieldwork_closes else not_stated),
         ("cover.questionnaire", content.questionnaire or not_stated),
         ("cover.created", content.created.isoformat()),
     ]
@@ -180,7 +180,7 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
                 respondents: dict[str, int]) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
     min_n = content.method.min_respondents
-    unit_width, n_width = 96.0, 50.0
+    unit_width, n_width = 96.0, 58.0
     item_width = (layout.width - unit_width - n_width) / max(len(items), 1)
     header = [layout.para(_unit_head(content, layout), "cell_head"),
               layout.para(layout.text("col.respondents"), "cell_head_right")]

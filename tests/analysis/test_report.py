@@ -265,3 +265,14 @@ def test_dejavu_is_embedded_when_present(pathway_pdf):
     reader = PdfReader(path)
     fonts_used = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any("PremSans" in name or "DejaVu" in name for name in fonts_used)
+
+
+def test_long_tables_repeat_their_header_on_every_page(tmp_path, results, questionnaire):
+    long_flow = pd.DataFrame([{"pathway": "reumatoid-artrit", "region": "01", "step": f"rule_{step:03d}",
+                               "remaining": 10_000 - step, "removed": 1} for step in range(120)])
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="pathway", pathway="reumatoid-artrit",
+                            flow=long_flow)
+    pages = [page.extract_text() for page in PdfReader(write_pdf(content, tmp_path / "long.pdf")).pages]
+    flow_pages = [page for page in pages if "rule_" in page]
+    assert len(flow_pages) >= 2
+    assert all(re.search(r"Vårdförlopp\s+Steg\s+Kvar\s+Bortfall", page) for page in flow_pages)
