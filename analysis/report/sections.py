@@ -62,7 +62,7 @@ def report_title(content: ReportContent) -> str:
 
 def suppression_reason(estimate: Estimate, layout: Layout, min_respondents: int) -> str:
     """Why a figure is not shown, in words (``"färre än 30 svar"``)."""
-    known = {"too_few_respondents", "masked"}
+    known = {"too_few_respondents", "no_respondents", "model_failed"}
     key = estimate.suppressed if estimate.suppressed in known else "other"
     return layout.text(f"suppressed.{key}", n=min_respondents)
 
@@ -129,10 +129,10 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
     national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
     rows = [header, national]
     rates = {r.unit: r.adjusted_rate for r in content.response}
+    by_dimension = [{r.unit: r.estimate for r in dim.rows} for dim in content.dimensions]
     for unit, unit_label in _units(content):
         row: list[object] = [layout.para(unit_label, "cell"), percent(rates.get(unit), layout.lang)]
-        for dim in content.dimensions:
-            found = {r.unit: r.estimate for r in dim.rows}.get(unit)
+        for found in (estimates.get(unit) for estimates in by_dimension):
             row.append(_marked_score(found, layout, min_n) if found else "–")
         rows.append(row)
     table = Table(rows, colWidths=[unit_width, rate_width] + [dim_width] * len(content.dimensions), repeatRows=1)
@@ -177,7 +177,7 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
 
 
 def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
-                respondents: dict[str, int]) -> Table:
+                respondents: dict[str, int], national_respondents: int) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
     min_n = content.method.min_respondents
     unit_width, n_width = 96.0, 58.0
@@ -193,9 +193,8 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
             return layout.para(suppression_reason(estimate, layout, min_n), "cell_right")
         return percent(estimate.value, layout.lang)
 
-    national_n = sum(respondents.values()) if respondents else None
     rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
-                                         number(national_n, layout.lang)] + [cell(i.national) for i in items]]
+                                         number(national_respondents, layout.lang)] + [cell(i.national) for i in items]]
     by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
     for unit, unit_label in _units(content):
         if not any(unit in found for found in by_item):
@@ -220,7 +219,7 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
         layout.para(layout.text("dimension.items"), "h2"),
         *questions,
         layout.para(layout.text("items.note"), "small"),
-        _item_table(dim.items, content, layout, respondents),
+        _item_table(dim.items, content, layout, respondents, dim.national.respondents),
         PageBreak(),
     ]
 
@@ -345,13 +344,13 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)
     weighting = "method.weighting_text" if method.weighted else "method.unweighted"
     ci = "; ".join(layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods) or "–"
-    positive = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
-                           else "weights.equal")
+    item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
+                               else "weights.equal")
     parts += [
         layout.para(layout.text("method.dispositions"), "h2"),
         layout.para(layout.text("method.dispositions_text"), "body"),
         layout.para(layout.text("method.scoring"), "h2"),
-        layout.para(layout.text("method.scoring_text", positive=positive), "body"),
+        layout.para(layout.text("method.scoring_text", weights=item_weights), "body"),
         layout.para(layout.text("method.weighting"), "h2"),
         layout.para(layout.text(weighting, cell=method.min_cell_count, ci=ci), "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),

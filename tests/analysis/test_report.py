@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from analysis.report import ReportError, build_content, write_pdf
 from analysis.report.content import CARE_PLAN_ITEM
 from analysis.results import RoundResults
-from analysis.tables import DISPOSITIONS, conform
+from analysis.tables import conform
 from questionnaires import load_questionnaire
 from sampling.reference import regions
 
