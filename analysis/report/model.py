@@ -158,6 +158,7 @@ class ReportContent:
     care_plan: ItemContent | None
     flow: tuple[FlowRow, ...]
     method: MethodFacts
+    national_rate: float | None = None
     questionnaire: str = ""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None

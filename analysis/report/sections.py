@@ -125,7 +125,7 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
                             rotated_header(layout.text("summary.rate"), layout.font, rate_width - 6)]
     header += [rotated_header(d.label, layout.font, dim_width - 6) for d in content.dimensions]
     national = [layout.para(_national_label(content, layout), "cell_head"),
-                percent(content.response_total.adjusted_rate, layout.lang)]
+                percent(content.national_rate, layout.lang)]
     national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
     rows = [header, national]
     rates = {r.unit: r.adjusted_rate for r in content.response}

@@ -276,3 +276,26 @@ def test_long_tables_repeat_their_header_on_every_page(tmp_path, results, questi
     flow_pages = [page for page in pages if "rule_" in page]
     assert len(flow_pages) >= 2
     assert all(re.search(r"Vårdförlopp\s+Steg\s+Kvar\s+Bortfall", page) for page in flow_pages)
+
+
+def test_chosen_regions_are_held_against_the_whole_pathway(results, questionnaire):
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="pathway", pathway="ibd-vuxna",
+                            regions=["01", "12"])
+    rates = results.response_rates
+    pathway_row = rates[(rates["level"] == "pathway") & (rates["pathway"] == "ibd-vuxna")].iloc[0]
+    assert [row.unit for row in content.response] == ["01", "12"]
+    assert content.response_total.invited == pathway_row["invited"]
+    assert content.national_rate == pytest.approx(pathway_row["adjusted_rate"])
+    assert all(row.reference == 70.0 for dim in content.dimensions for row in dim.rows)
+    assert [dim.national.value for dim in content.dimensions] == [70.0] * 7
+
+
+def test_region_report_rows_carry_each_pathways_national_value(results, questionnaire):
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="region", regions=[BEST_REGION])
+    overall = content.dimensions[0]
+    assert [row.unit for row in overall.rows] == ["reumatoid-artrit", "ibd-vuxna"]
+    assert all(row.estimate.band == "better" for row in overall.rows)
+    rates = results.response_rates
+    national_row = rates[rates["level"] == "national"].iloc[0]
+    assert content.national_rate == pytest.approx(national_row["adjusted_rate"])
+    assert content.response_total.label == "Totalt"
