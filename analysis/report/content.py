@@ -288,7 +288,43 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
     return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed)) for r in summed.itertuples())
 
 
-def _method(results: RoundResults, manifest: dict[str, object] | None) -> MethodFacts:
+def _file_text(entry: object) -> str:
+    """A manifest file entry as ``name (sha256 abcdef012345…)``."""
+    if isinstance(entry, dict) and "sha256" in entry:
+        return f"{entry.get('file', '')} (sha256 {str(entry['sha256'])[:12]}…)".strip()
+    return str(entry)
+
+
+def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The sampling manifest as short ``(key, text)`` lines for the appendix.
+
+    Seed, dates and settings as they are; software versions and input files
+    on one line each (files with the start of their sha256); the rule files
+    of the report's pathways only; the per-stratum sizes are left to the flow
+    table.
+    """
+    facts: list[tuple[str, str]] = []
+    for key, value in manifest.items():
+        if key == "strata" or value is None:
+            continue
+        if key == "rules" and isinstance(value, list):
+            facts += [(f"rules / {rule.get('pathway')}",
+                       f"{rule.get('version', '')} {_file_text(rule)}".strip())
+                      for rule in value if isinstance(rule, dict) and rule.get("pathway") in pathways]
+        elif isinstance(value, dict):
+            for name, detail in value.items():
+                if detail is None or detail == []:
+                    continue
+                entries = detail if isinstance(detail, list) else [detail]
+                facts.append((f"{key} / {name}", ", ".join(_file_text(entry) for entry in entries)))
+        elif isinstance(value, list):
+            facts.append((key, ", ".join(_file_text(entry) for entry in value) or "–"))
+        else:
+            facts.append((key, str(value)))
+    return tuple(facts)
+
+
+def _method(results: RoundResults, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
     config = results.config
     ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
                                for m in table["ci_method"].dropna().unique()}))
@@ -301,7 +337,7 @@ def _method(results: RoundResults, manifest: dict[str, object] | None) -> Method
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
         statements=tuple((str(r.topic), str(r.description)) for r in methods.itertuples()),
-        manifest=dict(manifest or {}),
+        manifest=_manifest_facts(manifest or {}, pathways),
     )
 
 
@@ -423,6 +459,6 @@ def build_content(
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
         response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope),
-        method=_method(results, manifest), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        method=_method(results, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

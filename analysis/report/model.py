@@ -138,7 +138,7 @@ class MethodFacts:
     dimension_weights: str = "equal"
     casemix_variables: tuple[str, ...] = ("age_group", "sex", "self_rated_health", "education")
     statements: tuple[tuple[str, str], ...] = ()
-    manifest: dict[str, object] = field(default_factory=dict)
+    manifest: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -300,22 +300,6 @@ def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
     ]
 
 
-def _manifest_lines(manifest: dict[str, object], layout: Layout) -> list[Flowable]:
-    """Seed, versions and file hashes from the sampling manifest, one short line each."""
-    lines: list[Flowable] = []
-    for key, value in manifest.items():
-        if isinstance(value, dict):
-            for name, detail in value.items():
-                digest = detail.get("sha256", detail) if isinstance(detail, dict) else detail
-                lines.append(layout.para(f"{key} / {name}: {str(digest)[:16]}…" if len(str(digest)) > 16
-                                         else f"{key} / {name}: {digest}", "small"))
-        elif isinstance(value, list):
-            lines.append(layout.para(f"{key}: {', '.join(map(str, value))}", "small"))
-        else:
-            lines.append(layout.para(f"{key}: {value}", "small"))
-    return lines
-
-
 def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     """Sampling rules and flow counts, dispositions and rates, scoring, weighting, adjustment, suppression."""
     method = content.method
@@ -338,7 +322,10 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     else:
         parts.append(layout.para(layout.text("method.no_flow"), "body"))
     if method.manifest:
-        parts += [layout.para(layout.text("method.manifest"), "h2"), *_manifest_lines(method.manifest, layout)]
+        facts = Table([[layout.para(key, "cell"), layout.para(text, "cell")] for key, text in method.manifest],
+                      colWidths=[130, layout.width - 130], hAlign="LEFT")
+        facts.setStyle(plain_table_style())
+        parts += [layout.para(layout.text("method.manifest"), "h2"), facts]
     variables = [layout.text(f"casemix.{v}") if v in {"age_group", "sex", "self_rated_health", "education"} else v
                  for v in method.casemix_variables]
     joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)

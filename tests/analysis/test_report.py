@@ -30,6 +30,17 @@ SMALL_REGION = "09"  # Gotland
 BEST_REGION = "14"  # Västra Götaland: far above national everywhere
 
 
+MANIFEST = {  # the shape `prem sample` writes (sampling.manifest.build_manifest)
+    "software": {"prem": "0.1.0", "numpy": "2.1.3"},
+    "seed": 4711,
+    "period_start": "2025-01-01",
+    "inputs": {"contacts": [{"file": "kontakter_01.csv", "sha256": "ab" * 32}], "population": None, "previous": []},
+    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": "cd" * 32, "quarantine_months": 12}
+              for p in ("reumatoid-artrit", "kol")],
+    "strata": [{"pathway": "reumatoid-artrit", "region": "01", "population": 900, "sample": 400}],
+}
+
+
 @pytest.fixture(scope="module")
 def questionnaire():
     return load_questionnaire("prem-vardforlopp")
@@ -127,7 +138,7 @@ def flow() -> pd.DataFrame:
 
 def _pdf(tmp_path_factory, results, questionnaire, flow, name: str, **scope) -> tuple[Path, list[str]]:
     content = build_content(results, questionnaire, round_name="2026-vår", flow=flow,
-                            manifest={"seed": 4711, "software_version": "0.1.0"},
+                            manifest=MANIFEST,
                             fieldwork=(dt.date(2026, 3, 2), dt.date(2026, 4, 26)), **scope)
     path = write_pdf(content, tmp_path_factory.mktemp("pdf") / f"{name}.pdf")
     return path, [page.extract_text() for page in PdfReader(path).pages]
@@ -184,7 +195,8 @@ def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     appendix = _flat(pages[-3:])
     assert "two_contacts_different_dates" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
-    assert "4711" in appendix
+    assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
+    assert "reumatoid-artrit.yaml (sha256 cdcdcdcdcdcd…)" in appendix and "kol.yaml" not in appendix
 
 
 def test_region_report_compares_pathways_against_their_national_values(tmp_path_factory, results, questionnaire, flow):
