@@ -253,13 +253,13 @@ def adjusted_comparison(
     """
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
-    tables = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
-              for outcome, logistic in outcomes.items()]
-    return pd.concat(tables, ignore_index=True)
+    parts = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
+             for outcome, logistic in outcomes.items()]
+    return pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
 
 
 def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
-             scale: float) -> pd.DataFrame:
+             scale: float) -> dict[str, np.ndarray]:
     count, total, _ = population.statistics(outcome)
     units = population.levels[population.unit]
     n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
@@ -286,14 +286,16 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
             estimate[shown], se[shown] = fitted_estimate, fitted_se
     lower, upper = estimate - quantile * se, estimate + quantile * se
     band[shown] = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected"))[shown]
-    table = pd.DataFrame({
-        "outcome": outcome, "unit": units.astype(str), "n": n.astype("int64"),
+    present = n > 0
+    columns = {
+        "outcome": np.full(len(units), outcome, dtype=object), "unit": units.astype(str), "n": n.astype("int64"),
         "observed": np.where(shown, observed, np.nan) * scale, "estimate": estimate * scale, "se": se * scale,
         "lower": np.clip(lower * scale, 0, 100), "upper": np.clip(upper * scale, 0, 100),
-        "reference": reference * scale, "band": band, "ci_method": "delta_method",
+        "reference": np.full(len(units), reference * scale), "band": band,
+        "ci_method": np.full(len(units), "delta_method", dtype=object),
         "suppressed": ~shown, "suppression_reason": reason,
-    })
-    return table[n > 0].reset_index(drop=True)
+    }
+    return {name: values[present] for name, values in columns.items()}
 
 
 def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

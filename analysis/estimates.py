@@ -161,7 +161,7 @@ def grouped_estimates(
     Lumley, T. (2004). Analysis of complex survey samples. *Journal of
     Statistical Software*, 9(1).
     """
-    values = np.asarray(values, dtype="float64").reshape(len(stratum), -1)
+    values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
     key_columns = list(dict.fromkeys(column for keys in levels.values() for column in keys))
     method = "taylor_linearisation" if weight is not None else ("wilson" if proportion else "t")

@@ -125,7 +125,7 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     value = responses[column].iloc[position]
     return AnalysisInputError(
         f"responses column {column!r}, row {position + 1} (respondent_id "
-        f"{responses['respondent_id'].iloc[position]}): {value!r} {what} ({int(rows.sum())} rows in all)"
+        f"{responses['respondent_id'].iloc[position]}): '{value}' {what} ({int(rows.sum())} rows in all)"
     )
 
 
@@ -240,11 +240,14 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
 
 
 def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    counts = pd.crosstab(
-        [persons[key] for key in keys] if keys else pd.Series("all", index=persons.index),
-        pd.Categorical(persons["disposition"], categories=DISPOSITIONS),
-        dropna=False,
-    ).reindex(columns=list(DISPOSITIONS), fill_value=0)
+    """Invited and each disposition's count per group of ``keys`` (one row when ``keys`` is empty)."""
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS)
+    if keys:
+        counts = persons[keys].assign(disposition=disposition).groupby([*keys, "disposition"], observed=False).size()
+        counts = counts.unstack("disposition", fill_value=0)
+    else:
+        counts = pd.DataFrame([pd.Series(disposition).value_counts().reindex(DISPOSITIONS, fill_value=0)])
+    counts = counts.reindex(columns=list(DISPOSITIONS), fill_value=0).astype("int64")
     counts.columns = list(DISPOSITIONS)
     counts.insert(0, "invited", counts.sum(axis=1))
     return counts.reset_index() if keys else counts.reset_index(drop=True)

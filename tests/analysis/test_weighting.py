@@ -1,0 +1,60 @@
+"""Post-stratification weights: collapsing rules by hand, and the frame reproduced."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from numpy.testing import assert_allclose
+
+from analysis.weighting import poststratify
+
+
+def _frame(cells: list[tuple[str, str, int, int]], design_weight: float = 2.0) -> tuple[pd.DataFrame, np.ndarray]:
+    """cells: (sex, age group, invited, respondents) of one stratum."""
+    rows, respondent = [], []
+    for sex, age_group, invited, respondents in cells:
+        rows += [(sex, age_group)] * invited
+        respondent += [True] * respondents + [False] * (invited - respondents)
+    frame = pd.DataFrame(rows, columns=["sex", "age_group"]).assign(pathway="kol", region="01", design_weight=design_weight)
+    return frame, np.array(respondent)
+
+
+def test_factor_is_frame_population_over_respondents_design_weights():
+    frame, respondent = _frame([("K", "50-64", 10, 5), ("K", "65-79", 12, 6), ("M", "50-64", 8, 8), ("M", "65-79", 6, 5)])
+    weight, cells = poststratify(frame, respondent, min_cell_respondents=5)
+    assert cells["weighting_cell"].tolist() == ["K 50-64", "K 65-79", "M 50-64", "M 65-79"]
+    assert_allclose(cells["adjustment_factor"], [2.0, 2.0, 1.0, 1.2])
+    assert_allclose(weight[respondent].groupby([frame["sex"], frame["age_group"]]).sum().to_numpy(), [20, 24, 16, 12])
+    assert weight[~respondent].isna().all()
+
+
+def test_small_cell_collapses_with_smaller_adjacent_age_group_within_sex():
+    frame, respondent = _frame([("K", "35-49", 10, 9), ("K", "50-64", 10, 2), ("K", "65-79", 10, 6),
+                                ("M", "50-64", 10, 6)])
+    _, cells = poststratify(frame, respondent, min_cell_respondents=5)
+    labels = dict(zip(cells["age_group"] + cells["sex"], cells["weighting_cell"]))
+    # 50-64 (2) joins its smaller neighbour 65-79 (6), not 35-49 (9)
+    assert labels == {"35-49K": "K 35-49", "50-64K": "K 50-64..65-79", "65-79K": "K 50-64..65-79", "50-64M": "M 50-64"}
+    merged = cells[cells["weighting_cell"] == "K 50-64..65-79"].iloc[0]
+    assert merged["cell_respondents"] == 8
+    assert_allclose(merged["adjustment_factor"], 40 / 16)
+
+
+def test_a_sex_short_of_respondents_collapses_across_sex():
+    frame, respondent = _frame([("K", "50-64", 10, 6), ("K", "65-79", 10, 6), ("M", "50-64", 5, 1), ("M", "65-79", 5, 2)])
+    _, cells = poststratify(frame, respondent, min_cell_respondents=5)
+    assert set(cells["weighting_cell"]) == {"alla 50-64", "alla 65-79"}
+    assert_allclose(cells.groupby("weighting_cell")["adjustment_factor"].first().to_numpy(), [30 / 14, 30 / 16])
+
+
+def test_weighted_respondents_reproduce_the_frame(small_results, small_round):
+    persons = small_results.persons
+    frame_population = small_round.groupby(["pathway", "region"])["design_weight"].sum()
+    weighted = persons.groupby(["pathway", "region"])["weight"].sum()
+    assert_allclose(weighted.to_numpy(), frame_population.to_numpy())
+    by_cell = small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])
+    targets = by_cell["cell_population"].first()
+    achieved = persons.merge(small_results.weighting_cells, on=["pathway", "region", "sex", "age_group"]) \
+        .groupby(["pathway", "region", "weighting_cell"])["weight"].sum()
+    assert_allclose(achieved.to_numpy(), targets.loc[achieved.index].to_numpy())
+    assert (small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])["cell_respondents"].first() >= 5).all()
