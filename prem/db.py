@@ -15,10 +15,13 @@ from pathlib import Path
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData
+from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session
 
-__all__ = ["Base", "db", "init_app", "upgrade_database", "transaction", "MIGRATIONS"]
+__all__ = ["Base", "UTCDateTime", "db", "init_app", "upgrade_database", "transaction", "MIGRATIONS"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -29,6 +32,30 @@ _NAMING = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+class UTCDateTime(TypeDecorator):
+    """A moment in time, always timezone-aware UTC in Python, on SQLite and PostgreSQL alike.
+
+    SQLite has no time zones: values are stored as UTC without an offset and
+    given the UTC zone back when read. Naive datetimes are refused.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("UTCDateTime needs a timezone-aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):

@@ -67,7 +67,17 @@ def finalise_config(app: Flask) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Add the security headers to every response."""
+    """Add the security headers to every response; trust ``TRUSTED_PROXIES`` proxies' client address.
+
+    Behind a TLS-terminating reverse proxy set ``TRUSTED_PROXIES = 1`` (in
+    ``instance/config.py`` or ``PREM_TRUSTED_PROXIES``) so that code-entry
+    rate limiting counts per patient's address, not per proxy.
+    """
+    proxies = int(app.config.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.after_request(_add_security_headers)
 
 

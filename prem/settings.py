@@ -40,5 +40,9 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "CODE_ATTEMPT_LIMIT": 10,
         "CODE_ATTEMPT_WINDOW": timedelta(minutes=15),
         "SURVEY_TIMEZONE": "Europe/Stockholm",
+        # Who sends the survey and how patients reach them (footer of every page).
+        "SURVEY_SENDER": os.environ.get("PREM_SURVEY_SENDER"),
+        "SURVEY_CONTACT": os.environ.get("PREM_SURVEY_CONTACT"),
+        "TRUSTED_PROXIES": int(os.environ.get("PREM_TRUSTED_PROXIES", "0")),
         "MAX_CONTENT_LENGTH": 256 * 1024,
     }

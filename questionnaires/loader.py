@@ -80,8 +80,10 @@ class QuestionnaireError(ValueError):
 class _Mapping(dict):
     """A YAML mapping that remembers its line and the line of each key."""
 
-    line: int = 0
-    key_lines: dict[Any, int]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = 0
+        self.key_lines: dict[Any, int] = {}
 
 
 class _LineLoader(yaml.SafeLoader):
@@ -93,7 +95,6 @@ def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
     yield mapping
     loader.flatten_mapping(node)
     mapping.line = node.start_mark.line + 1
-    mapping.key_lines = {}
     for key_node, value_node in node.value:
         key = loader.construct_object(key_node, deep=True)
         if key in mapping.key_lines:
@@ -192,6 +193,9 @@ class _Reader:
 
     # -- the parts -------------------------------------------------------
     def questionnaire(self, document: Any) -> Questionnaire | None:
+        if not isinstance(document, Mapping):
+            self.problem("questionnaire", None, "expected a mapping with keys " + ", ".join(sorted(_KEYS["questionnaire"])))
+            return None
         root = self.mapping(document, "questionnaire", "questionnaire")
         questionnaire_id = self.identifier(root, "questionnaire", _QUESTIONNAIRE_ID)
         version = root.get("version")
@@ -278,7 +282,9 @@ class _Reader:
         step = 100 / (len(scores) - 1)
         expected = [round(step * k, 2) for k in range(len(scores))]
         if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected)):
-            self.problem(where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}")
+            self.problem(
+                where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}"
+            )
 
     def option(self, node: Any, where: str) -> tuple[Option, int | None]:
         node = self.mapping(node, where, "option")
@@ -290,9 +296,13 @@ class _Reader:
         option_where = f"{where}, option {code}"
         score = node.get("score")
         if score is not None and (
-            isinstance(score, bool) or not isinstance(score, int | float) or not math.isfinite(score) or not 0 <= score <= 100
+            isinstance(score, bool)
+            or not isinstance(score, int | float)
+            or not math.isfinite(score)
+            or not 0 <= score <= 100
         ):
-            self.problem(option_where, self.line_of(node, "score"), f"score {score!r} must be a number from 0 to 100 or null")
+            score_line = self.line_of(node, "score")
+            self.problem(option_where, score_line, f"score {score!r} must be a number from 0 to 100 or null")
             score = None
         value = node.get("value")
         if value is not None and not isinstance(value, str):
@@ -350,18 +360,23 @@ class _Reader:
         item_id = self.identifier(node, f"page {page_id!r}, item")
         where = f"item {item_id!r}"
         if item_id in RESERVED_COLUMNS:
-            self.problem(where, self.line_of(node, "id"), f"this id is a column of the responses export; choose another, e.g. 'reported_{item_id}'")
+            self.problem(
+                where, self.line_of(node, "id"),
+                f"this id is a column of the responses export; choose another, e.g. 'reported_{item_id}'",
+            )  # fmt: skip
         kind = node.get("kind")
         scale = None
         max_length = None
         if kind == "choice":
             scale = scales.get(node.get("scale"))
             if scale is None:
-                self.problem(where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {', '.join(scales)})")
+                known = ", ".join(scales)
+                self.problem(where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {known})")
         elif kind == "text":
             max_length = node.get("max_length")
             if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
-                self.problem(where, self.line_of(node, "max_length"), "a text item needs max_length, a positive number of characters")
+                limit_line = self.line_of(node, "max_length")
+                self.problem(where, limit_line, "a text item needs max_length, a positive number of characters")
             if "scale" in node:
                 self.problem(where, self.line_of(node, "scale"), "a text item has no scale")
         else:
@@ -369,9 +384,11 @@ class _Reader:
         dimension = node.get("dimension")
         if dimension is not None:
             if dimension not in dimensions:
-                self.problem(where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {', '.join(sorted(dimensions))})")
+                known = ", ".join(sorted(dimensions))
+                self.problem(where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {known})")
             elif scale is not None and not scale.scored:
-                self.problem(where, self.line_of(node, "dimension"), f"scale {scale.id!r} has no scores, so the item cannot belong to a dimension")
+                message = f"scale {scale.id!r} has no scores, so the item cannot belong to a dimension"
+                self.problem(where, self.line_of(node, "dimension"), message)
             elif kind != "choice":
                 self.problem(where, self.line_of(node, "dimension"), "only choice items can belong to a dimension")
         role = node.get("role")
@@ -416,7 +433,8 @@ class _Reader:
             return None
         unknown = [code for code in codes if code not in controlling.scale.codes]
         if unknown:
-            self.problem(where, line, f"show_if codes {unknown} are not options of {target!r} ({sorted(controlling.scale.codes)})")
+            options = sorted(controlling.scale.codes)
+            self.problem(where, line, f"show_if codes {unknown} are not options of {target!r} ({options})")
         return Routing(target, frozenset(codes))
 
     def pathway_intros(self, root: _Mapping) -> dict[str, MappingProxyType]:

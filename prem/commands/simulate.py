@@ -43,14 +43,22 @@ def _started_at(rng: np.random.Generator, n: int, opens: date, closes: date) -> 
 
 
 def _insert_many(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    """Insert plain tuples with the driver's ``executemany``.
+    """Insert plain tuples as fast as the database allows.
 
     Hundreds of thousands of answers pass SQLAlchemy's per-row parameter
-    processing in several seconds; the driver takes the tuples as they are.
+    processing in several seconds; PostgreSQL takes them with ``COPY``,
+    SQLite with the driver's ``executemany`` of the tuples as they are.
     """
-    marker = "?" if session.get_bind().dialect.paramstyle == "qmark" else "%s"
-    statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    session.connection().exec_driver_sql(statement, rows)
+    connection = session.connection()
+    names = ", ".join(columns)
+    if connection.dialect.name == "postgresql":
+        with connection.connection.dbapi_connection.cursor() as cursor:
+            with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        return
+    marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))})", rows)
 
 
 def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Counter:
@@ -158,23 +166,15 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
             ).all()
         )
         codes = answering[["pk", *item_ids]].melt(id_vars="pk", var_name="item_id", value_name="code").dropna()
-        texts = pd.DataFrame(columns=["pk", "item_id", "text"])
+        codes["response_id"] = codes.pk.map(response_of)
+        codes = codes.sort_values(["response_id", "item_id"])  # index order: far faster inserts
+        no_text = [None] * len(codes)
+        rows = list(zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), no_text))
         text_items = [item for item in q.items if item.kind == "text"]
         if text_items:
             comments = simulate_comments(answering, q, seed=seed)
-            pk_of = dict(zip(answering.respondent_id, answering.pk, strict=True))
-            texts = pd.DataFrame(
-                {"pk": [pk_of[rid] for rid in comments], "item_id": text_items[-1].id, "text": list(comments.values())}
-            )
-        stored = pd.concat([codes.astype({"code": "int64"}), texts], ignore_index=True)
-        stored["response_id"] = stored.pk.map(response_of)
-        stored = stored.sort_values(["response_id", "item_id"])  # index order: far faster inserts
-        rows = [
-            (int(response_id), item_id, None if pd.isna(code) else int(code), None if pd.isna(text) else text)
-            for response_id, item_id, code, text in zip(
-                stored.response_id, stored.item_id, stored.code.astype(object), stored.text.astype(object), strict=True
-            )
-        ]
+            pk_of = dict(zip(answering.respondent_id, answering.pk.tolist(), strict=True))
+            rows += sorted((response_of[pk_of[rid]], text_items[-1].id, None, text) for rid, text in comments.items())
         _insert_many(session, answers, ("response_id", "item_id", "code", "text"), rows)
     return Counter(simulated.status)
 
@@ -185,14 +185,18 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
 def simulate(round_name: str, seed: int) -> None:
     """Fill a demo round with simulated answers from synthetic respondents (one transaction)."""
     from prem import create_app
-    from prem.db import transaction
+    from prem.db import db, transaction
     from prem.errors import PremError
 
+    app = create_app()
     try:
-        with transaction(create_app()) as session:
+        with transaction(app) as session:
             counts = store_simulated_round(session, round_name, seed=seed)
     except PremError as error:
         raise click.ClickException(str(error)) from None
+    finally:
+        with app.app_context():
+            db.engine.dispose()  # close the pool's connections now, not at interpreter exit
     summary = ", ".join(f"{status} {count}" for status, count in counts.most_common())
     click.echo(f"Round {round_name!r}: simulated {sum(counts.values())} respondents ({summary}).")
 

@@ -39,11 +39,15 @@ def _user_errors(command: Callable) -> Callable:
 def _transaction() -> Iterator:
     """The app (from ``instance/`` and the environment) and one upgraded, committed-at-the-end session."""
     from prem import create_app
-    from prem.db import transaction
+    from prem.db import db, transaction
 
     app = create_app()
-    with transaction(app) as session:
-        yield app, session
+    try:
+        with transaction(app) as session:
+            yield app, session
+    finally:
+        with app.app_context():
+            db.engine.dispose()
 
 
 @click.group()
@@ -184,11 +188,13 @@ def database() -> None:
 def upgrade_command() -> None:
     """Apply the bundled migrations (other commands do this automatically)."""
     from prem import create_app
-    from prem.db import current_revision, upgrade_database
+    from prem.db import current_revision, db, upgrade_database
 
     app = create_app()
     upgrade_database(app)
     click.echo(f"Database at revision {current_revision(app)}.")
+    with app.app_context():
+        db.engine.dispose()
 
 
 @click.command()

@@ -35,12 +35,16 @@ RESPONSE_COLUMNS = (*FRAME_COLUMNS, "status", "questionnaire_id", "questionnaire
 
 
 def _iso(moment: datetime | None) -> str | None:
-    """An ISO 8601 UTC timestamp (SQLite returns naive datetimes; they are UTC)."""
-    if moment is None:
+    """An ISO 8601 UTC timestamp (``None`` for a missing one)."""
+    if moment is None or pd.isna(moment):
         return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _table(session: Session, statement, columns: list[str]) -> pd.DataFrame:
+    """Run ``statement`` on the session's connection (Core, no ORM objects) into a DataFrame."""
+    rows = [tuple(row) for row in session.connection().execute(statement)]
+    return pd.DataFrame.from_records(rows, columns=columns)
 
 
 def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
@@ -72,22 +76,24 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             "columns of the responses export; rename the items in the definition."
         )
     frame_columns = [getattr(Respondent, column) for column in FRAME_COLUMNS]
-    rows = session.execute(
+    export = _table(
+        session,
         select(Respondent.id, *frame_columns, Respondent.status, Response.questionnaire_id,
                Response.questionnaire_version, Response.submitted_at)
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
-        .order_by(Respondent.respondent_id)
-    ).all()
-    export = pd.DataFrame([(*row[:-1], _iso(row[-1])) for row in rows], columns=["pk", *RESPONSE_COLUMNS])
-    answers = pd.DataFrame(
-        session.execute(
-            select(Response.respondent_pk, Answer.item_id, Answer.code)
-            .join(Answer, Answer.response_id == Response.id)
-            .join(Respondent, Respondent.id == Response.respondent_pk)
-            .where(Respondent.round_id == survey_round.id, Answer.code.is_not(None))
-        ).all(),
-        columns=["pk", "item_id", "code"],
+        .order_by(Respondent.respondent_id),
+        ["pk", *RESPONSE_COLUMNS],
+    )
+    export["submitted_at"] = pd.array([_iso(moment) for moment in export["submitted_at"].astype(object)],
+                                      dtype="string")
+    answers = _table(
+        session,
+        select(Response.respondent_pk, Answer.item_id, Answer.code)
+        .join(Answer, Answer.response_id == Response.id)
+        .join(Respondent, Respondent.id == Response.respondent_pk)
+        .where(Respondent.round_id == survey_round.id, Answer.code.is_not(None)),
+        ["pk", "item_id", "code"],
     )
     codes = answers.pivot(index="pk", columns="item_id", values="code") if len(answers) else pd.DataFrame()
     codes = codes.reindex(index=export["pk"], columns=item_ids)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prem.db import db
+from prem.db import UTCDateTime, db
 
 __all__ = ["RespondentStatus", "SurveyRound", "Respondent", "FlowStep"]
 
@@ -36,8 +36,8 @@ class SurveyRound(db.Model):
     questionnaire_version: Mapped[str] = mapped_column(String(40))
     opens: Mapped[date] = mapped_column(Date)
     closes: Mapped[date] = mapped_column(Date)
-    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manifest: Mapped[dict | None] = mapped_column(JSON)
 
     respondents: Mapped[list[Respondent]] = relationship(back_populates="survey_round", passive_deletes=True)
@@ -75,7 +75,7 @@ class Respondent(db.Model):
     stratum_sample: Mapped[int] = mapped_column(Integer)
     design_weight: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), default=RespondentStatus.NOT_STARTED.value)
-    status_changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     survey_round: Mapped[SurveyRound] = relationship(back_populates="respondents")
 

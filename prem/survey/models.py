@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prem.db import db
+from prem.db import UTCDateTime, db
 from prem.fieldwork.models import Respondent
 
 __all__ = ["Response", "Answer", "CodeAttempt"]
@@ -27,9 +27,9 @@ class Response(db.Model):
     respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), unique=True)
     questionnaire_id: Mapped[str] = mapped_column(String(100))
     questionnaire_version: Mapped[str] = mapped_column(String(40))
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    submitted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_page: Mapped[str | None] = mapped_column(String(100))
 
     respondent: Mapped[Respondent] = relationship()
@@ -76,4 +76,4 @@ class CodeAttempt(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     client_hash: Mapped[str] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

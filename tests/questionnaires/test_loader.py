@@ -97,6 +97,30 @@ BAD_DEFINITIONS = {
         {"- id: had_contact\n": "- id: sex\n", "item: had_contact": "item: sex"},
         ["item 'sex'", "column of the responses export"],
     ),
+    "dimension without items": (
+        {"dimensions:\n": "dimensions:\n  - id: unused\n    label: {sv: Oanvänd, en: Unused}\n"},
+        ["dimension 'unused'", "no item belongs to this dimension"],
+    ),
+    "positive option that is not scored": (
+        {"score: null}": "score: null, positive: true}"},
+        ["scale 'rating4'", "option 9 is positive but not scored"],
+    ),
+    "score outside 0-100": ({"score: 66.67": "score: 166.67"}, ["scale 'rating4', option 2", "from 0 to 100 or null"]),
+    "non-integer option code": (
+        {"{code: 2, label: {sv: Nej": "{code: two, label: {sv: Nej"},
+        ["option code 'two' must be an integer"],
+    ),
+    "flag that is not true/false": (
+        {"core: false": "core: sometimes"},
+        ["item 'contact_rating'", "'core' must be true or false"],
+    ),
+    "routing on a free-text item": (
+        {"kind: choice\n        scale: contact\n": "kind: text\n        max_length: 5\n"},
+        ["item 'contact_rating'", "show_if item 'had_contact' is not a choice item"],
+    ),
+    "unknown kind": ({"kind: text\n": "kind: essay\n"}, ["item 'comments'", "kind 'essay' must be 'choice' or 'text'"]),
+    "item id not snake_case": ({"- id: comments\n": "- id: Comments\n"}, ["id 'Comments' must be snake_case"]),
+    "languages missing": ({"languages: [sv, en]\n": ""}, ["languages must be a list like [sv, en]"]),
     "duplicate YAML key": (
         {"kind: text\n": "kind: text\n        kind: text\n"},
         ["not valid YAML", "duplicate key 'kind'"],
@@ -125,6 +149,13 @@ def test_all_problems_are_reported_at_once(write_definition):
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire(path)
     assert len(caught.value.problems) == 2
+
+
+def test_a_yaml_list_is_not_a_definition(tmp_path):
+    path = tmp_path / "list.yaml"
+    path.write_text("- id: mini\n", encoding="utf-8")
+    with pytest.raises(QuestionnaireError, match="questionnaire: expected a mapping"):
+        load_questionnaire(path)
 
 
 def test_unreadable_file_is_a_questionnaire_error(tmp_path):

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from questionnaires.simulate import STATUSES, simulate_comments, simulate_responses
+from questionnaires.simulate import AGE_GROUPS, STATUSES, simulate_comments, simulate_responses
 
 OPENS, CLOSES = date(2026, 3, 2), date(2026, 4, 12)
 
@@ -110,6 +110,10 @@ def test_some_dont_know_and_partials(responses, submitted, prem):
     assert ((answered_core > 0) & (answered_core < len(core) / 2)).sum() > 50
     started = responses[responses.status == "started"]
     assert started[core].notna().any(axis=1).mean() > 0.3
+
+
+def test_simulation_uses_the_questionnaires_age_bins(prem):
+    assert AGE_GROUPS == tuple(option.value for option in prem.item_by_role("age_group").scale.options)
 
 
 def test_background_answers_agree_with_the_frame(submitted, prem):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from datetime import date
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import create_engine, text
 from pandas.testing import assert_frame_equal
 
 from prem import create_app
@@ -21,16 +24,36 @@ ROUND, OPENS, CLOSES = "demo-2026", date(2026, 3, 2), date(2026, 4, 12)
 KEY = "simulate-test-key"
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request, tmp_path):
+    """A temporary SQLite file, or a fresh schema on ``PREM_TEST_POSTGRES_URL`` (COPY path)."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'prem.sqlite'}"
+        return
+    url = os.environ.get("PREM_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("PostgreSQL tests need PREM_TEST_POSTGRES_URL")
+    schema = f"prem_simulate_{secrets.token_hex(4)}"
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
+    with engine.begin() as connection:
+        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
 @pytest.fixture
-def demo_round(tmp_path, monkeypatch, sample_frame):
-    """An imported round of 600 synthetic respondents in a temporary SQLite database, as the CLI sees it."""
+def demo_round(tmp_path, monkeypatch, sample_frame, database_url):
+    """An imported round of 600 synthetic respondents in a temporary database, as the CLI sees it."""
     frame = sample_frame.head(600)
     frame.to_csv(tmp_path / "frame.csv", index=False)
-    mailing = pd.DataFrame({"respondent_id": frame.respondent_id, "access_code": [new_access_code() for _ in range(len(frame))]})
+    codes = [new_access_code() for _ in range(len(frame))]
+    mailing = pd.DataFrame({"respondent_id": frame.respondent_id, "access_code": codes})
     for column in ("personnummer", "name", "street", "postal_code", "city"):
         mailing[column] = "x"
     mailing.to_csv(tmp_path / "mailing.csv", index=False)
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prem.sqlite'}")
+    monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("PREM_INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("PREM_SECRET_KEY", "test-secret")
     monkeypatch.setenv("PREM_ACCESS_CODE_KEY", KEY)

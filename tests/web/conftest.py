@@ -110,8 +110,19 @@ def client(app):
 
 
 @pytest.fixture
-def runner(app):
-    return app.test_cli_runner()
+def runner(database_url, tmp_path):
+    """Invoke the ``prem`` command on the test's database: ``runner(["fieldwork", "list"])``."""
+    from click.testing import CliRunner
+
+    from prem.cli import main
+
+    env = {"DATABASE_URL": database_url, "PREM_SECRET_KEY": "test-secret-key",
+           "PREM_ACCESS_CODE_KEY": ACCESS_CODE_KEY, "PREM_INSTANCE_PATH": str(tmp_path / "instance")}
+
+    def invoke(arguments: list[str]):
+        return CliRunner().invoke(main, arguments, env=env, catch_exceptions=False)
+
+    return invoke
 
 
 @dataclass

@@ -1,0 +1,117 @@
+"""Code entry: variants, prefill, wrong codes, rate limiting, closed rounds, used codes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from prem.db import db, transaction
+from prem.fieldwork.operations import close_round
+from prem.survey.models import CodeAttempt
+
+from .conftest import csrf_token
+
+
+def test_code_page_is_swedish_with_a_labelled_field(client):
+    page = client.get("/")
+    assert page.status_code == 200
+    assert '<html lang="sv">' in page.text
+    assert '<label class="label" for="code">Kod</label>' in page.text
+    assert "<title>Skriv in din kod – Patientenkät</title>" in page.text
+
+
+@pytest.mark.parametrize("variant", [str.lower, lambda code: code.replace("-", " "), lambda code: code.replace("-", ""),
+                                     lambda code: f"  {code.lower()}\t"])
+def test_code_variants_lead_to_the_introduction(client, make_round, sign_in, variant):
+    sample = make_round()
+    code = next(iter(sample.codes.values()))
+    response = sign_in(client, variant(code))
+    assert response.status_code == 302 and response.location == "/introduction"
+    assert "inflammatorisk tarmsjukdom" in client.get("/introduction").text
+
+
+def test_qr_code_address_prefills_the_code(client):
+    page = client.get("/?code=ABCD-EFGH-JKMN")
+    assert 'value="ABCD-EFGH-JKMN"' in page.text
+
+
+def test_wrong_code_gets_a_calm_message_and_error_summary(client, make_round, sign_in):
+    make_round()
+    page = sign_in(client, "ABCD-EFGH-JKMN")
+    assert page.status_code == 200
+    assert "<title>Fel: Skriv in din kod – Patientenkät</title>" in page.text
+    assert 'class="error-summary" role="alert"' in page.text and 'href="#code"' in page.text
+    assert "Vi hittar ingen enkät med den koden" in page.text
+    empty = sign_in(client, "")
+    assert "Skriv koden från ditt brev." in empty.text
+
+
+def test_repeated_wrong_codes_are_rate_limited_across_clients_of_one_address(app, make_round, sign_in):
+    sample = make_round()
+    first, second = app.test_client(), app.test_client()
+    for _ in range(app.config["CODE_ATTEMPT_LIMIT"]):
+        assert sign_in(first, "ABCD-EFGH-JKMN").status_code == 200
+    limited = sign_in(second, next(iter(sample.codes.values())))
+    assert limited.status_code == 429
+    assert "Vänta 15 minuter" in limited.text
+    with app.app_context():
+        hashes = db.session.execute(select(CodeAttempt.client_hash)).scalars().all()
+    assert hashes and all("127.0.0.1" not in value for value in hashes)
+
+
+def test_old_attempts_no_longer_count(app, make_round, sign_in, client):
+    sample = make_round()
+    app.config["CODE_ATTEMPT_WINDOW"] = timedelta(seconds=0)
+    for _ in range(app.config["CODE_ATTEMPT_LIMIT"] + 2):
+        sign_in(client, "ABCD-EFGH-JKMN")
+    assert sign_in(client, next(iter(sample.codes.values()))).status_code == 302
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(CodeAttempt)).scalar_one() <= 1
+
+
+@pytest.mark.parametrize(
+    ("opens", "closes", "heading"),
+    [(1, 10, "Enkäten har inte öppnat än"), (-10, -1, "Enkäten är stängd")],
+)
+def test_codes_outside_the_window_get_a_clear_page(client, make_round, sign_in, opens, closes, heading):
+    today = date.today()
+    sample = make_round(opens=today + timedelta(days=opens), closes=today + timedelta(days=closes))
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert page.status_code == 403
+    assert heading in page.text
+
+
+def test_closed_round_ends_an_ongoing_session(app, client, make_round, start):
+    sample = make_round()
+    start(client, next(iter(sample.codes.values())))
+    with transaction(app, upgrade=False) as session:
+        close_round(session, "vår-2026", force=True)
+    page = client.get("/page/overall")
+    assert page.status_code == 403 and "Enkäten är stängd" in page.text
+    assert client.get("/page/overall").status_code == 302
+
+
+def test_used_code_shows_already_answered(app, client, make_round, start, sign_in):
+    sample = make_round()
+    code = next(iter(sample.codes.values()))
+    start(client, code)
+    review = client.get("/review")
+    client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    other = app.test_client()
+    assert sign_in(other, code).location == "/done"
+    assert "Du har redan skickat in dina svar" in other.get("/done").text
+
+
+def test_not_yet_open_page_gives_the_date_in_words(client, make_round, sign_in):
+    opens = date(date.today().year + 1, 3, 2)
+    sample = make_round(opens=opens, closes=opens + timedelta(days=30))
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert f"från och med 2 mars {opens.year}" in page.text and 'href="/"' in page.text
+
+
+def test_footer_names_sender_and_contact_when_configured(app, client):
+    app.config.update(SURVEY_SENDER="Region Exempel", SURVEY_CONTACT="010-123 45 67")
+    page = client.get("/").text
+    assert "Enkäten skickas av Region Exempel." in page and "Frågor om enkäten: 010-123 45 67" in page

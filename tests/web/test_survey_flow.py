@@ -1,0 +1,158 @@
+"""The patient's way: introduction choices, pages, routing, saving, resume, review, submit, thanks."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from prem.db import db
+from prem.fieldwork.models import Respondent
+from prem.survey.models import Answer, Response
+
+from .conftest import csrf_token
+
+
+def _status(app, respondent_id):
+    with app.app_context():
+        return db.session.execute(select(Respondent.status).where(Respondent.respondent_id == respondent_id)).scalar_one()
+
+
+def _answers(app, respondent_id) -> dict:
+    with app.app_context():
+        rows = db.session.execute(
+            select(Answer.item_id, Answer.code, Answer.text)
+            .join(Response, Response.id == Answer.response_id)
+            .join(Respondent, Respondent.id == Response.respondent_pk)
+            .where(Respondent.respondent_id == respondent_id)
+        ).all()
+    return {item_id: code if code is not None else text for item_id, code, text in rows}
+
+
+def test_introduction_names_the_pathway_and_offers_three_choices(client, make_round, sign_in):
+    sample = make_round(pathway="reumatoid-artrit")
+    sign_in(client, next(iter(sample.codes.values())))
+    page = client.get("/introduction")
+    assert "reumatoid artrit" in page.text
+    for label in ("Börja svara", "Det här stämmer inte med min vård", "Jag vill inte delta"):
+        assert label in page.text
+
+
+def test_start_opens_page_one_of_eight(app, client, make_round, start):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    page = start(client, code)
+    assert "Sida 1 av 8" in page.text and "<h1 class=\"heading\">Vården som helhet</h1>" in page.text
+    assert re.search(r'<fieldset class="fieldset"[^>]*>\s*<legend class="fieldset__legend">', page.text)
+    assert _status(app, respondent_id) == "started"
+
+
+def test_screen_out_is_recorded_without_a_confirm_step(app, client, make_round, sign_in):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    sign_in(client, code)
+    intro = client.get("/introduction")
+    done = client.post("/introduction", data={"csrf_token": csrf_token(intro.text), "action": "not_my_care"})
+    assert done.location == "/done"
+    assert "Tack för att du hörde av dig" in client.get("/done").text
+    assert _status(app, respondent_id) == "screened_out"
+    assert client.get("/page/overall").location == "/done"
+
+
+def test_refusal_needs_confirmation_and_going_back_changes_nothing(app, client, make_round, sign_in):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    sign_in(client, code)
+    intro = client.get("/introduction")
+    confirm = client.post("/introduction", data={"csrf_token": csrf_token(intro.text), "action": "decline"})
+    assert confirm.location == "/decline"
+    page = client.get("/decline")
+    assert "Är du säker på att du inte vill delta?" in page.text and 'href="/introduction"' in page.text
+    assert _status(app, respondent_id) == "not_started"
+    done = client.post("/decline", data={"csrf_token": csrf_token(page.text), "action": "confirm"})
+    assert done.location == "/done"
+    assert "Du har valt att inte delta" in client.get("/done").text
+    assert _status(app, respondent_id) == "refused"
+
+
+def test_forward_and_back_both_save(app, client, make_round, start, post_page):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    assert post_page("overall", {"overall_rating": "2", "needs_met": "1"}).location == "/page/information"
+    assert post_page("information", {"info_condition": "3"}, action="back").location == "/page/overall"
+    assert _answers(app, respondent_id) == {"overall_rating": 2, "needs_met": 1, "info_condition": 3}
+    page = client.get("/page/overall")
+    assert re.search(r'id="overall_rating-1"[^>]*checked|checked[^>]*id="overall_rating-1"', page.text)
+    assert post_page("overall", {"overall_rating": "2"}).status_code == 302
+    assert "needs_met" not in _answers(app, respondent_id)  # an emptied answer is cleared
+    assert post_page("overall", {}, action="back").location == "/introduction"
+
+
+def test_routing_shows_the_municipality_page_only_after_contact(app, client, make_round, start, post_page):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    assert post_page("continuity", {"municipality_contact": "1"}).location == "/page/municipality"
+    assert "Sida 6 av 9" in client.get("/page/municipality").text
+    assert post_page("municipality", {"municipality_coordination": "2"}).location == "/page/accessibility"
+    assert _answers(app, respondent_id)["municipality_coordination"] == 2
+    assert post_page("continuity", {"municipality_contact": "2"}).location == "/page/accessibility"
+    assert "municipality_coordination" not in _answers(app, respondent_id)  # routed past: discarded
+    assert client.get("/page/municipality").status_code == 302
+    assert "Sida 6 av 8" in client.get("/page/accessibility").text
+
+
+def test_resume_from_a_fresh_browser_at_the_same_point(app, client, make_round, start, post_page, sign_in):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    post_page("overall", {"overall_rating": "1"})
+    post_page("information", {"info_condition": "1"})
+    other = app.test_client()
+    assert sign_in(other, code.lower()).location == "/page/involvement"
+    assert re.search(r'id="overall_rating-0"[^>]*checked|checked[^>]*id="overall_rating-0"', other.get("/page/overall").text)
+
+
+def test_save_and_continue_later(app, client, make_round, start, post_page, sign_in):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    saved = post_page("overall", {"overall_rating": "4"}, action="save_exit")
+    assert saved.location == "/saved" and "Dina svar är sparade" in client.get("/saved").text
+    assert client.get("/page/overall").location == "/"
+    assert sign_in(client, code).location == "/page/overall"
+    assert _answers(app, respondent_id) == {"overall_rating": 4}
+
+
+def test_review_lists_every_answer_with_change_links_then_submit_and_thanks(app, client, make_round, start, post_page):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    post_page("overall", {"overall_rating": "1", "needs_met": "9"})
+    assert post_page("comments", {"comments": "Bra bemötande.\nMen långa väntetider."}).location == "/review"
+    review = client.get("/review")
+    assert "<title>Granska dina svar – Patientenkät</title>" in review.text
+    assert "Mycket bra" in review.text and "Vet inte / Inte aktuellt" in review.text
+    assert "Bra bemötande.\nMen långa väntetider." in review.text
+    assert review.text.count('href="/page/overall#') == 3 and "Inte besvarad" in review.text
+    assert 'href="/page/municipality' not in review.text
+    done = client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    assert done.location == "/done"
+    thanks = client.get("/done")
+    assert "Dina svar är inskickade" in thanks.text and "du får inga fler påminnelser" in thanks.text
+    assert _status(app, respondent_id) == "submitted"
+    assert "Du har redan skickat in dina svar" in client.get("/done").text
+
+
+def test_unknown_page_is_a_calm_404(client, make_round, start):
+    sample = make_round()
+    start(client, next(iter(sample.codes.values())))
+    page = client.get("/page/no-such-page")
+    assert page.status_code == 404 and "Sidan finns inte" in page.text
+
+
+def test_pages_need_a_code_first(client):
+    assert client.get("/page/overall").location == "/"
+    assert client.get("/review").location == "/"
+    assert client.get("/introduction").location == "/"
