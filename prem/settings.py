@@ -13,15 +13,25 @@ import os
 from datetime import timedelta
 from typing import Any
 
-__all__ = ["default_config", "DEFAULT_QUESTIONNAIRE"]
+__all__ = ["DEFAULT_QUESTIONNAIRE", "database_uri", "default_config"]
 
 #: The questionnaire a round uses unless the import names another.
 DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
 
 
+def database_uri(url: str | None) -> str | None:
+    """``DATABASE_URL`` as SQLAlchemy needs it: plain ``postgres://``/``postgresql://`` use psycopg 3."""
+    if not url:
+        return None
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
 def default_config(instance_path: str) -> dict[str, Any]:
     """Settings before ``instance/config.py`` and the test config are applied."""
-    database_url = os.environ.get("DATABASE_URL") or "sqlite:///" + os.path.join(instance_path, "prem.sqlite")
+    database_url = database_uri(os.environ.get("DATABASE_URL")) or "sqlite:///" + os.path.join(instance_path, "prem.sqlite")
     return {
         "SECRET_KEY": os.environ.get("PREM_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,

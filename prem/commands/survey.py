@@ -18,6 +18,8 @@ import pandas as pd
 
 from prem.errors import PremError
 
+__all__ = ["commands"]
+
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 _ROUND = click.option("--round", "round_name", required=True, help="Name of the survey round.")
 

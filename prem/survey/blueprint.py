@@ -6,6 +6,8 @@ from flask import Blueprint
 
 from prem.survey import controllers
 
+__all__ = ["bp"]
+
 bp = Blueprint("survey", __name__, template_folder="templates")
 
 bp.add_url_rule("/", "code_entry", controllers.code_entry, methods=["GET", "POST"])

@@ -31,6 +31,9 @@ from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
 
+__all__ = ["Visit", "code_entry", "introduction", "decline", "question_page", "review", "done", "saved",
+           "language", "http_error"]
+
 _RESPONDENT = "respondent"
 _JUST_SUBMITTED = "just_submitted"
 _REVIEW = "review"

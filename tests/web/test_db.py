@@ -31,3 +31,12 @@ def test_a_failing_command_rolls_everything_back(app, make_sample):
         raise RuntimeError("the disk is full")
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
+
+
+def test_database_url_uses_psycopg_for_postgresql():
+    from prem.settings import database_uri
+
+    assert database_uri("postgres://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("postgresql://u@h:5432/db") == "postgresql+psycopg://u@h:5432/db"
+    assert database_uri("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
+    assert database_uri("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite" and database_uri(None) is None
