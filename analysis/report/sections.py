@@ -162,13 +162,14 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
     hidden = [r for r in rows if not r.estimate.shown]
     per_row = content.kind == "region"
     line = None if per_row or not national.shown else national.value
-    parts: list[Flowable] = [
-        layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
-        band_legend(layout.font, layout.lang, layout.width),
-        Spacer(1, 2 * mm),
-    ]
+    parts: list[Flowable] = []
     if shown:
-        parts.append(comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width))
+        parts += [
+            layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
+            band_legend(layout.font, layout.lang, layout.width),
+            Spacer(1, 2 * mm),
+            comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width),
+        ]
     if hidden:
         listing = "; ".join(f"{r.label} ({suppression_reason(r.estimate, layout, content.method.min_respondents)})"
                             for r in hidden)
