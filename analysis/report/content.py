@@ -239,28 +239,25 @@ def _response_row(row: pd.Series, unit: str, unit_label: str) -> ResponseRow:
                        _optional(row["rr1"]), _optional(row["adjusted_rate"]))
 
 
-def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow]:
+def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow, float | None]:
+    """Each unit's fieldwork outcome, the table's total row, and the national adjusted rate for the summary.
+
+    The total row is the whole pathway nationally in a pathway report (also
+    when only some regions are shown: their own sum could not honour the
+    masked counts), the region over its pathways in a region report.
+    """
     rates = scope.results.response_rates
     rows = []
     for unit, unit_label in scope.units:
-        keys = scope.unit_keys(unit)
-        found = _pick(rates, **keys) if scope.kind != "national" else _pick(rates, level="pathway", pathway=unit)
+        found = _pick(rates, **scope.unit_keys(unit))
         if len(found):
             rows.append(_response_row(found.iloc[0], unit, unit_label))
-    total_keys = {"pathway": {"level": "pathway", "pathway": scope.pathway},
-                  "region": {"level": "region", "region": scope.region, "pathway": None},
-                  "national": {"level": "national"}}[scope.kind]
-    total = _pick(rates, **total_keys)
-    total_label = label("total", scope.lang)
-    if scope.kind == "pathway" and scope.region_filter:
-        invited = sum(r.invited for r in rows)
-        counts = {code: sum(r.dispositions[code] or 0 for r in rows) for code in DISPOSITIONS}
-        eligible = invited - counts["screened_out"] - counts["deceased"] - counts["undeliverable"]
-        rr1_base = invited - counts["screened_out"] - counts["deceased"]
-        return tuple(rows), ResponseRow("", total_label, invited, counts,
-                                        100 * counts["complete"] / rr1_base if rr1_base else None,
-                                        100 * counts["complete"] / eligible if eligible else None)
-    return tuple(rows), _response_row(total.iloc[0], "", total_label)
+    national = _pick(rates, **scope.national_keys())
+    national_rate = _optional(national.iloc[0]["adjusted_rate"]) if len(national) else None
+    if scope.kind == "region":
+        total = _pick(rates, level="region", region=scope.region, pathway=None)
+        return tuple(rows), _response_row(total.iloc[0], "", label("total", scope.lang)), national_rate
+    return tuple(rows), _response_row(national.iloc[0], "", label("summary.national", scope.lang)), national_rate
 
 
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
@@ -291,7 +288,43 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
     return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed)) for r in summed.itertuples())
 
 
-def _method(results: RoundResults, manifest: dict[str, object] | None) -> MethodFacts:
+def _file_text(entry: object) -> str:
+    """A manifest file entry as ``name (sha256 abcdef012345…)``."""
+    if isinstance(entry, dict) and "sha256" in entry:
+        return f"{entry.get('file', '')} (sha256 {str(entry['sha256'])[:12]}…)".strip()
+    return str(entry)
+
+
+def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """The sampling manifest as short ``(key, text)`` lines for the appendix.
+
+    Seed, dates and settings as they are; software versions and input files
+    on one line each (files with the start of their sha256); the rule files
+    of the report's pathways only; the per-stratum sizes are left to the flow
+    table.
+    """
+    facts: list[tuple[str, str]] = []
+    for key, value in manifest.items():
+        if key == "strata" or value is None:
+            continue
+        if key == "rules" and isinstance(value, list):
+            facts += [(f"rules / {rule.get('pathway')}",
+                       f"{rule.get('version', '')} {_file_text(rule)}".strip())
+                      for rule in value if isinstance(rule, dict) and rule.get("pathway") in pathways]
+        elif isinstance(value, dict):
+            for name, detail in value.items():
+                if detail is None or detail == []:
+                    continue
+                entries = detail if isinstance(detail, list) else [detail]
+                facts.append((f"{key} / {name}", ", ".join(_file_text(entry) for entry in entries)))
+        elif isinstance(value, list):
+            facts.append((key, ", ".join(_file_text(entry) for entry in value) or "–"))
+        else:
+            facts.append((key, str(value)))
+    return tuple(facts)
+
+
+def _method(results: RoundResults, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
     config = results.config
     ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
                                for m in table["ci_method"].dropna().unique()}))
@@ -304,7 +337,7 @@ def _method(results: RoundResults, manifest: dict[str, object] | None) -> Method
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
         statements=tuple((str(r.topic), str(r.description)) for r in methods.itertuples()),
-        manifest=dict(manifest or {}),
+        manifest=_manifest_facts(manifest or {}, pathways),
     )
 
 
@@ -409,7 +442,7 @@ def build_content(
         asked = {"pathway": f"pathway {pathway}", "region": f"region {regions[0] if regions else ''}",
                  "national": "any pathway"}[kind]
         raise ReportError(f"round {round_name!r} has no invited persons for {asked}")
-    response, response_total = _response(scope)
+    response, response_total, national_rate = _response(scope)
     dimensions = _dimensions(scope, q)
     care_plan = next((i for d in dimensions for i in d.items if i.item_id == CARE_PLAN_ITEM), None)
     if kind == "pathway":
@@ -424,7 +457,8 @@ def build_content(
     return ReportContent(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
-        response_total=response_total, profile=_profile(scope), care_plan=care_plan, flow=_flow(flow, scope),
-        method=_method(results, manifest), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
+        flow=_flow(flow, scope),
+        method=_method(results, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

@@ -56,7 +56,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "band.none": ("ingen jämförelse", "no comparison"),
     # suppression
     "suppressed.too_few_respondents": ("färre än {n} svar", "fewer than {n} responses"),
-    "suppressed.masked": ("dolt, litet antal", "masked, small count"),
+    "suppressed.no_respondents": ("inga svar", "no responses"),
+    "suppressed.model_failed": ("kunde inte justeras", "could not be adjusted"),
     "suppressed.other": ("visas inte", "not shown"),
     "suppressed.list": ("Visas inte", "Not shown"),
     # dimensions
@@ -75,7 +76,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     ),
     "col.region": ("Region", "Region"),
     "col.pathway": ("Vårdförlopp", "Care pathway"),
-    "col.respondents": ("Svar (n)", "Responses (n)"),
+    "col.respondents": ("Svar (n)", "Answers (n)"),
     "col.ci": ("95 % KI", "95 % CI"),
     "col.comparison": ("Jämfört med riket", "Compared with national"),
     "col.share": ("Andel positiva", "Share positive"),
@@ -160,10 +161,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "method.scoring_text": (
         "Varje svarsalternativ har en poäng från 0 (sämst) till 100 (bäst), jämnt fördelad över skalan; ”Vet inte / Inte aktuellt” räknas inte. "
         "En persons resultat i en dimension är medelvärdet av de besvarade frågornas poäng, med vikterna omräknade över de frågor personen besvarat. "
-        "Gruppens resultat är medelvärdet av personernas resultat. {positive}",
+        "Gruppens resultat är medelvärdet av personernas resultat. {weights}",
         "Every answer option has a score from 0 (worst) to 100 (best), spread evenly over the scale; ‘Don't know / Not applicable’ is not counted. "
         "A person's dimension result is the mean of the answered items' scores, the weights renormalised over the items they answered. "
-        "The group result is the mean of the persons' results. {positive}",
+        "The group result is the mean of the persons' results. {weights}",
     ),
     "method.weighting": ("Viktning och osäkerhet", "Weighting and uncertainty"),
     "method.weighting_text": (

@@ -138,7 +138,7 @@ class MethodFacts:
     dimension_weights: str = "equal"
     casemix_variables: tuple[str, ...] = ("age_group", "sex", "self_rated_health", "education")
     statements: tuple[tuple[str, str], ...] = ()
-    manifest: dict[str, object] = field(default_factory=dict)
+    manifest: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -158,6 +158,7 @@ class ReportContent:
     care_plan: ItemContent | None
     flow: tuple[FlowRow, ...]
     method: MethodFacts
+    national_rate: float | None = None
     questionnaire: str = ""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None

@@ -62,7 +62,7 @@ def report_title(content: ReportContent) -> str:
 
 def suppression_reason(estimate: Estimate, layout: Layout, min_respondents: int) -> str:
     """Why a figure is not shown, in words (``"färre än 30 svar"``)."""
-    known = {"too_few_respondents", "masked"}
+    known = {"too_few_respondents", "no_respondents", "model_failed"}
     key = estimate.suppressed if estimate.suppressed in known else "other"
     return layout.text(f"suppressed.{key}", n=min_respondents)
 
@@ -78,7 +78,7 @@ def cover(content: ReportContent, layout: Layout) -> list[Flowable]:
         ("cover.round", content.round_name),
         ("cover.pathways", ", ".join(name for _, name in content.pathways)),
         ("cover.regions", regions),
-        ("cover.fieldwork", f"{opens} – {closes}"),
+        ("cover.fieldwork", f"{opens} – {closes}" if content.fieldwork_opens or content.fieldwork_closes else not_stated),
         ("cover.questionnaire", content.questionnaire or not_stated),
         ("cover.created", content.created.isoformat()),
     ]
@@ -125,14 +125,14 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
                             rotated_header(layout.text("summary.rate"), layout.font, rate_width - 6)]
     header += [rotated_header(d.label, layout.font, dim_width - 6) for d in content.dimensions]
     national = [layout.para(_national_label(content, layout), "cell_head"),
-                percent(content.response_total.adjusted_rate, layout.lang)]
+                percent(content.national_rate, layout.lang)]
     national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
     rows = [header, national]
     rates = {r.unit: r.adjusted_rate for r in content.response}
+    by_dimension = [{r.unit: r.estimate for r in dim.rows} for dim in content.dimensions]
     for unit, unit_label in _units(content):
         row: list[object] = [layout.para(unit_label, "cell"), percent(rates.get(unit), layout.lang)]
-        for dim in content.dimensions:
-            found = {r.unit: r.estimate for r in dim.rows}.get(unit)
+        for found in (estimates.get(unit) for estimates in by_dimension):
             row.append(_marked_score(found, layout, min_n) if found else "–")
         rows.append(row)
     table = Table(rows, colWidths=[unit_width, rate_width] + [dim_width] * len(content.dimensions), repeatRows=1)
@@ -162,13 +162,14 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
     hidden = [r for r in rows if not r.estimate.shown]
     per_row = content.kind == "region"
     line = None if per_row or not national.shown else national.value
-    parts: list[Flowable] = [
-        layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
-        band_legend(layout.font, layout.lang, layout.width),
-        Spacer(1, 2 * mm),
-    ]
+    parts: list[Flowable] = []
     if shown:
-        parts.append(comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width))
+        parts += [
+            layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
+            band_legend(layout.font, layout.lang, layout.width),
+            Spacer(1, 2 * mm),
+            comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width),
+        ]
     if hidden:
         listing = "; ".join(f"{r.label} ({suppression_reason(r.estimate, layout, content.method.min_respondents)})"
                             for r in hidden)
@@ -177,10 +178,10 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
 
 
 def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
-                respondents: dict[str, int]) -> Table:
+                respondents: dict[str, int], national_respondents: int) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
     min_n = content.method.min_respondents
-    unit_width, n_width = 96.0, 50.0
+    unit_width, n_width = 96.0, 58.0
     item_width = (layout.width - unit_width - n_width) / max(len(items), 1)
     header = [layout.para(_unit_head(content, layout), "cell_head"),
               layout.para(layout.text("col.respondents"), "cell_head_right")]
@@ -193,9 +194,8 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
             return layout.para(suppression_reason(estimate, layout, min_n), "cell_right")
         return percent(estimate.value, layout.lang)
 
-    national_n = sum(respondents.values()) if respondents else None
     rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
-                                         number(national_n, layout.lang)] + [cell(i.national) for i in items]]
+                                         number(national_respondents, layout.lang)] + [cell(i.national) for i in items]]
     by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
     for unit, unit_label in _units(content):
         if not any(unit in found for found in by_item):
@@ -220,7 +220,7 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
         layout.para(layout.text("dimension.items"), "h2"),
         *questions,
         layout.para(layout.text("items.note"), "small"),
-        _item_table(dim.items, content, layout, respondents),
+        _item_table(dim.items, content, layout, respondents, dim.national.respondents),
         PageBreak(),
     ]
 
@@ -301,22 +301,6 @@ def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
     ]
 
 
-def _manifest_lines(manifest: dict[str, object], layout: Layout) -> list[Flowable]:
-    """Seed, versions and file hashes from the sampling manifest, one short line each."""
-    lines: list[Flowable] = []
-    for key, value in manifest.items():
-        if isinstance(value, dict):
-            for name, detail in value.items():
-                digest = detail.get("sha256", detail) if isinstance(detail, dict) else detail
-                lines.append(layout.para(f"{key} / {name}: {str(digest)[:16]}…" if len(str(digest)) > 16
-                                         else f"{key} / {name}: {digest}", "small"))
-        elif isinstance(value, list):
-            lines.append(layout.para(f"{key}: {', '.join(map(str, value))}", "small"))
-        else:
-            lines.append(layout.para(f"{key}: {value}", "small"))
-    return lines
-
-
 def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     """Sampling rules and flow counts, dispositions and rates, scoring, weighting, adjustment, suppression."""
     method = content.method
@@ -339,19 +323,22 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     else:
         parts.append(layout.para(layout.text("method.no_flow"), "body"))
     if method.manifest:
-        parts += [layout.para(layout.text("method.manifest"), "h2"), *_manifest_lines(method.manifest, layout)]
+        facts = Table([[layout.para(key, "cell"), layout.para(text, "cell")] for key, text in method.manifest],
+                      colWidths=[130, layout.width - 130], hAlign="LEFT")
+        facts.setStyle(plain_table_style())
+        parts += [layout.para(layout.text("method.manifest"), "h2"), facts]
     variables = [layout.text(f"casemix.{v}") if v in {"age_group", "sex", "self_rated_health", "education"} else v
                  for v in method.casemix_variables]
     joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)
     weighting = "method.weighting_text" if method.weighted else "method.unweighted"
     ci = "; ".join(layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods) or "–"
-    positive = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
-                           else "weights.equal")
+    item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
+                               else "weights.equal")
     parts += [
         layout.para(layout.text("method.dispositions"), "h2"),
         layout.para(layout.text("method.dispositions_text"), "body"),
         layout.para(layout.text("method.scoring"), "h2"),
-        layout.para(layout.text("method.scoring_text", positive=positive), "body"),
+        layout.para(layout.text("method.scoring_text", weights=item_weights), "body"),
         layout.para(layout.text("method.weighting"), "h2"),
         layout.para(layout.text(weighting, cell=method.min_cell_count, ci=ci), "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),

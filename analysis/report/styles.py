@@ -69,7 +69,8 @@ def paragraph_styles(font: Fonts) -> dict[str, ParagraphStyle]:
         "title": ParagraphStyle("title", parent=body, fontName=font.bold, fontSize=22, leading=27, spaceAfter=8),
         "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=14, leading=18, spaceAfter=18, textColor=GREY["dark"]),
         "h1": ParagraphStyle("h1", parent=body, fontName=font.bold, fontSize=15, leading=19, spaceBefore=2, spaceAfter=8),
-        "h2": ParagraphStyle("h2", parent=body, fontName=font.bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4),
+        "h2": ParagraphStyle("h2", parent=body, fontName=font.bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4,
+                             keepWithNext=1),
     }
 
 

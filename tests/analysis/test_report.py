@@ -21,13 +21,24 @@ from pypdf import PdfReader
 from analysis.report import ReportError, build_content, write_pdf
 from analysis.report.content import CARE_PLAN_ITEM
 from analysis.results import RoundResults
-from analysis.tables import DISPOSITIONS, conform
+from analysis.tables import conform
 from questionnaires import load_questionnaire
 from sampling.reference import regions
 
 PATHWAYS = ("reumatoid-artrit", "ibd-vuxna")
 SMALL_REGION = "09"  # Gotland
 BEST_REGION = "14"  # Västra Götaland: far above national everywhere
+
+
+MANIFEST = {  # the shape `prem sample` writes (sampling.manifest.build_manifest)
+    "software": {"prem": "0.1.0", "numpy": "2.1.3"},
+    "seed": 4711,
+    "period_start": "2025-01-01",
+    "inputs": {"contacts": [{"file": "kontakter_01.csv", "sha256": "ab" * 32}], "population": None, "previous": []},
+    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": "cd" * 32, "quarantine_months": 12}
+              for p in ("reumatoid-artrit", "kol")],
+    "strata": [{"pathway": "reumatoid-artrit", "region": "01", "population": 900, "sample": 400}],
+}
 
 
 @pytest.fixture(scope="module")
@@ -127,7 +138,7 @@ def flow() -> pd.DataFrame:
 
 def _pdf(tmp_path_factory, results, questionnaire, flow, name: str, **scope) -> tuple[Path, list[str]]:
     content = build_content(results, questionnaire, round_name="2026-vår", flow=flow,
-                            manifest={"seed": 4711, "software_version": "0.1.0"},
+                            manifest=MANIFEST,
                             fieldwork=(dt.date(2026, 3, 2), dt.date(2026, 4, 26)), **scope)
     path = write_pdf(content, tmp_path_factory.mktemp("pdf") / f"{name}.pdf")
     return path, [page.extract_text() for page in PdfReader(path).pages]
@@ -184,7 +195,8 @@ def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     appendix = _flat(pages[-3:])
     assert "two_contacts_different_dates" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
-    assert "4711" in appendix
+    assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
+    assert "reumatoid-artrit.yaml (sha256 cdcdcdcdcdcd…)" in appendix and "kol.yaml" not in appendix
 
 
 def test_region_report_compares_pathways_against_their_national_values(tmp_path_factory, results, questionnaire, flow):
@@ -265,3 +277,37 @@ def test_dejavu_is_embedded_when_present(pathway_pdf):
     reader = PdfReader(path)
     fonts_used = {str(font["/BaseFont"]) for page in reader.pages for font in page["/Resources"]["/Font"].values()}
     assert any("PremSans" in name or "DejaVu" in name for name in fonts_used)
+
+
+def test_long_tables_repeat_their_header_on_every_page(tmp_path, results, questionnaire):
+    long_flow = pd.DataFrame([{"pathway": "reumatoid-artrit", "region": "01", "step": f"rule_{step:03d}",
+                               "remaining": 10_000 - step, "removed": 1} for step in range(120)])
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="pathway", pathway="reumatoid-artrit",
+                            flow=long_flow)
+    pages = [page.extract_text() for page in PdfReader(write_pdf(content, tmp_path / "long.pdf")).pages]
+    flow_pages = [page for page in pages if "rule_" in page]
+    assert len(flow_pages) >= 2
+    assert all(re.search(r"Vårdförlopp\s+Steg\s+Kvar\s+Bortfall", page) for page in flow_pages)
+
+
+def test_chosen_regions_are_held_against_the_whole_pathway(results, questionnaire):
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="pathway", pathway="ibd-vuxna",
+                            regions=["01", "12"])
+    rates = results.response_rates
+    pathway_row = rates[(rates["level"] == "pathway") & (rates["pathway"] == "ibd-vuxna")].iloc[0]
+    assert [row.unit for row in content.response] == ["01", "12"]
+    assert content.response_total.invited == pathway_row["invited"]
+    assert content.national_rate == pytest.approx(pathway_row["adjusted_rate"])
+    assert all(row.reference == 70.0 for dim in content.dimensions for row in dim.rows)
+    assert [dim.national.value for dim in content.dimensions] == [70.0] * 7
+
+
+def test_region_report_rows_carry_each_pathways_national_value(results, questionnaire):
+    content = build_content(results, questionnaire, round_name="2026-vår", kind="region", regions=[BEST_REGION])
+    overall = content.dimensions[0]
+    assert [row.unit for row in overall.rows] == ["reumatoid-artrit", "ibd-vuxna"]
+    assert all(row.estimate.band == "better" for row in overall.rows)
+    rates = results.response_rates
+    national_row = rates[rates["level"] == "national"].iloc[0]
+    assert content.national_rate == pytest.approx(national_row["adjusted_rate"])
+    assert content.response_total.label == "Totalt"

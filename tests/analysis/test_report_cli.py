@@ -147,3 +147,17 @@ def test_report_from_the_database_has_fieldwork_dates_and_flow(sample_dir, tmp_p
     assert "2026-03-02 – 2026-04-12" in text and "2026-vår" in text
     assert "age_18_or_older" in text and "20260301" in text
     assert "Tolvan" not in text and "19121212" not in text
+
+
+def test_report_before_anyone_has_answered_says_so(sample_dir, tmp_path):
+    responses = pd.read_csv(sample_dir / "responses.csv", dtype={"region": "string"})
+    items = responses.columns[responses.columns.get_loc("submitted_at") + 1:]
+    responses[items] = pd.NA
+    responses[["questionnaire_id", "questionnaire_version", "submitted_at"]] = pd.NA
+    responses["status"] = "not_started"
+    responses.to_csv(tmp_path / "early.csv", index=False)
+    out = tmp_path / "early.pdf"
+    result = _run("report", "--responses", str(tmp_path / "early.csv"), "--pathway", PATHWAY, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = _text(out)
+    assert "Visas inte: Stockholm (inga svar)" in text and "Sida 1 av" in text
