@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-__all__ = ["commands", "report", "tables"]
+__all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
 _TEXT_COLUMNS = ("respondent_id", "pathway", "region", "sex", "age_group", "status", "questionnaire_id",
                  "questionnaire_version", "submitted_at")
@@ -101,7 +101,7 @@ def _read_flow(flow_dir: Path | None) -> tuple[pd.DataFrame | None, dict]:
     return flow, manifest
 
 
-def _from_database(round_name: str) -> RoundInput:
+def round_from_database(round_name: str) -> RoundInput:
     """The round's responses, flow, manifest and fieldwork dates from the survey database."""
     from prem import create_app
     from prem.db import transaction
@@ -119,7 +119,7 @@ def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: 
     if (round_name is None) == (responses_path is None):
         raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
     if round_name is not None:
-        return _from_database(round_name)
+        return round_from_database(round_name)
     flow, manifest = _read_flow(flow_dir)
     return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
 
@@ -136,7 +136,7 @@ def _questionnaire(responses: pd.DataFrame):
     return load_questionnaire(questionnaire_id, version=version)
 
 
-def _analyse(source: RoundInput):
+def analyse_source(source: RoundInput):
     """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out)."""
     from analysis import AnalysisConfig, analyse_round
     from analysis.report import CARE_PLAN_ITEM
@@ -179,7 +179,7 @@ def report(round_name: str | None, responses_path: Path | None, flow_dir: Path |
     source = _round_input(round_name, responses_path, flow_dir)
     check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name,
                 invited=source.responses)
-    results, q = _analyse(source)
+    results, q = analyse_source(source)
     content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
                             regions=regions, lang=lang, flow=source.flow,
                             manifest=source.manifest, fieldwork=(source.opens, source.closes))
@@ -197,7 +197,7 @@ def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     from analysis.tables import write_tables
 
-    results, _ = _analyse(_round_input(round_name, responses_path, None))
+    results, _ = analyse_source(_round_input(round_name, responses_path, None))
     written = write_tables(results, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
 
