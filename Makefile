@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo demo-serve test bench clean
 
 setup: $(STAMP)
 
@@ -17,6 +17,10 @@ $(STAMP): pyproject.toml
 
 demo: setup
 	$(BIN)/prem demo
+
+# After `make demo`: the web survey on http://127.0.0.1:5000/ with the demo round.
+demo-serve: setup
+	DATABASE_URL=sqlite:///$(CURDIR)/demo-output/prem.sqlite $(BIN)/prem serve
 
 test: setup
 	@if command -v npm >/dev/null 2>&1; then \
