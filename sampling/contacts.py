@@ -177,12 +177,13 @@ def read_contacts(
         paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
         required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
     )
-    # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
-    candidates = _normalise_codes(candidates).with_columns(contact_date_parsed=parse_date("contact_date")).filter(
+    # Exact codes first, then dates: each step only sees the rows the previous one kept.
+    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
+    candidates = _normalise_codes(candidates).with_columns(**flags).filter(pl.any_horizontal(list(flags)))
+    candidates = candidates.with_columns(contact_date_parsed=parse_date("contact_date")).filter(
         pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
     )
-    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
-    checked = _check_contacts(candidates.with_columns(**flags), mapping, sampling_date)
+    checked = _check_contacts(candidates, mapping, sampling_date)
     valid = checked.filter(pl.col("problem_column").is_null()).select(
         *flags,
         personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
