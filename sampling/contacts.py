@@ -56,6 +56,11 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
+def _code_stems(rules: list[PathwayRule]) -> list[str]:
+    """The first three characters of every code: contiguous however a code is written."""
+    return sorted({code[:3] for rule in rules for code in rule.codes})
+
+
 def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
     """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
 
@@ -64,7 +69,7 @@ def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.
     search for those stems finds all candidates; the exact, normalised match
     runs afterwards on the few rows left (:func:`_normalise_codes`).
     """
-    stems = sorted({code[:3] for rule in rules for code in rule.codes})
+    stems = _code_stems(rules)
     return contacts.filter(
         pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
         | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
