@@ -406,7 +406,7 @@ def _people(rng: np.random.Generator, size: int, year: int, extract_date: dt.dat
     death_day = np.where(dies, year_start + (rng.random(n) * (year_end - year_start + 91)).astype(np.int64), -1)
     last_contact_day = np.where(dies, np.minimum(death_day, year_end), year_end)
     return {
-        "kinds": kinds, "age": age, "man": man, "birth_day": birth_day, "coordination": coordination,
+        "kinds": kinds, "age": age, "man": man, "coordination": coordination,
         "date_digits": date_digits, "tail": serial * 10 + check,
         "centenarian": centenarian, "death_day": death_day, "last_contact_day": last_contact_day,
         "first_contact_day": np.maximum(birth_day, year_start),
