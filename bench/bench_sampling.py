@@ -168,6 +168,8 @@ def synthetic_extract(rows: int, seed: int, *, regenerate: bool = False) -> tupl
     contacts, population = folder / "contacts.csv", folder / "population.csv"
     if contacts.exists() and population.exists() and not regenerate:
         return contacts, population, None
+    for stale in OUTPUT.glob(f"extract-{rows}-{seed}-*"):  # made by an earlier version of the generator
+        shutil.rmtree(stale)
     started = time.perf_counter()
     write_synthetic_extracts(folder, seed=seed, scale=scale_for_rows(rows), national=True,
                              extract_date=SAMPLING_DATE)

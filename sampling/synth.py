@@ -28,6 +28,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import polars as pl
+from tqdm import tqdm
 
 from sampling.reference import regions as reference_regions
 
@@ -406,7 +408,7 @@ def _people(rng: np.random.Generator, size: int, year: int, extract_date: dt.dat
     death_day = np.where(dies, year_start + (rng.random(n) * (year_end - year_start + 91)).astype(np.int64), -1)
     last_contact_day = np.where(dies, np.minimum(death_day, year_end), year_end)
     return {
-        "kinds": kinds, "age": age, "man": man, "birth_day": birth_day, "coordination": coordination,
+        "kinds": kinds, "age": age, "man": man, "coordination": coordination,
         "date_digits": date_digits, "tail": serial * 10 + check,
         "centenarian": centenarian, "death_day": death_day, "last_contact_day": last_contact_day,
         "first_contact_day": np.maximum(birth_day, year_start),
@@ -677,6 +679,7 @@ def write_synthetic_extracts(
     fmt: Literal["csv", "parquet"] = "csv",
     national: bool = False,
     extract_date: dt.date | None = None,
+    progress: bool = False,
 ) -> SyntheticFiles:
     """Write synthetic contacts extracts and the matching population file.
 
@@ -708,6 +711,8 @@ def write_synthetic_extracts(
         The day the extracts are taken, 1 February of the following year when
         omitted. It decides which 10-digit numbers carry ``+`` (100 or older
         that day); use the sampling date so the century rule reads them back.
+    progress
+        Show a progress bar on stderr (only when it is a terminal).
 
     Returns
     -------
@@ -732,7 +737,7 @@ def write_synthetic_extracts(
     staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=out))
     try:
         files = _generate(staging, codes, seed=seed, scale=scale, year=year, fmt=fmt, national=national,
-                          extract_date=extract_date or dt.date(year + 1, 2, 1))
+                          extract_date=extract_date or dt.date(year + 1, 2, 1), progress=progress)
         for path in (*files.contacts, files.population):
             os.replace(path, out / path.name)
     finally:
@@ -746,7 +751,7 @@ def write_synthetic_extracts(
 
 
 def _generate(folder: Path, codes: list[str], *, seed: int, scale: float, year: int, fmt: str,
-              national: bool, extract_date: dt.date) -> SyntheticFiles:
+              national: bool, extract_date: dt.date, progress: bool) -> SyntheticFiles:
     suffix = "parquet" if fmt == "parquet" else "csv"
     if national:
         sinks = {None: _Sink(folder / f"contacts.{suffix}", _NATIONAL_STYLE, fmt)}
@@ -757,12 +762,15 @@ def _generate(folder: Path, codes: list[str], *, seed: int, scale: float, year: 
     serials = _SerialNumbers(year)
     known = reference_regions()
     persons = 0
+    sizes = {code: round(known[code].population_2023 * scale) for code in codes}
+    bar = tqdm(total=sum(sizes.values()), desc="prem synth", unit=" people", unit_scale=True,
+               disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
     try:
         for code in codes:
             neighbours = [i for i, c in enumerate(codes)
                           if c != code and known[c].healthcare_region == known[code].healthcare_region]
             neighbours = neighbours or [i for i, c in enumerate(codes) if c != code] or [codes.index(code)]
-            size = round(known[code].population_2023 * scale)
+            size = sizes[code]
             for chunk, start in enumerate(range(0, size, _CHUNK_PEOPLE)):
                 rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(code), chunk))))
                 people = _people(rng, min(_CHUNK_PEOPLE, size - start), year, extract_date, serials)
@@ -776,7 +784,9 @@ def _generate(folder: Path, codes: list[str], *, seed: int, scale: float, year: 
                         sink.write(_contact_frame(part, people, codes, sink.style))
                 population.write(_population_frame(rng, people, code))
                 persons += people["age"].size
+                bar.update(min(_CHUNK_PEOPLE, size - start))
     finally:
+        bar.close()
         for sink in (*sinks.values(), population):
             sink.close()
     written = [sink for sink in sinks.values() if sink.rows or national]

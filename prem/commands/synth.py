@@ -34,7 +34,8 @@ def synth_command(out_dir: Path, seed: int, scale: float, rows: int | None, year
             scale = scale_for_rows(rows, regions)
         files = write_synthetic_extracts(out_dir, seed=seed, scale=scale, year=year, regions=regions,
                                          fmt=fmt, national=national,
-                                         extract_date=extract_date.date() if extract_date else None)
+                                         extract_date=extract_date.date() if extract_date else None,
+                                         progress=True)
     except SynthError as error:
         raise click.UsageError(str(error)) from None
     click.echo(f"{files.contact_rows} contact rows in {len(files.contacts)} file(s), "
