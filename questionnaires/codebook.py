@@ -32,7 +32,7 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
     -------
     pandas.DataFrame
         Columns ``page, item_id, kind, dimension, core, role, routing,
-        max_length``, ``text_<lang>`` per language, ``code``,
+        pathways`` (empty = every pathway), ``max_length``, ``text_<lang>`` per language, ``code``,
         ``label_<lang>`` per language, ``score`` (empty = not scored) and
         ``positive``. Text items have one row with an empty code.
     """
@@ -47,6 +47,7 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
                 "core": item.core,
                 "role": item.role or "",
                 "routing": routing_text(item),
+                "pathways": " ".join(sorted(item.pathways or ())),
                 "max_length": item.max_length,
                 **{f"text_{lang}": item.text[lang] for lang in q.languages},
             }
@@ -95,6 +96,7 @@ def codebook_markdown(q: Questionnaire) -> str:
             facts += ["core"] if item.core else []
             facts += [f"role `{item.role}`"] if item.role else []
             facts += [f"shown if {routing_text(item)}"] if item.show_if else []
+            facts += [f"only on {', '.join(sorted(item.pathways))}"] if item.pathways else []
             facts += [f"max {item.max_length} characters"] if item.max_length else []
             lines += ["", f"### `{item.id}` ({', '.join(facts)})", "", f"- {lang}: {item.text[lang]}"]
             lines += [f"- {other}: {item.text[other]}" for other in others]

@@ -30,12 +30,13 @@ from questionnaires.model import (
     Scale,
 )
 
-__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires"]
+__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires", "read_definition", "RESERVED_COLUMNS"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _VERSION = re.compile(r"^\d+(\.\d+)*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}$")
+_PATHWAY = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _MESSAGES = ("invalid_choice", "too_long")
 _SCORE_TOLERANCE = 0.01
 RESERVED_COLUMNS = frozenset(
@@ -58,7 +59,7 @@ _KEYS = {
     "page": {"id", "title", "items"},
     "item": {
         "id", "kind", "text", "hint", "scale", "dimension", "core", "required",
-        "show_if", "role", "max_length",
+        "show_if", "role", "max_length", "pathways",
     },
     "show_if": {"item", "in"},
 }  # fmt: skip
@@ -152,7 +153,8 @@ class _Reader:
     def identifier(self, node: _Mapping, where: str, pattern: re.Pattern[str] = _ID) -> str:
         value = node.get("id")
         if not isinstance(value, str) or not pattern.match(value):
-            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be snake_case (a-z, 0-9, _)")
+            form = "snake_case (a-z, 0-9, _)" if pattern is _ID else "lower case with dashes (a-z, 0-9, -)"
+            self.problem(where, self.line_of(node, "id"), f"id {value!r} must be {form}")
             return str(value)
         return value
 
@@ -182,12 +184,13 @@ class _Reader:
                 self.problem(where, self.line_of(value, lang), f"{key!r} has text in undeclared language {lang!r}")
         return MappingProxyType({lang: str(value.get(lang, "")).strip() for lang in self.languages})
 
-    def unique(self, ids: list[tuple[str, int | None]], what: str) -> None:
-        seen: dict[str, int | None] = {}
+    def unique(self, ids: list[tuple[Any, int | None]], what: str, where: str | None = None) -> None:
+        """Report every repeated id (or option code) with the line of its first use."""
+        seen: dict[Any, int | None] = {}
         for identifier, line in ids:
             if identifier in seen:
                 first = f" (first on line {seen[identifier]})" if seen[identifier] else ""
-                self.problem(f"{what} {identifier!r}", line, f"duplicate {what} id{first}")
+                self.problem(where or f"{what} {identifier!r}", line, f"duplicate {what} {identifier!r}{first}")
             else:
                 seen[identifier] = line
 
@@ -265,7 +268,7 @@ class _Reader:
         scale_id = self.identifier(node, "scale")
         where = f"scale {scale_id!r}"
         options = [self.option(option, where) for option in self.sequence(node, "options", where)]
-        self.unique([(str(o.code), line) for o, line in options], f"option code in {where}:")
+        self.unique([(o.code, line) for o, line in options], "option code", where)
         scores = sorted(o.score for o, _ in options if o.score is not None)
         if scores:
             self.check_scores(scores, where, node.line)
@@ -391,6 +394,13 @@ class _Reader:
                 self.problem(where, self.line_of(node, "dimension"), message)
             elif kind != "choice":
                 self.problem(where, self.line_of(node, "dimension"), "only choice items can belong to a dimension")
+        pathways = self.pathways(node, where)
+        if pathways is not None and (dimension is not None or node.get("core") is True):
+            self.problem(
+                where, self.line_of(node, "pathways"),
+                "a pathway-specific item can be neither core nor in a dimension, so that "
+                "completeness and dimension scores stay comparable between pathways",
+            )  # fmt: skip
         role = node.get("role")
         if role is not None and role not in BACKGROUND_ROLES:
             self.problem(where, self.line_of(node, "role"), f"unknown role {role!r} (roles: {', '.join(BACKGROUND_ROLES)})")
@@ -407,7 +417,18 @@ class _Reader:
             role=role,
             max_length=max_length,
             page_id=page_id,
+            pathways=pathways,
         )
+
+    def pathways(self, node: _Mapping, where: str) -> frozenset[str] | None:
+        """``pathways: [slug, ...]``: the pathways a pathway-specific item is asked on."""
+        if "pathways" not in node:
+            return None
+        slugs = node["pathways"]
+        if not isinstance(slugs, list) or not slugs or not all(isinstance(s, str) and _PATHWAY.match(s) for s in slugs):
+            self.problem(where, self.line_of(node, "pathways"), "pathways must be a list of pathway slugs, e.g. [ibd-vuxna]")
+            return None
+        return frozenset(slugs)
 
     def routing(self, node: _Mapping, where: str, earlier: dict[str, tuple[Item, int]], position: int) -> Routing | None:
         """``show_if: {item: x, in: [codes]}``: x must be a choice item on an earlier page."""

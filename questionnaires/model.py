@@ -113,7 +113,8 @@ class Item:
     ``kind`` is ``"choice"`` (one option of ``scale``) or ``"text"`` (free
     text up to ``max_length`` characters). ``dimension`` is set for scored
     items; ``core`` items decide complete vs partial; ``role`` marks a
-    background question for the analysis.
+    background question for the analysis. ``pathways``, when set, limits a
+    pathway-specific item to respondents on those pathways (slugs).
     """
 
     id: str
@@ -128,6 +129,11 @@ class Item:
     role: str | None = None
     max_length: int | None = None
     page_id: str = ""
+    pathways: frozenset[str] | None = None
+
+    def is_for(self, pathway: str | None) -> bool:
+        """Whether the item is asked on ``pathway`` (``None``: only common items)."""
+        return self.pathways is None or pathway in self.pathways
 
     @property
     def scored(self) -> bool:
@@ -227,34 +233,41 @@ class Questionnaire:
                 return index
         raise KeyError(f"{self.id} {self.version} has no page {page_id!r}")
 
-    def is_shown(self, item: Item, answers: Answers) -> bool:
-        """Whether ``item`` is shown given ``answers``, following routing chains."""
-        while item.show_if is not None:
+    def is_shown(self, item: Item, answers: Answers, pathway: str | None = None) -> bool:
+        """Whether ``item`` is shown given ``answers``, following routing chains.
+
+        Pathway-specific items are shown only when ``pathway`` is one of
+        theirs; without a pathway only the common items are shown.
+        """
+        while True:
+            if not item.is_for(pathway):
+                return False
+            if item.show_if is None:
+                return True
             if not item.show_if.allows(answers):
                 return False
             item = self.item(item.show_if.item)
-        return True
 
-    def visible_items(self, answers: Answers) -> tuple[Item, ...]:
-        """The items a respondent with ``answers`` is asked, in order."""
-        return tuple(item for item in self.items if self.is_shown(item, answers))
+    def visible_items(self, answers: Answers, pathway: str | None = None) -> tuple[Item, ...]:
+        """The items a respondent with ``answers`` (on ``pathway``) is asked, in order."""
+        return tuple(item for item in self.items if self.is_shown(item, answers, pathway))
 
-    def visible_pages(self, answers: Answers) -> tuple[Page, ...]:
+    def visible_pages(self, answers: Answers, pathway: str | None = None) -> tuple[Page, ...]:
         """The pages with at least one item shown for ``answers``, in order.
 
         A page whose every item is routed past is skipped by the web survey.
         """
         return tuple(
-            page for page in self.pages if any(self.is_shown(item, answers) for item in page.items)
+            page for page in self.pages if any(self.is_shown(item, answers, pathway) for item in page.items)
         )
 
-    def applicable_answers(self, answers: Answers) -> dict[str, int | str]:
+    def applicable_answers(self, answers: Answers, pathway: str | None = None) -> dict[str, int | str]:
         """``answers`` without those to items that routing now hides.
 
         A respondent may go back and change a routing answer; the answers
         to items no longer shown must not be stored or scored.
         """
-        shown = {item.id for item in self.visible_items(answers)}
+        shown = {item.id for item in self.visible_items(answers, pathway)}
         return {item_id: value for item_id, value in answers.items() if item_id in shown}
 
     def pathway_intro(self, pathway: str, lang: str) -> str:

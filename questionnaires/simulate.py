@@ -16,7 +16,8 @@ analysis has real structure to find:
   support weaker, and the written care plan near half "yes".
 - **Answers**: the latent value is cut into the scale's ordered options;
   "Vet inte / Inte aktuellt" and skipped items occur at item-specific rates;
-  routing is respected (routed items are empty when not shown); background
+  routing is respected (routed items are empty when not shown), and
+  pathway-specific items are answered on their pathways only; background
   answers agree with the frame (age group, sex) for almost everyone.
 
 All randomness comes from one ``numpy.random.Generator`` seeded by ``seed``.
@@ -317,12 +318,12 @@ def simulate_responses(
         for item in page.items:
             if item.kind != "choice":
                 continue
-            if item.scored:
+            if item.scale.scored and item.role is None:
                 latent = (
                     person["experience"]
                     + _DIMENSION_SHIFT.get(item.dimension, 0.0)
                     + _ITEM_SHIFT.get(item.id, 0.0)
-                    + dimension_factor[item.dimension]
+                    + dimension_factor.get(item.dimension, 0.0)
                     + rng.normal(0.0, _ITEM_NOISE_SD, n)
                 )
                 codes = _scored_codes(rng, item, latent, total_sd)
@@ -331,6 +332,8 @@ def simulate_responses(
             else:
                 codes = _filter_codes(rng, item, age)
             codes[(reached <= page_number) | (rng.random(n) < _SKIPPED)] = np.nan
+            if item.pathways is not None:
+                codes[~frame["pathway"].astype(str).isin(item.pathways).to_numpy()] = np.nan
             if item.show_if is not None:
                 controlling = answers[item.show_if.item]
                 codes[~np.isin(controlling, list(item.show_if.codes))] = np.nan

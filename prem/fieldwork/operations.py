@@ -34,6 +34,7 @@ __all__ = [
     "reminder_respondent_ids",
     "close_round",
     "list_rounds",
+    "open_round_exists",
     "utc_now",
 ]
 
@@ -385,6 +386,13 @@ def close_round(session: Session, round_name: str, *, today: date | None = None,
     survey_round.closed_at = utc_now()
     session.flush()
     return destroyed
+
+
+def open_round_exists(session: Session, day: date) -> bool:
+    """Whether any round takes answers on ``day`` (so that a code not found is a wrong code, not a late one)."""
+    return session.execute(
+        select(SurveyRound.id).where(SurveyRound.closed_at.is_(None), SurveyRound.opens <= day, SurveyRound.closes >= day)
+    ).first() is not None
 
 
 def list_rounds(session: Session) -> list[RoundSummary]:

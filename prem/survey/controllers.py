@@ -23,7 +23,7 @@ from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
-from prem.fieldwork.operations import find_respondent_by_code
+from prem.fieldwork.operations import find_respondent_by_code, open_round_exists
 from prem.i18n import available_languages, current_language
 from prem.security import access_code_key
 from prem.survey import operations
@@ -54,6 +54,15 @@ class Visit:
     def answers(self) -> dict[str, int | str]:
         return self.response.answer_map() if self.response else {}
 
+    def visible_pages(self) -> tuple:
+        """The pages this respondent is asked, given their answers and pathway."""
+        return self.questionnaire.visible_pages(self.answers, self.respondent.pathway)
+
+    def shown_items(self, page) -> list:
+        """The items of ``page`` this respondent is asked."""
+        answers = self.answers
+        return [item for item in page.items if self.questionnaire.is_shown(item, answers, self.respondent.pathway)]
+
     @property
     def lang(self) -> str:
         """The page language if the questionnaire has it, else its first language."""
@@ -77,10 +86,11 @@ def _current_visit() -> Visit | None:
     return _load_visit(respondent) if respondent is not None else None
 
 
-def _closed_page(visit: Visit) -> HttpResponse:
+def _closed_page(visit: Visit | None) -> HttpResponse:
+    """The round is not (or no longer) open; ``visit=None`` when no round at all is open."""
     session.pop(_RESPONDENT, None)
-    survey_round = visit.respondent.survey_round
-    not_yet = survey_round.closed_at is None and _today() < survey_round.opens
+    survey_round = visit.respondent.survey_round if visit else None
+    not_yet = survey_round is not None and survey_round.closed_at is None and _today() < survey_round.opens
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
 
 
@@ -110,7 +120,7 @@ def _resume_url(visit: Visit) -> str:
         return url_for(".review")
     if target == _INTRODUCTION:
         return url_for(".introduction")
-    visible = [page.id for page in visit.questionnaire.visible_pages(visit.answers)]
+    visible = [page.id for page in visit.visible_pages()]
     return url_for(".page", page_id=target if target in visible else visible[0])
 
 
@@ -118,7 +128,7 @@ def _neighbour(visit: Visit, page, step: int) -> str:
     """The visible page after (``step=1``) or before (``-1``) ``page``, else review or introduction."""
     q = visit.questionnaire
     here = q.page_index(page.id)
-    visible = [p for p in q.visible_pages(visit.answers) if (q.page_index(p.id) - here) * step > 0]
+    visible = [p for p in visit.visible_pages() if (q.page_index(p.id) - here) * step > 0]
     if visible:
         return (visible[0] if step > 0 else visible[-1]).id
     return _REVIEW if step > 0 else _INTRODUCTION
@@ -191,6 +201,8 @@ def code_entry():
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
         operations.record_wrong_code(db.session, client, window=window)
+        if not open_round_exists(db.session, _today()):
+            return _closed_page(None)
         form.code.errors.append(_("We cannot find a survey with that code. Check the code in your letter and try again."))
         return _render("survey/code_entry.html", _form_errors(form), form=form)
     visit = _load_visit(respondent)
@@ -213,7 +225,7 @@ def introduction():
         if action == "start":
             response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
             if response.resume_page in (None, _INTRODUCTION):
-                response.resume_page = visit.questionnaire.visible_pages(response.answer_map())[0].id
+                response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
             return redirect(_resume_url(_load_visit(visit.respondent)))
         if action == "not_my_care":
             operations.screen_out(db.session, visit.respondent)
@@ -250,18 +262,14 @@ def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=Non
     return form_class(**kwargs)
 
 
-def _shown_items(visit: Visit, page) -> list:
-    return [item for item in page.items if visit.questionnaire.is_shown(item, visit.answers)]
-
-
 def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
     """Save the page's shown items; returns the page's items shown only since this save."""
-    shown_before = {item.id for item in _shown_items(visit, page)}
+    shown_before = {item.id for item in visit.shown_items(page)}
     posted = {item_id: value for item_id, value in page_answers(form, page).items() if item_id in shown_before}
     response = operations.save_answers(db.session, visit.respondent, posted, visit.questionnaire,
                                        resume_page=resume_page)
     visit.response = response
-    return [item for item in _shown_items(visit, page) if item.id not in shown_before]
+    return [item for item in visit.shown_items(page) if item.id not in shown_before]
 
 
 def _session_expired_on_page(page_id: str) -> HttpResponse:
@@ -283,7 +291,7 @@ def question_page(page_id: str):
         page = q.page(page_id)
     except KeyError:
         abort(404)
-    if not _shown_items(visit, page):
+    if not visit.shown_items(page):
         return redirect(_resume_url(visit))
     if request.method == "POST":
         form = _page_form(visit, page)
@@ -307,8 +315,8 @@ def question_page(page_id: str):
     else:
         form = _page_form(visit, page, data=page_form_data(page, visit.answers))
         expired = False
-    visible = [p.id for p in q.visible_pages(visit.answers)]
-    items = _shown_items(visit, page)
+    visible = [p.id for p in visit.visible_pages()]
+    items = visit.shown_items(page)
     return _render(
         "survey/page.html", _form_errors(form, items), visit=visit, page=page, form=form, items=items,
         expired=expired, page_number=visible.index(page.id) + 1, page_count=len(visible),
@@ -327,9 +335,8 @@ def review():
         return redirect(url_for(".done"))
     if visit.response.resume_page != _REVIEW:
         visit.response.resume_page = _REVIEW
-    q, answers = visit.questionnaire, visit.answers
-    sections = [(page, [item for item in page.items if q.is_shown(item, answers)]) for page in q.visible_pages(answers)]
-    return _render("survey/review.html", visit=visit, form=form, sections=sections, answers=answers,
+    sections = [(page, visit.shown_items(page)) for page in visit.visible_pages()]
+    return _render("survey/review.html", visit=visit, form=form, sections=sections, answers=visit.answers,
                            expired=csrf_failed(form))
 
 

@@ -172,7 +172,7 @@ def save_answers(
         merged.pop(item_id, None)
         if code is not None or text is not None:
             merged[item_id] = code if code is not None else text
-    shown = {item.id for item in questionnaire.visible_items(merged)}
+    shown = {item.id for item in questionnaire.visible_items(merged, respondent.pathway)}
     routed_past = [item_id for item_id in merged if item_id not in shown]
     removed = [item_id for item_id, (code, text) in checked.items() if code is None and text is None]
     if routed_past or removed:

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from werkzeug.datastructures import MultiDict
 
+from questionnaires import load_questionnaire
 from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 
@@ -81,7 +82,9 @@ def test_undeclared_language_is_refused(prem, overall_page):
 
 @given(posted=st.text(max_size=12))
 @settings(max_examples=200, deadline=None)
-def test_any_posted_value_is_accepted_only_if_it_is_an_option_code(prem, posted):
+def test_any_posted_value_is_accepted_only_if_it_is_an_option_code(posted):
+    # Loaded here, not from a fixture: Hypothesis would repr the whole questionnaire.
+    prem = load_questionnaire("prem-vardforlopp")
     page = prem.page("overall")
     form = page_form_class(prem, page, "sv")(MultiDict({"needs_met": posted}))
     valid = form.validate()

@@ -29,7 +29,7 @@ def test_bundled_questionnaire_found_by_id_and_by_version(prem):
 BAD_DEFINITIONS = {
     "duplicate item id": (
         {"- id: comments\n": "- id: had_contact\n"},
-        ["item 'had_contact'", "duplicate item id (first on line 34)"],
+        ["item 'had_contact'", "duplicate item 'had_contact' (first on line 34)"],
     ),
     "unknown scale": (
         {"scale: contact\n": "scale: yes_no\n"},

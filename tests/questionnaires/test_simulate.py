@@ -155,3 +155,17 @@ def test_empty_frame_gives_empty_export(sample_frame, prem):
     empty = simulate_responses(sample_frame.head(0), prem, seed=1)
     assert len(empty) == 0 and "care_plan" in empty.columns
     assert np.isin(["status", "submitted_at"], empty.columns).all()
+
+
+@pytest.mark.parametrize("group", ["region", "pathway"])
+def test_experience_differs_between_regions_and_pathways(submitted, prem, group):
+    from scipy.stats import f_oneway
+
+    scored = [item.id for item in prem.scored_items]
+    table = prem.scoring_table()
+    keys = ["respondent_id", group]
+    long = submitted[[*keys, *scored]].melt(id_vars=keys, var_name="item_id", value_name="code")
+    long = long.dropna().astype({"code": "int64"}).merge(table, on=["item_id", "code"])
+    person_mean = long.groupby(keys).score.mean().reset_index()
+    samples = [scores.to_numpy() for _, scores in person_mean.groupby(group).score]
+    assert f_oneway(*samples).pvalue < 1e-4

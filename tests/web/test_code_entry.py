@@ -115,3 +115,11 @@ def test_footer_names_sender_and_contact_when_configured(app, client):
     app.config.update(SURVEY_SENDER="Region Exempel", SURVEY_CONTACT="010-123 45 67")
     page = client.get("/").text
     assert "Enkäten skickas av Region Exempel." in page and "Frågor om enkäten: 010-123 45 67" in page
+
+
+def test_codes_of_a_closed_round_say_closed_not_wrong(app, client, make_round, sign_in):
+    sample = make_round()
+    with transaction(app, upgrade=False) as session:
+        close_round(session, "vår-2026", force=True)
+    page = sign_in(client, next(iter(sample.codes.values())))
+    assert page.status_code == 403 and "Enkäten är stängd" in page.text

@@ -40,3 +40,27 @@ def test_database_url_uses_psycopg_for_postgresql():
     assert database_uri("postgresql://u@h:5432/db") == "postgresql+psycopg://u@h:5432/db"
     assert database_uri("postgresql+psycopg://u@h/db") == "postgresql+psycopg://u@h/db"
     assert database_uri("sqlite:////tmp/x.sqlite") == "sqlite:////tmp/x.sqlite" and database_uri(None) is None
+
+
+def test_a_request_that_fails_half_way_commits_nothing(app, client, make_round, start, post_page, monkeypatch):
+    from prem.fieldwork.models import Respondent
+    from prem.survey import operations
+
+    from .conftest import csrf_token
+
+    sample = make_round()
+    start(client, next(iter(sample.codes.values())))
+    post_page("overall", {"overall_rating": "1"})
+    submit = operations.submit
+
+    def submit_then_fail(*args, **kwargs):
+        submit(*args, **kwargs)
+        raise RuntimeError("the database connection broke")
+
+    monkeypatch.setattr(operations, "submit", submit_then_fail)
+    review = client.get("/review")
+    with pytest.raises(RuntimeError):
+        client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    with app.app_context():
+        statuses = set(db.session.execute(select(Respondent.status)).scalars())
+    assert statuses == {"started", "not_started"}  # the submission was rolled back with the request

@@ -159,3 +159,10 @@ def test_returned_mail_file_errors_name_the_line(app, make_sample):
 def test_unknown_round_is_named(app):
     with transaction(app, upgrade=False) as session, pytest.raises(FieldworkError, match="no survey round called 'x'"):
         reminder_respondent_ids(session, "x")
+
+
+def test_a_mailing_list_already_used_by_another_round_is_refused(app, make_sample):
+    sample = make_sample(2)
+    _import(app, sample)
+    with pytest.raises(FieldworkError, match="2 of these access codes are already used by another round"):
+        _import(app, sample, name="kopia")
