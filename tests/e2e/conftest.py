@@ -261,6 +261,9 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
         "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
         "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'prem.sqlite'}",
         "CODE_ATTEMPT_LIMIT": 1000,
+        # As a region would configure it, so that screenshots and axe see the full footer.
+        "SURVEY_SENDER": "Region Västra Götaland",
+        "SURVEY_CONTACT": "patientenkat@example.se, 010-000 00 00",
     })
     app.instance_path = str(root / "instance")
     generator = np.random.default_rng(20260315)
