@@ -15,7 +15,7 @@ from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, grouped_estimates
 from analysis.results import RoundResults
-from analysis.scores import dimension_item_weights, score_dimensions, score_items
+from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
@@ -97,7 +97,8 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
-    answers = responses.loc[is_respondent]
+    answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
+    answers = responses.loc[is_respondent, answer_columns]
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
@@ -175,7 +176,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     for item in q.items:
         if item.kind != "choice":
             continue
-        codes = pd.to_numeric(responses[item.id], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        codes = option_codes(responses[item.id])
         given = responses[item.id].notna().to_numpy()
         wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
@@ -223,8 +224,8 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
-            codes = pd.to_numeric(answers[item.id]).astype("Int64").astype("string").to_numpy()
-            data[item.role] = pd.Series(codes).fillna(MISSING_LEVEL).astype(object).to_numpy()
+            codes = option_codes(answers[item.id])
+            data[item.role] = np.where(np.isnan(codes), MISSING_LEVEL, np.char.mod("%d", np.nan_to_num(codes).astype(int))).astype(object)
             used.append(item.role)
     for column in ("pathway", "region", "age_group", "sex"):
         data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
@@ -257,25 +258,29 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     return conform("adjusted_results", pd.concat(parts, ignore_index=True))
 
 
-def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Invited and each disposition's count per group of ``keys`` (one row when ``keys`` is empty)."""
-    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS)
-    if keys:
-        counts = persons[keys].assign(disposition=disposition).groupby([*keys, "disposition"], observed=False).size()
-        counts = counts.unstack("disposition", fill_value=0)
-    else:
-        counts = pd.DataFrame([pd.Series(disposition).value_counts().reindex(DISPOSITIONS, fill_value=0)])
-    counts = counts.reindex(columns=list(DISPOSITIONS), fill_value=0).astype("int64")
-    counts.columns = list(DISPOSITIONS)
-    counts.insert(0, "invited", counts.sum(axis=1))
-    return counts.reset_index() if keys else counts.reset_index(drop=True)
+def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
+    """Invited and each disposition's count per pathway × region, in one pass over the persons."""
+    pathway, region = persons["pathway"].cat, persons["region"].cat
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes
+    cell = (pathway.codes.to_numpy() * len(region.categories) + region.codes.to_numpy()) * len(DISPOSITIONS) + disposition
+    size = len(pathway.categories) * len(region.categories)
+    counts = np.bincount(cell, minlength=size * len(DISPOSITIONS)).reshape(size, len(DISPOSITIONS))
+    table = pd.DataFrame(counts, columns=list(DISPOSITIONS)).assign(
+        pathway=np.repeat(np.asarray(pathway.categories, dtype=object), len(region.categories)),
+        region=np.tile(np.asarray(region.categories, dtype=object), len(pathway.categories)),
+    )
+    table.insert(0, "invited", counts.sum(axis=1))
+    healthcare = {code: region.healthcare_region for code, region in regions().items()}
+    table["healthcare_region"] = table["region"].map(healthcare)
+    return table[table["invited"] > 0]
 
 
 def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    strata = _stratum_disposition_counts(persons)
+    counted = ["invited", *DISPOSITIONS]
     parts = []
     for level, keys in LEVELS.items():
-        counts = _disposition_counts(persons, keys)
-        counts = counts[counts["invited"] > 0]
+        counts = strata.groupby(keys, sort=True)[counted].sum().reset_index() if keys else strata[counted].sum().to_frame().T
         parts.append(counts.assign(level=level))
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):
