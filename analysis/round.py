@@ -261,8 +261,9 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
 def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
     """Invited and each disposition's count per pathway × region, in one pass over the persons."""
     pathway, region = persons["pathway"].cat, persons["region"].cat
-    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes
-    cell = (pathway.codes.to_numpy() * len(region.categories) + region.codes.to_numpy()) * len(DISPOSITIONS) + disposition
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes.astype("int64")
+    pathway_code, region_code = pathway.codes.to_numpy().astype("int64"), region.codes.to_numpy().astype("int64")
+    cell = (pathway_code * len(region.categories) + region_code) * len(DISPOSITIONS) + disposition
     size = len(pathway.categories) * len(region.categories)
     counts = np.bincount(cell, minlength=size * len(DISPOSITIONS)).reshape(size, len(DISPOSITIONS))
     table = pd.DataFrame(counts, columns=list(DISPOSITIONS)).assign(
