@@ -248,6 +248,8 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     parts = [empty_table("adjusted_results")]
     for comparison, population, unit in comparisons:
         for name, members in cells.groupby(population, sort=True):
+            if members[unit].nunique() < 2:
+                continue  # nothing to compare: one region in the pathway, or one pathway in the region
             table = adjusted_comparison(members, unit, casemix, logistic, min_respondents=config.min_respondents_shown,
                                         confidence=config.confidence)
             dimension, item_id, measure = zip(*table["outcome"].map(described)) if len(table) else ((), (), ())
@@ -376,7 +378,7 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit."
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison."
         ),
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
