@@ -123,7 +123,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         item_results=conform("item_results", item_results),
         dimension_results=conform("dimension_results", dimension_results),
         adjusted_results=_adjusted_results(casemix_data, outcomes, config),
-        weighting_cells=conform("weighting_cells", cells),
+        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
@@ -329,6 +329,17 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
     masked["masked_columns"] = masked_columns
     return conform("response_by_sex_age", masked)
+
+
+def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell).
+
+    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have such a cell; its
+    complete count in ``response_rates`` is masked by the same rule.
+    """
+    small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
+    cells.loc[small, "cell_respondents"] = pd.NA
+    return cells
 
 
 def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:

@@ -144,7 +144,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
         Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
         Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
-        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell."),
+        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4."),
         Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
     ),
     "dimension_weights": _keys("dimension", "item_id") + (
