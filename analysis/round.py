@@ -86,6 +86,9 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
 
 def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundResults:
     scoring = q.scoring_table()
+    unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
+    if unknown:
+        raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
     persons = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
     persons["disposition"] = classify_dispositions(
