@@ -298,9 +298,38 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
         (level == "region", ["healthcare_region"]), (level == "healthcare_region", []), (level == "pathway", []),
     ]
     masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below, column_groups=groups)
-    masked[["rr1", "adjusted_rate"]] = rates.where(masked["complete"].notna()).to_numpy()
+    shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
+    masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
     masked["masked_columns"] = masked_columns
     return conform("response_rates", masked)
+
+
+_RATE_ATOMS = {
+    (True, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased"), ("undeliverable",)],
+    (False, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased", "undeliverable")],
+    (True, False): [("complete", "partial", "refusal", "no_response", "undeliverable"), ("screened_out", "deceased")],
+}
+
+
+def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
+    """Which of (rr1, adjusted_rate) each row may show without giving back a masked count.
+
+    With the complete count and ``invited`` shown, RR1 gives away screened out + deceased and the
+    adjusted rate screened out + deceased + undeliverable. Shown rates split the dispositions into
+    groups whose sums are known; a group with exactly one masked cell would give it back. Both rates
+    are shown when that is safe, else the adjusted rate alone, else RR1 alone, else neither; never
+    when the complete count is masked.
+    """
+    position = {name: index for index, name in enumerate(DISPOSITIONS)}
+    shown = np.zeros((len(hidden), 2), dtype=bool)
+    for row, masked in enumerate(hidden):
+        if masked[position["complete"]]:
+            continue
+        for choice in ((True, True), (False, True), (True, False)):
+            if all(sum(masked[position[name]] for name in atom) != 1 for atom in _RATE_ATOMS[choice]):
+                shown[row] = choice
+                break
+    return shown
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
@@ -397,8 +426,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
             f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, so that they cannot be recovered by subtraction; rates are not shown when the "
-            "complete count is masked."
+            "the same row or group, so that they cannot be recovered by subtraction; a response rate is not shown "
+            "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
+            "ineligible and undeliverable)."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

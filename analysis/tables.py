@@ -109,8 +109,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("deceased", "Int64", "persons", "Deceased before fieldwork (ineligible)."),
         Column("undeliverable", "Int64", "persons", "Letter returned (unknown eligibility, AAPOR U)."),
         Column("no_response", "Int64", "persons", "No answer to any core item (AAPOR NC)."),
-        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when the complete count is masked."),
-        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when the complete count is masked."),
+        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when it would give back a masked count (its denominator reveals screened out + deceased)."),
+        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count."),
         _MASKED,
     ),
     "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group") + (
