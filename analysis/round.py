@@ -416,7 +416,8 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
         "ci_method.delta_method": (
             "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
-            "covariance; normal interval."
+            "covariance; normal interval. A unit whose respondents are all positive (or none) is left out of the "
+            "logistic fit and shown unadjusted with a Wilson interval (ci_method wilson_unadjusted)."
         ),
         "confidence": f"All intervals are {config.confidence:.0%} intervals.",
         "casemix": (
