@@ -205,7 +205,7 @@ def _region_codes(responses: pd.DataFrame) -> pd.Series:
 
 def _categories(values: pd.Series) -> pd.Categorical:
     """A categorical with sorted text categories (missing stays missing)."""
-    return pd.Categorical(values.astype(object))
+    return pd.Categorical(values)
 
 
 class _Estimator:
