@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
 from analysis.config import AnalysisConfig
@@ -14,10 +15,10 @@ from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, grouped_estimates
 from analysis.results import RoundResults
-from analysis.scores import dimension_item_weights, score_dimensions, score_items
+from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
-from analysis.weighting import poststratify
+from analysis.weighting import AGE_GROUPS, poststratify
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]
@@ -69,14 +70,25 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
     too when ``config.include_partial``). Weighted results use the design
     weight × post-stratification factor (:func:`analysis.weighting.poststratify`);
     unweighted results count each respondent once. The ``methods`` table
-    states every choice for the report's appendix.
+    states every choice for the report's appendix. BLAS runs on one thread
+    inside (``threadpoolctl``): the matrices are small and many.
 
     References
     ----------
     See :mod:`analysis.estimates`, :mod:`analysis.casemix`,
     :mod:`analysis.weighting` and :mod:`analysis.dispositions`.
     """
+    # The linear algebra here is many small matrices (case-mix cells, per-stratum sums): BLAS threads
+    # only contend with each other and with other work (6x slower per model fit on a busy 2-core machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _analyse(responses, q, config)
+
+
+def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundResults:
     scoring = q.scoring_table()
+    unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
+    if unknown:
+        raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
     persons = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
     persons["disposition"] = classify_dispositions(
@@ -88,7 +100,8 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
-    answers = responses.loc[is_respondent]
+    answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
+    answers = responses.loc[is_respondent, answer_columns]
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
@@ -113,7 +126,7 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
         item_results=conform("item_results", item_results),
         dimension_results=conform("dimension_results", dimension_results),
         adjusted_results=_adjusted_results(casemix_data, outcomes, config),
-        weighting_cells=conform("weighting_cells", cells),
+        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
@@ -158,6 +171,10 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
+    for column, allowed in (("sex", ("K", "M")), ("age_group", AGE_GROUPS)):
+        wrong = ~persons[column].isin(allowed).to_numpy()
+        if wrong.any():
+            raise _fail(column, wrong, responses, f"is not one of the frame's values {', '.join(allowed)}")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
     persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
     unknown = persons["healthcare_region"].isna().to_numpy()
@@ -166,7 +183,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     for item in q.items:
         if item.kind != "choice":
             continue
-        codes = pd.to_numeric(responses[item.id], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        codes = option_codes(responses[item.id])
         given = responses[item.id].notna().to_numpy()
         wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
@@ -188,7 +205,7 @@ def _region_codes(responses: pd.DataFrame) -> pd.Series:
 
 def _categories(values: pd.Series) -> pd.Categorical:
     """A categorical with sorted text categories (missing stays missing)."""
-    return pd.Categorical(values.astype(object))
+    return pd.Categorical(values)
 
 
 class _Estimator:
@@ -214,8 +231,8 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
-            codes = pd.to_numeric(answers[item.id]).astype("Int64").astype("string").to_numpy()
-            data[item.role] = pd.Series(codes).fillna(MISSING_LEVEL).astype(object).to_numpy()
+            codes = option_codes(answers[item.id])
+            data[item.role] = np.where(np.isnan(codes), MISSING_LEVEL, np.char.mod("%d", np.nan_to_num(codes).astype(int))).astype(object)
             used.append(item.role)
     for column in ("pathway", "region", "age_group", "sex"):
         data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
@@ -223,14 +240,20 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     return data
 
 
+_COMPARISON_UNITS = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
+"""Each comparison: its name, the reference population's column and the compared units' column."""
+
+
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
-    """Regions within each pathway and pathways within each region, for every outcome and measure."""
+    """The comparisons of ``config.comparisons`` (regions within each pathway, pathways within each
+    region) for every outcome and measure."""
     casemix = data.attrs["casemix"]
     values = {}
     for index, (_, _, score, positive) in enumerate(outcomes):
         values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
     cells = outcome_cells(data.assign(**values), ["pathway", "region", *casemix], list(values))
-    comparisons = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
+    comparisons = [(comparison, population, unit) for comparison, population, unit in _COMPARISON_UNITS
+                   if comparison in config.comparisons]
     described = {f"{measure}_{index}": (dimension, item_id, measure)
                  for index, (dimension, item_id, _, _) in enumerate(outcomes)
                  for measure in ("share_positive", "mean_score")}
@@ -238,6 +261,8 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     parts = [empty_table("adjusted_results")]
     for comparison, population, unit in comparisons:
         for name, members in cells.groupby(population, sort=True):
+            if members[unit].nunique() < 2:
+                continue  # nothing to compare: one region in the pathway, or one pathway in the region
             table = adjusted_comparison(members, unit, casemix, logistic, min_respondents=config.min_respondents_shown,
                                         confidence=config.confidence)
             dimension, item_id, measure = zip(*table["outcome"].map(described)) if len(table) else ((), (), ())
@@ -248,25 +273,30 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     return conform("adjusted_results", pd.concat(parts, ignore_index=True))
 
 
-def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Invited and each disposition's count per group of ``keys`` (one row when ``keys`` is empty)."""
-    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS)
-    if keys:
-        counts = persons[keys].assign(disposition=disposition).groupby([*keys, "disposition"], observed=False).size()
-        counts = counts.unstack("disposition", fill_value=0)
-    else:
-        counts = pd.DataFrame([pd.Series(disposition).value_counts().reindex(DISPOSITIONS, fill_value=0)])
-    counts = counts.reindex(columns=list(DISPOSITIONS), fill_value=0).astype("int64")
-    counts.columns = list(DISPOSITIONS)
-    counts.insert(0, "invited", counts.sum(axis=1))
-    return counts.reset_index() if keys else counts.reset_index(drop=True)
+def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
+    """Invited and each disposition's count per pathway × region, in one pass over the persons."""
+    pathway, region = persons["pathway"].cat, persons["region"].cat
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes.astype("int64")
+    pathway_code, region_code = pathway.codes.to_numpy().astype("int64"), region.codes.to_numpy().astype("int64")
+    cell = (pathway_code * len(region.categories) + region_code) * len(DISPOSITIONS) + disposition
+    size = len(pathway.categories) * len(region.categories)
+    counts = np.bincount(cell, minlength=size * len(DISPOSITIONS)).reshape(size, len(DISPOSITIONS))
+    table = pd.DataFrame(counts, columns=list(DISPOSITIONS)).assign(
+        pathway=np.repeat(np.asarray(pathway.categories, dtype=object), len(region.categories)),
+        region=np.tile(np.asarray(region.categories, dtype=object), len(pathway.categories)),
+    )
+    table.insert(0, "invited", counts.sum(axis=1))
+    healthcare = {code: region.healthcare_region for code, region in regions().items()}
+    table["healthcare_region"] = table["region"].map(healthcare)
+    return table[table["invited"] > 0]
 
 
 def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    strata = _stratum_disposition_counts(persons)
+    counted = ["invited", *DISPOSITIONS]
     parts = []
     for level, keys in LEVELS.items():
-        counts = _disposition_counts(persons, keys)
-        counts = counts[counts["invited"] > 0]
+        counts = strata.groupby(keys, sort=True)[counted].sum().reset_index() if keys else strata[counted].sum().to_frame().T
         parts.append(counts.assign(level=level))
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):
@@ -278,9 +308,38 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
         (level == "region", ["healthcare_region"]), (level == "healthcare_region", []), (level == "pathway", []),
     ]
     masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below, column_groups=groups)
-    masked[["rr1", "adjusted_rate"]] = rates.where(masked["complete"].notna()).to_numpy()
+    shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
+    masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
     masked["masked_columns"] = masked_columns
     return conform("response_rates", masked)
+
+
+_RATE_ATOMS = {
+    (True, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased"), ("undeliverable",)],
+    (False, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased", "undeliverable")],
+    (True, False): [("complete", "partial", "refusal", "no_response", "undeliverable"), ("screened_out", "deceased")],
+}
+
+
+def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
+    """Which of (rr1, adjusted_rate) each row may show without giving back a masked count.
+
+    With the complete count and ``invited`` shown, RR1 gives away screened out + deceased and the
+    adjusted rate screened out + deceased + undeliverable. Shown rates split the dispositions into
+    groups whose sums are known; a group with exactly one masked cell would give it back. Both rates
+    are shown when that is safe, else the adjusted rate alone, else RR1 alone, else neither; never
+    when the complete count is masked.
+    """
+    position = {name: index for index, name in enumerate(DISPOSITIONS)}
+    shown = np.zeros((len(hidden), 2), dtype=bool)
+    for row, masked in enumerate(hidden):
+        if masked[position["complete"]]:
+            continue
+        for choice in ((True, True), (False, True), (True, False)):
+            if all(sum(masked[position[name]] for name in atom) != 1 for atom in _RATE_ATOMS[choice]):
+                shown[row] = choice
+                break
+    return shown
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
@@ -312,6 +371,17 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
     masked["masked_columns"] = masked_columns
     return conform("response_by_sex_age", masked)
+
+
+def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell).
+
+    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have such a cell; its
+    complete count in ``response_rates`` is masked by the same rule.
+    """
+    small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
+    cells.loc[small, "cell_respondents"] = pd.NA
+    return cells
 
 
 def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
@@ -352,7 +422,8 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
         "ci_method.delta_method": (
             "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
-            "covariance; normal interval."
+            "covariance; normal interval. A unit whose respondents are all positive (or none) is left out of the "
+            "logistic fit and shown unadjusted with a Wilson interval (ci_method wilson_unadjusted)."
         ),
         "confidence": f"All intervals are {config.confidence:.0%} intervals.",
         "casemix": (
@@ -361,13 +432,15 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit."
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison. "
+            "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
             f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, so that they cannot be recovered by subtraction; rates are not shown when the "
-            "complete count is masked."
+            "the same row or group, so that they cannot be recovered by subtraction; a response rate is not shown "
+            "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
+            "ineligible and undeliverable)."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

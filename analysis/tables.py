@@ -109,8 +109,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("deceased", "Int64", "persons", "Deceased before fieldwork (ineligible)."),
         Column("undeliverable", "Int64", "persons", "Letter returned (unknown eligibility, AAPOR U)."),
         Column("no_response", "Int64", "persons", "No answer to any core item (AAPOR NC)."),
-        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when the complete count is masked."),
-        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when the complete count is masked."),
+        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when it would give back a masked count (its denominator reveals screened out + deceased)."),
+        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count."),
         _MASKED,
     ),
     "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group") + (
@@ -127,7 +127,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "dimension_results": _keys("level", "pathway", "region", "healthcare_region", "dimension")
     + _ESTIMATE + _SUPPRESSION,
     "adjusted_results": (
-        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value)."),
+        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows)."),
     ) + _keys("pathway", "region", "dimension", "item_id") + (
         Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
         Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model."),
@@ -138,13 +138,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("upper", "float64", "percent or score 0-100", "Upper bound of the adjusted value's interval."),
         Column("reference", "float64", "percent or score 0-100", "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways)."),
         Column("band", "string", "", "better (interval entirely above the reference), as_expected (interval contains it), worse (entirely below); empty when suppressed."),
-        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance)."),
+        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance), or wilson_unadjusted for a unit whose respondents are all positive or none (no finite logistic effect)."),
     ) + _SUPPRESSION,
     "weighting_cells": _keys("pathway", "region", "sex", "age_group") + (
         Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
         Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
         Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
-        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell."),
+        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4."),
         Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
     ),
     "dimension_weights": _keys("dimension", "item_id") + (

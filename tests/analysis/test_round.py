@@ -94,6 +94,8 @@ def test_write_tables_of_real_results(small_results, tmp_path):
     (lambda export: export.assign(care_plan=pd.array([7] + [pd.NA] * (len(export) - 1), dtype="Int64")),
      r"'care_plan', row 1 \(respondent_id R0000000000\): '7' is not an option code.*\[1, 2, 9\]"),
     (lambda export: export.assign(design_weight=0.0), "'design_weight', row 1 .*positive"),
+    (lambda export: export.assign(sex=["K", "M", "X", "K", "M", "K"]), r"'sex', row 3 .*'X' is not one of .*K, M"),
+    (lambda export: export.assign(age_group="65+"), r"'age_group', row 1 .*'65\+'"),
     (lambda export: export.assign(questionnaire_id="prem-other", questionnaire_version="1"), "answered on prem-other 1"),
 ])
 def test_bad_input_is_named(blank_export, q, change, message):
@@ -105,3 +107,44 @@ def test_region_codes_read_as_numbers_are_restored(blank_export, q):
     export = blank_export(4, region="03").assign(region=3)
     results = analyse_round(export, q)
     assert results.response_rates.query("level == 'pathway_region'")["region"].tolist() == ["03"]
+
+
+def test_a_round_before_anyone_has_answered(blank_export, q):
+    results = analyse_round(blank_export(40), q)
+    national = results.response_rates.set_index("level").loc["national"]
+    assert national["invited"] == 40 and national["no_response"] == 40 and national["complete"] == 0
+    assert national["rr1"] == 0
+    for table in (results.item_results, results.dimension_results):
+        assert (table["n"] == 0).all() and (table["suppression_reason"] == "no_respondents").all()
+    assert results.adjusted_results.empty
+    assert results.persons["weight"].isna().all()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"dimension_weights": "factor"}, "dimension_weights is 'factor'"),
+    ({"confidence": 95}, "confidence is 95"),
+    ({"min_respondents_shown": -1}, "min_respondents_shown is -1"),
+])
+def test_bad_settings_are_named(settings, message):
+    with pytest.raises(AnalysisInputError, match=message):
+        AnalysisConfig(**settings)
+
+
+def test_an_unknown_adjusted_item_is_named(blank_export, q):
+    with pytest.raises(AnalysisInputError, match=r"adjusted_items \['careplan'\]"):
+        analyse_round(blank_export(3), q, config=AnalysisConfig(adjusted_items=("careplan",)))
+
+
+def test_pathways_within_region_only_when_asked(small_round, q, small_results):
+    default = analyse_round(small_round, q, config=AnalysisConfig(adjusted_items=("care_plan",))).adjusted_results
+    assert set(default["comparison"]) == {"regions_within_pathway"}
+    both = small_results.adjusted_results
+    pd.testing.assert_frame_equal(default, both[both["comparison"] == "regions_within_pathway"].reset_index(drop=True))
+    none = analyse_round(small_round, q, config=AnalysisConfig(comparisons=()))
+    assert none.adjusted_results.empty
+    assert "Comparisons made in this run: none." in none.methods.set_index("topic").loc["casemix", "description"]
+
+
+def test_an_unknown_comparison_is_named():
+    with pytest.raises(AnalysisInputError, match=r"comparisons \['regions'\] are not comparisons"):
+        AnalysisConfig(comparisons=("regions",))
