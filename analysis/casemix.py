@@ -84,15 +84,20 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         categorical model needs (see :func:`fit_casemix_model`), built in one
         pass over the respondents for every outcome at once.
     """
-    values = data[list(outcomes)].to_numpy(dtype="float64")
-    given = ~np.isnan(values)
-    filled = np.where(given, values, 0.0)
-    statistics = np.concatenate([given.astype("float64"), filled, filled * filled], axis=1)
-    names = [f"{outcome}.{statistic}" for statistic in ("count", "total", "square") for outcome in outcomes]
-    frame = pd.DataFrame(statistics, columns=names, index=data.index)
-    for key in keys:
-        frame[key] = data[key].to_numpy()
-    return frame.groupby(list(keys), observed=True, sort=True)[names].sum().reset_index()
+    factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
+    sizes = [max(len(uniques), 1) for _, uniques in factorised]
+    combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
+    cell_codes, cell = np.unique(combined, return_inverse=True)
+    columns = {key: np.asarray(uniques, dtype=object)[position]
+               for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    for outcome in outcomes:
+        values = data[outcome].to_numpy(dtype="float64", na_value=np.nan)
+        given = ~np.isnan(values)
+        filled = np.where(given, values, 0.0)
+        columns[f"{outcome}.count"] = np.bincount(cell, weights=given, minlength=len(cell_codes))
+        columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
+        columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
+    return pd.DataFrame(columns)
 
 
 class _Population:

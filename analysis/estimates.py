@@ -34,30 +34,33 @@ CI_METHODS: dict[str, str] = {
 
 
 def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight: np.ndarray | None) -> dict[str, np.ndarray]:
-    """Per-stratum sums (strata × columns) that every estimate below is built from."""
-    answered = ~np.isnan(values)
-    filled = np.where(answered, values, 0.0)
-    rows = np.arange(len(stratum))
+    """Per-stratum sums (strata × columns) that every estimate below is built from.
 
-    def total(row_factor: np.ndarray | None, matrix: np.ndarray) -> np.ndarray:
-        data = np.ones(len(stratum)) if row_factor is None else row_factor
-        indicator = sparse.csr_matrix((data, (stratum, rows)), shape=(n_strata, len(stratum)))
-        return np.asarray(indicator @ matrix)
-
+    One pass per stratum: the row factors (1, w, w²) times the columns
+    (answered, y, y²) of the stratum's respondents in one matrix product.
+    """
+    order = np.argsort(stratum, kind="stable")
+    bounds = np.searchsorted(stratum[order], np.arange(n_strata + 1))
+    in_order = bool(np.all(order == np.arange(len(order))))
+    ones = np.ones(len(stratum))
+    factors = np.column_stack([ones] if weight is None else [ones, weight, weight * weight])
+    k = values.shape[1]
+    products = np.zeros((n_strata, factors.shape[1], 3, k))
+    for h in range(n_strata):
+        rows = slice(bounds[h], bounds[h + 1]) if in_order else order[bounds[h]:bounds[h + 1]]
+        block = values[rows]
+        answered = ~np.isnan(block)
+        filled = np.where(answered, block, 0.0)
+        columns = np.concatenate([answered, filled, filled * filled], axis=1)
+        products[h] = (factors[rows].T @ columns).reshape(factors.shape[1], 3, k)
     sums = {
-        "psus": np.bincount(stratum, minlength=n_strata).astype("float64"),
-        "n": total(None, answered.astype("float64")),
-        "y": total(None, filled),
-        "yy": total(None, filled * filled),
+        "psus": np.diff(bounds).astype("float64"),
+        "n": products[:, 0, 0], "y": products[:, 0, 1], "yy": products[:, 0, 2],
     }
     if weight is not None:
-        weight_squared = weight * weight
         sums |= {
-            "w": total(weight, answered.astype("float64")),
-            "wy": total(weight, filled),
-            "wwyy": total(weight_squared, filled * filled),
-            "wwy": total(weight_squared, filled),
-            "ww": total(weight_squared, answered.astype("float64")),
+            "w": products[:, 1, 0], "wy": products[:, 1, 1],
+            "ww": products[:, 2, 0], "wwy": products[:, 2, 1], "wwyy": products[:, 2, 2],
         }
     return sums
 
@@ -128,8 +131,9 @@ def grouped_estimates(
     levels : mapping of str to sequence of str
         Level name to the key columns of its groups (``[]`` for national).
     weight : ndarray, optional
-        Final weights; when given, design-based (Taylor) intervals, else
-        unweighted ones (Wilson for proportions, t for means).
+        Final weights; when given, weighted rows (design-based Taylor
+        intervals) follow the unweighted ones (Wilson for proportions, t for
+        means).
     proportion : bool
         Whether the values are 0/1 indicators.
     confidence : float
@@ -141,8 +145,8 @@ def grouped_estimates(
     -------
     DataFrame
         ``level``, the key columns of every level (missing where the level
-        does not split by them), ``name, n, estimate, se, lower, upper,
-        ci_method``; ``n`` counts respondents with a value. Bounds are
+        does not split by them), ``name, weighting, n, estimate, se, lower,
+        upper, ci_method``; ``n`` counts respondents with a value. Bounds are
         clipped to ``[0, scale]`` for proportions and ``[0, 100]`` for means.
 
     Notes
@@ -164,28 +168,31 @@ def grouped_estimates(
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
     key_columns = list(dict.fromkeys(column for keys in levels.values() for column in keys))
-    method = "taylor_linearisation" if weight is not None else ("wilson" if proportion else "t")
+    weightings = [("unweighted", "wilson" if proportion else "t")]
+    if weight is not None:
+        weightings.append(("weighted", "taylor_linearisation"))
     parts = []
     for level, keys in levels.items():
         membership = strata.groupby(list(keys), sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
         group_keys = strata[list(keys)].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
         to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))))
-        if weight is not None:
-            result = _taylor(sums, membership, confidence)
-        else:
-            grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
-            result = _unweighted(grouped, proportion, confidence)
         n = np.asarray(to_group @ sums["n"])
         groups, k = n.shape
-        part = pd.DataFrame({
-            "level": level,
-            **{column: np.repeat(group_keys[column].to_numpy(), k) if column in keys else pd.NA for column in key_columns},
-            "name": np.tile(np.asarray(names, dtype=object), groups),
-            "n": n.ravel().astype("int64"),
-            **{field: result[field].ravel() * scale for field in ("estimate", "se", "lower", "upper")},
-            "ci_method": method,
-        })
-        parts.append(part)
+        for weighting, method in weightings:
+            if weighting == "weighted":
+                result = _taylor(sums, membership, confidence)
+            else:
+                grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
+                result = _unweighted(grouped, proportion, confidence)
+            parts.append(pd.DataFrame({
+                "level": level,
+                **{column: np.repeat(group_keys[column].to_numpy(), k) if column in keys else pd.NA for column in key_columns},
+                "name": np.tile(np.asarray(names, dtype=object), groups),
+                "weighting": weighting,
+                "n": n.ravel().astype("int64"),
+                **{field: result[field].ravel() * scale for field in ("estimate", "se", "lower", "upper")},
+                "ci_method": method,
+            }))
     table = pd.concat(parts, ignore_index=True)
     top = scale if proportion else 100.0
     table["lower"] = table["lower"].clip(0, top)

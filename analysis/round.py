@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
 from analysis.config import AnalysisConfig
@@ -14,7 +15,7 @@ from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, grouped_estimates
 from analysis.results import RoundResults
-from analysis.scores import dimension_item_weights, score_dimensions, score_items
+from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
@@ -69,13 +70,21 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
     too when ``config.include_partial``). Weighted results use the design
     weight × post-stratification factor (:func:`analysis.weighting.poststratify`);
     unweighted results count each respondent once. The ``methods`` table
-    states every choice for the report's appendix.
+    states every choice for the report's appendix. BLAS runs on one thread
+    inside (``threadpoolctl``): the matrices are small and many.
 
     References
     ----------
     See :mod:`analysis.estimates`, :mod:`analysis.casemix`,
     :mod:`analysis.weighting` and :mod:`analysis.dispositions`.
     """
+    # The linear algebra here is many small matrices (case-mix cells, per-stratum sums): BLAS threads
+    # only contend with each other and with other work (6x slower per model fit on a busy 2-core machine).
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _analyse(responses, q, config)
+
+
+def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundResults:
     scoring = q.scoring_table()
     persons = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
@@ -88,7 +97,8 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
-    answers = responses.loc[is_respondent]
+    answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
+    answers = responses.loc[is_respondent, answer_columns]
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
@@ -146,26 +156,27 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
                 f"{first['questionnaire_id']} {first['questionnaire_version']}, not {q.id} {q.version}; "
                 "analyse them with that definition"
             )
+    # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     persons = pd.DataFrame({
-        "respondent_id": responses["respondent_id"].astype("string").to_numpy(),
-        "pathway": responses["pathway"].astype("string").to_numpy(),
-        "region": _region_codes(responses),
-        "sex": responses["sex"].astype("string").to_numpy(),
-        "age_group": responses["age_group"].astype("string").to_numpy(),
+        "respondent_id": responses["respondent_id"].to_numpy(),
+        "pathway": _categories(responses["pathway"].astype("string")),
+        "region": _categories(_region_codes(responses)),
+        "sex": _categories(responses["sex"].astype("string")),
+        "age_group": _categories(responses["age_group"].astype("string")),
         "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
     })
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
-    persons["healthcare_region"] = persons["region"].map(healthcare).astype("string")
+    persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
     for item in q.items:
         if item.kind != "choice":
             continue
-        codes = pd.to_numeric(responses[item.id], errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+        codes = option_codes(responses[item.id])
         given = responses[item.id].notna().to_numpy()
         wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
@@ -173,12 +184,21 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     return persons
 
 
-def _region_codes(responses: pd.DataFrame) -> np.ndarray:
+def _region_codes(responses: pd.DataFrame) -> pd.Series:
     """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01')."""
-    region = responses["region"]
-    if pd.api.types.is_numeric_dtype(region):
-        return region.map(lambda code: f"{int(code):02d}" if pd.notna(code) else pd.NA).astype("string").to_numpy()
-    return region.astype("string").str.strip().str.zfill(2).to_numpy()
+    codes = pd.Categorical(responses["region"])
+    categories = pd.Series(codes.categories)
+    if pd.api.types.is_numeric_dtype(categories):
+        text = categories.map(lambda code: f"{int(code):02d}")
+    else:
+        text = categories.astype("string").str.strip().str.zfill(2)
+    text = np.asarray(text.astype(object))
+    return pd.Series(np.where(codes.codes >= 0, text[codes.codes], None), index=responses.index)
+
+
+def _categories(values: pd.Series) -> pd.Categorical:
+    """A categorical with sorted text categories (missing stays missing)."""
+    return pd.Categorical(values.astype(object))
 
 
 class _Estimator:
@@ -189,13 +209,12 @@ class _Estimator:
 
     def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
         parts = []
-        for weighting, weight in (("unweighted", None), ("weighted", self.weight)):
-            for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
-                part = grouped_estimates(
-                    values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
-                    weight=weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
-                )
-                parts.append(part.assign(weighting=weighting, measure=measure, suppressed=False, suppression_reason=pd.NA))
+        for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
+            part = grouped_estimates(
+                values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
+                weight=self.weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
+            )
+            parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
 
@@ -205,8 +224,8 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
-            codes = pd.to_numeric(answers[item.id]).astype("Int64").astype("string").to_numpy()
-            data[item.role] = pd.Series(codes).fillna(MISSING_LEVEL).astype(object).to_numpy()
+            codes = option_codes(answers[item.id])
+            data[item.role] = np.where(np.isnan(codes), MISSING_LEVEL, np.char.mod("%d", np.nan_to_num(codes).astype(int))).astype(object)
             used.append(item.role)
     for column in ("pathway", "region", "age_group", "sex"):
         data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
@@ -239,25 +258,29 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     return conform("adjusted_results", pd.concat(parts, ignore_index=True))
 
 
-def _disposition_counts(persons: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Invited and each disposition's count per group of ``keys`` (one row when ``keys`` is empty)."""
-    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS)
-    if keys:
-        counts = persons[keys].assign(disposition=disposition).groupby([*keys, "disposition"], observed=False).size()
-        counts = counts.unstack("disposition", fill_value=0)
-    else:
-        counts = pd.DataFrame([pd.Series(disposition).value_counts().reindex(DISPOSITIONS, fill_value=0)])
-    counts = counts.reindex(columns=list(DISPOSITIONS), fill_value=0).astype("int64")
-    counts.columns = list(DISPOSITIONS)
-    counts.insert(0, "invited", counts.sum(axis=1))
-    return counts.reset_index() if keys else counts.reset_index(drop=True)
+def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
+    """Invited and each disposition's count per pathway × region, in one pass over the persons."""
+    pathway, region = persons["pathway"].cat, persons["region"].cat
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes
+    cell = (pathway.codes.to_numpy() * len(region.categories) + region.codes.to_numpy()) * len(DISPOSITIONS) + disposition
+    size = len(pathway.categories) * len(region.categories)
+    counts = np.bincount(cell, minlength=size * len(DISPOSITIONS)).reshape(size, len(DISPOSITIONS))
+    table = pd.DataFrame(counts, columns=list(DISPOSITIONS)).assign(
+        pathway=np.repeat(np.asarray(pathway.categories, dtype=object), len(region.categories)),
+        region=np.tile(np.asarray(region.categories, dtype=object), len(pathway.categories)),
+    )
+    table.insert(0, "invited", counts.sum(axis=1))
+    healthcare = {code: region.healthcare_region for code, region in regions().items()}
+    table["healthcare_region"] = table["region"].map(healthcare)
+    return table[table["invited"] > 0]
 
 
 def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    strata = _stratum_disposition_counts(persons)
+    counted = ["invited", *DISPOSITIONS]
     parts = []
     for level, keys in LEVELS.items():
-        counts = _disposition_counts(persons, keys)
-        counts = counts[counts["invited"] > 0]
+        counts = strata.groupby(keys, sort=True)[counted].sum().reset_index() if keys else strata[counted].sum().to_frame().T
         parts.append(counts.assign(level=level))
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):

@@ -12,7 +12,18 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["dimension_item_weights", "score_dimensions", "score_items"]
+__all__ = ["dimension_item_weights", "option_codes", "score_dimensions", "score_items"]
+
+
+def option_codes(column: pd.Series) -> np.ndarray:
+    """An export item column as float option codes, ``nan`` where unanswered.
+
+    Text that is not a number becomes ``nan`` too; the caller checks codes
+    against the item's scale (:func:`analysis.analyse_round` does).
+    """
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return column.to_numpy(dtype="float64", na_value=np.nan)
+    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
 
 
 def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -43,7 +54,7 @@ def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFr
         positive_of = np.full(codes.max() + 1, np.nan)
         score_of[codes] = options["score"].to_numpy(dtype="float64")
         positive_of[codes] = options["positive"].to_numpy(dtype="float64")
-        given = pd.to_numeric(answers[item_id]).to_numpy(dtype="float64", na_value=np.nan)
+        given = option_codes(answers[item_id])
         scored = ~np.isnan(given) & (given <= codes.max()) & (given >= 0)
         index = given[scored].astype("int64")
         scores[scored, column] = score_of[index]

@@ -105,3 +105,14 @@ def test_region_codes_read_as_numbers_are_restored(blank_export, q):
     export = blank_export(4, region="03").assign(region=3)
     results = analyse_round(export, q)
     assert results.response_rates.query("level == 'pathway_region'")["region"].tolist() == ["03"]
+
+
+def test_a_round_before_anyone_has_answered(blank_export, q):
+    results = analyse_round(blank_export(40), q)
+    national = results.response_rates.set_index("level").loc["national"]
+    assert national["invited"] == 40 and national["no_response"] == 40 and national["complete"] == 0
+    assert national["rr1"] == 0
+    for table in (results.item_results, results.dimension_results):
+        assert (table["n"] == 0).all() and (table["suppression_reason"] == "no_respondents").all()
+    assert results.adjusted_results.empty
+    assert results.persons["weight"].isna().all()
