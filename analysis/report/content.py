@@ -39,6 +39,7 @@ from analysis.report.model import (
     ResponseRow,
 )
 from analysis.report.labels import LANGUAGES, label
+from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
@@ -324,19 +325,28 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tup
     return tuple(facts)
 
 
-def _method(results: RoundResults, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
+def _casemix_variables(q) -> tuple[str, ...]:
+    """The case-mix variables the analysis adjusts for: frame age group and sex, and the questionnaire's
+    background items with a case-mix role (the same choice as :func:`analysis.analyse_round`)."""
+    roles = [item.role for item in getattr(q, "background_items", ()) if item.role in CASEMIX_ROLES]
+    return ("age_group", "sex", *roles)
+
+
+def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
     config = results.config
     ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
                                for m in table["ci_method"].dropna().unique()}))
-    methods = results.methods
     return MethodFacts(
         min_respondents=config.min_respondents_shown,
+        mask_counts_below=config.mask_counts_below,
         min_cell_count=config.min_cell_respondents,
         confidence_level=config.confidence,
+        complete_share=config.complete_share,
+        include_partial=config.include_partial,
         ci_methods=ci_methods,
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
-        statements=tuple((str(r.topic), str(r.description)) for r in methods.itertuples()),
+        casemix_variables=_casemix_variables(q),
         manifest=_manifest_facts(manifest or {}, pathways),
     )
 
@@ -459,6 +469,6 @@ def build_content(
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
         response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope),
-        method=_method(results, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

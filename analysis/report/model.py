@@ -128,16 +128,23 @@ class FlowRow:
 
 @dataclass(frozen=True)
 class MethodFacts:
-    """The settings the method appendix states."""
+    """The settings of the analysis run that the method appendix states.
+
+    Taken from ``results.config`` and the questionnaire, never from the
+    analysis's English ``methods`` table, so that the appendix can say them
+    in the report's language.
+    """
 
     min_respondents: int = 30
+    mask_counts_below: int = 5
     min_cell_count: int = 5
     confidence_level: float = 0.95
+    complete_share: float = 0.5
+    include_partial: bool = False
     ci_methods: tuple[str, ...] = ()
     weighted: bool = True
     dimension_weights: str = "equal"
-    casemix_variables: tuple[str, ...] = ("age_group", "sex", "self_rated_health", "education")
-    statements: tuple[tuple[str, str], ...] = ()
+    casemix_variables: tuple[str, ...] = ("age_group", "sex")
     manifest: tuple[tuple[str, str], ...] = ()
 
 

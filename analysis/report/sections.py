@@ -20,10 +20,15 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 
 from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
 from analysis.report.labels import label, number, percent, score
-from analysis.report.model import ComparisonRow, DimensionContent, Estimate, ItemContent, ReportContent, ResponseRow
+from analysis.report.model import (
+    ComparisonRow, DimensionContent, Estimate, ItemContent, MethodFacts, ReportContent, ResponseRow,
+)
 from analysis.report.styles import Fonts, plain_table_style, table_style
 
 __all__ = ["Layout", "report_title", "cover", "summary", "dimension", "response", "care_plan", "appendix", "DISPOSITIONS"]
+
+CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
+"""Case-mix variables the appendix names in words."""
 
 CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method")
 """Interval methods the appendix names in words (codes from the results' ``ci_method``)."""
@@ -261,7 +266,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("response.intro"), "small"),
         table,
         Spacer(1, 6 * mm),
-        KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro"), "small"),
+        KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small"),
                       profile]),
         PageBreak(),
     ]
@@ -327,27 +332,39 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
                       colWidths=[130, layout.width - 130], hAlign="LEFT")
         facts.setStyle(plain_table_style())
         parts += [layout.para(layout.text("method.manifest"), "h2"), facts]
-    variables = [layout.text(f"casemix.{v}") if v in {"age_group", "sex", "self_rated_health", "education"} else v
-                 for v in method.casemix_variables]
-    joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)
-    weighting = "method.weighting_text" if method.weighted else "method.unweighted"
-    ci = "; ".join(layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods) or "–"
+    parts += _method_text(method, layout)
+    return parts
+
+
+def _spoken_list(words: Sequence[str], layout: Layout) -> str:
+    """``a, b och c`` in the report's language."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {layout.text('and')} {words[-1]}"
+
+
+def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
+    """The method appendix's prose, in the report's language, with the run's own settings filled in."""
+    variables = [layout.text(f"casemix.{v}") if v in CASEMIX_VARIABLES else v for v in method.casemix_variables]
+    ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods], layout)
     item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
                                else "weights.equal")
-    parts += [
+    respondents = layout.text("method.respondents_partial" if method.include_partial else "method.respondents_complete")
+    share = percent(100 * method.complete_share, layout.lang)
+    weighting = layout.text("method.weighting_text", cell=method.min_cell_count) if method.weighted \
+        else layout.text("method.unweighted")
+    intervals = layout.text("method.intervals", level=number(100 * method.confidence_level, layout.lang), ci=ci or "–")
+    return [
         layout.para(layout.text("method.dispositions"), "h2"),
-        layout.para(layout.text("method.dispositions_text"), "body"),
+        layout.para(layout.text("method.dispositions_text", share=share, respondents=respondents), "body"),
         layout.para(layout.text("method.scoring"), "h2"),
         layout.para(layout.text("method.scoring_text", weights=item_weights), "body"),
         layout.para(layout.text("method.weighting"), "h2"),
-        layout.para(layout.text(weighting, cell=method.min_cell_count, ci=ci), "body", markup=True),
+        layout.para(f"{weighting} {escape(intervals)}", "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),
-        layout.para(layout.text("method.casemix_text", variables=joined), "body"),
+        layout.para(layout.text("method.casemix_text", variables=_spoken_list(variables, layout),
+                                n=method.min_respondents), "body"),
         layout.para(layout.text("method.suppression"), "h2"),
-        layout.para(layout.text("method.suppression_text", n=method.min_respondents), "body"),
+        layout.para(layout.text("method.suppression_text", n=method.min_respondents,
+                                mask=method.mask_counts_below - 1), "body"),
     ]
-    if method.statements:
-        parts += [layout.para(layout.text("method.statements"), "h2")]
-        parts += [layout.para(f"<b>{escape(topic)}</b>: {escape(text)}", "small", markup=True)
-                  for topic, text in method.statements]
-    return parts

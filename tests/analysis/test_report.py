@@ -9,6 +9,7 @@ PDF is read back with pypdf.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -19,6 +20,7 @@ import pytest
 from pypdf import PdfReader
 
 from analysis.report import ReportError, build_content, write_pdf
+from analysis.config import AnalysisConfig
 from analysis.report.content import CARE_PLAN_ITEM
 from analysis.results import RoundResults
 from analysis.tables import conform
@@ -311,3 +313,41 @@ def test_region_report_rows_carry_each_pathways_national_value(results, question
     national_row = rates[rates["level"] == "national"].iloc[0]
     assert content.national_rate == pytest.approx(national_row["adjusted_rate"])
     assert content.response_total.label == "Totalt"
+
+
+def _appendix(pages: list[str]) -> str:
+    """The method appendix's text (from its heading to the end)."""
+    text = _flat(pages)
+    return text[text.rindex("Metodbilaga" if "Metodbilaga" in text else "Method appendix"):]
+
+
+def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, results, questionnaire, flow):
+    config = AnalysisConfig(min_respondents_shown=40, mask_counts_below=4, min_cell_respondents=8, confidence=0.9,
+                            include_partial=True, complete_share=0.6, dimension_weights="pca")
+    _, pages = _pdf(tmp_path_factory, dataclasses.replace(results, config=config), questionnaire, flow, "settings",
+                    kind="pathway", pathway="reumatoid-artrit")
+    appendix = _appendix(pages)
+    assert "minst 60 % av kärnfrågorna" in appendix
+    assert "fullständiga och de delvisa svaren" in appendix
+    assert "Celler med färre än 8 svarande slås ihop" in appendix
+    assert "Alla konfidensintervall är 90 %-intervall" in appendix
+    assert "Taylorlinearisering" in appendix and "deltametoden för de justerade resultaten" in appendix
+    assert "första principalkomponenten" in appendix
+    assert ("region och åldersgrupp (från urvalsramen), kön (från urvalsramen), självskattad hälsa (enkätsvar) och "
+            "utbildning (enkätsvar) som kategoriska") in appendix
+    assert "regioner med färre än 40 svarande ingår inte i skattningen" in appendix
+    assert "färre än 40 svarande visas inte" in appendix and "Antal från 1 till 3" in appendix
+    assert "RR1 = I / (I + P + R + NC + U)" in appendix
+    # the analysis's own English statements are not printed in a Swedish report
+    assert "Post-stratified" not in _flat(pages) and "Metoderna som de tillämpades" not in appendix
+
+
+def test_english_appendix_states_the_default_settings(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "settings_en", kind="pathway",
+                    pathway="reumatoid-artrit", lang="en")
+    appendix = _appendix(pages)
+    assert "at least 50 % of the core items" in appendix and "use the complete respondents" in appendix
+    assert "All confidence intervals are 95 % intervals" in appendix
+    assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
+    assert "The items of a dimension weigh equally" in appendix
+    assert "Small counts (1–4) are masked" in _flat(pages)
