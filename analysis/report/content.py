@@ -39,10 +39,12 @@ from analysis.report.model import (
     ResponseRow,
 )
 from analysis.report.labels import LANGUAGES, label
+from analysis.report.steps import rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
+from sampling.rules import PathwayRule
 
 if TYPE_CHECKING:
     from analysis.results import RoundResults
@@ -274,8 +276,8 @@ def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     )
 
 
-def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
-    """The sampling flow summed over the report's regions, per pathway, steps in file order."""
+def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule]) -> tuple[FlowRow, ...]:
+    """The sampling flow summed over the report's regions, per pathway, steps in file order and in words."""
     if flow is None or flow.empty:
         return ()
     flow = flow.astype({"region": "string", "pathway": "string"})
@@ -286,7 +288,9 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
     elif scope.kind == "region":
         flow = flow[flow["region"].str.zfill(2) == scope.region]
     summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
-    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed)) for r in summed.itertuples())
+    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed),
+                         step_label(str(r.step), scope.lang, rules.get(str(r.pathway))))
+                 for r in summed.itertuples())
 
 
 def _file_text(entry: object) -> str:
@@ -418,6 +422,7 @@ def build_content(
     flow: pd.DataFrame | None = None,
     manifest: dict[str, object] | None = None,
     fieldwork: tuple[dt.date | None, dt.date | None] = (None, None),
+    rules: Sequence[PathwayRule] | None = None,
 ) -> ReportContent:
     """What one comparison PDF shows, chosen from a round's results.
 
@@ -436,6 +441,10 @@ def build_content(
         The round's name, the report language (``sv`` or ``en``), the
         sampling flow rows (``flow.csv``) and manifest for the appendix, and
         the fieldwork dates for the cover.
+    rules
+        The sampling rule files, to name the flow's criterion steps in words
+        (default: the rule files bundled with prem, used only where the
+        manifest records the same file).
 
     Raises
     ------
@@ -468,7 +477,7 @@ def build_content(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
         response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
-        flow=_flow(flow, scope),
+        flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules)),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

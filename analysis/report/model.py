@@ -118,12 +118,13 @@ class RespondentProfileRow:
 
 @dataclass(frozen=True)
 class FlowRow:
-    """One sampling step summed over the report's scope."""
+    """One sampling step summed over the report's scope; ``label`` is the step in words."""
 
     pathway: str
     step: str
     remaining: int
     removed: int
+    label: str = ""
 
 
 @dataclass(frozen=True)

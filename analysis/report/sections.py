@@ -320,11 +320,13 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
         rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head")
                                      for k in ("col.pathway", "col.step")]]
         rows[0] += [layout.para(layout.text(k), "cell_head_right") for k in ("col.remaining", "col.removed")]
-        rows += [[layout.para(names.get(f.pathway, f.pathway), "cell"), layout.para(f.step, "cell"),
+        rows += [[layout.para(names.get(f.pathway, f.pathway), "cell"), layout.para(f.label or f.step, "cell"),
                   number(f.remaining, layout.lang), number(f.removed, layout.lang)] for f in content.flow]
         flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
         flow.setStyle(table_style(layout.font, text_columns=2))
         parts.append(flow)
+        if any(f.label in ("", f.step) for f in content.flow):
+            parts.append(layout.para(layout.text("method.criteria_note"), "small"))
     else:
         parts.append(layout.para(layout.text("method.no_flow"), "body"))
     if method.manifest:

@@ -26,19 +26,21 @@ from analysis.results import RoundResults
 from analysis.tables import conform
 from questionnaires import load_questionnaire
 from sampling.reference import regions
+from sampling.rules import load_rule, load_rules
 
 PATHWAYS = ("reumatoid-artrit", "ibd-vuxna")
 SMALL_REGION = "09"  # Gotland
 BEST_REGION = "14"  # Västra Götaland: far above national everywhere
 
 
+BUNDLED_SHA = {rule.pathway: rule.sha256 for rule in load_rules()}
 MANIFEST = {  # the shape `prem sample` writes (sampling.manifest.build_manifest)
     "software": {"prem": "0.1.0", "numpy": "2.1.3"},
     "seed": 4711,
     "period_start": "2025-01-01",
     "inputs": {"contacts": [{"file": "kontakter_01.csv", "sha256": "ab" * 32}], "population": None, "previous": []},
-    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": "cd" * 32, "quarantine_months": 12}
-              for p in ("reumatoid-artrit", "kol")],
+    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": BUNDLED_SHA.get(p, "cd" * 32),
+               "quarantine_months": 12} for p in ("reumatoid-artrit", "ibd-vuxna", "kol")],
     "strata": [{"pathway": "reumatoid-artrit", "region": "01", "population": 900, "sample": 400}],
 }
 
@@ -132,8 +134,8 @@ def results(questionnaire) -> RoundResults:
 
 @pytest.fixture(scope="module")
 def flow() -> pd.DataFrame:
-    steps = [("qualifying_contacts", 900, 0), ("two_contacts_different_dates", 700, 200), ("deceased", 690, 10),
-             ("sampled", 400, 290)]
+    steps = [("persons_with_qualifying_contacts", 900, 0), ("two_contact_dates", 700, 200), ("adult", 695, 5),
+             ("deceased", 690, 10), ("sampled", 400, 290)]
     return pd.DataFrame([{"pathway": p, "region": r, "step": s, "remaining": rem, "removed": rm}
                          for p in PATHWAYS for r in regions() for s, rem, rm in steps])
 
@@ -195,10 +197,11 @@ def test_better_region_is_marked_in_words_on_the_care_plan_page(pathway_pdf):
 def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     _, pages = pathway_pdf
     appendix = _flat(pages[-3:])
-    assert "two_contacts_different_dates" in appendix
+    assert "Minst 2 kvalificerande kontakter på olika dagar" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
     assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
-    assert "reumatoid-artrit.yaml (sha256 cdcdcdcdcdcd…)" in appendix and "kol.yaml" not in appendix
+    assert f"reumatoid-artrit.yaml (sha256 {BUNDLED_SHA['reumatoid-artrit'][:12]}…)" in appendix
+    assert "kol.yaml" not in appendix
 
 
 def test_region_report_compares_pathways_against_their_national_values(tmp_path_factory, results, questionnaire, flow):
@@ -351,3 +354,41 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
     assert "The items of a dimension weigh equally" in appendix
     assert "Small counts (1–4) are masked" in _flat(pages)
+
+
+def test_flow_steps_are_named_in_words_from_the_bundled_rule_file(pathway_pdf):
+    _, pages = pathway_pdf
+    appendix = _appendix(pages)
+    for text in ("Personer med minst en vårdkontakt med vårdförloppets diagnoser under perioden",
+                 "Minst 2 kvalificerande kontakter på olika dagar", "Ålder minst 18 år vid periodens slut", "Avlidna",
+                 "Dragna i urvalet"):
+        assert text in appendix, text
+    assert "two_contact_dates" not in appendix and "persons_with_qualifying_contacts" not in appendix
+
+
+def test_flow_steps_of_another_rule_file_keep_their_ids(tmp_path_factory, results, questionnaire, flow):
+    """The manifest records another version of the rule file: its criteria are not described from ours."""
+    changed = {**MANIFEST, "rules": [{**MANIFEST["rules"][0], "sha256": "ef" * 32}]}
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="2026-vår",
+                            flow=flow, manifest=changed)
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == "two_contact_dates" and steps["deceased"] == "Avlidna"
+    path = write_pdf(content, tmp_path_factory.mktemp("pdf") / "other_rules.pdf")
+    assert "steg som inte finns i den visas med sitt namn" in _flat([p.extract_text() for p in PdfReader(path).pages])
+
+
+def test_flow_criteria_from_a_given_rule_file_in_english(tmp_path, results, questionnaire, flow):
+    rule_file = tmp_path / "ra.yaml"
+    rule_file.write_text(
+        "pathway: reumatoid-artrit\nversion: test\nqualifying_contacts:\n  diagnoses:\n"
+        "    - {position: any, codes: [M05]}\ncriteria:\n"
+        "  - {name: two_contact_dates, min_contact_dates: 3, any_contact_at: [specialist, inpatient]}\n"
+        "  - {name: adult, min_age: 18, max_age: 64, age_at: first_qualifying_contact}\n"
+        "sample_size: {n: 100}\n", encoding="utf-8")
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, lang="en", rules=[load_rule(rule_file)])
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == ("At least 3 qualifying contacts on different dates; at least one qualifying "
+                                          "contact in specialist outpatient care or inpatient care")
+    assert steps["adult"] == "Aged 18 to 64 at the first qualifying contact"
+    assert steps["sampled"] == "Sampled (eligible population → sample)"
