@@ -41,6 +41,7 @@ from analysis.report.model import (
 from analysis.report.labels import LANGUAGES, label
 from analysis.report.steps import rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
+from analysis.dispositions import rates_from_counts
 from analysis.tables import DISPOSITIONS
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
@@ -263,6 +264,53 @@ def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow, floa
     return tuple(rows), _response_row(national.iloc[0], "", label("summary.national", scope.lang)), national_rate
 
 
+def _healthcare_region_order() -> list[str]:
+    """The six healthcare regions (sjukvårdsregioner) in the order of their first region code."""
+    return list(dict.fromkeys(region.healthcare_region for region in reference_regions().values()))
+
+
+def _pooled_rate(members: pd.DataFrame, column: str) -> float | None:
+    """A rate over several strata from their complete counts and published rates.
+
+    Each stratum's denominator is ``complete / rate``; summing them gives the
+    pooled denominator without the masked disposition counts, and reveals
+    nothing the strata's own rates do not. A stratum without complete
+    responses (or with its rate hidden) leaves the pooled rate unknown.
+    """
+    complete, rate = members["complete"].astype("Float64"), members[column].astype("Float64")
+    if complete.isna().any() or rate.isna().any() or (rate <= 0).any():
+        return None
+    return float(100 * complete.sum() / (100 * complete / rate).sum())
+
+
+def _pooled_row(members: pd.DataFrame, unit: str, unit_label: str) -> ResponseRow:
+    """One response row summed over strata; a disposition masked in any stratum stays masked."""
+    counts = {code: None if members[code].isna().any() else int(members[code].sum()) for code in DISPOSITIONS}
+    if all(value is not None for value in counts.values()):
+        summed = pd.DataFrame([{"invited": int(members["invited"].sum()), **counts}])
+        rates = rates_from_counts(summed).iloc[0]
+        rr1, adjusted = _optional(rates["rr1"]), _optional(rates["adjusted_rate"])
+    else:
+        rr1, adjusted = _pooled_rate(members, "rr1"), _pooled_rate(members, "adjusted_rate")
+    return ResponseRow(unit, unit_label, int(members["invited"].sum()), counts, rr1, adjusted)
+
+
+def _healthcare_regions(scope: _Scope) -> tuple[ResponseRow, ...]:
+    """Fieldwork outcome per healthcare region: the analysis's own rows nationally, the pathway's strata summed
+    per healthcare region in a pathway report (all its regions, like the total row), none in a region report."""
+    rates = scope.results.response_rates
+    if scope.kind == "national":
+        found = _pick(rates, level="healthcare_region", pathway=None, region=None)
+        by_name = {str(row["healthcare_region"]): row for _, row in found.iterrows()}
+        return tuple(_response_row(by_name[name], name, name) for name in _healthcare_region_order() if name in by_name)
+    if scope.kind != "pathway":
+        return ()
+    strata = _pick(rates, level="pathway_region", pathway=scope.pathway)
+    healthcare_region = strata["region"].map({code: r.healthcare_region for code, r in reference_regions().items()})
+    return tuple(_pooled_row(strata[healthcare_region == name], name, name)
+                 for name in _healthcare_region_order() if (healthcare_region == name).any())
+
+
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     table = scope.results.response_by_sex_age
     keys = {"pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
@@ -476,7 +524,7 @@ def build_content(
     return ReportContent(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
-        response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
+        response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules)),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],

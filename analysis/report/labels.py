@@ -97,6 +97,15 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "disposition.screened_out": ("Ej aktuell", "Screened out"),
     "disposition.deceased": ("Avliden", "Deceased"),
     "disposition.undeliverable": ("Okänd adress", "Undeliverable"),
+    "response.healthcare": ("Svarsfrekvens per sjukvårdsregion", "Response rates per healthcare region"),
+    "response.healthcare_pathway": (
+        "Vårdförloppets alla regioner summerade per sjukvårdsregion. Ett antal som är dolt i någon region är dolt även i summan.",
+        "The pathway's regions summed per healthcare region. A count masked in any region stays masked in the sum.",
+    ),
+    "response.healthcare_national": (
+        "Alla vårdförlopp tillsammans, per sjukvårdsregion.", "All care pathways together, per healthcare region.",
+    ),
+    "col.healthcare_region": ("Sjukvårdsregion", "Healthcare region"),
     "col.rr1": ("RR1 %", "RR1 %"),
     "col.adjusted": ("Justerad %", "Adjusted %"),
     "total": ("Totalt", "Total"),

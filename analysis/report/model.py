@@ -167,6 +167,7 @@ class ReportContent:
     flow: tuple[FlowRow, ...]
     method: MethodFacts
     national_rate: float | None = None
+    healthcare_regions: tuple[ResponseRow, ...] = ()
     questionnaire: str = ""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None

@@ -237,17 +237,38 @@ def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> li
             number(row.rr1, layout.lang, 1), number(row.adjusted_rate, layout.lang, 1)]
 
 
-def response(content: ReportContent, layout: Layout) -> list[Flowable]:
-    """Dispositions and rates per unit, then who responded by sex and age group."""
+def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: str, layout: Layout) -> Table:
+    """Invited, each disposition and the two rates per row, with the total row last."""
     header_keys = ["col.invited"] + [f"disposition.{code}" for code in DISPOSITIONS] + ["col.rr1", "col.adjusted"]
     unit_width = 96.0
     count_width = (layout.width - unit_width) / len(header_keys)
-    header = [layout.para(_unit_head(content, layout), "cell_head")] + [
+    header = [layout.para(unit_head, "cell_head")] + [
         rotated_header(layout.text(k), layout.font, count_width - 6) for k in header_keys]
-    rows = [header] + [_response_row(r, layout) for r in content.response]
-    rows.append(_response_row(content.response_total, layout, bold=True))
-    table = Table(rows, colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
+    table = Table([header, *(_response_row(r, layout) for r in rows), _response_row(total, layout, bold=True)],
+                  colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
     table.setStyle(table_style(layout.font, total_row=True))
+    return table
+
+
+def _healthcare_regions(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """The response table per healthcare region (sjukvårdsregion), when the report has one."""
+    if not content.healthcare_regions:
+        return []
+    intro = "response.healthcare_national" if content.kind == "national" else "response.healthcare_pathway"
+    return [
+        Spacer(1, 6 * mm),
+        KeepTogether([
+            layout.para(layout.text("response.healthcare"), "h2"),
+            layout.para(layout.text(intro), "small"),
+            _response_table(content.healthcare_regions, content.response_total, layout.text("col.healthcare_region"),
+                            layout),
+        ]),
+    ]
+
+
+def response(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Dispositions and rates per unit and per healthcare region, then who responded by sex and age group."""
+    table = _response_table(content.response, content.response_total, _unit_head(content, layout), layout)
     profile_keys = ("variable.sex", "variable.age_group", "col.invited", "col.respondents", "col.rate",
                     "col.frame_share", "col.respondent_share")
     profile_rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
@@ -265,6 +286,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("response"), "h1"),
         layout.para(layout.text("response.intro"), "small"),
         table,
+        *_healthcare_regions(content, layout),
         Spacer(1, 6 * mm),
         KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small"),
                       profile]),
@@ -348,7 +370,8 @@ def _spoken_list(words: Sequence[str], layout: Layout) -> str:
 def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
     """The method appendix's prose, in the report's language, with the run's own settings filled in."""
     variables = [layout.text(f"casemix.{v}") if v in CASEMIX_VARIABLES else v for v in method.casemix_variables]
-    ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods], layout)
+    ordered = sorted(method.ci_methods, key=lambda code: CI_METHODS.index(code) if code in CI_METHODS else len(CI_METHODS))
+    ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in ordered], layout)
     item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
                                else "weights.equal")
     respondents = layout.text("method.respondents_partial" if method.include_partial else "method.respondents_complete")

@@ -22,6 +22,7 @@ from pypdf import PdfReader
 from analysis.report import ReportError, build_content, write_pdf
 from analysis.config import AnalysisConfig
 from analysis.report.content import CARE_PLAN_ITEM
+from analysis.report.labels import number
 from analysis.results import RoundResults
 from analysis.tables import conform
 from questionnaires import load_questionnaire
@@ -82,7 +83,10 @@ def _results(q) -> RoundResults:
         counts = {"complete": complete, "partial": 4, "refusal": 6, "screened_out": 3, "deceased": 1,
                   "undeliverable": 2, "no_response": complete}
         invited = sum(counts.values())
-        response.append({"level": level, "pathway": pathway, "region": region, "healthcare_region": pd.NA,
+        if level == "pathway_region" and region == SMALL_REGION:  # deceased (1) masked with the next smallest
+            counts.update(deceased=pd.NA, partial=pd.NA)
+        response.append({"level": level, "pathway": pathway, "region": region,
+                         "healthcare_region": pd.NA if pd.isna(region) else regions()[region].healthcare_region,
                          "invited": invited, **counts, "rr1": 100 * complete / (invited - 4),
                          "adjusted_rate": 100 * complete / (invited - 6), "masked_columns": ""})
         if level in ("pathway", "region", "national"):
@@ -92,6 +96,13 @@ def _results(q) -> RoundResults:
                                     "age_group": age_group, "invited": invited // 10, "complete": complete // 10,
                                     "frame_population": 1000.0, "frame_share": 10.0, "respondent_share": 10.0,
                                     "response_rate": 48.0, "masked_columns": ""})
+    for name in dict.fromkeys(r.healthcare_region for r in regions().values()):
+        complete = len(PATHWAYS) * sum(_respondents(code) for code, r in regions().items() if r.healthcare_region == name)
+        response.append({"level": "healthcare_region", "pathway": pd.NA, "region": pd.NA, "healthcare_region": name,
+                         "invited": 2 * complete + 17, "complete": complete, "partial": 4, "refusal": 6,
+                         "screened_out": 3, "deceased": 1, "undeliverable": 2, "no_response": complete + 1,
+                         "rr1": 100 * complete / (2 * complete + 13), "adjusted_rate": 100 * complete / (2 * complete + 11),
+                         "masked_columns": ""})
     keys = {"healthcare_region": pd.NA, "weighting": "weighted", "ci_method": "taylor_linearisation"}
     for level, pathway, region in groups:
         n = n_of(level, pathway, region)
@@ -334,7 +345,7 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     assert "fullständiga och de delvisa svaren" in appendix
     assert "Celler med färre än 8 svarande slås ihop" in appendix
     assert "Alla konfidensintervall är 90 %-intervall" in appendix
-    assert "Taylorlinearisering" in appendix and "deltametoden för de justerade resultaten" in appendix
+    assert re.search(r"Metoder: Taylorlinearisering .* och deltametoden för de justerade resultaten", appendix)
     assert "första principalkomponenten" in appendix
     assert ("region och åldersgrupp (från urvalsramen), kön (från urvalsramen), självskattad hälsa (enkätsvar) och "
             "utbildning (enkätsvar) som kategoriska") in appendix
@@ -392,3 +403,40 @@ def test_flow_criteria_from_a_given_rule_file_in_english(tmp_path, results, ques
                                           "contact in specialist outpatient care or inpatient care")
     assert steps["adult"] == "Aged 18 to 64 at the first qualifying contact"
     assert steps["sampled"] == "Sampled (eligible population → sample)"
+
+
+HEALTHCARE_REGIONS = ["Stockholm-Gotland", "Mellansverige", "Sydöstra", "Södra", "Västra", "Norra"]
+
+
+def test_pathway_report_sums_its_strata_per_healthcare_region(results, questionnaire):
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r")
+    rows = {row.unit: row for row in content.healthcare_regions}
+    assert sorted(rows) == sorted(HEALTHCARE_REGIONS)
+    # Stockholm (67 complete, 150 invited) and Gotland (12 complete, 40 invited, partial and deceased masked)
+    stockholm_gotland = rows["Stockholm-Gotland"]
+    assert stockholm_gotland.invited == 190 and stockholm_gotland.dispositions["complete"] == 79
+    assert stockholm_gotland.dispositions["partial"] is None and stockholm_gotland.dispositions["deceased"] is None
+    assert stockholm_gotland.dispositions["refusal"] == 12
+    assert stockholm_gotland.rr1 == pytest.approx(100 * 79 / (146 + 36))
+    assert stockholm_gotland.adjusted_rate == pytest.approx(100 * 79 / (144 + 34))
+    västra = rows["Västra"]  # Halland 13 and Västra Götaland 14, nothing masked: rates from the summed counts
+    complete = _respondents("13") + _respondents("14")
+    assert västra.dispositions["complete"] == complete and västra.dispositions["deceased"] == 2
+    assert västra.rr1 == pytest.approx(100 * complete / (2 * complete + 24))
+
+
+def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "national_hr", kind="national")
+    response_text = _flat([p for p in pages if "Svarsfrekvens per sjukvårdsregion" in p])
+    assert "Alla vårdförlopp tillsammans, per sjukvårdsregion" in response_text
+    for name in HEALTHCARE_REGIONS:
+        assert name in response_text
+    complete = 2 * sum(_respondents(code) for code, r in regions().items() if r.healthcare_region == "Norra")
+    assert _flat([f"Norra {number(2 * complete + 17, 'sv')} {number(complete, 'sv')}"]) in response_text
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "pathway_hr", kind="pathway", pathway="ibd-vuxna",
+                    regions=["01", "12"])
+    response_text = _flat([p for p in pages if "Svarsfrekvens per sjukvårdsregion" in p])
+    assert "summerade per sjukvårdsregion" in response_text
+    assert "Stockholm-Gotland 190 79 dolt 12" in response_text and "Norra" in response_text
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "region_hr", kind="region", regions=["14"])
+    assert "sjukvårdsregion" not in _flat(pages)
