@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from analysis.errors import AnalysisInputError
+
 __all__ = ["AnalysisConfig"]
 
 
@@ -49,3 +51,17 @@ class AnalysisConfig:
     complete_share: float = 0.5
     confidence: float = 0.95
     adjusted_items: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        problems = []
+        if self.dimension_weights not in ("equal", "pca"):
+            problems.append(f"dimension_weights is {self.dimension_weights!r}; expected 'equal' or 'pca'")
+        if not 0 < self.confidence < 1:
+            problems.append(f"confidence is {self.confidence}; expected a share between 0 and 1, e.g. 0.95")
+        if not 0 < self.complete_share <= 1:
+            problems.append(f"complete_share is {self.complete_share}; expected a share above 0 and at most 1")
+        for name in ("min_respondents_shown", "mask_counts_below", "min_cell_respondents"):
+            if getattr(self, name) < 0:
+                problems.append(f"{name} is {getattr(self, name)}; expected 0 or more")
+        if problems:
+            raise AnalysisInputError("analysis settings: " + "; ".join(problems))

@@ -86,6 +86,9 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
 
 def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundResults:
     scoring = q.scoring_table()
+    unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
+    if unknown:
+        raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
     persons = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
     persons["disposition"] = classify_dispositions(
@@ -123,7 +126,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         item_results=conform("item_results", item_results),
         dimension_results=conform("dimension_results", dimension_results),
         adjusted_results=_adjusted_results(casemix_data, outcomes, config),
-        weighting_cells=conform("weighting_cells", cells),
+        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
@@ -248,6 +251,8 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     parts = [empty_table("adjusted_results")]
     for comparison, population, unit in comparisons:
         for name, members in cells.groupby(population, sort=True):
+            if members[unit].nunique() < 2:
+                continue  # nothing to compare: one region in the pathway, or one pathway in the region
             table = adjusted_comparison(members, unit, casemix, logistic, min_respondents=config.min_respondents_shown,
                                         confidence=config.confidence)
             dimension, item_id, measure = zip(*table["outcome"].map(described)) if len(table) else ((), (), ())
@@ -261,8 +266,9 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
 def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
     """Invited and each disposition's count per pathway × region, in one pass over the persons."""
     pathway, region = persons["pathway"].cat, persons["region"].cat
-    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes
-    cell = (pathway.codes.to_numpy() * len(region.categories) + region.codes.to_numpy()) * len(DISPOSITIONS) + disposition
+    disposition = pd.Categorical(persons["disposition"], categories=DISPOSITIONS).codes.astype("int64")
+    pathway_code, region_code = pathway.codes.to_numpy().astype("int64"), region.codes.to_numpy().astype("int64")
+    cell = (pathway_code * len(region.categories) + region_code) * len(DISPOSITIONS) + disposition
     size = len(pathway.categories) * len(region.categories)
     counts = np.bincount(cell, minlength=size * len(DISPOSITIONS)).reshape(size, len(DISPOSITIONS))
     table = pd.DataFrame(counts, columns=list(DISPOSITIONS)).assign(
@@ -292,9 +298,38 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
         (level == "region", ["healthcare_region"]), (level == "healthcare_region", []), (level == "pathway", []),
     ]
     masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below, column_groups=groups)
-    masked[["rr1", "adjusted_rate"]] = rates.where(masked["complete"].notna()).to_numpy()
+    shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
+    masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
     masked["masked_columns"] = masked_columns
     return conform("response_rates", masked)
+
+
+_RATE_ATOMS = {
+    (True, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased"), ("undeliverable",)],
+    (False, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased", "undeliverable")],
+    (True, False): [("complete", "partial", "refusal", "no_response", "undeliverable"), ("screened_out", "deceased")],
+}
+
+
+def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
+    """Which of (rr1, adjusted_rate) each row may show without giving back a masked count.
+
+    With the complete count and ``invited`` shown, RR1 gives away screened out + deceased and the
+    adjusted rate screened out + deceased + undeliverable. Shown rates split the dispositions into
+    groups whose sums are known; a group with exactly one masked cell would give it back. Both rates
+    are shown when that is safe, else the adjusted rate alone, else RR1 alone, else neither; never
+    when the complete count is masked.
+    """
+    position = {name: index for index, name in enumerate(DISPOSITIONS)}
+    shown = np.zeros((len(hidden), 2), dtype=bool)
+    for row, masked in enumerate(hidden):
+        if masked[position["complete"]]:
+            continue
+        for choice in ((True, True), (False, True), (True, False)):
+            if all(sum(masked[position[name]] for name in atom) != 1 for atom in _RATE_ATOMS[choice]):
+                shown[row] = choice
+                break
+    return shown
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
@@ -326,6 +361,17 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
     masked["masked_columns"] = masked_columns
     return conform("response_by_sex_age", masked)
+
+
+def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell).
+
+    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have such a cell; its
+    complete count in ``response_rates`` is masked by the same rule.
+    """
+    small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
+    cells.loc[small, "cell_respondents"] = pd.NA
+    return cells
 
 
 def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
@@ -375,13 +421,14 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit."
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison."
         ),
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
             f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, so that they cannot be recovered by subtraction; rates are not shown when the "
-            "complete count is masked."
+            "the same row or group, so that they cannot be recovered by subtraction; a response rate is not shown "
+            "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
+            "ineligible and undeliverable)."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

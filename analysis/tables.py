@@ -109,8 +109,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("deceased", "Int64", "persons", "Deceased before fieldwork (ineligible)."),
         Column("undeliverable", "Int64", "persons", "Letter returned (unknown eligibility, AAPOR U)."),
         Column("no_response", "Int64", "persons", "No answer to any core item (AAPOR NC)."),
-        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when the complete count is masked."),
-        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when the complete count is masked."),
+        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when it would give back a masked count (its denominator reveals screened out + deceased)."),
+        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count."),
         _MASKED,
     ),
     "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group") + (
@@ -144,7 +144,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
         Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
         Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
-        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell."),
+        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4."),
         Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
     ),
     "dimension_weights": _keys("dimension", "item_id") + (

@@ -92,3 +92,17 @@ def test_response_by_sex_age_against_frame(small_results, small_round):
     ineligible = small_results.persons.loc[frame.index, "disposition"].isin(["screened_out", "deceased", "undeliverable"]).sum()
     assert_allclose(women_80["response_rate"], 100 * complete / (len(frame) - ineligible))
     assert np.isfinite(national["respondent_share"]).all()
+
+
+def test_counts_per_stratum_with_every_region_and_four_pathways(q):
+    from bench.bench_analysis import synthetic_responses
+
+    export = synthetic_responses(q, 3000, seed=8)
+    results = analyse_round(export, q, config=AnalysisConfig(min_respondents_shown=10**9, mask_counts_below=0))
+    finest = results.response_rates[results.response_rates["level"] == "pathway_region"]
+    assert len(finest) == 4 * 21
+    expected = pd.crosstab([export["pathway"], export["region"]], results.persons["disposition"].to_numpy())
+    got = finest.set_index(["pathway", "region"])[list(expected.columns)].astype("int64")
+    got.index.names = expected.index.names
+    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False,
+                                  check_index_type=False, check_column_type=False)

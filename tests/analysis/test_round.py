@@ -116,3 +116,18 @@ def test_a_round_before_anyone_has_answered(blank_export, q):
         assert (table["n"] == 0).all() and (table["suppression_reason"] == "no_respondents").all()
     assert results.adjusted_results.empty
     assert results.persons["weight"].isna().all()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"dimension_weights": "factor"}, "dimension_weights is 'factor'"),
+    ({"confidence": 95}, "confidence is 95"),
+    ({"min_respondents_shown": -1}, "min_respondents_shown is -1"),
+])
+def test_bad_settings_are_named(settings, message):
+    with pytest.raises(AnalysisInputError, match=message):
+        AnalysisConfig(**settings)
+
+
+def test_an_unknown_adjusted_item_is_named(blank_export, q):
+    with pytest.raises(AnalysisInputError, match=r"adjusted_items \['careplan'\]"):
+        analyse_round(blank_export(3), q, config=AnalysisConfig(adjusted_items=("careplan",)))

@@ -58,3 +58,40 @@ def test_published_tables_have_no_recoverable_small_count(small_results):
     masked_rows = rates[rates["complete"].isna()]
     assert masked_rows[["rr1", "adjusted_rate"]].isna().all().all()
     assert (rates["masked_columns"].fillna("") != "").any()
+
+
+def test_rates_never_give_back_a_masked_count(small_results):
+    rates = small_results.response_rates
+    for _, row in rates.iterrows():
+        known = {name: row[name] for name in ("complete", "partial", "refusal", "screened_out", "deceased",
+                                               "undeliverable", "no_response") if pd.notna(row[name])}
+        derived = {}
+        if pd.notna(row["rr1"]):
+            derived["screened_out+deceased"] = row["invited"] - round(100 * row["complete"] / row["rr1"])
+        if pd.notna(row["adjusted_rate"]):
+            derived["screened_out+deceased+undeliverable"] = row["invited"] - round(100 * row["complete"] / row["adjusted_rate"])
+        for names, total in ((("screened_out", "deceased"), derived.get("screened_out+deceased")),
+                             (("screened_out", "deceased", "undeliverable"), derived.get("screened_out+deceased+undeliverable"))):
+            if total is not None:
+                assert sum(name not in known for name in names) != 1, row
+        if len(derived) == 2:
+            assert "undeliverable" in known
+        if row["masked_columns"]:
+            assert any(pd.isna(row[name]) for name in row["masked_columns"].split(";"))
+
+
+def test_rate_publication_rule_by_hand():
+    from analysis.round import _publishable_rates
+
+    names = ["complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response"]
+
+    def masked(*which):
+        return np.array([[name in which for name in names]])
+
+    assert _publishable_rates(masked()).tolist() == [[True, True]]
+    assert _publishable_rates(masked("screened_out", "deceased")).tolist() == [[True, True]]
+    assert _publishable_rates(masked("deceased", "undeliverable")).tolist() == [[False, True]]   # the report's case
+    assert _publishable_rates(masked("refusal", "undeliverable")).tolist() == [[True, False]]     # RR1 keeps R + U together
+    assert _publishable_rates(masked("refusal", "deceased")).tolist() == [[False, False]]
+    assert _publishable_rates(masked("partial", "refusal")).tolist() == [[True, True]]
+    assert _publishable_rates(masked("complete", "partial")).tolist() == [[False, False]]

@@ -58,3 +58,15 @@ def test_weighted_respondents_reproduce_the_frame(small_results, small_round):
         .groupby(["pathway", "region", "weighting_cell"])["weight"].sum()
     assert_allclose(achieved.to_numpy(), targets.loc[achieved.index].to_numpy())
     assert (small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])["cell_respondents"].first() >= 5).all()
+
+
+def test_weighting_cells_of_a_tiny_stratum_mask_the_respondent_count(blank_export, q):
+    from analysis import analyse_round
+
+    export = blank_export(10)
+    export.loc[:2, "status"] = "submitted"
+    for item in q.core_items:
+        export.loc[:2, item.id] = 1
+    cells = analyse_round(export, q).weighting_cells
+    assert cells["cell_respondents"].isna().all()
+    assert cells["adjustment_factor"].notna().all()
