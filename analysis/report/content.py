@@ -524,7 +524,8 @@ def build_content(
     return ReportContent(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
-        response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
+        response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate,
+        chosen_regions=bool(scope.region_filter), profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules)),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],

@@ -116,6 +116,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Invited, complete responses and response rate by sex and age group, and the group's share of the population (the frame) "
         "against its share of the respondents. Small counts (1–{mask}) are masked together with the next smallest cell.",
     ),
+    "profile.all_regions": (
+        "Tabellen gäller vårdförloppets alla regioner, inte bara de regioner som rapporten jämför: kön och ålder redovisas "
+        "per vårdförlopp och per region, men inte per vårdförlopp och region.",
+        "The table covers all of the pathway's regions, not only those the report compares: sex and age are reported per "
+        "pathway and per region, but not per pathway and region.",
+    ),
     "col.rate": ("Svarsfrekvens %", "Response rate %"),
     "col.frame_share": ("Andel av populationen %", "Share of population %"),
     "col.respondent_share": ("Andel av de svarande %", "Share of respondents %"),
@@ -281,12 +287,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "method.suppression_text": (
         "Ett resultat som bygger på färre än {n} svarande visas inte; i tabellerna står skälet i stället för siffran. "
         "Antal från 1 till {mask} i bakgrundstabellerna (utfall och vilka som svarade) döljs tillsammans med nästa minsta "
-        "cell i samma rad eller grupp, så att de inte kan räknas fram; svarsfrekvensen visas inte när antalet fullständiga "
-        "svar är dolt.",
+        "cell i samma rad eller grupp, så att de inte kan räknas fram; en svarsfrekvens visas inte när antalet fullständiga "
+        "svar är dolt eller när den skulle röja ett dolt antal.",
         "A result based on fewer than {n} respondents is not shown; the tables give the reason instead of the figure. "
         "Counts from 1 to {mask} in the background tables (dispositions and who responded) are masked together with the "
-        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction; the response rate "
-        "is not shown when the complete count is masked.",
+        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction; a response rate "
+        "is not shown when the complete count is masked or when it would reveal a masked count.",
     ),
     "casemix.age_group": ("åldersgrupp (från urvalsramen)", "age group (from the frame)"),
     "casemix.sex": ("kön (från urvalsramen)", "sex (from the frame)"),

@@ -168,6 +168,8 @@ class ReportContent:
     method: MethodFacts
     national_rate: float | None = None
     healthcare_regions: tuple[ResponseRow, ...] = ()
+    chosen_regions: bool = False
+    """A pathway report for some regions only: the sex × age table still covers all of the pathway's regions."""
     questionnaire: str = ""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None

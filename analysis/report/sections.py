@@ -282,14 +282,16 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
                                     (row.respondent_share, 1))])
     profile = Table(profile_rows, colWidths=[60, 60] + [(layout.width - 120) / 5] * 5, repeatRows=1, hAlign="LEFT")
     profile.setStyle(table_style(layout.font, text_columns=2))
+    profile_intro = [layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small")]
+    if content.chosen_regions:
+        profile_intro.append(layout.para(layout.text("profile.all_regions"), "small"))
     return [
         layout.para(layout.text("response"), "h1"),
         layout.para(layout.text("response.intro"), "small"),
         table,
         *_healthcare_regions(content, layout),
         Spacer(1, 6 * mm),
-        KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small"),
-                      profile]),
+        KeepTogether([layout.para(layout.text("profile"), "h2"), *profile_intro, profile]),
         PageBreak(),
     ]
 

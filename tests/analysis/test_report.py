@@ -440,3 +440,13 @@ def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questio
     assert "Stockholm-Gotland 190 79 dolt 12" in response_text and "Norra" in response_text
     _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "region_hr", kind="region", regions=["14"])
     assert "sjukvårdsregion" not in _flat(pages)
+
+
+def test_who_responded_says_it_covers_all_regions_when_only_some_are_chosen(tmp_path_factory, results, questionnaire,
+                                                                           flow, pathway_pdf):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "some_profile", kind="pathway", pathway="ibd-vuxna",
+                    regions=["01", "12"])
+    profile = _flat([p for p in pages if "Vilka svarade?" in p])
+    assert "Tabellen gäller vårdförloppets alla regioner, inte bara de regioner som rapporten jämför" in profile
+    assert "Kvinnor 18-34" in profile
+    assert "Tabellen gäller vårdförloppets alla regioner" not in _flat(pathway_pdf[1])
