@@ -37,9 +37,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "summary": ("Sammanfattning", "Summary"),
     "summary.intro": (
         "Resultat 0–100 per dimension (högre är bättre), justerade för skillnader i patientsammansättning och "
-        "jämförda med riket. Markeringen visar om resultatet med 95 % säkerhet är bättre eller sämre än rikets.",
+        "jämförda med riket. Markeringen visar om resultatet med {level} % säkerhet är bättre eller sämre än rikets.",
         "Results 0–100 per dimension (higher is better), adjusted for differences in case mix and compared with the "
-        "national value. The marker shows whether the result is better or worse than the national value with 95 % confidence.",
+        "national value. The marker shows whether the result is better or worse than the national value with {level} % confidence.",
     ),
     "summary.intro_national": (
         "Viktade resultat 0–100 per dimension (högre är bättre) för varje vårdförlopp i hela landet, och rikets värde för alla "
@@ -62,12 +62,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "suppressed.list": ("Visas inte", "Not shown"),
     # dimensions
     "dimension.chart": (
-        "Resultat 0–100 med 95 % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket.",
-        "Result 0–100 with 95 % confidence interval, sorted from highest to lowest. Dashed line: national value.",
+        "Resultat 0–100 med {level} % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket.",
+        "Result 0–100 with {level} % confidence interval, sorted from highest to lowest. Dashed line: national value.",
     ),
     "dimension.chart_refs": (
-        "Resultat 0–100 med 95 % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
-        "Result 0–100 with 95 % confidence interval. Tick on each row: the national value for the same pathway.",
+        "Resultat 0–100 med {level} % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
+        "Result 0–100 with {level} % confidence interval. Tick on each row: the national value for the same pathway.",
     ),
     "dimension.items": ("Frågor i dimensionen: andel positiva svar (%)", "Items in the dimension: share of positive answers (%)"),
     "items.note": (
@@ -77,7 +77,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col.region": ("Region", "Region"),
     "col.pathway": ("Vårdförlopp", "Care pathway"),
     "col.respondents": ("Svar (n)", "Answers (n)"),
-    "col.ci": ("95 % KI", "95 % CI"),
+    "col.ci": ("{level} % KI", "{level} % CI"),
     "col.comparison": ("Jämfört med riket", "Compared with national"),
     "col.share": ("Andel positiva", "Share positive"),
     "col.item": ("Fråga", "Item"),
@@ -134,13 +134,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "care_plan": ("Den individuella vårdplanen", "The individual care plan"),
     "care_plan.intro": (
         "Pilotomgången pekade ut den skriftliga individuella vårdplanen som ett förbättringsområde. "
-        "Här redovisas frågan för sig: andel som svarat ja, med 95 % konfidensintervall.",
+        "Här redovisas frågan för sig: andel som svarat ja, med {level} % konfidensintervall.",
         "The pilot round singled out the written individual care plan as an area for improvement. "
-        "The item is reported here on its own: share answering yes, with 95 % confidence interval.",
+        "The item is reported here on its own: share answering yes, with {level} % confidence interval.",
     ),
     "care_plan.chart": (
-        "Andel positiva svar (%) med 95 % konfidensintervall. Streckad linje: riket.",
-        "Share of positive answers (%) with 95 % confidence interval. Dashed line: national value.",
+        "Andel positiva svar (%) med {level} % konfidensintervall. Streckad linje: riket.",
+        "Share of positive answers (%) with {level} % confidence interval. Dashed line: national value.",
     ),
     # appendix
     "method": ("Metodbilaga", "Method appendix"),

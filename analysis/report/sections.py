@@ -45,10 +45,12 @@ class Layout:
     styles: dict[str, ParagraphStyle]
     lang: str
     width: float
+    confidence: float = 0.95
 
     def text(self, key: str, **values: object) -> str:
-        """A fixed text in the report's language."""
-        return label(key, self.lang, **values)
+        """A fixed text in the report's language; ``{level}`` is the run's confidence level in percent."""
+        level = round(100 * self.confidence, 6)
+        return label(key, self.lang, **{"level": number(level, self.lang, 0 if level.is_integer() else 1), **values})
 
     def para(self, text: str, style: str = "body", *, markup: bool = False) -> Paragraph:
         """A paragraph; ``text`` is escaped unless it carries our own ``<sub>``-style markup."""
@@ -380,7 +382,7 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
     share = percent(100 * method.complete_share, layout.lang)
     weighting = layout.text("method.weighting_text", cell=method.min_cell_count) if method.weighted \
         else layout.text("method.unweighted")
-    intervals = layout.text("method.intervals", level=number(100 * method.confidence_level, layout.lang), ci=ci or "–")
+    intervals = layout.text("method.intervals", ci=ci or "–")
     return [
         layout.para(layout.text("method.dispositions"), "h2"),
         layout.para(layout.text("method.dispositions_text", share=share, respondents=respondents), "body"),

@@ -345,6 +345,7 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     assert "fullständiga och de delvisa svaren" in appendix
     assert "Celler med färre än 8 svarande slås ihop" in appendix
     assert "Alla konfidensintervall är 90 %-intervall" in appendix
+    assert "med 90 % säkerhet" in _flat(pages[1:2]) and "90 % KI" in _flat(pages) and "95 %" not in _flat(pages)
     assert re.search(r"Metoder: Taylorlinearisering .* och deltametoden för de justerade resultaten", appendix)
     assert "första principalkomponenten" in appendix
     assert ("region och åldersgrupp (från urvalsramen), kön (från urvalsramen), självskattad hälsa (enkätsvar) och "
