@@ -18,6 +18,7 @@ import pandas as pd
 import statsmodels.api as sm
 from scipy import stats
 from scipy.special import expit
+from statsmodels.stats.proportion import proportion_confint
 
 __all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
 
@@ -246,8 +247,11 @@ def adjusted_comparison(
     is normal. The reference is the observed (unweighted) value of the
     reference population, taken as fixed. Band: *better* when the interval
     lies entirely above the reference, *worse* when entirely below, else *as
-    expected*. If the model cannot be fitted (separation, no convergence),
-    every shown unit is marked ``model_failed``.
+    expected*. A unit whose respondents are all positive (or none) has no
+    finite logistic effect: it is left out of the fit and given its
+    unadjusted value with a Wilson interval (``ci_method``
+    ``wilson_unadjusted``). If the model cannot be fitted (separation, no
+    convergence), every modelled unit is marked ``model_failed``.
 
     References
     ----------
@@ -268,36 +272,47 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
     count, total, _ = population.statistics(outcome)
     units = population.levels[population.unit]
     n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
+    positives = np.bincount(population.unit_codes, weights=total, minlength=len(units))
     with np.errstate(invalid="ignore", divide="ignore"):
-        observed = np.bincount(population.unit_codes, weights=total, minlength=len(units)) / n
+        observed = positives / n
     reference = total.sum() / count.sum() if count.sum() > 0 else np.nan
     shown = n >= max(min_respondents, 1)
     reason = np.where(shown, None, "too_few_respondents").astype(object)
     estimate, se = np.full(len(units), np.nan), np.full(len(units), np.nan)
-    band = np.full(len(units), None, object)
-    if shown.any():
-        fitted_rows = (count > 0) & shown[population.unit_codes]
+    lower, upper = np.full(len(units), np.nan), np.full(len(units), np.nan)
+    method = np.full(len(units), "delta_method", dtype=object)
+    # A unit whose respondents are all positive (or none) has no finite logistic effect: keep it out of
+    # the fit and give its unadjusted Wilson interval instead of a degenerate delta-method one.
+    boundary = shown & logistic & ((positives == 0) | (positives == n))
+    if boundary.any():
+        wilson = proportion_confint(positives[boundary], n[boundary], alpha=2 * stats.norm.sf(quantile), method="wilson")
+        estimate[boundary], (lower[boundary], upper[boundary]) = observed[boundary], wilson
+        method[boundary] = "wilson_unadjusted"
+    modelled = shown & ~boundary
+    if modelled.any():
+        fitted_rows = (count > 0) & modelled[population.unit_codes]
         try:
             model, keep = population.fit(outcome, fitted_rows, logistic)
         except (Warning, ValueError, np.linalg.LinAlgError):
-            reason[shown] = "model_failed"
-            shown = np.zeros(len(units), bool)
+            reason[modelled] = "model_failed"
+            shown &= ~modelled
         else:
             mix = count > 0
             unit_terms = len(model.levels[population.unit]) - 1
             base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
                                     population.onehot[mix][:, keep[unit_terms:]]])
             fitted_estimate, fitted_se = _recycled_predictions(model, base, count[mix])
-            estimate[shown], se[shown] = fitted_estimate, fitted_se
-    lower, upper = estimate - quantile * se, estimate + quantile * se
-    band[shown] = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected"))[shown]
+            estimate[modelled], se[modelled] = fitted_estimate, fitted_se
+            lower[modelled], upper[modelled] = fitted_estimate - quantile * fitted_se, fitted_estimate + quantile * fitted_se
+    band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
+    band[~shown] = None
     present = n > 0
     columns = {
         "outcome": np.full(len(units), outcome, dtype=object), "unit": units.astype(str), "n": n.astype("int64"),
-        "observed": np.where(shown, observed, np.nan) * scale, "estimate": estimate * scale, "se": se * scale,
-        "lower": np.clip(lower * scale, 0, 100), "upper": np.clip(upper * scale, 0, 100),
-        "reference": np.full(len(units), reference * scale), "band": band,
-        "ci_method": np.full(len(units), "delta_method", dtype=object),
+        "observed": np.where(shown, observed, np.nan) * scale, "estimate": np.where(shown, estimate, np.nan) * scale,
+        "se": se * scale, "lower": np.clip(np.where(shown, lower, np.nan) * scale, 0, 100),
+        "upper": np.clip(np.where(shown, upper, np.nan) * scale, 0, 100),
+        "reference": np.full(len(units), reference * scale), "band": band, "ci_method": method,
         "suppressed": ~shown, "suppression_reason": reason,
     }
     return {name: values[present] for name, values in columns.items()}

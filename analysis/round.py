@@ -18,7 +18,7 @@ from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
-from analysis.weighting import poststratify
+from analysis.weighting import AGE_GROUPS, poststratify
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]
@@ -171,6 +171,10 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
+    for column, allowed in (("sex", ("K", "M")), ("age_group", AGE_GROUPS)):
+        wrong = ~persons[column].isin(allowed).to_numpy()
+        if wrong.any():
+            raise _fail(column, wrong, responses, f"is not one of the frame's values {', '.join(allowed)}")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
     persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
     unknown = persons["healthcare_region"].isna().to_numpy()
@@ -412,7 +416,8 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
         "ci_method.delta_method": (
             "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
-            "covariance; normal interval."
+            "covariance; normal interval. A unit whose respondents are all positive (or none) is left out of the "
+            "logistic fit and shown unadjusted with a Wilson interval (ci_method wilson_unadjusted)."
         ),
         "confidence": f"All intervals are {config.confidence:.0%} intervals.",
         "casemix": (

@@ -138,7 +138,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("upper", "float64", "percent or score 0-100", "Upper bound of the adjusted value's interval."),
         Column("reference", "float64", "percent or score 0-100", "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways)."),
         Column("band", "string", "", "better (interval entirely above the reference), as_expected (interval contains it), worse (entirely below); empty when suppressed."),
-        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance)."),
+        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance), or wilson_unadjusted for a unit whose respondents are all positive or none (no finite logistic effect)."),
     ) + _SUPPRESSION,
     "weighting_cells": _keys("pathway", "region", "sex", "age_group") + (
         Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),

@@ -97,3 +97,19 @@ def test_logistic_delta_method_by_finite_differences(respondents):
     row = table.set_index("unit").loc["03"]
     assert_allclose(row["estimate"], adjusted(model.params))
     assert_allclose(row["se"], np.sqrt(gradient @ model.cov @ gradient), rtol=1e-5)
+
+
+def test_a_unit_with_every_respondent_positive_gets_an_unadjusted_wilson_interval():
+    generator = np.random.default_rng(2)
+    regions = np.repeat(["01", "03", "04"], [200, 200, 30])
+    positive = (generator.random(len(regions)) < 0.8).astype(float)
+    positive[regions == "04"] = 1.0
+    data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)), "positive": positive})
+    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["positive"]), "region", ["sex"],
+                                {"positive": True}).set_index("unit")
+    row = table.loc["04"]
+    assert row["ci_method"] == "wilson_unadjusted" and row["estimate"] == 100.0
+    # Wilson 30 of 30: lower bound n / (n + z²)
+    assert_allclose(row["lower"], 100 * 30 / (30 + 1.959963984540054**2))
+    assert row["band"] == "better" and not row["suppressed"]
+    assert (table.loc[["01", "03"], "ci_method"] == "delta_method").all()

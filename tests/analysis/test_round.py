@@ -94,6 +94,8 @@ def test_write_tables_of_real_results(small_results, tmp_path):
     (lambda export: export.assign(care_plan=pd.array([7] + [pd.NA] * (len(export) - 1), dtype="Int64")),
      r"'care_plan', row 1 \(respondent_id R0000000000\): '7' is not an option code.*\[1, 2, 9\]"),
     (lambda export: export.assign(design_weight=0.0), "'design_weight', row 1 .*positive"),
+    (lambda export: export.assign(sex=["K", "M", "X", "K", "M", "K"]), r"'sex', row 3 .*'X' is not one of .*K, M"),
+    (lambda export: export.assign(age_group="65+"), r"'age_group', row 1 .*'65\+'"),
     (lambda export: export.assign(questionnaire_id="prem-other", questionnaire_version="1"), "answered on prem-other 1"),
 ])
 def test_bad_input_is_named(blank_export, q, change, message):
