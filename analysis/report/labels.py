@@ -265,6 +265,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "deltametoden för de justerade resultaten (normalapproximation)",
         "the delta method for the adjusted results (normal approximation)",
     ),
+    "ci.wilson_unadjusted": (
+        "Wilsons intervall utan justering för en enhet där alla eller inga svarande är positiva (modellen kan då inte "
+        "skatta enhetens effekt, så den lämnas utanför skattningen)",
+        "the Wilson interval without adjustment for a unit whose respondents are all or none positive (the model cannot "
+        "estimate that unit's effect, so it is left out of the fit)",
+    ),
     "method.casemix": ("Justering för patientsammansättning", "Case-mix adjustment"),
     "method.casemix_text": (
         "Regionerna behandlar olika patienter. Inom varje vårdförlopp skattas därför modeller för regionernas resultat: "

@@ -30,7 +30,7 @@ __all__ = ["Layout", "report_title", "cover", "summary", "dimension", "response"
 CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
 """Case-mix variables the appendix names in words."""
 
-CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method")
+CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method", "wilson_unadjusted")
 """Interval methods the appendix names in words (codes from the results' ``ci_method``)."""
 
 DISPOSITIONS = ("complete", "partial", "refusal", "no_response", "screened_out", "deceased", "undeliverable")

@@ -451,3 +451,14 @@ def test_who_responded_says_it_covers_all_regions_when_only_some_are_chosen(tmp_
     assert "Tabellen gäller vårdförloppets alla regioner, inte bara de regioner som rapporten jämför" in profile
     assert "Kvinnor 18-34" in profile
     assert "Tabellen gäller vårdförloppets alla regioner" not in _flat(pathway_pdf[1])
+
+
+def test_appendix_names_the_unadjusted_wilson_interval_when_the_analysis_used_it(tmp_path, results, questionnaire):
+    adjusted = results.adjusted_results.copy()
+    adjusted.loc[adjusted.index[0], "ci_method"] = "wilson_unadjusted"
+    content = build_content(dataclasses.replace(results, adjusted_results=adjusted), questionnaire, kind="national",
+                            round_name="r")
+    assert "wilson_unadjusted" in content.method.ci_methods
+    path = write_pdf(content, tmp_path / "wilson.pdf")
+    appendix = _appendix([page.extract_text() for page in PdfReader(path).pages])
+    assert "deltametoden för de justerade resultaten (normalapproximation) och Wilsons intervall utan justering" in appendix
