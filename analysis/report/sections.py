@@ -346,8 +346,11 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
         rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head")
                                      for k in ("col.pathway", "col.step")]]
         rows[0] += [layout.para(layout.text(k), "cell_head_right") for k in ("col.remaining", "col.removed")]
-        rows += [[layout.para(names.get(f.pathway, f.pathway), "cell"), layout.para(f.label or f.step, "cell"),
-                  number(f.remaining, layout.lang), number(f.removed, layout.lang)] for f in content.flow]
+        # the pathway named on its first step only, so the steps read as one list per pathway
+        rows += [[layout.para(names.get(f.pathway, f.pathway) if index == 0 or content.flow[index - 1].pathway != f.pathway
+                              else "", "cell"),
+                  layout.para(f.label or f.step, "cell"), number(f.remaining, layout.lang), number(f.removed, layout.lang)]
+                 for index, f in enumerate(content.flow)]
         flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
         flow.setStyle(table_style(layout.font, text_columns=2))
         parts.append(flow)
