@@ -235,8 +235,11 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
 def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> list[object]:
     counts = [number(row.dispositions.get(code), layout.lang) if row.dispositions.get(code) is not None
               else layout.text("masked") for code in DISPOSITIONS]
-    return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts,
-            number(row.rr1, layout.lang, 1), number(row.adjusted_rate, layout.lang, 1)]
+    # A missing rate with complete responses (or a masked complete count) is hidden, not undefined.
+    hidden = row.dispositions.get("complete") != 0
+    rates = [number(rate, layout.lang, 1) if rate is not None or not hidden else layout.text("masked")
+             for rate in (row.rr1, row.adjusted_rate)]
+    return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts, *rates]
 
 
 def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: str, layout: Layout) -> Table:

@@ -462,3 +462,15 @@ def test_appendix_names_the_unadjusted_wilson_interval_when_the_analysis_used_it
     path = write_pdf(content, tmp_path / "wilson.pdf")
     appendix = _appendix([page.extract_text() for page in PdfReader(path).pages])
     assert "deltametoden för de justerade resultaten (normalapproximation) och Wilsons intervall utan justering" in appendix
+
+
+def test_hidden_rates_read_masked_and_undefined_rates_a_dash(tmp_path, results, questionnaire):
+    rates = results.response_rates.copy()
+    stockholm = (rates["level"] == "pathway_region") & (rates["region"] == "01") & (rates["pathway"] == "ibd-vuxna")
+    rates.loc[stockholm, "rr1"] = pd.NA  # hidden by the analysis: it would give back a masked count
+    content = build_content(dataclasses.replace(results, response_rates=rates), questionnaire, kind="pathway",
+                            pathway="ibd-vuxna", regions=["01"], round_name="r")
+    path = write_pdf(content, tmp_path / "hidden.pdf")
+    text = _flat([page.extract_text() for page in PdfReader(path).pages])
+    assert re.search(r"Stockholm 150 67 4 6 67 3 1 2 dolt 46,5", text)
+    assert content.healthcare_regions[0].rr1 is None  # the pooled RR1 cannot be formed either
