@@ -56,6 +56,11 @@ def _qualifies(rule: PathwayRule) -> pl.Expr:
     return pl.any_horizontal(alternatives)
 
 
+def _code_stems(rules: list[PathwayRule]) -> list[str]:
+    """The first three characters of every code: contiguous however a code is written."""
+    return sorted({code[:3] for rule in rules for code in rule.codes})
+
+
 def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
     """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
 
@@ -64,7 +69,7 @@ def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.
     search for those stems finds all candidates; the exact, normalised match
     runs afterwards on the few rows left (:func:`_normalise_codes`).
     """
-    stems = sorted({code[:3] for rule in rules for code in rule.codes})
+    stems = _code_stems(rules)
     return contacts.filter(
         pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
         | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
@@ -177,12 +182,13 @@ def read_contacts(
         paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
         required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
     )
-    # Dates are parsed after the code filter: parsing every row of the extract costs more than the rest.
-    candidates = _normalise_codes(candidates).with_columns(contact_date_parsed=parse_date("contact_date")).filter(
+    # Exact codes first, then dates: each step only sees the rows the previous one kept.
+    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
+    candidates = _normalise_codes(candidates).with_columns(**flags).filter(pl.any_horizontal(list(flags)))
+    candidates = candidates.with_columns(contact_date_parsed=parse_date("contact_date")).filter(
         pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
     )
-    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
-    checked = _check_contacts(candidates.with_columns(**flags), mapping, sampling_date)
+    checked = _check_contacts(candidates, mapping, sampling_date)
     valid = checked.filter(pl.col("problem_column").is_null()).select(
         *flags,
         personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",

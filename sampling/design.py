@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 
 import numpy as np
 
 from sampling.access_codes import ALPHABET, CODE_LENGTH
 
-__all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_code_for", "key_fingerprint"]
+__all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_codes_for", "access_code_for", "key_fingerprint"]
 
 RESPONDENT_ID_LENGTH = 10
 _ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
@@ -49,21 +50,32 @@ def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
     return ["R" + "".join(row) for row in symbols[drawn]]
 
 
-def access_code_for(respondent_id: str, code_key: bytes) -> str:
-    """The printed access code of a respondent: HMAC-SHA256(key, id) mapped without bias.
+def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
+    """The printed access code of each respondent: HMAC-SHA256(key, id) mapped without bias.
 
     Bytes ≥ 248 (= 8 · 31) are dropped so that every symbol is equally likely;
     when a digest runs out, the next block is HMAC(key, id + ":" + counter).
+    The keyed HMAC state is computed once and copied for each id.
     """
-    code = b""
-    block = 0
-    while len(code) < CODE_LENGTH:
-        message = respondent_id if block == 0 else f"{respondent_id}:{block}"
-        code += hmac.digest(code_key, message.encode("ascii"), "sha256").translate(None, _REJECTED)
-        block += 1
-    symbols = code[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
-    # format_access_code(symbols), without its normalisation: the symbols are canonical already.
-    return "-".join(symbols[start : start + 4] for start in range(0, CODE_LENGTH, 4))
+    keyed = hmac.new(code_key, digestmod=hashlib.sha256)
+    codes = []
+    for respondent_id in respondents:
+        symbols = b""
+        block = 0
+        while len(symbols) < CODE_LENGTH:
+            mac = keyed.copy()
+            mac.update((respondent_id if block == 0 else f"{respondent_id}:{block}").encode("ascii"))
+            symbols += mac.digest().translate(None, _REJECTED)
+            block += 1
+        code = symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
+        # format_access_code(code), without its normalisation: the symbols are canonical already.
+        codes.append("-".join(code[start : start + 4] for start in range(0, CODE_LENGTH, 4)))
+    return codes
+
+
+def access_code_for(respondent_id: str, code_key: bytes) -> str:
+    """The printed access code of one respondent (see :func:`access_codes_for`)."""
+    return access_codes_for([respondent_id], code_key)[0]
 
 
 def key_fingerprint(code_key: bytes) -> str:

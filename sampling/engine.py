@@ -23,7 +23,7 @@ import polars as pl
 from tqdm import tqdm
 
 from sampling.contacts import REJECT_COLUMNS, raise_for_rejects, read_contacts
-from sampling.design import access_code_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
+from sampling.design import access_codes_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import SamplingError
 from sampling.extracts import ColumnMapping, load_mapping
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
@@ -186,7 +186,7 @@ def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple
 
 def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) -> pl.DataFrame:
     """The letter printer's list: access code, personnummer and address, in frame order."""
-    codes = pl.Series([access_code_for(respondent, code_key) for respondent in drawn["respondent_id"]], dtype=pl.String)
+    codes = pl.Series(access_codes_for(drawn["respondent_id"].to_list(), code_key), dtype=pl.String)
     address_columns = ("personnummer", "name", "street", "postal_code", "city")
     address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
     return (

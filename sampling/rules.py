@@ -15,7 +15,9 @@ quarantined. The four pilot pathways ship in ``sampling/rules/``. Example::
           except: []                   # optional prefixes that never match (S060)
       care_levels: [primary, specialist, inpatient]   # optional; default all
     criteria:                          # applied in order, one flow step each
-      - {name: two_contact_dates, min_contact_dates: 2}            # distinct dates
+      - name: two_contact_dates        # lower_snake_case; the flow step's name
+        label: {sv: Minst 2 kontakter på olika dagar, en: At least 2 contacts on different dates}  # optional, sv required
+        min_contact_dates: 2           # qualifying contacts on distinct dates
       - {name: specialist_contact, any_contact_at: [specialist]}   # ≥ 1 qualifying contact there
       - {name: adult, min_age: 18, age_at: period_end}             # or first_qualifying_contact; max_age too
     sample_size: {margin: 0.05, response_rate: 0.5}   # or {n: 400} per stratum
@@ -54,6 +56,7 @@ __all__ = [
 
 CARE_LEVELS = ("primary", "specialist", "inpatient")
 AGE_REFERENCES = ("period_end", "first_qualifying_contact")
+LABEL_LANGUAGES = ("sv", "en")
 FIXED_STEPS = (
     "rejected_rows",
     "persons_with_qualifying_contacts",
@@ -93,6 +96,7 @@ class Criterion:
     dates. ``any_contact_at``: at least one qualifying contact at one of these
     care levels. ``min_age``/``max_age``: age in whole years on ``age_at``
     (``period_end`` or ``first_qualifying_contact``), limits included.
+    ``label`` is how reports name the step, by language (``sv`` required, ``en``).
     """
 
     name: str
@@ -101,6 +105,7 @@ class Criterion:
     min_age: int | None = None
     max_age: int | None = None
     age_at: str = "period_end"
+    label: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -231,13 +236,14 @@ def _care_levels(doc: _Located, node: yaml.Node, where: str) -> tuple[str, ...]:
 
 
 def _criterion(doc: _Located, node: yaml.Node, seen: set[str]) -> Criterion:
-    allowed = {"name": True, "min_contact_dates": False, "any_contact_at": False, "min_age": False, "max_age": False, "age_at": False}
+    allowed = {"name": True, "label": False, "min_contact_dates": False, "any_contact_at": False, "min_age": False, "max_age": False,
+               "age_at": False}
     keys = doc.mapping(node, "a criterion", allowed)
     name = doc.scalar(keys["name"], "name", str)
     if not _NAME.match(name) or name in FIXED_STEPS or name in seen:
         raise doc.fail(keys["name"], f"criterion name '{name}' must be unique, lower_snake_case and not a fixed step name")
     seen.add(name)
-    if len(keys) == 1 or set(keys) == {"name", "age_at"}:
+    if not set(keys) - {"name", "label", "age_at"}:
         raise doc.fail(node, f"criterion '{name}' has no condition; give min_contact_dates, any_contact_at, min_age or max_age")
     values: dict[str, Any] = {}
     for key in ("min_contact_dates", "min_age", "max_age"):
@@ -252,7 +258,19 @@ def _criterion(doc: _Located, node: yaml.Node, seen: set[str]) -> Criterion:
         if age_at not in AGE_REFERENCES:
             raise doc.fail(keys["age_at"], f"age_at must be one of: {', '.join(AGE_REFERENCES)}")
         values["age_at"] = age_at
+    if "label" in keys:
+        values["label"] = _label(doc, keys["label"])
     return Criterion(name=name, **values)
+
+
+def _label(doc: _Located, node: yaml.Node) -> dict[str, str]:
+    """A step's name in words, ``{sv: ..., en: ...}``; Swedish is required."""
+    keys = doc.mapping(node, "label", {language: language == "sv" for language in LABEL_LANGUAGES})
+    texts = {language: doc.scalar(value, f"label.{language}", str).strip() for language, value in keys.items()}
+    empty = [language for language, text in texts.items() if not text]
+    if empty:
+        raise doc.fail(keys[empty[0]], f"label.{empty[0]} must not be empty")
+    return texts
 
 
 def _sample_size(doc: _Located, node: yaml.Node) -> SampleSize:

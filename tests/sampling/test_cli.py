@@ -53,6 +53,7 @@ def test_prem_sample_writes_the_four_files(tmp_path, extract_files):
     assert manifest["seed"] == 11 and manifest["inputs"]["contacts"][0]["file"] == "contacts.csv"
     assert len(manifest["rules"]) == 4 and manifest["steps_not_applied"] == []
     assert manifest["rules"][0]["sample_size"] == {"margin": 0.05, "response_rate": 0.5}
+    assert manifest["rules"][0]["criteria"][0]["label"]["sv"] == "Minst en kontakt i specialiserad öppenvård eller slutenvård"
 
 
 def test_same_key_and_seed_reproduce_the_files(tmp_path, extract_files):

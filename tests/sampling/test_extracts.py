@@ -129,7 +129,7 @@ def test_windows_1252_found_only_after_the_first_64_kib(pnr, contact, write_csv,
 
 def test_malformed_csv_is_one_clear_error(tmp_path, code_key):
     path = tmp_path / "ragged.csv"
-    path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,5,6,7\n", encoding="utf-8")
+    path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,M05,6,7\n", encoding="utf-8")
     with pytest.raises(ExtractError, match="ragged.csv: cannot be read as CSV"):
         draw_sample(None, [path], code_key=code_key, **DATES)
 
@@ -139,3 +139,22 @@ def test_broken_parquet_is_named(tmp_path, code_key):
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(ExtractError, match="broken.parquet: not a readable Parquet file"):
         draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_quoted_fields_with_separators_and_line_breaks(pnr, contact, write_csv, code_key):
+    person = pnr("19600101", 8, man=False)
+    rows = [contact(person, main_diagnosis="I10", other_diagnoses="K50.1, E11", care_level="inpatient", unit="Avd 7, plan 2"),
+            contact(pnr("19600101", 9), main_diagnosis="K51", care_level="inpatient", unit="Avd 7\nplan 2"),
+            contact(pnr("19600101", 10), main_diagnosis="K51", care_level="bad level")]
+    path = write_csv("quoted.csv", list(rows[0]), rows)
+    with pytest.raises(ExtractError, match=r"quoted.csv, row 4, column 'care_level'"):  # records, header = row 1
+        draw_sample(None, [path], code_key=code_key, **DATES)
+    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
+    assert ibd_frame(result).height == 2
+
+
+def test_population_numbers_written_in_ten_digit_form(pnr, contact, resident, run_sample):
+    person = pnr("19800101", 6)
+    result = run_sample([contact(person, main_diagnosis="K50")], population=[resident(f"{person[2:8]}-{person[8:]}")])
+    assert result.flow.filter(pathway="ibd-vuxna", step="no_address")["removed"].to_list() == [0]
+    assert result.mailing["name"].to_list() == ["Testa Testsson"]

@@ -67,3 +67,25 @@ def test_missing_required_key(tmp_path):
     path.write_text(VALID.replace('version: "1"\n', ""), encoding="utf-8")
     with pytest.raises(RuleFileError, match="lacks required key 'version'"):
         load_rule(path)
+
+
+def test_bundled_criteria_have_swedish_and_english_labels():
+    for rule in load_rules():
+        for criterion in rule.criteria:
+            assert criterion.label and set(criterion.label) == {"sv", "en"}, (rule.pathway, criterion.name)
+    ra = load_rules(pathways=["reumatoid-artrit"])[0]
+    assert ra.criteria[0].label == {"sv": "Minst 2 kontakter på olika dagar", "en": "At least 2 contacts on different dates"}
+
+
+@pytest.mark.parametrize(("label", "message"), [
+    ("{en: Adults}", "label lacks required key 'sv'"),
+    ("{sv: Vuxna, de: Erwachsene}", "unknown key 'de' in label"),
+    ("{sv: ''}", "label.sv must not be empty"),
+])
+def test_label_errors(tmp_path, label, message):
+    path = tmp_path / "rule.yaml"
+    path.write_text(VALID.replace("  - name: adult\n", f"  - name: adult\n    label: {label}\n"), encoding="utf-8")
+    with pytest.raises(RuleFileError, match=message):
+        load_rule(path)
+    path.write_text(VALID, encoding="utf-8")
+    assert load_rule(path).criteria[0].label is None
