@@ -39,7 +39,7 @@ from analysis.report.model import (
     ResponseRow,
 )
 from analysis.report.labels import LANGUAGES, label
-from analysis.report.steps import rules_for_report, step_label
+from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.dispositions import rates_from_counts
 from analysis.tables import DISPOSITIONS
@@ -324,7 +324,8 @@ def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     )
 
 
-def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule]) -> tuple[FlowRow, ...]:
+def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule],
+          recorded: dict[tuple[str, str], dict[str, str]]) -> tuple[FlowRow, ...]:
     """The sampling flow summed over the report's regions, per pathway, steps in file order and in words."""
     if flow is None or flow.empty:
         return ()
@@ -337,7 +338,8 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule
         flow = flow[flow["region"].str.zfill(2) == scope.region]
     summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
     return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed),
-                         step_label(str(r.step), scope.lang, rules.get(str(r.pathway))))
+                         step_label(str(r.step), scope.lang, rules.get(str(r.pathway)),
+                                    recorded.get((str(r.pathway), str(r.step)))))
                  for r in summed.itertuples())
 
 
@@ -491,8 +493,9 @@ def build_content(
         the fieldwork dates for the cover.
     rules
         The sampling rule files, to name the flow's criterion steps in words
-        (default: the rule files bundled with prem, used only where the
-        manifest records the same file).
+        where the manifest records no label for them (default: the rule
+        files bundled with prem, used only where the manifest records the
+        same file).
 
     Raises
     ------
@@ -526,7 +529,8 @@ def build_content(
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
         response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate,
         chosen_regions=bool(scope.region_filter), profile=_profile(scope), care_plan=care_plan,
-        flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules)),
+        flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
+                   recorded_labels(manifest)),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

@@ -4,8 +4,9 @@ The flow report names its steps by id: the fixed steps of SAMPLING.md
 (``deceased``, ``quarantine``, ...) and one step per population criterion of
 the pathway's rule file, named by the rule author (``two_contact_dates``).
 The fixed steps have texts of their own in :mod:`analysis.report.labels`.
-A criterion is described by its ``label`` in the rule file when the file
-gives one in the report's language, else from its conditions ("minst 2
+A criterion is described by the label the sampling manifest recorded for
+it, or by its ``label`` in the rule file, in the report's language; else
+from its conditions ("minst 2
 kvalificerande kontakter på olika dagar; ålder minst 18 år vid periodens
 slut"), so the reader sees what was required rather than an identifier.
 """
@@ -18,7 +19,7 @@ from analysis.report.labels import label
 from sampling.errors import RuleFileError
 from sampling.rules import FIXED_STEPS, Criterion, PathwayRule, load_rules
 
-__all__ = ["criterion_text", "step_label", "rules_for_report"]
+__all__ = ["criterion_text", "recorded_labels", "rules_for_report", "step_label"]
 
 
 def _conditions(criterion: Criterion, lang: str) -> list[str]:
@@ -53,14 +54,37 @@ def criterion_text(criterion: Criterion, lang: str) -> str:
     return text[:1].upper() + text[1:] if text else criterion.name
 
 
-def step_label(step: str, lang: str, rule: PathwayRule | None = None) -> str:
-    """One flow step in words: a fixed step's text, a criterion of ``rule``, or the id itself when unknown."""
+def step_label(step: str, lang: str, rule: PathwayRule | None = None,
+               recorded: Mapping[str, str] | None = None) -> str:
+    """One flow step in words.
+
+    In order: a fixed step's text; the label the sampling manifest recorded
+    for the criterion (``recorded``: language → text, from the very rule
+    file the sample used); the criterion of ``rule`` (its label, else its
+    conditions spelled out); the recorded label in another language; the id.
+    """
     if step in FIXED_STEPS:
         return label(f"step.{step}", lang)
+    if recorded and recorded.get(lang):
+        return str(recorded[lang])
     for criterion in rule.criteria if rule is not None else ():
         if criterion.name == step:
             return criterion_text(criterion, lang)
-    return step
+    return str(next(iter(recorded.values()))) if recorded else step
+
+
+def recorded_labels(manifest: Mapping[str, object] | None) -> dict[tuple[str, str], dict[str, str]]:
+    """The criterion labels a sampling manifest recorded, by ``(pathway, criterion name)``."""
+    found: dict[tuple[str, str], dict[str, str]] = {}
+    for entry in (manifest or {}).get("rules", []) or []:
+        if not isinstance(entry, Mapping):
+            continue
+        for criterion in entry.get("criteria", []) or []:
+            if isinstance(criterion, Mapping) and isinstance(criterion.get("label"), Mapping):
+                texts = {str(k): str(v) for k, v in criterion["label"].items() if v}
+                if texts:
+                    found[(str(entry.get("pathway")), str(criterion.get("name")))] = texts
+    return found
 
 
 def rules_for_report(pathways: Sequence[str], manifest: Mapping[str, object] | None,

@@ -208,7 +208,7 @@ def test_better_region_is_marked_in_words_on_the_care_plan_page(pathway_pdf):
 def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     _, pages = pathway_pdf
     appendix = _flat(pages[-3:])
-    assert "Minst 2 kvalificerande kontakter på olika dagar" in appendix
+    assert "Minst 2 kontakter på olika dagar" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
     assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
     assert f"reumatoid-artrit.yaml (sha256 {BUNDLED_SHA['reumatoid-artrit'][:12]}…)" in appendix
@@ -368,11 +368,11 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     assert "Small counts (1–4) are masked" in _flat(pages)
 
 
-def test_flow_steps_are_named_in_words_from_the_bundled_rule_file(pathway_pdf):
+def test_flow_steps_are_named_in_words_from_the_bundled_rule_files_labels(pathway_pdf):
     _, pages = pathway_pdf
     appendix = _appendix(pages)
     for text in ("Personer med minst en vårdkontakt med vårdförloppets diagnoser under perioden",
-                 "Minst 2 kvalificerande kontakter på olika dagar", "Ålder minst 18 år vid periodens slut", "Avlidna",
+                 "Minst 2 kontakter på olika dagar", "18 år eller äldre vid periodens slut", "Avlidna",
                  "Dragna i urvalet"):
         assert text in appendix, text
     assert "two_contact_dates" not in appendix and "persons_with_qualifying_contacts" not in appendix
@@ -474,3 +474,17 @@ def test_hidden_rates_read_masked_and_undefined_rates_a_dash(tmp_path, results, 
     text = _flat([page.extract_text() for page in PdfReader(path).pages])
     assert re.search(r"Stockholm 150 67 4 6 67 3 1 2 dolt 46,5", text)
     assert content.healthcare_regions[0].rr1 is None  # the pooled RR1 cannot be formed either
+
+
+def test_flow_criteria_labels_recorded_in_the_manifest_come_first(results, questionnaire, flow):
+    """The manifest records the labels of the rule file the sample used, even one prem does not ship."""
+    recorded = {**MANIFEST["rules"][0], "sha256": "ef" * 32,
+                "criteria": [{"name": "two_contact_dates", "label": {"sv": "Två besöksdagar"}},
+                             {"name": "adult", "label": None}]}
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, manifest={**MANIFEST, "rules": [recorded]})
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == "Två besöksdagar" and steps["adult"] == "adult"
+    english = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, manifest={**MANIFEST, "rules": [recorded]}, lang="en")
+    assert {row.step: row.label for row in english.flow}["two_contact_dates"] == "Två besöksdagar"  # no en label
