@@ -38,7 +38,7 @@ from analysis.report.model import (
     RespondentProfileRow,
     ResponseRow,
 )
-from analysis.report.labels import LANGUAGES, label
+from analysis.report.labels import LANGUAGES, has_label, label
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.dispositions import rates_from_counts
@@ -350,7 +350,12 @@ def _file_text(entry: object) -> str:
     return str(entry)
 
 
-def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tuple[tuple[str, str], ...]:
+def _fact_name(key: str, lang: str) -> str:
+    """A manifest key in the report's language (``seed`` → ``slumpfrö``); unknown keys as they are."""
+    return label(f"manifest.{key}", lang) if has_label(f"manifest.{key}") else key
+
+
+def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str], lang: str) -> tuple[tuple[str, str], ...]:
     """The sampling manifest as short ``(key, text)`` lines for the appendix.
 
     Seed, dates and settings as they are; software versions and input files
@@ -363,7 +368,7 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tup
         if key == "strata" or value is None:
             continue
         if key == "rules" and isinstance(value, list):
-            facts += [(f"rules / {rule.get('pathway')}",
+            facts += [(f"{_fact_name(key, lang)} / {rule.get('pathway')}",
                        f"{rule.get('version', '')} {_file_text(rule)}".strip())
                       for rule in value if isinstance(rule, dict) and rule.get("pathway") in pathways]
         elif isinstance(value, dict):
@@ -371,11 +376,12 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tup
                 if detail is None or detail == []:
                     continue
                 entries = detail if isinstance(detail, list) else [detail]
-                facts.append((f"{key} / {name}", ", ".join(_file_text(entry) for entry in entries)))
+                facts.append((f"{_fact_name(key, lang)} / {_fact_name(name, lang)}",
+                              ", ".join(_file_text(entry) for entry in entries)))
         elif isinstance(value, list):
-            facts.append((key, ", ".join(_file_text(entry) for entry in value) or "–"))
+            facts.append((_fact_name(key, lang), ", ".join(_file_text(entry) for entry in value) or "–"))
         else:
-            facts.append((key, str(value)))
+            facts.append((_fact_name(key, lang), str(value)))
     return tuple(facts)
 
 
@@ -386,7 +392,8 @@ def _casemix_variables(q) -> tuple[str, ...]:
     return ("age_group", "sex", *roles)
 
 
-def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
+def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str],
+            lang: str) -> MethodFacts:
     config = results.config
     ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
                                for m in table["ci_method"].dropna().unique()}))
@@ -401,7 +408,7 @@ def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathwa
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
         casemix_variables=_casemix_variables(q),
-        manifest=_manifest_facts(manifest or {}, pathways),
+        manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
 
 
@@ -531,6 +538,6 @@ def build_content(
         chosen_regions=bool(scope.region_filter), profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
                    recorded_labels(manifest)),
-        method=_method(results, q, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

@@ -6,7 +6,7 @@ programming error and fails loudly rather than printing a key.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "label", "percent", "number", "score"]
+__all__ = ["LANGUAGES", "has_label", "label", "percent", "number", "score"]
 
 LANGUAGES = ("sv", "en")
 
@@ -189,6 +189,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "care_level.inpatient": ("slutenvården", "inpatient care"),
     "or": ("eller", "or"),
     "method.manifest": ("Urvalsfiler och slumpfrö", "Sampling files and seed"),
+    "manifest.software": ("Programvara", "Software"),
+    "manifest.seed": ("Slumpfrö", "Seed"),
+    "manifest.period_start": ("Periodens första dag", "Period start"),
+    "manifest.period_end": ("Periodens sista dag", "Period end"),
+    "manifest.sampling_date": ("Urvalsdatum", "Sampling date"),
+    "manifest.code_key_fingerprint": ("Kodnyckelns fingeravtryck", "Code key fingerprint"),
+    "manifest.on_bad_rows": ("Oläsbara rader", "Unreadable rows"),
+    "manifest.rejected_rows": ("Avvisade rader", "Rejected rows"),
+    "manifest.inputs": ("Indata", "Input"),
+    "manifest.contacts": ("kontakter", "contacts"),
+    "manifest.population": ("befolkningsregister", "population register"),
+    "manifest.previous": ("tidigare utskickslistor", "earlier mailing lists"),
+    "manifest.mapping": ("kolumnmappning", "column mapping"),
+    "manifest.rules": ("Regelfil", "Rule file"),
+    "manifest.pathway_order": ("Dragningsordning", "Drawing order"),
+    "manifest.steps_not_applied": ("Steg som inte kunde tillämpas", "Steps not applied"),
     "method.dispositions": ("Utfall och svarsfrekvens", "Dispositions and response rates"),
     "method.dispositions_text": (
         "Varje inbjuden person har precis ett utfall. Fullständigt svar (I): inskickad enkät där minst {share} av kärnfrågorna "
@@ -306,6 +322,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "casemix.education": ("utbildning (enkätsvar)", "education (answer)"),
     "and": ("och", "and"),
 }
+
+
+def has_label(key: str) -> bool:
+    """Whether ``key`` has a text (for keys built from data, such as manifest fields)."""
+    return key in _TEXTS
 
 
 def label(key: str, lang: str, **values: object) -> str:

@@ -210,7 +210,8 @@ def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     appendix = _flat(pages[-3:])
     assert "Minst 2 kontakter på olika dagar" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
-    assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
+    assert "Slumpfrö 4711" in appendix and "Indata / kontakter kontakter_01.csv (sha256 abababababab…)" in appendix
+    assert "Programvara / prem 0.1.0" in appendix
     assert f"reumatoid-artrit.yaml (sha256 {BUNDLED_SHA['reumatoid-artrit'][:12]}…)" in appendix
     assert "kol.yaml" not in appendix
 
