@@ -311,6 +311,16 @@ def _healthcare_regions(scope: _Scope) -> tuple[ResponseRow, ...]:
                  for name in _healthcare_region_order() if (healthcare_region == name).any())
 
 
+def _regions_nationally(scope: _Scope) -> tuple[ResponseRow, ...]:
+    """Fieldwork outcome per region over all pathways (the analysis's ``region`` rows); national overview only."""
+    if scope.kind != "national":
+        return ()
+    found = _pick(scope.results.response_rates, level="region", pathway=None)
+    by_code = {str(row["region"]): row for _, row in found.iterrows()}
+    return tuple(_response_row(by_code[code], code, region.name) for code, region in reference_regions().items()
+                 if code in by_code)
+
+
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     table = scope.results.response_by_sex_age
     keys = {"pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
@@ -535,7 +545,7 @@ def build_content(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
         response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate,
-        chosen_regions=bool(scope.region_filter), profile=_profile(scope), care_plan=care_plan,
+        chosen_regions=bool(scope.region_filter), regions_response=_regions_nationally(scope), profile=_profile(scope), care_plan=care_plan,
         flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
                    recorded_labels(manifest)),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),

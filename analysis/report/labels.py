@@ -105,6 +105,8 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "response.healthcare_national": (
         "Alla vårdförlopp tillsammans, per sjukvårdsregion.", "All care pathways together, per healthcare region.",
     ),
+    "response.regions": ("Svarsfrekvens per region", "Response rates per region"),
+    "response.regions_national": ("Alla vårdförlopp tillsammans, per region.", "All care pathways together, per region."),
     "col.healthcare_region": ("Sjukvårdsregion", "Healthcare region"),
     "col.rr1": ("RR1 %", "RR1 %"),
     "col.adjusted": ("Justerad %", "Adjusted %"),

@@ -168,6 +168,7 @@ class ReportContent:
     method: MethodFacts
     national_rate: float | None = None
     healthcare_regions: tuple[ResponseRow, ...] = ()
+    regions_response: tuple[ResponseRow, ...] = ()
     chosen_regions: bool = False
     """A pathway report for some regions only: the sex × age table still covers all of the pathway's regions."""
     questionnaire: str = ""

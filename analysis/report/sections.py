@@ -255,20 +255,20 @@ def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: 
     return table
 
 
-def _healthcare_regions(content: ReportContent, layout: Layout) -> list[Flowable]:
-    """The response table per healthcare region (sjukvårdsregion), when the report has one."""
-    if not content.healthcare_regions:
-        return []
+def _more_response_tables(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """The response tables per healthcare region (sjukvårdsregion) and, nationally, per region."""
     intro = "response.healthcare_national" if content.kind == "national" else "response.healthcare_pathway"
-    return [
-        Spacer(1, 6 * mm),
-        KeepTogether([
-            layout.para(layout.text("response.healthcare"), "h2"),
-            layout.para(layout.text(intro), "small"),
-            _response_table(content.healthcare_regions, content.response_total, layout.text("col.healthcare_region"),
-                            layout),
-        ]),
-    ]
+    tables = [(content.healthcare_regions, "response.healthcare", intro, "col.healthcare_region"),
+              (content.regions_response, "response.regions", "response.regions_national", "col.region")]
+    parts: list[Flowable] = []
+    for rows, heading, text, unit_head in tables:
+        if rows:
+            parts += [Spacer(1, 6 * mm), KeepTogether([
+                layout.para(layout.text(heading), "h2"),
+                layout.para(layout.text(text), "small"),
+                _response_table(rows, content.response_total, layout.text(unit_head), layout),
+            ])]
+    return parts
 
 
 def response(content: ReportContent, layout: Layout) -> list[Flowable]:
@@ -294,7 +294,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("response"), "h1"),
         layout.para(layout.text("response.intro"), "small"),
         table,
-        *_healthcare_regions(content, layout),
+        *_more_response_tables(content, layout),
         Spacer(1, 6 * mm),
         KeepTogether([layout.para(layout.text("profile"), "h2"), *profile_intro, profile]),
         PageBreak(),

@@ -433,6 +433,10 @@ def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questio
     assert "Alla vårdförlopp tillsammans, per sjukvårdsregion" in response_text
     for name in HEALTHCARE_REGIONS:
         assert name in response_text
+    regions_text = _flat([p for p in pages if "Svarsfrekvens per region" in p])
+    assert "Alla vårdförlopp tillsammans, per region." in regions_text
+    gotland = 2 * _respondents(SMALL_REGION)
+    assert _flat([f"Gotland {number(2 * gotland + 16, 'sv')} {number(gotland, 'sv')}"]) in regions_text
     complete = 2 * sum(_respondents(code) for code, r in regions().items() if r.healthcare_region == "Norra")
     assert _flat([f"Norra {number(2 * complete + 17, 'sv')} {number(complete, 'sv')}"]) in response_text
     _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "pathway_hr", kind="pathway", pathway="ibd-vuxna",
@@ -441,7 +445,7 @@ def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questio
     assert "summerade per sjukvårdsregion" in response_text
     assert "Stockholm-Gotland 190 79 dolt 12" in response_text and "Norra" in response_text
     _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "region_hr", kind="region", regions=["14"])
-    assert "sjukvårdsregion" not in _flat(pages)
+    assert "sjukvårdsregion" not in _flat(pages) and "Svarsfrekvens per region" not in _flat(pages)
 
 
 def test_who_responded_says_it_covers_all_regions_when_only_some_are_chosen(tmp_path_factory, results, questionnaire,
