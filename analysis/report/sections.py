@@ -184,6 +184,18 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
     return parts
 
 
+def _respondents(count: int | None, content: ReportContent, layout: Layout, unit: str = "") -> str:
+    """A number of respondents, masked where the response table masks the unit's complete count or it is 1–4.
+
+    Next to a suppressed result, a dimension's respondent count would give
+    back the complete count the response table hides.
+    """
+    complete_masked = any(row.unit == unit and row.dispositions.get("complete") is None for row in content.response)
+    if count is not None and (0 < count < content.method.mask_counts_below or (unit and complete_masked)):
+        return layout.text("masked")
+    return number(count, layout.lang)
+
+
 def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
                 respondents: dict[str, int], national_respondents: int) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
@@ -202,12 +214,12 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
         return percent(estimate.value, layout.lang)
 
     rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
-                                         number(national_respondents, layout.lang)] + [cell(i.national) for i in items]]
+                                         _respondents(national_respondents, content, layout)] + [cell(i.national) for i in items]]
     by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
     for unit, unit_label in _units(content):
         if not any(unit in found for found in by_item):
             continue
-        rows.append([layout.para(unit_label, "cell"), number(respondents.get(unit), layout.lang)]
+        rows.append([layout.para(unit_label, "cell"), _respondents(respondents.get(unit), content, layout, unit)]
                     + [cell(found.get(unit)) for found in by_item])
     table = Table(rows, colWidths=[unit_width, n_width] + [item_width] * len(items), repeatRows=1)
     style = table_style(layout.font)
@@ -315,10 +327,10 @@ def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
         if estimate.shown:
             interval = f"{score(estimate.ci_low, layout.lang)}–{score(estimate.ci_high, layout.lang)}"
             band = layout.text(f"band.{estimate.band}") if estimate.band else "–"
-            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
                          percent(estimate.value, layout.lang), interval, band])
         else:
-            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
                          layout.para(suppression_reason(estimate, layout, min_n), "cell_right"), "–", "–"])
     table = Table(rows, colWidths=[120, 60, 70, 70, layout.width - 320], repeatRows=1)
     table.setStyle(table_style(layout.font))

@@ -493,3 +493,19 @@ def test_flow_criteria_labels_recorded_in_the_manifest_come_first(results, quest
     english = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
                             flow=flow, manifest={**MANIFEST, "rules": [recorded]}, lang="en")
     assert {row.step: row.label for row in english.flow}["two_contact_dates"] == "Två besöksdagar"  # no en label
+
+
+def test_respondent_counts_are_masked_where_the_response_table_masks_them(tmp_path, results, questionnaire):
+    rates, adjusted = results.response_rates.copy(), results.adjusted_results.copy()
+    rates.loc[(rates["level"] == "pathway_region") & (rates["pathway"] == "ibd-vuxna") & (rates["region"] == "01"),
+              ["complete", "no_response"]] = pd.NA
+    uppsala = (adjusted["pathway"] == "ibd-vuxna") & (adjusted["region"] == "03")
+    adjusted.loc[uppsala, ["n", "estimate", "lower", "upper", "band"]] = [3, np.nan, np.nan, np.nan, pd.NA]
+    adjusted.loc[uppsala, ["suppressed", "suppression_reason"]] = [True, "too_few_respondents"]
+    content = build_content(dataclasses.replace(results, response_rates=rates, adjusted_results=adjusted), questionnaire,
+                            kind="pathway", pathway="ibd-vuxna", regions=["01", "03", "04"], round_name="r")
+    path = write_pdf(content, tmp_path / "masked_n.pdf")
+    care_plan = _flat([p.extract_text() for p in PdfReader(path).pages if "Den individuella vårdplanen" in p.extract_text()])
+    assert re.search(r"Stockholm dolt \d+ %", care_plan)  # its complete count is masked in the response table
+    assert "Uppsala dolt färre än 30 svar" in care_plan  # 3 respondents
+    assert f"Södermanland {_respondents('04')} " in care_plan
