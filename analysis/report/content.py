@@ -14,6 +14,10 @@ Three scopes:
 ``national``
     Every pathway nationally (weighted results, no band).
 
+Response rates: per unit with the scope's total; per healthcare region
+(the analysis's own rows nationally, the pathway's strata summed in a
+pathway report); per region over all pathways in the national overview.
+
 Items and the response tables use the weighted results where the analysis
 gives them (unweighted otherwise); scores from fewer respondents than the
 publication minimum keep their reason and are never drawn.
