@@ -7,7 +7,10 @@ from typing import Literal
 
 from analysis.errors import AnalysisInputError
 
-__all__ = ["AnalysisConfig"]
+__all__ = ["COMPARISONS", "AnalysisConfig"]
+
+COMPARISONS: tuple[str, ...] = ("regions_within_pathway", "pathways_within_region")
+"""The case-mix adjusted comparisons :func:`analysis.analyse_round` can make."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,13 @@ class AnalysisConfig:
     adjusted_items : tuple of str
         Items case-mix adjusted in addition to every dimension (e.g.
         ``("care_plan",)``).
+    comparisons : tuple of str
+        Case-mix adjusted comparisons to make (:data:`COMPARISONS`):
+        ``regions_within_pathway`` (each region of a pathway against the
+        pathway's national value; what the comparison report shows, the
+        default) and ``pathways_within_region`` (each pathway of a region
+        against the region's value over all pathways; about six times as many
+        model fits, made only when asked).
     """
 
     min_respondents_shown: int = 30
@@ -51,6 +61,7 @@ class AnalysisConfig:
     complete_share: float = 0.5
     confidence: float = 0.95
     adjusted_items: tuple[str, ...] = ()
+    comparisons: tuple[str, ...] = ("regions_within_pathway",)
 
     def __post_init__(self) -> None:
         problems = []
@@ -60,6 +71,9 @@ class AnalysisConfig:
             problems.append(f"confidence is {self.confidence}; expected a share between 0 and 1, e.g. 0.95")
         if not 0 < self.complete_share <= 1:
             problems.append(f"complete_share is {self.complete_share}; expected a share above 0 and at most 1")
+        unknown = [name for name in self.comparisons if name not in COMPARISONS]
+        if unknown:
+            problems.append(f"comparisons {unknown} are not comparisons; expected some of {', '.join(COMPARISONS)}")
         for name in ("min_respondents_shown", "mask_counts_below", "min_cell_respondents"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} is {getattr(self, name)}; expected 0 or more")

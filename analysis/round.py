@@ -205,7 +205,7 @@ def _region_codes(responses: pd.DataFrame) -> pd.Series:
 
 def _categories(values: pd.Series) -> pd.Categorical:
     """A categorical with sorted text categories (missing stays missing)."""
-    return pd.Categorical(values.astype(object))
+    return pd.Categorical(values)
 
 
 class _Estimator:
@@ -240,14 +240,20 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     return data
 
 
+_COMPARISON_UNITS = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
+"""Each comparison: its name, the reference population's column and the compared units' column."""
+
+
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
-    """Regions within each pathway and pathways within each region, for every outcome and measure."""
+    """The comparisons of ``config.comparisons`` (regions within each pathway, pathways within each
+    region) for every outcome and measure."""
     casemix = data.attrs["casemix"]
     values = {}
     for index, (_, _, score, positive) in enumerate(outcomes):
         values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
     cells = outcome_cells(data.assign(**values), ["pathway", "region", *casemix], list(values))
-    comparisons = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
+    comparisons = [(comparison, population, unit) for comparison, population, unit in _COMPARISON_UNITS
+                   if comparison in config.comparisons]
     described = {f"{measure}_{index}": (dimension, item_id, measure)
                  for index, (dimension, item_id, _, _) in enumerate(outcomes)
                  for measure in ("share_positive", "mean_score")}
@@ -426,7 +432,8 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison."
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison. "
+            "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "

@@ -12,18 +12,15 @@ __all__ = ["mask_small_counts", "suppress_small_results"]
 _ESTIMATE_COLUMNS = ("estimate", "se", "lower", "upper")
 
 
-def suppress_small_results(table: pd.DataFrame, min_respondents: int, *, extra: Sequence[str] = ()) -> pd.DataFrame:
+def suppress_small_results(table: pd.DataFrame, min_respondents: int) -> pd.DataFrame:
     """Hide results based on fewer than ``min_respondents`` respondents.
 
     Parameters
     ----------
     table : DataFrame
-        With ``n`` and the estimate columns ``estimate, se, lower, upper``
-        (plus any in ``extra``).
+        With ``n`` and the estimate columns ``estimate, se, lower, upper``.
     min_respondents : int
         The publication minimum (30 by the cancer-pathway survey's rule).
-    extra : sequence of str
-        More columns to blank when a row is suppressed (e.g. ``observed``).
 
     Returns
     -------
@@ -35,8 +32,7 @@ def suppress_small_results(table: pd.DataFrame, min_respondents: int, *, extra: 
     result = table.copy()
     n = result["n"].to_numpy(dtype="float64")
     small = n < min_respondents
-    columns = [*_ESTIMATE_COLUMNS, *extra]
-    result.loc[small, columns] = np.nan
+    result.loc[small, list(_ESTIMATE_COLUMNS)] = np.nan
     already = result["suppressed"].fillna(False).to_numpy(dtype=bool) if "suppressed" in result else np.zeros(len(result), bool)
     reason = result["suppression_reason"].astype(object).to_numpy() if "suppression_reason" in result else np.full(len(result), None, object)
     reason = np.where(small, np.where(n == 0, "no_respondents", "too_few_respondents"), reason)

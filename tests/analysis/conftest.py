@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis import AnalysisConfig, analyse_round
+from analysis.config import COMPARISONS
 from bench.bench_analysis import synthetic_responses
 from questionnaires import load_questionnaire
 
@@ -24,8 +25,8 @@ def small_round(q) -> pd.DataFrame:
 
 @pytest.fixture(scope="session")
 def small_results(small_round, q):
-    """``analyse_round`` of ``small_round`` with the default settings."""
-    return analyse_round(small_round, q, config=AnalysisConfig(adjusted_items=("care_plan",)))
+    """``analyse_round`` of ``small_round`` with ``care_plan`` adjusted and both comparisons."""
+    return analyse_round(small_round, q, config=AnalysisConfig(adjusted_items=("care_plan",), comparisons=COMPARISONS))
 
 
 @pytest.fixture

@@ -133,3 +133,18 @@ def test_bad_settings_are_named(settings, message):
 def test_an_unknown_adjusted_item_is_named(blank_export, q):
     with pytest.raises(AnalysisInputError, match=r"adjusted_items \['careplan'\]"):
         analyse_round(blank_export(3), q, config=AnalysisConfig(adjusted_items=("careplan",)))
+
+
+def test_pathways_within_region_only_when_asked(small_round, q, small_results):
+    default = analyse_round(small_round, q, config=AnalysisConfig(adjusted_items=("care_plan",))).adjusted_results
+    assert set(default["comparison"]) == {"regions_within_pathway"}
+    both = small_results.adjusted_results
+    pd.testing.assert_frame_equal(default, both[both["comparison"] == "regions_within_pathway"].reset_index(drop=True))
+    none = analyse_round(small_round, q, config=AnalysisConfig(comparisons=()))
+    assert none.adjusted_results.empty
+    assert "Comparisons made in this run: none." in none.methods.set_index("topic").loc["casemix", "description"]
+
+
+def test_an_unknown_comparison_is_named():
+    with pytest.raises(AnalysisInputError, match=r"comparisons \['regions'\] are not comparisons"):
+        AnalysisConfig(comparisons=("regions",))
