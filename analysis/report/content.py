@@ -422,6 +422,7 @@ def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathwa
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
         casemix_variables=_casemix_variables(q),
+        comparisons=tuple(getattr(config, "comparisons", ("regions_within_pathway",))),
         manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
 

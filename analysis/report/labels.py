@@ -295,17 +295,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "logistisk regression för andelen positiva svar och linjär regression för resultatet 0–100, med region och {variables} "
         "som kategoriska förklaringsvariabler (en obesvarad fråga är en egen kategori). Modellerna är oviktade, och regioner "
         "med färre än {n} svarande ingår inte i skattningen. En regions justerade resultat är modellens genomsnittliga "
-        "prediktion när alla vårdförloppets svarande i riket tilldelas regionen (direkt standardisering). På samma sätt "
-        "jämförs vårdförloppen inom en region. Bättre än riket: hela konfidensintervallet ligger över rikets observerade "
+        "prediktion när alla vårdförloppets svarande i riket tilldelas regionen (direkt standardisering). En regionrapport "
+        "visar regionens justerade resultat för varje vårdförlopp mot samma vårdförlopps värde i riket.{pathways} Bättre än riket: hela konfidensintervallet ligger över rikets observerade "
         "värde; sämre än riket: hela intervallet ligger under; annars som förväntat.",
         "Regions treat different patients. Within each pathway, models are therefore fitted to the regions' results: "
         "logistic regression for the share of positive answers and linear regression for the 0–100 result, with region and "
         "{variables} as categorical predictors (an unanswered question is a category of its own). The models are "
         "unweighted, and regions with fewer than {n} respondents are left out of the fit. A region's adjusted result is the "
         "model's mean prediction with all of the pathway's respondents in the country assigned to that region (direct "
-        "standardisation). Pathways within a region are compared in the same way. Better than national: the whole "
+        "standardisation). A region report shows the region's adjusted result for each pathway against the same "
+        "pathway's national value.{pathways} Better than national: the whole "
         "confidence interval lies above the national observed value; worse than national: the whole interval lies below; "
         "otherwise as expected.",
+    ),
+    "method.pathways_within_region": (
+        " Analysen har dessutom jämfört vårdförloppen inom varje region på samma sätt (i resultattabellerna).",
+        " The analysis has also compared the pathways within each region in the same way (in the result tables).",
     ),
     "method.suppression": ("Små tal", "Small numbers"),
     "method.suppression_text": (

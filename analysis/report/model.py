@@ -146,6 +146,7 @@ class MethodFacts:
     weighted: bool = True
     dimension_weights: str = "equal"
     casemix_variables: tuple[str, ...] = ("age_group", "sex")
+    comparisons: tuple[str, ...] = ("regions_within_pathway",)
     manifest: tuple[tuple[str, str], ...] = ()
 
 

@@ -409,8 +409,9 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("method.weighting"), "h2"),
         layout.para(f"{weighting} {escape(intervals)}", "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),
-        layout.para(layout.text("method.casemix_text", variables=_spoken_list(variables, layout),
-                                n=method.min_respondents), "body"),
+        layout.para(layout.text("method.casemix_text", variables=_spoken_list(variables, layout), n=method.min_respondents,
+                                pathways=layout.text("method.pathways_within_region")
+                                if "pathways_within_region" in method.comparisons else ""), "body"),
         layout.para(layout.text("method.suppression"), "h2"),
         layout.para(layout.text("method.suppression_text", n=method.min_respondents,
                                 mask=method.mask_counts_below - 1), "body"),

@@ -338,7 +338,8 @@ def _appendix(pages: list[str]) -> str:
 
 def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, results, questionnaire, flow):
     config = AnalysisConfig(min_respondents_shown=40, mask_counts_below=4, min_cell_respondents=8, confidence=0.9,
-                            include_partial=True, complete_share=0.6, dimension_weights="pca")
+                            include_partial=True, complete_share=0.6, dimension_weights="pca",
+                            comparisons=("regions_within_pathway", "pathways_within_region"))
     _, pages = _pdf(tmp_path_factory, dataclasses.replace(results, config=config), questionnaire, flow, "settings",
                     kind="pathway", pathway="reumatoid-artrit")
     appendix = _appendix(pages)
@@ -352,6 +353,7 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     assert ("region och åldersgrupp (från urvalsramen), kön (från urvalsramen), självskattad hälsa (enkätsvar) och "
             "utbildning (enkätsvar) som kategoriska") in appendix
     assert "regioner med färre än 40 svarande ingår inte i skattningen" in appendix
+    assert "Analysen har dessutom jämfört vårdförloppen inom varje region" in appendix
     assert "färre än 40 svarande visas inte" in appendix and "Antal från 1 till 3" in appendix
     assert "RR1 = I / (I + P + R + NC + U)" in appendix
     # the analysis's own English statements are not printed in a Swedish report
@@ -366,6 +368,7 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     assert "All confidence intervals are 95 % intervals" in appendix
     assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
     assert "The items of a dimension weigh equally" in appendix
+    assert "against the same pathway's national value. Better" in appendix  # no pathways-within-region sentence
     assert "Small counts (1–4) are masked" in _flat(pages)
 
 
