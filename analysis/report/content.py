@@ -14,6 +14,10 @@ Three scopes:
 ``national``
     Every pathway nationally (weighted results, no band).
 
+Response rates: per unit with the scope's total; per healthcare region
+(the analysis's own rows nationally, the pathway's strata summed in a
+pathway report); per region over all pathways in the national overview.
+
 Items and the response tables use the weighted results where the analysis
 gives them (unweighted otherwise); scores from fewer respondents than the
 publication minimum keep their reason and are never drawn.
@@ -38,10 +42,14 @@ from analysis.report.model import (
     RespondentProfileRow,
     ResponseRow,
 )
-from analysis.report.labels import LANGUAGES, label
+from analysis.report.labels import LANGUAGES, has_label, label
+from analysis.report.steps import recorded_labels, rules_for_report, step_label
+from analysis.round import CASEMIX_ROLES
+from analysis.dispositions import rates_from_counts
 from analysis.tables import DISPOSITIONS
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
+from sampling.rules import PathwayRule
 
 if TYPE_CHECKING:
     from analysis.results import RoundResults
@@ -260,6 +268,63 @@ def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow, floa
     return tuple(rows), _response_row(national.iloc[0], "", label("summary.national", scope.lang)), national_rate
 
 
+def _healthcare_region_order() -> list[str]:
+    """The six healthcare regions (sjukvårdsregioner) in the order of their first region code."""
+    return list(dict.fromkeys(region.healthcare_region for region in reference_regions().values()))
+
+
+def _pooled_rate(members: pd.DataFrame, column: str) -> float | None:
+    """A rate over several strata from their complete counts and published rates.
+
+    Each stratum's denominator is ``complete / rate``; summing them gives the
+    pooled denominator without the masked disposition counts, and reveals
+    nothing the strata's own rates do not. A stratum without complete
+    responses (or with its rate hidden) leaves the pooled rate unknown.
+    """
+    complete, rate = members["complete"].astype("Float64"), members[column].astype("Float64")
+    if complete.isna().any() or rate.isna().any() or (rate <= 0).any():
+        return None
+    return float(100 * complete.sum() / (100 * complete / rate).sum())
+
+
+def _pooled_row(members: pd.DataFrame, unit: str, unit_label: str) -> ResponseRow:
+    """One response row summed over strata; a disposition masked in any stratum stays masked."""
+    counts = {code: None if members[code].isna().any() else int(members[code].sum()) for code in DISPOSITIONS}
+    if all(value is not None for value in counts.values()):
+        summed = pd.DataFrame([{"invited": int(members["invited"].sum()), **counts}])
+        rates = rates_from_counts(summed).iloc[0]
+        rr1, adjusted = _optional(rates["rr1"]), _optional(rates["adjusted_rate"])
+    else:
+        rr1, adjusted = _pooled_rate(members, "rr1"), _pooled_rate(members, "adjusted_rate")
+    return ResponseRow(unit, unit_label, int(members["invited"].sum()), counts, rr1, adjusted)
+
+
+def _healthcare_regions(scope: _Scope) -> tuple[ResponseRow, ...]:
+    """Fieldwork outcome per healthcare region: the analysis's own rows nationally, the pathway's strata summed
+    per healthcare region in a pathway report (all its regions, like the total row), none in a region report."""
+    rates = scope.results.response_rates
+    if scope.kind == "national":
+        found = _pick(rates, level="healthcare_region", pathway=None, region=None)
+        by_name = {str(row["healthcare_region"]): row for _, row in found.iterrows()}
+        return tuple(_response_row(by_name[name], name, name) for name in _healthcare_region_order() if name in by_name)
+    if scope.kind != "pathway":
+        return ()
+    strata = _pick(rates, level="pathway_region", pathway=scope.pathway)
+    healthcare_region = strata["region"].map({code: r.healthcare_region for code, r in reference_regions().items()})
+    return tuple(_pooled_row(strata[healthcare_region == name], name, name)
+                 for name in _healthcare_region_order() if (healthcare_region == name).any())
+
+
+def _regions_nationally(scope: _Scope) -> tuple[ResponseRow, ...]:
+    """Fieldwork outcome per region over all pathways (the analysis's ``region`` rows); national overview only."""
+    if scope.kind != "national":
+        return ()
+    found = _pick(scope.results.response_rates, level="region", pathway=None)
+    by_code = {str(row["region"]): row for _, row in found.iterrows()}
+    return tuple(_response_row(by_code[code], code, region.name) for code, region in reference_regions().items()
+                 if code in by_code)
+
+
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     table = scope.results.response_by_sex_age
     keys = {"pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
@@ -273,8 +338,9 @@ def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     )
 
 
-def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
-    """The sampling flow summed over the report's regions, per pathway, steps in file order."""
+def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule],
+          recorded: dict[tuple[str, str], dict[str, str]]) -> tuple[FlowRow, ...]:
+    """The sampling flow summed over the report's regions, per pathway, steps in file order and in words."""
     if flow is None or flow.empty:
         return ()
     flow = flow.astype({"region": "string", "pathway": "string"})
@@ -285,7 +351,10 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope) -> tuple[FlowRow, ...]:
     elif scope.kind == "region":
         flow = flow[flow["region"].str.zfill(2) == scope.region]
     summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
-    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed)) for r in summed.itertuples())
+    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed),
+                         step_label(str(r.step), scope.lang, rules.get(str(r.pathway)),
+                                    recorded.get((str(r.pathway), str(r.step)))))
+                 for r in summed.itertuples())
 
 
 def _file_text(entry: object) -> str:
@@ -295,7 +364,12 @@ def _file_text(entry: object) -> str:
     return str(entry)
 
 
-def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tuple[tuple[str, str], ...]:
+def _fact_name(key: str, lang: str) -> str:
+    """A manifest key in the report's language (``seed`` → ``slumpfrö``); unknown keys as they are."""
+    return label(f"manifest.{key}", lang) if has_label(f"manifest.{key}") else key
+
+
+def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str], lang: str) -> tuple[tuple[str, str], ...]:
     """The sampling manifest as short ``(key, text)`` lines for the appendix.
 
     Seed, dates and settings as they are; software versions and input files
@@ -308,7 +382,7 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tup
         if key == "strata" or value is None:
             continue
         if key == "rules" and isinstance(value, list):
-            facts += [(f"rules / {rule.get('pathway')}",
+            facts += [(f"{_fact_name(key, lang)} / {rule.get('pathway')}",
                        f"{rule.get('version', '')} {_file_text(rule)}".strip())
                       for rule in value if isinstance(rule, dict) and rule.get("pathway") in pathways]
         elif isinstance(value, dict):
@@ -316,28 +390,40 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str]) -> tup
                 if detail is None or detail == []:
                     continue
                 entries = detail if isinstance(detail, list) else [detail]
-                facts.append((f"{key} / {name}", ", ".join(_file_text(entry) for entry in entries)))
+                facts.append((f"{_fact_name(key, lang)} / {_fact_name(name, lang)}",
+                              ", ".join(_file_text(entry) for entry in entries)))
         elif isinstance(value, list):
-            facts.append((key, ", ".join(_file_text(entry) for entry in value) or "–"))
+            facts.append((_fact_name(key, lang), ", ".join(_file_text(entry) for entry in value) or "–"))
         else:
-            facts.append((key, str(value)))
+            facts.append((_fact_name(key, lang), str(value)))
     return tuple(facts)
 
 
-def _method(results: RoundResults, manifest: dict[str, object] | None, pathways: Sequence[str]) -> MethodFacts:
+def _casemix_variables(q) -> tuple[str, ...]:
+    """The case-mix variables the analysis adjusts for: frame age group and sex, and the questionnaire's
+    background items with a case-mix role (the same choice as :func:`analysis.analyse_round`)."""
+    roles = [item.role for item in getattr(q, "background_items", ()) if item.role in CASEMIX_ROLES]
+    return ("age_group", "sex", *roles)
+
+
+def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str],
+            lang: str) -> MethodFacts:
     config = results.config
     ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
                                for m in table["ci_method"].dropna().unique()}))
-    methods = results.methods
     return MethodFacts(
         min_respondents=config.min_respondents_shown,
+        mask_counts_below=config.mask_counts_below,
         min_cell_count=config.min_cell_respondents,
         confidence_level=config.confidence,
+        complete_share=config.complete_share,
+        include_partial=config.include_partial,
         ci_methods=ci_methods,
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
-        statements=tuple((str(r.topic), str(r.description)) for r in methods.itertuples()),
-        manifest=_manifest_facts(manifest or {}, pathways),
+        casemix_variables=_casemix_variables(q),
+        comparisons=tuple(getattr(config, "comparisons", ("regions_within_pathway",))),
+        manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
 
 
@@ -408,6 +494,7 @@ def build_content(
     flow: pd.DataFrame | None = None,
     manifest: dict[str, object] | None = None,
     fieldwork: tuple[dt.date | None, dt.date | None] = (None, None),
+    rules: Sequence[PathwayRule] | None = None,
 ) -> ReportContent:
     """What one comparison PDF shows, chosen from a round's results.
 
@@ -426,6 +513,11 @@ def build_content(
         The round's name, the report language (``sv`` or ``en``), the
         sampling flow rows (``flow.csv``) and manifest for the appendix, and
         the fieldwork dates for the cover.
+    rules
+        The sampling rule files, to name the flow's criterion steps in words
+        where the manifest records no label for them (default: the rule
+        files bundled with prem, used only where the manifest records the
+        same file).
 
     Raises
     ------
@@ -457,8 +549,10 @@ def build_content(
     return ReportContent(
         kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
         pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
-        response_total=response_total, national_rate=national_rate, profile=_profile(scope), care_plan=care_plan,
-        flow=_flow(flow, scope),
-        method=_method(results, manifest, [slug for slug, _ in pathway_list]), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate,
+        chosen_regions=bool(scope.region_filter), regions_response=_regions_nationally(scope), profile=_profile(scope), care_plan=care_plan,
+        flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
+                   recorded_labels(manifest)),
+        method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
         fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
     )

@@ -79,7 +79,8 @@ def write_pdf(content: ReportContent, out: Path | str, *, font_dir: Path = DEJAV
     out = Path(out)
     font = fonts(font_dir)
     width = A4[0] - 2 * PAGE_MARGIN
-    layout = sections.Layout(font=font, styles=paragraph_styles(font), lang=content.lang, width=width)
+    layout = sections.Layout(font=font, styles=paragraph_styles(font), lang=content.lang, width=width,
+                             confidence=content.method.confidence_level)
     title = sections.report_title(content)
     handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(handle)

@@ -6,7 +6,7 @@ programming error and fails loudly rather than printing a key.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "label", "percent", "number", "score"]
+__all__ = ["LANGUAGES", "has_label", "label", "percent", "number", "score"]
 
 LANGUAGES = ("sv", "en")
 
@@ -37,9 +37,9 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "summary": ("Sammanfattning", "Summary"),
     "summary.intro": (
         "Resultat 0–100 per dimension (högre är bättre), justerade för skillnader i patientsammansättning och "
-        "jämförda med riket. Markeringen visar om resultatet med 95 % säkerhet är bättre eller sämre än rikets.",
+        "jämförda med riket. Markeringen visar om resultatet med {level} % säkerhet är bättre eller sämre än rikets.",
         "Results 0–100 per dimension (higher is better), adjusted for differences in case mix and compared with the "
-        "national value. The marker shows whether the result is better or worse than the national value with 95 % confidence.",
+        "national value. The marker shows whether the result is better or worse than the national value with {level} % confidence.",
     ),
     "summary.intro_national": (
         "Viktade resultat 0–100 per dimension (högre är bättre) för varje vårdförlopp i hela landet, och rikets värde för alla "
@@ -62,12 +62,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "suppressed.list": ("Visas inte", "Not shown"),
     # dimensions
     "dimension.chart": (
-        "Resultat 0–100 med 95 % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket.",
-        "Result 0–100 with 95 % confidence interval, sorted from highest to lowest. Dashed line: national value.",
+        "Resultat 0–100 med {level} % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket.",
+        "Result 0–100 with {level} % confidence interval, sorted from highest to lowest. Dashed line: national value.",
     ),
     "dimension.chart_refs": (
-        "Resultat 0–100 med 95 % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
-        "Result 0–100 with 95 % confidence interval. Tick on each row: the national value for the same pathway.",
+        "Resultat 0–100 med {level} % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
+        "Result 0–100 with {level} % confidence interval. Tick on each row: the national value for the same pathway.",
     ),
     "dimension.items": ("Frågor i dimensionen: andel positiva svar (%)", "Items in the dimension: share of positive answers (%)"),
     "items.note": (
@@ -77,7 +77,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col.region": ("Region", "Region"),
     "col.pathway": ("Vårdförlopp", "Care pathway"),
     "col.respondents": ("Svar (n)", "Answers (n)"),
-    "col.ci": ("95 % KI", "95 % CI"),
+    "col.ci": ("{level} % KI", "{level} % CI"),
     "col.comparison": ("Jämfört med riket", "Compared with national"),
     "col.share": ("Andel positiva", "Share positive"),
     "col.item": ("Fråga", "Item"),
@@ -97,15 +97,32 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "disposition.screened_out": ("Ej aktuell", "Screened out"),
     "disposition.deceased": ("Avliden", "Deceased"),
     "disposition.undeliverable": ("Okänd adress", "Undeliverable"),
+    "response.healthcare": ("Svarsfrekvens per sjukvårdsregion", "Response rates per healthcare region"),
+    "response.healthcare_pathway": (
+        "Vårdförloppets alla regioner summerade per sjukvårdsregion. Ett antal som är dolt i någon region är dolt även i summan.",
+        "The pathway's regions summed per healthcare region. A count masked in any region stays masked in the sum.",
+    ),
+    "response.healthcare_national": (
+        "Alla vårdförlopp tillsammans, per sjukvårdsregion.", "All care pathways together, per healthcare region.",
+    ),
+    "response.regions": ("Svarsfrekvens per region", "Response rates per region"),
+    "response.regions_national": ("Alla vårdförlopp tillsammans, per region.", "All care pathways together, per region."),
+    "col.healthcare_region": ("Sjukvårdsregion", "Healthcare region"),
     "col.rr1": ("RR1 %", "RR1 %"),
     "col.adjusted": ("Justerad %", "Adjusted %"),
     "total": ("Totalt", "Total"),
     "profile": ("Vilka svarade? Kön och ålder jämfört med urvalet", "Who responded? Sex and age compared with the sample"),
     "profile.intro": (
         "Inbjudna, fullständiga svar och svarsfrekvens per kön och åldersgrupp, och gruppens andel av populationen (urvalsramen) "
-        "jämfört med dess andel av de svarande. Små antal (1–4) är dolda tillsammans med nästa minsta cell.",
+        "jämfört med dess andel av de svarande. Små antal (1–{mask}) är dolda tillsammans med nästa minsta cell.",
         "Invited, complete responses and response rate by sex and age group, and the group's share of the population (the frame) "
-        "against its share of the respondents. Small counts (1–4) are masked together with the next smallest cell.",
+        "against its share of the respondents. Small counts (1–{mask}) are masked together with the next smallest cell.",
+    ),
+    "profile.all_regions": (
+        "Tabellen gäller vårdförloppets alla regioner, inte bara de regioner som rapporten jämför: kön och ålder redovisas "
+        "per vårdförlopp och per region, men inte per vårdförlopp och region.",
+        "The table covers all of the pathway's regions, not only those the report compares: sex and age are reported per "
+        "pathway and per region, but not per pathway and region.",
     ),
     "col.rate": ("Svarsfrekvens %", "Response rate %"),
     "col.frame_share": ("Andel av populationen %", "Share of population %"),
@@ -119,13 +136,13 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "care_plan": ("Den individuella vårdplanen", "The individual care plan"),
     "care_plan.intro": (
         "Pilotomgången pekade ut den skriftliga individuella vårdplanen som ett förbättringsområde. "
-        "Här redovisas frågan för sig: andel som svarat ja, med 95 % konfidensintervall.",
+        "Här redovisas frågan för sig: andel som svarat ja, med {level} % konfidensintervall.",
         "The pilot round singled out the written individual care plan as an area for improvement. "
-        "The item is reported here on its own: share answering yes, with 95 % confidence interval.",
+        "The item is reported here on its own: share answering yes, with {level} % confidence interval.",
     ),
     "care_plan.chart": (
-        "Andel positiva svar (%) med 95 % konfidensintervall. Streckad linje: riket.",
-        "Share of positive answers (%) with 95 % confidence interval. Dashed line: national value.",
+        "Andel positiva svar (%) med {level} % konfidensintervall. Streckad linje: riket.",
+        "Share of positive answers (%) with {level} % confidence interval. Dashed line: national value.",
     ),
     # appendix
     "method": ("Metodbilaga", "Method appendix"),
@@ -145,75 +162,178 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col.step": ("Steg", "Step"),
     "col.remaining": ("Kvar", "Remaining"),
     "col.removed": ("Bortfall", "Removed"),
+    "method.criteria_note": (
+        "Populationskriterierna beskrivs utifrån vårdförloppets regelfil; steg som inte finns i den visas med sitt namn.",
+        "The population criteria are described from the pathway's rule file; steps not found there are shown by their name.",
+    ),
+    "step.rejected_rows": ("Oläsbara rader i registeruttaget (avvisade)", "Unreadable rows in the register extract (rejected)"),
+    "step.persons_with_qualifying_contacts": (
+        "Personer med minst en vårdkontakt med vårdförloppets diagnoser under perioden",
+        "Persons with at least one care contact with the pathway's diagnoses in the period",
+    ),
+    "step.deceased": ("Avlidna", "Deceased"),
+    "step.protected_identity": ("Skyddad identitet", "Protected identity"),
+    "step.no_address": ("Saknar användbar postadress", "No usable postal address"),
+    "step.quarantine": ("Inbjudna i en tidigare omgång under karenstiden", "Invited in an earlier round within the quarantine period"),
+    "step.other_pathway": ("Redan dragna för ett annat vårdförlopp i omgången", "Already drawn for another pathway in this round"),
+    "step.sampled": ("Dragna i urvalet (berättigad population → urval)", "Sampled (eligible population → sample)"),
+    "criterion.min_contact_dates": (
+        "minst {n} kvalificerande kontakter på olika dagar", "at least {n} qualifying contacts on different dates",
+    ),
+    "criterion.any_contact_at": ("minst en kvalificerande kontakt i {levels}", "at least one qualifying contact in {levels}"),
+    "criterion.age_range": ("ålder {low}–{high} år {at}", "aged {low} to {high} {at}"),
+    "criterion.min_age": ("ålder minst {low} år {at}", "aged {low} or older {at}"),
+    "criterion.max_age": ("ålder högst {high} år {at}", "aged {high} or younger {at}"),
+    "criterion.at.period_end": ("vid periodens slut", "at the end of the period"),
+    "criterion.at.first_qualifying_contact": ("vid den första kvalificerande kontakten", "at the first qualifying contact"),
+    "care_level.primary": ("primärvården", "primary care"),
+    "care_level.specialist": ("specialiserad öppenvård", "specialist outpatient care"),
+    "care_level.inpatient": ("slutenvården", "inpatient care"),
+    "or": ("eller", "or"),
     "method.manifest": ("Urvalsfiler och slumpfrö", "Sampling files and seed"),
+    "manifest.software": ("Programvara", "Software"),
+    "manifest.seed": ("Slumpfrö", "Seed"),
+    "manifest.period_start": ("Periodens första dag", "Period start"),
+    "manifest.period_end": ("Periodens sista dag", "Period end"),
+    "manifest.sampling_date": ("Urvalsdatum", "Sampling date"),
+    "manifest.code_key_fingerprint": ("Kodnyckelns fingeravtryck", "Code key fingerprint"),
+    "manifest.on_bad_rows": ("Oläsbara rader", "Unreadable rows"),
+    "manifest.rejected_rows": ("Avvisade rader", "Rejected rows"),
+    "manifest.inputs": ("Indata", "Input"),
+    "manifest.contacts": ("kontakter", "contacts"),
+    "manifest.population": ("befolkningsregister", "population register"),
+    "manifest.previous": ("tidigare utskickslistor", "earlier mailing lists"),
+    "manifest.mapping": ("kolumnmappning", "column mapping"),
+    "manifest.rules": ("Regelfil", "Rule file"),
+    "manifest.pathway_order": ("Dragningsordning", "Drawing order"),
+    "manifest.steps_not_applied": ("Steg som inte kunde tillämpas", "Steps not applied"),
     "method.dispositions": ("Utfall och svarsfrekvens", "Dispositions and response rates"),
     "method.dispositions_text": (
-        "Varje inbjuden person har precis ett utfall. Fullständigt svar: inskickad enkät där minst hälften av kärnfrågorna är besvarade (I). "
-        "Delvis svar: några kärnfrågor besvarade men inte tillräckligt, eller påbörjad men inte inskickad (P). Avböjt (R). "
-        "Ej aktuell (vården stämmer inte) och avliden räknas som ej tillhörande populationen. Okänd adress (brev i retur) har okänd behörighet (U). "
-        "Ej svar (NC). RR1 = I / (I + P + R + NC + U). Justerad svarsfrekvens = I / (inbjudna − ej i populationen − okänd adress).",
-        "Every invited person has exactly one disposition. Complete: submitted with at least half of the core items answered (I). "
-        "Partial: some core items answered but not enough, or started and never submitted (P). Refusal (R). Screened out (the care does not "
-        "describe theirs) and deceased count as ineligible. Undeliverable (letter returned) has unknown eligibility (U). No response (NC). "
-        "RR1 = I / (I + P + R + NC + U). Adjusted rate = I / (invited − ineligible − undeliverable).",
+        "Varje inbjuden person har precis ett utfall. Fullständigt svar (I): inskickad enkät där minst {share} av kärnfrågorna "
+        "är besvarade. Delvis svar (P): några kärnfrågor besvarade men för få, eller påbörjad enkät som aldrig skickades in. "
+        "Avböjt (R): personen har tackat nej. Ej svar (NC): ingen kärnfråga besvarad. Ej aktuell (personen uppger att vården "
+        "inte stämmer) och avliden räknas som utanför populationen. Okänd adress (U): brevet kom i retur, så det är okänt om "
+        "personen tillhör populationen. Svarsfrekvensen RR1 = I / (I + P + R + NC + U). Justerad svarsfrekvens = I / "
+        "(inbjudna − ej aktuella − avlidna − okänd adress). {respondents}",
+        "Every invited person has exactly one disposition. Complete (I): submitted with at least {share} of the core items "
+        "answered. Partial (P): some core items answered but too few, or started and never submitted. Refusal (R): the person "
+        "declined. No response (NC): no core item answered. Screened out (the person says the care does not describe theirs) "
+        "and deceased count as outside the population. Undeliverable (U): the letter was returned, so eligibility is unknown. "
+        "Response rate RR1 = I / (I + P + R + NC + U). Adjusted rate = I / (invited − screened out − deceased − "
+        "undeliverable). {respondents}",
+    ),
+    "method.respondents_complete": (
+        "Resultat, vikter och modeller bygger på de fullständiga svaren.",
+        "Results, weights and models use the complete respondents.",
+    ),
+    "method.respondents_partial": (
+        "Resultat, vikter och modeller bygger på de fullständiga och de delvisa svaren.",
+        "Results, weights and models use the complete and the partial respondents.",
     ),
     "method.scoring": ("Poäng", "Scoring"),
     "method.scoring_text": (
-        "Varje svarsalternativ har en poäng från 0 (sämst) till 100 (bäst), jämnt fördelad över skalan; ”Vet inte / Inte aktuellt” räknas inte. "
-        "En persons resultat i en dimension är medelvärdet av de besvarade frågornas poäng, med vikterna omräknade över de frågor personen besvarat. "
-        "Gruppens resultat är medelvärdet av personernas resultat. {weights}",
-        "Every answer option has a score from 0 (worst) to 100 (best), spread evenly over the scale; ‘Don't know / Not applicable’ is not counted. "
-        "A person's dimension result is the mean of the answered items' scores, the weights renormalised over the items they answered. "
-        "The group result is the mean of the persons' results. {weights}",
+        "Varje svarsalternativ har en poäng från 0 (sämst) till 100 (bäst), jämnt fördelad över skalan; ”Vet inte / Inte aktuellt” "
+        "räknas inte. För en fråga redovisas andelen positiva svar bland dem som besvarat den. En persons resultat i en dimension "
+        "är det viktade medelvärdet av poängen för de frågor personen besvarat, med vikterna omräknade över just de frågorna; "
+        "personen räknas som positiv i dimensionen när minst hälften av de (viktade) besvarade frågorna är positiva. Gruppens "
+        "resultat är medelvärdet av personernas resultat. {weights}",
+        "Every answer option has a score from 0 (worst) to 100 (best), spread evenly over the scale; ‘Don't know / Not "
+        "applicable’ is not counted. An item is reported as the share of positive answers among those who answered it. A "
+        "person's dimension result is the weighted mean of the scores of the items they answered, the weights renormalised "
+        "over those items; the person counts as positive on the dimension when at least half of the (weighted) answered items "
+        "are positive. The group result is the mean of the persons' results. {weights}",
+    ),
+    "weights.equal": ("Frågorna i en dimension väger lika.", "The items of a dimension weigh equally."),
+    "weights.pca": (
+        "Frågornas vikter i en dimension är laddningarna i första principalkomponenten (korrelationsmatrisen för dem som "
+        "besvarat alla dimensionens frågor; negativa laddningar sätts till 0), normerade till summan 1. Där det inte går "
+        "väger frågorna lika.",
+        "The items' weights within a dimension are the loadings of the first principal component (correlation matrix over "
+        "those who answered all the dimension's items; negative loadings set to 0), normalised to sum 1. Where that is not "
+        "possible the items weigh equally.",
     ),
     "method.weighting": ("Viktning och osäkerhet", "Weighting and uncertainty"),
     "method.weighting_text": (
-        "Designvikt N<sub>h</sub>/n<sub>h</sub> från urvalsramen, gånger en bortfallsjustering: efterstratifiering inom varje vårdförlopp × region "
-        "efter kön × åldersgrupp, så att de viktade svarande återger urvalsramens population. Celler med färre än {cell} svarande slås ihop med "
-        "närmaste åldersgrupp. Konfidensintervall: {ci}.",
-        "Design weight N<sub>h</sub>/n<sub>h</sub> from the frame, times a non-response adjustment: post-stratification within each pathway × region "
-        "by sex × age group, so that the weighted respondents reproduce the frame's population. Cells with fewer than {cell} respondents are "
-        "collapsed with the adjacent age group. Confidence intervals: {ci}.",
+        "Viktade resultat använder designvikten N<sub>h</sub>/n<sub>h</sub> från urvalsramen gånger en bortfallsjustering: "
+        "efterstratifiering efter kön × åldersgrupp inom varje vårdförlopp × region, så att de viktade svarande återger "
+        "urvalsramens population i varje cell. Celler med färre än {cell} svarande slås ihop med närmaste åldersgrupp av samma "
+        "kön, och vid behov över kön. Rapportens diagram och tabeller visar de viktade resultaten.",
+        "Weighted results use the design weight N<sub>h</sub>/n<sub>h</sub> from the frame times a non-response adjustment: "
+        "post-stratification by sex × age group within each pathway × region, so that the weighted respondents reproduce the "
+        "frame's population in every cell. Cells with fewer than {cell} respondents are collapsed with the adjacent age group "
+        "of the same sex, and across sex where needed. The report's charts and tables show the weighted results.",
     ),
-    "method.unweighted": ("Resultaten är oviktade. Konfidensintervall: {ci}.", "The results are unweighted. Confidence intervals: {ci}."),
+    "method.unweighted": (
+        "Resultaten i rapporten är oviktade: varje svarande räknas en gång.",
+        "The results in the report are unweighted: every respondent counts once.",
+    ),
+    "method.intervals": (
+        "Alla konfidensintervall är {level} %-intervall. Metoder: {ci}.",
+        "All confidence intervals are {level} % intervals. Methods: {ci}.",
+    ),
+    "ci.wilson": ("Wilsons intervall för oviktade andelar", "the Wilson score interval for unweighted proportions"),
+    "ci.t": ("t-fördelningen för oviktade medelvärden", "the t distribution for unweighted means"),
+    "ci.taylor_linearisation": (
+        "Taylorlinearisering för viktade andelar och medelvärden, med vårdförlopp × region som strata och de svarande som "
+        "primära urvalsenheter (approximation med återläggning, utan ändlighetskorrektion)",
+        "Taylor linearisation for weighted proportions and means, with pathway × region as strata and the respondents as "
+        "primary sampling units (with-replacement approximation, no finite population correction)",
+    ),
+    "ci.delta_method": (
+        "deltametoden för de justerade resultaten (normalapproximation)",
+        "the delta method for the adjusted results (normal approximation)",
+    ),
+    "ci.wilson_unadjusted": (
+        "Wilsons intervall utan justering för en enhet där alla eller inga svarande är positiva (modellen kan då inte "
+        "skatta enhetens effekt, så den lämnas utanför skattningen)",
+        "the Wilson interval without adjustment for a unit whose respondents are all or none positive (the model cannot "
+        "estimate that unit's effect, so it is left out of the fit)",
+    ),
     "method.casemix": ("Justering för patientsammansättning", "Case-mix adjustment"),
     "method.casemix_text": (
-        "Regioner behandlar olika patienter. En modell (logistisk för positivt svar, linjär för 0–100) skattas på region och {variables}. "
-        "Varje regions justerade resultat är modellens prediktion när hela rikets svarande tilldelas regionen (direkt standardisering). "
-        "Bättre än riket: hela intervallet över rikets värde; sämre: hela intervallet under; annars som förväntat.",
-        "Regions treat different patients. A model (logistic for a positive answer, linear for 0–100) is fitted on region and {variables}. "
-        "Each region's adjusted result is the model's prediction with every national respondent assigned to that region (direct "
-        "standardisation). Better than national: the whole interval above the national value; worse: the whole interval below; otherwise as expected.",
+        "Regionerna behandlar olika patienter. Inom varje vårdförlopp skattas därför modeller för regionernas resultat: "
+        "logistisk regression för andelen positiva svar och linjär regression för resultatet 0–100, med region och {variables} "
+        "som kategoriska förklaringsvariabler (en obesvarad fråga är en egen kategori). Modellerna är oviktade, och regioner "
+        "med färre än {n} svarande ingår inte i skattningen. En regions justerade resultat är modellens genomsnittliga "
+        "prediktion när alla vårdförloppets svarande i riket tilldelas regionen (direkt standardisering). En regionrapport "
+        "visar regionens justerade resultat för varje vårdförlopp mot samma vårdförlopps värde i riket.{pathways} Bättre än riket: hela konfidensintervallet ligger över rikets observerade "
+        "värde; sämre än riket: hela intervallet ligger under; annars som förväntat.",
+        "Regions treat different patients. Within each pathway, models are therefore fitted to the regions' results: "
+        "logistic regression for the share of positive answers and linear regression for the 0–100 result, with region and "
+        "{variables} as categorical predictors (an unanswered question is a category of its own). The models are "
+        "unweighted, and regions with fewer than {n} respondents are left out of the fit. A region's adjusted result is the "
+        "model's mean prediction with all of the pathway's respondents in the country assigned to that region (direct "
+        "standardisation). A region report shows the region's adjusted result for each pathway against the same "
+        "pathway's national value.{pathways} Better than national: the whole "
+        "confidence interval lies above the national observed value; worse than national: the whole interval lies below; "
+        "otherwise as expected.",
+    ),
+    "method.pathways_within_region": (
+        " Analysen har dessutom jämfört vårdförloppen inom varje region på samma sätt (i resultattabellerna).",
+        " The analysis has also compared the pathways within each region in the same way (in the result tables).",
     ),
     "method.suppression": ("Små tal", "Small numbers"),
     "method.suppression_text": (
         "Ett resultat som bygger på färre än {n} svarande visas inte; i tabellerna står skälet i stället för siffran. "
-        "Antal mellan 1 och 4 i bakgrundstabeller döljs tillsammans med nästa minsta cell så att de inte kan räknas fram.",
+        "Antal från 1 till {mask} i bakgrundstabellerna (utfall och vilka som svarade) döljs tillsammans med nästa minsta "
+        "cell i samma rad eller grupp, så att de inte kan räknas fram; en svarsfrekvens visas inte när antalet fullständiga "
+        "svar är dolt eller när den skulle röja ett dolt antal.",
         "A result based on fewer than {n} respondents is not shown; the tables give the reason instead of the figure. "
-        "Counts of 1–4 in background tables are masked together with the next smallest cell so that they cannot be recovered by subtraction.",
+        "Counts from 1 to {mask} in the background tables (dispositions and who responded) are masked together with the "
+        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction; a response rate "
+        "is not shown when the complete count is masked or when it would reveal a masked count.",
     ),
-    "ci.wilson": ("Wilson för oviktade andelar", "Wilson for unweighted proportions"),
-    "ci.t": ("t-fördelningen för oviktade medelvärden", "the t distribution for unweighted means"),
-    "ci.taylor_linearisation": (
-        "Taylorlinearisering över strata (vårdförlopp × region) för viktade skattningar",
-        "Taylor linearisation over the strata (pathway × region) for weighted estimates",
-    ),
-    "ci.delta_method": ("deltametoden för justerade resultat", "the delta method for adjusted results"),
-    "weights.equal": ("Frågorna i en dimension väger lika.", "The items of a dimension weigh equally."),
-    "weights.pca": (
-        "Frågornas vikter i en dimension är laddningarna i första principalkomponenten, normerade till summan 1.",
-        "The items' weights within a dimension are the loadings of the first principal component, normalised to sum 1.",
-    ),
-    "method.statements": (
-        "Metoderna som de tillämpades i denna körning (analysens egen beskrivning, på engelska)",
-        "The methods as applied in this run (the analysis's own statements)",
-    ),
-    "casemix.age_group": ("åldersgrupp", "age group"),
-    "casemix.sex": ("kön", "sex"),
-    "casemix.self_rated_health": ("självskattad hälsa", "self-rated health"),
-    "casemix.education": ("utbildning", "education"),
+    "casemix.age_group": ("åldersgrupp (från urvalsramen)", "age group (from the frame)"),
+    "casemix.sex": ("kön (från urvalsramen)", "sex (from the frame)"),
+    "casemix.self_rated_health": ("självskattad hälsa (enkätsvar)", "self-rated health (answer)"),
+    "casemix.education": ("utbildning (enkätsvar)", "education (answer)"),
     "and": ("och", "and"),
 }
+
+
+def has_label(key: str) -> bool:
+    """Whether ``key`` has a text (for keys built from data, such as manifest fields)."""
+    return key in _TEXTS
 
 
 def label(key: str, lang: str, **values: object) -> str:

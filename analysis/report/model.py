@@ -118,26 +118,35 @@ class RespondentProfileRow:
 
 @dataclass(frozen=True)
 class FlowRow:
-    """One sampling step summed over the report's scope."""
+    """One sampling step summed over the report's scope; ``label`` is the step in words."""
 
     pathway: str
     step: str
     remaining: int
     removed: int
+    label: str = ""
 
 
 @dataclass(frozen=True)
 class MethodFacts:
-    """The settings the method appendix states."""
+    """The settings of the analysis run that the method appendix states.
+
+    Taken from ``results.config`` and the questionnaire, never from the
+    analysis's English ``methods`` table, so that the appendix can say them
+    in the report's language.
+    """
 
     min_respondents: int = 30
+    mask_counts_below: int = 5
     min_cell_count: int = 5
     confidence_level: float = 0.95
+    complete_share: float = 0.5
+    include_partial: bool = False
     ci_methods: tuple[str, ...] = ()
     weighted: bool = True
     dimension_weights: str = "equal"
-    casemix_variables: tuple[str, ...] = ("age_group", "sex", "self_rated_health", "education")
-    statements: tuple[tuple[str, str], ...] = ()
+    casemix_variables: tuple[str, ...] = ("age_group", "sex")
+    comparisons: tuple[str, ...] = ("regions_within_pathway",)
     manifest: tuple[tuple[str, str], ...] = ()
 
 
@@ -159,6 +168,10 @@ class ReportContent:
     flow: tuple[FlowRow, ...]
     method: MethodFacts
     national_rate: float | None = None
+    healthcare_regions: tuple[ResponseRow, ...] = ()
+    regions_response: tuple[ResponseRow, ...] = ()
+    chosen_regions: bool = False
+    """A pathway report for some regions only: the sex × age table still covers all of the pathway's regions."""
     questionnaire: str = ""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None

@@ -20,12 +20,17 @@ from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak,
 
 from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
 from analysis.report.labels import label, number, percent, score
-from analysis.report.model import ComparisonRow, DimensionContent, Estimate, ItemContent, ReportContent, ResponseRow
+from analysis.report.model import (
+    ComparisonRow, DimensionContent, Estimate, ItemContent, MethodFacts, ReportContent, ResponseRow,
+)
 from analysis.report.styles import Fonts, plain_table_style, table_style
 
 __all__ = ["Layout", "report_title", "cover", "summary", "dimension", "response", "care_plan", "appendix", "DISPOSITIONS"]
 
-CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method")
+CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
+"""Case-mix variables the appendix names in words."""
+
+CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method", "wilson_unadjusted")
 """Interval methods the appendix names in words (codes from the results' ``ci_method``)."""
 
 DISPOSITIONS = ("complete", "partial", "refusal", "no_response", "screened_out", "deceased", "undeliverable")
@@ -40,10 +45,12 @@ class Layout:
     styles: dict[str, ParagraphStyle]
     lang: str
     width: float
+    confidence: float = 0.95
 
     def text(self, key: str, **values: object) -> str:
-        """A fixed text in the report's language."""
-        return label(key, self.lang, **values)
+        """A fixed text in the report's language; ``{level}`` is the run's confidence level in percent."""
+        level = round(100 * self.confidence, 6)
+        return label(key, self.lang, **{"level": number(level, self.lang, 0 if level.is_integer() else 1), **values})
 
     def para(self, text: str, style: str = "body", *, markup: bool = False) -> Paragraph:
         """A paragraph; ``text`` is escaped unless it carries our own ``<sub>``-style markup."""
@@ -177,6 +184,18 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
     return parts
 
 
+def _respondents(count: int | None, content: ReportContent, layout: Layout, unit: str = "") -> str:
+    """A number of respondents, masked where the response table masks the unit's complete count or it is 1–4.
+
+    Next to a suppressed result, a dimension's respondent count would give
+    back the complete count the response table hides.
+    """
+    complete_masked = any(row.unit == unit and row.dispositions.get("complete") is None for row in content.response)
+    if count is not None and (0 < count < content.method.mask_counts_below or (unit and complete_masked)):
+        return layout.text("masked")
+    return number(count, layout.lang)
+
+
 def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
                 respondents: dict[str, int], national_respondents: int) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
@@ -195,12 +214,12 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
         return percent(estimate.value, layout.lang)
 
     rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
-                                         number(national_respondents, layout.lang)] + [cell(i.national) for i in items]]
+                                         _respondents(national_respondents, content, layout)] + [cell(i.national) for i in items]]
     by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
     for unit, unit_label in _units(content):
         if not any(unit in found for found in by_item):
             continue
-        rows.append([layout.para(unit_label, "cell"), number(respondents.get(unit), layout.lang)]
+        rows.append([layout.para(unit_label, "cell"), _respondents(respondents.get(unit), content, layout, unit)]
                     + [cell(found.get(unit)) for found in by_item])
     table = Table(rows, colWidths=[unit_width, n_width] + [item_width] * len(items), repeatRows=1)
     style = table_style(layout.font)
@@ -228,21 +247,45 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
 def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> list[object]:
     counts = [number(row.dispositions.get(code), layout.lang) if row.dispositions.get(code) is not None
               else layout.text("masked") for code in DISPOSITIONS]
-    return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts,
-            number(row.rr1, layout.lang, 1), number(row.adjusted_rate, layout.lang, 1)]
+    # A missing rate with complete responses (or a masked complete count) is hidden, not undefined.
+    hidden = row.dispositions.get("complete") != 0
+    rates = [number(rate, layout.lang, 1) if rate is not None or not hidden else layout.text("masked")
+             for rate in (row.rr1, row.adjusted_rate)]
+    return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts, *rates]
 
 
-def response(content: ReportContent, layout: Layout) -> list[Flowable]:
-    """Dispositions and rates per unit, then who responded by sex and age group."""
+def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: str, layout: Layout) -> Table:
+    """Invited, each disposition and the two rates per row, with the total row last."""
     header_keys = ["col.invited"] + [f"disposition.{code}" for code in DISPOSITIONS] + ["col.rr1", "col.adjusted"]
     unit_width = 96.0
     count_width = (layout.width - unit_width) / len(header_keys)
-    header = [layout.para(_unit_head(content, layout), "cell_head")] + [
+    header = [layout.para(unit_head, "cell_head")] + [
         rotated_header(layout.text(k), layout.font, count_width - 6) for k in header_keys]
-    rows = [header] + [_response_row(r, layout) for r in content.response]
-    rows.append(_response_row(content.response_total, layout, bold=True))
-    table = Table(rows, colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
+    table = Table([header, *(_response_row(r, layout) for r in rows), _response_row(total, layout, bold=True)],
+                  colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
     table.setStyle(table_style(layout.font, total_row=True))
+    return table
+
+
+def _more_response_tables(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """The response tables per healthcare region (sjukvårdsregion) and, nationally, per region."""
+    intro = "response.healthcare_national" if content.kind == "national" else "response.healthcare_pathway"
+    tables = [(content.healthcare_regions, "response.healthcare", intro, "col.healthcare_region"),
+              (content.regions_response, "response.regions", "response.regions_national", "col.region")]
+    parts: list[Flowable] = []
+    for rows, heading, text, unit_head in tables:
+        if rows:
+            parts += [Spacer(1, 6 * mm), KeepTogether([
+                layout.para(layout.text(heading), "h2"),
+                layout.para(layout.text(text), "small"),
+                _response_table(rows, content.response_total, layout.text(unit_head), layout),
+            ])]
+    return parts
+
+
+def response(content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Dispositions and rates per unit and per healthcare region, then who responded by sex and age group."""
+    table = _response_table(content.response, content.response_total, _unit_head(content, layout), layout)
     profile_keys = ("variable.sex", "variable.age_group", "col.invited", "col.respondents", "col.rate",
                     "col.frame_share", "col.respondent_share")
     profile_rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
@@ -256,13 +299,16 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
                                     (row.respondent_share, 1))])
     profile = Table(profile_rows, colWidths=[60, 60] + [(layout.width - 120) / 5] * 5, repeatRows=1, hAlign="LEFT")
     profile.setStyle(table_style(layout.font, text_columns=2))
+    profile_intro = [layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small")]
+    if content.chosen_regions:
+        profile_intro.append(layout.para(layout.text("profile.all_regions"), "small"))
     return [
         layout.para(layout.text("response"), "h1"),
         layout.para(layout.text("response.intro"), "small"),
         table,
+        *_more_response_tables(content, layout),
         Spacer(1, 6 * mm),
-        KeepTogether([layout.para(layout.text("profile"), "h2"), layout.para(layout.text("profile.intro"), "small"),
-                      profile]),
+        KeepTogether([layout.para(layout.text("profile"), "h2"), *profile_intro, profile]),
         PageBreak(),
     ]
 
@@ -281,10 +327,10 @@ def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
         if estimate.shown:
             interval = f"{score(estimate.ci_low, layout.lang)}–{score(estimate.ci_high, layout.lang)}"
             band = layout.text(f"band.{estimate.band}") if estimate.band else "–"
-            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
                          percent(estimate.value, layout.lang), interval, band])
         else:
-            rows.append([layout.para(row.label, "cell"), number(estimate.respondents, layout.lang),
+            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
                          layout.para(suppression_reason(estimate, layout, min_n), "cell_right"), "–", "–"])
     table = Table(rows, colWidths=[120, 60, 70, 70, layout.width - 320], repeatRows=1)
     table.setStyle(table_style(layout.font))
@@ -315,11 +361,16 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
         rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head")
                                      for k in ("col.pathway", "col.step")]]
         rows[0] += [layout.para(layout.text(k), "cell_head_right") for k in ("col.remaining", "col.removed")]
-        rows += [[layout.para(names.get(f.pathway, f.pathway), "cell"), layout.para(f.step, "cell"),
-                  number(f.remaining, layout.lang), number(f.removed, layout.lang)] for f in content.flow]
+        # the pathway named on its first step only, so the steps read as one list per pathway
+        rows += [[layout.para(names.get(f.pathway, f.pathway) if index == 0 or content.flow[index - 1].pathway != f.pathway
+                              else "", "cell"),
+                  layout.para(f.label or f.step, "cell"), number(f.remaining, layout.lang), number(f.removed, layout.lang)]
+                 for index, f in enumerate(content.flow)]
         flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
         flow.setStyle(table_style(layout.font, text_columns=2))
         parts.append(flow)
+        if any(f.label in ("", f.step) for f in content.flow):
+            parts.append(layout.para(layout.text("method.criteria_note"), "small"))
     else:
         parts.append(layout.para(layout.text("method.no_flow"), "body"))
     if method.manifest:
@@ -327,27 +378,41 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
                       colWidths=[130, layout.width - 130], hAlign="LEFT")
         facts.setStyle(plain_table_style())
         parts += [layout.para(layout.text("method.manifest"), "h2"), facts]
-    variables = [layout.text(f"casemix.{v}") if v in {"age_group", "sex", "self_rated_health", "education"} else v
-                 for v in method.casemix_variables]
-    joined = ", ".join(variables[:-1]) + f" {layout.text('and')} {variables[-1]}" if len(variables) > 1 else "".join(variables)
-    weighting = "method.weighting_text" if method.weighted else "method.unweighted"
-    ci = "; ".join(layout.text(f"ci.{code}") if code in CI_METHODS else code for code in method.ci_methods) or "–"
+    parts += _method_text(method, layout)
+    return parts
+
+
+def _spoken_list(words: Sequence[str], layout: Layout) -> str:
+    """``a, b och c`` in the report's language."""
+    if len(words) < 2:
+        return "".join(words)
+    return ", ".join(words[:-1]) + f" {layout.text('and')} {words[-1]}"
+
+
+def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
+    """The method appendix's prose, in the report's language, with the run's own settings filled in."""
+    variables = [layout.text(f"casemix.{v}") if v in CASEMIX_VARIABLES else v for v in method.casemix_variables]
+    ordered = sorted(method.ci_methods, key=lambda code: CI_METHODS.index(code) if code in CI_METHODS else len(CI_METHODS))
+    ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in ordered], layout)
     item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
                                else "weights.equal")
-    parts += [
+    respondents = layout.text("method.respondents_partial" if method.include_partial else "method.respondents_complete")
+    share = percent(100 * method.complete_share, layout.lang)
+    weighting = layout.text("method.weighting_text", cell=method.min_cell_count) if method.weighted \
+        else layout.text("method.unweighted")
+    intervals = layout.text("method.intervals", ci=ci or "–")
+    return [
         layout.para(layout.text("method.dispositions"), "h2"),
-        layout.para(layout.text("method.dispositions_text"), "body"),
+        layout.para(layout.text("method.dispositions_text", share=share, respondents=respondents), "body"),
         layout.para(layout.text("method.scoring"), "h2"),
         layout.para(layout.text("method.scoring_text", weights=item_weights), "body"),
         layout.para(layout.text("method.weighting"), "h2"),
-        layout.para(layout.text(weighting, cell=method.min_cell_count, ci=ci), "body", markup=True),
+        layout.para(f"{weighting} {escape(intervals)}", "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),
-        layout.para(layout.text("method.casemix_text", variables=joined), "body"),
+        layout.para(layout.text("method.casemix_text", variables=_spoken_list(variables, layout), n=method.min_respondents,
+                                pathways=layout.text("method.pathways_within_region")
+                                if "pathways_within_region" in method.comparisons else ""), "body"),
         layout.para(layout.text("method.suppression"), "h2"),
-        layout.para(layout.text("method.suppression_text", n=method.min_respondents), "body"),
+        layout.para(layout.text("method.suppression_text", n=method.min_respondents,
+                                mask=method.mask_counts_below - 1), "body"),
     ]
-    if method.statements:
-        parts += [layout.para(layout.text("method.statements"), "h2")]
-        parts += [layout.para(f"<b>{escape(topic)}</b>: {escape(text)}", "small", markup=True)
-                  for topic, text in method.statements]
-    return parts

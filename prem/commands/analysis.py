@@ -50,10 +50,11 @@ def _user_errors(command: Callable) -> Callable:
         from analysis.errors import AnalysisInputError
         from analysis.report import ReportError
         from prem.errors import PremError
+        from sampling.errors import SamplingError
 
         try:
             return command(*args, **kwargs)
-        except (AnalysisInputError, ReportError, PremError, _InputError) as error:
+        except (AnalysisInputError, ReportError, PremError, SamplingError, _InputError) as error:
             raise click.ClickException(str(error)) from None
 
     return wrapper
@@ -163,11 +164,14 @@ _FLOW = click.option("--flow", "flow_dir", type=click.Path(path_type=Path), defa
 @click.option("--national", is_flag=True, help="National overview: every pathway.")
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Report language.")
+@click.option("--rules", "rules_path", type=click.Path(path_type=Path, exists=True), default=None,
+              help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).")
 @_user_errors
 def report(round_name: str | None, responses_path: Path | None, flow_dir: Path | None, pathway: str | None,
-           regions: tuple[str, ...], national: bool, out: Path, lang: str) -> None:
+           regions: tuple[str, ...], national: bool, out: Path, lang: str, rules_path: Path | None) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
     from analysis.report import build_content, check_scope, write_pdf
+    from sampling.rules import load_rules
 
     if sum((pathway is not None, national, bool(regions) and pathway is None)) != 1:
         raise click.UsageError("choose one report: --pathway SLUG [--region CODE...], --region CODE, or --national")
@@ -179,10 +183,11 @@ def report(round_name: str | None, responses_path: Path | None, flow_dir: Path |
     source = _round_input(round_name, responses_path, flow_dir)
     check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name,
                 invited=source.responses)
+    rules = load_rules(rules_path) if rules_path is not None else None
     results, q = analyse_source(source)
     content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
-                            regions=regions, lang=lang, flow=source.flow,
-                            manifest=source.manifest, fieldwork=(source.opens, source.closes))
+                            regions=regions, lang=lang, flow=source.flow, manifest=source.manifest,
+                            fieldwork=(source.opens, source.closes), rules=rules)
     write_pdf(content, out)
     click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
 

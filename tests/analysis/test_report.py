@@ -9,6 +9,7 @@ PDF is read back with pypdf.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from pathlib import Path
@@ -19,24 +20,28 @@ import pytest
 from pypdf import PdfReader
 
 from analysis.report import ReportError, build_content, write_pdf
+from analysis.config import AnalysisConfig
 from analysis.report.content import CARE_PLAN_ITEM
+from analysis.report.labels import number
 from analysis.results import RoundResults
 from analysis.tables import conform
 from questionnaires import load_questionnaire
 from sampling.reference import regions
+from sampling.rules import load_rule, load_rules
 
 PATHWAYS = ("reumatoid-artrit", "ibd-vuxna")
 SMALL_REGION = "09"  # Gotland
 BEST_REGION = "14"  # Västra Götaland: far above national everywhere
 
 
+BUNDLED_SHA = {rule.pathway: rule.sha256 for rule in load_rules()}
 MANIFEST = {  # the shape `prem sample` writes (sampling.manifest.build_manifest)
     "software": {"prem": "0.1.0", "numpy": "2.1.3"},
     "seed": 4711,
     "period_start": "2025-01-01",
     "inputs": {"contacts": [{"file": "kontakter_01.csv", "sha256": "ab" * 32}], "population": None, "previous": []},
-    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": "cd" * 32, "quarantine_months": 12}
-              for p in ("reumatoid-artrit", "kol")],
+    "rules": [{"pathway": p, "version": "2026.1", "file": f"{p}.yaml", "sha256": BUNDLED_SHA.get(p, "cd" * 32),
+               "quarantine_months": 12} for p in ("reumatoid-artrit", "ibd-vuxna", "kol")],
     "strata": [{"pathway": "reumatoid-artrit", "region": "01", "population": 900, "sample": 400}],
 }
 
@@ -78,7 +83,10 @@ def _results(q) -> RoundResults:
         counts = {"complete": complete, "partial": 4, "refusal": 6, "screened_out": 3, "deceased": 1,
                   "undeliverable": 2, "no_response": complete}
         invited = sum(counts.values())
-        response.append({"level": level, "pathway": pathway, "region": region, "healthcare_region": pd.NA,
+        if level == "pathway_region" and region == SMALL_REGION:  # deceased (1) masked with the next smallest
+            counts.update(deceased=pd.NA, partial=pd.NA)
+        response.append({"level": level, "pathway": pathway, "region": region,
+                         "healthcare_region": pd.NA if pd.isna(region) else regions()[region].healthcare_region,
                          "invited": invited, **counts, "rr1": 100 * complete / (invited - 4),
                          "adjusted_rate": 100 * complete / (invited - 6), "masked_columns": ""})
         if level in ("pathway", "region", "national"):
@@ -88,6 +96,13 @@ def _results(q) -> RoundResults:
                                     "age_group": age_group, "invited": invited // 10, "complete": complete // 10,
                                     "frame_population": 1000.0, "frame_share": 10.0, "respondent_share": 10.0,
                                     "response_rate": 48.0, "masked_columns": ""})
+    for name in dict.fromkeys(r.healthcare_region for r in regions().values()):
+        complete = len(PATHWAYS) * sum(_respondents(code) for code, r in regions().items() if r.healthcare_region == name)
+        response.append({"level": "healthcare_region", "pathway": pd.NA, "region": pd.NA, "healthcare_region": name,
+                         "invited": 2 * complete + 17, "complete": complete, "partial": 4, "refusal": 6,
+                         "screened_out": 3, "deceased": 1, "undeliverable": 2, "no_response": complete + 1,
+                         "rr1": 100 * complete / (2 * complete + 13), "adjusted_rate": 100 * complete / (2 * complete + 11),
+                         "masked_columns": ""})
     keys = {"healthcare_region": pd.NA, "weighting": "weighted", "ci_method": "taylor_linearisation"}
     for level, pathway, region in groups:
         n = n_of(level, pathway, region)
@@ -130,8 +145,8 @@ def results(questionnaire) -> RoundResults:
 
 @pytest.fixture(scope="module")
 def flow() -> pd.DataFrame:
-    steps = [("qualifying_contacts", 900, 0), ("two_contacts_different_dates", 700, 200), ("deceased", 690, 10),
-             ("sampled", 400, 290)]
+    steps = [("persons_with_qualifying_contacts", 900, 0), ("two_contact_dates", 700, 200), ("adult", 695, 5),
+             ("deceased", 690, 10), ("sampled", 400, 290)]
     return pd.DataFrame([{"pathway": p, "region": r, "step": s, "remaining": rem, "removed": rm}
                          for p in PATHWAYS for r in regions() for s, rem, rm in steps])
 
@@ -193,10 +208,12 @@ def test_better_region_is_marked_in_words_on_the_care_plan_page(pathway_pdf):
 def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
     _, pages = pathway_pdf
     appendix = _flat(pages[-3:])
-    assert "two_contacts_different_dates" in appendix
+    assert "Minst 2 kontakter på olika dagar" in appendix
     assert f"{900 * 21:,}".replace(",", "\u00a0") in appendix or "18 900" in appendix
-    assert "seed 4711" in appendix and "kontakter_01.csv (sha256 abababababab…)" in appendix
-    assert "reumatoid-artrit.yaml (sha256 cdcdcdcdcdcd…)" in appendix and "kol.yaml" not in appendix
+    assert "Slumpfrö 4711" in appendix and "Indata / kontakter kontakter_01.csv (sha256 abababababab…)" in appendix
+    assert "Programvara / prem 0.1.0" in appendix
+    assert f"reumatoid-artrit.yaml (sha256 {BUNDLED_SHA['reumatoid-artrit'][:12]}…)" in appendix
+    assert "kol.yaml" not in appendix
 
 
 def test_region_report_compares_pathways_against_their_national_values(tmp_path_factory, results, questionnaire, flow):
@@ -311,3 +328,187 @@ def test_region_report_rows_carry_each_pathways_national_value(results, question
     national_row = rates[rates["level"] == "national"].iloc[0]
     assert content.national_rate == pytest.approx(national_row["adjusted_rate"])
     assert content.response_total.label == "Totalt"
+
+
+def _appendix(pages: list[str]) -> str:
+    """The method appendix's text (from its heading to the end)."""
+    text = _flat(pages)
+    return text[text.rindex("Metodbilaga" if "Metodbilaga" in text else "Method appendix"):]
+
+
+def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, results, questionnaire, flow):
+    config = AnalysisConfig(min_respondents_shown=40, mask_counts_below=4, min_cell_respondents=8, confidence=0.9,
+                            include_partial=True, complete_share=0.6, dimension_weights="pca",
+                            comparisons=("regions_within_pathway", "pathways_within_region"))
+    _, pages = _pdf(tmp_path_factory, dataclasses.replace(results, config=config), questionnaire, flow, "settings",
+                    kind="pathway", pathway="reumatoid-artrit")
+    appendix = _appendix(pages)
+    assert "minst 60 % av kärnfrågorna" in appendix
+    assert "fullständiga och de delvisa svaren" in appendix
+    assert "Celler med färre än 8 svarande slås ihop" in appendix
+    assert "Alla konfidensintervall är 90 %-intervall" in appendix
+    assert "med 90 % säkerhet" in _flat(pages[1:2]) and "90 % KI" in _flat(pages) and "95 %" not in _flat(pages)
+    assert re.search(r"Metoder: Taylorlinearisering .* och deltametoden för de justerade resultaten", appendix)
+    assert "första principalkomponenten" in appendix
+    assert ("region och åldersgrupp (från urvalsramen), kön (från urvalsramen), självskattad hälsa (enkätsvar) och "
+            "utbildning (enkätsvar) som kategoriska") in appendix
+    assert "regioner med färre än 40 svarande ingår inte i skattningen" in appendix
+    assert "Analysen har dessutom jämfört vårdförloppen inom varje region" in appendix
+    assert "färre än 40 svarande visas inte" in appendix and "Antal från 1 till 3" in appendix
+    assert "RR1 = I / (I + P + R + NC + U)" in appendix
+    # the analysis's own English statements are not printed in a Swedish report
+    assert "Post-stratified" not in _flat(pages) and "Metoderna som de tillämpades" not in appendix
+
+
+def test_english_appendix_states_the_default_settings(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "settings_en", kind="pathway",
+                    pathway="reumatoid-artrit", lang="en")
+    appendix = _appendix(pages)
+    assert "at least 50 % of the core items" in appendix and "use the complete respondents" in appendix
+    assert "All confidence intervals are 95 % intervals" in appendix
+    assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
+    assert "The items of a dimension weigh equally" in appendix
+    assert "against the same pathway's national value. Better" in appendix  # no pathways-within-region sentence
+    assert "Small counts (1–4) are masked" in _flat(pages)
+
+
+def test_flow_steps_are_named_in_words_from_the_bundled_rule_files_labels(pathway_pdf):
+    _, pages = pathway_pdf
+    appendix = _appendix(pages)
+    for text in ("Personer med minst en vårdkontakt med vårdförloppets diagnoser under perioden",
+                 "Minst 2 kontakter på olika dagar", "18 år eller äldre vid periodens slut", "Avlidna",
+                 "Dragna i urvalet"):
+        assert text in appendix, text
+    assert "two_contact_dates" not in appendix and "persons_with_qualifying_contacts" not in appendix
+
+
+def test_flow_steps_of_another_rule_file_keep_their_ids(tmp_path_factory, results, questionnaire, flow):
+    """The manifest records another version of the rule file: its criteria are not described from ours."""
+    changed = {**MANIFEST, "rules": [{**MANIFEST["rules"][0], "sha256": "ef" * 32}]}
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="2026-vår",
+                            flow=flow, manifest=changed)
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == "two_contact_dates" and steps["deceased"] == "Avlidna"
+    path = write_pdf(content, tmp_path_factory.mktemp("pdf") / "other_rules.pdf")
+    assert "steg som inte finns i den visas med sitt namn" in _flat([p.extract_text() for p in PdfReader(path).pages])
+
+
+def test_flow_criteria_from_a_given_rule_file_in_english(tmp_path, results, questionnaire, flow):
+    rule_file = tmp_path / "ra.yaml"
+    rule_file.write_text(
+        "pathway: reumatoid-artrit\nversion: test\nqualifying_contacts:\n  diagnoses:\n"
+        "    - {position: any, codes: [M05]}\ncriteria:\n"
+        "  - {name: two_contact_dates, min_contact_dates: 3, any_contact_at: [specialist, inpatient]}\n"
+        "  - {name: adult, min_age: 18, max_age: 64, age_at: first_qualifying_contact}\n"
+        "sample_size: {n: 100}\n", encoding="utf-8")
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, lang="en", rules=[load_rule(rule_file)])
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == ("At least 3 qualifying contacts on different dates; at least one qualifying "
+                                          "contact in specialist outpatient care or inpatient care")
+    assert steps["adult"] == "Aged 18 to 64 at the first qualifying contact"
+    assert steps["sampled"] == "Sampled (eligible population → sample)"
+
+
+HEALTHCARE_REGIONS = ["Stockholm-Gotland", "Mellansverige", "Sydöstra", "Södra", "Västra", "Norra"]
+
+
+def test_pathway_report_sums_its_strata_per_healthcare_region(results, questionnaire):
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r")
+    rows = {row.unit: row for row in content.healthcare_regions}
+    assert sorted(rows) == sorted(HEALTHCARE_REGIONS)
+    # Stockholm (67 complete, 150 invited) and Gotland (12 complete, 40 invited, partial and deceased masked)
+    stockholm_gotland = rows["Stockholm-Gotland"]
+    assert stockholm_gotland.invited == 190 and stockholm_gotland.dispositions["complete"] == 79
+    assert stockholm_gotland.dispositions["partial"] is None and stockholm_gotland.dispositions["deceased"] is None
+    assert stockholm_gotland.dispositions["refusal"] == 12
+    assert stockholm_gotland.rr1 == pytest.approx(100 * 79 / (146 + 36))
+    assert stockholm_gotland.adjusted_rate == pytest.approx(100 * 79 / (144 + 34))
+    västra = rows["Västra"]  # Halland 13 and Västra Götaland 14, nothing masked: rates from the summed counts
+    complete = _respondents("13") + _respondents("14")
+    assert västra.dispositions["complete"] == complete and västra.dispositions["deceased"] == 2
+    assert västra.rr1 == pytest.approx(100 * complete / (2 * complete + 24))
+
+
+def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questionnaire, flow):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "national_hr", kind="national")
+    response_text = _flat([p for p in pages if "Svarsfrekvens per sjukvårdsregion" in p])
+    assert "Alla vårdförlopp tillsammans, per sjukvårdsregion" in response_text
+    for name in HEALTHCARE_REGIONS:
+        assert name in response_text
+    regions_text = _flat([p for p in pages if "Svarsfrekvens per region" in p])
+    assert "Alla vårdförlopp tillsammans, per region." in regions_text
+    gotland = 2 * _respondents(SMALL_REGION)
+    assert _flat([f"Gotland {number(2 * gotland + 16, 'sv')} {number(gotland, 'sv')}"]) in regions_text
+    complete = 2 * sum(_respondents(code) for code, r in regions().items() if r.healthcare_region == "Norra")
+    assert _flat([f"Norra {number(2 * complete + 17, 'sv')} {number(complete, 'sv')}"]) in response_text
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "pathway_hr", kind="pathway", pathway="ibd-vuxna",
+                    regions=["01", "12"])
+    response_text = _flat([p for p in pages if "Svarsfrekvens per sjukvårdsregion" in p])
+    assert "summerade per sjukvårdsregion" in response_text
+    assert "Stockholm-Gotland 190 79 dolt 12" in response_text and "Norra" in response_text
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "region_hr", kind="region", regions=["14"])
+    assert "sjukvårdsregion" not in _flat(pages) and "Svarsfrekvens per region" not in _flat(pages)
+
+
+def test_who_responded_says_it_covers_all_regions_when_only_some_are_chosen(tmp_path_factory, results, questionnaire,
+                                                                           flow, pathway_pdf):
+    _, pages = _pdf(tmp_path_factory, results, questionnaire, flow, "some_profile", kind="pathway", pathway="ibd-vuxna",
+                    regions=["01", "12"])
+    profile = _flat([p for p in pages if "Vilka svarade?" in p])
+    assert "Tabellen gäller vårdförloppets alla regioner, inte bara de regioner som rapporten jämför" in profile
+    assert "Kvinnor 18-34" in profile
+    assert "Tabellen gäller vårdförloppets alla regioner" not in _flat(pathway_pdf[1])
+
+
+def test_appendix_names_the_unadjusted_wilson_interval_when_the_analysis_used_it(tmp_path, results, questionnaire):
+    adjusted = results.adjusted_results.copy()
+    adjusted.loc[adjusted.index[0], "ci_method"] = "wilson_unadjusted"
+    content = build_content(dataclasses.replace(results, adjusted_results=adjusted), questionnaire, kind="national",
+                            round_name="r")
+    assert "wilson_unadjusted" in content.method.ci_methods
+    path = write_pdf(content, tmp_path / "wilson.pdf")
+    appendix = _appendix([page.extract_text() for page in PdfReader(path).pages])
+    assert "deltametoden för de justerade resultaten (normalapproximation) och Wilsons intervall utan justering" in appendix
+
+
+def test_hidden_rates_read_masked_and_undefined_rates_a_dash(tmp_path, results, questionnaire):
+    rates = results.response_rates.copy()
+    stockholm = (rates["level"] == "pathway_region") & (rates["region"] == "01") & (rates["pathway"] == "ibd-vuxna")
+    rates.loc[stockholm, "rr1"] = pd.NA  # hidden by the analysis: it would give back a masked count
+    content = build_content(dataclasses.replace(results, response_rates=rates), questionnaire, kind="pathway",
+                            pathway="ibd-vuxna", regions=["01"], round_name="r")
+    path = write_pdf(content, tmp_path / "hidden.pdf")
+    text = _flat([page.extract_text() for page in PdfReader(path).pages])
+    assert re.search(r"Stockholm 150 67 4 6 67 3 1 2 dolt 46,5", text)
+    assert content.healthcare_regions[0].rr1 is None  # the pooled RR1 cannot be formed either
+
+
+def test_flow_criteria_labels_recorded_in_the_manifest_come_first(results, questionnaire, flow):
+    """The manifest records the labels of the rule file the sample used, even one prem does not ship."""
+    recorded = {**MANIFEST["rules"][0], "sha256": "ef" * 32,
+                "criteria": [{"name": "two_contact_dates", "label": {"sv": "Två besöksdagar"}},
+                             {"name": "adult", "label": None}]}
+    content = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, manifest={**MANIFEST, "rules": [recorded]})
+    steps = {row.step: row.label for row in content.flow}
+    assert steps["two_contact_dates"] == "Två besöksdagar" and steps["adult"] == "adult"
+    english = build_content(results, questionnaire, kind="pathway", pathway="reumatoid-artrit", round_name="r",
+                            flow=flow, manifest={**MANIFEST, "rules": [recorded]}, lang="en")
+    assert {row.step: row.label for row in english.flow}["two_contact_dates"] == "Två besöksdagar"  # no en label
+
+
+def test_respondent_counts_are_masked_where_the_response_table_masks_them(tmp_path, results, questionnaire):
+    rates, adjusted = results.response_rates.copy(), results.adjusted_results.copy()
+    rates.loc[(rates["level"] == "pathway_region") & (rates["pathway"] == "ibd-vuxna") & (rates["region"] == "01"),
+              ["complete", "no_response"]] = pd.NA
+    uppsala = (adjusted["pathway"] == "ibd-vuxna") & (adjusted["region"] == "03")
+    adjusted.loc[uppsala, ["n", "estimate", "lower", "upper", "band"]] = [3, np.nan, np.nan, np.nan, pd.NA]
+    adjusted.loc[uppsala, ["suppressed", "suppression_reason"]] = [True, "too_few_respondents"]
+    content = build_content(dataclasses.replace(results, response_rates=rates, adjusted_results=adjusted), questionnaire,
+                            kind="pathway", pathway="ibd-vuxna", regions=["01", "03", "04"], round_name="r")
+    path = write_pdf(content, tmp_path / "masked_n.pdf")
+    care_plan = _flat([p.extract_text() for p in PdfReader(path).pages if "Den individuella vårdplanen" in p.extract_text()])
+    assert re.search(r"Stockholm dolt \d+ %", care_plan)  # its complete count is masked in the response table
+    assert "Uppsala dolt färre än 30 svar" in care_plan  # 3 respondents
+    assert f"Södermanland {_respondents('04')} " in care_plan

@@ -161,3 +161,26 @@ def test_report_before_anyone_has_answered_says_so(sample_dir, tmp_path):
     assert result.exit_code == 0, result.output
     text = _text(out)
     assert "Visas inte: Stockholm (inga svar)" in text and "Sida 1 av" in text
+
+
+def test_flow_criteria_named_from_the_rules_given(sample_dir, tmp_path):
+    rule_file = tmp_path / "ra.yaml"
+    rule_file.write_text(
+        f"pathway: {PATHWAY}\nversion: local\nqualifying_contacts:\n  diagnoses:\n    - {{position: any, codes: [M05]}}\n"
+        "criteria:\n  - {name: age_18_or_older, min_age: 18}\nsample_size: {n: 400}\n", encoding="utf-8")
+    out = tmp_path / "ra.pdf"
+    result = _run("report", "--responses", str(sample_dir / "responses.csv"), "--flow", str(sample_dir),
+                  "--pathway", PATHWAY, "--rules", str(rule_file), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    text = _text(out)
+    assert "Ålder minst 18 år vid periodens slut" in text and "age_18_or_older" not in text
+
+
+def test_a_broken_rule_file_is_one_clear_line(sample_dir, tmp_path):
+    rule_file = tmp_path / "broken.yaml"
+    rule_file.write_text("pathway: [\n", encoding="utf-8")
+    out = tmp_path / "ra.pdf"
+    result = _run("report", "--responses", str(sample_dir / "responses.csv"), "--pathway", PATHWAY,
+                  "--rules", str(rule_file), "--out", str(out))
+    assert result.exit_code != 0 and "broken.yaml" in result.output and "Traceback" not in result.output
+    assert not out.exists()
