@@ -30,7 +30,7 @@ from questionnaires.model import (
     Scale,
 )
 
-__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires"]
+__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires", "read_definition", "RESERVED_COLUMNS"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from questionnaires import Questionnaire
+from questionnaires import Questionnaire, QuestionnaireError
 from questionnaires.simulate import simulate_comments, simulate_responses
 
 __all__ = ["store_simulated_round", "commands"]
@@ -192,7 +192,7 @@ def simulate(round_name: str, seed: int) -> None:
     try:
         with transaction(app) as session:
             counts = store_simulated_round(session, round_name, seed=seed)
-    except PremError as error:
+    except (PremError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
     finally:
         with app.app_context():
