@@ -39,6 +39,18 @@ def _postgres_url() -> str | None:
     return url
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _instance_folder(tmp_path_factory):
+    """Keep key files and databases of every app made in these tests out of the working tree."""
+    previous = os.environ.get("PREM_INSTANCE_PATH")
+    os.environ["PREM_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
+    yield
+    if previous is None:
+        del os.environ["PREM_INSTANCE_PATH"]
+    else:
+        os.environ["PREM_INSTANCE_PATH"] = previous
+
+
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory) -> Path:
     """An SQLite database upgraded once; each test gets a copy."""
