@@ -89,10 +89,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
     if unknown:
         raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
-    persons = _checked_persons(responses, q)
+    persons, codes = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
     persons["disposition"] = classify_dispositions(
-        responses["status"], responses[core_ids].notna().sum(axis=1), len(core_ids),
+        responses["status"], pd.Series(np.isfinite(codes[core_ids].to_numpy()).sum(axis=1)), len(core_ids),
         complete_share=config.complete_share, respondent_id=responses["respondent_id"],
     ).to_numpy()
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
@@ -101,7 +101,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     persons["weight"] = weight.to_numpy()
 
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
-    answers = responses.loc[is_respondent, answer_columns]
+    answers = codes.loc[is_respondent, answer_columns]
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
@@ -142,8 +142,9 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     )
 
 
-def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
-    """The frame part of the export, checked, with healthcare regions; item codes checked too."""
+def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame part of the export, checked, with healthcare regions; and the closed items' option
+    codes, checked, as one float matrix (``nan`` where unanswered) that scores and case mix read."""
     needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
     missing = [column for column in needed if column not in responses.columns]
     if missing:
@@ -180,15 +181,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
-    for item in q.items:
-        if item.kind != "choice":
-            continue
-        codes = option_codes(responses[item.id])
+    choice_items = [item for item in q.items if item.kind == "choice"]
+    codes = np.empty((len(responses), len(choice_items)), order="F")
+    for column, item in enumerate(choice_items):
+        codes[:, column] = option_codes(responses[item.id])
         given = responses[item.id].notna().to_numpy()
-        wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
+        wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
-    return persons
+    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items])
 
 
 def _region_codes(responses: pd.DataFrame) -> pd.Series:
