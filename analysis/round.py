@@ -228,21 +228,37 @@ class _Estimator:
 
 def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> pd.DataFrame:
     """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
-    data = respondents[["pathway", "region", "age_group", "sex"]].copy()
+    # Categoricals whose categories are in text order ("missing" among them where needed): the cells of
+    # outcome_cells factorise their codes instead of a million strings.
+    data = pd.DataFrame({column: _with_missing_level(respondents[column].astype("category"))
+                         for column in ("pathway", "region", "age_group", "sex")})
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
             codes = option_codes(answers[item.id])
-            data[item.role] = np.where(np.isnan(codes), MISSING_LEVEL, np.char.mod("%d", np.nan_to_num(codes).astype(int))).astype(object)
+            present = np.unique(codes[~np.isnan(codes)]).astype("int64")
+            labels = np.array([str(code) for code in present] + [MISSING_LEVEL], dtype=object)
+            position = np.searchsorted(present, np.nan_to_num(codes).astype("int64"))
+            data[item.role] = _with_missing_level(pd.Categorical.from_codes(
+                np.where(np.isnan(codes), len(present), position), categories=labels))
             used.append(item.role)
-    for column in ("pathway", "region", "age_group", "sex"):
-        data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
     data.attrs["casemix"] = used
     return data
 
 
 _COMPARISON_UNITS = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
 """Each comparison: its name, the reference population's column and the compared units' column."""
+
+
+def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
+    """Missing values as the level "missing"; categories (observed ones only) in text order, as the
+    sorted text of an object column would be."""
+    values = pd.Categorical(values)
+    if values.isna().any():
+        values = values.add_categories([MISSING_LEVEL]).fillna(MISSING_LEVEL)
+    values = values.remove_unused_categories()
+    text = values.categories.astype(str)
+    return values.rename_categories(text).reorder_categories(sorted(text))
 
 
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
