@@ -89,10 +89,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
     if unknown:
         raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
-    persons = _checked_persons(responses, q)
+    persons, codes = _checked_persons(responses, q)
     core_ids = [item.id for item in q.core_items]
     persons["disposition"] = classify_dispositions(
-        responses["status"], responses[core_ids].notna().sum(axis=1), len(core_ids),
+        responses["status"], pd.Series(np.isfinite(codes[core_ids].to_numpy()).sum(axis=1)), len(core_ids),
         complete_share=config.complete_share, respondent_id=responses["respondent_id"],
     ).to_numpy()
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
@@ -101,7 +101,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     persons["weight"] = weight.to_numpy()
 
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
-    answers = responses.loc[is_respondent, answer_columns]
+    answers = codes.loc[is_respondent, answer_columns]
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
@@ -142,8 +142,9 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     )
 
 
-def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
-    """The frame part of the export, checked, with healthcare regions; item codes checked too."""
+def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The frame part of the export, checked, with healthcare regions; and the closed items' option
+    codes, checked, as one float matrix (``nan`` where unanswered) that scores and case mix read."""
     needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
     missing = [column for column in needed if column not in responses.columns]
     if missing:
@@ -180,15 +181,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> pd.DataFrame:
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
-    for item in q.items:
-        if item.kind != "choice":
-            continue
-        codes = option_codes(responses[item.id])
+    choice_items = [item for item in q.items if item.kind == "choice"]
+    codes = np.empty((len(responses), len(choice_items)), order="F")
+    for column, item in enumerate(choice_items):
+        codes[:, column] = option_codes(responses[item.id])
         given = responses[item.id].notna().to_numpy()
-        wrong = given & ~np.isin(codes, np.fromiter(item.scale.codes, dtype="float64"))
+        wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
-    return persons
+    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items])
 
 
 def _region_codes(responses: pd.DataFrame) -> pd.Series:
@@ -227,21 +228,37 @@ class _Estimator:
 
 def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> pd.DataFrame:
     """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
-    data = respondents[["pathway", "region", "age_group", "sex"]].copy()
+    # Categoricals whose categories are in text order ("missing" among them where needed): the cells of
+    # outcome_cells factorise their codes instead of a million strings.
+    data = pd.DataFrame({column: _with_missing_level(respondents[column].astype("category"))
+                         for column in ("pathway", "region", "age_group", "sex")})
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
             codes = option_codes(answers[item.id])
-            data[item.role] = np.where(np.isnan(codes), MISSING_LEVEL, np.char.mod("%d", np.nan_to_num(codes).astype(int))).astype(object)
+            present = np.unique(codes[~np.isnan(codes)]).astype("int64")
+            labels = np.array([str(code) for code in present] + [MISSING_LEVEL], dtype=object)
+            position = np.searchsorted(present, np.nan_to_num(codes).astype("int64"))
+            data[item.role] = _with_missing_level(pd.Categorical.from_codes(
+                np.where(np.isnan(codes), len(present), position), categories=labels))
             used.append(item.role)
-    for column in ("pathway", "region", "age_group", "sex"):
-        data[column] = data[column].astype(object).fillna(MISSING_LEVEL)
     data.attrs["casemix"] = used
     return data
 
 
 _COMPARISON_UNITS = (("regions_within_pathway", "pathway", "region"), ("pathways_within_region", "region", "pathway"))
 """Each comparison: its name, the reference population's column and the compared units' column."""
+
+
+def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
+    """Missing values as the level "missing"; categories (observed ones only) in text order, as the
+    sorted text of an object column would be."""
+    values = pd.Categorical(values)
+    if values.isna().any():
+        values = values.add_categories([MISSING_LEVEL]).fillna(MISSING_LEVEL)
+    values = values.remove_unused_categories()
+    text = values.categories.astype(str)
+    return values.rename_categories(text).reorder_categories(sorted(text))
 
 
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:

@@ -46,19 +46,22 @@ def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFr
         ("Vet inte / Inte aktuellt").
     """
     item_ids = list(dict.fromkeys(scoring["item_id"]))
-    scores = np.full((len(answers), len(item_ids)), np.nan)
-    positive = np.full_like(scores, np.nan)
+    # Column-major: each item's scores are one contiguous look-up result (a row-major matrix would be
+    # written with a stride of k per respondent).
+    scores = np.empty((len(answers), len(item_ids)), order="F")
+    positive = np.empty_like(scores, order="F")
     for column, (item_id, options) in enumerate(scoring.groupby("item_id", sort=False)):
         codes = options["code"].to_numpy(dtype="int64")
-        score_of = np.full(codes.max() + 1, np.nan)
-        positive_of = np.full(codes.max() + 1, np.nan)
+        # Look-up tables by code; the last entry (nan) is for unanswered and unscored codes.
+        score_of = np.full(codes.max() + 2, np.nan)
+        positive_of = np.full(codes.max() + 2, np.nan)
         score_of[codes] = options["score"].to_numpy(dtype="float64")
         positive_of[codes] = options["positive"].to_numpy(dtype="float64")
         given = option_codes(answers[item_id])
         scored = ~np.isnan(given) & (given <= codes.max()) & (given >= 0)
-        index = given[scored].astype("int64")
-        scores[scored, column] = score_of[index]
-        positive[scored, column] = positive_of[index]
+        index = np.where(scored, given, codes.max() + 1).astype("int64")
+        scores[:, column] = score_of[index]
+        positive[:, column] = positive_of[index]
     return (pd.DataFrame(scores, columns=item_ids, index=answers.index),
             pd.DataFrame(positive, columns=item_ids, index=answers.index))
 

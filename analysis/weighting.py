@@ -60,6 +60,17 @@ def _collapse_stratum(counts: pd.DataFrame, minimum: int) -> dict[tuple[str, str
     return {(cell.sex, age): cell.label for cells in collapsed.values() for cell in cells for age in cell.ages}
 
 
+def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of ``values`` (-1 where missing) and their categories as text, in text order."""
+    categorical = pd.Categorical(values)
+    text = np.asarray(categorical.categories.astype("string"), dtype=object)
+    order = np.argsort(text, kind="stable")
+    rank = np.empty(len(order), dtype="int64")
+    rank[order] = np.arange(len(order))
+    codes = categorical.codes.astype("int64")
+    return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else codes, -1), text[order]
+
+
 def poststratify(
     frame: pd.DataFrame, is_respondent: np.ndarray, *, min_cell_respondents: int = 5
 ) -> tuple[pd.Series, pd.DataFrame]:
@@ -104,16 +115,24 @@ def poststratify(
     Lumley, T. (2010). *Complex Surveys: A Guide to Analysis Using R*, ch. 7.
     """
     keys = [*_STRATUM, "sex", "age_group"]
-    people = frame[keys].astype("string").assign(
-        design_weight=frame["design_weight"].astype("float64").to_numpy(),
-        respondents=np.asarray(is_respondent, dtype="int64"),
-    )
-    people["respondent_weight"] = people["design_weight"] * people["respondents"]
-    frame_cells = people.groupby(keys, sort=True, observed=True).agg(
-        frame_population=("design_weight", "sum"),
-        respondents=("respondents", "sum"),
-        respondent_weight=("respondent_weight", "sum"),
-    ).reset_index()
+    # One integer code per frame cell from the keys' categorical codes (categories in text order, so the
+    # cells come out sorted as the keys' text), then every sum by bincount: no string work per person.
+    coded = [_text_codes(frame[key]) for key in keys]
+    known = np.logical_and.reduce([codes >= 0 for codes, _ in coded])
+    sizes = [max(len(categories), 1) for _, categories in coded]
+    cell = np.ravel_multi_index([np.where(known, codes, 0) for codes, _ in coded], sizes)[known]
+    design_weight = frame["design_weight"].to_numpy(dtype="float64")[known]
+    responded = np.asarray(is_respondent, dtype=bool)[known]
+    size = int(np.prod(sizes))
+    invited = np.bincount(cell, minlength=size)
+    observed = np.flatnonzero(invited > 0)
+    position = np.unravel_index(observed, sizes)
+    frame_cells = pd.DataFrame({
+        **{key: pd.array(categories[index], dtype="string") for key, (_, categories), index in zip(keys, coded, position)},
+        "frame_population": np.bincount(cell, weights=design_weight, minlength=size)[observed],
+        "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
+        "respondent_weight": np.bincount(cell, weights=np.where(responded, design_weight, 0.0), minlength=size)[observed],
+    })
     labels = []
     for _, stratum in frame_cells.groupby(_STRATUM, sort=False):
         mapping = _collapse_stratum(stratum, min_cell_respondents)
@@ -124,9 +143,9 @@ def poststratify(
     frame_cells["cell_respondents"] = by_cell["respondents"].transform("sum")
     respondent_weight = by_cell["respondent_weight"].transform("sum")
     frame_cells["adjustment_factor"] = frame_cells["cell_population"] / respondent_weight.where(respondent_weight > 0)
-    factor = people[keys].merge(frame_cells[[*keys, "adjustment_factor"]], on=keys, how="left")["adjustment_factor"]
-    weight = pd.Series(
-        np.where(people["respondents"].to_numpy() == 1, people["design_weight"].to_numpy() * factor.to_numpy(), np.nan),
-        index=frame.index, name="weight",
-    )
+    factor = np.full(size, np.nan)
+    factor[observed] = frame_cells["adjustment_factor"].to_numpy(dtype="float64", na_value=np.nan)
+    final = np.full(len(frame), np.nan)
+    final[known] = np.where(responded, design_weight * factor[cell], np.nan)
+    weight = pd.Series(final, index=frame.index, name="weight")
     return weight, frame_cells
