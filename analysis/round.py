@@ -100,14 +100,17 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
+    # Respondents in stratum order (stable): every per-stratum sum then reads contiguous rows.
+    strata, person_stratum = _strata(persons)
+    respondent_rows = np.flatnonzero(is_respondent)
+    respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
+    stratum = person_stratum[respondent_rows]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
-    answers = codes.loc[is_respondent, answer_columns]
+    answers = codes[answer_columns].iloc[respondent_rows].reset_index(drop=True)
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
-    respondents = persons.loc[is_respondent].reset_index(drop=True)
-    strata = persons[["pathway", "region", "healthcare_region"]].drop_duplicates().sort_values(["pathway", "region"]).reset_index(drop=True)
-    stratum = respondents[["pathway", "region"]].merge(strata.reset_index(), on=["pathway", "region"], how="left")["index"].to_numpy()
+    respondents = persons.iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
     item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
@@ -129,8 +132,20 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
-        persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
+        persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
+
+
+def _strata(persons: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The strata (pathway x region, sorted; a missing pathway last) and each person's stratum position."""
+    key = np.zeros(len(persons), dtype="int64")
+    for column in ("pathway", "region"):
+        codes = persons[column].cat.codes.to_numpy().astype("int64")
+        size = len(persons[column].cat.categories) + 1
+        key = key * size + np.where(codes >= 0, codes, size - 1)
+    _, first, person_stratum = np.unique(key, return_index=True, return_inverse=True)
+    strata = persons[["pathway", "region", "healthcare_region"]].iloc[first].reset_index(drop=True)
+    return strata, person_stratum.reshape(-1)
 
 
 def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> AnalysisInputError:
@@ -360,12 +375,13 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    flagged = persons[["pathway", "region", "sex", "age_group", "respondent_id", "design_weight"]].assign(
+        complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
+        eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
+    )
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
-        cells = persons.assign(
-            complete=(persons["disposition"] == "complete").astype("int64"),
-            eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).astype("int64"),
-        ).groupby(keys + ["sex", "age_group"], observed=True).agg(
+        cells = flagged.groupby(keys + ["sex", "age_group"], observed=True).agg(
             invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
             frame_population=("design_weight", "sum"),
         ).reset_index()
@@ -401,12 +417,12 @@ def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     return cells
 
 
-def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
     table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
             column = np.full(len(table), np.nan)
-            column[is_respondent] = values[dimension].to_numpy()
+            column[respondent_rows] = values[dimension].to_numpy()
             table[f"{prefix}_{dimension}"] = column
     return table
 
