@@ -204,7 +204,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
         wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
-    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items])
+    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items], copy=False)
 
 
 def _region_codes(responses: pd.DataFrame) -> pd.Series:
