@@ -1,0 +1,198 @@
+"""Reading contacts extracts: the fast candidate scan, code matching and row checks.
+
+The whole extract passes through one streaming polars query that keeps only
+rows carrying a pathway's code stem; everything else (normalising codes,
+parsing dates, regions, care levels and personnummer) runs on those rows only,
+personnummer on their unique values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import polars as pl
+
+from sampling.errors import ExtractError
+from sampling.extracts import ColumnMapping, Extract, scan_extracts
+from sampling.personnummer import parse_personnummer
+from sampling.reference import regions as known_regions
+from sampling.rules import DiagnosisRule, PathwayRule
+
+__all__ = ["CONTACT_REQUIRED", "CONTACT_OPTIONAL", "REJECT_COLUMNS", "parse_date", "read_contacts", "raise_for_rejects"]
+
+CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
+CONTACT_OPTIONAL = ("sex", "other_diagnoses")
+REJECT_COLUMNS = ("file", "row", "column", "value", "reason")
+_SEX = {"m": "M", "man": "M", "1": "M", "male": "M", "k": "K", "f": "K", "kvinna": "K", "2": "K", "female": "K"}
+
+
+def parse_date(column: str) -> pl.Expr:
+    """A text column as a date, ``YYYY-MM-DD`` or ``YYYYMMDD``; null when neither.
+
+    A time of day after the date (``2025-03-01 00:00:00``, as spreadsheets
+    export dates) is ignored.
+    """
+    text = pl.col(column).str.strip_chars().str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
+    return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
+
+
+def _code_match(codes: pl.Expr, rule: DiagnosisRule) -> pl.Expr:
+    matched = pl.any_horizontal([codes.str.starts_with(code) for code in rule.codes])
+    if rule.exceptions:
+        matched = matched & ~pl.any_horizontal([codes.str.starts_with(code) for code in rule.exceptions])
+    return matched
+
+
+def _qualifies(rule: PathwayRule) -> pl.Expr:
+    """Does a contact carry one of the pathway's codes, in the required position?"""
+    alternatives = []
+    for diagnosis in rule.diagnoses:
+        in_main = _code_match(pl.col("main"), diagnosis)
+        if diagnosis.position == "any":
+            in_other = pl.col("other_codes").list.eval(_code_match(pl.element(), diagnosis)).list.any()
+            in_main = in_main | in_other.fill_null(False)
+        alternatives.append(in_main)
+    return pl.any_horizontal(alternatives)
+
+
+def _code_stems(rules: list[PathwayRule]) -> list[str]:
+    """The first three characters of every code: contiguous however a code is written."""
+    return sorted({code[:3] for rule in rules for code in rule.codes})
+
+
+def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
+    """Rows that may carry a pathway's code: a fast superset filter over the whole extract.
+
+    Every ICD-10 code keeps its first three characters together however it is
+    written (``M05.9``, ``m059``, ``S06 5``), so a case-insensitive multi-string
+    search for those stems finds all candidates; the exact, normalised match
+    runs afterwards on the few rows left (:func:`_normalise_codes`).
+    """
+    stems = _code_stems(rules)
+    return contacts.filter(
+        pl.col("main_diagnosis").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+        | pl.col("other_diagnoses").fill_null("").str.contains_any(stems, ascii_case_insensitive=True)
+    )
+
+
+def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
+    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
+
+    Codes are upper-cased without dots; the main diagnosis also loses its
+    spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
+    that a space followed by a digit continues a code (``S06 5`` is ``S065``).
+    """
+    other = (
+        pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
+        .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
+    )
+    return candidates.with_columns(
+        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
+        other_codes=other.str.split(" "),
+    )
+
+
+def _region_codes(raw: pl.Series) -> pl.DataFrame:
+    """Two-digit region codes for the unique values of a region column (codes or names)."""
+    by_name = {region.name.lower(): code for code, region in known_regions().items()}
+    frame = pl.DataFrame({"raw": raw})
+    clean = pl.col("raw").str.strip_chars()
+    padded = pl.when(clean.str.contains(r"^\d$")).then(clean.str.zfill(2)).otherwise(clean)
+    code = pl.when(padded.is_in(list(known_regions()))).then(padded).otherwise(
+        clean.str.to_lowercase().replace_strict(by_name, default=None, return_dtype=pl.String)
+    )
+    return frame.with_columns(region=code)
+
+
+def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_date: dt.date) -> pl.DataFrame:
+    """Parse dates, regions, care levels and personnummer; name each row's first problem."""
+    numbers = parse_personnummer(candidates["personnummer"].unique(), sampling_date)
+    regions = _region_codes(candidates["region"].unique())
+    levels = mapping.care_level_labels()
+    checked = (
+        candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
+        .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
+        .with_columns(
+            care_level_code=pl.col("care_level").str.strip_chars().str.to_lowercase()
+            .replace_strict(levels, default=None, return_dtype=pl.String),
+            sex_code=pl.col("sex").str.strip_chars().str.to_lowercase().replace_strict(_SEX, default=None, return_dtype=pl.String),
+        )
+    )
+    problem = (
+        pl.when(pl.col("personnummer_parsed").is_null())
+        .then(pl.struct(column=pl.lit("personnummer"), reason=pl.col("problem")))
+        .when(pl.col("contact_date_parsed").is_null())
+        .then(pl.struct(column=pl.lit("contact_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD or YYYYMMDD")))
+        .when(pl.col("region_code").is_null())
+        .then(pl.struct(column=pl.lit("region"), reason=pl.lit("unknown region; expected a two-digit code from regions.csv")))
+        .when(pl.col("care_level_code").is_null())
+        .then(pl.struct(column=pl.lit("care_level"), reason=pl.lit("unknown care level; expected primary, specialist, inpatient or a label given in --mapping")))
+    )
+    return checked.with_columns(problem=problem).with_columns(
+        problem_column=pl.col("problem").struct.field("column"),
+        problem_reason=pl.col("problem").struct.field("reason"),
+    )
+
+
+def _reject_rows(checked: pl.DataFrame, extracts: list[Extract]) -> pl.DataFrame:
+    """Rows with a problem, named by file, row and the file's own column name."""
+    originals = pl.DataFrame(
+        [(str(e.path), canonical, name) for e in extracts for canonical, name in e.original_names.items()],
+        schema=["_file", "problem_column", "column"],
+        orient="row",
+    )
+    bad = checked.filter(pl.col("problem_column").is_not_null())
+    bad = bad.with_columns(value=pl.coalesce(
+        *[pl.when(pl.col("problem_column") == name).then(pl.col(name)) for name in ("personnummer", "contact_date", "region", "care_level")]
+    ))
+    return (
+        bad.join(originals, on=["_file", "problem_column"], how="left")
+        .select(file="_file", row="_row", column=pl.coalesce("column", "problem_column"), value="value", reason="problem_reason")
+        .sort("file", "row")
+    )
+
+
+def raise_for_rejects(rejects: pl.DataFrame) -> None:
+    """Stop with the first unreadable row (file, row, column, value, reason) and how many there are."""
+    first = rejects.row(0, named=True)
+    more = f" ({rejects.height} bad rows in all; --on-bad-rows skip sets them aside in rejects.csv)"
+    raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
+
+
+def read_contacts(
+    paths: list[str | Path], rules: list[PathwayRule], mapping: ColumnMapping, period: tuple[dt.date, dt.date],
+    sampling_date: dt.date, workdir: Path,
+) -> tuple[list[Extract], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Contacts that may qualify, checked row by row (vectorised).
+
+    Returns
+    -------
+    extracts : list of Extract
+    valid : polars.DataFrame
+        Readable contacts in the period with a code of some pathway: one
+        ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
+        ``contact_date``, ``care_level``, ``birth_date`` and ``sex``.
+    bad_rows : polars.DataFrame
+        Unreadable rows with their pathway flags and region (for the flow).
+    rejects : polars.DataFrame
+        The same rows as ``rejects.csv`` lists them.
+    """
+    extracts, candidates = scan_extracts(
+        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
+        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+    )
+    # Exact codes first, then dates: each step only sees the rows the previous one kept.
+    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
+    candidates = _normalise_codes(candidates).with_columns(**flags).filter(pl.any_horizontal(list(flags)))
+    candidates = candidates.with_columns(contact_date_parsed=parse_date("contact_date")).filter(
+        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
+    )
+    checked = _check_contacts(candidates, mapping, sampling_date)
+    valid = checked.filter(pl.col("problem_column").is_null()).select(
+        *flags,
+        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
+        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+    )
+    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
+    return extracts, valid, bad_rows, _reject_rows(checked, extracts)

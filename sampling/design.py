@@ -1,0 +1,83 @@
+"""The sample design: per-stratum random streams, the draw, respondent ids and access codes.
+
+Each stratum (pathway × region) gets its own :class:`numpy.random.Generator`
+derived from ``(seed, pathway, region)`` through a :class:`~numpy.random.SeedSequence`
+and a stable hash, so adding a region or a pathway never changes another
+stratum's draw. The respondent id comes from the same stream (it reveals
+nothing about the person); the access code is an HMAC of the respondent id
+under a secret key, so it is reproducible for the key holder and
+unpredictable for everybody else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+
+import numpy as np
+
+from sampling.access_codes import ALPHABET, CODE_LENGTH
+
+__all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_codes_for", "access_code_for", "key_fingerprint"]
+
+RESPONDENT_ID_LENGTH = 10
+_ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
+_REJECTED = bytes(range(_ACCEPTED_BYTES, 256))
+_SYMBOL_OF_BYTE = bytes(ord(ALPHABET[byte % len(ALPHABET)]) for byte in range(256))
+
+
+def _stable_int(text: str) -> int:
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "big")
+
+
+def stratum_generator(seed: int, pathway: str, region: str) -> np.random.Generator:
+    """The random stream of one stratum, independent of every other stratum."""
+    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _stable_int(pathway), _stable_int(region)])))
+
+
+def draw_stratum(generator: np.random.Generator, eligible_population: int, sample_size: int) -> np.ndarray:
+    """Positions (sorted) of a simple random sample without replacement; all when take-all."""
+    if sample_size >= eligible_population:
+        return np.arange(eligible_population)
+    return np.sort(generator.choice(eligible_population, size=sample_size, replace=False))
+
+
+def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
+    """Opaque ids ``R`` + 10 characters of the access-code alphabet, from the stratum's stream."""
+    symbols = np.array(list(ALPHABET))
+    drawn = generator.integers(0, len(ALPHABET), size=(count, RESPONDENT_ID_LENGTH))
+    return ["R" + "".join(row) for row in symbols[drawn]]
+
+
+def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
+    """The printed access code of each respondent: HMAC-SHA256(key, id) mapped without bias.
+
+    Bytes ≥ 248 (= 8 · 31) are dropped so that every symbol is equally likely;
+    when a digest runs out, the next block is HMAC(key, id + ":" + counter).
+    The keyed HMAC state is computed once and copied for each id.
+    """
+    keyed = hmac.new(code_key, digestmod=hashlib.sha256)
+    codes = []
+    for respondent_id in respondents:
+        symbols = b""
+        block = 0
+        while len(symbols) < CODE_LENGTH:
+            mac = keyed.copy()
+            mac.update((respondent_id if block == 0 else f"{respondent_id}:{block}").encode("ascii"))
+            symbols += mac.digest().translate(None, _REJECTED)
+            block += 1
+        code = symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
+        # format_access_code(code), without its normalisation: the symbols are canonical already.
+        codes.append("-".join(code[start : start + 4] for start in range(0, CODE_LENGTH, 4)))
+    return codes
+
+
+def access_code_for(respondent_id: str, code_key: bytes) -> str:
+    """The printed access code of one respondent (see :func:`access_codes_for`)."""
+    return access_codes_for([respondent_id], code_key)[0]
+
+
+def key_fingerprint(code_key: bytes) -> str:
+    """First 12 hex digits of the key's sha256: names the key in the manifest without revealing it."""
+    return hashlib.sha256(code_key).hexdigest()[:12]

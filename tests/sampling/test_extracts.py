@@ -1,0 +1,160 @@
+"""Reading extracts: separators, encodings, Parquet, column mappings, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import polars as pl
+import pytest
+
+from sampling import ExtractError, draw_sample
+
+SWEDISH_HEADER = ["Personnummer", "Kön", "Region", "Besöksdatum", "Vårdnivå", "Huvuddiagnos", "Bidiagnoser", "Vårdenhet"]
+DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 5}
+
+
+def swedish_rows(pnr, level: str = "Slutenvård") -> list[dict[str, str]]:
+    person = pnr("19600101", 8, man=False)
+    return [{"Personnummer": f"{person[2:8]}-{person[8:]}", "Kön": "K", "Region": "14", "Besöksdatum": "20250310",
+             "Vårdnivå": level, "Huvuddiagnos": "k50.1", "Bidiagnoser": "", "Vårdenhet": "Södra Älvsborg"}]
+
+
+def ibd_frame(result):
+    return result.frame.filter(pathway="ibd-vuxna")
+
+
+def test_semicolon_windows_1252_with_swedish_names_and_labels(pnr, write_csv, code_key):
+    path = write_csv("vgr.csv", SWEDISH_HEADER, swedish_rows(pnr), separator=";", encoding="cp1252")
+    assert "Vårdnivå".encode("cp1252") in path.read_bytes()
+    result = draw_sample(None, [path], code_key=code_key, **DATES)
+    assert ibd_frame(result).select("region", "sex", "age").rows() == [("14", "K", 65)]
+
+
+def test_utf8_with_bom(pnr, write_csv, code_key):
+    path = write_csv("bom.csv", SWEDISH_HEADER, swedish_rows(pnr), encoding="utf-8-sig")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+    assert ibd_frame(draw_sample(None, [path], code_key=code_key, **DATES)).height == 1
+
+
+def test_parquet_with_typed_columns_and_datetimes(pnr, tmp_path, code_key):
+    person = int(pnr("19600101", 8, man=False))
+    path = tmp_path / "typed.parquet"
+    pl.DataFrame({"personnummer": [person], "region": [1], "contact_date": [dt.datetime(2025, 3, 10, 0, 0)],
+                  "care_level": ["inpatient"], "main_diagnosis": ["K50"]}).write_parquet(path)
+    assert ibd_frame(draw_sample(None, path, code_key=code_key, **DATES)).select("region", "sex").rows() == [("01", "K")]
+
+
+def test_parquet(pnr, tmp_path, code_key):
+    path = tmp_path / "contacts.parquet"
+    pl.DataFrame(swedish_rows(pnr)).write_parquet(path)
+    assert ibd_frame(draw_sample(None, path, code_key=code_key, **DATES)).height == 1
+
+
+def test_mapping_file_for_other_names_and_labels(pnr, write_csv, tmp_path, code_key):
+    rows = [{("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k): v for k, v in row.items()}
+            for row in swedish_rows(pnr, level="SV")]
+    path = write_csv("odd.csv", [("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k) for k in SWEDISH_HEADER], rows)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text("columns:\n  PID: personnummer\n  Nivå: care_level\ncare_levels:\n  SV: inpatient\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match="missing column 'personnummer'; found: PID"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
+    assert ibd_frame(draw_sample(None, [path], mapping=mapping, code_key=code_key, **DATES)).height == 1
+
+
+@pytest.mark.parametrize(("field", "value", "column", "reason"), [
+    ("Personnummer", "600101-0000", "Personnummer", "wrong check digit"),
+    ("Besöksdatum", "10/03/2025", "Besöksdatum", "unparseable date"),
+    ("Region", "99", "Region", "unknown region"),
+    ("Vårdnivå", "Tandvård", "Vårdnivå", "unknown care level"),
+])
+def test_bad_rows_name_file_row_and_column(pnr, write_csv, code_key, field, value, column, reason):
+    rows = swedish_rows(pnr) * 2
+    rows[1] = {**rows[1], field: value}
+    path = write_csv("bad.csv", SWEDISH_HEADER, rows, separator=";", encoding="cp1252")
+    with pytest.raises(ExtractError) as caught:
+        draw_sample(None, [path], code_key=code_key, **DATES)
+    assert str(caught.value).startswith(f"{path}, row 3, column '{column}': '{value}': {reason}")
+
+
+def test_skip_sets_bad_rows_aside_and_counts_them(pnr, write_csv, code_key):
+    rows = swedish_rows(pnr) + [{**swedish_rows(pnr)[0], "Personnummer": "19600101-0000", "Region": "01"},
+                                {**swedish_rows(pnr)[0], "Besöksdatum": "igår", "Region": "77"}]
+    path = write_csv("bad.csv", SWEDISH_HEADER, rows)
+    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
+    assert result.rejects.select("row", "column", "reason").rows() == [
+        (3, "Personnummer", "wrong check digit"),
+        (4, "Besöksdatum", "unparseable date; expected YYYY-MM-DD or YYYYMMDD"),
+    ]
+    rejected = result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "remaining", "removed").rows()
+    assert sorted(rejected) == [("", 0, 1), ("01", 0, 1), ("14", 1, 0)]
+    assert ibd_frame(result).height == 1 and result.manifest["rejected_rows"] == 2
+
+
+def test_missing_column(pnr, write_csv, code_key):
+    path = write_csv("nodate.csv", [c for c in SWEDISH_HEADER if c != "Besöksdatum"], swedish_rows(pnr))
+    with pytest.raises(ExtractError, match=r"nodate.csv: missing column 'contact_date'; found: Personnummer, Kön"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_empty_and_header_only_files(tmp_path, write_csv, code_key):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(ExtractError, match="empty.csv: the file is empty"):
+        draw_sample(None, [empty], code_key=code_key, **DATES)
+    header_only = write_csv("header.csv", SWEDISH_HEADER, [])
+    with pytest.raises(ExtractError, match="header.csv: the file has a header but no rows"):
+        draw_sample(None, [header_only], code_key=code_key, **DATES)
+
+
+def test_wrong_encoding(pnr, write_csv, code_key):
+    path = write_csv("utf16.csv", SWEDISH_HEADER, swedish_rows(pnr), encoding="utf-16")
+    with pytest.raises(ExtractError, match="utf16.csv: wrong encoding"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_bad_population_row_names_its_file(pnr, contact, resident, run_sample):
+    person = pnr("19800101", 6)
+    with pytest.raises(ExtractError, match=r"population.csv, row 2, column 'protected_identity': 'kanske'"):
+        run_sample([contact(person, main_diagnosis="K50")], population=[resident(person, protected_identity="kanske")])
+
+
+def test_windows_1252_found_only_after_the_first_64_kib(pnr, contact, write_csv, code_key):
+    person = pnr("19600101", 8, man=False)
+    filler = [contact(person, main_diagnosis="J45", care_level="primary", unit="x" * 60)] * 1500
+    late = contact(person, main_diagnosis="K50", care_level="Slutenvård", unit="Södra Älvsborg")
+    path = write_csv("late.csv", list(late), filler + [late], separator=";", encoding="cp1252")
+    assert path.read_bytes()[:65536].isascii() and b"Slutenv\xe5rd" in path.read_bytes()
+    assert ibd_frame(draw_sample(None, [path], code_key=code_key, **DATES)).height == 1
+
+
+def test_malformed_csv_is_one_clear_error(tmp_path, code_key):
+    path = tmp_path / "ragged.csv"
+    path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,M05,6,7\n", encoding="utf-8")
+    with pytest.raises(ExtractError, match="ragged.csv: cannot be read as CSV"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_broken_parquet_is_named(tmp_path, code_key):
+    path = tmp_path / "broken.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(ExtractError, match="broken.parquet: not a readable Parquet file"):
+        draw_sample(None, [path], code_key=code_key, **DATES)
+
+
+def test_quoted_fields_with_separators_and_line_breaks(pnr, contact, write_csv, code_key):
+    person = pnr("19600101", 8, man=False)
+    rows = [contact(person, main_diagnosis="I10", other_diagnoses="K50.1, E11", care_level="inpatient", unit="Avd 7, plan 2"),
+            contact(pnr("19600101", 9), main_diagnosis="K51", care_level="inpatient", unit="Avd 7\nplan 2"),
+            contact(pnr("19600101", 10), main_diagnosis="K51", care_level="bad level")]
+    path = write_csv("quoted.csv", list(rows[0]), rows)
+    with pytest.raises(ExtractError, match=r"quoted.csv, row 4, column 'care_level'"):  # records, header = row 1
+        draw_sample(None, [path], code_key=code_key, **DATES)
+    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
+    assert ibd_frame(result).height == 2
+
+
+def test_population_numbers_written_in_ten_digit_form(pnr, contact, resident, run_sample):
+    person = pnr("19800101", 6)
+    result = run_sample([contact(person, main_diagnosis="K50")], population=[resident(f"{person[2:8]}-{person[8:]}")])
+    assert result.flow.filter(pathway="ibd-vuxna", step="no_address")["removed"].to_list() == [0]
+    assert result.mailing["name"].to_list() == ["Testa Testsson"]
