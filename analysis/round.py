@@ -18,7 +18,8 @@ from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
-from analysis.weighting import AGE_GROUPS, poststratify
+from analysis.weighting import poststratify
+from sampling.frame import AGE_GROUPS
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]

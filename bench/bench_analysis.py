@@ -5,11 +5,11 @@ Times :func:`analysis.analyse_round` on a synthetic responses export of
 pathways) next to a bare pandas groupby-mean of the same item scores over
 pathway × region, and prints both and their ratio (target: within 3×).
 
-The export comes from :func:`synthetic_responses`: a vectorised, seeded
-synthetic frame answered by the questionnaire helper's
-``simulate_responses`` (the responses-export format of
-docs/ARCHITECTURE.md); the tests of ``tests/analysis`` use it for small
-rounds too.
+The export is :func:`synthetic_frame` (a vectorised, seeded frame of the
+``frame.csv`` columns) answered by ``questionnaires.simulate.simulate_responses``
+(the responses-export format of docs/ARCHITECTURE.md). The tests of
+``tests/analysis`` build their small rounds the same way from a fixture
+frame.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sampling.frame import AGE_GROUPS
 from sampling.reference import regions
 
-AGE_GROUPS = ("0-17", "18-34", "35-49", "50-64", "65-79", "80+")
 PATHWAYS = ("reumatoid-artrit", "ibd-vuxna", "osteoporos-sekundarprevention", "traumatisk-hjarnskada")
 
 
@@ -56,14 +56,6 @@ def synthetic_frame(invited: int, *, seed: int, pathways: tuple[str, ...] = PATH
     })
 
 
-def synthetic_responses(q: Any, invited: int, *, seed: int, **frame_options: Any) -> pd.DataFrame:
-    """A synthetic responses export: :func:`synthetic_frame` answered by
-    ``questionnaires.simulate.simulate_responses`` (same seed)."""
-    from questionnaires.simulate import simulate_responses
-
-    return simulate_responses(synthetic_frame(invited, seed=seed, **frame_options), q, seed=seed)
-
-
 def _timed(work) -> dict[str, Any]:
     """Wall-clock and process CPU time of ``work()`` (CPU time is steadier on a shared machine)."""
     wall, cpu = time.perf_counter(), time.process_time()
@@ -76,6 +68,7 @@ def main(argv: list[str]) -> int:
     from analysis import analyse_round
     from analysis.scores import score_items
     from questionnaires import load_questionnaire
+    from questionnaires.simulate import simulate_responses
 
     parser = argparse.ArgumentParser(prog="python -m bench analysis")
     parser.add_argument("--respondents", type=int, default=1_000_000, help="invited persons (rows of the export)")
@@ -83,7 +76,7 @@ def main(argv: list[str]) -> int:
     arguments = parser.parse_args(argv)
     q = load_questionnaire("prem-vardforlopp")
     started = time.perf_counter()
-    responses = synthetic_responses(q, arguments.respondents, seed=arguments.seed)
+    responses = simulate_responses(synthetic_frame(arguments.respondents, seed=arguments.seed), q, seed=arguments.seed)
     print(f"synthetic export: {len(responses):,} rows × {responses.shape[1]} columns in {time.perf_counter() - started:.1f} s")
 
     item_scores, _ = score_items(responses, q.scoring_table())
