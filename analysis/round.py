@@ -193,7 +193,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
         if wrong.any():
             raise _fail(column, wrong, responses, f"is not one of the frame's values {', '.join(allowed)}")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
-    persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
+    # Mapped per region category, then spread by the region codes: no per-person dictionary look-up.
+    region = persons["region"].cat
+    names = pd.Series(region.categories.map(healthcare), dtype=object)
+    known = names.notna().to_numpy()
+    categories = pd.Index(sorted(set(names[known])))
+    code_of = np.where(known, categories.get_indexer(names), -1)
+    codes = region.codes.to_numpy().astype("int64")
+    persons["healthcare_region"] = pd.Categorical.from_codes(np.where(codes >= 0, code_of[np.maximum(codes, 0)], -1)
+                                                             if len(code_of) else codes, categories=categories)
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
