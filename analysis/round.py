@@ -91,9 +91,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     if unknown:
         raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
     persons, codes = _checked_persons(responses, q)
-    core_ids = [item.id for item in q.core_items]
+    code_matrix = codes.to_numpy()  # column-major view: every column below is read in place, never copied whole
+    core_positions = codes.columns.get_indexer([item.id for item in q.core_items])
+    core_answered = np.zeros(len(code_matrix), dtype="int64")
+    for position in core_positions:
+        core_answered += np.isfinite(code_matrix[:, position])
     persons["disposition"] = classify_dispositions(
-        responses["status"], pd.Series(np.isfinite(codes[core_ids].to_numpy()).sum(axis=1)), len(core_ids),
+        responses["status"], pd.Series(core_answered), len(core_positions),
         complete_share=config.complete_share, respondent_id=responses["respondent_id"],
     ).to_numpy()
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
@@ -107,7 +111,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
     stratum = person_stratum[respondent_rows]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
-    answers = codes[answer_columns].iloc[respondent_rows].reset_index(drop=True)
+    answer_matrix = np.empty((len(respondent_rows), len(answer_columns)), order="F")
+    for column, position in enumerate(codes.columns.get_indexer(answer_columns)):
+        answer_matrix[:, column] = code_matrix[respondent_rows, position]
+    answers = pd.DataFrame(answer_matrix, columns=answer_columns, copy=False)
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
