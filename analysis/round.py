@@ -395,12 +395,15 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
         complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
         eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
     )
+    # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
+    finest = flagged.groupby(["pathway", "region", "sex", "age_group"], observed=True).agg(
+        invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
+        frame_population=("design_weight", "sum"),
+    ).reset_index()
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
-        cells = flagged.groupby(keys + ["sex", "age_group"], observed=True).agg(
-            invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
-            frame_population=("design_weight", "sum"),
-        ).reset_index()
+        cells = finest.groupby(keys + ["sex", "age_group"], observed=True)[
+            ["invited", "complete", "eligible", "frame_population"]].sum().reset_index()
         grouped = cells.groupby(keys) if keys else cells.assign(_all=1).groupby("_all")
         cells["frame_share"] = 100 * cells["frame_population"] / grouped["frame_population"].transform("sum")
         cells["respondent_share"] = 100 * cells["complete"] / grouped["complete"].transform("sum").where(lambda s: s > 0)
