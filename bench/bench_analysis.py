@@ -1,9 +1,13 @@
-"""Benchmark of the analysis: ``python -m bench analysis [-- --respondents N --seed S]``.
+"""Benchmark of the analysis: ``python -m bench analysis [-- --respondents N --seed S --runs R]``.
 
-Times :func:`analysis.analyse_round` on a synthetic responses export of
-1 million invited persons (the questionnaire's items, 21 regions × 4
-pathways) next to a bare pandas groupby-mean of the same item scores over
-pathway × region, and prints both and their ratio (target: within 3×).
+Times :func:`analysis.analyse_round` (default settings: the comparisons the
+report reads) on a synthetic responses export of 1 million invited persons
+(the questionnaire's items, 21 regions × 4 pathways) next to a bare pandas
+groupby-mean of the same item scores over pathway × region, and prints both
+(best of ``--runs``, CPU and wall time, with the load average) and their
+ratio (target: within 3×); then one more run's CPU seconds per stage
+(checks, dispositions, weighting, scores, estimates, case-mix models,
+response tables, suppression), so a reader sees where the time goes.
 
 The export is :func:`synthetic_frame` (a vectorised, seeded frame of the
 ``frame.csv`` columns) answered by ``questionnaires.simulate.simulate_responses``
