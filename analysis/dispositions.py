@@ -74,10 +74,15 @@ def classify_dispositions(
     Definitions: Final Dispositions of Case Codes and Outcome Rates for
     Surveys*, 10th edition, 2023.
     """
+    # Every test on the status is made once per category, then spread by the codes.
     status = status.astype("string")
-    unknown = ~status.isin(STATUSES) | status.isna()
+    categorical = pd.Categorical(status)
+    categories = np.asarray(categorical.categories, dtype=object)
+    codes = categorical.codes.astype("int64")  # -1 (missing) picks the appended last entry below
+    known = np.append(np.isin(categories, STATUSES), False)
+    unknown = ~known[codes]
     if unknown.any():
-        position = int(np.flatnonzero(unknown.to_numpy())[0])
+        position = int(np.flatnonzero(unknown)[0])
         who = f" (respondent_id {respondent_id.iloc[position]})" if respondent_id is not None else ""
         raise AnalysisInputError(
             f"column 'status', row {position + 1}{who}: {status.iloc[position]!r} is not a fieldwork "
@@ -85,9 +90,10 @@ def classify_dispositions(
         )
     answered = core_answered.to_numpy()
     complete_enough = answered >= complete_share * n_core
-    disposition = status.map(_FINAL_BY_STATUS).to_numpy(dtype=object, copy=True)
-    in_questionnaire = status.isin(["started", "submitted"]).to_numpy()
-    submitted = (status == "submitted").to_numpy()
+    final = np.append(np.array([_FINAL_BY_STATUS.get(name) for name in categories], dtype=object), None)
+    disposition = final[codes]
+    in_questionnaire = np.append(np.isin(categories, ["started", "submitted"]), False)[codes]
+    submitted = np.append(categories == "submitted", False)[codes]
     disposition[in_questionnaire] = "no_response"
     disposition[in_questionnaire & (answered > 0)] = "partial"
     disposition[submitted & (answered > 0) & complete_enough] = "complete"

@@ -175,7 +175,8 @@ def grouped_estimates(
     for level, keys in levels.items():
         membership = strata.groupby(list(keys), sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
         group_keys = strata[list(keys)].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
-        to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))))
+        to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
+                                     shape=(membership.max() + 1 if len(membership) else 0, len(membership)))
         n = np.asarray(to_group @ sums["n"])
         groups, k = n.shape
         for weighting, method in weightings:

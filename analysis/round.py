@@ -18,7 +18,8 @@ from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
-from analysis.weighting import AGE_GROUPS, poststratify
+from analysis.weighting import poststratify
+from sampling.frame import AGE_GROUPS
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]
@@ -90,9 +91,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     if unknown:
         raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
     persons, codes = _checked_persons(responses, q)
-    core_ids = [item.id for item in q.core_items]
+    code_matrix = codes.to_numpy()  # column-major view: every column below is read in place, never copied whole
+    core_positions = codes.columns.get_indexer([item.id for item in q.core_items])
+    core_answered = np.zeros(len(code_matrix), dtype="int64")
+    for position in core_positions:
+        core_answered += np.isfinite(code_matrix[:, position])
     persons["disposition"] = classify_dispositions(
-        responses["status"], pd.Series(np.isfinite(codes[core_ids].to_numpy()).sum(axis=1)), len(core_ids),
+        responses["status"], pd.Series(core_answered), len(core_positions),
         complete_share=config.complete_share, respondent_id=responses["respondent_id"],
     ).to_numpy()
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
@@ -100,14 +105,20 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
+    # Respondents in stratum order (stable): every per-stratum sum then reads contiguous rows.
+    strata, person_stratum = _strata(persons)
+    respondent_rows = np.flatnonzero(is_respondent)
+    respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
+    stratum = person_stratum[respondent_rows]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
-    answers = codes.loc[is_respondent, answer_columns]
+    answer_matrix = np.empty((len(respondent_rows), len(answer_columns)), order="F")
+    for column, position in enumerate(codes.columns.get_indexer(answer_columns)):
+        answer_matrix[:, column] = code_matrix[respondent_rows, position]
+    answers = pd.DataFrame(answer_matrix, columns=answer_columns, copy=False)
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
-    respondents = persons.loc[is_respondent].reset_index(drop=True)
-    strata = persons[["pathway", "region", "healthcare_region"]].drop_duplicates().sort_values(["pathway", "region"]).reset_index(drop=True)
-    stratum = respondents[["pathway", "region"]].merge(strata.reset_index(), on=["pathway", "region"], how="left")["index"].to_numpy()
+    respondents = persons.iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
     item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
@@ -129,8 +140,20 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
-        persons=_persons_table(persons, is_respondent, dimension_scores, dimension_positive),
+        persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
+
+
+def _strata(persons: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The strata (pathway x region, sorted; a missing pathway last) and each person's stratum position."""
+    key = np.zeros(len(persons), dtype="int64")
+    for column in ("pathway", "region"):
+        codes = persons[column].cat.codes.to_numpy().astype("int64")
+        size = len(persons[column].cat.categories) + 1
+        key = key * size + np.where(codes >= 0, codes, size - 1)
+    _, first, person_stratum = np.unique(key, return_index=True, return_inverse=True)
+    strata = persons[["pathway", "region", "healthcare_region"]].iloc[first].reset_index(drop=True)
+    return strata, person_stratum.reshape(-1)
 
 
 def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> AnalysisInputError:
@@ -177,7 +200,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
         if wrong.any():
             raise _fail(column, wrong, responses, f"is not one of the frame's values {', '.join(allowed)}")
     healthcare = {code: region.healthcare_region for code, region in regions().items()}
-    persons["healthcare_region"] = _categories(persons["region"].astype(object).map(healthcare))
+    # Mapped per region category, then spread by the region codes: no per-person dictionary look-up.
+    region = persons["region"].cat
+    names = pd.Series(region.categories.map(healthcare), dtype=object)
+    known = names.notna().to_numpy()
+    categories = pd.Index(sorted(set(names[known])))
+    code_of = np.where(known, categories.get_indexer(names), -1)
+    codes = region.codes.to_numpy().astype("int64")
+    persons["healthcare_region"] = pd.Categorical.from_codes(np.where(codes >= 0, code_of[np.maximum(codes, 0)], -1)
+                                                             if len(code_of) else codes, categories=categories)
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
@@ -189,7 +220,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
         wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
-    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items])
+    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items], copy=False)
 
 
 def _region_codes(responses: pd.DataFrame) -> pd.Series:
@@ -360,15 +391,19 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    flagged = persons[["pathway", "region", "sex", "age_group", "respondent_id", "design_weight"]].assign(
+        complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
+        eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
+    )
+    # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
+    finest = flagged.groupby(["pathway", "region", "sex", "age_group"], observed=True).agg(
+        invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
+        frame_population=("design_weight", "sum"),
+    ).reset_index()
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
-        cells = persons.assign(
-            complete=(persons["disposition"] == "complete").astype("int64"),
-            eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).astype("int64"),
-        ).groupby(keys + ["sex", "age_group"], observed=True).agg(
-            invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
-            frame_population=("design_weight", "sum"),
-        ).reset_index()
+        cells = finest.groupby(keys + ["sex", "age_group"], observed=True)[
+            ["invited", "complete", "eligible", "frame_population"]].sum().reset_index()
         grouped = cells.groupby(keys) if keys else cells.assign(_all=1).groupby("_all")
         cells["frame_share"] = 100 * cells["frame_population"] / grouped["frame_population"].transform("sum")
         cells["respondent_share"] = 100 * cells["complete"] / grouped["complete"].transform("sum").where(lambda s: s > 0)
@@ -401,12 +436,12 @@ def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     return cells
 
 
-def _persons_table(persons: pd.DataFrame, is_respondent: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
     table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
             column = np.full(len(table), np.nan)
-            column[is_respondent] = values[dimension].to_numpy()
+            column[respondent_rows] = values[dimension].to_numpy()
             table[f"{prefix}_{dimension}"] = column
     return table
 

@@ -62,8 +62,8 @@ def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFr
         index = np.where(scored, given, codes.max() + 1).astype("int64")
         scores[:, column] = score_of[index]
         positive[:, column] = positive_of[index]
-    return (pd.DataFrame(scores, columns=item_ids, index=answers.index),
-            pd.DataFrame(positive, columns=item_ids, index=answers.index))
+    return (pd.DataFrame(scores, columns=item_ids, index=answers.index, copy=False),
+            pd.DataFrame(positive, columns=item_ids, index=answers.index, copy=False))
 
 
 def dimension_item_weights(

@@ -12,10 +12,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["AGE_GROUPS", "poststratify"]
+from sampling.frame import AGE_GROUPS
 
-AGE_GROUPS: tuple[str, ...] = ("0-17", "18-34", "35-49", "50-64", "65-79", "80+")
-"""The frame's age groups, youngest first (``sampling.frame.AGE_GROUPS``)."""
+__all__ = ["poststratify"]
 
 _STRATUM = ["pathway", "region"]
 

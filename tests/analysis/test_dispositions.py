@@ -94,10 +94,8 @@ def test_response_by_sex_age_against_frame(small_results, small_round):
     assert np.isfinite(national["respondent_share"]).all()
 
 
-def test_counts_per_stratum_with_every_region_and_four_pathways(q):
-    from bench.bench_analysis import synthetic_responses
-
-    export = synthetic_responses(q, 3000, seed=8)
+def test_counts_per_stratum_with_every_region_and_four_pathways(q, national_round):
+    export = national_round
     results = analyse_round(export, q, config=AnalysisConfig(min_respondents_shown=10**9, mask_counts_below=0))
     finest = results.response_rates[results.response_rates["level"] == "pathway_region"]
     assert len(finest) == 4 * 21

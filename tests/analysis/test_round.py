@@ -148,3 +148,10 @@ def test_pathways_within_region_only_when_asked(small_round, q, small_results):
 def test_an_unknown_comparison_is_named():
     with pytest.raises(AnalysisInputError, match=r"comparisons \['regions'\] are not comparisons"):
         AnalysisConfig(comparisons=("regions",))
+
+
+def test_an_export_without_rows(blank_export, q):
+    results = analyse_round(blank_export(0), q)
+    national = results.response_rates.set_index("level").loc["national"]
+    assert national["invited"] == 0 and pd.isna(national["rr1"])
+    assert results.item_results.empty and results.dimension_results.empty and results.adjusted_results.empty
