@@ -31,7 +31,7 @@ from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
 
-__all__ = ["Visit", "code_entry", "introduction", "decline", "question_page", "review", "done", "saved",
+__all__ = ["Visit", "code_entry", "introduction", "decline", "screen_out", "question_page", "review", "done", "saved",
            "language", "http_error"]
 
 _RESPONDENT = "respondent"
@@ -228,8 +228,7 @@ def introduction():
                 response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
             return redirect(_resume_url(_load_visit(visit.respondent)))
         if action == "not_my_care":
-            operations.screen_out(db.session, visit.respondent)
-            return redirect(url_for(".done"))
+            return redirect(url_for(".screen_out"))
         if action == "decline":
             return redirect(url_for(".decline"))
     q, lang = visit.questionnaire, visit.lang
@@ -239,16 +238,30 @@ def introduction():
     )
 
 
-def decline():
-    """Confirm that the patient does not want to take part (recorded as a refusal)."""
+def _confirm_final(where: str, record) -> HttpResponse | str:
+    """A confirm page before a final choice: ``record(session, respondent)`` runs only on "confirm"."""
     visit = _current_visit()
-    if leave := _gate(visit, "decline"):
+    if leave := _gate(visit, where):
         return leave
     form = ActionForm()
     if form.validate_on_submit() and request.form.get("action") == "confirm":
-        operations.refuse(db.session, visit.respondent)
+        record(db.session, visit.respondent)
         return redirect(url_for(".done"))
-    return _render("survey/decline.html", form=form, expired=csrf_failed(form))
+    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form))
+
+
+def decline():
+    """Confirm that the patient does not want to take part (recorded as a refusal)."""
+    return _confirm_final("decline", operations.refuse)
+
+
+def screen_out():
+    """Confirm that the survey does not describe the patient's care (recorded as screened out).
+
+    A mis-tap on the introduction must not lose the respondent for good, so
+    this asks first, as :func:`decline` does.
+    """
+    return _confirm_final("screen_out", operations.screen_out)
 
 
 def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
