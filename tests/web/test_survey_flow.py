@@ -171,7 +171,7 @@ def test_review_lists_every_answer_with_change_links_then_submit_and_thanks(app,
     assert "<title>Granska dina svar – Patientenkät</title>" in review.text
     assert "Mycket bra" in review.text and "Vet inte / Inte aktuellt" in review.text
     assert "Bra bemötande.\nMen långa väntetider." in review.text
-    assert review.text.count('href="/page/overall#') == 3 and "Inte besvarad" in review.text
+    assert review.text.count('href="/page/overall?return=review#') == 3 and "Inte besvarad" in review.text
     assert 'href="/page/municipality' not in review.text
     done = client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
     assert done.location == "/done"
