@@ -31,13 +31,14 @@ from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
 
-__all__ = ["Visit", "code_entry", "introduction", "decline", "question_page", "review", "done", "saved",
+__all__ = ["Visit", "code_entry", "introduction", "decline", "screen_out", "question_page", "review", "done", "saved",
            "language", "http_error"]
 
 _RESPONDENT = "respondent"
 _JUST_SUBMITTED = "just_submitted"
 _REVIEW = "review"
 _INTRODUCTION = "introduction"
+_RETURN = "return"
 _CARRY_MAX_AGE = 24 * 3600
 _FORM_CONTROLS = ("csrf_token", "action")
 
@@ -134,10 +135,25 @@ def _neighbour(visit: Visit, page, step: int) -> str:
     return _REVIEW if step > 0 else _INTRODUCTION
 
 
-def _target_url(target: str) -> str:
+def _target_url(target: str, **query) -> str:
     if target in (_REVIEW, _INTRODUCTION):
         return url_for(f".{target}")
-    return url_for(".page", page_id=target)
+    return url_for(".page", page_id=target, **query)
+
+
+def _returning_to_review() -> bool:
+    """Whether the page was opened by a "Change" link of the review page.
+
+    Only the literal ``?return=review`` counts: the parameter is a flag, never
+    an address, so it cannot redirect anywhere else.
+    """
+    return request.args.get(_RETURN) == _REVIEW
+
+
+def _after_change(visit: Visit, pages_before: set[str]) -> str:
+    """Where "Continue" goes after a change from the review: a page the change opened, else the review."""
+    newly_visible = [page.id for page in visit.visible_pages() if page.id not in pages_before]
+    return newly_visible[0] if newly_visible else _REVIEW
 
 
 def _form_errors(form, items=()) -> list[tuple[str, str]]:
@@ -228,8 +244,7 @@ def introduction():
                 response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
             return redirect(_resume_url(_load_visit(visit.respondent)))
         if action == "not_my_care":
-            operations.screen_out(db.session, visit.respondent)
-            return redirect(url_for(".done"))
+            return redirect(url_for(".screen_out"))
         if action == "decline":
             return redirect(url_for(".decline"))
     q, lang = visit.questionnaire, visit.lang
@@ -239,16 +254,30 @@ def introduction():
     )
 
 
-def decline():
-    """Confirm that the patient does not want to take part (recorded as a refusal)."""
+def _confirm_final(where: str, record) -> HttpResponse | str:
+    """A confirm page before a final choice: ``record(session, respondent)`` runs only on "confirm"."""
     visit = _current_visit()
-    if leave := _gate(visit, "decline"):
+    if leave := _gate(visit, where):
         return leave
     form = ActionForm()
     if form.validate_on_submit() and request.form.get("action") == "confirm":
-        operations.refuse(db.session, visit.respondent)
+        record(db.session, visit.respondent)
         return redirect(url_for(".done"))
-    return _render("survey/decline.html", form=form, expired=csrf_failed(form))
+    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form))
+
+
+def decline():
+    """Confirm that the patient does not want to take part (recorded as a refusal)."""
+    return _confirm_final("decline", operations.refuse)
+
+
+def screen_out():
+    """Confirm that the survey does not describe the patient's care (recorded as screened out).
+
+    A mis-tap on the introduction must not lose the respondent for good, so
+    this asks first, as :func:`decline` does.
+    """
+    return _confirm_final("screen_out", operations.screen_out)
 
 
 def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
@@ -280,7 +309,13 @@ def _session_expired_on_page(page_id: str) -> HttpResponse:
 
 
 def question_page(page_id: str):
-    """One page of questions: save on forward and back, routing applied, "Sida N av M"."""
+    """One page of questions: save on forward and back, routing applied, "Sida N av M".
+
+    Opened from the review's "Change" link (``?return=review``), "Continue"
+    saves and goes back to the review – through any page the change newly
+    opened (e.g. the municipality page after answering yes to municipal care)
+    first; "Back" moves to the previous page as always.
+    """
     visit = _current_visit()
     if visit is None and request.method == "POST":
         return _session_expired_on_page(page_id)
@@ -293,6 +328,7 @@ def question_page(page_id: str):
         abort(404)
     if not visit.shown_items(page):
         return redirect(_resume_url(visit))
+    returning = {_RETURN: _REVIEW} if _returning_to_review() else {}
     if request.method == "POST":
         form = _page_form(visit, page)
         action = request.form.get("action", "next")
@@ -300,17 +336,21 @@ def question_page(page_id: str):
             if action.startswith("language:") and action.split(":", 1)[1] in available_languages():
                 session["lang"] = action.split(":", 1)[1]
                 _save_page(visit, page, form, resume_page=page.id)
-                return redirect(url_for(".page", page_id=page.id))
+                return redirect(url_for(".page", page_id=page.id, **returning))
             step = -1 if action == "back" else 1
+            pages_before = {p.id for p in visit.visible_pages()}
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
             if action == "save_exit":
                 session.pop(_RESPONDENT, None)
                 return redirect(url_for(".saved"))
             if newly_shown and step > 0:
-                return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id))
-            target = _neighbour(visit, page, step)
+                return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id, **returning))
+            if returning and step > 0:
+                target = _after_change(visit, pages_before)
+            else:
+                target, returning = _neighbour(visit, page, step), {}
             visit.response.resume_page = target
-            return redirect(_target_url(target))
+            return redirect(_target_url(target, **returning))
         expired = csrf_failed(form)
     else:
         form = _page_form(visit, page, data=page_form_data(page, visit.answers))
@@ -319,7 +359,7 @@ def question_page(page_id: str):
     items = visit.shown_items(page)
     return _render(
         "survey/page.html", _form_errors(form, items), visit=visit, page=page, form=form, items=items,
-        expired=expired, page_number=visible.index(page.id) + 1, page_count=len(visible),
+        expired=expired, page_number=visible.index(page.id) + 1, page_count=len(visible), page_query=returning,
     )
 
 

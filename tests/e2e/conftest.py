@@ -489,6 +489,8 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         yield "refused", tab.page
         tab.sign_in(screened_out.access_code)
         tab.press("Det här stämmer inte med min vård")
+        yield "screen-out-confirm", tab.page
+        tab.press("Ja, det stämmer inte med min vård")
         yield "screened-out", tab.page
         tab.sign_in(live_survey.invitation(CLOSED_ROUND).access_code)
         yield "closed-round", tab.page

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.browser
 
 EXPECTED_PAGE_TYPES = {
     "code-entry", "code-entry-error", "introduction", "question-page", "question-page-error", "review",
-    "thanks", "used-code", "saved", "refusal-confirm", "refused", "screened-out", "closed-round",
-    "not-yet-open", "page-not-found",
+    "thanks", "used-code", "saved", "refusal-confirm", "refused", "screen-out-confirm", "screened-out",
+    "closed-round", "not-yet-open", "page-not-found",
 }
 
 

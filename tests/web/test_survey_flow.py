@@ -51,16 +51,48 @@ def test_start_opens_page_one_of_eight(app, client, make_round, start):
     assert _status(app, respondent_id) == "started"
 
 
-def test_screen_out_is_recorded_without_a_confirm_step(app, client, make_round, sign_in):
+def test_screen_out_needs_confirmation_and_going_back_changes_nothing(app, client, make_round, sign_in):
     sample = make_round()
     respondent_id, code = next(iter(sample.codes.items()))
     sign_in(client, code)
     intro = client.get("/introduction")
-    done = client.post("/introduction", data={"csrf_token": csrf_token(intro.text), "action": "not_my_care"})
+    confirm = client.post("/introduction", data={"csrf_token": csrf_token(intro.text), "action": "not_my_care"})
+    assert confirm.location == "/screen-out"
+    assert _status(app, respondent_id) == "not_started"  # a mis-tap loses nothing
+    page = client.get("/screen-out")
+    assert "Är du säker på att enkäten inte stämmer med din vård?" in page.text
+    assert "inga fler frågor" in page.text and "inga påminnelser" in page.text
+    assert "Ja, det stämmer inte med min vård" in page.text
+    assert re.search(r'<a [^>]*href="/introduction"[^>]*>Tillbaka</a>', page.text)
+    assert "Börja svara" in client.get("/introduction").text  # going back: the choice is still open
+    done = client.post("/screen-out", data={"csrf_token": csrf_token(page.text), "action": "confirm"})
     assert done.location == "/done"
     assert "Tack för att du hörde av dig" in client.get("/done").text
     assert _status(app, respondent_id) == "screened_out"
     assert client.get("/page/overall").location == "/done"
+    assert client.get("/screen-out").location == "/done"
+
+
+def test_screen_out_confirm_page_in_english(client, make_round, sign_in):
+    sample = make_round()
+    client.get("/language/en?next=/")
+    sign_in(client, next(iter(sample.codes.values())))
+    page = client.get("/screen-out").text
+    assert "Are you sure the survey does not describe your care?" in page
+    assert "You will not get any more questions and you will not receive any reminders." in page
+    assert ">Yes, this does not describe my care</button>" in page and ">Back</a>" in page
+
+
+def test_screen_out_without_confirming_changes_nothing(app, client, make_round, sign_in):
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    sign_in(client, code)
+    page = client.get("/screen-out")
+    assert client.post("/screen-out", data={"action": "confirm"}).status_code == 200  # no CSRF token
+    assert client.post("/screen-out", data={"csrf_token": csrf_token(page.text)}).status_code == 200  # no button
+    assert _status(app, respondent_id) == "not_started"
+    assert client.get("/screen-out", follow_redirects=False).status_code == 200
+    assert app.test_client().get("/screen-out").location == "/"  # not signed in: the code page
 
 
 def test_refusal_needs_confirmation_and_going_back_changes_nothing(app, client, make_round, sign_in):
@@ -139,7 +171,7 @@ def test_review_lists_every_answer_with_change_links_then_submit_and_thanks(app,
     assert "<title>Granska dina svar – Patientenkät</title>" in review.text
     assert "Mycket bra" in review.text and "Vet inte / Inte aktuellt" in review.text
     assert "Bra bemötande.\nMen långa väntetider." in review.text
-    assert review.text.count('href="/page/overall#') == 3 and "Inte besvarad" in review.text
+    assert review.text.count('href="/page/overall?return=review#') == 3 and "Inte besvarad" in review.text
     assert 'href="/page/municipality' not in review.text
     done = client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
     assert done.location == "/done"
