@@ -484,7 +484,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison. "
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison, nor has an "
+            f"outcome for which fewer than two units reach {config.min_respondents_shown} respondents (one unit has "
+            "nothing to be compared with, and its model is not identified). "
             "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (

@@ -127,7 +127,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "dimension_results": _keys("level", "pathway", "region", "healthcare_region", "dimension")
     + _ESTIMATE + _SUPPRESSION,
     "adjusted_results": (
-        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows)."),
+        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows). An outcome has no rows in a pathway (region) where fewer than two units reach config.min_respondents_shown respondents: nothing to compare."),
     ) + _keys("pathway", "region", "dimension", "item_id") + (
         Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
         Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model."),
