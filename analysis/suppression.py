@@ -48,6 +48,7 @@ def mask_small_counts(
     below: int = 5,
     row_totals: bool = True,
     column_groups: Sequence[tuple[pd.Series, Sequence[str]]] = (),
+    masked: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Mask counts from 1 to ``below - 1`` so that they cannot be identified or recovered.
 
@@ -69,6 +70,10 @@ def mask_small_counts(
         of one pathway add up to the pathway's row). Within each group and
         count column, a single masked cell gets the next smallest cell of the
         same column masked too.
+    masked : ndarray of bool, optional
+        Cells (rows × ``count_columns``) to mask whatever their value, e.g.
+        a respondent count equal to a count masked in another table; they
+        are protected by the same row and group checks.
 
     Returns
     -------
@@ -87,6 +92,8 @@ def mask_small_counts(
     """
     counts = table[list(count_columns)].to_numpy(dtype="float64")
     mask = (counts >= 1) & (counts < below)
+    if masked is not None:
+        mask |= np.asarray(masked, dtype=bool).reshape(mask.shape)
     lines: list[np.ndarray] = []
     if row_totals:
         lines.extend(np.array([[row, column] for column in range(counts.shape[1])]) for row in range(counts.shape[0]))
