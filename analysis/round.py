@@ -129,10 +129,12 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
     outcomes += [(item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id]) for item_id in config.adjusted_items]
     response_rates = _response_rates(persons, config)
-    hidden_units = _hidden_respondent_units(response_rates, config)
-    item_results = _mask_respondents(conform("item_results", item_results), ["weighting", "measure", "item_id"], hidden_units, config)
+    respondent_units = _respondent_units(response_rates, config)
+    item_results = _mask_respondents(conform("item_results", item_results), ["weighting", "measure", "item_id"],
+                                     respondent_units, config)
     dimension_results = _mask_respondents(conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"],
-                                          hidden_units, config)
+                                          respondent_units, config)
+    hidden_units = respondent_units[respondent_units["respondents"].isna().to_numpy()]
     adjusted_results = _mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results)
     return RoundResults(
         questionnaire_id=q.id,
@@ -381,25 +383,30 @@ def _unit_index(table: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> 
     return pd.MultiIndex.from_frame(table[list(columns)].astype("string").fillna(""))
 
 
-def _hidden_respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """The groups (level, pathway, region, healthcare region) whose respondent count is masked in
-    ``response_rates``: complete, or partial too when partial respondents count."""
+def _respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Per group (level, pathway, region, healthcare region) of ``response_rates``, its respondent count
+    as published: complete, plus partial when partial respondents count; missing when masked."""
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
-    return rates.loc[rates[counted].isna().any(axis=1).to_numpy(), _UNIT_COLUMNS]
+    return rates[_UNIT_COLUMNS].assign(respondents=rates[counted].sum(axis=1, min_count=len(counted), skipna=False))
 
 
-def _mask_respondents(table: pd.DataFrame, within: Sequence[str], hidden_units: pd.DataFrame,
+def _mask_respondents(table: pd.DataFrame, within: Sequence[str], respondent_units: pd.DataFrame,
                       config: AnalysisConfig) -> pd.DataFrame:
     """Mask the respondent count ``n`` of item or dimension results as the response tables mask counts.
 
     A group's ``n`` is masked when it is 1 to ``mask_counts_below - 1``, or when the group's respondent
     count is masked in ``response_rates`` (a dimension's n is that count); then, per item or dimension,
     measure and weighting, the next smallest n of a set of rows adding up to a coarser level's n, so
-    that no masked n comes back by subtraction.
+    that no masked n comes back by subtraction. An n equal to its group's shown respondent count is
+    chosen as that next smallest n only when no other is left (masking it would hide nothing).
     """
-    hidden = _unit_index(table).isin(_unit_index(hidden_units))
+    respondents = pd.Series(respondent_units["respondents"].to_numpy(), index=_unit_index(respondent_units))
+    published = respondents.reindex(_unit_index(table)).to_numpy(dtype=float, na_value=np.nan)
+    hidden = np.isnan(published)
+    same = published == table["n"].to_numpy(dtype=float, na_value=np.nan)
     masked, _ = mask_small_counts(table, ["n"], below=config.mask_counts_below, row_totals=False,
-                                  column_groups=_level_groups(table["level"], within), masked=hidden[:, None])
+                                  column_groups=_level_groups(table["level"], within), masked=hidden[:, None],
+                                  published=same[:, None])
     return table.assign(n=masked["n"])
 
 

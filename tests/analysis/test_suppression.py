@@ -105,6 +105,13 @@ def national_results(national_round, q):
     return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, adjusted_items=("care_plan",)))
 
 
+@pytest.fixture(scope="module")
+def national_unmasked(national_round, q):
+    """The same analysis with no count masked: the true n a reader must not be able to get back."""
+    return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, mask_counts_below=0,
+                                                                  adjusted_items=("care_plan",)))
+
+
 UNIT = ["level", "pathway", "region", "healthcare_region"]
 
 
@@ -114,8 +121,12 @@ def _units(table, columns=UNIT):
 
 @pytest.mark.parametrize(("name", "within"), [("item_results", ["weighting", "measure", "item_id"]),
                                               ("dimension_results", ["weighting", "measure", "dimension"])])
-def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_results, name, within):
+def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_results, national_unmasked, name, within):
     table, rates = getattr(national_results, name), national_results.response_rates
+    true_n = getattr(national_unmasked, name)["n"]
+    complete = pd.Series(rates["complete"].to_numpy(dtype=float, na_value=np.nan), index=_units(rates))
+    # a masked n equal to its group's shown complete count is known to a reader: it protects nothing
+    known = table["n"].isna().to_numpy() & (complete.reindex(_units(table)).to_numpy() == true_n.to_numpy(dtype=float))
     n = table["n"].to_numpy(dtype=float, na_value=np.nan)
     assert not ((n >= 1) & (n < 5)).any()
     hidden_units = _units(rates[rates["complete"].isna()])
@@ -127,8 +138,8 @@ def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_r
     level = table["level"]
     for rows, by in [(level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"]),
                      (level == "region", ["healthcare_region"]), (level == "pathway", []), (level == "healthcare_region", [])]:
-        masked_per_group = table[rows].groupby(by + within, dropna=False)["n"].agg(lambda values: values.isna().sum())
-        assert (masked_per_group != 1).all()
+        unknown = table.assign(unknown=table["n"].isna().to_numpy() & ~known)[rows]
+        assert (unknown.groupby(by + within, dropna=False)["unknown"].sum() != 1).all()
 
 
 def test_adjusted_and_weighting_counts_follow_the_masked_results(national_results):
@@ -162,3 +173,13 @@ def test_cells_masked_from_the_start_are_protected_like_small_ones():
                                         masked=np.array([[False], [True], [False]]))
     assert masked["n"].isna().tolist() == [True, True, False]  # 50 forced, 40 the next smallest
     assert columns.tolist() == ["n", "n", ""]
+
+
+def test_a_count_shown_elsewhere_is_not_chosen_as_the_next_smallest():
+    table = pd.DataFrame({"group": ["a"] * 4, "n": [3, 40, 50, 60]})
+    every = [(pd.Series([True] * 4), ["group"])]
+    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every,
+                                  published=np.array([[False], [True], [False], [False]]))
+    assert masked["n"].isna().tolist() == [True, False, True, False]  # 40 is public elsewhere: 50 hides the 3
+    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every, published=np.array([[False]] + [[True]] * 3))
+    assert masked["n"].isna().tolist() == [True, True, False, False]  # nothing else left: the smallest after all
