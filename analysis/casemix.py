@@ -251,7 +251,9 @@ def adjusted_comparison(
     finite logistic effect: it is left out of the fit and given its
     unadjusted value with a Wilson interval (``ci_method``
     ``wilson_unadjusted``). If the model cannot be fitted (separation, no
-    convergence), every modelled unit is marked ``model_failed``.
+    convergence), every modelled unit is marked ``model_failed``. An outcome
+    with fewer than two units at ``min_respondents`` has no comparison and
+    no rows.
 
     References
     ----------
@@ -277,6 +279,10 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
         observed = positives / n
     reference = total.sum() / count.sum() if count.sum() > 0 else np.nan
     shown = n >= max(min_respondents, 1)
+    # One unit (or none) at the publication minimum: nothing to compare it with, and a fit on one small
+    # unit's case mix is unidentified (intervals of 0-100). No rows, like a pathway with one region.
+    comparable = shown.sum() >= 2
+    shown &= comparable
     reason = np.where(shown, None, "too_few_respondents").astype(object)
     estimate, se = np.full(len(units), np.nan), np.full(len(units), np.nan)
     lower, upper = np.full(len(units), np.nan), np.full(len(units), np.nan)
@@ -306,7 +312,7 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
             lower[modelled], upper[modelled] = fitted_estimate - quantile * fitted_se, fitted_estimate + quantile * fitted_se
     band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
     band[~shown] = None
-    present = n > 0
+    present = (n > 0) & comparable
     columns = {
         "outcome": np.full(len(units), outcome, dtype=object), "unit": units.astype(str), "n": n.astype("int64"),
         "observed": np.where(shown, observed, np.nan) * scale, "estimate": np.where(shown, estimate, np.nan) * scale,

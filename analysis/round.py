@@ -128,16 +128,24 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     casemix_data = _casemix_data(respondents, answers, q)
     outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
     outcomes += [(item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id]) for item_id in config.adjusted_items]
+    response_rates = _response_rates(persons, config)
+    respondent_units = _respondent_units(response_rates, config)
+    item_results = _mask_respondents(conform("item_results", item_results), ["weighting", "measure", "item_id"],
+                                     respondent_units, config)
+    dimension_results = _mask_respondents(conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"],
+                                          respondent_units, config)
+    hidden_units = respondent_units[respondent_units["respondents"].isna().to_numpy()]
+    adjusted_results = _mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results)
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
         config=config,
-        response_rates=_response_rates(persons, config),
+        response_rates=response_rates,
         response_by_sex_age=_response_by_sex_age(persons, config),
-        item_results=conform("item_results", item_results),
-        dimension_results=conform("dimension_results", dimension_results),
-        adjusted_results=_adjusted_results(casemix_data, outcomes, config),
-        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), config),
+        item_results=item_results,
+        dimension_results=dimension_results,
+        adjusted_results=adjusted_results,
+        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
@@ -350,16 +358,69 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     for key in ("pathway", "region", "healthcare_region"):
         table[key] = table[key].astype("string")
     rates = rates_from_counts(table)
-    level = table["level"]
-    groups = [
-        (level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"]),
-        (level == "region", ["healthcare_region"]), (level == "healthcare_region", []), (level == "pathway", []),
-    ]
-    masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below, column_groups=groups)
+    masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below,
+                                               column_groups=_level_groups(table["level"]))
     shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
     masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
     masked["masked_columns"] = masked_columns
     return conform("response_rates", masked)
+
+
+def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[tuple[pd.Series, list[str]]]:
+    """The sets of rows whose counts add up to a row of a coarser level (regions of a pathway to the
+    pathway, ...), each split further by the columns ``within`` (e.g. one set per item and measure)."""
+    within = list(within)
+    return [
+        (level == "pathway_region", ["pathway", *within]), (level == "pathway_region", ["region", *within]),
+        (level == "region", ["healthcare_region", *within]), (level == "healthcare_region", within), (level == "pathway", within),
+    ]
+
+
+_UNIT_COLUMNS = ["level", "pathway", "region", "healthcare_region"]
+
+
+def _unit_index(table: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> pd.MultiIndex:
+    return pd.MultiIndex.from_frame(table[list(columns)].astype("string").fillna(""))
+
+
+def _respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Per group (level, pathway, region, healthcare region) of ``response_rates``, its respondent count
+    as published: complete, plus partial when partial respondents count; missing when masked."""
+    counted = ["complete", "partial"] if config.include_partial else ["complete"]
+    return rates[_UNIT_COLUMNS].assign(respondents=rates[counted].sum(axis=1, min_count=len(counted), skipna=False))
+
+
+def _mask_respondents(table: pd.DataFrame, within: Sequence[str], respondent_units: pd.DataFrame,
+                      config: AnalysisConfig) -> pd.DataFrame:
+    """Mask the respondent count ``n`` of item or dimension results as the response tables mask counts.
+
+    A group's ``n`` is masked when it is 1 to ``mask_counts_below - 1``, or when the group's respondent
+    count is masked in ``response_rates`` (a dimension's n is that count); then, per item or dimension,
+    measure and weighting, the next smallest n of a set of rows adding up to a coarser level's n, so
+    that no masked n comes back by subtraction. An n equal to its group's shown respondent count is
+    chosen as that next smallest n only when no other is left (masking it would hide nothing).
+    """
+    respondents = pd.Series(respondent_units["respondents"].to_numpy(), index=_unit_index(respondent_units))
+    published = respondents.reindex(_unit_index(table)).to_numpy(dtype=float, na_value=np.nan)
+    hidden = np.isnan(published)
+    same = published == table["n"].to_numpy(dtype=float, na_value=np.nan)
+    masked, _ = mask_small_counts(table, ["n"], below=config.mask_counts_below, row_totals=False,
+                                  column_groups=_level_groups(table["level"], within), masked=hidden[:, None],
+                                  published=same[:, None])
+    return table.assign(n=masked["n"])
+
+
+def _mask_adjusted_respondents(adjusted: pd.DataFrame, item_results: pd.DataFrame,
+                               dimension_results: pd.DataFrame) -> pd.DataFrame:
+    """Mask a compared unit's ``n`` where the same count (the pathway × region group's respondents with
+    the outcome) is masked in the item or dimension results."""
+    keys = ["pathway", "region", "dimension", "item_id", "measure"]
+    finest = pd.concat([dimension_results.assign(item_id=pd.NA), item_results], ignore_index=True)
+    finest = finest[(finest["level"] == "pathway_region") & (finest["weighting"] == "unweighted")]
+    published = pd.Series(finest["n"].to_numpy(), index=_unit_index(finest, keys))
+    shown = published.reindex(_unit_index(adjusted, keys)).notna().to_numpy()
+    adjusted.loc[~shown, "n"] = pd.NA
+    return adjusted
 
 
 _RATE_ATOMS = {
@@ -425,13 +486,17 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     return conform("response_by_sex_age", masked)
 
 
-def _mask_cell_respondents(cells: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell).
+def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell),
+    and every count of a stratum whose respondent count is masked in ``response_rates`` (its cells add
+    up to it).
 
-    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have such a cell; its
+    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have a small cell; its
     complete count in ``response_rates`` is masked by the same rule.
     """
+    strata = hidden_units[hidden_units["level"] == "pathway_region"]
     small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
+    small |= _unit_index(cells, ["pathway", "region"]).isin(_unit_index(strata, ["pathway", "region"]))
     cells.loc[small, "cell_respondents"] = pd.NA
     return cells
 
@@ -484,7 +549,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
             "reference population's case mix; band better/worse when the interval lies entirely above/below the "
             "reference population's observed value, else as expected. Units below the publication minimum are left "
-            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison. "
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison, nor has an "
+            f"outcome for which fewer than two units reach {config.min_respondents_shown} respondents (one unit has "
+            "nothing to be compared with, and its model is not identified). "
             "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (
@@ -492,7 +559,10 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
             "the same row or group, so that they cannot be recovered by subtraction; a response rate is not shown "
             "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
-            "ineligible and undeliverable)."
+            "ineligible and undeliverable). The respondent counts (n) of the item, dimension and adjusted results "
+            f"and the weighting cells follow the same rule: n from 1 to {config.mask_counts_below - 1}, and n of a group "
+            "whose complete count is masked, are not shown, together with the next smallest n of the regions, "
+            "pathways or healthcare regions adding up to a shown n."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

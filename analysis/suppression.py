@@ -48,6 +48,8 @@ def mask_small_counts(
     below: int = 5,
     row_totals: bool = True,
     column_groups: Sequence[tuple[pd.Series, Sequence[str]]] = (),
+    masked: np.ndarray | None = None,
+    published: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
     """Mask counts from 1 to ``below - 1`` so that they cannot be identified or recovered.
 
@@ -69,6 +71,14 @@ def mask_small_counts(
         of one pathway add up to the pathway's row). Within each group and
         count column, a single masked cell gets the next smallest cell of the
         same column masked too.
+    masked : ndarray of bool, optional
+        Cells (rows × ``count_columns``) to mask whatever their value, e.g.
+        a respondent count equal to a count masked in another table; they
+        are protected by the same row and group checks.
+    published : ndarray of bool, optional
+        Cells whose value another table shows anyway (e.g. a dimension's n
+        equal to a shown complete count): masking them would hide nothing,
+        so they are chosen as the next smallest cell only when no other is left.
 
     Returns
     -------
@@ -87,6 +97,8 @@ def mask_small_counts(
     """
     counts = table[list(count_columns)].to_numpy(dtype="float64")
     mask = (counts >= 1) & (counts < below)
+    if masked is not None:
+        mask |= np.asarray(masked, dtype=bool).reshape(mask.shape)
     lines: list[np.ndarray] = []
     if row_totals:
         lines.extend(np.array([[row, column] for column in range(counts.shape[1])]) for row in range(counts.shape[0]))
@@ -99,6 +111,7 @@ def mask_small_counts(
         for group in np.unique(group_ids):
             members = selected[group_ids == group]
             lines.extend(np.array([[row, column] for row in members]) for column in range(counts.shape[1]))
+    elsewhere = np.zeros(mask.shape, dtype=bool) if published is None else np.asarray(published, dtype=bool).reshape(mask.shape)
     changed = True
     while changed:
         changed = False
@@ -109,7 +122,9 @@ def mask_small_counts(
             if masked_here.sum() != 1:
                 continue
             values = counts[cells[:, 0], cells[:, 1]]
-            candidates = np.where(masked_here, np.inf, np.where(values > 0, values, np.inf))
+            candidates = np.where(masked_here | elsewhere[cells[:, 0], cells[:, 1]], np.inf, np.where(values > 0, values, np.inf))
+            if np.isinf(candidates).all():
+                candidates = np.where(masked_here, np.inf, np.where(values > 0, values, np.inf))
             if np.isinf(candidates).all():
                 candidates = np.where(masked_here, np.inf, values + 0.0)
             if np.isinf(candidates).all():

@@ -15,7 +15,8 @@ Conventions
   empty (missing) when the row's ``level`` does not break down by them.
 * Suppressed results keep their row, with missing estimates, ``suppressed``
   true and the reason in ``suppression_reason``; masked counts are missing
-  and named in ``masked_columns``.
+  and named in ``masked_columns``; masked respondent counts (``n``) are
+  missing, by the same rule as the response tables' counts.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _keys(*names: str) -> tuple[Column, ...]:
 _ESTIMATE = (
     Column("weighting", "string", "", "unweighted (respondents count equally) or weighted (design weight × post-stratification)."),
     Column("measure", "string", "", "share_positive (percent of respondents positive) or mean_score (mean 0–100 score)."),
-    Column("n", "Int64", "respondents", "Respondents with a scored answer (items) or a dimension score (dimensions) in the group; unweighted count."),
+    Column("n", "Int64", "respondents", "Respondents with a scored answer (items) or a dimension score (dimensions) in the group; unweighted count. Missing (masked) when 1-4, when the group's respondent count (complete) is masked in response_rates, or as the next smallest n of regions, pathways or healthcare regions adding up to a shown n (so that no masked count comes back by subtraction)."),
     Column("estimate", "float64", "percent or score 0-100", "The estimate; missing when suppressed."),
     Column("se", "float64", "percent or score 0-100", "Standard error of the estimate; missing when suppressed."),
     Column("lower", "float64", "percent or score 0-100", "Lower bound of the confidence interval (clipped to 0-100)."),
@@ -127,10 +128,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
     "dimension_results": _keys("level", "pathway", "region", "healthcare_region", "dimension")
     + _ESTIMATE + _SUPPRESSION,
     "adjusted_results": (
-        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows)."),
+        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows). An outcome has no rows in a pathway (region) where fewer than two units reach config.min_respondents_shown respondents: nothing to compare."),
     ) + _keys("pathway", "region", "dimension", "item_id") + (
         Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
-        Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model."),
+        Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model; missing where the same count (that pathway × region's n) is masked in item_results or dimension_results."),
         Column("observed", "float64", "percent or score 0-100", "Unadjusted (observed, unweighted) value of the unit; missing when suppressed."),
         Column("estimate", "float64", "percent or score 0-100", "Case-mix adjusted value: mean prediction with the reference population's case mix assigned to the unit."),
         Column("se", "float64", "percent or score 0-100", "Standard error of the adjusted value (delta method)."),
@@ -144,7 +145,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
         Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
         Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
-        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4."),
+        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4, and for every cell of a pathway × region whose complete count is masked in response_rates (the cells add up to it)."),
         Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
     ),
     "dimension_weights": _keys("dimension", "item_id") + (

@@ -113,3 +113,14 @@ def test_a_unit_with_every_respondent_positive_gets_an_unadjusted_wilson_interva
     assert_allclose(row["lower"], 100 * 30 / (30 + 1.959963984540054**2))
     assert row["band"] == "better" and not row["suppressed"]
     assert (table.loc[["01", "03"], "ci_method"] == "delta_method").all()
+
+
+def test_one_unit_at_the_minimum_has_no_comparison():
+    generator = np.random.default_rng(5)
+    regions = np.repeat(["01", "03", "04"], [40, 10, 10])
+    data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)),
+                         "positive": (generator.random(len(regions)) < 0.6).astype(float)})
+    cells = outcome_cells(data, ["region", "sex"], ["positive"])
+    assert adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=30).empty
+    both = adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=10)
+    assert sorted(both["unit"]) == ["01", "03", "04"] and not both["suppressed"].any()

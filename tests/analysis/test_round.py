@@ -155,3 +155,21 @@ def test_an_export_without_rows(blank_export, q):
     national = results.response_rates.set_index("level").loc["national"]
     assert national["invited"] == 0 and pd.isna(national["rr1"])
     assert results.item_results.empty and results.dimension_results.empty and results.adjusted_results.empty
+
+
+def test_no_comparison_when_only_one_region_has_enough_respondents(small_round, q, small_results):
+    # reumatoid-artrit keeps 40 complete respondents in region 01 and 10 in each other region
+    persons = small_results.persons.set_index("respondent_id")
+    complete = small_round["respondent_id"].map(persons["disposition"]).eq("complete")
+    keep = {"01": 40, "12": 10, "25": 10}
+    chosen = small_round[complete & (small_round["pathway"] == "reumatoid-artrit")].groupby("region").head(40)
+    chosen = chosen[chosen.groupby("region").cumcount() < chosen["region"].map(keep)]
+    export = pd.concat([small_round[small_round["pathway"] != "reumatoid-artrit"], chosen], ignore_index=True)
+    results = analyse_round(export, q, config=AnalysisConfig(adjusted_items=("care_plan",)))
+    counts = results.response_rates.set_index(["level", "pathway", "region"])["complete"]
+    assert [counts[("pathway_region", "reumatoid-artrit", region)] for region in keep] == list(keep.values())
+    adjusted = results.adjusted_results
+    assert not (adjusted["pathway"] == "reumatoid-artrit").any()  # one region shown: nothing to compare
+    other = adjusted[adjusted["pathway"] == "ibd-vuxna"]
+    assert len(other) and other["se"].max() < 50
+    assert "fewer than two units reach 30" in results.methods.set_index("topic").loc["casemix", "description"]

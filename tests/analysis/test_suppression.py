@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 
+from analysis import AnalysisConfig, analyse_round, write_tables
 from analysis.suppression import mask_small_counts, suppress_small_results
 
 
@@ -95,3 +97,89 @@ def test_rate_publication_rule_by_hand():
     assert _publishable_rates(masked("refusal", "deceased")).tolist() == [[False, False]]
     assert _publishable_rates(masked("partial", "refusal")).tolist() == [[True, True]]
     assert _publishable_rates(masked("complete", "partial")).tolist() == [[False, False]]
+
+
+@pytest.fixture(scope="module")
+def national_results(national_round, q):
+    """The national round (about 16 complete per region and pathway), published from 10 respondents on."""
+    return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, adjusted_items=("care_plan",)))
+
+
+@pytest.fixture(scope="module")
+def national_unmasked(national_round, q):
+    """The same analysis with no count masked: the true n a reader must not be able to get back."""
+    return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, mask_counts_below=0,
+                                                                  adjusted_items=("care_plan",)))
+
+
+UNIT = ["level", "pathway", "region", "healthcare_region"]
+
+
+def _units(table, columns=UNIT):
+    return pd.MultiIndex.from_frame(table[columns].astype("string").fillna(""))
+
+
+@pytest.mark.parametrize(("name", "within"), [("item_results", ["weighting", "measure", "item_id"]),
+                                              ("dimension_results", ["weighting", "measure", "dimension"])])
+def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_results, national_unmasked, name, within):
+    table, rates = getattr(national_results, name), national_results.response_rates
+    true_n = getattr(national_unmasked, name)["n"]
+    complete = pd.Series(rates["complete"].to_numpy(dtype=float, na_value=np.nan), index=_units(rates))
+    # a masked n equal to its group's shown complete count is known to a reader: it protects nothing
+    known = table["n"].isna().to_numpy() & (complete.reindex(_units(table)).to_numpy() == true_n.to_numpy(dtype=float))
+    n = table["n"].to_numpy(dtype=float, na_value=np.nan)
+    assert not ((n >= 1) & (n < 5)).any()
+    hidden_units = _units(rates[rates["complete"].isna()])
+    assert len(hidden_units)  # the round has masked complete counts
+    of_hidden = _units(table).isin(hidden_units)
+    assert of_hidden.any() and table.loc[of_hidden, "n"].isna().all()  # a dimension's n would be the complete count
+    assert table.loc[~of_hidden, "n"].notna().any()
+    # a coarser level's n minus the shown n of its parts gives at best the sum of two masked ones
+    level = table["level"]
+    for rows, by in [(level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"]),
+                     (level == "region", ["healthcare_region"]), (level == "pathway", []), (level == "healthcare_region", [])]:
+        unknown = table.assign(unknown=table["n"].isna().to_numpy() & ~known)[rows]
+        assert (unknown.groupby(by + within, dropna=False)["unknown"].sum() != 1).all()
+
+
+def test_adjusted_and_weighting_counts_follow_the_masked_results(national_results):
+    adjusted, results = national_results.adjusted_results, national_results.dimension_results
+    assert adjusted["n"].isna().any() and adjusted["n"].notna().any()
+    finest = results[(results["level"] == "pathway_region") & (results["weighting"] == "unweighted")]
+    published = finest.set_index(["pathway", "region", "dimension", "measure"])["n"]
+    dimensions = adjusted[adjusted["item_id"].isna()]
+    expected = published.reindex(pd.MultiIndex.from_frame(dimensions[["pathway", "region", "dimension", "measure"]]))
+    assert (dimensions["n"].isna().to_numpy() == expected.isna().to_numpy()).all()
+    assert (dimensions["n"].dropna().to_numpy() == expected.dropna().to_numpy()).all()
+    n = adjusted["n"].to_numpy(dtype=float, na_value=np.nan)
+    assert not ((n >= 1) & (n < 5)).any()
+    rates, cells = national_results.response_rates, national_results.weighting_cells
+    hidden = _units(rates[(rates["level"] == "pathway_region") & rates["complete"].isna()], ["pathway", "region"])
+    of_hidden = _units(cells, ["pathway", "region"]).isin(hidden)
+    assert of_hidden.any() and cells.loc[of_hidden, "cell_respondents"].isna().all()
+
+
+def test_written_tables_keep_the_masks(national_results, tmp_path):
+    write_tables(national_results, tmp_path)
+    for name in ("item_results", "dimension_results", "adjusted_results"):
+        written = pd.read_csv(tmp_path / f"{name}.csv", dtype={"region": str})
+        assert written["n"].isna().sum() == getattr(national_results, name)["n"].isna().sum() > 0
+        assert not written["n"].between(1, 4).any()
+
+
+def test_cells_masked_from_the_start_are_protected_like_small_ones():
+    table = pd.DataFrame({"group": ["a", "a", "a"], "n": [40, 50, 60]})
+    masked, columns = mask_small_counts(table, ["n"], row_totals=False, column_groups=[(pd.Series([True] * 3), ["group"])],
+                                        masked=np.array([[False], [True], [False]]))
+    assert masked["n"].isna().tolist() == [True, True, False]  # 50 forced, 40 the next smallest
+    assert columns.tolist() == ["n", "n", ""]
+
+
+def test_a_count_shown_elsewhere_is_not_chosen_as_the_next_smallest():
+    table = pd.DataFrame({"group": ["a"] * 4, "n": [3, 40, 50, 60]})
+    every = [(pd.Series([True] * 4), ["group"])]
+    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every,
+                                  published=np.array([[False], [True], [False], [False]]))
+    assert masked["n"].isna().tolist() == [True, False, True, False]  # 40 is public elsewhere: 50 hides the 3
+    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every, published=np.array([[False]] + [[True]] * 3))
+    assert masked["n"].isna().tolist() == [True, True, False, False]  # nothing else left: the smallest after all
