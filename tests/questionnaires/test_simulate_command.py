@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from datetime import date
 
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import create_engine, text
 from pandas.testing import assert_frame_equal
 
 from prem import create_app
@@ -22,25 +19,6 @@ from sampling.access_codes import new_access_code
 
 ROUND, OPENS, CLOSES = "demo-2026", date(2026, 3, 2), date(2026, 4, 12)
 KEY = "simulate-test-key"
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path):
-    """A temporary SQLite file, or a fresh schema on ``PREM_TEST_POSTGRES_URL`` (COPY path)."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'prem.sqlite'}"
-        return
-    url = os.environ.get("PREM_TEST_POSTGRES_URL")
-    if not url:
-        pytest.skip("PostgreSQL tests need PREM_TEST_POSTGRES_URL")
-    schema = f"prem_simulate_{secrets.token_hex(4)}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield f"{url}{'&' if '?' in url else '?'}options=-csearch_path%3D{schema}"
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
 
 
 @pytest.fixture

@@ -1,9 +1,7 @@
 """Fixtures for the web survey: app, client and runner as in Flask's tutorial, plus factories.
 
-Every database test runs on SQLite and, when ``PREM_TEST_POSTGRES_URL`` is
-set, on PostgreSQL too (one fresh schema per test session, emptied between
-tests). With ``PREM_REQUIRE_POSTGRES=1`` a missing server fails instead of
-skipping.
+The ``database_url`` fixture (in ``tests/conftest.py``) runs every database
+test on SQLite and, when ``PREM_TEST_POSTGRES_URL`` is set, on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -13,16 +11,14 @@ import json
 import os
 import re
 import secrets
-import shutil
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from prem import create_app
-from prem.db import db, transaction, upgrade_database
+from prem.db import db, transaction
 from prem.fieldwork.operations import import_round
 from sampling.access_codes import new_access_code
 
@@ -30,13 +26,6 @@ ACCESS_CODE_KEY = "test-access-code-key"
 PERSONNUMMER = "19450312-2389"
 NAME = "Greta Testsson"
 STREET = "Provgatan 17"
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("PREM_TEST_POSTGRES_URL")
-    if not url and os.environ.get("PREM_REQUIRE_POSTGRES") == "1":
-        pytest.fail("PREM_REQUIRE_POSTGRES=1 but PREM_TEST_POSTGRES_URL is not set")
-    return url
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -49,54 +38,6 @@ def _instance_folder(tmp_path_factory):
         del os.environ["PREM_INSTANCE_PATH"]
     else:
         os.environ["PREM_INSTANCE_PATH"] = previous
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory) -> Path:
-    """An SQLite database upgraded once; each test gets a copy."""
-    path = tmp_path_factory.mktemp("template") / "prem.sqlite"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "x", "ACCESS_CODE_KEY": "x"})
-    upgrade_database(app)
-    with app.app_context():
-        db.engine.dispose()
-    return path
-
-
-@pytest.fixture(scope="session")
-def postgres_schema_url() -> str:
-    """A fresh PostgreSQL schema for this test session, upgraded once, dropped at the end."""
-    url = _postgres_url()
-    if not url:
-        pytest.skip("PostgreSQL tests need PREM_TEST_POSTGRES_URL (postgresql+psycopg://user@host:port/db)")
-    schema = f"prem_test_{secrets.token_hex(4)}"
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    separator = "&" if "?" in url else "?"
-    schema_url = f"{url}{separator}options=-csearch_path%3D{schema}"
-    app = create_app({"SQLALCHEMY_DATABASE_URI": schema_url, "SECRET_KEY": "x", "ACCESS_CODE_KEY": "x"})
-    upgrade_database(app)
-    with app.app_context():
-        db.engine.dispose()
-    yield schema_url
-    with engine.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request, tmp_path, sqlite_template) -> str:
-    """The database of one test: a copy of the SQLite template, or the emptied PostgreSQL schema."""
-    if request.param == "sqlite":
-        path = tmp_path / "prem.sqlite"
-        shutil.copy(sqlite_template, path)
-        return f"sqlite:///{path}"
-    url = request.getfixturevalue("postgres_schema_url")
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("TRUNCATE survey_round, respondent, flow_step, response, answer, code_attempt CASCADE"))
-    engine.dispose()
-    return url
 
 
 @pytest.fixture
