@@ -33,11 +33,9 @@ import numpy as np
 import pandas as pd
 
 from questionnaires.model import Item, Questionnaire
+from sampling.frame import AGE_GROUPS
 
 __all__ = ["simulate_responses", "simulate_comments", "STATUSES", "AGE_GROUPS"]
-
-AGE_GROUPS = ("0-17", "18-34", "35-49", "50-64", "65-79", "80+")
-"""The frame's age groups (``sampling.frame.AGE_GROUPS``), youngest first."""
 
 STATUSES = ("not_started", "started", "submitted", "refused", "screened_out", "deceased", "undeliverable")
 """Fieldwork statuses of the responses export (ARCHITECTURE.md)."""
