@@ -1,19 +1,49 @@
-"""The ``prem`` command: one group, each feature's commands added from its module."""
+"""The ``prem`` command: one group, each feature's commands loaded from its module when used.
+
+A command's module is imported only when that command runs (or when help
+lists it), so ``prem sample`` starts without Flask, SQLAlchemy, pandas or
+reportlab, which the survey and report commands need.
+"""
 
 from __future__ import annotations
+
+from importlib import import_module
 
 import click
 
 from prem import __version__
-from prem.commands import analysis, demo, questionnaire, sampling, simulate, survey, synth
+
+#: Command name → the module under ``prem.commands`` whose ``commands`` list holds it.
+COMMAND_MODULES: dict[str, str] = {
+    "synth": "synth",
+    "sample": "sampling",
+    "questionnaire": "questionnaire",
+    "fieldwork": "survey",
+    "export": "survey",
+    "db": "survey",
+    "serve": "survey",
+    "simulate": "simulate",
+    "report": "analysis",
+    "tables": "analysis",
+    "demo": "demo",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose subcommands are imported on first use (click's lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMAND_MODULES})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMAND_MODULES:
+            module = import_module(f"prem.commands.{COMMAND_MODULES[cmd_name]}")
+            for command in module.commands:
+                self.add_command(command)
+        return super().get_command(ctx, cmd_name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="prem")
 def main() -> None:
     """prem: patient-reported experience of whole care pathways."""
-
-
-for _module in (synth, sampling, questionnaire, survey, simulate, analysis, demo):
-    for _command in _module.commands:
-        main.add_command(_command)
