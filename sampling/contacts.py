@@ -9,6 +9,7 @@ personnummer on their unique values.
 from __future__ import annotations
 
 import datetime as dt
+from itertools import product
 from pathlib import Path
 
 import polars as pl
@@ -44,21 +45,29 @@ def _code_match(codes: pl.Expr, rule: DiagnosisRule) -> pl.Expr:
     return matched
 
 
-def _qualifies(rule: PathwayRule) -> pl.Expr:
-    """Does a contact carry one of the pathway's codes, in the required position?"""
-    alternatives = []
-    for diagnosis in rule.diagnoses:
-        in_main = _code_match(pl.col("main"), diagnosis)
-        if diagnosis.position == "any":
-            in_other = pl.col("other_codes").list.eval(_code_match(pl.element(), diagnosis)).list.any()
-            in_main = in_main | in_other.fill_null(False)
-        alternatives.append(in_main)
-    return pl.any_horizontal(alternatives)
+def _main_qualifies(rule: PathwayRule) -> pl.Expr:
+    """Does a normalised main diagnosis (``main``) carry one of the pathway's codes?"""
+    return pl.any_horizontal([_code_match(pl.col("main"), diagnosis) for diagnosis in rule.diagnoses])
+
+
+def _other_qualifies(rule: PathwayRule) -> pl.Expr:
+    """Does a list of normalised other diagnoses (``other_codes``) carry a code allowed in any position?"""
+    anywhere = [diagnosis for diagnosis in rule.diagnoses if diagnosis.position == "any"]
+    if not anywhere:
+        return pl.lit(False)
+    matched = pl.any_horizontal([_code_match(pl.element(), diagnosis) for diagnosis in anywhere])
+    return pl.col("other_codes").list.eval(matched).list.any().fill_null(False)
 
 
 def _code_stems(rules: list[PathwayRule]) -> list[str]:
     """The first three characters of every code: contiguous however a code is written."""
     return sorted({code[:3] for rule in rules for code in rule.codes})
+
+
+def _stem_spellings(rules: list[PathwayRule]) -> list[str]:
+    """Every code stem in upper and lower case (``M05``, ``m05``): a line holding none has no candidate."""
+    spellings = {"".join(chars) for stem in _code_stems(rules) for chars in product(*({c.upper(), c.lower()} for c in stem))}
+    return sorted(spellings)
 
 
 def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.LazyFrame:
@@ -76,21 +85,33 @@ def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.
     )
 
 
-def _normalise_codes(candidates: pl.DataFrame) -> pl.DataFrame:
-    """Main diagnosis and the list of other diagnoses, normalised for prefix matching.
+def _qualifying_flags(candidates: pl.DataFrame, rules: list[PathwayRule]) -> pl.DataFrame:
+    """One ``_q_<slug>`` flag per pathway: does the contact carry its code in the required position?
 
     Codes are upper-cased without dots; the main diagnosis also loses its
     spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
     that a space followed by a digit continues a code (``S06 5`` is ``S065``).
+    Extracts repeat the same few hundred main diagnoses and the same
+    combinations of other diagnoses, so each distinct text is normalised and
+    matched once; a contact's flag is then a look-up of its texts among those that match.
     """
+    main = pl.DataFrame({"main_diagnosis": candidates["main_diagnosis"].unique()}).with_columns(
+        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
+    ).select("main_diagnosis", **{f"_m_{rule.pathway}": _main_qualifies(rule) for rule in rules})
     other = (
         pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
         .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
     )
-    return candidates.with_columns(
-        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""),
-        other_codes=other.str.split(" "),
-    )
+    others = pl.DataFrame({"other_diagnoses": candidates["other_diagnoses"].unique()}).with_columns(
+        other_codes=other.str.split(" ")
+    ).select("other_diagnoses", **{f"_o_{rule.pathway}": _other_qualifies(rule) for rule in rules})
+    flags = {}
+    for rule in rules:
+        mains = main.filter(f"_m_{rule.pathway}")["main_diagnosis"].implode()
+        other_lists = others.filter(f"_o_{rule.pathway}")["other_diagnoses"].implode()
+        flags[f"_q_{rule.pathway}"] = (pl.col("main_diagnosis").is_in(mains).fill_null(False)
+                                       | pl.col("other_diagnoses").is_in(other_lists).fill_null(False))
+    return candidates.with_columns(**flags)
 
 
 def _region_codes(raw: pl.Series) -> pl.DataFrame:
@@ -181,10 +202,11 @@ def read_contacts(
     extracts, candidates = scan_extracts(
         paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
         required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+        line_filter=_stem_spellings(rules),
     )
     # Exact codes first, then dates: each step only sees the rows the previous one kept.
-    flags = {f"_q_{rule.pathway}": _qualifies(rule) for rule in rules}
-    candidates = _normalise_codes(candidates).with_columns(**flags).filter(pl.any_horizontal(list(flags)))
+    flags = [f"_q_{rule.pathway}" for rule in rules]
+    candidates = _qualifying_flags(candidates, rules).filter(pl.any_horizontal(flags))
     candidates = candidates.with_columns(contact_date_parsed=parse_date("contact_date")).filter(
         pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
     )

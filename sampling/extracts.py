@@ -13,10 +13,12 @@ from __future__ import annotations
 import codecs
 import hashlib
 import json
+import mmap
+import re
 import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -97,6 +99,7 @@ CARE_LEVEL_LABELS: dict[str, str] = {
 }
 
 _CHUNK = 1 << 23
+_LINE_SEPARATOR = "\x1f"  # a control character that no extract uses, so that a line stays one field
 _hasher: ThreadPoolExecutor | None = None
 
 
@@ -229,8 +232,14 @@ def open_extract(
     mapping: ColumnMapping,
     workdir: Path | None = None,
     thorough: bool = False,
+    line_filter: Sequence[str] = (),
 ) -> Extract:
     """Open a CSV or Parquet file lazily with canonical column names.
+
+    With ``line_filter`` (literal strings), only the lines of a CSV file that
+    contain one of them are parsed into fields (see :func:`_filtered_lines`):
+    a fast superset filter for a caller whose rows all contain one of those
+    strings, on files too large to split into fields whole.
 
     Raises
     ------
@@ -263,9 +272,11 @@ def open_extract(
             if workdir is None:
                 workdir = Path(tempfile.mkdtemp(prefix="prem-sample-"))
             source = _transcode(path, workdir)
-        frame = pl.scan_csv(
-            source, separator=separator, infer_schema=False, row_index_name="_row", row_index_offset=2,
-        )
+        frame = _filtered_lines(source, separator, line_filter) if line_filter else None
+        if frame is None:
+            frame = pl.scan_csv(
+                source, separator=separator, infer_schema=False, row_index_name="_row", row_index_offset=2,
+            )
     found = frame.collect_schema().names()
     renames: dict[str, str] = {}
     original: dict[str, str] = {}
@@ -289,6 +300,43 @@ def open_extract(
     return Extract(path, _hash_in_background(path), frame, original)
 
 
+def _filtered_lines(source: Path, separator: str, wanted: Sequence[str]) -> pl.LazyFrame | None:
+    """The rows of a CSV file whose line contains one of the ``wanted`` strings, or None.
+
+    The file is first split into lines only (a cheap, parallel scan), the
+    lines are searched for the strings, and only the lines found are parsed
+    into fields, with their row number (header = 1) as ``_row``. Lines are
+    records unless a quoted field holds a line break, which shows as a line
+    with an odd number of quote characters: such a file, one holding the byte
+    used to keep each line whole, and one whose found lines do not parse are
+    left to the full parse (None), which reads them correctly or names the
+    problem and where it is.
+    """
+    with source.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as content:
+        if content.find(_LINE_SEPARATOR.encode()) >= 0:
+            return None
+        header = content[: content.find(b"\n") + 1 or len(content)]
+    line = pl.col("line")
+    odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
+    found = (
+        pl.scan_csv(source, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
+                    infer_schema=False, skip_rows=1)
+        .with_row_index("_row", offset=2)
+        .filter(line.str.contains("|".join(re.escape(text) for text in sorted(set(wanted)))) | odd_quotes)
+        .collect(engine="streaming")
+    )
+    if found.select(odd_quotes.any()).item():
+        return None
+    body = found.select(line.str.join("\n")).item() if found.height else ""
+    try:
+        rows = pl.read_csv(header + body.encode("utf-8") + b"\n", separator=separator, infer_schema=False)
+    except pl.exceptions.PolarsError:
+        return None
+    if rows.height != found.height:
+        return None
+    return rows.with_columns(found["_row"]).lazy()
+
+
 def read_manifest_date(mailing_path: Path) -> str | None:
     """The sampling date in the ``manifest.json`` beside an earlier round's mailing list."""
     manifest = mailing_path.parent / "manifest.json"
@@ -308,8 +356,12 @@ def scan_extracts(
     optional: tuple[str, ...],
     mapping: ColumnMapping,
     workdir: Path,
+    line_filter: Sequence[str] = (),
 ) -> tuple[list[Extract], pl.DataFrame]:
     """Open files and collect the query ``build`` makes of them, streaming.
+
+    ``line_filter`` is passed to :func:`open_extract`: the query must keep
+    only rows whose line contains one of those strings.
 
     When polars meets invalid UTF-8 beyond the quick encoding check, every
     file is checked thoroughly (Windows-1252 ones transcoded) and the query runs
@@ -317,8 +369,9 @@ def scan_extracts(
     :class:`ExtractError` naming the files.
     """
     for thorough in (False, True):
-        extracts = [open_extract(p, required=required, optional=optional, mapping=mapping, workdir=workdir, thorough=thorough) for p in paths]
         try:
+            extracts = [open_extract(p, required=required, optional=optional, mapping=mapping, workdir=workdir,
+                                     thorough=thorough, line_filter=line_filter) for p in paths]
             return extracts, build(extracts).collect(engine="streaming")
         except pl.exceptions.ComputeError as error:
             if thorough or "utf" not in str(error).lower():
