@@ -15,7 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from sampling.errors import ExtractError
-from sampling.extracts import ColumnMapping, Extract, scan_extracts
+from sampling.extracts import ColumnMapping, Extract, lines_holding, scan_extracts
 from sampling.personnummer import parse_personnummer
 from sampling.reference import regions as known_regions
 from sampling.rules import DiagnosisRule, PathwayRule
@@ -202,7 +202,7 @@ def read_contacts(
     extracts, candidates = scan_extracts(
         paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
         required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
-        line_filter=_stem_spellings(rules),
+        line_filter=lines_holding(_stem_spellings(rules)),
     )
     # Exact codes first, then dates: each step only sees the rows the previous one kept.
     flags = [f"_q_{rule.pathway}" for rule in rules]

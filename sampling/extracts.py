@@ -35,6 +35,8 @@ __all__ = [
     "load_mapping",
     "open_extract",
     "scan_extracts",
+    "LineFilter",
+    "lines_holding",
 ]
 
 #: Recognised column names (compared case-insensitively) and their canonical name.
@@ -101,6 +103,11 @@ CARE_LEVEL_LABELS: dict[str, str] = {
 _CHUNK = 1 << 23
 _LINE_SEPARATOR = "\x1f"  # a control character that no extract uses, so that a line stays one field
 _hasher: ThreadPoolExecutor | None = None
+
+LineFilter = Callable[[list[str | None], str], pl.Expr | None]
+"""Given a CSV file's canonical column names (None where unknown) and its separator, an expression
+over the text of each line (``pl.col("line")``) that keeps at least every line the caller needs, or
+None when it cannot tell from the raw line."""
 
 
 @dataclass(frozen=True)
@@ -232,14 +239,14 @@ def open_extract(
     mapping: ColumnMapping,
     workdir: Path | None = None,
     thorough: bool = False,
-    line_filter: Sequence[str] = (),
+    line_filter: LineFilter | None = None,
 ) -> Extract:
     """Open a CSV or Parquet file lazily with canonical column names.
 
-    With ``line_filter`` (literal strings), only the lines of a CSV file that
-    contain one of them are parsed into fields (see :func:`_filtered_lines`):
-    a fast superset filter for a caller whose rows all contain one of those
-    strings, on files too large to split into fields whole.
+    With ``line_filter``, only the lines of a CSV file that it keeps are
+    parsed into fields (see :func:`_filtered_lines`): a fast superset filter
+    for a caller that needs few of the rows of a file too large to split
+    into fields whole.
 
     Raises
     ------
@@ -272,7 +279,7 @@ def open_extract(
             if workdir is None:
                 workdir = Path(tempfile.mkdtemp(prefix="prem-sample-"))
             source = _transcode(path, workdir)
-        frame = _filtered_lines(source, separator, line_filter) if line_filter else None
+        frame = _filtered_lines(source, separator, line_filter, mapping) if line_filter else None
         if frame is None:
             frame = pl.scan_csv(
                 source, separator=separator, infer_schema=False, row_index_name="_row", row_index_offset=2,
@@ -300,29 +307,37 @@ def open_extract(
     return Extract(path, _hash_in_background(path), frame, original)
 
 
-def _filtered_lines(source: Path, separator: str, wanted: Sequence[str]) -> pl.LazyFrame | None:
-    """The rows of a CSV file whose line contains one of the ``wanted`` strings, or None.
+def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: ColumnMapping) -> pl.LazyFrame | None:
+    """The rows of a CSV file whose line ``keep`` keeps, or None.
 
     The file is first split into lines only (a cheap, parallel scan), the
-    lines are searched for the strings, and only the lines found are parsed
-    into fields, with their row number (header = 1) as ``_row``. Lines are
-    records unless a quoted field holds a line break, which shows as a line
-    with an odd number of quote characters: such a file, one holding the byte
-    used to keep each line whole, and one whose found lines do not parse are
-    left to the full parse (None), which reads them correctly or names the
-    problem and where it is.
+    lines are filtered by the expression that ``keep`` makes of the header's
+    canonical column names and the separator, and only the lines kept are
+    parsed into fields, with their row number (header = 1) as ``_row``. Lines
+    are records unless a quoted field holds a line break, which shows as a
+    line with an odd number of quote characters: such a file, one holding the
+    byte used to keep each line whole, one for which ``keep`` has no filter
+    (None) and one whose kept lines do not parse are left to the full parse
+    (None), which reads them correctly or names the problem and where it is.
     """
     with source.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as content:
         if content.find(_LINE_SEPARATOR.encode()) >= 0:
             return None
         header = content[: content.find(b"\n") + 1 or len(content)]
+    try:
+        names = pl.read_csv(header, separator=separator, infer_schema=False, n_rows=0).columns
+    except pl.exceptions.PolarsError:
+        return None
+    kept = keep([mapping.canonical_column(name) for name in names], separator)
+    if kept is None:
+        return None
     line = pl.col("line")
     odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
     found = (
         pl.scan_csv(source, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
                     infer_schema=False, skip_rows=1)
         .with_row_index("_row", offset=2)
-        .filter(line.str.contains("|".join(re.escape(text) for text in sorted(set(wanted)))) | odd_quotes)
+        .filter(kept | odd_quotes)
         .collect(engine="streaming")
     )
     if found.select(odd_quotes.any()).item():
@@ -335,6 +350,12 @@ def _filtered_lines(source: Path, separator: str, wanted: Sequence[str]) -> pl.L
     if rows.height != found.height:
         return None
     return rows.with_columns(found["_row"]).lazy()
+
+
+def lines_holding(texts: Sequence[str]) -> LineFilter:
+    """A line filter keeping the lines that contain one of ``texts`` (literally, anywhere)."""
+    pattern = "|".join(re.escape(text) for text in sorted(set(texts)))
+    return lambda _names, _separator: pl.col("line").str.contains(pattern)
 
 
 def read_manifest_date(mailing_path: Path) -> str | None:
@@ -356,12 +377,12 @@ def scan_extracts(
     optional: tuple[str, ...],
     mapping: ColumnMapping,
     workdir: Path,
-    line_filter: Sequence[str] = (),
+    line_filter: LineFilter | None = None,
 ) -> tuple[list[Extract], pl.DataFrame]:
     """Open files and collect the query ``build`` makes of them, streaming.
 
     ``line_filter`` is passed to :func:`open_extract`: the query must keep
-    only rows whose line contains one of those strings.
+    no row whose line it drops.
 
     When polars meets invalid UTF-8 beyond the quick encoding check, every
     file is checked thoroughly (Windows-1252 ones transcoded) and the query runs

@@ -1,0 +1,113 @@
+"""The line pre-filter of large CSV extracts gives exactly what the full parse gives.
+
+Contacts and population files are first split into lines and only lines that
+can matter are parsed (``sampling.extracts._filtered_lines``). These tests
+draw the same sample with that shortcut and with the full parse forced, on
+files written in many ways, and compare every output.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+
+import sampling.extracts
+from sampling import draw_sample
+
+from .conftest import CONTACT_HEADER, POPULATION_HEADER
+
+DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 11}
+
+
+@pytest.fixture
+def mixed_extracts(pnr, contact, resident, write_csv):
+    """Contacts and population rows in every way a region writes them, with a few bad rows."""
+    people = [pnr("19600101", serial, man=serial % 2 == 0) for serial in range(12)]
+    contacts = [
+        contact(people[0], main_diagnosis="K50.1", other_diagnoses="E11, I10", care_level="inpatient"),  # quoted field
+        contact(people[1], main_diagnosis="i10", other_diagnoses="k51.0; e11", care_level="Slutenvård"),
+        contact(people[2], main_diagnosis="m05.9", care_level="specialist"),
+        contact(people[2], main_diagnosis="M059", contact_date="20250402", care_level="specialist"),
+        contact(people[3], main_diagnosis="S72.0", care_level="inpatient"),
+        contact(people[4], main_diagnosis="I10", other_diagnoses="M80 0", care_level="primary"),
+        contact(people[5], main_diagnosis="S06 5", care_level="inpatient", unit='Avd "7"'),  # escaped quotes
+        contact(people[6], main_diagnosis="S06.9", care_level="inpatient"),
+        contact(people[6], main_diagnosis="S060", care_level="inpatient", contact_date="2025-05-05"),
+        contact(people[7][:-1] + str((int(people[7][-1]) + 1) % 10), main_diagnosis="K50"),  # wrong check digit
+        contact(people[8][:-1] + "0", main_diagnosis="J45"),  # bad, but no pathway code: never read
+        contact(people[9], main_diagnosis="K51", care_level="Sluten vård", contact_date="2025-13-01"),  # bad date
+        contact(people[10], main_diagnosis="K50", care_level="inpatient"),
+        contact(people[11], main_diagnosis="M06", care_level="specialist"),
+        contact(people[11], main_diagnosis="M06", care_level="specialist", contact_date="2025-06-01"),
+    ]
+    population = [
+        resident(people[0]),
+        resident(f"{people[1][:8]}-{people[1][8:]}"),
+        resident(f"{people[2][2:8]}-{people[2][8:]}"),
+        resident(f"{people[3][2:8]}+{people[3][8:]}", deceased_date="2025-12-01"),
+        resident(f" {people[4]} "),
+        resident(people[5], name="Testsson, Testa"),  # quoted
+        resident(f"{people[6][:4]}-{people[6][4:8]}-{people[6][8:]}"),  # malformed, and needed
+        resident(people[8]),
+        resident(f"{people[10][:8]}-{people[10][8:]}", protected_identity="maybe"),  # bad value, needed
+        resident(people[11], street=""),
+        resident(pnr("19700101", 1), protected_identity="maybe"),  # bad, but nobody needs it
+    ]
+    return write_csv("contacts.csv", CONTACT_HEADER, contacts), write_csv("population.csv", POPULATION_HEADER, population)
+
+
+def _draw(contacts, population, code_key):
+    return draw_sample(None, [contacts], population=population, code_key=code_key, on_bad_rows="skip", **DATES)
+
+
+def test_same_sample_with_and_without_the_line_filter(mixed_extracts, code_key, monkeypatch):
+    contacts, population = mixed_extracts
+    filtered = _draw(contacts, population, code_key)
+    with monkeypatch.context() as patch:
+        patch.setattr(sampling.extracts, "_filtered_lines", lambda *args: None)
+        parsed = _draw(contacts, population, code_key)
+    for name in ("frame", "mailing", "flow", "rejects"):
+        assert_frame_equal(getattr(filtered, name), getattr(parsed, name))
+    assert filtered.frame.height > 0
+    rejected = filtered.rejects.select("file", "row", "column").rows()
+    assert [(file.rsplit("/", 1)[-1], row, column) for file, row, column in rejected] == [
+        ("contacts.csv", 11, "personnummer"), ("contacts.csv", 13, "contact_date"),
+        ("population.csv", 8, "personnummer"), ("population.csv", 10, "protected_identity"),
+    ]
+
+
+def test_line_filter_is_used_on_files_without_line_breaks_in_quotes(mixed_extracts, code_key, monkeypatch):
+    used = []
+    original = sampling.extracts._filtered_lines
+
+    def spy(*args):
+        result = original(*args)
+        used.append(result is not None)
+        return result
+
+    monkeypatch.setattr(sampling.extracts, "_filtered_lines", spy)
+    _draw(*mixed_extracts, code_key)
+    assert used == [True, True]
+
+
+def test_a_line_break_inside_quotes_takes_the_full_parse(pnr, contact, write_csv, code_key, monkeypatch):
+    rows = [contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient", unit="Avd 7\nplan 2"),
+            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level")]
+    path = write_csv("broken-lines.csv", CONTACT_HEADER, rows)
+    used = []
+    original = sampling.extracts._filtered_lines
+    monkeypatch.setattr(sampling.extracts, "_filtered_lines", lambda *args: used.append(original(*args)))
+    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
+    assert used == [None]
+    assert result.rejects.select("row", "column").rows() == [(3, "care_level")]  # records, not lines
+
+
+def test_population_with_the_personnummer_elsewhere_is_parsed_whole(pnr, contact, resident, write_csv, code_key):
+    person = pnr("19600101", 1)
+    contacts = write_csv("contacts.csv", CONTACT_HEADER, [contact(person, main_diagnosis="K50", care_level="inpatient")])
+    header = [*POPULATION_HEADER[1:], POPULATION_HEADER[0]]
+    population = write_csv("population.csv", header, [resident(person, name="Sist Personnummer")])
+    result = draw_sample(None, [contacts], population=population, code_key=code_key, **DATES)
+    assert result.mailing["name"].to_list() == ["Sist Personnummer"]
+    assert pl.Series(result.frame["pathway"]).to_list() == ["ibd-vuxna"]
