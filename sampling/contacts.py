@@ -20,7 +20,7 @@ from sampling.personnummer import parse_personnummer
 from sampling.reference import regions as known_regions
 from sampling.rules import DiagnosisRule, PathwayRule
 
-__all__ = ["CONTACT_REQUIRED", "CONTACT_OPTIONAL", "REJECT_COLUMNS", "parse_date", "read_contacts", "raise_for_rejects"]
+__all__ = ["CONTACT_REQUIRED", "CONTACT_OPTIONAL", "REJECT_COLUMNS", "check_contacts", "parse_date", "raise_for_rejects", "scan_contacts"]
 
 CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
 CONTACT_OPTIONAL = ("sex", "other_diagnoses")
@@ -126,6 +126,16 @@ def _region_codes(raw: pl.Series) -> pl.DataFrame:
     return frame.with_columns(region=code)
 
 
+def _per_distinct(frame: pl.DataFrame, column: str, expr: pl.Expr) -> pl.Series:
+    """``expr`` (over ``column``) computed once per distinct value of the column and spread to its rows.
+
+    An extract repeats a few hundred dates and a handful of labels over
+    millions of rows. Missing values stay missing.
+    """
+    distinct = frame.select(pl.col(column).unique().drop_nulls())
+    return frame[column].replace_strict(distinct[column], distinct.select(expr).to_series(), default=None)
+
+
 def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_date: dt.date) -> pl.DataFrame:
     """Parse dates, regions, care levels and personnummer; name each row's first problem."""
     numbers = parse_personnummer(candidates["personnummer"].unique(), sampling_date)
@@ -135,9 +145,10 @@ def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_d
         candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
         .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
         .with_columns(
-            care_level_code=pl.col("care_level").str.strip_chars().str.to_lowercase()
-            .replace_strict(levels, default=None, return_dtype=pl.String),
-            sex_code=pl.col("sex").str.strip_chars().str.to_lowercase().replace_strict(_SEX, default=None, return_dtype=pl.String),
+            care_level_code=_per_distinct(candidates, "care_level", pl.col("care_level").str.strip_chars().str.to_lowercase()
+                                          .replace_strict(levels, default=None, return_dtype=pl.String)),
+            sex_code=_per_distinct(candidates, "sex", pl.col("sex").str.strip_chars().str.to_lowercase()
+                                   .replace_strict(_SEX, default=None, return_dtype=pl.String)),
         )
     )
     problem = (
@@ -181,15 +192,29 @@ def raise_for_rejects(rejects: pl.DataFrame) -> None:
     raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
 
 
-def read_contacts(
-    paths: list[str | Path], rules: list[PathwayRule], mapping: ColumnMapping, period: tuple[dt.date, dt.date],
-    sampling_date: dt.date, workdir: Path,
-) -> tuple[list[Extract], pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """Contacts that may qualify, checked row by row (vectorised).
+def scan_contacts(
+    paths: list[str | Path], rules: list[PathwayRule], mapping: ColumnMapping, workdir: Path,
+) -> tuple[list[Extract], pl.DataFrame]:
+    """The rows of the contacts extracts that may carry a pathway's code, as text (a superset).
+
+    One pass over every file (:func:`_candidate_contacts`); the few rows kept
+    go to :func:`check_contacts`.
+    """
+    return scan_extracts(
+        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
+        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+        line_filter=lines_holding(_stem_spellings(rules)),
+    )
+
+
+def check_contacts(
+    extracts: list[Extract], candidates: pl.DataFrame, rules: list[PathwayRule], mapping: ColumnMapping,
+    period: tuple[dt.date, dt.date], sampling_date: dt.date,
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """The scanned candidate contacts that qualify, checked row by row (vectorised).
 
     Returns
     -------
-    extracts : list of Extract
     valid : polars.DataFrame
         Readable contacts in the period with a code of some pathway: one
         ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
@@ -199,15 +224,10 @@ def read_contacts(
     rejects : polars.DataFrame
         The same rows as ``rejects.csv`` lists them.
     """
-    extracts, candidates = scan_extracts(
-        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
-        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
-        line_filter=lines_holding(_stem_spellings(rules)),
-    )
     # Exact codes first, then dates: each step only sees the rows the previous one kept.
     flags = [f"_q_{rule.pathway}" for rule in rules]
     candidates = _qualifying_flags(candidates, rules).filter(pl.any_horizontal(flags))
-    candidates = candidates.with_columns(contact_date_parsed=parse_date("contact_date")).filter(
+    candidates = candidates.with_columns(contact_date_parsed=_per_distinct(candidates, "contact_date", parse_date("contact_date"))).filter(
         pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
     )
     checked = _check_contacts(candidates, mapping, sampling_date)
@@ -217,4 +237,4 @@ def read_contacts(
         care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
     )
     bad_rows = checked.filter(pl.col("problem_column").is_not_null())
-    return extracts, valid, bad_rows, _reject_rows(checked, extracts)
+    return valid, bad_rows, _reject_rows(checked, extracts)

@@ -25,6 +25,7 @@ RESPONDENT_ID_LENGTH = 10
 _ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
 _REJECTED = bytes(range(_ACCEPTED_BYTES, 256))
 _SYMBOL_OF_BYTE = bytes(ord(ALPHABET[byte % len(ALPHABET)]) for byte in range(256))
+_SYMBOLS = np.frombuffer(ALPHABET.encode("ascii"), dtype="S1")
 
 
 def _stable_int(text: str) -> int:
@@ -45,9 +46,8 @@ def draw_stratum(generator: np.random.Generator, eligible_population: int, sampl
 
 def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
     """Opaque ids ``R`` + 10 characters of the access-code alphabet, from the stratum's stream."""
-    symbols = np.array(list(ALPHABET))
     drawn = generator.integers(0, len(ALPHABET), size=(count, RESPONDENT_ID_LENGTH))
-    return ["R" + "".join(row) for row in symbols[drawn]]
+    return np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
 
 
 def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
@@ -55,17 +55,13 @@ def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
 
     Bytes ≥ 248 (= 8 · 31) are dropped so that every symbol is equally likely;
     when a digest runs out, the next block is HMAC(key, id + ":" + counter).
-    The keyed HMAC state is computed once and copied for each id.
     """
-    keyed = hmac.new(code_key, digestmod=hashlib.sha256)
     codes = []
     for respondent_id in respondents:
-        symbols = b""
-        block = 0
+        symbols = hmac.digest(code_key, respondent_id.encode("ascii"), "sha256").translate(None, _REJECTED)
+        block = 1
         while len(symbols) < CODE_LENGTH:
-            mac = keyed.copy()
-            mac.update((respondent_id if block == 0 else f"{respondent_id}:{block}").encode("ascii"))
-            symbols += mac.digest().translate(None, _REJECTED)
+            symbols += hmac.digest(code_key, f"{respondent_id}:{block}".encode("ascii"), "sha256").translate(None, _REJECTED)
             block += 1
         code = symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
         # format_access_code(code), without its normalisation: the symbols are canonical already.

@@ -15,6 +15,7 @@ import datetime as dt
 import sys
 import tempfile
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -22,13 +23,13 @@ from typing import Any, Literal
 import polars as pl
 from tqdm import tqdm
 
-from sampling.contacts import REJECT_COLUMNS, raise_for_rejects, read_contacts
+from sampling.contacts import REJECT_COLUMNS, check_contacts, raise_for_rejects, scan_contacts
 from sampling.design import access_codes_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import SamplingError
 from sampling.extracts import ColumnMapping, load_mapping
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
-from sampling.register import read_population, read_previous
+from sampling.register import check_population, read_previous, scan_population
 from sampling.rules import PathwayRule, load_rules
 
 __all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS"]
@@ -268,19 +269,23 @@ def draw_sample(
         with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
             workdir = Path(scratch)
             bar.set_postfix_str("reading contacts")
-            extracts, valid, bad_rows, rejects = read_contacts(contact_paths, rule_list, column_mapping, (start, end), day, workdir)
-            if rejects.height and on_bad_rows == "fail":
-                raise_for_rejects(rejects)
-            bar.update()
-            bar.set_postfix_str("reading register and previous rounds")
-            lookup, population_extract = None, None
-            if population is not None:
-                population_extract, lookup, population_rejects = read_population(
-                    population, column_mapping, day, workdir, valid["personnummer"]
-                )
-                if population_rejects.height and on_bad_rows == "fail":
-                    raise_for_rejects(population_rejects)
-                rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+            extracts, candidates = scan_contacts(contact_paths, rule_list, column_mapping, workdir)
+            # The register scan needs only the candidates' numbers: it runs while their rows are checked.
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
+                scanning = (background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
+                            if population is not None else None)
+                valid, bad_rows, rejects = check_contacts(extracts, candidates, rule_list, column_mapping, (start, end), day)
+                if rejects.height and on_bad_rows == "fail":
+                    raise_for_rejects(rejects)
+                bar.update()
+                bar.set_postfix_str("reading register and previous rounds")
+                lookup, population_extract = None, None
+                if scanning is not None:
+                    population_extract, population_rows = scanning.result()
+                    lookup, population_rejects = check_population(population_extract, population_rows, day, valid["personnummer"])
+                    if population_rejects.height and on_bad_rows == "fail":
+                        raise_for_rejects(population_rejects)
+                    rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
             previous_extracts, previous_invitations = read_previous(previous, column_mapping, day, workdir)
         bar.update()
         bar.set_postfix_str("applying rules and drawing")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,10 +13,27 @@ from sampling.errors import ExtractError
 from sampling.extracts import ColumnMapping, Extract, open_extract, read_manifest_date, scan_extracts
 from sampling.personnummer import last_ten_digits, parse_personnummer
 
-__all__ = ["POPULATION_COLUMNS", "read_population", "read_previous"]
+__all__ = ["POPULATION_COLUMNS", "check_population", "read_population", "read_previous", "scan_population"]
 
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 _YES_NO = {"true": True, "1": True, "ja": True, "j": True, "yes": True, "false": False, "0": False, "nej": False, "n": False, "no": False, "": False}
+
+
+def scan_population(path: str | Path, mapping: ColumnMapping, workdir: Path, candidates: pl.Series) -> tuple[Extract, pl.DataFrame]:
+    """The population rows of ``candidates`` (personnummer in any written form), as text.
+
+    The register covers far more people than the few who may qualify, so
+    only rows whose number ends in the last ten digits of a candidate's are
+    read. The caller may pass every number of the contacts that carry a
+    pathway code, before they are checked, to start this early;
+    :func:`check_population` then keeps the persons actually needed.
+    """
+    wanted = last_ten_digits(candidates.drop_nulls()).unique().implode()
+    (extract,), rows = scan_extracts(
+        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
+        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
+    )
+    return extract, rows
 
 
 def read_population(
@@ -25,15 +41,23 @@ def read_population(
 ) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
     """The population lookup by 12-digit personnummer, and its unreadable rows.
 
-    Only rows of ``needed`` persons (12-digit numbers) are read and checked: the
-    register covers far more people than the few who qualify.
+    Only rows of ``needed`` persons (12-digit numbers) are read and checked
+    (:func:`scan_population`, then :func:`check_population`).
     """
-    wanted = needed.str.slice(-10).unique().implode()
-    (extract,), rows = scan_extracts(
-        [path], lambda opened: opened[0].frame.filter(last_ten_digits(pl.col("personnummer")).is_in(wanted)),
-        required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
-        line_filter=functools.partial(_lines_of, wanted),
-    )
+    extract, rows = scan_population(path, mapping, workdir, needed)
+    return extract, *check_population(extract, rows, sampling_date, needed)
+
+
+def check_population(
+    extract: Extract, rows: pl.DataFrame, sampling_date: dt.date, needed: pl.Series
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Check the scanned population rows of the ``needed`` persons (12-digit numbers).
+
+    Returns the lookup (``personnummer``, address, ``deceased``,
+    ``protected``, ``has_address``) and the unreadable rows, both only for
+    rows whose number ends in the last ten digits of a needed person's.
+    """
+    rows = rows.filter(last_ten_digits(pl.col("personnummer")).is_in(needed.str.slice(-10).unique().implode()))
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -58,31 +82,7 @@ def read_population(
         personnummer="pnr", name="name", street="street", postal_code="postal_code", city="city",
         deceased="deceased", protected="protected", has_address=has_address,
     )
-    return extract, lookup, rejects
-
-
-def _lines_of(wanted: pl.Series, names: list[str | None], separator: str) -> pl.Expr | None:
-    """Lines whose first field, the personnummer, may be one of ``wanted`` (last ten digits).
-
-    A superset, cheap on millions of lines: a field whose last ten characters
-    are digits is kept when they are wanted; one ending ``YYMMDD-NNNN`` or
-    ``YYMMDD+NNNN`` when those ten digits are; any other (spaces, other
-    separators, short, quoted, no separator on the line) always, for the
-    exact match after parsing. None (no line filter) when the personnummer is
-    not the first column.
-    """
-    if not names or names[0] != "personnummer":
-        return None
-    wanted_text = wanted.explode()
-    separated = pl.concat([wanted_text.str.slice(0, 6) + mark + wanted_text.str.slice(6) for mark in "-+"]).implode()
-    line = pl.col("line")
-    end = line.str.find(separator, literal=True)
-    last_ten, last_eleven = line.str.slice(end - 10, 10), line.str.slice(end - 11, 11)
-    standard = last_ten.str.contains(r"^\d{10}$") | last_eleven.str.contains(r"^\d{6}[-+]\d{4}$")
-    return (
-        (last_ten.is_in(wanted) | last_eleven.is_in(separated) | ~standard | (end < 11)).fill_null(True)
-        | line.str.contains('"', literal=True)
-    )
+    return lookup, rejects
 
 
 def read_previous(paths: Sequence[str | Path], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
