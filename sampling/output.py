@@ -6,7 +6,6 @@ import json
 import os
 import secrets
 import shutil
-import sys
 import tempfile
 from pathlib import Path
 
@@ -36,7 +35,6 @@ def load_code_key(path: str | Path = DEFAULT_CODE_KEY) -> bytes:
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(key)
-    print(f"prem sample: created a new access-code key in {path}; keep it secret, and keep it for as long as this round's codes must be reproducible", file=sys.stderr)
     return key
 
 

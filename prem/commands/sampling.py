@@ -69,10 +69,15 @@ def sample_command(
 ) -> None:
     """Draw a survey sample: frame.csv, mailing.csv, flow.csv and manifest.json in --out."""
     try:
+        new_key = not code_key.exists()
+        key = load_code_key(code_key)
+        if new_key:
+            click.echo(f"prem sample: created a new access-code key in {code_key}; keep it secret, and keep it for as long "
+                       "as this round's codes must be reproducible", err=True)
         result = draw_sample(
             rules_path, list(contacts), population=population, previous=previous,
             period_start=period_start.date(), period_end=period_end.date(), sampling_date=sampling_date.date(),
-            seed=seed, code_key=load_code_key(code_key), pathways=list(pathways) or None, mapping=mapping,
+            seed=seed, code_key=key, pathways=list(pathways) or None, mapping=mapping,
             on_bad_rows=on_bad_rows, progress=True,  # type: ignore[arg-type]
         )
         write_sample(result, out_dir)
