@@ -274,6 +274,9 @@ def draw_sample(
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
                 scanning = (background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
                             if population is not None else None)
+                if scanning is None:
+                    for extract in extracts:
+                        extract.hash_in_background()
                 valid, bad_rows, rejects = check_contacts(extracts, candidates, rule_list, column_mapping, (start, end), day)
                 if rejects.height and on_bad_rows == "fail":
                     raise_for_rejects(rejects)
@@ -282,6 +285,9 @@ def draw_sample(
                 lookup, population_extract = None, None
                 if scanning is not None:
                     population_extract, population_rows = scanning.result()
+                    # Both cores were busy scanning; from here on mostly one is, and the other hashes the inputs.
+                    for extract in [*extracts, population_extract]:
+                        extract.hash_in_background()
                     lookup, population_rejects = check_population(population_extract, population_rows, day, valid["personnummer"])
                     if population_rejects.height and on_bad_rows == "fail":
                         raise_for_rejects(population_rejects)

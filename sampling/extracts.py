@@ -170,14 +170,27 @@ class Extract:
     """
 
     path: Path
-    digest: Future[str]
     frame: pl.LazyFrame
     original_names: dict[str, str]
+    digest: Future[str] | None = field(default=None, repr=False)
+
+    def hash_in_background(self) -> Future[str]:
+        """Start computing the file's sha256 in a thread (once); hashlib releases the GIL.
+
+        The scans keep both cores busy, so a caller starts this when it goes on
+        with work that uses one (checking rows, drawing).
+        """
+        global _hasher
+        if self.digest is None:
+            if _hasher is None:
+                _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-sha256")
+            self.digest = _hasher.submit(_file_sha256, self.path)
+        return self.digest
 
     @property
     def sha256(self) -> str:
-        """The file's sha256 (computed in the background while the rows are scanned)."""
-        return self.digest.result()
+        """The file's sha256 (waits for :meth:`hash_in_background`, starting it if needed)."""
+        return self.hash_in_background().result()
 
 
 def _file_sha256(path: Path) -> str:
@@ -186,14 +199,6 @@ def _file_sha256(path: Path) -> str:
         while chunk := stream.read(_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _hash_in_background(path: Path) -> Future[str]:
-    """hashlib releases the GIL, so hashing a large extract overlaps with polars scanning it."""
-    global _hasher
-    if _hasher is None:
-        _hasher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-sha256")
-    return _hasher.submit(_file_sha256, path)
 
 
 def _detect_encoding(path: Path, thorough: bool) -> tuple[str, bytes]:
@@ -304,7 +309,7 @@ def open_extract(
     selected = [pl.col(name).cast(pl.String).alias(canonical) for name, canonical in renames.items()]
     absent = [pl.lit(None, dtype=pl.String).alias(column) for column in optional if column not in original]
     frame = frame.select(pl.lit(str(path)).alias("_file"), pl.col("_row").cast(pl.Int64), *selected, *absent)
-    return Extract(path, _hash_in_background(path), frame, original)
+    return Extract(path, frame, original)
 
 
 def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: ColumnMapping) -> pl.LazyFrame | None:
