@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import io
 import json
 import mmap
 import re
@@ -347,9 +348,12 @@ def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: Col
     )
     if found.select(odd_quotes.any()).item():
         return None
-    body = found.select(line.str.join("\n")).item() if found.height else ""
+    kept_text = io.BytesIO(header if header.endswith(b"\n") else header + b"\n")
+    kept_text.seek(0, io.SEEK_END)
+    found.select("line").write_csv(kept_text, include_header=False, quote_style="never")  # each line as it was
+    kept_text.seek(0)
     try:
-        rows = pl.read_csv(header + body.encode("utf-8") + b"\n", separator=separator, infer_schema=False)
+        rows = pl.read_csv(kept_text, separator=separator, infer_schema=False, low_memory=True)
     except pl.exceptions.PolarsError:
         return None
     if rows.height != found.height:
