@@ -26,10 +26,10 @@ from tqdm import tqdm
 from sampling.contacts import REJECT_COLUMNS, check_contacts, raise_for_rejects, scan_contacts
 from sampling.design import access_codes_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import SamplingError
-from sampling.extracts import ColumnMapping, load_mapping
+from sampling.extracts import ColumnMapping, Extract, load_mapping
 from sampling.frame import FRAME_COLUMNS, age_expr, age_group_expr
 from sampling.manifest import build_manifest
-from sampling.register import check_population, read_previous, scan_population
+from sampling.register import check_population, needed_population, read_previous, scan_population
 from sampling.rules import PathwayRule, load_rules
 
 __all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS"]
@@ -71,6 +71,14 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     month_index = day.year * 12 + day.month - 1 - months
     year, month = divmod(month_index, 12)
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
+
+
+def _population_rows(
+    path: PathLike, mapping: ColumnMapping, workdir: Path, candidates: pl.Series, sampling_date: dt.date
+) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
+    """Scan and check the population rows of the candidates' numbers (run while the contacts are checked)."""
+    extract, rows = scan_population(path, mapping, workdir, candidates)
+    return extract, *check_population(extract, rows, sampling_date)
 
 
 def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -> pl.DataFrame:
@@ -272,7 +280,7 @@ def draw_sample(
             extracts, candidates = scan_contacts(contact_paths, rule_list, column_mapping, workdir)
             # The register scan needs only the candidates' numbers: it runs while their rows are checked.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
-                scanning = (background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
+                scanning = (background.submit(_population_rows, population, column_mapping, workdir, candidates["personnummer"], day)
                             if population is not None else None)
                 if scanning is None:
                     for extract in extracts:
@@ -284,11 +292,11 @@ def draw_sample(
                 bar.set_postfix_str("reading register and previous rounds")
                 lookup, population_extract = None, None
                 if scanning is not None:
-                    population_extract, population_rows = scanning.result()
+                    population_extract, *checked_population = scanning.result()
                     # Both cores were busy scanning; from here on mostly one is, and the other hashes the inputs.
                     for extract in [*extracts, population_extract]:
                         extract.hash_in_background()
-                    lookup, population_rejects = check_population(population_extract, population_rows, day, valid["personnummer"])
+                    lookup, population_rejects = needed_population(*checked_population, valid["personnummer"])
                     if population_rejects.height and on_bad_rows == "fail":
                         raise_for_rejects(population_rejects)
                     rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])

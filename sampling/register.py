@@ -13,7 +13,7 @@ from sampling.errors import ExtractError
 from sampling.extracts import ColumnMapping, Extract, open_extract, read_manifest_date, scan_extracts
 from sampling.personnummer import last_ten_digits, parse_personnummer
 
-__all__ = ["POPULATION_COLUMNS", "check_population", "read_population", "read_previous", "scan_population"]
+__all__ = ["POPULATION_COLUMNS", "check_population", "needed_population", "read_population", "read_previous", "scan_population"]
 
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 _YES_NO = {"true": True, "1": True, "ja": True, "j": True, "yes": True, "false": False, "0": False, "nej": False, "n": False, "no": False, "": False}
@@ -26,7 +26,7 @@ def scan_population(path: str | Path, mapping: ColumnMapping, workdir: Path, can
     only rows whose number ends in the last ten digits of a candidate's are
     read. The caller may pass every number of the contacts that carry a
     pathway code, before they are checked, to start this early;
-    :func:`check_population` then keeps the persons actually needed.
+    :func:`needed_population` then keeps the persons actually needed.
     """
     wanted = last_ten_digits(candidates.drop_nulls()).unique().implode()
     (extract,), rows = scan_extracts(
@@ -42,22 +42,21 @@ def read_population(
     """The population lookup by 12-digit personnummer, and its unreadable rows.
 
     Only rows of ``needed`` persons (12-digit numbers) are read and checked
-    (:func:`scan_population`, then :func:`check_population`).
+    (:func:`scan_population`, :func:`check_population`, :func:`needed_population`).
     """
     extract, rows = scan_population(path, mapping, workdir, needed)
-    return extract, *check_population(extract, rows, sampling_date, needed)
+    return extract, *needed_population(*check_population(extract, rows, sampling_date), needed)
 
 
-def check_population(
-    extract: Extract, rows: pl.DataFrame, sampling_date: dt.date, needed: pl.Series
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Check the scanned population rows of the ``needed`` persons (12-digit numbers).
+def check_population(extract: Extract, rows: pl.DataFrame, sampling_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Check scanned population rows: the lookup of the readable ones and the unreadable ones.
 
     Returns the lookup (``personnummer``, address, ``deceased``,
-    ``protected``, ``has_address``) and the unreadable rows, both only for
-    rows whose number ends in the last ten digits of a needed person's.
+    ``protected``, ``has_address``) and the rejects (``file, row, column,
+    value, reason``), each with ``_key``, the last ten digits of the number
+    as written, for :func:`needed_population`.
     """
-    rows = rows.filter(last_ten_digits(pl.col("personnummer")).is_in(needed.str.slice(-10).unique().implode()))
+    rows = rows.with_columns(_key=last_ten_digits(pl.col("personnummer")))
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -75,14 +74,22 @@ def check_population(
     rows = rows.with_columns(problem=problem)
     rejects = rows.filter(pl.col("problem").is_not_null()).select(
         file="_file", row="_row", column=pl.col("problem").struct.field("column"),
-        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"),
+        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"), _key="_key",
     )
     has_address = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() != "" for c in ("street", "postal_code", "city")])
     lookup = rows.filter(pl.col("problem").is_null()).unique("pnr", keep="first", maintain_order=True).select(
         personnummer="pnr", name="name", street="street", postal_code="postal_code", city="city",
-        deceased="deceased", protected="protected", has_address=has_address,
+        deceased="deceased", protected="protected", has_address=has_address, _key="_key",
     )
     return lookup, rejects
+
+
+def needed_population(lookup: pl.DataFrame, rejects: pl.DataFrame, needed: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The lookup and rejects of :func:`check_population`, of the ``needed`` persons (12-digit numbers) only."""
+    wanted = pl.col("_key").is_in(needed.str.slice(-10).unique().implode())
+    return lookup.filter(wanted).drop("_key"), rejects.filter(wanted).drop("_key")
+
+
 
 
 def read_previous(paths: Sequence[str | Path], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
