@@ -341,6 +341,8 @@ def question_page(page_id: str):
             pages_before = {p.id for p in visit.visible_pages()}
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
             if action == "save_exit":
+                if returning:  # they had reached the review: come back where "Continue" would have led
+                    visit.response.resume_page = _after_change(visit, pages_before)
                 session.pop(_RESPONDENT, None)
                 return redirect(url_for(".saved"))
             if newly_shown and step > 0:

@@ -77,3 +77,22 @@ def test_only_the_literal_review_is_honoured(client, make_round, start, post_pag
     for foreign in ("https://evil.example/", "//evil.example", "/review", "REVIEW", "review/"):
         assert post_page(f"overall?return={foreign}", {}).location == "/page/information"
         assert "return=" not in client.get(f"/page/overall?return={foreign}").text
+
+
+def test_save_and_leave_after_a_change_resumes_at_the_review(app, client, make_round, start, post_page, sign_in):
+    code = next(iter(make_round().codes.values()))
+    start(client, code)
+    post_page("overall", {"overall_rating": "1"})
+    client.get("/review")
+    assert post_page("information?return=review", {"info_condition": "2"}, action="save_exit").location == "/saved"
+    assert _stored(app) == {"overall_rating": 1, "info_condition": 2}
+    assert sign_in(app.test_client(), code).location == "/review"
+
+
+def test_save_and_leave_after_a_change_that_opens_a_page_resumes_there(app, client, make_round, start, post_page, sign_in):
+    code = next(iter(make_round().codes.values()))
+    start(client, code)
+    post_page("continuity", {"municipality_contact": "2"})
+    client.get("/review")
+    assert post_page("continuity?return=review", {"municipality_contact": "1"}, action="save_exit").location == "/saved"
+    assert sign_in(app.test_client(), code).location == "/page/municipality"
