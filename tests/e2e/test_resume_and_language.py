@@ -94,3 +94,40 @@ def test_an_expired_session_keeps_the_page_answers_through_code_re_entry(
     assert {q["id"]: int(q["checked"]) for q in tab.questions()} == tab.answers, "with what they had chosen"
     [stored] = live_survey.responses(letter.respondent_id)
     assert stored.answers == tab.answers
+
+
+def test_change_an_answer_from_the_review_then_save_and_come_back(live_survey, desktop, phone, patient):
+    questionnaire = load_questionnaire("prem-vardforlopp")
+    item = next(item for page in questionnaire.pages for item in page.items
+                if item.kind == "choice" and item.id != "municipality_contact")
+    letter = live_survey.invitation()
+    tab = patient(desktop)
+    tab.sign_in(letter.access_code)
+    tab.press("Börja svara")
+    tab.answer_to_review(lambda: tab.answer_page_by_mouse(first_option), lambda: tab.press("Fortsätt"))
+    assert tab.page.url.endswith("/review")
+
+    change = tab.page.get_by_role("link", name=f"Ändra – {item.text['sv']}", exact=True)
+    with tab.page.expect_navigation():
+        change.click()
+    assert tab.page.url.endswith(f"?return=review#{item.id}")
+    assert tab.page.evaluate("() => location.hash") == f"#{item.id}"
+    options = next(q for q in tab.questions() if q["id"] == item.id)["options"]
+    tab.page.locator(f"label[for={item.id}-{len(options) - 1}]").click()
+    tab.press("Fortsätt")
+    assert tab.page.url.endswith("/review"), "Fortsätt after Ändra goes straight back to the review"
+    new_label = item.scale.option(int(options[-1])).label["sv"]
+    row = tab.page.locator(".summary__row").filter(has_text=item.text["sv"])
+    assert new_label in row.inner_text()
+
+    with tab.page.expect_navigation():
+        change.click()
+    tab.press("Spara och fortsätt senare")
+    assert "Dina svar är sparade" in tab.page.locator("main").inner_text()
+    desktop.close()
+
+    later = patient(phone)
+    later.sign_in(letter.access_code)
+    assert later.page.url.endswith("/review"), "coming back after a change resumes at the review"
+    [stored] = live_survey.responses(letter.respondent_id)
+    assert stored.answers[item.id] == int(options[-1]) and not stored.submitted
