@@ -290,6 +290,10 @@ def draw_sample(
                     raise_for_rejects(rejects)
                 bar.update()
                 bar.set_postfix_str("reading register and previous rounds")
+                # Each pathway's persons need only the contacts: formed while the register is still read.
+                qualifying = {rule.pathway: valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
+                              for rule in rule_list}
+                persons_found = {rule.pathway: _persons(qualifying[rule.pathway], rule, end) for rule in rule_list}
                 lookup, population_extract = None, None
                 if scanning is not None:
                     population_extract, *checked_population = scanning.result()
@@ -307,14 +311,12 @@ def draw_sample(
         persons_by_pathway: dict[str, pl.DataFrame] = {}
         rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
         for rule in rule_list:
-            qualifying = valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
-            persons = _persons(qualifying, rule, end)
             quarantine_from = _months_before(day, rule.quarantine_months)
             quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
-            persons_by_pathway[rule.pathway] = _exclude(persons, lookup, quarantined, day)
+            persons_by_pathway[rule.pathway] = _exclude(persons_found[rule.pathway], lookup, quarantined, day)
             rejected_by_pathway[rule.pathway] = {}
             if rejects.height:
-                readable = dict(qualifying.group_by("region").len().iter_rows())
+                readable = dict(qualifying[rule.pathway].group_by("region").len().iter_rows())
                 unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
                 rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
 
