@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import polars as pl
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
 import sampling.extracts
@@ -103,6 +105,14 @@ def test_a_line_break_inside_quotes_takes_the_full_parse(pnr, contact, write_csv
     assert result.rejects.select("row", "column").rows() == [(3, "care_level")]  # records, not lines
 
 
+def test_rows_after_a_line_break_in_a_row_without_codes_are_named_by_record(pnr, contact, write_csv, code_key):
+    rows = [contact(pnr("19600101", 1), main_diagnosis="I10", care_level="inpatient", unit="Avd 7\nplan 2"),
+            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level")]
+    path = write_csv("break-before.csv", CONTACT_HEADER, rows)
+    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
+    assert result.rejects.select("row", "column").rows() == [(3, "care_level")]  # the third record, on line 4
+
+
 def test_population_with_the_personnummer_elsewhere_is_parsed_whole(pnr, contact, resident, write_csv, code_key):
     person = pnr("19600101", 1)
     contacts = write_csv("contacts.csv", CONTACT_HEADER, [contact(person, main_diagnosis="K50", care_level="inpatient")])
@@ -111,3 +121,26 @@ def test_population_with_the_personnummer_elsewhere_is_parsed_whole(pnr, contact
     result = draw_sample(None, [contacts], population=population, code_key=code_key, **DATES)
     assert result.mailing["name"].to_list() == ["Sist Personnummer"]
     assert pl.Series(result.frame["pathway"]).to_list() == ["ibd-vuxna"]
+
+
+CODE_TEXTS = ["K50", "k50.1", "K51 0", "M05.9", "m06", "M80", "S06.5", "s060", "S72.0", "S32", "I10", "J45", "E11", "Z00.0"]
+FREE_TEXTS = ["", "avd 7", 'avd "7"', "a, b", "rad\nbrytning", "K50; M05", "åäö"]
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(CODE_TEXTS), st.lists(st.sampled_from(CODE_TEXTS), max_size=3),
+                               st.sampled_from(["inpatient", "specialist", "primary", "Slutenvård", "okänd"]), st.sampled_from(FREE_TEXTS)),
+                     min_size=1, max_size=25))
+def test_any_extract_gives_the_same_sample_with_and_without_the_line_filter(rows, pnr, contact, resident, write_csv, code_key,
+                                                                           monkeypatch):
+    people = [pnr("19500101", serial) for serial in range(8)]
+    contacts = write_csv("any-contacts.csv", CONTACT_HEADER, [
+        contact(people[person], main_diagnosis=main, other_diagnoses=", ".join(others), care_level=level, unit=unit)
+        for person, main, others, level, unit in rows])
+    population = write_csv("any-population.csv", POPULATION_HEADER, [resident(person) for person in people])
+    filtered = _draw(contacts, population, code_key)
+    with monkeypatch.context() as patch:
+        patch.setattr(sampling.extracts, "_filtered_lines", lambda *args: None)
+        parsed = _draw(contacts, population, code_key)
+    for name in ("frame", "mailing", "flow", "rejects"):
+        assert_frame_equal(getattr(filtered, name), getattr(parsed, name))
