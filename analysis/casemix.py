@@ -88,7 +88,7 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
-    cell_codes, cell = np.unique(combined, return_inverse=True)
+    cell_codes, cell = _observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
     for outcome in outcomes:
@@ -99,6 +99,17 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
         columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
     return pd.DataFrame(columns)
+
+
+def _observed_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(combined, return_inverse=True)`` for codes in ``range(size)``, by counting when the
+    code space is small (no sort of a million keys)."""
+    if size > max(4 * len(combined), 1 << 20):
+        return np.unique(combined, return_inverse=True)
+    observed = np.flatnonzero(np.bincount(combined, minlength=size))
+    position = np.zeros(size, dtype="int64")
+    position[observed] = np.arange(len(observed))
+    return observed, position[combined]
 
 
 class _Population:
@@ -116,7 +127,7 @@ class _Population:
         for column in self.predictors:
             values = cells[column].to_numpy(dtype=object)
             levels = np.array(sorted(set(values), key=lambda level: (level == MISSING_LEVEL, level)), dtype=object)
-            codes = np.searchsorted(_sort_keys(levels), _sort_keys(values))
+            codes = pd.Index(levels, dtype=object).get_indexer(values)
             self.levels[column] = levels
             blocks.append(np.eye(len(levels))[codes])
         self.onehot = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(cells), 0))
@@ -248,11 +259,6 @@ def _statsmodels_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray, s
         mean = total / count
         fit = sm.WLS(mean, design, weights=count).fit()
         return np.asarray(fit.params), _linear_covariance(design, count, mean, square, fit.params, fit.normalized_cov_params)
-
-
-def _sort_keys(values: np.ndarray) -> np.ndarray:
-    """Sortable keys that put the "missing" level last."""
-    return np.array([("1" if value == MISSING_LEVEL else "0") + str(value) for value in values])
 
 
 def fit_casemix_model(
