@@ -98,8 +98,8 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         core_answered += np.isfinite(code_matrix[:, position])
     persons["disposition"] = classify_dispositions(
         responses["status"], pd.Series(core_answered), len(core_positions),
-        complete_share=config.complete_share, respondent_id=responses["respondent_id"],
-    ).to_numpy()
+        complete_share=config.complete_share, respondent_id=responses["respondent_id"], categorical=True,
+    ).array
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
     is_respondent = persons["disposition"].isin(counted).to_numpy()
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
@@ -503,6 +503,7 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
 
 def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
     table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
+    table["disposition"] = table["disposition"].astype("str")  # categorical inside the analysis, text outside
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
             column = np.full(len(table), np.nan)
