@@ -231,8 +231,9 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items], copy=False)
 
 
-def _region_codes(responses: pd.DataFrame) -> pd.Series:
-    """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01')."""
+def _region_codes(responses: pd.DataFrame) -> pd.Categorical:
+    """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01'); a
+    categorical with the codes in text order, made per distinct value (no text per person)."""
     codes = pd.Categorical(responses["region"])
     categories = pd.Series(codes.categories)
     if pd.api.types.is_numeric_dtype(categories):
@@ -240,7 +241,10 @@ def _region_codes(responses: pd.DataFrame) -> pd.Series:
     else:
         text = categories.astype("string").str.strip().str.zfill(2)
     text = np.asarray(text.astype(object))
-    return pd.Series(np.where(codes.codes >= 0, text[codes.codes], None), index=responses.index)
+    distinct = sorted(set(text))
+    recoded = pd.Index(distinct, dtype=object).get_indexer(text)
+    return pd.Categorical.from_codes(np.where(codes.codes >= 0, recoded[codes.codes], -1) if len(text) else codes.codes,
+                                     categories=distinct)
 
 
 def _categories(values: pd.Series) -> pd.Categorical:
