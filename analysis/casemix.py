@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
+__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "observed_codes", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -88,7 +88,7 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
-    cell_codes, cell = _observed_codes(combined, int(np.prod(sizes)))
+    cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
     for outcome in outcomes:
@@ -101,15 +101,28 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     return pd.DataFrame(columns)
 
 
-def _observed_codes(combined: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(combined, return_inverse=True)`` for codes in ``range(size)``, by counting when the
-    code space is small (no sort of a million keys)."""
-    if size > max(4 * len(combined), 1 << 20):
-        return np.unique(combined, return_inverse=True)
-    observed = np.flatnonzero(np.bincount(combined, minlength=size))
+def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for integer codes in ``range(size)``.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Non-negative codes, below ``size``.
+    size : int
+        The size of the code space.
+
+    Returns
+    -------
+    observed, inverse : ndarray of int
+        The distinct codes, sorted, and each element's position among them;
+        by counting when the code space is small (no sort of a million keys).
+    """
+    if size > max(4 * len(codes), 1 << 20):
+        return np.unique(codes, return_inverse=True)
+    observed = np.flatnonzero(np.bincount(codes, minlength=size))
     position = np.zeros(size, dtype="int64")
     position[observed] = np.arange(len(observed))
-    return observed, position[combined]
+    return observed, position[codes]
 
 
 class _Population:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
+from analysis.casemix import MISSING_LEVEL, adjusted_comparison, observed_codes, outcome_cells
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
@@ -118,7 +118,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     item_scores, item_positive = score_items(answers, scoring)
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
-    respondents = persons.iloc[respondent_rows].reset_index(drop=True)
+    respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
     item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
@@ -154,14 +154,16 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
 
 def _strata(persons: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The strata (pathway x region, sorted; a missing pathway last) and each person's stratum position."""
-    key = np.zeros(len(persons), dtype="int64")
+    key, size = np.zeros(len(persons), dtype="int64"), 1
     for column in ("pathway", "region"):
         codes = persons[column].cat.codes.to_numpy().astype("int64")
-        size = len(persons[column].cat.categories) + 1
-        key = key * size + np.where(codes >= 0, codes, size - 1)
-    _, first, person_stratum = np.unique(key, return_index=True, return_inverse=True)
+        levels = len(persons[column].cat.categories) + 1
+        key, size = key * levels + np.where(codes >= 0, codes, levels - 1), size * levels
+    _, person_stratum = observed_codes(key, size)
+    first = np.full(person_stratum.max() + 1 if len(person_stratum) else 0, len(person_stratum))
+    np.minimum.at(first, person_stratum, np.arange(len(person_stratum)))  # each stratum's first person
     strata = persons[["pathway", "region", "healthcare_region"]].iloc[first].reset_index(drop=True)
-    return strata, person_stratum.reshape(-1)
+    return strata, person_stratum
 
 
 def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> AnalysisInputError:
