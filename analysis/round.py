@@ -458,13 +458,13 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
 
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    flagged = persons[["pathway", "region", "sex", "age_group", "respondent_id", "design_weight"]].assign(
+    flagged = persons[["pathway", "region", "sex", "age_group", "design_weight"]].assign(
         complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
         eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
     )
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
     finest = flagged.groupby(["pathway", "region", "sex", "age_group"], observed=True).agg(
-        invited=("respondent_id", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
+        invited=("complete", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
         frame_population=("design_weight", "sum"),
     ).reset_index()
     parts = []
@@ -509,7 +509,12 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
 
 def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
     table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
-    table["disposition"] = table["disposition"].astype("str")  # categorical inside the analysis, text outside
+    # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
+    disposition = table["disposition"].array
+    if isinstance(disposition, pd.Categorical) and len(disposition):
+        table["disposition"] = pd.Series(disposition.categories.array.take(disposition.codes, allow_fill=True), index=table.index)
+    else:
+        table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
             column = np.full(len(table), np.nan)
