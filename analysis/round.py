@@ -195,7 +195,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
             )
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     persons = pd.DataFrame({
-        "respondent_id": responses["respondent_id"].to_numpy(),
+        "respondent_id": _as_inferred(responses["respondent_id"]),
         "pathway": _categories(responses["pathway"].astype("string")),
         "region": _categories(_region_codes(responses)),
         "sex": _categories(responses["sex"].astype("string")),
@@ -226,11 +226,23 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     codes = np.empty((len(responses), len(choice_items)), order="F")
     for column, item in enumerate(choice_items):
         codes[:, column] = option_codes(responses[item.id])
-        given = responses[item.id].notna().to_numpy()
+        # A numeric column's missing values are exactly the nan codes; text may hold non-numbers too.
+        given = (~np.isnan(codes[:, column]) if pd.api.types.is_numeric_dtype(responses[item.id].dtype)
+                 else responses[item.id].notna().to_numpy())
         wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
     return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items], copy=False)
+
+
+_INFERRED_TEXT = pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
+"""The dtype pandas gives a column of Python strings (the default text dtype)."""
+
+
+def _as_inferred(values: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
+    """The column's values as a new DataFrame column holds them once its dtype is inferred: an array of
+    the default text dtype as it is (no million Python strings to infer back), anything else as NumPy."""
+    return values.array if values.dtype == _INFERRED_TEXT and type(values.dtype) is type(_INFERRED_TEXT) else values.to_numpy()
 
 
 def _region_codes(responses: pd.DataFrame) -> pd.Categorical:
