@@ -110,7 +110,9 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     respondent_rows = np.flatnonzero(is_respondent)
     respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
     stratum = person_stratum[respondent_rows]
-    answer_columns = list(dict.fromkeys([*scoring["item_id"], *(item.id for item in q.background_items)]))
+    # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
+    casemix_items = [item.id for item in q.background_items if item.role in CASEMIX_ROLES]
+    answer_columns = list(dict.fromkeys([*scoring["item_id"], *casemix_items]))
     answer_matrix = np.empty((len(respondent_rows), len(answer_columns)), order="F")
     for column, position in enumerate(codes.columns.get_indexer(answer_columns)):
         answer_matrix[:, column] = np.take(code_matrix[:, position], respondent_rows)  # 3x faster than [rows, column]
