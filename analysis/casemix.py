@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
+__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "observed_codes", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -88,7 +88,7 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
-    cell_codes, cell = np.unique(combined, return_inverse=True)
+    cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
     for outcome in outcomes:
@@ -99,6 +99,30 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
         columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
     return pd.DataFrame(columns)
+
+
+def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(codes, return_inverse=True)`` for integer codes in ``range(size)``.
+
+    Parameters
+    ----------
+    codes : ndarray of int
+        Non-negative codes, below ``size``.
+    size : int
+        The size of the code space.
+
+    Returns
+    -------
+    observed, inverse : ndarray of int
+        The distinct codes, sorted, and each element's position among them;
+        by counting when the code space is small (no sort of a million keys).
+    """
+    if size > max(4 * len(codes), 1 << 20):
+        return np.unique(codes, return_inverse=True)
+    observed = np.flatnonzero(np.bincount(codes, minlength=size))
+    position = np.zeros(size, dtype="int64")
+    position[observed] = np.arange(len(observed))
+    return observed, position[codes]
 
 
 class _Population:
@@ -116,7 +140,7 @@ class _Population:
         for column in self.predictors:
             values = cells[column].to_numpy(dtype=object)
             levels = np.array(sorted(set(values), key=lambda level: (level == MISSING_LEVEL, level)), dtype=object)
-            codes = np.searchsorted(_sort_keys(levels), _sort_keys(values))
+            codes = pd.Index(levels, dtype=object).get_indexer(values)
             self.levels[column] = levels
             blocks.append(np.eye(len(levels))[codes])
         self.onehot = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(cells), 0))
@@ -141,30 +165,119 @@ class _Population:
                 keep.extend(indices[1:])
                 terms.extend(f"{column}{self.levels[column][i - start]}" for i in indices[1:])
         design = np.column_stack([np.ones(rows.sum()), self.onehot[rows][:, keep]])
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            if logistic:
-                fit = sm.GLM(np.column_stack([total, count - total]), design, family=sm.families.Binomial()).fit()
-                params, cov = fit.params, fit.cov_params()
-            else:
-                mean = total / count
-                fit = sm.WLS(mean, design, weights=count).fit()
-                params = fit.params
-                residual = (square - count * mean**2).sum() + (count * (mean - design @ params) ** 2).sum()
-                cov = fit.normalized_cov_params * residual / (count.sum() - design.shape[1])
+        fitted = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
+        params, cov = fitted if fitted is not None else _statsmodels_fit(design, count, total, square, logistic)
         model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))
         return model, np.asarray(keep)
 
 
-def _sort_keys(values: np.ndarray) -> np.ndarray:
-    """Sortable keys that put the "missing" level last."""
-    return np.array([("1" if value == MISSING_LEVEL else "0") + str(value) for value in values])
+_MAX_ITERATIONS, _TOLERANCE = 100, 1e-8
+"""statsmodels' IRLS defaults: at most 100 steps, until the deviance changes by at most 1e-8."""
+
+_LEAST_EIGENVALUE_RATIO = 1e-8
+"""Smallest eigenvalue / largest of X'WX below which a fit goes to statsmodels: the normal equations
+are then less accurate than its least squares, and its rank test may fail the fit."""
+
+
+def _solve(design: np.ndarray, weight: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Weighted least squares by the normal equations: coefficients and (X'WX)^-1, or None when X'WX
+    is ill-conditioned (see :data:`_LEAST_EIGENVALUE_RATIO`)."""
+    weighted = design * weight[:, None]
+    information = design.T @ weighted
+    eigenvalues = np.linalg.eigvalsh(information)
+    if not eigenvalues[-1] > 0 or eigenvalues[0] < _LEAST_EIGENVALUE_RATIO * eigenvalues[-1]:
+        return None
+    inverse = np.linalg.inv(information)
+    return inverse @ (weighted.T @ response), inverse
+
+
+def _linear_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray,
+                square: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Least squares on cell means weighted by cell counts, with the respondent-level residual variance;
+    None when the fit needs statsmodels' judgement (ill-conditioned, or no residual degrees of freedom)."""
+    mean = total / count
+    solved = _solve(design, count, mean) if count.sum() > design.shape[1] else None
+    if solved is None:
+        return None
+    params, inverse = solved
+    return params, _linear_covariance(design, count, mean, square, params, inverse)
+
+
+def _linear_covariance(design: np.ndarray, count: np.ndarray, mean: np.ndarray, square: np.ndarray,
+                       params: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+    """(X'WX)^-1 times the respondent-level residual variance: within-cell plus between-cell sums of
+    squares over respondents minus coefficients."""
+    residual = (square - count * mean**2).sum() + (count * (mean - design @ params) ** 2).sum()
+    return inverse * residual / (count.sum() - design.shape[1])
+
+
+def _logistic_fit(design: np.ndarray, successes: np.ndarray,
+                  trials: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """Binomial logit GLM on (successes, trials) per cell by IRLS, step for step as statsmodels' ``GLM.fit``.
+
+    Same start (mu = (y + 1/2) / 2), working weights and response, deviance criterion and limits, so the
+    same coefficients and covariance (X'WX)^-1 at the last step's weights. Returns None whenever
+    statsmodels would warn or could (an exact fit of every cell, an overflowing linear predictor,
+    non-finite working values, an ill-conditioned X'WX, as many cells as coefficients) or has not
+    converged within its iterations: the caller then lets statsmodels fit (and fail) as it always did.
+    """
+    if design.shape[0] <= design.shape[1]:
+        return None
+    eps = np.finfo(float).eps
+    endog = successes / trials
+    mu = (endog + 0.5) / 2
+    clipped = np.clip(mu, eps, 1 - eps)
+    linear = np.log(clipped / (1 - clipped))
+    deviance = _binomial_deviance(endog, mu, trials)
+    for _ in range(_MAX_ITERATIONS):
+        clipped = np.clip(mu, eps, 1 - eps)
+        spread = clipped * (1 - clipped)
+        weight, response = trials * spread, linear + (endog - mu) / spread
+        if not (np.isfinite(weight).all() and np.isfinite(response).all()):
+            return None
+        solved = _solve(design, weight, response)
+        if solved is None:
+            return None
+        params, inverse = solved
+        linear = design @ params
+        with np.errstate(over="ignore"):
+            odds = np.exp(-linear)
+        if np.isinf(odds).any():
+            return None
+        mu = 1.0 / (1.0 + odds)
+        if np.allclose(mu - endog, 0):
+            return None
+        previous, deviance = deviance, _binomial_deviance(endog, mu, trials)
+        if np.allclose(previous, deviance, atol=_TOLERANCE, rtol=0):
+            return params, inverse
+    return None
+
+
+def _binomial_deviance(endog: np.ndarray, mu: np.ndarray, trials: np.ndarray) -> float:
+    """statsmodels' binomial deviance of proportions ``endog`` at ``mu``."""
+    eps = np.finfo(float).eps
+    ratio = np.clip(endog / (mu + 1e-20), eps, None)
+    complement = np.clip((1.0 - endog) / (1.0 - mu + 1e-20), eps, None)
+    return float(np.sum(2 * trials * (endog * np.log(ratio) + (1 - endog) * np.log(complement))))
+
+
+def _statsmodels_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray, square: np.ndarray,
+                     logistic: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The fit by statsmodels, every warning an error (separation, rank deficiency, overflow)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        if logistic:
+            fit = sm.GLM(np.column_stack([total, count - total]), design, family=sm.families.Binomial()).fit()
+            return np.asarray(fit.params), np.asarray(fit.cov_params())
+        mean = total / count
+        fit = sm.WLS(mean, design, weights=count).fit()
+        return np.asarray(fit.params), _linear_covariance(design, count, mean, square, fit.params, fit.normalized_cov_params)
 
 
 def fit_casemix_model(
     cells: pd.DataFrame, unit: str, casemix: Sequence[str], outcome: str, *, logistic: bool
 ) -> CasemixModel:
-    """Fit the outcome on the unit plus case mix (all categorical) with statsmodels.
+    """Fit the outcome on the unit plus case mix (all categorical), as statsmodels' GLM / WLS would.
 
     Parameters
     ----------
@@ -195,6 +308,12 @@ def fit_casemix_model(
     at a fraction of the cost. The linear model's residual variance adds the
     within-cell sum of squares. The first level (in sorted order, "missing"
     last) of each predictor is its reference.
+
+    The fits are our own IRLS and least squares on the cells (statsmodels'
+    iterations, start and convergence test; its per-fit overhead was most of
+    the cost); a fit that is ill-conditioned, predicts every cell exactly,
+    overflows or does not converge is handed to statsmodels, which raises
+    (warnings as errors) or fits exactly as before.
     """
     population = _Population(cells, unit, casemix)
     return population.fit(outcome, population.statistics(outcome)[0] > 0, logistic)[0]

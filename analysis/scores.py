@@ -160,15 +160,27 @@ def score_dimensions(
     threshold on the score (≥ 50) would not: a respondent answering "Ja,
     delvis" (score 50) to every item is not positive.
     """
-    scores, positive = {}, {}
-    for dimension, members in weights.groupby("dimension", sort=False):
-        item_ids = members["item_id"].tolist()
-        item_weight = members["weight"].to_numpy()
-        values = item_scores[item_ids].to_numpy()
-        answered = ~np.isnan(values)
-        total = answered @ item_weight
+    groups = list(weights.groupby("dimension", sort=False))
+    item_values, positive_values = item_scores.to_numpy(dtype="float64"), item_positive.to_numpy(dtype="float64")
+    # Column by column (a dimension has a handful of items): no copies of the items' columns, no
+    # boolean matrix products.
+    scores = np.empty((len(item_scores), len(groups)), order="F")
+    positive = np.empty_like(scores, order="F")
+    for index, (_, members) in enumerate(groups):
+        total, score_sum, positive_sum = (np.zeros(len(item_scores)) for _ in range(3))
+        columns = item_scores.columns.get_indexer(members["item_id"])
+        positive_columns = item_positive.columns.get_indexer(members["item_id"])
+        for column, positive_column, item_weight in zip(columns, positive_columns, members["weight"].to_numpy()):
+            values = item_values[:, column]
+            answered = ~np.isnan(values)
+            total += answered * item_weight
+            score_sum += np.where(answered, values, 0.0) * item_weight
+            positive_sum += np.nan_to_num(positive_values[:, positive_column]) * item_weight
         with np.errstate(invalid="ignore", divide="ignore"):
-            scores[dimension] = np.nan_to_num(values) @ item_weight / np.where(total > 0, total, np.nan)
-            share = np.nan_to_num(item_positive[item_ids].to_numpy()) @ item_weight / np.where(total > 0, total, np.nan)
-        positive[dimension] = np.where(np.isnan(share), np.nan, (share >= 0.5 - 1e-12).astype("float64"))
-    return (pd.DataFrame(scores, index=item_scores.index), pd.DataFrame(positive, index=item_scores.index))
+            divisor = np.where(total > 0, total, np.nan)
+            scores[:, index] = score_sum / divisor
+            share = positive_sum / divisor
+        positive[:, index] = np.where(np.isnan(share), np.nan, (share >= 0.5 - 1e-12).astype("float64"))
+    names = [dimension for dimension, _ in groups]
+    return (pd.DataFrame(scores, index=item_scores.index, columns=names, copy=False),
+            pd.DataFrame(positive, index=item_scores.index, columns=names, copy=False))

@@ -106,11 +106,12 @@ def mask_small_counts(
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
-        keys = table.iloc[selected][list(by)] if by else pd.DataFrame(index=table.index[selected])
+        keys = table[list(by)].iloc[selected] if by else pd.DataFrame(index=table.index[selected])
         group_ids = keys.groupby(list(by), dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(len(selected), int)
-        for group in np.unique(group_ids):
-            members = selected[group_ids == group]
-            lines.extend(np.array([[row, column] for row in members]) for column in range(counts.shape[1]))
+        order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
+        bounds = np.flatnonzero(np.diff(group_ids[order])) + 1
+        for members in np.split(selected[order], bounds):
+            lines.extend(np.column_stack([members, np.full(len(members), column)]) for column in range(counts.shape[1]))
     elsewhere = np.zeros(mask.shape, dtype=bool) if published is None else np.asarray(published, dtype=bool).reshape(mask.shape)
     changed = True
     while changed:
@@ -138,5 +139,8 @@ def mask_small_counts(
         values = pd.array(table[column], dtype="Int64")
         values[mask[:, index]] = pd.NA
         result[column] = values
-    masked_columns = pd.Series([";".join(names[row]) for row in mask], index=table.index, dtype="string")
+    joined = np.full(len(mask), "", dtype=object)
+    for row in np.flatnonzero(mask.any(axis=1)):
+        joined[row] = ";".join(names[mask[row]])
+    masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns

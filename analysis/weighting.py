@@ -45,16 +45,18 @@ def _merge_adjacent(cells: list[_Cell], minimum: int) -> list[_Cell]:
     return cells
 
 
-def _collapse_stratum(counts: pd.DataFrame, minimum: int) -> dict[tuple[str, str], str]:
-    """Map each (sex, age group) frame cell of one stratum to its weighting cell's label."""
+def _collapse_stratum(counts: list[tuple[str, str, int]], minimum: int) -> dict[tuple[str, str], str]:
+    """Map each (sex, age group) frame cell of one stratum, given as (sex, age group, respondents) in
+    the frame cells' order, to its weighting cell's label."""
     by_sex: dict[str, list[_Cell]] = {}
-    for sex, age, respondents in counts[["sex", "age_group", "respondents"]].itertuples(index=False):
+    per_age: dict[str, int] = {}
+    for sex, age, respondents in counts:
         by_sex.setdefault(sex, []).append(_Cell(sex, [age], int(respondents)))
+        per_age[age] = per_age.get(age, 0) + int(respondents)
     collapsed = {sex: _merge_adjacent(cells, minimum) for sex, cells in by_sex.items()}
     if any(cell.respondents < minimum for cells in collapsed.values() for cell in cells) and len(by_sex) > 1:
-        per_age = counts.groupby("age_group", sort=False)["respondents"].sum()
-        ordered = [age for age in AGE_GROUPS if age in per_age.index]
-        cells = _merge_adjacent([_Cell("alla", [age], int(per_age[age])) for age in ordered], minimum)
+        ordered = [age for age in AGE_GROUPS if age in per_age]
+        cells = _merge_adjacent([_Cell("alla", [age], per_age[age]) for age in ordered], minimum)
         return {(sex, age): cell.label for cell in cells for age in cell.ages for sex in by_sex}
     return {(cell.sex, age): cell.label for cells in collapsed.values() for cell in cells for age in cell.ages}
 
@@ -132,10 +134,15 @@ def poststratify(
         "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
         "respondent_weight": np.bincount(cell, weights=np.where(responded, design_weight, 0.0), minlength=size)[observed],
     })
+    # The frame cells are sorted by stratum: each stratum is one run of rows, collapsed on plain lists.
+    rows = list(zip(frame_cells["sex"].to_numpy(dtype=object), frame_cells["age_group"].to_numpy(dtype=object),
+                    frame_cells["respondents"].to_numpy().tolist()))
+    stratum = position[0] * sizes[1] + position[1]
+    bounds = [0, *(np.flatnonzero(np.diff(stratum)) + 1).tolist(), len(rows)]
     labels = []
-    for _, stratum in frame_cells.groupby(_STRATUM, sort=False):
-        mapping = _collapse_stratum(stratum, min_cell_respondents)
-        labels.extend(mapping[(sex, age)] for sex, age in stratum[["sex", "age_group"]].itertuples(index=False))
+    for start, end in zip(bounds[:-1], bounds[1:]):
+        mapping = _collapse_stratum(rows[start:end], min_cell_respondents)
+        labels.extend(mapping[(sex, age)] for sex, age, _ in rows[start:end])
     frame_cells["weighting_cell"] = pd.array(labels, dtype="string")
     by_cell = frame_cells.groupby([*_STRATUM, "weighting_cell"], sort=False)
     frame_cells["cell_population"] = by_cell["frame_population"].transform("sum")

@@ -9,7 +9,14 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.casemix import adjusted_comparison, fit_casemix_model, outcome_cells
+from analysis.casemix import (
+    _linear_fit,
+    _logistic_fit,
+    _statsmodels_fit,
+    adjusted_comparison,
+    fit_casemix_model,
+    outcome_cells,
+)
 
 REFERENCE = Path(__file__).with_name("reference")
 CASEMIX = ["age_group", "sex", "health"]
@@ -124,3 +131,54 @@ def test_one_unit_at_the_minimum_has_no_comparison():
     assert adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=30).empty
     both = adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=10)
     assert sorted(both["unit"]) == ["01", "03", "04"] and not both["suppressed"].any()
+
+
+def _random_cells(seed: int, respondents: int) -> pd.DataFrame:
+    generator = np.random.default_rng(seed)
+    regions = generator.choice(["01", "03", "04", "05", "06"], respondents)
+    sex = generator.choice(["K", "M"], respondents)
+    health = generator.choice(["1", "2", "3", "4", "missing"], respondents, p=[0.1, 0.3, 0.3, 0.2, 0.1])
+    age = generator.choice(["18-34", "35-49", "50-64", "65-79"], respondents)
+    effect = {"01": -0.4, "03": 0.0, "04": 0.3, "05": 0.1, "06": -0.1}
+    linear = np.vectorize(effect.get)(regions) + 0.3 * (sex == "M") - 0.2 * (health == "4") + 0.1 * (age == "65-79")
+    score = np.clip(60 + 25 * linear + generator.normal(0, 20, respondents), 0, 100).round(-1)
+    positive = (generator.random(respondents) < 1 / (1 + np.exp(-(0.5 + linear)))).astype(float)
+    score[generator.random(respondents) < 0.05] = np.nan
+    data = pd.DataFrame({"region": regions, "sex": sex, "health": health, "age_group": age,
+                         "score": score, "positive": positive})
+    return outcome_cells(data, ["region", "sex", "health", "age_group"], ["score", "positive"])
+
+
+@pytest.mark.parametrize("seed, respondents", [(1, 400), (2, 2_000), (3, 20_000), (4, 150)])
+@pytest.mark.parametrize("outcome, logistic", [("score", False), ("positive", True)])
+def test_own_fits_match_statsmodels(seed, respondents, outcome, logistic):
+    cells = _random_cells(seed, respondents)
+    casemix = ["sex", "health", "age_group"]
+    model = fit_casemix_model(cells, "region", casemix, outcome, logistic=logistic)
+    fitted = cells[cells[f"{outcome}.count"] > 0]
+    count, total, square = (fitted[f"{outcome}.{name}"].to_numpy() for name in ("count", "total", "square"))
+    design = model.design(fitted)
+    own = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
+    assert own is not None  # well-conditioned: fitted by our own IRLS / least squares, not statsmodels
+    params, cov = _statsmodels_fit(design, count, total, square, logistic)
+    assert_allclose(model.params, params, rtol=1e-8, atol=1e-10)
+    assert_allclose(model.cov, cov, rtol=1e-8, atol=1e-12 * np.abs(cov).max())
+
+
+def test_perfect_prediction_fails_the_model():
+    # Within both regions every woman is positive and no man: the fit predicts every cell exactly.
+    data = pd.DataFrame({"region": ["01"] * 40 + ["03"] * 40, "sex": (["K"] * 25 + ["M"] * 15) * 2})
+    data["positive"] = (data["sex"] == "K").astype(float)
+    cells = outcome_cells(data, ["region", "sex"], ["positive"])
+    table = adjusted_comparison(cells, "region", ["sex"], {"positive": True})
+    assert (table["suppression_reason"] == "model_failed").all() and table["suppressed"].all()
+
+
+def test_a_singular_design_fails_the_model():
+    # Region 01 treats only women and region 03 only men: region and sex cannot be told apart.
+    generator = np.random.default_rng(8)
+    data = pd.DataFrame({"region": ["01"] * 40 + ["03"] * 40, "sex": ["K"] * 40 + ["M"] * 40,
+                         "health": generator.choice(["1", "2"], 80), "score": generator.normal(60, 10, 80)})
+    cells = outcome_cells(data, ["region", "sex", "health"], ["score"])
+    table = adjusted_comparison(cells, "region", ["sex", "health"], {"score": False})
+    assert (table["suppression_reason"] == "model_failed").all()

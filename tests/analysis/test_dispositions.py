@@ -9,6 +9,7 @@ from numpy.testing import assert_allclose
 
 from analysis import AnalysisConfig, AnalysisInputError, analyse_round
 from analysis.dispositions import classify_dispositions, rates_from_counts
+from analysis.tables import DISPOSITIONS
 
 # (status, core items answered of 25, expected disposition)
 PATHS = [
@@ -32,6 +33,9 @@ def test_each_status_path_gives_exactly_one_disposition():
     status = pd.Series([path[0] for path in PATHS])
     answered = pd.Series([path[1] for path in PATHS])
     assert classify_dispositions(status, answered, 25).tolist() == [path[2] for path in PATHS]
+    categorical = classify_dispositions(status, answered, 25, categorical=True)
+    assert list(categorical.cat.categories) == list(DISPOSITIONS)
+    assert categorical.astype(str).tolist() == [path[2] for path in PATHS]
 
 
 def test_an_unknown_status_names_row_and_respondent():
