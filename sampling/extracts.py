@@ -327,10 +327,8 @@ def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: Col
     (None) and one whose kept lines do not parse are left to the full parse
     (None), which reads them correctly or names the problem and where it is.
     """
-    with source.open("rb") as stream, mmap.mmap(stream.fileno(), 0, access=mmap.ACCESS_READ) as content:
-        if content.find(_LINE_SEPARATOR.encode()) >= 0:
-            return None
-        header = content[: content.find(b"\n") + 1 or len(content)]
+    with source.open("rb") as stream:
+        header = stream.readline()
     try:
         names = pl.read_csv(header, separator=separator, infer_schema=False, n_rows=0).columns
     except pl.exceptions.PolarsError:
@@ -340,13 +338,16 @@ def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: Col
         return None
     line = pl.col("line")
     odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
-    found = (
-        pl.scan_csv(source, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
-                    infer_schema=False, skip_rows=1)
-        .with_row_index("_row", offset=2)
-        .filter(kept | odd_quotes)
-        .collect(engine="streaming")
-    )
+    try:  # a line holding the separator byte has two fields, which polars refuses
+        found = (
+            pl.scan_csv(source, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
+                        infer_schema=False, skip_rows=1)
+            .with_row_index("_row", offset=2)
+            .filter(kept | odd_quotes)
+            .collect(engine="streaming")
+        )
+    except pl.exceptions.PolarsError:
+        return None
     if found.select(odd_quotes.any()).item():
         return None
     kept_text = io.BytesIO(header if header.endswith(b"\n") else header + b"\n")

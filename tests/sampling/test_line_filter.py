@@ -144,3 +144,15 @@ def test_any_extract_gives_the_same_sample_with_and_without_the_line_filter(rows
         parsed = _draw(contacts, population, code_key)
     for name in ("frame", "mailing", "flow", "rejects"):
         assert_frame_equal(getattr(filtered, name), getattr(parsed, name))
+
+
+def test_a_line_holding_the_unit_separator_byte_takes_the_full_parse(pnr, contact, write_csv, code_key, monkeypatch):
+    rows = [contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient"),
+            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="inpatient", unit="Avd\x1f7")]
+    path = write_csv("separator-byte.csv", CONTACT_HEADER, rows)
+    used = []
+    original = sampling.extracts._filtered_lines
+    monkeypatch.setattr(sampling.extracts, "_filtered_lines", lambda *args: used.append(original(*args)))
+    result = draw_sample(None, [path], code_key=code_key, **DATES)
+    assert used == [None]
+    assert result.frame.filter(pathway="ibd-vuxna").height == 2
