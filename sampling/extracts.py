@@ -36,7 +36,6 @@ __all__ = [
     "load_mapping",
     "open_extract",
     "scan_extracts",
-    "LineFilter",
     "lines_holding",
 ]
 
@@ -104,11 +103,6 @@ CARE_LEVEL_LABELS: dict[str, str] = {
 _CHUNK = 1 << 23
 _LINE_SEPARATOR = "\x1f"  # a control character that no extract uses, so that a line stays one field
 _hasher: ThreadPoolExecutor | None = None
-
-LineFilter = Callable[[list[str | None], str], pl.Expr | None]
-"""Given a CSV file's canonical column names (None where unknown) and its separator, an expression
-over the text of each line (``pl.col("line")``) that keeps at least every line the caller needs, or
-None when it cannot tell from the raw line."""
 
 
 @dataclass(frozen=True)
@@ -246,14 +240,15 @@ def open_extract(
     mapping: ColumnMapping,
     workdir: Path | None = None,
     thorough: bool = False,
-    line_filter: LineFilter | None = None,
+    line_filter: pl.Expr | None = None,
 ) -> Extract:
     """Open a CSV or Parquet file lazily with canonical column names.
 
-    With ``line_filter``, only the lines of a CSV file that it keeps are
-    parsed into fields (see :func:`_filtered_lines`): a fast superset filter
-    for a caller that needs few of the rows of a file too large to split
-    into fields whole.
+    With ``line_filter`` (an expression over the text of each line,
+    ``pl.col("line")``, keeping at least every line the caller needs), only
+    the lines of a CSV file that it keeps are parsed into fields (see
+    :func:`_filtered_lines`): a fast superset filter for a caller that needs
+    few of the rows of a file too large to split into fields whole.
 
     Raises
     ------
@@ -286,7 +281,7 @@ def open_extract(
             if workdir is None:
                 workdir = Path(tempfile.mkdtemp(prefix="prem-sample-"))
             source = _transcode(path, workdir)
-        frame = _filtered_lines(source, separator, line_filter, mapping) if line_filter else None
+        frame = _filtered_lines(source, separator, line_filter) if line_filter is not None else None
         if frame is None:
             frame = pl.scan_csv(
                 source, separator=separator, infer_schema=False, row_index_name="_row", row_index_offset=2,
@@ -314,28 +309,20 @@ def open_extract(
     return Extract(path, frame, original)
 
 
-def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: ColumnMapping) -> pl.LazyFrame | None:
-    """The rows of a CSV file whose line ``keep`` keeps, or None.
+def _filtered_lines(source: Path, separator: str, kept: pl.Expr) -> pl.LazyFrame | None:
+    """The rows of a CSV file whose line the expression ``kept`` keeps, or None.
 
     The file is first split into lines only (a cheap, parallel scan), the
-    lines are filtered by the expression that ``keep`` makes of the header's
-    canonical column names and the separator, and only the lines kept are
-    parsed into fields, with their row number (header = 1) as ``_row``. Lines
-    are records unless a quoted field holds a line break, which shows as a
-    line with an odd number of quote characters: such a file, one holding the
-    byte used to keep each line whole, one for which ``keep`` has no filter
-    (None) and one whose kept lines do not parse are left to the full parse
-    (None), which reads them correctly or names the problem and where it is.
+    lines are filtered, and only the lines kept are parsed into fields, with
+    their row number (header = 1) as ``_row``. Lines are records unless a
+    quoted field holds a line break, which shows as a line with an odd number
+    of quote characters: such a file, one holding the byte used to keep each
+    line whole, and one whose kept lines do not parse are left to the full
+    parse (None), which reads them correctly or names the problem and where
+    it is.
     """
     with source.open("rb") as stream:
         header = stream.readline()
-    try:
-        names = pl.read_csv(header, separator=separator, infer_schema=False, n_rows=0).columns
-    except pl.exceptions.PolarsError:
-        return None
-    kept = keep([mapping.canonical_column(name) for name in names], separator)
-    if kept is None:
-        return None
     line = pl.col("line")
     odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
     try:  # a line holding the separator byte has two fields, which polars refuses
@@ -363,10 +350,9 @@ def _filtered_lines(source: Path, separator: str, keep: LineFilter, mapping: Col
     return rows.with_columns(found["_row"]).lazy()
 
 
-def lines_holding(texts: Sequence[str]) -> LineFilter:
+def lines_holding(texts: Sequence[str]) -> pl.Expr:
     """A line filter keeping the lines that contain one of ``texts`` (literally, anywhere)."""
-    pattern = "|".join(re.escape(text) for text in sorted(set(texts)))
-    return lambda _names, _separator: pl.col("line").str.contains(pattern)
+    return pl.col("line").str.contains("|".join(re.escape(text) for text in sorted(set(texts))))
 
 
 def read_manifest_date(mailing_path: Path) -> str | None:
@@ -388,7 +374,7 @@ def scan_extracts(
     optional: tuple[str, ...],
     mapping: ColumnMapping,
     workdir: Path,
-    line_filter: LineFilter | None = None,
+    line_filter: pl.Expr | None = None,
 ) -> tuple[list[Extract], pl.DataFrame]:
     """Open files and collect the query ``build`` makes of them, streaming.
 

@@ -90,8 +90,6 @@ def needed_population(lookup: pl.DataFrame, rejects: pl.DataFrame, needed: pl.Se
     return lookup.filter(wanted).drop("_key"), rejects.filter(wanted).drop("_key")
 
 
-
-
 def read_previous(paths: Sequence[str | Path], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
     """Earlier invitations: 12-digit personnummer and the date they were invited.
 
