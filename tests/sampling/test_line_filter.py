@@ -63,14 +63,19 @@ def _draw(contacts, population, code_key):
     return draw_sample(None, [contacts], population=population, code_key=code_key, on_bad_rows="skip", **DATES)
 
 
-def test_same_sample_with_and_without_the_line_filter(mixed_extracts, code_key, monkeypatch):
-    contacts, population = mixed_extracts
+def _draw_with_and_without_the_line_filter(contacts, population, code_key, monkeypatch):
+    """Draw with the line filter, then with the full parse forced; assert every output is the same."""
     filtered = _draw(contacts, population, code_key)
     with monkeypatch.context() as patch:
         patch.setattr(sampling.extracts, "_filtered_lines", lambda *args: None)
         parsed = _draw(contacts, population, code_key)
     for name in ("frame", "mailing", "flow", "rejects"):
         assert_frame_equal(getattr(filtered, name), getattr(parsed, name))
+    return filtered
+
+
+def test_same_sample_with_and_without_the_line_filter(mixed_extracts, code_key, monkeypatch):
+    filtered = _draw_with_and_without_the_line_filter(*mixed_extracts, code_key, monkeypatch)
     assert filtered.frame.height > 0
     rejected = filtered.rejects.select("file", "row", "column").rows()
     assert [(file.rsplit("/", 1)[-1], row, column) for file, row, column in rejected] == [
@@ -138,12 +143,7 @@ def test_any_extract_gives_the_same_sample_with_and_without_the_line_filter(rows
         contact(people[person], main_diagnosis=main, other_diagnoses=", ".join(others), care_level=level, unit=unit)
         for person, main, others, level, unit in rows])
     population = write_csv("any-population.csv", POPULATION_HEADER, [resident(person) for person in people])
-    filtered = _draw(contacts, population, code_key)
-    with monkeypatch.context() as patch:
-        patch.setattr(sampling.extracts, "_filtered_lines", lambda *args: None)
-        parsed = _draw(contacts, population, code_key)
-    for name in ("frame", "mailing", "flow", "rejects"):
-        assert_frame_equal(getattr(filtered, name), getattr(parsed, name))
+    _draw_with_and_without_the_line_filter(contacts, population, code_key, monkeypatch)
 
 
 def test_a_line_holding_the_unit_separator_byte_takes_the_full_parse(pnr, contact, write_csv, code_key, monkeypatch):

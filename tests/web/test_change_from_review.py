@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from prem.db import db
@@ -79,20 +80,18 @@ def test_only_the_literal_review_is_honoured(client, make_round, start, post_pag
         assert "return=" not in client.get(f"/page/overall?return={foreign}").text
 
 
-def test_save_and_leave_after_a_change_resumes_at_the_review(app, client, make_round, start, post_page, sign_in):
+@pytest.mark.parametrize(("before", "change", "stored", "resumes_at"), [
+    (("overall", {"overall_rating": "1"}), ("information", {"info_condition": "2"}),
+     {"overall_rating": 1, "info_condition": 2}, "/review"),
+    (("continuity", {"municipality_contact": "2"}), ("continuity", {"municipality_contact": "1"}),
+     {"municipality_contact": 1}, "/page/municipality"),  # the change opened the municipal page
+])
+def test_save_and_leave_after_a_change_resumes_where_continue_leads(app, client, make_round, start, post_page, sign_in,
+                                                                    before, change, stored, resumes_at):
     code = next(iter(make_round().codes.values()))
     start(client, code)
-    post_page("overall", {"overall_rating": "1"})
+    post_page(*before)
     client.get("/review")
-    assert post_page("information?return=review", {"info_condition": "2"}, action="save_exit").location == "/saved"
-    assert _stored(app) == {"overall_rating": 1, "info_condition": 2}
-    assert sign_in(app.test_client(), code).location == "/review"
-
-
-def test_save_and_leave_after_a_change_that_opens_a_page_resumes_there(app, client, make_round, start, post_page, sign_in):
-    code = next(iter(make_round().codes.values()))
-    start(client, code)
-    post_page("continuity", {"municipality_contact": "2"})
-    client.get("/review")
-    assert post_page("continuity?return=review", {"municipality_contact": "1"}, action="save_exit").location == "/saved"
-    assert sign_in(app.test_client(), code).location == "/page/municipality"
+    assert post_page(f"{change[0]}?return=review", change[1], action="save_exit").location == "/saved"
+    assert _stored(app) == stored
+    assert sign_in(app.test_client(), code).location == resumes_at
