@@ -13,7 +13,7 @@ from sampling.errors import ExtractError
 from sampling.extracts import ColumnMapping, Extract, open_extract, read_manifest_date, scan_extracts
 from sampling.personnummer import last_ten_digits, parse_personnummer
 
-__all__ = ["POPULATION_COLUMNS", "check_population", "needed_population", "read_population", "read_previous", "scan_population"]
+__all__ = ["POPULATION_COLUMNS", "check_population", "needed_population", "read_previous", "scan_population"]
 
 POPULATION_COLUMNS = ("personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity")
 _YES_NO = {"true": True, "1": True, "ja": True, "j": True, "yes": True, "false": False, "0": False, "nej": False, "n": False, "no": False, "": False}
@@ -34,18 +34,6 @@ def scan_population(path: str | Path, mapping: ColumnMapping, workdir: Path, can
         required=POPULATION_COLUMNS, optional=(), mapping=mapping, workdir=workdir,
     )
     return extract, rows
-
-
-def read_population(
-    path: str | Path, mapping: ColumnMapping, sampling_date: dt.date, workdir: Path, needed: pl.Series
-) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
-    """The population lookup by 12-digit personnummer, and its unreadable rows.
-
-    Only rows of ``needed`` persons (12-digit numbers) are read and checked
-    (:func:`scan_population`, :func:`check_population`, :func:`needed_population`).
-    """
-    extract, rows = scan_population(path, mapping, workdir, needed)
-    return extract, *needed_population(*check_population(extract, rows, sampling_date), needed)
 
 
 def check_population(extract: Extract, rows: pl.DataFrame, sampling_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
