@@ -12,8 +12,7 @@ unpredictable for everybody else.
 from __future__ import annotations
 
 import hashlib
-import hmac
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -26,6 +25,8 @@ _ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
 _REJECTED = bytes(range(_ACCEPTED_BYTES, 256))
 _SYMBOL_OF_BYTE = bytes(ord(ALPHABET[byte % len(ALPHABET)]) for byte in range(256))
 _SYMBOLS = np.frombuffer(ALPHABET.encode("ascii"), dtype="S1")
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def _stable_int(text: str) -> int:
@@ -50,18 +51,38 @@ def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
     return np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
 
 
+def _hmac_sha256(code_key: bytes) -> Callable[[bytes], bytes]:
+    """HMAC-SHA256 under one key (RFC 2104), as :func:`hmac.digest` gives it.
+
+    The key's inner and outer hash states are prepared once and copied per
+    message: for tens of thousands of short ids that is twice as fast as
+    ``hmac.digest``, which sets the key up again on every call.
+    """
+    key = (hashlib.sha256(code_key).digest() if len(code_key) > 64 else code_key).ljust(64, b"\0")
+    inner, outer = hashlib.sha256(key.translate(_INNER_PAD)), hashlib.sha256(key.translate(_OUTER_PAD))
+
+    def digest(message: bytes) -> bytes:
+        inner_hash, outer_hash = inner.copy(), outer.copy()
+        inner_hash.update(message)
+        outer_hash.update(inner_hash.digest())
+        return outer_hash.digest()
+
+    return digest
+
+
 def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
     """The printed access code of each respondent: HMAC-SHA256(key, id) mapped without bias.
 
     Bytes ≥ 248 (= 8 · 31) are dropped so that every symbol is equally likely;
     when a digest runs out, the next block is HMAC(key, id + ":" + counter).
     """
+    keyed = _hmac_sha256(code_key)
     codes = []
     for respondent_id in respondents:
-        symbols = hmac.digest(code_key, respondent_id.encode("ascii"), "sha256").translate(None, _REJECTED)
+        symbols = keyed(respondent_id.encode("ascii")).translate(None, _REJECTED)
         block = 1
         while len(symbols) < CODE_LENGTH:
-            symbols += hmac.digest(code_key, f"{respondent_id}:{block}".encode("ascii"), "sha256").translate(None, _REJECTED)
+            symbols += keyed(f"{respondent_id}:{block}".encode("ascii")).translate(None, _REJECTED)
             block += 1
         code = symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
         # format_access_code(code), without its normalisation: the symbols are canonical already.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hmac
 import re
 
 import pytest
 
 from sampling.access_codes import ALPHABET, format_access_code, normalise_access_code
-from sampling.design import access_code_for, key_fingerprint
+from sampling.design import _hmac_sha256, access_code_for, access_codes_for, key_fingerprint
 from sampling.frame import AGE_GROUPS, age_group
 from sampling.output import write_sample
 from sampling.rules import SampleSize
@@ -105,6 +106,21 @@ def test_access_code_symbols_are_unbiased_over_many_ids():
             counts[symbol] += 1
     expected = 3000 * 12 / len(ALPHABET)
     assert all(abs(count - expected) < 0.15 * expected for count in counts.values())
+
+
+@pytest.mark.parametrize("key", [b"", b"k" * 32, b"k" * 64, b"k" * 65, bytes(range(256))])
+def test_access_codes_are_the_documented_hmac_of_the_respondent_id(key):
+    """The code is HMAC-SHA256(key, id) as the standard library computes it, bytes >= 248 dropped, the
+    rest mapped onto the alphabet: keys longer than SHA-256's block (64 bytes) are hashed first."""
+    ids = [f"R{index:010d}" for index in range(500)]
+    expected = []
+    for respondent_id in ids:
+        accepted = [byte for byte in hmac.new(key, respondent_id.encode(), "sha256").digest() if byte < 248][:12]
+        code = "".join(ALPHABET[byte % len(ALPHABET)] for byte in accepted)
+        expected.append(f"{code[:4]}-{code[4:8]}-{code[8:]}")
+    assert access_codes_for(ids, key) == expected
+    # The follow-up blocks (id + ":" + counter) use the same keyed hash.
+    assert all(_hmac_sha256(key)(message) == hmac.digest(key, message, "sha256") for message in (b"", b"R1:1", b"x" * 200))
 
 
 def test_manifest_names_the_key_only_by_fingerprint(stratified, code_key):
