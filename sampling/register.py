@@ -41,10 +41,9 @@ def check_population(extract: Extract, rows: pl.DataFrame, sampling_date: dt.dat
 
     Returns the lookup (``personnummer``, address, ``deceased``,
     ``protected``, ``has_address``) and the rejects (``file, row, column,
-    value, reason``), each with ``_key``, the last ten digits of the number
-    as written, for :func:`needed_population`.
+    value, reason``, and ``_key``, the last ten digits of the number as
+    written, for :func:`needed_population`).
     """
-    rows = rows.with_columns(_key=last_ten_digits(pl.col("personnummer")))
     numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
     rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
@@ -62,20 +61,28 @@ def check_population(extract: Extract, rows: pl.DataFrame, sampling_date: dt.dat
     rows = rows.with_columns(problem=problem)
     rejects = rows.filter(pl.col("problem").is_not_null()).select(
         file="_file", row="_row", column=pl.col("problem").struct.field("column"),
-        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"), _key="_key",
+        value=pl.col("problem").struct.field("value"), reason=pl.col("problem").struct.field("reason"),
+        _key=last_ten_digits(pl.col("personnummer")),
     )
     has_address = pl.all_horizontal([pl.col(c).fill_null("").str.strip_chars() != "" for c in ("street", "postal_code", "city")])
     lookup = rows.filter(pl.col("problem").is_null()).unique("pnr", keep="first", maintain_order=True).select(
         personnummer="pnr", name="name", street="street", postal_code="postal_code", city="city",
-        deceased="deceased", protected="protected", has_address=has_address, _key="_key",
+        deceased="deceased", protected="protected", has_address=has_address,
     )
     return lookup, rejects
 
 
 def needed_population(lookup: pl.DataFrame, rejects: pl.DataFrame, needed: pl.Series) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The lookup and rejects of :func:`check_population`, of the ``needed`` persons (12-digit numbers) only."""
-    wanted = pl.col("_key").is_in(needed.str.slice(-10).unique().implode())
-    return lookup.filter(wanted).drop("_key"), rejects.filter(wanted).drop("_key")
+    """The lookup and the rejects of :func:`check_population` for the ``needed`` persons (12-digit numbers).
+
+    Only the rejects are cut to the needed persons (a bad register row of
+    anybody else is none of this run's business). The lookup is only ever
+    joined on the needed persons' numbers, so it is returned whole: cutting
+    it would cost more than the joins save.
+    """
+    if rejects.height:
+        rejects = rejects.filter(pl.col("_key").is_in(needed.unique().str.slice(-10).implode()))
+    return lookup, rejects.drop("_key")
 
 
 def read_previous(paths: Sequence[str | Path], mapping: ColumnMapping, sampling_date: dt.date, workdir: Path) -> tuple[list[Extract], pl.DataFrame]:
