@@ -16,7 +16,7 @@ import polars as pl
 
 __all__ = ["parse_personnummer", "luhn_check_digit", "last_ten_digits"]
 
-_FORM = r"^(\d{6}|\d{8})[-+]?\d{4}$"
+_FORM = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"  # ASCII digits: \d would admit the digits of other scripts
 
 
 def luhn_check_digit(nine_digits: str) -> int:
@@ -45,27 +45,32 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
         One row per input value: ``raw``, ``personnummer`` (12 digits, null
         when invalid), ``birth_date``, ``sex_from_number`` (``M``/``K``) and
         ``problem`` (null when valid, otherwise what is wrong).
+
+    Notes
+    -----
+    Once the written form is checked, the rest is integer arithmetic on the
+    digits (no dates are built but the valid ones): extracts hold hundreds of
+    thousands of distinct numbers.
     """
-    frame = pl.DataFrame({"raw": raw.cast(pl.String)})
     text = pl.col("raw").str.strip_chars()
-    digits = text.str.replace_all(r"[-+]", "")
-    frame = frame.with_columns(
+    frame = pl.DataFrame({"raw": raw.cast(pl.String)}).with_columns(
         well_formed=text.str.contains(_FORM).fill_null(False),
         centenarian=text.str.contains("+", literal=True).fill_null(False),
-        twelve=digits.str.len_bytes() == 12,
-        century=digits.str.slice(0, 2),
-        number=digits.str.slice(-10).cast(pl.Int64, strict=False),
-    ).with_columns(number=pl.when("well_formed").then("number").otherwise(0))
-    number = pl.col("number")
-    digit = [(number // 10 ** (9 - position)) % 10 for position in range(10)]
-    luhn = pl.sum_horizontal(
-        [pl.when(d * 2 > 9).then(d * 2 - 9).otherwise(d * 2) if position % 2 == 0 else d for position, d in enumerate(digit[:9])]
+        twelve=text.str.len_bytes() >= 12,  # of the well-formed: YYYYMMDD[-+]NNNN
+        digits=text.str.replace(r"[-+]", "").cast(pl.Int64, strict=False),
     )
-    month = (number // 1_000_000) % 100
+    digits = pl.when("well_formed").then("digits").otherwise(0)
+    number = digits % 10**10
+    digit = [(number // 10 ** (9 - position)) % 10 for position in range(10)]
+    # Luhn over YYMMDDNNN: every other digit doubled, the digits of the product summed (2d - 9 when d >= 5).
+    luhn = pl.sum_horizontal([d * 2 - (d >= 5).cast(pl.Int64) * 9 if position % 2 == 0 else d for position, d in enumerate(digit[:9])])
     day = (number // 10_000) % 100
-    frame = frame.with_columns(
+    frame = frame.select(
+        "raw", "well_formed", "centenarian", "twelve",
+        number=number,
+        century=digits // 10**10,
         luhn_ok=(luhn + digit[9]) % 10 == 0,
-        month=month,
+        month=(number // 1_000_000) % 100,
         birth_day=pl.when(day > 60).then(day - 60).otherwise(day),
         sex_digit=digit[8],
         yy=number // 100_000_000,
@@ -74,17 +79,20 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     guessed = (sampling_date.year // 100) * 100 + pl.col("yy")
     guessed = pl.when(guessed * 10_000 + pl.col("month") * 100 + pl.col("birth_day") > today).then(guessed - 100).otherwise(guessed)
     guessed = pl.when("centenarian").then(guessed - 100).otherwise(guessed)
-    year = pl.when("twelve").then(pl.col("century").cast(pl.Int64, strict=False) * 100 + pl.col("yy")).otherwise(guessed)
-    frame = frame.with_columns(year=year)
-    month_ok = pl.col("month").is_between(1, 12)
-    safe_month = pl.when(month_ok).then("month").otherwise(1)
-    days_in_month = pl.date(pl.col("year").clip(1, 9999), safe_month, 1).dt.month_end().dt.day()
-    frame = frame.with_columns(date_ok=month_ok & pl.col("birth_day").is_between(1, days_in_month))
+    frame = frame.with_columns(year=pl.when("twelve").then(pl.col("century") * 100 + pl.col("yy")).otherwise(guessed))
+    month, year = pl.col("month"), pl.col("year").clip(1, 9999)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    days_in_month = (
+        pl.when(month == 2).then(28 + leap.cast(pl.Int64))
+        .when(month.is_in([4, 6, 9, 11])).then(30)
+        .otherwise(31)
+    )
+    date_ok = month.is_between(1, 12) & pl.col("birth_day").is_between(1, days_in_month)
     birth_key = pl.col("year") * 10_000 + pl.col("month") * 100 + pl.col("birth_day")
     problem = (
         pl.when(~pl.col("well_formed"))
         .then(pl.lit("expected YYYYMMDD-NNNN, YYYYMMDDNNNN, YYMMDD-NNNN or YYMMDD+NNNN"))
-        .when(~pl.col("date_ok"))
+        .when(~date_ok)
         .then(pl.lit("not a valid birth date (day + 60 allowed for samordningsnummer)"))
         .when(~pl.col("luhn_ok"))
         .then(pl.lit("wrong check digit"))
@@ -95,7 +103,7 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     valid = pl.col("problem").is_null()
     return frame.select(
         "raw",
-        personnummer=pl.when(valid).then((pl.col("year") * 100_000_000 + number % 100_000_000).cast(pl.String).str.zfill(12)),
+        personnummer=pl.when(valid).then((pl.col("year") * 100_000_000 + pl.col("number") % 100_000_000).cast(pl.String).str.zfill(12)),
         birth_date=pl.when(valid).then(pl.date(pl.col("year"), pl.col("month"), pl.col("birth_day"))),
         sex_from_number=pl.when(valid).then(pl.when(pl.col("sex_digit") % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K"))),
         problem="problem",
