@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import polars as pl
 from tqdm import tqdm
 
@@ -174,23 +175,30 @@ def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple
     strata : dict
         Region → (eligible population ``N_h``, sample size ``n_h``).
     """
-    parts = []
+    # One sort puts every stratum in a run of rows in personnummer order; only the draws are per stratum.
+    ordered = eligible.sort("region", "personnummer")
+    runs = ordered.select(pl.col("region").rle()).unnest("region")
     strata: dict[str, tuple[int, int]] = {}
-    for (region,), stratum in sorted(eligible.partition_by("region", as_dict=True).items()):
-        stratum = stratum.sort("personnummer")
-        size = rule.sample_size.for_stratum(stratum.height)
+    chosen, ids, populations, sizes = [], [], [], []
+    start = 0
+    for population, region in runs.iter_rows():
+        size = rule.sample_size.for_stratum(population)
         generator = stratum_generator(seed, rule.pathway, region)
-        chosen = stratum[draw_stratum(generator, stratum.height, size)]
-        strata[region] = (stratum.height, size)
-        parts.append(chosen.select(
-            respondent_id=pl.Series(respondent_ids(generator, size), dtype=pl.String), pathway=pl.lit(rule.pathway),
-            region="region", sex="sex", age="age", age_group=age_group_expr(pl.col("age")),
-            stratum_population=pl.lit(stratum.height, dtype=pl.Int64), stratum_sample=pl.lit(size, dtype=pl.Int64),
-            design_weight=pl.lit(stratum.height / size, dtype=pl.Float64), personnummer="personnummer",
-        ))
-    schema = {**dict.fromkeys(FRAME_COLUMNS, pl.String), "age": pl.Int32, "stratum_population": pl.Int64,
-              "stratum_sample": pl.Int64, "design_weight": pl.Float64, "personnummer": pl.String}
-    return pl.concat([pl.DataFrame(schema=schema), *parts]), strata
+        chosen.append(start + draw_stratum(generator, population, size))
+        ids.extend(respondent_ids(generator, size))
+        strata[region] = (population, size)
+        populations.append(population)
+        sizes.append(size)
+        start += population
+    stratum_population = np.repeat(np.array(populations, dtype="int64"), sizes)
+    stratum_sample = np.repeat(np.array(sizes, dtype="int64"), sizes)
+    drawn = ordered[np.concatenate(chosen) if chosen else np.zeros(0, dtype="int64")].select(
+        respondent_id=pl.Series(ids, dtype=pl.String), pathway=pl.lit(rule.pathway, dtype=pl.String),
+        region="region", sex="sex", age=pl.col("age").cast(pl.Int32), age_group=age_group_expr(pl.col("age")),
+        stratum_population=pl.Series(stratum_population), stratum_sample=pl.Series(stratum_sample),
+        design_weight=pl.Series(stratum_population / np.maximum(stratum_sample, 1)), personnummer="personnummer",
+    )
+    return drawn, strata
 
 
 def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) -> pl.DataFrame:
