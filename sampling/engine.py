@@ -117,18 +117,24 @@ def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -
     return persons.with_columns(removed_at=removed).sort("personnummer")
 
 
-def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
-    """Register and quarantine exclusions, in flow order, for persons still in."""
+def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date) -> pl.LazyFrame:
+    """Register and quarantine exclusions, in flow order, for persons still in.
+
+    Lazy: the caller collects every pathway's exclusions at once (``pl.collect_all``), in parallel.
+    The rows come back in no particular order; nothing after depends on it (the draw sorts each stratum).
+    """
     still_in = pl.col("removed_at").is_null()
+    excluded = persons.lazy()
     if lookup is not None:
-        persons = persons.join(lookup.select("personnummer", "deceased", "protected", "has_address"), on="personnummer", how="left")
-        persons = persons.with_columns(
+        excluded = excluded.join(lookup.lazy().select("personnummer", "deceased", "protected", "has_address"), on="personnummer",
+                                 how="left")
+        excluded = excluded.with_columns(
             removed_at=pl.when(~still_in).then("removed_at")
             .when(pl.col("deceased") <= pl.lit(sampling_date)).then(pl.lit("deceased"))
             .when(pl.col("protected").fill_null(False)).then(pl.lit("protected_identity"))
             .when(~pl.col("has_address").fill_null(False)).then(pl.lit("no_address"))
         ).drop("deceased", "protected", "has_address")
-    return persons.with_columns(
+    return excluded.with_columns(
         removed_at=pl.when(still_in & pl.col("personnummer").is_in(quarantined.implode())).then(pl.lit("quarantine")).otherwise("removed_at")
     )
 
@@ -208,7 +214,7 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
     return (
         drawn.select("respondent_id", "personnummer", access_code=codes)
-        .join(address, on="personnummer", how="left", maintain_order="left")
+        .join(address, on="personnummer", how="left")
         .select(MAILING_COLUMNS)
     )
 
@@ -316,18 +322,19 @@ def draw_sample(
         bar.update()
         bar.set_postfix_str("applying rules and drawing")
 
-        persons_by_pathway: dict[str, pl.DataFrame] = {}
+        excluded: list[pl.LazyFrame] = []
         rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
         for rule in rule_list:
             quarantine_from = _months_before(day, rule.quarantine_months)
             quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
-            persons_by_pathway[rule.pathway] = _exclude(persons_found[rule.pathway], lookup, quarantined, day)
+            excluded.append(_exclude(persons_found[rule.pathway], lookup, quarantined, day))
             rejected_by_pathway[rule.pathway] = {}
             if rejects.height:
                 readable = dict(qualifying[rule.pathway].group_by("region").len().iter_rows())
                 unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
                 rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
 
+        persons_by_pathway = dict(zip((rule.pathway for rule in rule_list), pl.collect_all(excluded)))
         # Rarest pathway first; people drawn for it leave the frames of later pathways.
         eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
         order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
