@@ -310,10 +310,12 @@ def draw_sample(
                 persons_found = {rule.pathway: _persons(qualifying[rule.pathway], rule, end) for rule in rule_list}
                 lookup, population_extract = None, None
                 if scanning is not None:
-                    population_extract, *checked_population = scanning.result()
-                    # Both cores were busy scanning; from here on mostly one is, and the other hashes the inputs.
-                    for extract in [*extracts, population_extract]:
+                    # The register check leaves a core idle at times: the contacts are hashed while it ends,
+                    # or else the hashing would hold up the manifest after the draw.
+                    for extract in extracts:
                         extract.hash_in_background()
+                    population_extract, *checked_population = scanning.result()
+                    population_extract.hash_in_background()
                     lookup, population_rejects = needed_population(*checked_population, valid["personnummer"])
                     if population_rejects.height and on_bad_rows == "fail":
                         raise_for_rejects(population_rejects)
