@@ -8,11 +8,17 @@ memory of the process tree); computes the same eligibility counts with DuckDB
 SQL as the reference time; and checks that both agree.
 
 Targets: ``prem sample`` within 1.5 times DuckDB's time, under 6 GiB.
+
+``--stages`` adds one more run, in this process, that prints when each step
+of :func:`sampling.draw_sample` ran on which thread (the register is read
+in a background thread while the contacts are checked), so a reader sees
+the critical path.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import datetime as dt
 import hashlib
@@ -24,7 +30,9 @@ import sys
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psutil
@@ -246,6 +254,62 @@ def duckdb_counts(contacts: Path) -> tuple[dict[str, tuple[int, int]], float, fl
     return counts, time.perf_counter() - started, time.process_time() - cpu_started
 
 
+STEPS: dict[str, tuple[str, ...]] = {
+    "sampling.engine": ("scan_contacts", "check_contacts", "scan_population", "check_population", "_persons",
+                        "needed_population", "read_previous", "_draw_pathway", "_mailing", "build_manifest"),
+    "sampling.output": ("write_sample",),
+}
+"""Functions timed by ``--stages``, by the module whose namespace they are looked up in."""
+
+
+@contextlib.contextmanager
+def _step_times() -> Iterator[list[tuple[str, str, float, float]]]:
+    """(thread, function, start, end) of each call of the :data:`STEPS` functions, for the duration of the block.
+
+    Wraps the functions where the engine looks them up; the library itself has no timing code.
+    """
+    import importlib
+
+    calls: list[tuple[str, str, float, float]] = []
+
+    def timed(name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                calls.append((threading.current_thread().name, name, started, time.perf_counter()))
+
+        return wrapper
+
+    originals = [(importlib.import_module(module), name) for module, names in STEPS.items() for name in names]
+    saved = [getattr(module, name) for module, name in originals]
+    try:
+        for (module, name), function in zip(originals, saved):
+            setattr(module, name, timed(name, function))
+        yield calls
+    finally:
+        for (module, name), function in zip(originals, saved):
+            setattr(module, name, function)
+
+
+def print_stages(contacts: Path, population: Path, out_dir: Path) -> None:
+    """One in-process ``draw_sample`` and ``write_sample`` with the time line of its steps."""
+    from sampling import draw_sample, load_code_key, output
+
+    shutil.rmtree(out_dir, ignore_errors=True)
+    started, cpu = time.perf_counter(), time.process_time()
+    with _step_times() as calls:
+        result = draw_sample(RULES, [contacts], population=population, period_start=PERIOD_START, period_end=PERIOD_END,
+                             sampling_date=SAMPLING_DATE, seed=SEED, code_key=load_code_key(OUTPUT / "sampling-code.key"))
+        output.write_sample(result, out_dir)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"stages       one more run in this process (imports done): {wall:.2f} s wall, {cpu:.1f} s CPU; "
+          "seconds from its start, per thread:")
+    for thread, name, start, end in sorted(calls, key=lambda call: call[2]):
+        print(f"  {thread[:18]:<18} {name:<20} {start - started:6.2f} → {end - started:6.2f}  ({end - start:5.2f})")
+
+
 def flow_counts(flow_csv: Path) -> dict[str, tuple[int, int]]:
     """From prem's flow.csv: per pathway, ``remaining`` after the qualifying step and after the last criterion.
 
@@ -286,6 +350,7 @@ def main(argv: list[str]) -> int:
                         help="alternate DuckDB and prem this many times and keep the fastest of each")
     parser.add_argument("--regenerate", action="store_true", help="generate the extract even if cached")
     parser.add_argument("--skip-prem", action="store_true", help="only generate and run the DuckDB reference")
+    parser.add_argument("--stages", action="store_true", help="one more run in this process, printing when each step ran")
     args = parser.parse_args(argv)
 
     contacts, population, generated = synthetic_extract(args.rows, args.seed, regenerate=args.regenerate)
@@ -346,4 +411,6 @@ def main(argv: list[str]) -> int:
         results["counts_agree"] = agree
         status |= 0 if agree else 1
     (OUTPUT / f"sampling-results-{args.rows}.json").write_text(json.dumps(results, indent=2, default=str))
+    if args.stages and run_prem and status == 0:
+        print_stages(contacts, population, OUTPUT / f"stages-{args.rows}-{args.seed}")
     return status
