@@ -15,7 +15,7 @@ import datetime as dt
 import sys
 import tempfile
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -74,12 +74,12 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
-def _population_rows(
-    path: PathLike, mapping: ColumnMapping, workdir: Path, candidates: pl.Series, sampling_date: dt.date
+def _checked_population(
+    scanning: Future[tuple[Extract, pl.DataFrame]], sampling_date: dt.date, valid_numbers: pl.Series
 ) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
-    """Scan and check the population rows of the candidates' numbers (run while the contacts are checked)."""
-    extract, rows = scan_population(path, mapping, workdir, candidates)
-    return extract, *check_population(extract, rows, sampling_date)
+    """Check the scanned population rows, the checked contacts' numbers known valid."""
+    extract, rows = scanning.result()
+    return extract, *check_population(extract, rows, sampling_date, valid_numbers)
 
 
 def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -> pl.DataFrame:
@@ -292,9 +292,10 @@ def draw_sample(
             workdir = Path(scratch)
             bar.set_postfix_str("reading contacts")
             extracts, candidates = scan_contacts(contact_paths, rule_list, column_mapping, workdir)
-            # The register scan needs only the candidates' numbers: it runs while their rows are checked.
+            # The register scan needs only the candidates' numbers: it runs while their rows are checked; its
+            # rows are checked next in the same thread, knowing which numbers the contacts' check found valid.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
-                scanning = (background.submit(_population_rows, population, column_mapping, workdir, candidates["personnummer"], day)
+                scanning = (background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
                             if population is not None else None)
                 if scanning is None:
                     for extract in extracts:
@@ -302,6 +303,8 @@ def draw_sample(
                 valid, bad_rows, rejects = check_contacts(extracts, candidates, rule_list, column_mapping, (start, end), day)
                 if rejects.height and on_bad_rows == "fail":
                     raise_for_rejects(rejects)
+                checking = (background.submit(_checked_population, scanning, day, valid["personnummer"].unique())
+                            if scanning is not None else None)
                 bar.update()
                 bar.set_postfix_str("reading register and previous rounds")
                 # Each pathway's persons need only the contacts: formed while the register is still read.
@@ -309,12 +312,12 @@ def draw_sample(
                               for rule in rule_list}
                 persons_found = {rule.pathway: _persons(qualifying[rule.pathway], rule, end) for rule in rule_list}
                 lookup, population_extract = None, None
-                if scanning is not None:
+                if checking is not None:
                     # The register check leaves a core idle at times: the contacts are hashed while it ends,
                     # or else the hashing would hold up the manifest after the draw.
                     for extract in extracts:
                         extract.hash_in_background()
-                    population_extract, *checked_population = scanning.result()
+                    population_extract, *checked_population = checking.result()
                     population_extract.hash_in_background()
                     lookup, population_rejects = needed_population(*checked_population, valid["personnummer"])
                     if population_rejects.height and on_bad_rows == "fail":

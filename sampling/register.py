@@ -36,16 +36,29 @@ def scan_population(path: str | Path, mapping: ColumnMapping, workdir: Path, can
     return extract, rows
 
 
-def check_population(extract: Extract, rows: pl.DataFrame, sampling_date: dt.date) -> tuple[pl.DataFrame, pl.DataFrame]:
+def check_population(
+    extract: Extract, rows: pl.DataFrame, sampling_date: dt.date, valid_numbers: pl.Series | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Check scanned population rows: the lookup of the readable ones and the unreadable ones.
 
     Returns the lookup (``personnummer``, address, ``deceased``,
     ``protected``, ``has_address``) and the rejects (``file, row, column,
     value, reason``, and ``_key``, the last ten digits of the number as
     written, for :func:`needed_population`).
+
+    ``valid_numbers`` are 12-digit numbers already found valid on
+    ``sampling_date`` (the checked contacts'): a register number written
+    exactly so is valid and is its own 12-digit form, and is not parsed
+    again.
     """
-    numbers = parse_personnummer(rows["personnummer"].unique(), sampling_date)
-    rows = rows.join(numbers.select("raw", pnr="personnummer", pnr_problem="problem"), left_on="personnummer", right_on="raw", how="left")
+    written = rows["personnummer"].unique()
+    numbers = pl.DataFrame({"raw": written[:0], "pnr": written[:0], "pnr_problem": written[:0]})
+    if valid_numbers is not None:
+        known = written.is_in(valid_numbers.implode())
+        numbers = pl.DataFrame({"raw": written.filter(known), "pnr": written.filter(known)}).with_columns(pnr_problem=pl.lit(None, dtype=pl.String))
+        written = written.filter(~known)
+    parsed = parse_personnummer(written, sampling_date).select("raw", pnr="personnummer", pnr_problem="problem")
+    rows = rows.join(pl.concat([numbers, parsed]), left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
         deceased=parse_date("deceased_date"),
         protected=pl.col("protected_identity").fill_null("").str.strip_chars().str.to_lowercase()

@@ -6,8 +6,13 @@ import datetime as dt
 
 import polars as pl
 import pytest
+from polars.testing import assert_frame_equal
 
 from sampling import ExtractError, draw_sample
+from sampling.extracts import load_mapping
+from sampling.register import check_population, scan_population
+
+from .conftest import POPULATION_HEADER
 
 SWEDISH_HEADER = ["Personnummer", "Kön", "Region", "Besöksdatum", "Vårdnivå", "Huvuddiagnos", "Bidiagnoser", "Vårdenhet"]
 DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 5}
@@ -158,3 +163,31 @@ def test_population_numbers_written_in_ten_digit_form(pnr, contact, resident, ru
     result = run_sample([contact(person, main_diagnosis="K50")], population=[resident(f"{person[2:8]}-{person[8:]}")])
     assert result.flow.filter(pathway="ibd-vuxna", step="no_address")["removed"].to_list() == [0]
     assert result.mailing["name"].to_list() == ["Testa Testsson"]
+
+
+def test_register_numbers_known_valid_are_checked_as_if_parsed(pnr, resident, write_csv, tmp_path):
+    """The numbers the contacts' check found valid are not parsed again in the register: the lookup and the
+    rejects are the same as when every register number is parsed."""
+    people = [pnr("19600101", serial) for serial in range(6)]
+    bad = people[5][:-1] + str((int(people[5][-1]) + 1) % 10)  # wrong check digit
+    rows = [
+        resident(people[0]),  # written as a known valid number
+        resident(people[1], deceased_date="2025-01-01"),
+        resident(f"{people[2][:8]}-{people[2][8:]}"),  # known valid, written otherwise
+        resident(f" {people[3]}"),  # known valid, with a space before it
+        resident(people[4], protected_identity="kanske"),  # not known, bad protected flag
+        resident(bad),
+        resident(people[0], name="Dubbel Dubbelsson"),  # the same person twice: the first row counts
+    ]
+    path = write_csv("population.csv", POPULATION_HEADER, rows)
+    extract, scanned = scan_population(path, load_mapping(None), tmp_path, pl.Series([row["personnummer"] for row in rows]))
+    sampling_date = dt.date(2026, 2, 1)
+    known = pl.Series(people[:4] + ["196001010000"])  # the last one is not in the register at all
+    parsed_all = check_population(extract, scanned, sampling_date)
+    with_known = check_population(extract, scanned, sampling_date, known)
+    for parsed, shortcut in zip(parsed_all, with_known):
+        assert_frame_equal(parsed, shortcut)
+    lookup, rejects = with_known
+    assert lookup["personnummer"].to_list() == people[:4]
+    assert lookup.filter(pl.col("personnummer") == people[0])["name"].item() == "Testa Testsson"
+    assert set(rejects["value"]) == {"kanske", bad}
