@@ -20,7 +20,9 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "observed_codes", "outcome_cells"]
+from analysis.cells import observed_codes
+
+__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -99,30 +101,6 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
         columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
     return pd.DataFrame(columns)
-
-
-def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(codes, return_inverse=True)`` for integer codes in ``range(size)``.
-
-    Parameters
-    ----------
-    codes : ndarray of int
-        Non-negative codes, below ``size``.
-    size : int
-        The size of the code space.
-
-    Returns
-    -------
-    observed, inverse : ndarray of int
-        The distinct codes, sorted, and each element's position among them;
-        by counting when the code space is small (no sort of a million keys).
-    """
-    if size > max(4 * len(codes), 1 << 20):
-        return np.unique(codes, return_inverse=True)
-    observed = np.flatnonzero(np.bincount(codes, minlength=size))
-    position = np.zeros(size, dtype="int64")
-    position[observed] = np.arange(len(observed))
-    return observed, position[codes]
 
 
 class _Population:

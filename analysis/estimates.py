@@ -16,7 +16,7 @@ import pandas as pd
 from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CI_METHODS", "grouped_estimates"]
+__all__ = ["CI_METHODS", "estimates_from_sums", "grouped_estimates", "state_stratum_sums"]
 
 CI_METHODS: dict[str, str] = {
     "wilson": "Wilson score interval for an unweighted proportion (statsmodels proportion_confint, method='wilson').",
@@ -65,7 +65,43 @@ def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight
     return sums
 
 
-def _unweighted(sums: dict[str, np.ndarray], proportion: bool, confidence: float) -> dict[str, np.ndarray]:
+def state_stratum_sums(counts: Sequence[np.ndarray], value_of: Sequence[np.ndarray], class_stratum: np.ndarray,
+                       class_weight: np.ndarray, psus: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-stratum sums of :func:`grouped_estimates` from counts of respondents per class and state.
+
+    Parameters
+    ----------
+    counts : sequence of ndarray, one per outcome, shape (n_classes, n_states)
+        Respondents per class of equal stratum and weight and per state
+        (:func:`analysis.cells.class_counts`).
+    value_of : sequence of ndarray, one per outcome, shape (n_states,)
+        Each state's value; ``nan`` for a state without one (not answered,
+        not scored).
+    class_stratum, class_weight : ndarray, shape (n_classes,)
+        Each class's stratum and weight (:func:`analysis.cells.weight_classes`).
+    psus : ndarray, shape (n_strata,)
+        Respondents per stratum.
+
+    Returns
+    -------
+    dict of str to ndarray
+        What the respondent-level sums give (strata × outcomes): ``n, y, yy``
+        and ``w, wy, ww, wwy, wwyy``, each value times its state's count.
+    """
+    per_class = {}
+    for name, column in (("n", lambda value: ~np.isnan(value)), ("y", lambda value: np.nan_to_num(value)),
+                         ("yy", lambda value: np.nan_to_num(value) ** 2)):
+        per_class[name] = np.column_stack([count @ column(value).astype("float64") for count, value in zip(counts, value_of)]
+                                          ) if len(counts) else np.zeros((len(class_stratum), 0))
+    factor = class_weight[:, None]
+    per_class |= {"w": factor * per_class["n"], "wy": factor * per_class["y"], "ww": factor ** 2 * per_class["n"],
+                  "wwy": factor ** 2 * per_class["y"], "wwyy": factor ** 2 * per_class["yy"]}
+    to_stratum = sparse.csr_matrix((np.ones(len(class_stratum)), (class_stratum, np.arange(len(class_stratum)))),
+                                   shape=(len(psus), len(class_stratum)))
+    return {"psus": np.asarray(psus, dtype="float64"), **{name: np.asarray(to_stratum @ sums) for name, sums in per_class.items()}}
+
+
+def _unweighted(sums: Mapping[str, np.ndarray], proportion: bool, confidence: float) -> dict[str, np.ndarray]:
     n, total = sums["n"], sums["y"]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
@@ -83,7 +119,7 @@ def _unweighted(sums: dict[str, np.ndarray], proportion: bool, confidence: float
     return {"estimate": mean, "se": se, "lower": lower, "upper": upper}
 
 
-def _taylor(sums: dict[str, np.ndarray], membership: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
+def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
     """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1)."""
     groups = membership.max() + 1 if len(membership) else 0
     to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
@@ -167,9 +203,26 @@ def grouped_estimates(
     """
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
+    return estimates_from_sums(sums, names, strata, levels, weighted=weight is not None, proportion=proportion,
+                               confidence=confidence, scale=scale)
+
+
+def estimates_from_sums(
+    sums: Mapping[str, np.ndarray],
+    names: Sequence[str],
+    strata: pd.DataFrame,
+    levels: Mapping[str, Sequence[str]],
+    *,
+    weighted: bool,
+    proportion: bool = False,
+    confidence: float = 0.95,
+    scale: float = 1.0,
+) -> pd.DataFrame:
+    """:func:`grouped_estimates` from the per-stratum sums (of respondents, or of
+    :func:`state_stratum_sums`); ``weighted`` when the sums have the weighted ones."""
     key_columns = list(dict.fromkeys(column for keys in levels.values() for column in keys))
     weightings = [("unweighted", "wilson" if proportion else "t")]
-    if weight is not None:
+    if weighted:
         weightings.append(("weighted", "taylor_linearisation"))
     parts = []
     for level, keys in levels.items():

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.casemix import MISSING_LEVEL, adjusted_comparison, observed_codes, outcome_cells
+from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
+from analysis.cells import class_counts, countable, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
-from analysis.estimates import CI_METHODS, grouped_estimates
+from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, state_stratum_sums
 from analysis.results import RoundResults
-from analysis.scores import dimension_item_weights, option_states, score_dimensions, score_states
+from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
@@ -114,15 +115,22 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *casemix_items]))
     answers = pd.DataFrame({item_id: np.take(state_matrix[:, states.columns.get_loc(item_id)], respondent_rows)
                             for item_id in answer_columns})
-    item_scores, item_positive = score_states(answers, codes, scoring)
+    # Respondents' item scores only where read one by one: for PCA weights and adjusted items.
+    read = list(dict.fromkeys(scoring["item_id"])) if config.dimension_weights == "pca" else list(config.adjusted_items)
+    item_scores, item_positive = score_states(answers, codes, scoring[scoring["item_id"].isin(read)])
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
-    dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
+    dimensions = dimension_states(answers, codes, scoring, weights)
+    dimension_scores = pd.DataFrame({dimension: score_of.take(state) for dimension, (state, score_of, _) in dimensions.items()})
+    dimension_positive = pd.DataFrame({dimension: positive_of.take(state)
+                                       for dimension, (state, _, positive_of) in dimensions.items()})
     respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
-    item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
+    item_states = {item_id: (answers[item_id].to_numpy(), *state_scores(scoring, item_id, codes[item_id]))
+                   for item_id in item_dimension.index}
+    item_results = estimate(item_states).rename(columns={"name": "item_id"})
     item_results["dimension"] = item_results["item_id"].map(item_dimension)
-    dimension_results = estimate(dimension_scores, dimension_positive).rename(columns={"name": "dimension"})
+    dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
 
     casemix_data = _casemix_data(respondents, answers, codes, q)
     outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
@@ -264,18 +272,34 @@ def _categories(values: pd.Series) -> pd.Categorical:
 
 
 class _Estimator:
-    """Item or dimension results at every level, unweighted and weighted, suppressed."""
+    """Item or dimension results at every level, unweighted and weighted, suppressed.
+
+    From the counts of respondents per weight class (:func:`analysis.cells.weight_classes`) and answer
+    state; from the respondents' values when the classes and states are too many to count (continuous
+    weights), with the same results.
+    """
 
     def __init__(self, stratum: np.ndarray, strata: pd.DataFrame, weight: np.ndarray, config: AnalysisConfig):
         self.stratum, self.strata, self.weight, self.config = stratum, strata, weight, config
+        self.member, self.class_stratum, self.class_weight = weight_classes(stratum, len(strata), weight)
+        self.psus = np.bincount(stratum, minlength=len(strata))
 
-    def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+    def __call__(self, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+        """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
+        names = list(outcomes)
+        classes = len(self.class_weight)
+        counts = ([class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
+                  if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values()) else None)
         parts = []
-        for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
-            part = grouped_estimates(
-                values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
-                weight=self.weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
-            )
+        for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
+            tables = [outcome[column] for outcome in outcomes.values()]
+            options = {"proportion": proportion, "confidence": self.config.confidence, "scale": 100.0 if proportion else 1.0}
+            if counts is None:
+                values = np.column_stack([table.take(state) for (state, _, _), table in zip(outcomes.values(), tables)])
+                part = grouped_estimates(values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options)
+            else:
+                sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
+                part = estimates_from_sums(sums, names, self.strata, LEVELS, weighted=True, **options)
             parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 

@@ -13,7 +13,9 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-__all__ = ["dimension_item_weights", "option_codes", "option_states", "score_dimensions", "score_items", "score_states",
+from analysis.cells import combined_codes
+
+__all__ = ["dimension_item_weights", "dimension_states", "option_codes", "option_states", "score_dimensions", "score_items", "score_states",
            "state_scores"]
 
 
@@ -273,3 +275,50 @@ def score_dimensions(
     names = [dimension for dimension, _ in groups]
     return (pd.DataFrame(scores, index=item_scores.index, columns=names, copy=False),
             pd.DataFrame(positive, index=item_scores.index, columns=names, copy=False))
+
+
+def dimension_states(states: pd.DataFrame, codes: Mapping[str, np.ndarray], scoring: pd.DataFrame,
+                     weights: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Each respondent's dimension scores as states: a small code per respondent and a table per code.
+
+    Parameters
+    ----------
+    states : DataFrame
+        Respondents' answer states (:func:`option_states`) of at least the
+        scored items.
+    codes : mapping of str to ndarray
+        Each item's option codes that its states refer to.
+    scoring : DataFrame
+        ``q.scoring_table()``.
+    weights : DataFrame
+        From :func:`dimension_item_weights`.
+
+    Returns
+    -------
+    dict of str to (state, score_of, positive_of)
+        Per dimension: each respondent's state, and per state the dimension
+        score and positive indicator of :func:`score_dimensions` (``nan`` for
+        none); ``score_of.take(state)`` are the respondents' scores.
+
+    Notes
+    -----
+    A dimension score depends only on the answer states of the dimension's
+    few items: the combinations present (a few thousand at most) are scored
+    once each, with the arithmetic of :func:`score_dimensions` and so the
+    same values, and combinations with the same score and indicator share a
+    state.
+    """
+    dimensions = {}
+    for dimension, members in weights.groupby("dimension", sort=False):
+        item_ids = members["item_id"].tolist()
+        combination, representative = combined_codes([states[item_id].to_numpy() for item_id in item_ids],
+                                                     [len(codes[item_id]) + 1 for item_id in item_ids])
+        combinations = states[item_ids].iloc[representative].reset_index(drop=True)
+        item_scores, item_positive = score_states(combinations, codes, scoring[scoring["item_id"].isin(item_ids)])
+        score, positive = score_dimensions(item_scores, item_positive, members)
+        pairs = np.ascontiguousarray(np.column_stack([score[dimension], positive[dimension]]))
+        # Distinct (score, positive) pairs by their bytes: one state per value, nan included.
+        _, first, state_of = np.unique(pairs.view(np.dtype((np.void, pairs.itemsize * 2))).ravel(),
+                                       return_index=True, return_inverse=True)
+        dimensions[dimension] = (state_of.ravel().take(combination), pairs[first, 0], pairs[first, 1])
+    return dimensions
