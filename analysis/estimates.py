@@ -10,13 +10,14 @@ the work is one pass over the respondents whatever the number of groups.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CI_METHODS", "estimates_from_sums", "grouped_estimates", "state_stratum_sums"]
+__all__ = ["CI_METHODS", "LevelGroups", "estimates_from_sums", "grouped_estimates", "level_groups", "state_stratum_sums"]
 
 CI_METHODS: dict[str, str] = {
     "wilson": "Wilson score interval for an unweighted proportion (statsmodels proportion_confint, method='wilson').",
@@ -203,15 +204,47 @@ def grouped_estimates(
     """
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
-    return estimates_from_sums(sums, names, strata, levels, weighted=weight is not None, proportion=proportion,
-                               confidence=confidence, scale=scale)
+    return estimates_from_sums(sums, names, level_groups(strata, levels), weighted=weight is not None,
+                               proportion=proportion, confidence=confidence, scale=scale)
+
+
+@dataclass(frozen=True)
+class LevelGroups:
+    """The groups of one level as unions of strata.
+
+    Attributes
+    ----------
+    level : str
+        The level's name.
+    keys : list of str
+        Its key columns.
+    membership : ndarray of int
+        Each stratum's group, ``0 .. G - 1`` in the sorted order of the keys.
+    group_keys : DataFrame
+        Per group (in that order) its values of the key columns.
+    """
+
+    level: str
+    keys: list[str]
+    membership: np.ndarray
+    group_keys: pd.DataFrame
+
+
+def level_groups(strata: pd.DataFrame, levels: Mapping[str, Sequence[str]]) -> list[LevelGroups]:
+    """The groups of every level (``levels`` as in :func:`grouped_estimates`) over ``strata``."""
+    groups = []
+    for level, keys in levels.items():
+        keys = list(keys)
+        membership = strata.groupby(keys, sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
+        group_keys = strata[keys].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
+        groups.append(LevelGroups(level, keys, membership, group_keys[keys].reset_index(drop=True)))
+    return groups
 
 
 def estimates_from_sums(
     sums: Mapping[str, np.ndarray],
     names: Sequence[str],
-    strata: pd.DataFrame,
-    levels: Mapping[str, Sequence[str]],
+    groups: Sequence[LevelGroups],
     *,
     weighted: bool,
     proportion: bool = False,
@@ -219,36 +252,39 @@ def estimates_from_sums(
     scale: float = 1.0,
 ) -> pd.DataFrame:
     """:func:`grouped_estimates` from the per-stratum sums (of respondents, or of
-    :func:`state_stratum_sums`); ``weighted`` when the sums have the weighted ones."""
-    key_columns = list(dict.fromkeys(column for keys in levels.values() for column in keys))
+    :func:`state_stratum_sums`) and the groups of every level (:func:`level_groups`); ``weighted``
+    when the sums have the weighted ones."""
+    key_columns = list(dict.fromkeys(column for level in groups for column in level.keys))
     weightings = [("unweighted", "wilson" if proportion else "t")]
     if weighted:
         weightings.append(("weighted", "taylor_linearisation"))
-    parts = []
-    for level, keys in levels.items():
-        membership = strata.groupby(list(keys), sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
-        group_keys = strata[list(keys)].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
+    fields = ("estimate", "se", "lower", "upper")
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method"]}
+    k = len(names)
+    for level in groups:
+        membership = level.membership
         to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
                                      shape=(membership.max() + 1 if len(membership) else 0, len(membership)))
         n = np.asarray(to_group @ sums["n"])
-        groups, k = n.shape
+        rows = n.size
         for weighting, method in weightings:
             if weighting == "weighted":
                 result = _taylor(sums, membership, confidence)
             else:
                 grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
                 result = _unweighted(grouped, proportion, confidence)
-            parts.append(pd.DataFrame({
-                "level": level,
-                **{column: np.repeat(group_keys[column].to_numpy(), k) if column in keys else pd.NA for column in key_columns},
-                "name": np.tile(np.asarray(names, dtype=object), groups),
-                "weighting": weighting,
-                "n": n.ravel().astype("int64"),
-                **{field: result[field].ravel() * scale for field in ("estimate", "se", "lower", "upper")},
-                "ci_method": method,
-            }))
-    table = pd.concat(parts, ignore_index=True)
+            columns["level"].append(np.full(rows, level.level, dtype=object))
+            for column in key_columns:
+                columns[column].append(np.repeat(level.group_keys[column].to_numpy(dtype=object), k) if column in level.keys
+                                       else np.full(rows, None, dtype=object))
+            columns["name"].append(np.tile(np.asarray(names, dtype=object), len(n)))
+            columns["weighting"].append(np.full(rows, weighting, dtype=object))
+            columns["n"].append(n.ravel().astype("int64"))
+            for field in fields:
+                columns[field].append(result[field].ravel() * scale)
+            columns["ci_method"].append(np.full(rows, method, dtype=object))
+    table = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     top = scale if proportion else 100.0
-    table["lower"] = table["lower"].clip(0, top)
-    table["upper"] = table["upper"].clip(0, top)
-    return table
+    table["lower"] = np.clip(table["lower"], 0, top)
+    table["upper"] = np.clip(table["upper"], 0, top)
+    return pd.DataFrame(table)

@@ -14,7 +14,7 @@ from analysis.cells import class_counts, countable, observed_codes, weight_class
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
-from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, state_stratum_sums
+from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import mask_small_counts, suppress_small_results
@@ -283,6 +283,7 @@ class _Estimator:
         self.stratum, self.strata, self.weight, self.config = stratum, strata, weight, config
         self.member, self.class_stratum, self.class_weight = weight_classes(stratum, len(strata), weight)
         self.psus = np.bincount(stratum, minlength=len(strata))
+        self.groups = level_groups(strata, LEVELS)
 
     def __call__(self, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
         """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
@@ -299,7 +300,7 @@ class _Estimator:
                 part = grouped_estimates(values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options)
             else:
                 sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
-                part = estimates_from_sums(sums, names, self.strata, LEVELS, weighted=True, **options)
+                part = estimates_from_sums(sums, names, self.groups, weighted=True, **options)
             parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
@@ -486,16 +487,36 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
     return shown
 
 
+def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
+    """``persons.groupby(keys, observed=True)`` sums of ``sums`` (``None``: the group's size), by counting
+    the keys' categorical codes; a boolean sum is a count (int64), as the groupby gives it."""
+    codes = [persons[key].cat.codes.to_numpy().astype("int64") for key in keys]
+    sizes = [max(len(persons[key].cat.categories), 1) for key in keys]
+    known = np.logical_and.reduce([code >= 0 for code in codes])  # a missing key leaves the person out, as groupby does
+    cell = np.ravel_multi_index([np.where(known, code, 0) for code in codes], sizes)[known]
+    size = int(np.prod(sizes))
+    invited = np.bincount(cell, minlength=size)
+    observed = np.flatnonzero(invited)
+    columns = {key: pd.Categorical.from_codes(position, dtype=persons[key].dtype)
+               for key, position in zip(keys, np.unravel_index(observed, sizes))}
+    for name, values in sums.items():
+        if values is None:
+            columns[name] = invited[observed]
+        elif values.dtype == bool:
+            columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed].astype("int64")
+        else:
+            columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed]
+    return pd.DataFrame(columns)
+
+
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    flagged = persons[["pathway", "region", "sex", "age_group", "design_weight"]].assign(
-        complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
-        eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
-    )
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
-    finest = flagged.groupby(["pathway", "region", "sex", "age_group"], observed=True).agg(
-        invited=("complete", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
-        frame_population=("design_weight", "sum"),
-    ).reset_index()
+    finest = _finest_cells(persons, ["pathway", "region", "sex", "age_group"], {
+        "invited": None,
+        "complete": (persons["disposition"] == "complete").to_numpy(),
+        "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
+        "frame_population": persons["design_weight"].to_numpy(),
+    })
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
         cells = finest.groupby(keys + ["sex", "age_group"], observed=True)[
