@@ -105,10 +105,9 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
-    # Respondents in stratum order (stable): every per-stratum sum then reads contiguous rows.
+    # Respondents in row order: their answers are read, and their scores written back, in sequence.
     strata, person_stratum = _strata(persons)
     respondent_rows = np.flatnonzero(is_respondent)
-    respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
     stratum = person_stratum[respondent_rows]
     # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
     casemix_items = [item.id for item in q.background_items if item.role in CASEMIX_ROLES]
@@ -558,19 +557,21 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
 
 
 def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
-    table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
+    columns = ["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]
+    table = {column: persons[column].array for column in columns}
     # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
-    disposition = table["disposition"].array
+    disposition = table["disposition"]
     if isinstance(disposition, pd.Categorical) and len(disposition):
-        table["disposition"] = pd.Series(disposition.categories.array.take(disposition.codes, allow_fill=True), index=table.index)
+        table["disposition"] = disposition.categories.array.take(disposition.codes, allow_fill=True)
     else:
         table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
-            column = np.full(len(table), np.nan)
+            column = np.full(len(persons), np.nan)
             column[respondent_rows] = values[dimension].to_numpy()
             table[f"{prefix}_{dimension}"] = column
-    return table
+    # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
+    return pd.DataFrame(table, index=persons.index, copy=False)
 
 
 def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
