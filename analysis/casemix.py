@@ -87,7 +87,7 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         categorical model needs (see :func:`fit_casemix_model`), built in one
         pass over the respondents for every outcome at once.
     """
-    factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
+    factorised = [_sorted_codes(data[key]) for key in keys]
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
     cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
@@ -101,6 +101,17 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
         columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
     return pd.DataFrame(columns)
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, or for a categorical without missing
+    values and with sorted categories its codes and categories as they are (a code space with
+    unobserved values, but no pass over the values)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.is_monotonic_increasing:
+        codes = values.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            return codes, values.cat.categories.to_numpy()
+    return pd.factorize(values, sort=True, use_na_sentinel=False)
 
 
 class _Population:

@@ -116,17 +116,17 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
                             for item_id in answer_columns})
     # Respondents' item scores only where read one by one: for PCA weights and adjusted items.
     read = list(dict.fromkeys(scoring["item_id"])) if config.dimension_weights == "pca" else list(config.adjusted_items)
-    item_scores, item_positive = score_states(answers, codes, scoring[scoring["item_id"].isin(read)])
+    tables = state_scores(scoring, codes)
+    item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
-    dimensions = dimension_states(answers, codes, scoring, weights)
+    dimensions = dimension_states(answers, tables, weights)
     dimension_scores = pd.DataFrame({dimension: score_of.take(state) for dimension, (state, score_of, _) in dimensions.items()})
     dimension_positive = pd.DataFrame({dimension: positive_of.take(state)
                                        for dimension, (state, _, positive_of) in dimensions.items()})
     respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
-    item_states = {item_id: (answers[item_id].to_numpy(), *state_scores(scoring, item_id, codes[item_id]))
-                   for item_id in item_dimension.index}
+    item_states = {item_id: (answers[item_id].to_numpy(), *tables[item_id]) for item_id in item_dimension.index}
     item_results = estimate(item_states).rename(columns={"name": "item_id"})
     item_results["dimension"] = item_results["item_id"].map(item_dimension)
     dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
@@ -328,11 +328,16 @@ def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
     """Missing values as the level "missing"; categories (observed ones only) in text order, as the
     sorted text of an object column would be."""
     values = pd.Categorical(values)
-    if values.isna().any():
-        values = values.add_categories([MISSING_LEVEL]).fillna(MISSING_LEVEL)
-    values = values.remove_unused_categories()
-    text = values.categories.astype(str)
-    return values.rename_categories(text).reorder_categories(sorted(text))
+    text = np.asarray(values.categories.astype(str), dtype=object)
+    codes = values.codes.astype("int64")
+    if (codes < 0).any():
+        text, codes = np.append(text, MISSING_LEVEL), np.where(codes < 0, len(text), codes)
+    # Observed levels by counting (remove_unused_categories sorts the codes), then renumbered in text order.
+    observed = np.flatnonzero(np.bincount(codes, minlength=len(text)))
+    order = np.argsort(text[observed], kind="stable")
+    recode = np.zeros(len(text), dtype="int64")
+    recode[observed[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(recode.take(codes), categories=text[observed[order]])
 
 
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:

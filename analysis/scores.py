@@ -112,49 +112,49 @@ def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFr
     # Unscored codes ("don't know") are no scored code: their state is the unanswered one, without a score.
     states = pd.DataFrame({item_id: option_states(answers[item_id], codes[item_id])[0] for item_id in item_ids},
                           index=answers.index)
-    return score_states(states, codes, scoring)
+    return score_states(states, state_scores(scoring, codes))
 
 
-def score_states(states: pd.DataFrame, codes: Mapping[str, np.ndarray],
-                 scoring: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """:func:`score_items` of answers given as states (:func:`option_states`) of the option ``codes``."""
-    item_ids = list(dict.fromkeys(scoring["item_id"]))
+def score_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """:func:`score_items` of answers given as states (:func:`option_states`), for the items of ``tables``
+    (:func:`state_scores`), in that order."""
     # Column-major: each item's scores are one contiguous look-up result (a row-major matrix would be
     # written with a stride of k per respondent).
-    scores = np.empty((len(states), len(item_ids)), order="F")
+    scores = np.empty((len(states), len(tables)), order="F")
     positive = np.empty_like(scores, order="F")
-    for column, item_id in enumerate(item_ids):
-        score_of, positive_of = state_scores(scoring, item_id, codes[item_id])
+    for column, (item_id, (score_of, positive_of)) in enumerate(tables.items()):
         scores[:, column] = score_of.take(states[item_id].to_numpy())
         positive[:, column] = positive_of.take(states[item_id].to_numpy())
-    return (pd.DataFrame(scores, columns=item_ids, index=states.index, copy=False),
-            pd.DataFrame(positive, columns=item_ids, index=states.index, copy=False))
+    return (pd.DataFrame(scores, columns=list(tables), index=states.index, copy=False),
+            pd.DataFrame(positive, columns=list(tables), index=states.index, copy=False))
 
 
-def state_scores(scoring: pd.DataFrame, item_id: str, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Look-up tables of an item's score and positive indicator by answer state (:func:`option_states`).
+def state_scores(scoring: pd.DataFrame, codes: Mapping[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Look-up tables of each scored item's score and positive indicator by answer state (:func:`option_states`).
 
     Parameters
     ----------
     scoring : DataFrame
         ``q.scoring_table()``.
-    item_id : str
-        A scored item.
-    codes : ndarray of int
-        The option codes the states refer to (sorted; the scored ones among them).
+    codes : mapping of str to ndarray of int
+        Per item, the option codes its states refer to (sorted; the scored
+        ones among them).
 
     Returns
     -------
-    score_of, positive_of : ndarray
-        Per state (``len(codes) + 1`` of them, the last for unanswered) the
-        score and 1.0/0.0 positive; ``nan`` for unscored options and unanswered.
+    dict of str to (score_of, positive_of)
+        Per scored item, in scoring-table order: per state (``len(codes) + 1``
+        of them, the last for unanswered) the score and 1.0/0.0 positive;
+        ``nan`` for unscored options and unanswered.
     """
-    options = scoring[scoring["item_id"] == item_id]
-    score_of, positive_of = np.full(len(codes) + 1, np.nan), np.full(len(codes) + 1, np.nan)
-    position = np.searchsorted(codes, options["code"].to_numpy(dtype="int64"))
-    score_of[position] = options["score"].to_numpy(dtype="float64")
-    positive_of[position] = options["positive"].to_numpy(dtype="float64")
-    return score_of, positive_of
+    tables = {}
+    for item_id, options in scoring.groupby("item_id", sort=False):
+        score_of, positive_of = np.full(len(codes[item_id]) + 1, np.nan), np.full(len(codes[item_id]) + 1, np.nan)
+        position = np.searchsorted(codes[item_id], options["code"].to_numpy(dtype="int64"))
+        score_of[position] = options["score"].to_numpy(dtype="float64")
+        positive_of[position] = options["positive"].to_numpy(dtype="float64")
+        tables[item_id] = score_of, positive_of
+    return tables
 
 
 def dimension_item_weights(
@@ -277,7 +277,7 @@ def score_dimensions(
             pd.DataFrame(positive, index=item_scores.index, columns=names, copy=False))
 
 
-def dimension_states(states: pd.DataFrame, codes: Mapping[str, np.ndarray], scoring: pd.DataFrame,
+def dimension_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]],
                      weights: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each respondent's dimension scores as states: a small code per respondent and a table per code.
 
@@ -286,10 +286,8 @@ def dimension_states(states: pd.DataFrame, codes: Mapping[str, np.ndarray], scor
     states : DataFrame
         Respondents' answer states (:func:`option_states`) of at least the
         scored items.
-    codes : mapping of str to ndarray
-        Each item's option codes that its states refer to.
-    scoring : DataFrame
-        ``q.scoring_table()``.
+    tables : mapping of str to (ndarray, ndarray)
+        Each scored item's score and positive indicator by state (:func:`state_scores`).
     weights : DataFrame
         From :func:`dimension_item_weights`.
 
@@ -312,9 +310,9 @@ def dimension_states(states: pd.DataFrame, codes: Mapping[str, np.ndarray], scor
     for dimension, members in weights.groupby("dimension", sort=False):
         item_ids = members["item_id"].tolist()
         combination, representative = combined_codes([states[item_id].to_numpy() for item_id in item_ids],
-                                                     [len(codes[item_id]) + 1 for item_id in item_ids])
+                                                     [len(tables[item_id][0]) for item_id in item_ids])
         combinations = states[item_ids].iloc[representative].reset_index(drop=True)
-        item_scores, item_positive = score_states(combinations, codes, scoring[scoring["item_id"].isin(item_ids)])
+        item_scores, item_positive = score_states(combinations, {item_id: tables[item_id] for item_id in item_ids})
         score, positive = score_dimensions(item_scores, item_positive, members)
         pairs = np.ascontiguousarray(np.column_stack([score[dimension], positive[dimension]]))
         # Distinct (score, positive) pairs by their bytes: one state per value, nan included.
