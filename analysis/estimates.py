@@ -235,9 +235,13 @@ def level_groups(strata: pd.DataFrame, levels: Mapping[str, Sequence[str]]) -> l
     groups = []
     for level, keys in levels.items():
         keys = list(keys)
-        membership = strata.groupby(keys, sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
-        group_keys = strata[keys].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
-        groups.append(LevelGroups(level, keys, membership, group_keys[keys].reset_index(drop=True)))
+        # strata.groupby(keys, sort=True, dropna=False).ngroup() by factorising the few strata's keys
+        factorised = [pd.factorize(strata[key], sort=True, use_na_sentinel=False)[0] for key in keys]
+        sizes = [max(codes.max() + 1, 1) if len(codes) else 1 for codes in factorised]
+        combined = np.ravel_multi_index(factorised, sizes) if keys else np.zeros(len(strata), dtype="int64")
+        _, membership = np.unique(combined, return_inverse=True)
+        first = np.unique(membership, return_index=True)[1]
+        groups.append(LevelGroups(level, keys, membership.ravel(), strata[keys].iloc[first].reset_index(drop=True)))
     return groups
 
 

@@ -190,7 +190,9 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     if missing:
         raise AnalysisInputError(f"the responses export lacks the column(s) {', '.join(missing)} "
                                  f"(expected the export format of {q.id} {q.version})")
-    if "questionnaire_id" in responses.columns:
+    # The usual case, one definition throughout, from the distinct values; the rows only for the message.
+    if "questionnaire_id" in responses.columns and not (
+            _only_text(responses["questionnaire_id"], q.id) and _only_text(responses["questionnaire_version"], str(q.version))):
         answered_on = responses[["questionnaire_id", "questionnaire_version"]].dropna().astype(str)
         other = (answered_on["questionnaire_id"] != q.id) | (answered_on["questionnaire_version"] != str(q.version))
         if other.any():
@@ -237,6 +239,11 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
     return persons, pd.DataFrame(states, columns=list(codes), copy=False), codes
+
+
+def _only_text(values: pd.Series, expected: str) -> bool:
+    """Whether every value given (not missing) is ``expected`` as text."""
+    return all(str(value) == expected for value in values.unique() if not pd.isna(value))
 
 
 _INFERRED_TEXT = pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
