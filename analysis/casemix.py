@@ -136,15 +136,20 @@ class _Population:
         sizes = [len(self.levels[column]) for column in self.predictors]
         self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
         self.unit_codes = np.argmax(blocks[0], axis=1)
+        self._statistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per cell: respondents with a value of ``outcome``, their sum and sum of squares."""
-        return tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64") for name in ("count", "total", "square"))
+        if outcome not in self._statistics:
+            self._statistics[outcome] = tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64")
+                                              for name in ("count", "total", "square"))
+        return self._statistics[outcome]
 
     def fit(self, outcome: str, rows: np.ndarray, logistic: bool) -> tuple[CasemixModel, np.ndarray]:
         """Fit on the cells ``rows``; returns the model and its full-width coefficient vector."""
         count, total, square = (values[rows] for values in self.statistics(outcome))
-        present = self.onehot[rows].sum(axis=0) > 0
+        fitted_cells = self.onehot[rows]
+        present = fitted_cells.sum(axis=0) > 0
         keep, levels, terms = [], {}, ["(Intercept)"]
         for column in self.predictors:
             start = self.block_start[column]
@@ -153,7 +158,7 @@ class _Population:
                 levels[column] = [self.levels[column][i - start] for i in indices]
                 keep.extend(indices[1:])
                 terms.extend(f"{column}{self.levels[column][i - start]}" for i in indices[1:])
-        design = np.column_stack([np.ones(rows.sum()), self.onehot[rows][:, keep]])
+        design = np.column_stack([np.ones(len(fitted_cells)), fitted_cells[:, keep]])
         fitted = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
         params, cov = fitted if fitted is not None else _statsmodels_fit(design, count, total, square, logistic)
         model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))
