@@ -106,15 +106,22 @@ def test_option_states_are_positions_with_the_unanswered_state_last(column):
 
 
 @pytest.mark.parametrize("column", [
-    pd.Series([2, 1, 10**9, 9]),                                                      # a span too wide to look up
-    pd.Series(pd.array([2, 1, -10**9, 9], dtype="Int64")),
+    pd.Series([2, 1, 10**9, 9]),                                                      # far above the codes
+    pd.Series(pd.array([2, 1, -10**9, 9], dtype="Int64")),                            # far below
     pd.Series([2.0, 1.0, 1.5, 9.0]),                                                  # a fraction is no code
     pd.Series(["2", "1", "ett", "9"], dtype=object),
-], ids=["wide", "wide-negative", "fraction", "not-a-number"])
+], ids=["above", "below", "fraction", "not-a-number"])
 def test_option_states_flag_what_is_no_option_code(column):
     states, wrong = option_states(column, CODES)
     assert states.tolist() == [1, 0, 4, 3]
     assert wrong.tolist() == [False, False, True, False]
+
+
+def test_option_states_of_codes_too_far_apart_to_look_up():
+    codes = np.array([1, 2, 10**6])
+    states, wrong = option_states(pd.Series(pd.array([10**6, 3, pd.NA, 1], dtype="Int64")), codes)
+    assert states.tolist() == [2, 3, 3, 0]
+    assert wrong.tolist() == [False, True, False, False]
 
 
 def test_option_states_of_an_empty_column():
