@@ -93,13 +93,20 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    previous_given = previous_count = None
     for outcome in outcomes:
         values = data[outcome].to_numpy(dtype="float64", na_value=np.nan)
         given = ~np.isnan(values)
         filled = np.where(given, values, 0.0)
-        columns[f"{outcome}.count"] = np.bincount(cell, weights=given, minlength=len(cell_codes))
-        columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
-        columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
+        squared = filled * filled
+        # The same sums are not summed twice: the counts of a dimension's score and indicator (the same
+        # respondents have both), and the squares of a 0/1 indicator (its values).
+        same_given = previous_given is not None and np.array_equal(given, previous_given)
+        count = previous_count if same_given else np.bincount(cell, weights=given, minlength=len(cell_codes))
+        total = np.bincount(cell, weights=filled, minlength=len(cell_codes))
+        square = total if np.array_equal(squared, filled) else np.bincount(cell, weights=squared, minlength=len(cell_codes))
+        columns[f"{outcome}.count"], columns[f"{outcome}.total"], columns[f"{outcome}.square"] = count, total, square
+        previous_given, previous_count = given, count
     return pd.DataFrame(columns)
 
 
