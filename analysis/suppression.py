@@ -110,8 +110,7 @@ def mask_small_counts(
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
-        keys = table[list(by)].iloc[selected] if by else pd.DataFrame(index=table.index[selected])
-        group_ids = keys.groupby(list(by), dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(len(selected), int)
+        group_ids = _first_seen_groups(table[list(by)].iloc[selected]) if by else np.zeros(len(selected), dtype="int64")
         order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
         members, group_size = selected[order], np.bincount(group_ids)
         # per group, per column, the group's rows: cells sorted (stably) by group and column
@@ -166,3 +165,14 @@ def mask_small_counts(
         joined[row] = ";".join(names[mask[row]])
     masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns
+
+
+def _first_seen_groups(keys: pd.DataFrame) -> np.ndarray:
+    """``keys.groupby(list(keys), dropna=False, sort=False).ngroup()``: groups numbered in the order of
+    their first row, missing keys a value of their own; by factorising each column, then the combination."""
+    combined = np.zeros(len(keys), dtype="int64")
+    for column in keys.columns:
+        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + codes
+        combined = pd.factorize(combined)[0]  # renumbered: the product of the sizes stays small
+    return combined
