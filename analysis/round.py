@@ -354,7 +354,9 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     values = {}
     for index, (_, _, score, positive) in enumerate(outcomes):
         values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
-    cells = outcome_cells(data.assign(**values), ["pathway", "region", *casemix], list(values))
+    # The outcomes beside the case mix without copying either (assign would copy them into one block).
+    with_outcomes = pd.concat([data, pd.DataFrame(values, index=data.index, copy=False)], axis=1)
+    cells = outcome_cells(with_outcomes, ["pathway", "region", *casemix], list(values))
     comparisons = [(comparison, population, unit) for comparison, population, unit in _COMPARISON_UNITS
                    if comparison in config.comparisons]
     described = {f"{measure}_{index}": (dimension, item_id, measure)
