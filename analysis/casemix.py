@@ -20,7 +20,9 @@ from scipy import stats
 from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "observed_codes", "outcome_cells"]
+from analysis.cells import observed_codes
+
+__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -85,44 +87,38 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         categorical model needs (see :func:`fit_casemix_model`), built in one
         pass over the respondents for every outcome at once.
     """
-    factorised = [pd.factorize(data[key], sort=True, use_na_sentinel=False) for key in keys]
+    factorised = [_sorted_codes(data[key]) for key in keys]
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
     cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    previous_given = previous_count = None
     for outcome in outcomes:
         values = data[outcome].to_numpy(dtype="float64", na_value=np.nan)
         given = ~np.isnan(values)
         filled = np.where(given, values, 0.0)
-        columns[f"{outcome}.count"] = np.bincount(cell, weights=given, minlength=len(cell_codes))
-        columns[f"{outcome}.total"] = np.bincount(cell, weights=filled, minlength=len(cell_codes))
-        columns[f"{outcome}.square"] = np.bincount(cell, weights=filled * filled, minlength=len(cell_codes))
+        squared = filled * filled
+        # The same sums are not summed twice: the counts of a dimension's score and indicator (the same
+        # respondents have both), and the squares of a 0/1 indicator (its values).
+        same_given = previous_given is not None and np.array_equal(given, previous_given)
+        count = previous_count if same_given else np.bincount(cell, weights=given, minlength=len(cell_codes))
+        total = np.bincount(cell, weights=filled, minlength=len(cell_codes))
+        square = total if np.array_equal(squared, filled) else np.bincount(cell, weights=squared, minlength=len(cell_codes))
+        columns[f"{outcome}.count"], columns[f"{outcome}.total"], columns[f"{outcome}.square"] = count, total, square
+        previous_given, previous_count = given, count
     return pd.DataFrame(columns)
 
 
-def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """``np.unique(codes, return_inverse=True)`` for integer codes in ``range(size)``.
-
-    Parameters
-    ----------
-    codes : ndarray of int
-        Non-negative codes, below ``size``.
-    size : int
-        The size of the code space.
-
-    Returns
-    -------
-    observed, inverse : ndarray of int
-        The distinct codes, sorted, and each element's position among them;
-        by counting when the code space is small (no sort of a million keys).
-    """
-    if size > max(4 * len(codes), 1 << 20):
-        return np.unique(codes, return_inverse=True)
-    observed = np.flatnonzero(np.bincount(codes, minlength=size))
-    position = np.zeros(size, dtype="int64")
-    position[observed] = np.arange(len(observed))
-    return observed, position[codes]
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize(values, sort=True, use_na_sentinel=False)``, or for a categorical without missing
+    values and with sorted categories its codes and categories as they are (a code space with
+    unobserved values, but no pass over the values)."""
+    if isinstance(values.dtype, pd.CategoricalDtype) and values.cat.categories.is_monotonic_increasing:
+        codes = values.cat.codes.to_numpy()
+        if not (codes < 0).any():
+            return codes, values.cat.categories.to_numpy()
+    return pd.factorize(values, sort=True, use_na_sentinel=False)
 
 
 class _Population:
@@ -147,15 +143,20 @@ class _Population:
         sizes = [len(self.levels[column]) for column in self.predictors]
         self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
         self.unit_codes = np.argmax(blocks[0], axis=1)
+        self._statistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per cell: respondents with a value of ``outcome``, their sum and sum of squares."""
-        return tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64") for name in ("count", "total", "square"))
+        if outcome not in self._statistics:
+            self._statistics[outcome] = tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64")
+                                              for name in ("count", "total", "square"))
+        return self._statistics[outcome]
 
     def fit(self, outcome: str, rows: np.ndarray, logistic: bool) -> tuple[CasemixModel, np.ndarray]:
         """Fit on the cells ``rows``; returns the model and its full-width coefficient vector."""
         count, total, square = (values[rows] for values in self.statistics(outcome))
-        present = self.onehot[rows].sum(axis=0) > 0
+        fitted_cells = self.onehot[rows]
+        present = fitted_cells.sum(axis=0) > 0
         keep, levels, terms = [], {}, ["(Intercept)"]
         for column in self.predictors:
             start = self.block_start[column]
@@ -164,7 +165,7 @@ class _Population:
                 levels[column] = [self.levels[column][i - start] for i in indices]
                 keep.extend(indices[1:])
                 terms.extend(f"{column}{self.levels[column][i - start]}" for i in indices[1:])
-        design = np.column_stack([np.ones(rows.sum()), self.onehot[rows][:, keep]])
+        design = np.column_stack([np.ones(len(fitted_cells)), fitted_cells[:, keep]])
         fitted = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
         params, cov = fitted if fitted is not None else _statsmodels_fit(design, count, total, square, logistic)
         model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))

@@ -10,13 +10,14 @@ the work is one pass over the respondents whatever the number of groups.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CI_METHODS", "grouped_estimates"]
+__all__ = ["CI_METHODS", "LevelGroups", "estimates_from_sums", "grouped_estimates", "level_groups", "state_stratum_sums"]
 
 CI_METHODS: dict[str, str] = {
     "wilson": "Wilson score interval for an unweighted proportion (statsmodels proportion_confint, method='wilson').",
@@ -65,7 +66,43 @@ def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight
     return sums
 
 
-def _unweighted(sums: dict[str, np.ndarray], proportion: bool, confidence: float) -> dict[str, np.ndarray]:
+def state_stratum_sums(counts: Sequence[np.ndarray], value_of: Sequence[np.ndarray], class_stratum: np.ndarray,
+                       class_weight: np.ndarray, psus: np.ndarray) -> dict[str, np.ndarray]:
+    """The per-stratum sums of :func:`grouped_estimates` from counts of respondents per class and state.
+
+    Parameters
+    ----------
+    counts : sequence of ndarray, one per outcome, shape (n_classes, n_states)
+        Respondents per class of equal stratum and weight and per state
+        (:func:`analysis.cells.class_counts`).
+    value_of : sequence of ndarray, one per outcome, shape (n_states,)
+        Each state's value; ``nan`` for a state without one (not answered,
+        not scored).
+    class_stratum, class_weight : ndarray, shape (n_classes,)
+        Each class's stratum and weight (:func:`analysis.cells.weight_classes`).
+    psus : ndarray, shape (n_strata,)
+        Respondents per stratum.
+
+    Returns
+    -------
+    dict of str to ndarray
+        What the respondent-level sums give (strata × outcomes): ``n, y, yy``
+        and ``w, wy, ww, wwy, wwyy``, each value times its state's count.
+    """
+    per_class = {}
+    for name, column in (("n", lambda value: ~np.isnan(value)), ("y", lambda value: np.nan_to_num(value)),
+                         ("yy", lambda value: np.nan_to_num(value) ** 2)):
+        per_class[name] = np.column_stack([count @ column(value).astype("float64") for count, value in zip(counts, value_of)]
+                                          ) if len(counts) else np.zeros((len(class_stratum), 0))
+    factor = class_weight[:, None]
+    per_class |= {"w": factor * per_class["n"], "wy": factor * per_class["y"], "ww": factor ** 2 * per_class["n"],
+                  "wwy": factor ** 2 * per_class["y"], "wwyy": factor ** 2 * per_class["yy"]}
+    to_stratum = sparse.csr_matrix((np.ones(len(class_stratum)), (class_stratum, np.arange(len(class_stratum)))),
+                                   shape=(len(psus), len(class_stratum)))
+    return {"psus": np.asarray(psus, dtype="float64"), **{name: np.asarray(to_stratum @ sums) for name, sums in per_class.items()}}
+
+
+def _unweighted(sums: Mapping[str, np.ndarray], proportion: bool, confidence: float) -> dict[str, np.ndarray]:
     n, total = sums["n"], sums["y"]
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = total / n
@@ -83,7 +120,7 @@ def _unweighted(sums: dict[str, np.ndarray], proportion: bool, confidence: float
     return {"estimate": mean, "se": se, "lower": lower, "upper": upper}
 
 
-def _taylor(sums: dict[str, np.ndarray], membership: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
+def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
     """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1)."""
     groups = membership.max() + 1 if len(membership) else 0
     to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
@@ -167,35 +204,91 @@ def grouped_estimates(
     """
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
-    key_columns = list(dict.fromkeys(column for keys in levels.values() for column in keys))
-    weightings = [("unweighted", "wilson" if proportion else "t")]
-    if weight is not None:
-        weightings.append(("weighted", "taylor_linearisation"))
-    parts = []
+    return estimates_from_sums(sums, names, level_groups(strata, levels), weighted=weight is not None,
+                               proportion=proportion, confidence=confidence, scale=scale)
+
+
+@dataclass(frozen=True)
+class LevelGroups:
+    """The groups of one level as unions of strata.
+
+    Attributes
+    ----------
+    level : str
+        The level's name.
+    keys : list of str
+        Its key columns.
+    membership : ndarray of int
+        Each stratum's group, ``0 .. G - 1`` in the sorted order of the keys.
+    group_keys : DataFrame
+        Per group (in that order) its values of the key columns.
+    """
+
+    level: str
+    keys: list[str]
+    membership: np.ndarray
+    group_keys: pd.DataFrame
+
+
+def level_groups(strata: pd.DataFrame, levels: Mapping[str, Sequence[str]]) -> list[LevelGroups]:
+    """The groups of every level (``levels`` as in :func:`grouped_estimates`) over ``strata``."""
+    groups = []
     for level, keys in levels.items():
-        membership = strata.groupby(list(keys), sort=True, dropna=False).ngroup().to_numpy() if keys else np.zeros(len(strata), int)
-        group_keys = strata[list(keys)].assign(_group=membership).drop_duplicates("_group").sort_values("_group")
+        keys = list(keys)
+        # strata.groupby(keys, sort=True, dropna=False).ngroup() by factorising the few strata's keys
+        factorised = [pd.factorize(strata[key], sort=True, use_na_sentinel=False)[0] for key in keys]
+        sizes = [max(codes.max() + 1, 1) if len(codes) else 1 for codes in factorised]
+        combined = np.ravel_multi_index(factorised, sizes) if keys else np.zeros(len(strata), dtype="int64")
+        _, membership = np.unique(combined, return_inverse=True)
+        first = np.unique(membership, return_index=True)[1]
+        groups.append(LevelGroups(level, keys, membership.ravel(), strata[keys].iloc[first].reset_index(drop=True)))
+    return groups
+
+
+def estimates_from_sums(
+    sums: Mapping[str, np.ndarray],
+    names: Sequence[str],
+    groups: Sequence[LevelGroups],
+    *,
+    weighted: bool,
+    proportion: bool = False,
+    confidence: float = 0.95,
+    scale: float = 1.0,
+) -> pd.DataFrame:
+    """:func:`grouped_estimates` from the per-stratum sums (of respondents, or of
+    :func:`state_stratum_sums`) and the groups of every level (:func:`level_groups`); ``weighted``
+    when the sums have the weighted ones."""
+    key_columns = list(dict.fromkeys(column for level in groups for column in level.keys))
+    weightings = [("unweighted", "wilson" if proportion else "t")]
+    if weighted:
+        weightings.append(("weighted", "taylor_linearisation"))
+    fields = ("estimate", "se", "lower", "upper")
+    columns: dict[str, list[np.ndarray]] = {name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method"]}
+    k = len(names)
+    for level in groups:
+        membership = level.membership
         to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
                                      shape=(membership.max() + 1 if len(membership) else 0, len(membership)))
         n = np.asarray(to_group @ sums["n"])
-        groups, k = n.shape
+        rows = n.size
         for weighting, method in weightings:
             if weighting == "weighted":
                 result = _taylor(sums, membership, confidence)
             else:
                 grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
                 result = _unweighted(grouped, proportion, confidence)
-            parts.append(pd.DataFrame({
-                "level": level,
-                **{column: np.repeat(group_keys[column].to_numpy(), k) if column in keys else pd.NA for column in key_columns},
-                "name": np.tile(np.asarray(names, dtype=object), groups),
-                "weighting": weighting,
-                "n": n.ravel().astype("int64"),
-                **{field: result[field].ravel() * scale for field in ("estimate", "se", "lower", "upper")},
-                "ci_method": method,
-            }))
-    table = pd.concat(parts, ignore_index=True)
+            columns["level"].append(np.full(rows, level.level, dtype=object))
+            for column in key_columns:
+                columns[column].append(np.repeat(level.group_keys[column].to_numpy(dtype=object), k) if column in level.keys
+                                       else np.full(rows, None, dtype=object))
+            columns["name"].append(np.tile(np.asarray(names, dtype=object), len(n)))
+            columns["weighting"].append(np.full(rows, weighting, dtype=object))
+            columns["n"].append(n.ravel().astype("int64"))
+            for field in fields:
+                columns[field].append(result[field].ravel() * scale)
+            columns["ci_method"].append(np.full(rows, method, dtype=object))
+    table = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     top = scale if proportion else 100.0
-    table["lower"] = table["lower"].clip(0, top)
-    table["upper"] = table["upper"].clip(0, top)
-    return table
+    table["lower"] = np.clip(table["lower"], 0, top)
+    table["upper"] = np.clip(table["upper"], 0, top)
+    return pd.DataFrame(table)

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.casemix import MISSING_LEVEL, adjusted_comparison, observed_codes, outcome_cells
+from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
+from analysis.cells import class_counts, countable, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
-from analysis.estimates import CI_METHODS, grouped_estimates
+from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
 from analysis.results import RoundResults
-from analysis.scores import dimension_item_weights, option_codes, score_dimensions, score_items
+from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
@@ -90,14 +91,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
     if unknown:
         raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
-    persons, codes = _checked_persons(responses, q)
-    code_matrix = codes.to_numpy()  # column-major view: every column below is read in place, never copied whole
-    core_positions = codes.columns.get_indexer([item.id for item in q.core_items])
-    core_answered = np.zeros(len(code_matrix), dtype="int64")
-    for position in core_positions:
-        core_answered += np.isfinite(code_matrix[:, position])
+    persons, states, codes = _checked_persons(responses, q)
+    state_matrix = states.to_numpy()  # column-major view: every column below is read in place, never copied whole
+    core_answered = np.zeros(len(state_matrix), dtype="int64")
+    for item in q.core_items:
+        core_answered += state_matrix[:, states.columns.get_loc(item.id)] < len(codes[item.id])
     persons["disposition"] = classify_dispositions(
-        responses["status"], pd.Series(core_answered), len(core_positions),
+        responses["status"], pd.Series(core_answered), len(q.core_items),
         complete_share=config.complete_share, respondent_id=responses["respondent_id"], categorical=True,
     ).array
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
@@ -105,29 +105,33 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
     persons["weight"] = weight.to_numpy()
 
-    # Respondents in stratum order (stable): every per-stratum sum then reads contiguous rows.
+    # Respondents in row order: their answers are read, and their scores written back, in sequence.
     strata, person_stratum = _strata(persons)
     respondent_rows = np.flatnonzero(is_respondent)
-    respondent_rows = respondent_rows[np.argsort(person_stratum[respondent_rows], kind="stable")]
     stratum = person_stratum[respondent_rows]
     # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
     casemix_items = [item.id for item in q.background_items if item.role in CASEMIX_ROLES]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *casemix_items]))
-    answer_matrix = np.empty((len(respondent_rows), len(answer_columns)), order="F")
-    for column, position in enumerate(codes.columns.get_indexer(answer_columns)):
-        answer_matrix[:, column] = np.take(code_matrix[:, position], respondent_rows)  # 3x faster than [rows, column]
-    answers = pd.DataFrame(answer_matrix, columns=answer_columns, copy=False)
-    item_scores, item_positive = score_items(answers, scoring)
+    answers = pd.DataFrame({item_id: np.take(state_matrix[:, states.columns.get_loc(item_id)], respondent_rows)
+                            for item_id in answer_columns})
+    # Respondents' item scores only where read one by one: for PCA weights and adjusted items.
+    read = list(dict.fromkeys(scoring["item_id"])) if config.dimension_weights == "pca" else list(config.adjusted_items)
+    tables = state_scores(scoring, codes)
+    item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
-    dimension_scores, dimension_positive = score_dimensions(item_scores, item_positive, weights)
+    dimensions = dimension_states(answers, tables, weights)
+    dimension_scores = pd.DataFrame({dimension: score_of.take(state) for dimension, (state, score_of, _) in dimensions.items()})
+    dimension_positive = pd.DataFrame({dimension: positive_of.take(state)
+                                       for dimension, (state, _, positive_of) in dimensions.items()})
     respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
-    item_results = estimate(item_scores, item_positive).rename(columns={"name": "item_id"})
+    item_states = {item_id: (answers[item_id].to_numpy(), *tables[item_id]) for item_id in item_dimension.index}
+    item_results = estimate(item_states).rename(columns={"name": "item_id"})
     item_results["dimension"] = item_results["item_id"].map(item_dimension)
-    dimension_results = estimate(dimension_scores, dimension_positive).rename(columns={"name": "dimension"})
+    dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
 
-    casemix_data = _casemix_data(respondents, answers, q)
+    casemix_data = _casemix_data(respondents, answers, codes, q)
     outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
     outcomes += [(item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id]) for item_id in config.adjusted_items]
     response_rates = _response_rates(persons, config)
@@ -177,15 +181,18 @@ def _fail(column: str, rows: np.ndarray, responses: pd.DataFrame, what: str) -> 
     )
 
 
-def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The frame part of the export, checked, with healthcare regions; and the closed items' option
-    codes, checked, as one float matrix (``nan`` where unanswered) that scores and case mix read."""
+def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, np.ndarray]]:
+    """The frame part of the export, checked, with healthcare regions; the closed items' answers,
+    checked, as states (:func:`analysis.scores.option_states`: small integers, one byte each) that
+    scores and case mix read; and each item's option codes, sorted, that the states refer to."""
     needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
     missing = [column for column in needed if column not in responses.columns]
     if missing:
         raise AnalysisInputError(f"the responses export lacks the column(s) {', '.join(missing)} "
                                  f"(expected the export format of {q.id} {q.version})")
-    if "questionnaire_id" in responses.columns:
+    # The usual case, one definition throughout, from the distinct values; the rows only for the message.
+    if "questionnaire_id" in responses.columns and not (
+            _only_text(responses["questionnaire_id"], q.id) and _only_text(responses["questionnaire_version"], str(q.version))):
         answered_on = responses[["questionnaire_id", "questionnaire_version"]].dropna().astype(str)
         other = (answered_on["questionnaire_id"] != q.id) | (answered_on["questionnaire_version"] != str(q.version))
         if other.any():
@@ -225,16 +232,18 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     if unknown.any():
         raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
     choice_items = [item for item in q.items if item.kind == "choice"]
-    codes = np.empty((len(responses), len(choice_items)), order="F")
+    codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
+    states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
     for column, item in enumerate(choice_items):
-        codes[:, column] = option_codes(responses[item.id])
-        # A numeric column's missing values are exactly the nan codes; text may hold non-numbers too.
-        given = (~np.isnan(codes[:, column]) if pd.api.types.is_numeric_dtype(responses[item.id].dtype)
-                 else responses[item.id].notna().to_numpy())
-        wrong = given & ~np.isin(codes[:, column], np.fromiter(item.scale.codes, dtype="float64"))
+        states[:, column], wrong = option_states(responses[item.id], codes[item.id])
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
-    return persons, pd.DataFrame(codes, columns=[item.id for item in choice_items], copy=False)
+    return persons, pd.DataFrame(states, columns=list(codes), copy=False), codes
+
+
+def _only_text(values: pd.Series, expected: str) -> bool:
+    """Whether every value given (not missing) is ``expected`` as text."""
+    return all(str(value) == expected for value in values.unique() if not pd.isna(value))
 
 
 _INFERRED_TEXT = pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"].dtype
@@ -269,23 +278,40 @@ def _categories(values: pd.Series) -> pd.Categorical:
 
 
 class _Estimator:
-    """Item or dimension results at every level, unweighted and weighted, suppressed."""
+    """Item or dimension results at every level, unweighted and weighted, suppressed.
+
+    From the counts of respondents per weight class (:func:`analysis.cells.weight_classes`) and answer
+    state; from the respondents' values when the classes and states are too many to count (continuous
+    weights), with the same results.
+    """
 
     def __init__(self, stratum: np.ndarray, strata: pd.DataFrame, weight: np.ndarray, config: AnalysisConfig):
         self.stratum, self.strata, self.weight, self.config = stratum, strata, weight, config
+        self.member, self.class_stratum, self.class_weight = weight_classes(stratum, len(strata), weight)
+        self.psus = np.bincount(stratum, minlength=len(strata))
+        self.groups = level_groups(strata, LEVELS)
 
-    def __call__(self, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
+    def __call__(self, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+        """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
+        names = list(outcomes)
+        classes = len(self.class_weight)
+        counts = ([class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
+                  if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values()) else None)
         parts = []
-        for measure, values, proportion in (("share_positive", positive, True), ("mean_score", scores, False)):
-            part = grouped_estimates(
-                values.to_numpy(), list(values.columns), self.stratum, self.strata, LEVELS,
-                weight=self.weight, proportion=proportion, confidence=self.config.confidence, scale=100.0 if proportion else 1.0,
-            )
+        for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
+            tables = [outcome[column] for outcome in outcomes.values()]
+            options = {"proportion": proportion, "confidence": self.config.confidence, "scale": 100.0 if proportion else 1.0}
+            if counts is None:
+                values = np.column_stack([table.take(state) for (state, _, _), table in zip(outcomes.values(), tables)])
+                part = grouped_estimates(values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options)
+            else:
+                sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
+                part = estimates_from_sums(sums, names, self.groups, weighted=True, **options)
             parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
 
-def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> pd.DataFrame:
+def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, codes: dict[str, np.ndarray], q: Any) -> pd.DataFrame:
     """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
     # Categoricals whose categories are in text order ("missing" among them where needed): the cells of
     # outcome_cells factorise their codes instead of a million strings.
@@ -294,12 +320,8 @@ def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, q: Any) -> p
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
-            codes = option_codes(answers[item.id])
-            present = np.unique(codes[~np.isnan(codes)]).astype("int64")
-            labels = np.array([str(code) for code in present] + [MISSING_LEVEL], dtype=object)
-            position = np.searchsorted(present, np.nan_to_num(codes).astype("int64"))
-            data[item.role] = _with_missing_level(pd.Categorical.from_codes(
-                np.where(np.isnan(codes), len(present), position), categories=labels))
+            labels = np.array([str(code) for code in codes[item.id]] + [MISSING_LEVEL], dtype=object)
+            data[item.role] = _with_missing_level(pd.Categorical.from_codes(answers[item.id].to_numpy(), categories=labels))
             used.append(item.role)
     data.attrs["casemix"] = used
     return data
@@ -313,11 +335,16 @@ def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
     """Missing values as the level "missing"; categories (observed ones only) in text order, as the
     sorted text of an object column would be."""
     values = pd.Categorical(values)
-    if values.isna().any():
-        values = values.add_categories([MISSING_LEVEL]).fillna(MISSING_LEVEL)
-    values = values.remove_unused_categories()
-    text = values.categories.astype(str)
-    return values.rename_categories(text).reorder_categories(sorted(text))
+    text = np.asarray(values.categories.astype(str), dtype=object)
+    codes = values.codes.astype("int64")
+    if (codes < 0).any():
+        text, codes = np.append(text, MISSING_LEVEL), np.where(codes < 0, len(text), codes)
+    # Observed levels by counting (remove_unused_categories sorts the codes), then renumbered in text order.
+    observed = np.flatnonzero(np.bincount(codes, minlength=len(text)))
+    order = np.argsort(text[observed], kind="stable")
+    recode = np.zeros(len(text), dtype="int64")
+    recode[observed[order]] = np.arange(len(order))
+    return pd.Categorical.from_codes(recode.take(codes), categories=text[observed[order]])
 
 
 def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
@@ -327,7 +354,9 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     values = {}
     for index, (_, _, score, positive) in enumerate(outcomes):
         values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
-    cells = outcome_cells(data.assign(**values), ["pathway", "region", *casemix], list(values))
+    # The outcomes beside the case mix without copying either (assign would copy them into one block).
+    with_outcomes = pd.concat([data, pd.DataFrame(values, index=data.index, copy=False)], axis=1)
+    cells = outcome_cells(with_outcomes, ["pathway", "region", *casemix], list(values))
     comparisons = [(comparison, population, unit) for comparison, population, unit in _COMPARISON_UNITS
                    if comparison in config.comparisons]
     described = {f"{measure}_{index}": (dimension, item_id, measure)
@@ -471,16 +500,36 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
     return shown
 
 
+def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
+    """``persons.groupby(keys, observed=True)`` sums of ``sums`` (``None``: the group's size), by counting
+    the keys' categorical codes; a boolean sum is a count (int64), as the groupby gives it."""
+    codes = [persons[key].cat.codes.to_numpy().astype("int64") for key in keys]
+    sizes = [max(len(persons[key].cat.categories), 1) for key in keys]
+    known = np.logical_and.reduce([code >= 0 for code in codes])  # a missing key leaves the person out, as groupby does
+    cell = np.ravel_multi_index([np.where(known, code, 0) for code in codes], sizes)[known]
+    size = int(np.prod(sizes))
+    invited = np.bincount(cell, minlength=size)
+    observed = np.flatnonzero(invited)
+    columns = {key: pd.Categorical.from_codes(position, dtype=persons[key].dtype)
+               for key, position in zip(keys, np.unravel_index(observed, sizes))}
+    for name, values in sums.items():
+        if values is None:
+            columns[name] = invited[observed]
+        elif values.dtype == bool:
+            columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed].astype("int64")
+        else:
+            columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed]
+    return pd.DataFrame(columns)
+
+
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    flagged = persons[["pathway", "region", "sex", "age_group", "design_weight"]].assign(
-        complete=(persons["disposition"] == "complete").to_numpy(dtype="int64"),
-        eligible=(~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"])).to_numpy(dtype="int64"),
-    )
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
-    finest = flagged.groupby(["pathway", "region", "sex", "age_group"], observed=True).agg(
-        invited=("complete", "size"), complete=("complete", "sum"), eligible=("eligible", "sum"),
-        frame_population=("design_weight", "sum"),
-    ).reset_index()
+    finest = _finest_cells(persons, ["pathway", "region", "sex", "age_group"], {
+        "invited": None,
+        "complete": (persons["disposition"] == "complete").to_numpy(),
+        "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
+        "frame_population": persons["design_weight"].to_numpy(),
+    })
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
         cells = finest.groupby(keys + ["sex", "age_group"], observed=True)[
@@ -522,19 +571,21 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
 
 
 def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
-    table = persons[["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]].copy()
+    columns = ["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]
+    table = {column: persons[column].array for column in columns}
     # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
-    disposition = table["disposition"].array
+    disposition = table["disposition"]
     if isinstance(disposition, pd.Categorical) and len(disposition):
-        table["disposition"] = pd.Series(disposition.categories.array.take(disposition.codes, allow_fill=True), index=table.index)
+        table["disposition"] = disposition.categories.array.take(disposition.codes, allow_fill=True)
     else:
         table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
     for dimension in scores.columns:
         for prefix, values in (("score", scores), ("positive", positive)):
-            column = np.full(len(table), np.nan)
+            column = np.full(len(persons), np.nan)
             column[respondent_rows] = values[dimension].to_numpy()
             table[f"{prefix}_{dimension}"] = column
-    return table
+    # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
+    return pd.DataFrame(table, index=persons.index, copy=False)
 
 
 def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:

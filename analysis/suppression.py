@@ -99,40 +99,61 @@ def mask_small_counts(
     mask = (counts >= 1) & (counts < below)
     if masked is not None:
         mask |= np.asarray(masked, dtype=bool).reshape(mask.shape)
-    lines: list[np.ndarray] = []
+    width = counts.shape[1]
+    # Every line (a row's cells, or a column's cells within a group of rows) as a run of flat cell
+    # numbers row * width + column, in the order the lines are checked.
+    line_cells: list[np.ndarray] = []
     if row_totals:
-        lines.extend(np.array([[row, column] for column in range(counts.shape[1])]) for row in range(counts.shape[0]))
+        line_cells.append(np.arange(counts.size))
+    line_sizes = [np.full(counts.shape[0], width)] if row_totals else []
     for rows, by in column_groups:
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
-        keys = table[list(by)].iloc[selected] if by else pd.DataFrame(index=table.index[selected])
-        group_ids = keys.groupby(list(by), dropna=False, sort=False).ngroup().to_numpy() if by else np.zeros(len(selected), int)
+        group_ids = _first_seen_groups(table[list(by)].iloc[selected]) if by else np.zeros(len(selected), dtype="int64")
         order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
-        bounds = np.flatnonzero(np.diff(group_ids[order])) + 1
-        for members in np.split(selected[order], bounds):
-            lines.extend(np.column_stack([members, np.full(len(members), column)]) for column in range(counts.shape[1]))
-    elsewhere = np.zeros(mask.shape, dtype=bool) if published is None else np.asarray(published, dtype=bool).reshape(mask.shape)
+        members, group_size = selected[order], np.bincount(group_ids)
+        # per group, per column, the group's rows: cells sorted (stably) by group and column
+        entries = members[:, None] * width + np.arange(width)
+        line_key = group_ids[order][:, None] * width + np.arange(width)
+        line_cells.append(entries.ravel()[np.argsort(line_key.ravel(), kind="stable")])
+        line_sizes.append(np.repeat(group_size, width))
+    cells = np.concatenate(line_cells) if line_cells else np.zeros(0, dtype="int64")
+    sizes = np.concatenate(line_sizes) if line_sizes else np.zeros(0, dtype="int64")
+    bounds = np.concatenate([[0], np.cumsum(sizes)])
+    line_of = np.repeat(np.arange(len(sizes)), sizes)
+    # the lines through each cell, to update the lines' masked counts when a cell is masked
+    by_cell = np.argsort(cells, kind="stable")
+    cell_bounds = np.searchsorted(cells[by_cell], np.arange(counts.size + 1))
+    mask = np.ascontiguousarray(mask)
+    flat_mask, flat_counts = mask.reshape(-1), counts.ravel()  # flat_mask: a view, what is masked there is masked
+    elsewhere = (np.zeros(counts.size, dtype=bool) if published is None
+                 else np.asarray(published, dtype=bool).reshape(mask.shape).ravel())
+    masked_in_line = np.bincount(line_of, weights=flat_mask[cells], minlength=len(sizes)).astype("int64")
+    checked = sizes >= 2
     changed = True
     while changed:
         changed = False
-        for cells in lines:
-            if len(cells) < 2:
-                continue
-            masked_here = mask[cells[:, 0], cells[:, 1]]
-            if masked_here.sum() != 1:
-                continue
-            values = counts[cells[:, 0], cells[:, 1]]
-            candidates = np.where(masked_here | elsewhere[cells[:, 0], cells[:, 1]], np.inf, np.where(values > 0, values, np.inf))
+        line = 0
+        # The lines in order, as one loop over them would meet them: the next with exactly one masked cell.
+        while True:
+            single = np.flatnonzero((masked_in_line[line:] == 1) & checked[line:])
+            if not len(single):
+                break
+            line += int(single[0])
+            members = cells[bounds[line]:bounds[line + 1]]
+            masked_here, values = flat_mask[members], flat_counts[members]
+            candidates = np.where(masked_here | elsewhere[members], np.inf, np.where(values > 0, values, np.inf))
             if np.isinf(candidates).all():
                 candidates = np.where(masked_here, np.inf, np.where(values > 0, values, np.inf))
             if np.isinf(candidates).all():
                 candidates = np.where(masked_here, np.inf, values + 0.0)
-            if np.isinf(candidates).all():
-                continue
-            row, column = cells[int(np.argmin(candidates))]
-            mask[row, column] = True
-            changed = True
+            if not np.isinf(candidates).all():
+                cell = members[int(np.argmin(candidates))]
+                flat_mask[cell] = True
+                masked_in_line[line_of[by_cell[cell_bounds[cell]:cell_bounds[cell + 1]]]] += 1
+                changed = True
+            line += 1
     result = table.copy()
     names = np.array(count_columns, dtype=object)
     for index, column in enumerate(count_columns):
@@ -144,3 +165,14 @@ def mask_small_counts(
         joined[row] = ";".join(names[mask[row]])
     masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns
+
+
+def _first_seen_groups(keys: pd.DataFrame) -> np.ndarray:
+    """``keys.groupby(list(keys), dropna=False, sort=False).ngroup()``: groups numbered in the order of
+    their first row, missing keys a value of their own; by factorising each column, then the combination."""
+    combined = np.zeros(len(keys), dtype="int64")
+    for column in keys.columns:
+        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
+        combined = combined * max(len(uniques), 1) + codes
+        combined = pd.factorize(combined)[0]  # renumbered: the product of the sizes stays small
+    return combined

@@ -69,6 +69,8 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     rank = np.empty(len(order), dtype="int64")
     rank[order] = np.arange(len(order))
     codes = categorical.codes.astype("int64")
+    if (order == np.arange(len(order))).all():  # categories already in text order (the analysis' own): as they are
+        return codes, text
     return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else codes, -1), text[order]
 
 
@@ -121,9 +123,13 @@ def poststratify(
     coded = [_text_codes(frame[key]) for key in keys]
     known = np.logical_and.reduce([codes >= 0 for codes, _ in coded])
     sizes = [max(len(categories), 1) for _, categories in coded]
-    cell = np.ravel_multi_index([np.where(known, codes, 0) for codes, _ in coded], sizes)[known]
-    design_weight = frame["design_weight"].to_numpy(dtype="float64")[known]
-    responded = np.asarray(is_respondent, dtype=bool)[known]
+    design_weight = frame["design_weight"].to_numpy(dtype="float64")
+    responded = np.asarray(is_respondent, dtype=bool)
+    if known.all():  # no person to leave out: no copies
+        cell = np.ravel_multi_index([codes for codes, _ in coded], sizes)
+    else:
+        cell = np.ravel_multi_index([np.where(known, codes, 0) for codes, _ in coded], sizes)[known]
+        design_weight, responded = design_weight[known], responded[known]
     size = int(np.prod(sizes))
     invited = np.bincount(cell, minlength=size)
     observed = np.flatnonzero(invited > 0)
@@ -151,7 +157,10 @@ def poststratify(
     frame_cells["adjustment_factor"] = frame_cells["cell_population"] / respondent_weight.where(respondent_weight > 0)
     factor = np.full(size, np.nan)
     factor[observed] = frame_cells["adjustment_factor"].to_numpy(dtype="float64", na_value=np.nan)
-    final = np.full(len(frame), np.nan)
-    final[known] = np.where(responded, design_weight * factor[cell], np.nan)
+    final = np.where(responded, design_weight * factor[cell], np.nan)
+    if not known.all():  # a person with a missing key has no weight
+        everyone = np.full(len(frame), np.nan)
+        everyone[known] = final
+        final = everyone
     weight = pd.Series(final, index=frame.index, name="weight")
     return weight, frame_cells

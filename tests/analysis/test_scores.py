@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.scores import dimension_item_weights, score_dimensions, score_items
+from analysis.scores import dimension_item_weights, option_states, score_dimensions, score_items
 
 
 @pytest.fixture
@@ -87,3 +87,43 @@ def test_pca_weights_of_three_items_are_largest_for_the_most_correlated():
     expected = np.abs(eigenvectors[:, -1]) / np.abs(eigenvectors[:, -1]).sum()
     assert_allclose(weights.to_numpy(), expected)
     assert weights["r"] < weights["p"]
+
+
+CODES = np.array([1, 2, 3, 9])
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")),                   # the export's type: look-up
+    pd.Series([1, 9, np.nan, 3, 7, 0, np.nan]),                                            # floats (a CSV with gaps)
+    pd.Series(["1", "9", None, "3", "7", "0", None], dtype=object),                        # text
+    pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")).astype("Int16"),     # another integer width
+], ids=["Int64", "float", "text", "Int16"])
+def test_option_states_are_positions_with_the_unanswered_state_last(column):
+    states, wrong = option_states(column, CODES)
+    assert states.dtype == np.uint8
+    assert states.tolist() == [0, 3, 4, 2, 4, 4, 4]
+    assert wrong.tolist() == [False, False, False, False, True, True, False]
+
+
+@pytest.mark.parametrize("column", [
+    pd.Series([2, 1, 10**9, 9]),                                                      # far above the codes
+    pd.Series(pd.array([2, 1, -10**9, 9], dtype="Int64")),                            # far below
+    pd.Series([2.0, 1.0, 1.5, 9.0]),                                                  # a fraction is no code
+    pd.Series(["2", "1", "ett", "9"], dtype=object),
+], ids=["above", "below", "fraction", "not-a-number"])
+def test_option_states_flag_what_is_no_option_code(column):
+    states, wrong = option_states(column, CODES)
+    assert states.tolist() == [1, 0, 4, 3]
+    assert wrong.tolist() == [False, False, True, False]
+
+
+def test_option_states_of_codes_too_far_apart_to_look_up():
+    codes = np.array([1, 2, 10**6])
+    states, wrong = option_states(pd.Series(pd.array([10**6, 3, pd.NA, 1], dtype="Int64")), codes)
+    assert states.tolist() == [2, 3, 3, 0]
+    assert wrong.tolist() == [False, True, False, False]
+
+
+def test_option_states_of_an_empty_column():
+    states, wrong = option_states(pd.Series(pd.array([], dtype="Int64")), CODES)
+    assert len(states) == 0 and len(wrong) == 0

@@ -70,3 +70,13 @@ def test_weighting_cells_of_a_tiny_stratum_mask_the_respondent_count(blank_expor
     cells = analyse_round(export, q).weighting_cells
     assert cells["cell_respondents"].isna().all()
     assert cells["adjustment_factor"].notna().all()
+
+
+def test_a_person_without_a_pathway_has_no_weight_and_changes_no_other():
+    frame, respondent = _frame([("K", "50-64", 10, 5), ("M", "50-64", 8, 8)])
+    weight, cells = poststratify(frame, respondent, min_cell_respondents=3)
+    without = frame.assign(pathway=frame["pathway"].where(frame.index != 0))  # the first person, a respondent
+    other_weight, other_cells = poststratify(without, respondent, min_cell_respondents=3)
+    assert np.isnan(other_weight[0])
+    assert_allclose(other_weight[1:], (weight[1:] * np.where(frame["sex"][1:] == "K", 9 / 8, 1.0)), rtol=1e-12)
+    assert other_cells["frame_population"].tolist() == [18.0, 16.0]
