@@ -66,7 +66,10 @@ def option_states(column: pd.Series, codes: np.ndarray) -> tuple[np.ndarray, np.
         if isinstance(values, pd.arrays.IntegerArray):
             # The data under the mask is arbitrary, and clipped like any other value below. The public
             # conversions (to_numpy with na_value) are 9 ms per million answers; reading the data is free.
-            unanswered, data = values.isna(), values._data
+            # It is a private attribute of pandas' masked arrays: without it, the public conversion.
+            unanswered, data = values.isna(), getattr(values, "_data", None)
+            if not isinstance(data, np.ndarray) or data.shape != (len(values),):
+                data = values.to_numpy(dtype="int64", na_value=low)
         else:
             unanswered, data = np.zeros(len(column), dtype=bool), column.to_numpy()
         # A look-up by value over the codes' span and one value either side, where every other value lands.
