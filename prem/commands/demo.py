@@ -94,13 +94,13 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
     from prem import create_app
     from prem.db import transaction
     from prem.fieldwork.export import responses_dataframe, write_table
-    from prem.fieldwork.operations import import_round
+    from prem.fieldwork.operations import import_round, survey_today
     from prem.security import access_code_key
 
     from prem.commands.simulate import store_simulated_round
 
     app = create_app()
-    today = dt.date.today()
+    today = survey_today(app.config["SURVEY_TIMEZONE"])
     with transaction(app) as session:
         import_round(session, ROUND_NAME, sample_dir / "frame.csv", sample_dir / "mailing.csv",
                      today - dt.timedelta(days=14), today + dt.timedelta(days=60), access_code_key(app))

@@ -118,10 +118,10 @@ def reminders_command(round_name: str, out_path: Path) -> None:
 @_user_errors
 def close_command(round_name: str, force: bool) -> None:
     """Close a round and destroy its access-code hashes (no code works afterwards)."""
-    from prem.fieldwork.operations import close_round
+    from prem.fieldwork.operations import close_round, survey_today
 
-    with _transaction() as (_, session):
-        destroyed = close_round(session, round_name, force=force)
+    with _transaction() as (app, session):
+        destroyed = close_round(session, round_name, today=survey_today(app.config["SURVEY_TIMEZONE"]), force=force)
     click.echo(f"Closed round {round_name!r}; {destroyed} access-code hashes destroyed.")
 
 

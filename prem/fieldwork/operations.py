@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import func, insert, select, update
@@ -68,6 +69,12 @@ class RoundSummary:
 def utc_now() -> datetime:
     """The current time, timezone-aware in UTC (the database stores UTC)."""
     return datetime.now(UTC)
+
+
+def survey_today(timezone: str) -> date:
+    """Today's date where the survey runs (``SURVEY_TIMEZONE``): a round's opening and closing days are
+    days there, for the survey pages and for closing the round alike."""
+    return datetime.now(ZoneInfo(timezone)).date()
 
 
 def get_round(session: Session, round_name: str) -> SurveyRound:
@@ -363,14 +370,14 @@ def reminder_respondent_ids(session: Session, round_name: str) -> list[str]:
     )
 
 
-def close_round(session: Session, round_name: str, *, today: date | None = None, force: bool = False) -> int:
+def close_round(session: Session, round_name: str, *, today: date, force: bool = False) -> int:
     """Close a round and destroy its access-code hashes; returns how many were destroyed.
 
+    ``today`` is the date where the survey runs (:func:`survey_today`).
     Closing before the round's last day needs ``force=True``: afterwards no
     code of the round works any more, and that cannot be undone.
     """
     survey_round = get_round(session, round_name)
-    today = today or utc_now().date()
     if survey_round.closed_at is not None:
         raise FieldworkError(f"The survey round {round_name!r} is already closed.")
     if today <= survey_round.closes and not force:

@@ -9,8 +9,7 @@ committed once after the view (:mod:`prem.db`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -23,7 +22,7 @@ from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
-from prem.fieldwork.operations import find_respondent_by_code, open_round_exists
+from prem.fieldwork.operations import find_respondent_by_code, open_round_exists, survey_today
 from prem.i18n import available_languages, current_language
 from prem.security import access_code_key
 from prem.survey import operations
@@ -71,8 +70,8 @@ class Visit:
         return wanted if wanted in self.questionnaire.languages else self.questionnaire.languages[0]
 
 
-def _today():
-    return datetime.now(ZoneInfo(current_app.config["SURVEY_TIMEZONE"])).date()
+def _today() -> date:
+    return survey_today(current_app.config["SURVEY_TIMEZONE"])
 
 
 def _load_visit(respondent: Respondent) -> Visit:

@@ -17,7 +17,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -253,7 +253,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
 
     from prem import create_app
     from prem.db import db, transaction
-    from prem.fieldwork.operations import import_round
+    from prem.fieldwork.operations import import_round, survey_today
 
     root = tmp_path_factory.mktemp("live-survey")
     app = create_app({
@@ -267,7 +267,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     })
     app.instance_path = str(root / "instance")
     generator = np.random.default_rng(20260315)
-    today = date.today()
+    today = survey_today("Europe/Stockholm")  # the survey's date, as the app decides a round's window
     windows = {OPEN_ROUND: (today - timedelta(days=1), today + timedelta(days=30)),
                CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1)),
                FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40))}

@@ -19,10 +19,13 @@ import pytest
 
 from prem import create_app
 from prem.db import db, transaction
-from prem.fieldwork.operations import import_round
+from prem.fieldwork.operations import import_round, survey_today
 from sampling.access_codes import new_access_code
 
 ACCESS_CODE_KEY = "test-access-code-key"
+TODAY = survey_today("Europe/Stockholm")
+"""Today where the survey runs (the app's default SURVEY_TIMEZONE): a round's window is in its days, which
+in the last hour before midnight UTC are already tomorrow's."""
 PERSONNUMMER = "19450312-2389"
 NAME = "Greta Testsson"
 STREET = "Provgatan 17"
@@ -134,10 +137,9 @@ def make_round(app, make_sample):
     def make(name: str = "vår-2026", size: int = 4, opens: date | None = None, closes: date | None = None,
              **sample_options) -> Sample:
         sample = make_sample(size, **sample_options)
-        today = date.today()
         with transaction(app, upgrade=False) as session:
-            import_round(session, name, sample.frame, sample.mailing, opens or today - timedelta(days=1),
-                         closes or today + timedelta(days=30), ACCESS_CODE_KEY.encode())
+            import_round(session, name, sample.frame, sample.mailing, opens or TODAY - timedelta(days=1),
+                         closes or TODAY + timedelta(days=30), ACCESS_CODE_KEY.encode())
         return sample
 
     return make

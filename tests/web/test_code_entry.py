@@ -11,7 +11,7 @@ from prem.db import db, transaction
 from prem.fieldwork.operations import close_round
 from prem.survey.models import CodeAttempt
 
-from .conftest import csrf_token
+from .conftest import TODAY, csrf_token
 
 
 def test_code_page_is_swedish_with_a_labelled_field(client):
@@ -76,8 +76,7 @@ def test_old_attempts_no_longer_count(app, make_round, sign_in, client):
     [(1, 10, "Enkäten har inte öppnat än"), (-10, -1, "Enkäten är stängd")],
 )
 def test_codes_outside_the_window_get_a_clear_page(client, make_round, sign_in, opens, closes, heading):
-    today = date.today()
-    sample = make_round(opens=today + timedelta(days=opens), closes=today + timedelta(days=closes))
+    sample = make_round(opens=TODAY + timedelta(days=opens), closes=TODAY + timedelta(days=closes))
     page = sign_in(client, next(iter(sample.codes.values())))
     assert page.status_code == 403
     assert heading in page.text
@@ -87,7 +86,7 @@ def test_closed_round_ends_an_ongoing_session(app, client, make_round, start):
     sample = make_round()
     start(client, next(iter(sample.codes.values())))
     with transaction(app, upgrade=False) as session:
-        close_round(session, "vår-2026", force=True)
+        close_round(session, "vår-2026", today=TODAY, force=True)
     page = client.get("/page/overall")
     assert page.status_code == 403 and "Enkäten är stängd" in page.text
     assert client.get("/page/overall").status_code == 302
@@ -105,7 +104,7 @@ def test_used_code_shows_already_answered(app, client, make_round, start, sign_i
 
 
 def test_not_yet_open_page_gives_the_date_in_words(client, make_round, sign_in):
-    opens = date(date.today().year + 1, 3, 2)
+    opens = date(TODAY.year + 1, 3, 2)
     sample = make_round(opens=opens, closes=opens + timedelta(days=30))
     page = sign_in(client, next(iter(sample.codes.values())))
     assert f"från och med 2 mars {opens.year}" in page.text and 'href="/"' in page.text
@@ -120,6 +119,6 @@ def test_footer_names_sender_and_contact_when_configured(app, client):
 def test_codes_of_a_closed_round_say_closed_not_wrong(app, client, make_round, sign_in):
     sample = make_round()
     with transaction(app, upgrade=False) as session:
-        close_round(session, "vår-2026", force=True)
+        close_round(session, "vår-2026", today=TODAY, force=True)
     page = sign_in(client, next(iter(sample.codes.values())))
     assert page.status_code == 403 and "Enkäten är stängd" in page.text

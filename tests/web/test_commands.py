@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pandas as pd
 
-from .conftest import csrf_token
+from .conftest import TODAY, csrf_token
 
-TODAY = date.today()
 
 
 def _import(runner, sample, name="r1"):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -13,7 +11,7 @@ from prem.db import Base, current_revision, db, transaction
 from prem.fieldwork.models import SurveyRound
 from prem.fieldwork.operations import import_round
 
-from .conftest import ACCESS_CODE_KEY
+from .conftest import ACCESS_CODE_KEY, TODAY
 
 
 def test_migrations_match_the_models(app):
@@ -26,7 +24,7 @@ def test_migrations_match_the_models(app):
 def test_a_failing_command_rolls_everything_back(app, make_sample):
     sample = make_sample(2)
     with pytest.raises(RuntimeError), transaction(app, upgrade=False) as session:
-        import_round(session, "r", sample.frame, sample.mailing, date.today(), date.today(),
+        import_round(session, "r", sample.frame, sample.mailing, TODAY, TODAY,
                      ACCESS_CODE_KEY.encode())
         raise RuntimeError("the disk is full")
     with app.app_context():

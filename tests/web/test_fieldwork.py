@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -17,13 +17,13 @@ from prem.fieldwork.operations import (
     list_rounds,
     record_returned_mail,
     reminder_respondent_ids,
+    survey_today,
 )
 from sampling.access_codes import hash_access_code
 
-from .conftest import ACCESS_CODE_KEY, NAME, PERSONNUMMER, STREET
+from .conftest import ACCESS_CODE_KEY, NAME, PERSONNUMMER, STREET, TODAY
 
 KEY = ACCESS_CODE_KEY.encode()
-TODAY = date.today()
 
 
 def _import(app, sample, name="höst-2026", **overrides):
@@ -139,7 +139,7 @@ def test_returned_mail_reminders_and_close(app, make_sample):
         [summary] = list_rounds(session)
         assert summary.invited == 4 and summary.status_counts["deceased"] == 1 and not summary.closed
     with transaction(app, upgrade=False) as session, pytest.raises(FieldworkError, match="--force"):
-        close_round(session, "höst-2026")
+        close_round(session, "höst-2026", today=TODAY)
     with transaction(app, upgrade=False) as session:
         assert close_round(session, "höst-2026", today=TODAY + timedelta(days=1)) == 4
     with app.app_context():
@@ -166,3 +166,10 @@ def test_a_mailing_list_already_used_by_another_round_is_refused(app, make_sampl
     _import(app, sample)
     with pytest.raises(FieldworkError, match="2 of these access codes are already used by another round"):
         _import(app, sample, name="kopia")
+
+
+def test_the_survey_day_is_the_day_where_the_survey_runs():
+    """A round's window is in days of SURVEY_TIMEZONE, not of the server: 25 hours apart, two time zones
+    are never on the same day."""
+    ahead, behind = survey_today("Pacific/Kiritimati"), survey_today("Pacific/Pago_Pago")  # UTC+14, UTC-11
+    assert (ahead - behind).days in (1, 2)
