@@ -214,7 +214,7 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
     return (
         drawn.select("respondent_id", "personnummer", access_code=codes)
-        .join(address, on="personnummer", how="left")
+        .join(address, on="personnummer", how="left", maintain_order="left")
         .select(MAILING_COLUMNS)
     )
 
