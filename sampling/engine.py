@@ -185,7 +185,7 @@ def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple
     ordered = eligible.sort("region", "personnummer")
     runs = ordered.select(pl.col("region").rle()).unnest("region")
     strata: dict[str, tuple[int, int]] = {}
-    chosen, ids, populations, sizes = [], [], [], []
+    chosen, ids = [np.zeros(0, dtype="int64")], []
     start = 0
     for population, region in runs.iter_rows():
         size = rule.sample_size.for_stratum(population)
@@ -193,16 +193,16 @@ def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple
         chosen.append(start + draw_stratum(generator, population, size))
         ids.extend(respondent_ids(generator, size))
         strata[region] = (population, size)
-        populations.append(population)
-        sizes.append(size)
         start += population
-    stratum_population = np.repeat(np.array(populations, dtype="int64"), sizes)
-    stratum_sample = np.repeat(np.array(sizes, dtype="int64"), sizes)
-    drawn = ordered[np.concatenate(chosen) if chosen else np.zeros(0, dtype="int64")].select(
+    populations = np.array([population for population, _ in strata.values()], dtype="int64")
+    sizes = np.array([size for _, size in strata.values()], dtype="int64")
+    # Each drawn person's stratum sizes (a stratum of sample size 0 has no rows).
+    stratum_population, stratum_sample = np.repeat(populations, sizes), np.repeat(sizes, sizes)
+    drawn = ordered[np.concatenate(chosen)].select(
         respondent_id=pl.Series(ids, dtype=pl.String), pathway=pl.lit(rule.pathway, dtype=pl.String),
         region="region", sex="sex", age=pl.col("age").cast(pl.Int32), age_group=age_group_expr(pl.col("age")),
         stratum_population=pl.Series(stratum_population), stratum_sample=pl.Series(stratum_sample),
-        design_weight=pl.Series(stratum_population / np.maximum(stratum_sample, 1)), personnummer="personnummer",
+        design_weight=pl.Series(stratum_population / stratum_sample), personnummer="personnummer",
     )
     return drawn, strata
 

@@ -52,13 +52,12 @@ def check_population(
     again.
     """
     written = rows["personnummer"].unique()
-    numbers = pl.DataFrame({"raw": written[:0], "pnr": written[:0], "pnr_problem": written[:0]})
-    if valid_numbers is not None:
-        known = written.is_in(valid_numbers.implode())
-        numbers = pl.DataFrame({"raw": written.filter(known), "pnr": written.filter(known)}).with_columns(pnr_problem=pl.lit(None, dtype=pl.String))
-        written = written.filter(~known)
-    parsed = parse_personnummer(written, sampling_date).select("raw", pnr="personnummer", pnr_problem="problem")
-    rows = rows.join(pl.concat([numbers, parsed]), left_on="personnummer", right_on="raw", how="left")
+    known = written.is_in(valid_numbers.implode()) if valid_numbers is not None else pl.repeat(False, len(written), eager=True)
+    numbers = pl.concat([
+        pl.DataFrame({"raw": written.filter(known), "pnr": written.filter(known)}).with_columns(pnr_problem=pl.lit(None, dtype=pl.String)),
+        parse_personnummer(written.filter(~known), sampling_date).select("raw", pnr="personnummer", pnr_problem="problem"),
+    ])
+    rows = rows.join(numbers, left_on="personnummer", right_on="raw", how="left")
     rows = rows.with_columns(
         deceased=parse_date("deceased_date"),
         protected=pl.col("protected_identity").fill_null("").str.strip_chars().str.to_lowercase()
