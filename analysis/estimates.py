@@ -97,8 +97,7 @@ def state_stratum_sums(counts: Sequence[np.ndarray], value_of: Sequence[np.ndarr
     factor = class_weight[:, None]
     per_class |= {"w": factor * per_class["n"], "wy": factor * per_class["y"], "ww": factor ** 2 * per_class["n"],
                   "wwy": factor ** 2 * per_class["y"], "wwyy": factor ** 2 * per_class["yy"]}
-    to_stratum = sparse.csr_matrix((np.ones(len(class_stratum)), (class_stratum, np.arange(len(class_stratum)))),
-                                   shape=(len(psus), len(class_stratum)))
+    to_stratum = _summing(class_stratum, len(psus))
     return {"psus": np.asarray(psus, dtype="float64"), **{name: np.asarray(to_stratum @ sums) for name, sums in per_class.items()}}
 
 
@@ -120,11 +119,17 @@ def _unweighted(sums: Mapping[str, np.ndarray], proportion: bool, confidence: fl
     return {"estimate": mean, "se": se, "lower": lower, "upper": upper}
 
 
-def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, confidence: float) -> dict[str, np.ndarray]:
-    """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1)."""
-    groups = membership.max() + 1 if len(membership) else 0
-    to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
-                                 shape=(groups, len(membership)))
+def _summing(membership: np.ndarray, groups: int) -> sparse.csr_matrix:
+    """The matrix (groups × members) whose product with per-member sums adds them up per group;
+    ``membership`` holds each member's group (0 .. groups - 1)."""
+    return sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
+                             shape=(groups, len(membership)))
+
+
+def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sparse.csr_matrix,
+            confidence: float) -> dict[str, np.ndarray]:
+    """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1), and
+    ``to_group`` is its :func:`_summing` matrix."""
     weight_total = np.asarray(to_group @ sums["w"])
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.asarray(to_group @ sums["wy"]) / weight_total
@@ -267,13 +272,12 @@ def estimates_from_sums(
     k = len(names)
     for level in groups:
         membership = level.membership
-        to_group = sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
-                                     shape=(membership.max() + 1 if len(membership) else 0, len(membership)))
+        to_group = _summing(membership, membership.max() + 1 if len(membership) else 0)
         n = np.asarray(to_group @ sums["n"])
         rows = n.size
         for weighting, method in weightings:
             if weighting == "weighted":
-                result = _taylor(sums, membership, confidence)
+                result = _taylor(sums, membership, to_group, confidence)
             else:
                 grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
                 result = _unweighted(grouped, proportion, confidence)
