@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["class_counts", "combined_codes", "countable", "observed_codes", "weight_classes"]
+__all__ = ["class_counts", "combined_codes", "countable", "key_cells", "observed_codes", "weight_classes"]
 
 
 def observed_codes(codes: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
@@ -50,6 +50,31 @@ def countable(size: int, rows: int) -> bool:
 
 def _max_counted(rows: int) -> int:
     return max(4 * rows, 1 << 20)
+
+
+def key_cells(codes: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's cell of keys, for the rows that have every key.
+
+    Parameters
+    ----------
+    codes : sequence of ndarray of int
+        Per key its codes, column ``j`` in ``range(sizes[j])``, ``-1`` where missing.
+    sizes : sequence of int
+        The number of codes of each key.
+
+    Returns
+    -------
+    cell : ndarray of int
+        The mixed-radix number of the keys' codes (the first key most
+        significant), for the rows with every key only.
+    known : ndarray of bool
+        Which rows those are (a row with a missing key is left out, as a
+        groupby leaves it out).
+    """
+    known = np.logical_and.reduce([code >= 0 for code in codes])
+    if known.all():  # no row to leave out: no copies
+        return np.ravel_multi_index(list(codes), sizes), known
+    return np.ravel_multi_index([np.where(known, code, 0) for code in codes], sizes)[known], known
 
 
 def combined_codes(columns: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:

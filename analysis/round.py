@@ -10,7 +10,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
-from analysis.cells import class_counts, countable, observed_codes, weight_classes
+from analysis.cells import class_counts, countable, key_cells, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
@@ -503,10 +503,8 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
 def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
     """``persons.groupby(keys, observed=True)`` sums of ``sums`` (``None``: the group's size), by counting
     the keys' categorical codes; a boolean sum is a count (int64), as the groupby gives it."""
-    codes = [persons[key].cat.codes.to_numpy().astype("int64") for key in keys]
     sizes = [max(len(persons[key].cat.categories), 1) for key in keys]
-    known = np.logical_and.reduce([code >= 0 for code in codes])  # a missing key leaves the person out, as groupby does
-    cell = np.ravel_multi_index([np.where(known, code, 0) for code in codes], sizes)[known]
+    cell, known = key_cells([persons[key].cat.codes.to_numpy().astype("int64") for key in keys], sizes)
     size = int(np.prod(sizes))
     invited = np.bincount(cell, minlength=size)
     observed = np.flatnonzero(invited)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.cells import key_cells
 from sampling.frame import AGE_GROUPS
 
 __all__ = ["poststratify"]
@@ -121,14 +122,11 @@ def poststratify(
     # One integer code per frame cell from the keys' categorical codes (categories in text order, so the
     # cells come out sorted as the keys' text), then every sum by bincount: no string work per person.
     coded = [_text_codes(frame[key]) for key in keys]
-    known = np.logical_and.reduce([codes >= 0 for codes, _ in coded])
     sizes = [max(len(categories), 1) for _, categories in coded]
+    cell, known = key_cells([codes for codes, _ in coded], sizes)
     design_weight = frame["design_weight"].to_numpy(dtype="float64")
     responded = np.asarray(is_respondent, dtype=bool)
-    if known.all():  # no person to leave out: no copies
-        cell = np.ravel_multi_index([codes for codes, _ in coded], sizes)
-    else:
-        cell = np.ravel_multi_index([np.where(known, codes, 0) for codes, _ in coded], sizes)[known]
+    if not known.all():
         design_weight, responded = design_weight[known], responded[known]
     size = int(np.prod(sizes))
     invited = np.bincount(cell, minlength=size)
