@@ -428,8 +428,26 @@ def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[tuple[pd
 _UNIT_COLUMNS = ["level", "pathway", "region", "healthcare_region"]
 
 
-def _unit_index(table: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> pd.MultiIndex:
-    return pd.MultiIndex.from_frame(table[list(columns)].astype("string").fillna(""))
+def _unit_keys(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> tuple[np.ndarray, np.ndarray]:
+    """Integer keys of the rows of ``source`` and of ``target``, equal where the rows' ``columns`` are equal
+    as text (missing equal to missing): both tables' columns factorised together, column by column."""
+    source_key, target_key = np.zeros(len(source), dtype="int64"), np.zeros(len(target), dtype="int64")
+    for column in columns:
+        both = pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna("")
+        codes, uniques = pd.factorize(both)
+        source_key = source_key * len(uniques) + codes[:len(source)]
+        target_key = target_key * len(uniques) + codes[len(source):]
+        # renumbered together: the product of the sizes stays small
+        combined = pd.factorize(np.concatenate([source_key, target_key]))[0]
+        source_key, target_key = combined[:len(source)], combined[len(source):]
+    return source_key, target_key
+
+
+def _matching_rows(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> np.ndarray:
+    """Per row of ``target``, the position of the row of ``source`` with the same ``columns`` (see
+    :func:`_unit_keys`), or -1; the rows of ``source`` must differ in them."""
+    source_key, target_key = _unit_keys(source, target, columns)
+    return pd.Index(source_key).get_indexer(target_key)
 
 
 def _respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
@@ -449,8 +467,8 @@ def _mask_respondents(table: pd.DataFrame, within: Sequence[str], respondent_uni
     that no masked n comes back by subtraction. An n equal to its group's shown respondent count is
     chosen as that next smallest n only when no other is left (masking it would hide nothing).
     """
-    respondents = pd.Series(respondent_units["respondents"].to_numpy(), index=_unit_index(respondent_units))
-    published = respondents.reindex(_unit_index(table)).to_numpy(dtype=float, na_value=np.nan)
+    respondents = np.append(respondent_units["respondents"].to_numpy(dtype=float, na_value=np.nan), np.nan)
+    published = respondents[_matching_rows(respondent_units, table)]  # -1: no such group, the NaN appended
     hidden = np.isnan(published)
     same = published == table["n"].to_numpy(dtype=float, na_value=np.nan)
     masked, _ = mask_small_counts(table, ["n"], below=config.mask_counts_below, row_totals=False,
@@ -466,8 +484,8 @@ def _mask_adjusted_respondents(adjusted: pd.DataFrame, item_results: pd.DataFram
     keys = ["pathway", "region", "dimension", "item_id", "measure"]
     finest = pd.concat([dimension_results.assign(item_id=pd.NA), item_results], ignore_index=True)
     finest = finest[(finest["level"] == "pathway_region") & (finest["weighting"] == "unweighted")]
-    published = pd.Series(finest["n"].to_numpy(), index=_unit_index(finest, keys))
-    shown = published.reindex(_unit_index(adjusted, keys)).notna().to_numpy()
+    position = _matching_rows(finest, adjusted, keys)
+    shown = np.append(finest["n"].notna().to_numpy(), False)[position]  # -1: no such row, the False appended
     adjusted.loc[~shown, "n"] = pd.NA
     return adjusted
 
@@ -563,7 +581,8 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
     """
     strata = hidden_units[hidden_units["level"] == "pathway_region"]
     small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
-    small |= _unit_index(cells, ["pathway", "region"]).isin(_unit_index(strata, ["pathway", "region"]))
+    hidden_key, cell_key = _unit_keys(strata, cells, ["pathway", "region"])
+    small |= np.isin(cell_key, hidden_key)
     cells.loc[small, "cell_respondents"] = pd.NA
     return cells
 

@@ -106,11 +106,15 @@ def mask_small_counts(
     if row_totals:
         line_cells.append(np.arange(counts.size))
     line_sizes = [np.full(counts.shape[0], width)] if row_totals else []
+    key_codes: dict[str, np.ndarray] = {}  # each grouping column factorised once, over the whole table
     for rows, by in column_groups:
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
-        group_ids = _first_seen_groups(table[list(by)].iloc[selected]) if by else np.zeros(len(selected), dtype="int64")
+        for column in by:
+            if column not in key_codes:
+                key_codes[column] = pd.factorize(table[column], use_na_sentinel=False)[0]
+        group_ids = _first_seen_groups([key_codes[column][selected] for column in by], len(selected))
         order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
         members, group_size = selected[order], np.bincount(group_ids)
         # per group, per column, the group's rows: cells sorted (stably) by group and column
@@ -167,12 +171,11 @@ def mask_small_counts(
     return result, masked_columns
 
 
-def _first_seen_groups(keys: pd.DataFrame) -> np.ndarray:
-    """``keys.groupby(list(keys), dropna=False, sort=False).ngroup()``: groups numbered in the order of
-    their first row, missing keys a value of their own; by factorising each column, then the combination."""
-    combined = np.zeros(len(keys), dtype="int64")
-    for column in keys.columns:
-        codes, uniques = pd.factorize(keys[column], use_na_sentinel=False)
-        combined = combined * max(len(uniques), 1) + codes
+def _first_seen_groups(key_codes: Sequence[np.ndarray], rows: int) -> np.ndarray:
+    """``groupby(keys, dropna=False, sort=False).ngroup()`` of ``rows`` rows given each key's integer
+    codes (missing keys a code of their own): groups numbered in the order of their first row."""
+    combined = np.zeros(rows, dtype="int64")
+    for codes in key_codes:
+        combined = combined * (int(codes.max()) + 1 if len(codes) else 1) + codes
         combined = pd.factorize(combined)[0]  # renumbered: the product of the sizes stays small
     return combined
