@@ -25,6 +25,10 @@ _ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
 _REJECTED = bytes(range(_ACCEPTED_BYTES, 256))
 _SYMBOL_OF_BYTE = bytes(ord(ALPHABET[byte % len(ALPHABET)]) for byte in range(256))
 _SYMBOLS = np.frombuffer(ALPHABET.encode("ascii"), dtype="S1")
+_SYMBOL_CODES = np.frombuffer(_SYMBOL_OF_BYTE, dtype="uint8")
+_DIGEST_SIZE = hashlib.sha256().digest_size
+_PRINTED_LENGTH = CODE_LENGTH + (CODE_LENGTH - 1) // 4  # groups of four symbols joined by "-"
+_SYMBOL_COLUMNS = [position + position // 4 for position in range(CODE_LENGTH)]
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
@@ -77,17 +81,30 @@ def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
     when a digest runs out, the next block is HMAC(key, id + ":" + counter).
     """
     keyed = _hmac_sha256(code_key)
-    codes = []
-    for respondent_id in respondents:
-        symbols = keyed(respondent_id.encode("ascii")).translate(None, _REJECTED)
-        block = 1
-        while len(symbols) < CODE_LENGTH:
-            symbols += keyed(f"{respondent_id}:{block}".encode("ascii")).translate(None, _REJECTED)
-            block += 1
-        code = symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE).decode("ascii")
-        # format_access_code(code), without its normalisation: the symbols are canonical already.
-        codes.append("-".join(code[start : start + 4] for start in range(0, CODE_LENGTH, 4)))
-    return codes
+    digests = np.frombuffer(b"".join(keyed(respondent_id.encode("ascii")) for respondent_id in respondents),
+                            dtype="uint8").reshape(len(respondents), _DIGEST_SIZE)
+    # Every id's first CODE_LENGTH accepted bytes at once; the (astronomically rare) id whose digest has
+    # fewer takes further blocks, one by one.
+    accepted = digests < _ACCEPTED_BYTES
+    enough = accepted.sum(axis=1) >= CODE_LENGTH
+    first = accepted & (np.cumsum(accepted, axis=1) <= CODE_LENGTH) & enough[:, None]
+    symbols = np.full((len(respondents), CODE_LENGTH), ord("?"), dtype="uint8")
+    symbols[enough] = _SYMBOL_CODES[digests[first]].reshape(-1, CODE_LENGTH)
+    for row in np.flatnonzero(~enough):
+        symbols[row] = np.frombuffer(_more_blocks(keyed, respondents[row], digests[row].tobytes()), dtype="uint8")
+    # format_access_code(code), without its normalisation: the symbols are canonical already.
+    printed = np.full((len(respondents), _PRINTED_LENGTH), ord("-"), dtype="uint8")
+    printed[:, _SYMBOL_COLUMNS] = symbols
+    return printed.view(f"S{_PRINTED_LENGTH}").ravel().astype(str).tolist()
+
+
+def _more_blocks(keyed: Callable[[bytes], bytes], respondent_id: str, digest: bytes) -> bytes:
+    """The code's symbols (bytes of the alphabet) of an id whose first digest has too few accepted bytes."""
+    symbols, block = digest.translate(None, _REJECTED), 1
+    while len(symbols) < CODE_LENGTH:
+        symbols += keyed(f"{respondent_id}:{block}".encode("ascii")).translate(None, _REJECTED)
+        block += 1
+    return symbols[:CODE_LENGTH].translate(_SYMBOL_OF_BYTE)
 
 
 def access_code_for(respondent_id: str, code_key: bytes) -> str:

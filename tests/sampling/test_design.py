@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from sampling import design
 from sampling.access_codes import ALPHABET, format_access_code, normalise_access_code
 from sampling.design import _hmac_sha256, access_code_for, access_codes_for, key_fingerprint
 from sampling.frame import AGE_GROUPS, age_group
@@ -132,3 +133,18 @@ def test_manifest_names_the_key_only_by_fingerprint(stratified, code_key):
 @pytest.mark.parametrize(("age", "group"), [(0, "0-17"), (17, "0-17"), (18, "18-34"), (49, "35-49"), (50, "50-64"), (79, "65-79"), (80, "80+"), (104, "80+")])
 def test_age_groups(age, group):
     assert age_group(age) == group and group in AGE_GROUPS
+
+
+def test_an_id_whose_digest_has_too_few_accepted_bytes_takes_the_next_block(monkeypatch):
+    """Bytes >= 248 are dropped; a digest left with fewer than 12 (about 1 in 10^23) is followed by
+    HMAC(key, id + ":1"), whose accepted bytes complete the code. Forced here with a digest of 7."""
+    key, short = b"k" * 32, "R0000000001"
+    keyed = design._hmac_sha256(key)
+    thin = bytes([250] * 25 + list(range(7)))
+    monkeypatch.setattr(design, "_hmac_sha256", lambda k: lambda message: thin if message == short.encode() else keyed(message))
+    accepted = list(range(7)) + [byte for byte in keyed(f"{short}:1".encode()) if byte < 248][:5]
+    code = "".join(ALPHABET[byte % len(ALPHABET)] for byte in accepted)
+    ordinary, forced, other = access_codes_for(["R0000000000", short, "R0000000002"], key)
+    assert forced == f"{code[:4]}-{code[4:8]}-{code[8:]}"
+    monkeypatch.undo()
+    assert [ordinary, other] == access_codes_for(["R0000000000", "R0000000002"], key)
