@@ -546,18 +546,35 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
         "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
         "frame_population": persons["design_weight"].to_numpy(),
     })
+    codes = {key: finest[key].cat.codes.to_numpy().astype("int64") for key in ("pathway", "region", "sex", "age_group")}
+    text = {key: np.asarray(finest[key].cat.categories, dtype=object) for key in codes}
+    sizes = {key: max(len(text[key]), 1) for key in codes}
+    summed = {name: finest[name].to_numpy() for name in ("invited", "complete", "eligible", "frame_population")}
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
-        cells = finest.groupby(keys + ["sex", "age_group"], observed=True)[
-            ["invited", "complete", "eligible", "frame_population"]].sum().reset_index()
-        grouped = cells.groupby(keys) if keys else cells.assign(_all=1).groupby("_all")
-        cells["frame_share"] = 100 * cells["frame_population"] / grouped["frame_population"].transform("sum")
-        cells["respondent_share"] = 100 * cells["complete"] / grouped["complete"].transform("sum").where(lambda s: s > 0)
-        cells["response_rate"] = 100 * cells["complete"] / cells["eligible"].where(cells["eligible"] > 0)
-        parts.append(cells.assign(level=level))
-    table = pd.concat(parts, ignore_index=True)
-    for key in ("pathway", "region"):
-        table[key] = table[key].astype("string") if key in table else pd.array([pd.NA] * len(table), dtype="string")
+        # The level's cells of (keys, sex, age group) in sorted order, as groupby(sort=True) gives them.
+        group_keys = [*keys, "sex", "age_group"]
+        cell = np.ravel_multi_index([codes[key] for key in group_keys], [sizes[key] for key in group_keys])
+        cells, member = np.unique(cell, return_inverse=True)
+        cell_codes = dict(zip(group_keys, np.unravel_index(cells, [sizes[key] for key in group_keys])))
+        part = {"level": np.full(len(cells), level, dtype=object)}
+        for key in ("pathway", "region"):
+            part[key] = text[key][cell_codes[key]] if key in keys else np.full(len(cells), None, dtype=object)
+        part.update({key: text[key][cell_codes[key]] for key in ("sex", "age_group")})
+        for name, values in summed.items():
+            part[name] = np.bincount(member, weights=values, minlength=len(cells)).astype(values.dtype)
+        # Each cell's group of the level (all cells nationally, a pathway's or a region's cells).
+        group = cell_codes[keys[0]] if keys else np.zeros(len(cells), dtype="int64")
+        frame_total = np.bincount(group, weights=part["frame_population"])[group]
+        complete_total = np.bincount(group, weights=part["complete"])[group]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            part["frame_share"] = 100 * part["frame_population"] / frame_total
+            part["respondent_share"] = 100 * part["complete"] / np.where(complete_total > 0, complete_total, np.nan)
+            part["response_rate"] = 100 * part["complete"] / np.where(part["eligible"] > 0, part["eligible"], np.nan)
+        parts.append(part)
+    table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    for key in ("level", "pathway", "region", "sex", "age_group"):
+        table[key] = table[key].astype("string")
     level = table["level"]
     groups = [
         (level == "national", []), (level == "pathway", ["pathway"]), (level == "region", ["region"]),
@@ -565,7 +582,7 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     ]
     masked, masked_columns = mask_small_counts(table, ["invited", "complete"], below=config.mask_counts_below,
                                                row_totals=False, column_groups=groups)
-    hidden = masked["complete"].isna() | masked["invited"].isna()
+    hidden = (masked["complete"].isna() | masked["invited"].isna()).to_numpy()
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
     masked["masked_columns"] = masked_columns
     return conform("response_by_sex_age", masked)
