@@ -143,6 +143,12 @@ class _Population:
         sizes = [len(self.levels[column]) for column in self.predictors]
         self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
         self.unit_codes = np.argmax(blocks[0], axis=1)
+        # The case mix of the cells without the unit: the recycled predictions run over these combinations
+        # (a few hundred) instead of the cells (every unit's share of them).
+        mix_codes = np.ravel_multi_index([np.argmax(block, axis=1) for block in blocks[1:]], sizes[1:]) \
+            if len(blocks) > 1 else np.zeros(len(cells), dtype="int64")
+        _, first, self.mix_group = np.unique(mix_codes, return_index=True, return_inverse=True)
+        self.mix_onehot = self.onehot[first]
         self._statistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 
     def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -423,11 +429,7 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
             reason[modelled] = "model_failed"
             shown &= ~modelled
         else:
-            mix = count > 0
-            unit_terms = len(model.levels[population.unit]) - 1
-            base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
-                                    population.onehot[mix][:, keep[unit_terms:]]])
-            fitted_estimate, fitted_se = _recycled_predictions(model, base, count[mix])
+            fitted_estimate, fitted_se = _adjusted_values(population, model, keep, count)
             estimate[modelled], se[modelled] = fitted_estimate, fitted_se
             lower[modelled], upper[modelled] = fitted_estimate - quantile * fitted_se, fitted_estimate + quantile * fitted_se
     band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
@@ -444,9 +446,40 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
     return {name: values[present] for name, values in columns.items()}
 
 
-def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+_MAX_CANCELLATION = 1e6
+"""Largest ratio of sum(|g_i V_ij g_j|) to g'Vg (the delta-method variance) at which the recycled
+predictions sum over case-mix combinations rather than cells. Ordinary fits have ratios below 100; a
+nearly separated fit (coefficients of ±25, covariances of 1e8) has ratios of 1e10, where a different
+order of the same sums moves its standard errors by 1e-6 relative: those keep the cells' order."""
+
+
+def _adjusted_values(population: _Population, model: CasemixModel, keep: np.ndarray,
+                     count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's adjusted value and standard error over the population's case mix (``count``
+    respondents per cell), from ``model`` and its full-width columns ``keep`` (see :meth:`_Population.fit`).
+
+    The predictions depend on the case mix only, so they run over its combinations (a few hundred, each
+    with its cells' respondents) instead of the cells (every unit's share of each combination): the same
+    sums in another order. Where the variance cancels too much for that (:data:`_MAX_CANCELLATION`) they
+    run over the cells, in their order.
+    """
+    unit_terms = len(model.levels[population.unit]) - 1
+    for onehot, group in ((population.mix_onehot, population.mix_group), (population.onehot, None)):
+        weights = count if group is None else np.bincount(group, weights=count, minlength=len(onehot))
+        mix = weights > 0
+        base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), onehot[mix][:, keep[unit_terms:]]])
+        estimate, se, cancellation = _recycled_predictions(model, base, weights[mix])
+        if cancellation <= _MAX_CANCELLATION:
+            break
+    return estimate, se
+
+
+def _recycled_predictions(model: CasemixModel, base: np.ndarray,
+                          count: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Mean prediction over the case mix (model rows ``base`` with the unit at its reference, weighted by
-    ``count``) for every unit, with delta-method standard errors."""
+    ``count``) for every unit, with delta-method standard errors and the largest cancellation in their
+    variances (sum of the absolute terms of g'Vg over g'Vg; 1 without any).
+    """
     weight = count / count.sum()
     units = len(model.levels[model.unit])
     unit_effect = np.concatenate([[0.0], model.params[1:units]])
@@ -458,4 +491,7 @@ def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarr
     unit_slope = weight @ slope
     gradient[np.arange(1, units), np.arange(1, units)] += unit_slope[1:]
     variance = np.einsum("ij,jk,ik->i", gradient, model.cov, gradient)
-    return estimate, np.sqrt(np.clip(variance, 0, None))
+    absolute = np.einsum("ij,jk,ik->i", np.abs(gradient), np.abs(model.cov), np.abs(gradient))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cancellation = np.max(absolute / np.abs(variance), initial=1.0)
+    return estimate, np.sqrt(np.clip(variance, 0, None)), float(cancellation)
