@@ -12,6 +12,7 @@ from numpy.testing import assert_allclose
 from analysis.casemix import (
     _MAX_CANCELLATION,
     _adjusted_values,
+    _Design,
     _linear_fit,
     _logistic_fit,
     _Population,
@@ -162,7 +163,7 @@ def test_own_fits_match_statsmodels(seed, respondents, outcome, logistic):
     fitted = cells[cells[f"{outcome}.count"] > 0]
     count, total, square = (fitted[f"{outcome}.{name}"].to_numpy() for name in ("count", "total", "square"))
     design = model.design(fitted)
-    own = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
+    own = _logistic_fit(_Design(design), total, count) if logistic else _linear_fit(_Design(design), count, total, square)
     assert own is not None  # well-conditioned: fitted by our own IRLS / least squares, not statsmodels
     params, cov = _statsmodels_fit(design, count, total, square, logistic)
     assert_allclose(model.params, params, rtol=1e-8, atol=1e-10)
@@ -227,3 +228,23 @@ def test_a_nearly_separated_fit_predicts_over_the_cells_in_their_order():
     adjusted = _adjusted_values(population, model, keep, count)
     np.testing.assert_array_equal(adjusted[0], estimate)
     np.testing.assert_array_equal(adjusted[1], se)
+
+
+def test_design_cross_products_by_counting_equal_the_matrix_product():
+    cells = _random_cells(6, 3_000)
+    population = _Population(cells, "region", ["sex", "health", "age_group"])
+    rows = (population.statistics("score")[0] > 0) & (population.unit_codes != 1)  # a region left out
+    levels, _, keep, design = population.design(rows)
+    matrix = np.column_stack([np.ones(rows.sum()), population.onehot[rows][:, keep]])
+    np.testing.assert_array_equal(design.matrix, matrix)
+    weight = np.random.default_rng(6).uniform(0, 5, len(matrix))
+    expected = matrix.T @ (matrix * weight[:, None])
+    for built in (design, _Design(matrix)):  # the population's columns, and the columns found from the matrix
+        assert_allclose(built.information(weight), expected, rtol=1e-13, atol=0)
+    # A predictor with one level in the rows is left out of the matrix, and its rows count all the same.
+    one_sex = rows & (cells["sex"].to_numpy() == "K")
+    levels, _, keep, design = population.design(one_sex)
+    assert "sex" not in levels
+    matrix = np.column_stack([np.ones(one_sex.sum()), population.onehot[one_sex][:, keep]])
+    weight = weight[: len(matrix)]
+    assert_allclose(design.information(weight), matrix.T @ (matrix * weight[:, None]), rtol=1e-13, atol=0)
