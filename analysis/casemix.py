@@ -134,10 +134,13 @@ class _Population:
         self.levels: dict[str, np.ndarray] = {}
         level_codes = []
         for column in self.predictors:
-            values = cells[column].to_numpy(dtype=object)
-            levels = np.array(sorted(set(values), key=lambda level: (level == MISSING_LEVEL, level)), dtype=object)
-            level_codes.append(pd.Index(levels, dtype=object).get_indexer(values))
-            self.levels[column] = levels
+            codes, uniques = pd.factorize(cells[column], use_na_sentinel=False)
+            uniques = np.asarray(uniques, dtype=object)
+            order = np.array(sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_LEVEL, uniques[i])), dtype=int)
+            rank = np.empty(len(order), dtype=int)
+            rank[order] = np.arange(len(order))
+            level_codes.append(rank[codes])
+            self.levels[column] = uniques[order]
         sizes = [len(self.levels[column]) for column in self.predictors]
         self.width = int(sum(sizes))
         self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
@@ -305,11 +308,11 @@ def _logistic_fit(design: _Design, successes: np.ndarray,
     eps = np.finfo(float).eps
     endog = successes / trials
     mu = (endog + 0.5) / 2
-    clipped = np.clip(mu, eps, 1 - eps)
+    clipped = np.minimum(np.maximum(mu, eps), 1 - eps)  # np.clip, without its overhead on small arrays
     linear = np.log(clipped / (1 - clipped))
     deviance = _binomial_deviance(endog, mu, trials)
     for _ in range(_MAX_ITERATIONS):
-        clipped = np.clip(mu, eps, 1 - eps)
+        clipped = np.minimum(np.maximum(mu, eps), 1 - eps)
         spread = clipped * (1 - clipped)
         weight, response = trials * spread, linear + (endog - mu) / spread
         if not (np.isfinite(weight).all() and np.isfinite(response).all()):
@@ -324,10 +327,13 @@ def _logistic_fit(design: _Design, successes: np.ndarray,
         if np.isinf(odds).any():
             return None
         mu = 1.0 / (1.0 + odds)
-        if np.allclose(mu - endog, 0):
+        # statsmodels' tests np.allclose(mu - endog, 0) and np.allclose(previous, deviance, atol=_TOLERANCE,
+        # rtol=0), written out: |x| <= 1e-8 (nan and inf are not close), and |a - b| <= atol for a finite b
+        # or a == b (equal infinities). np.allclose costs more than the rest of the test on these sizes.
+        if np.abs(mu - endog).max() <= 1e-8:
             return None
         previous, deviance = deviance, _binomial_deviance(endog, mu, trials)
-        if np.allclose(previous, deviance, atol=_TOLERANCE, rtol=0):
+        if (abs(previous - deviance) <= _TOLERANCE and np.isfinite(deviance)) or previous == deviance:
             return params, inverse
     return None
 
@@ -335,8 +341,8 @@ def _logistic_fit(design: _Design, successes: np.ndarray,
 def _binomial_deviance(endog: np.ndarray, mu: np.ndarray, trials: np.ndarray) -> float:
     """statsmodels' binomial deviance of proportions ``endog`` at ``mu``."""
     eps = np.finfo(float).eps
-    ratio = np.clip(endog / (mu + 1e-20), eps, None)
-    complement = np.clip((1.0 - endog) / (1.0 - mu + 1e-20), eps, None)
+    ratio = np.maximum(endog / (mu + 1e-20), eps)  # np.clip(..., eps, None)
+    complement = np.maximum((1.0 - endog) / (1.0 - mu + 1e-20), eps)
     return float(np.sum(2 * trials * (endog * np.log(ratio) + (1 - endog) * np.log(complement))))
 
 
