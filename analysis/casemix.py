@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import observed_codes
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
+__all__ = ["CasemixModel", "adjusted_comparison", "adjusted_comparison_columns", "fit_casemix_model", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -466,11 +466,30 @@ def adjusted_comparison(
     Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey
     data. *Biometrics*, 55(2), 652–659.
     """
+    return pd.DataFrame(adjusted_comparison_columns(cells, unit, casemix, outcomes, min_respondents=min_respondents,
+                                                    confidence=confidence, proportion_scale=proportion_scale))
+
+
+def adjusted_comparison_columns(
+    cells: pd.DataFrame,
+    unit: str,
+    casemix: Sequence[str],
+    outcomes: Mapping[str, bool],
+    *,
+    min_respondents: int = 30,
+    confidence: float = 0.95,
+    proportion_scale: float = 100.0,
+) -> dict[str, np.ndarray]:
+    """:func:`adjusted_comparison`'s table as a dict of its columns (numpy arrays, text as objects).
+
+    For a caller that gathers many comparisons into one table: it adds its columns and builds the
+    DataFrame once (a DataFrame of text columns per comparison costs more than its models' fits).
+    """
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
     parts = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
              for outcome, logistic in outcomes.items()]
-    return pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
