@@ -221,8 +221,8 @@ class _Design:
 
     X'WX of an intercept and 0/1 indicators is a table of weighted counts: entry (j, k) sums the weights
     of the rows with a 1 in both columns. :meth:`information` adds each row's weight to the entries of
-    its pairs of columns in one ``np.bincount``, at half the cost of the matrix product for a few
-    thousand cells and 36 columns (the row of the intercept is the diagonal: every row has the intercept).
+    its pairs of columns in one ``np.bincount``, at less than half the cost of the matrix product for a
+    few thousand cells and 36 columns (the row of the intercept is the diagonal: every row has the intercept).
 
     Parameters
     ----------
@@ -547,7 +547,8 @@ _MAX_CANCELLATION = 1e6
 """Largest ratio of sum(|g_i V_ij g_j|) to g'Vg (the delta-method variance) at which the recycled
 predictions sum over case-mix combinations rather than cells. Ordinary fits have ratios below 100; a
 nearly separated fit (coefficients of ±25, covariances of 1e8) has ratios of 1e10, where a different
-order of the same sums moves its standard errors by 1e-6 relative: those keep the cells' order."""
+order of the same sums moves its standard errors by up to 1e-5 relative (the float64 rounding of g'Vg
+itself is of that size there): those keep the cells' order, and their published values."""
 
 
 def _adjusted_values(population: _Population, model: CasemixModel, keep: np.ndarray,
