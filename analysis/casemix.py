@@ -22,7 +22,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import observed_codes
 
-__all__ = ["CasemixModel", "adjusted_comparison", "fit_casemix_model", "outcome_cells"]
+__all__ = ["CasemixModel", "adjusted_comparison", "adjusted_comparison_columns", "fit_casemix_model", "outcome_cells"]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -132,18 +132,31 @@ class _Population:
     def __init__(self, cells: pd.DataFrame, unit: str, casemix: Sequence[str]):
         self.cells, self.unit, self.predictors = cells, unit, [unit, *casemix]
         self.levels: dict[str, np.ndarray] = {}
-        blocks = []
+        level_codes = []
         for column in self.predictors:
-            values = cells[column].to_numpy(dtype=object)
-            levels = np.array(sorted(set(values), key=lambda level: (level == MISSING_LEVEL, level)), dtype=object)
-            codes = pd.Index(levels, dtype=object).get_indexer(values)
-            self.levels[column] = levels
-            blocks.append(np.eye(len(levels))[codes])
-        self.onehot = np.concatenate(blocks, axis=1) if blocks else np.zeros((len(cells), 0))
+            codes, uniques = pd.factorize(cells[column], use_na_sentinel=False)
+            uniques = np.asarray(uniques, dtype=object)
+            order = np.array(sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_LEVEL, uniques[i])), dtype=int)
+            rank = np.empty(len(order), dtype=int)
+            rank[order] = np.arange(len(order))
+            level_codes.append(rank[codes])
+            self.levels[column] = uniques[order]
         sizes = [len(self.levels[column]) for column in self.predictors]
+        self.width = int(sum(sizes))
         self.block_start = dict(zip(self.predictors, np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(int)))
-        self.unit_codes = np.argmax(blocks[0], axis=1)
+        # Per predictor, each cell's column of the one-hot blocks.
+        self.columns = [codes + self.block_start[column] for column, codes in zip(self.predictors, level_codes)]
+        self.onehot = np.zeros((len(cells), self.width))
+        for columns in self.columns:
+            self.onehot[np.arange(len(cells)), columns] = 1.0
+        self.unit_codes = level_codes[0]
+        # The case mix of the cells without the unit: the recycled predictions run over these combinations
+        # (a few hundred) instead of the cells (every unit's share of them).
+        mix_codes = np.ravel_multi_index(level_codes[1:], sizes[1:]) if len(sizes) > 1 else np.zeros(len(cells), dtype="int64")
+        _, first, self.mix_group = np.unique(mix_codes, return_index=True, return_inverse=True)
+        self.mix_onehot = self.onehot[first]
         self._statistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._design: tuple[np.ndarray, tuple] | None = None
 
     def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per cell: respondents with a value of ``outcome``, their sum and sum of squares."""
@@ -153,10 +166,24 @@ class _Population:
         return self._statistics[outcome]
 
     def fit(self, outcome: str, rows: np.ndarray, logistic: bool) -> tuple[CasemixModel, np.ndarray]:
-        """Fit on the cells ``rows``; returns the model and its full-width coefficient vector."""
+        """Fit on the cells ``rows``; returns the model and the one-hot columns of its coefficients but
+        the intercept (see :meth:`design`)."""
         count, total, square = (values[rows] for values in self.statistics(outcome))
-        fitted_cells = self.onehot[rows]
-        present = fitted_cells.sum(axis=0) > 0
+        levels, terms, keep, design = self.design(rows)
+        fitted = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
+        params, cov = fitted if fitted is not None else _statsmodels_fit(design.matrix, count, total, square, logistic)
+        model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))
+        return model, keep
+
+    def design(self, rows: np.ndarray) -> tuple[dict[str, list[str]], list[str], np.ndarray, _Design]:
+        """The model of the cells ``rows``: per predictor its levels present in them (a predictor with one
+        level left out, but for the unit), the coefficient names, the one-hot columns kept (each present
+        level but its first) and the model matrix. The last rows' is kept: an outcome's share positive
+        and mean score are fitted on the same cells."""
+        if self._design is not None and np.array_equal(self._design[0], rows):
+            return self._design[1]
+        columns = [values[rows] for values in self.columns]
+        present = np.bincount(np.concatenate(columns), minlength=self.width) > 0
         keep, levels, terms = [], {}, ["(Intercept)"]
         for column in self.predictors:
             start = self.block_start[column]
@@ -165,11 +192,20 @@ class _Population:
                 levels[column] = [self.levels[column][i - start] for i in indices]
                 keep.extend(indices[1:])
                 terms.extend(f"{column}{self.levels[column][i - start]}" for i in indices[1:])
-        design = np.column_stack([np.ones(len(fitted_cells)), fitted_cells[:, keep]])
-        fitted = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
-        params, cov = fitted if fitted is not None else _statsmodels_fit(design, count, total, square, logistic)
-        model = CasemixModel(self.unit, levels, terms, np.asarray(params), np.asarray(cov), logistic, int(count.sum()))
-        return model, np.asarray(keep)
+        # Each one-hot column's column of the model matrix; the reference levels (and the predictors left
+        # out) have none: the column past the last, dropped.
+        position = np.full(self.width, len(keep) + 1)
+        position[keep] = np.arange(1, len(keep) + 1)
+        model_columns = [position[values] for values in columns]
+        # Column-major, as np.column_stack makes it: statsmodels' least squares (the fits it takes over)
+        # round differently on a row-major copy of the same matrix.
+        matrix = np.zeros((int(rows.sum()), len(keep) + 2), order="F")
+        matrix[:, 0] = 1.0
+        for values in model_columns:
+            matrix[np.arange(len(matrix)), values] = 1.0
+        design = _Design(matrix[:, :-1], model_columns)
+        self._design = (rows.copy(), (levels, terms, np.asarray(keep, dtype=int), design))
+        return self._design[1]
 
 
 _MAX_ITERATIONS, _TOLERANCE = 100, 1e-8
@@ -180,19 +216,64 @@ _LEAST_EIGENVALUE_RATIO = 1e-8
 are then less accurate than its least squares, and its rank test may fail the fit."""
 
 
-def _solve(design: np.ndarray, weight: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+class _Design:
+    """A categorical model matrix with its weighted cross-products by counting.
+
+    X'WX of an intercept and 0/1 indicators is a table of weighted counts: entry (j, k) sums the weights
+    of the rows with a 1 in both columns. :meth:`information` adds each row's weight to the entries of
+    its pairs of columns in one ``np.bincount``, at less than half the cost of the matrix product for a
+    few thousand cells and 36 columns (the row of the intercept is the diagonal: every row has the intercept).
+
+    Parameters
+    ----------
+    matrix : ndarray
+        The model matrix: the intercept, then per predictor the indicators of its levels but the first.
+    columns : list of ndarray, optional
+        Per predictor, each row's column of ``matrix`` (in increasing order of predictor), or
+        ``matrix.shape[1]`` where the row has none (its first level). Found from ``matrix`` if not given.
+    """
+
+    def __init__(self, matrix: np.ndarray, columns: Sequence[np.ndarray] | None = None):
+        self.matrix = matrix
+        width = matrix.shape[1]
+        if columns is None:  # each row's indicator columns in order, padded with the column past the last
+            rows, found = np.nonzero(matrix[:, 1:])
+            ones = np.bincount(rows, minlength=len(matrix))
+            padded = np.full((len(matrix), max(int(ones.max(initial=0)), 1)), width)
+            padded[rows, np.arange(len(rows)) - np.repeat(np.cumsum(ones) - ones, ones)] = found + 1
+            columns = list(padded.T)
+        # Pairs (a, b), a not after b: entries of the upper triangle, or of the row or column past the
+        # last (dropped) where a row has no indicator of a predictor.
+        self._entries = np.concatenate([columns[a] * (width + 1) + columns[b]
+                                        for a in range(len(columns)) for b in range(a, len(columns))])
+        self._copies = len(columns) * (len(columns) + 1) // 2
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """The model matrix's shape."""
+        return self.matrix.shape
+
+    def information(self, weight: np.ndarray) -> np.ndarray:
+        """X'WX for row weights ``weight``."""
+        width = self.matrix.shape[1]
+        table = np.bincount(self._entries, weights=np.tile(weight, self._copies), minlength=(width + 1) ** 2)
+        upper = table.reshape(width + 1, width + 1)[:width, :width]
+        upper[0, 0], upper[0, 1:] = weight.sum(), upper.diagonal()[1:]
+        return upper + np.triu(upper, 1).T
+
+
+def _solve(design: _Design, weight: np.ndarray, response: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Weighted least squares by the normal equations: coefficients and (X'WX)^-1, or None when X'WX
     is ill-conditioned (see :data:`_LEAST_EIGENVALUE_RATIO`)."""
-    weighted = design * weight[:, None]
-    information = design.T @ weighted
+    information = design.information(weight)
     eigenvalues = np.linalg.eigvalsh(information)
     if not eigenvalues[-1] > 0 or eigenvalues[0] < _LEAST_EIGENVALUE_RATIO * eigenvalues[-1]:
         return None
     inverse = np.linalg.inv(information)
-    return inverse @ (weighted.T @ response), inverse
+    return inverse @ (design.matrix.T @ (weight * response)), inverse
 
 
-def _linear_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray,
+def _linear_fit(design: _Design, count: np.ndarray, total: np.ndarray,
                 square: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Least squares on cell means weighted by cell counts, with the respondent-level residual variance;
     None when the fit needs statsmodels' judgement (ill-conditioned, or no residual degrees of freedom)."""
@@ -201,7 +282,7 @@ def _linear_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray,
     if solved is None:
         return None
     params, inverse = solved
-    return params, _linear_covariance(design, count, mean, square, params, inverse)
+    return params, _linear_covariance(design.matrix, count, mean, square, params, inverse)
 
 
 def _linear_covariance(design: np.ndarray, count: np.ndarray, mean: np.ndarray, square: np.ndarray,
@@ -212,7 +293,7 @@ def _linear_covariance(design: np.ndarray, count: np.ndarray, mean: np.ndarray, 
     return inverse * residual / (count.sum() - design.shape[1])
 
 
-def _logistic_fit(design: np.ndarray, successes: np.ndarray,
+def _logistic_fit(design: _Design, successes: np.ndarray,
                   trials: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Binomial logit GLM on (successes, trials) per cell by IRLS, step for step as statsmodels' ``GLM.fit``.
 
@@ -227,11 +308,11 @@ def _logistic_fit(design: np.ndarray, successes: np.ndarray,
     eps = np.finfo(float).eps
     endog = successes / trials
     mu = (endog + 0.5) / 2
-    clipped = np.clip(mu, eps, 1 - eps)
+    clipped = np.minimum(np.maximum(mu, eps), 1 - eps)  # np.clip, without its overhead on small arrays
     linear = np.log(clipped / (1 - clipped))
     deviance = _binomial_deviance(endog, mu, trials)
     for _ in range(_MAX_ITERATIONS):
-        clipped = np.clip(mu, eps, 1 - eps)
+        clipped = np.minimum(np.maximum(mu, eps), 1 - eps)
         spread = clipped * (1 - clipped)
         weight, response = trials * spread, linear + (endog - mu) / spread
         if not (np.isfinite(weight).all() and np.isfinite(response).all()):
@@ -240,16 +321,19 @@ def _logistic_fit(design: np.ndarray, successes: np.ndarray,
         if solved is None:
             return None
         params, inverse = solved
-        linear = design @ params
+        linear = design.matrix @ params
         with np.errstate(over="ignore"):
             odds = np.exp(-linear)
         if np.isinf(odds).any():
             return None
         mu = 1.0 / (1.0 + odds)
-        if np.allclose(mu - endog, 0):
+        # statsmodels' tests np.allclose(mu - endog, 0) and np.allclose(previous, deviance, atol=_TOLERANCE,
+        # rtol=0), written out: |x| <= 1e-8 (nan and inf are not close), and |a - b| <= atol for a finite b
+        # or a == b (equal infinities). np.allclose costs more than the rest of the test on these sizes.
+        if np.abs(mu - endog).max() <= 1e-8:
             return None
         previous, deviance = deviance, _binomial_deviance(endog, mu, trials)
-        if np.allclose(previous, deviance, atol=_TOLERANCE, rtol=0):
+        if (abs(previous - deviance) <= _TOLERANCE and np.isfinite(deviance)) or previous == deviance:
             return params, inverse
     return None
 
@@ -257,8 +341,8 @@ def _logistic_fit(design: np.ndarray, successes: np.ndarray,
 def _binomial_deviance(endog: np.ndarray, mu: np.ndarray, trials: np.ndarray) -> float:
     """statsmodels' binomial deviance of proportions ``endog`` at ``mu``."""
     eps = np.finfo(float).eps
-    ratio = np.clip(endog / (mu + 1e-20), eps, None)
-    complement = np.clip((1.0 - endog) / (1.0 - mu + 1e-20), eps, None)
+    ratio = np.maximum(endog / (mu + 1e-20), eps)  # np.clip(..., eps, None)
+    complement = np.maximum((1.0 - endog) / (1.0 - mu + 1e-20), eps)
     return float(np.sum(2 * trials * (endog * np.log(ratio) + (1 - endog) * np.log(complement))))
 
 
@@ -382,11 +466,30 @@ def adjusted_comparison(
     Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey
     data. *Biometrics*, 55(2), 652–659.
     """
+    return pd.DataFrame(adjusted_comparison_columns(cells, unit, casemix, outcomes, min_respondents=min_respondents,
+                                                    confidence=confidence, proportion_scale=proportion_scale))
+
+
+def adjusted_comparison_columns(
+    cells: pd.DataFrame,
+    unit: str,
+    casemix: Sequence[str],
+    outcomes: Mapping[str, bool],
+    *,
+    min_respondents: int = 30,
+    confidence: float = 0.95,
+    proportion_scale: float = 100.0,
+) -> dict[str, np.ndarray]:
+    """:func:`adjusted_comparison`'s table as a dict of its columns (numpy arrays, text as objects).
+
+    For a caller that gathers many comparisons into one table: it adds its columns and builds the
+    DataFrame once (a DataFrame of text columns per comparison costs more than its models' fits).
+    """
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
     parts = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
              for outcome, logistic in outcomes.items()]
-    return pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
+    return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
@@ -423,11 +526,7 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
             reason[modelled] = "model_failed"
             shown &= ~modelled
         else:
-            mix = count > 0
-            unit_terms = len(model.levels[population.unit]) - 1
-            base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
-                                    population.onehot[mix][:, keep[unit_terms:]]])
-            fitted_estimate, fitted_se = _recycled_predictions(model, base, count[mix])
+            fitted_estimate, fitted_se = _adjusted_values(population, model, keep, count)
             estimate[modelled], se[modelled] = fitted_estimate, fitted_se
             lower[modelled], upper[modelled] = fitted_estimate - quantile * fitted_se, fitted_estimate + quantile * fitted_se
     band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
@@ -444,9 +543,41 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
     return {name: values[present] for name, values in columns.items()}
 
 
-def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+_MAX_CANCELLATION = 1e6
+"""Largest ratio of sum(|g_i V_ij g_j|) to g'Vg (the delta-method variance) at which the recycled
+predictions sum over case-mix combinations rather than cells. Ordinary fits have ratios below 100; a
+nearly separated fit (coefficients of ±25, covariances of 1e8) has ratios of 1e10, where a different
+order of the same sums moves its standard errors by up to 1e-5 relative (the float64 rounding of g'Vg
+itself is of that size there): those keep the cells' order, and their published values."""
+
+
+def _adjusted_values(population: _Population, model: CasemixModel, keep: np.ndarray,
+                     count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every unit's adjusted value and standard error over the population's case mix (``count``
+    respondents per cell), from ``model`` and its full-width columns ``keep`` (see :meth:`_Population.fit`).
+
+    The predictions depend on the case mix only, so they run over its combinations (a few hundred, each
+    with its cells' respondents) instead of the cells (every unit's share of each combination): the same
+    sums in another order. Where the variance cancels too much for that (:data:`_MAX_CANCELLATION`) they
+    run over the cells, in their order.
+    """
+    unit_terms = len(model.levels[population.unit]) - 1
+    for onehot, group in ((population.mix_onehot, population.mix_group), (population.onehot, None)):
+        weights = count if group is None else np.bincount(group, weights=count, minlength=len(onehot))
+        mix = weights > 0
+        base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), onehot[mix][:, keep[unit_terms:]]])
+        estimate, se, cancellation = _recycled_predictions(model, base, weights[mix])
+        if cancellation <= _MAX_CANCELLATION:
+            break
+    return estimate, se
+
+
+def _recycled_predictions(model: CasemixModel, base: np.ndarray,
+                          count: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """Mean prediction over the case mix (model rows ``base`` with the unit at its reference, weighted by
-    ``count``) for every unit, with delta-method standard errors."""
+    ``count``) for every unit, with delta-method standard errors and the largest cancellation in their
+    variances (sum of the absolute terms of g'Vg over g'Vg; 1 without any).
+    """
     weight = count / count.sum()
     units = len(model.levels[model.unit])
     unit_effect = np.concatenate([[0.0], model.params[1:units]])
@@ -458,4 +589,7 @@ def _recycled_predictions(model: CasemixModel, base: np.ndarray, count: np.ndarr
     unit_slope = weight @ slope
     gradient[np.arange(1, units), np.arange(1, units)] += unit_slope[1:]
     variance = np.einsum("ij,jk,ik->i", gradient, model.cov, gradient)
-    return estimate, np.sqrt(np.clip(variance, 0, None))
+    absolute = np.einsum("ij,jk,ik->i", np.abs(gradient), np.abs(model.cov), np.abs(gradient))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cancellation = np.max(absolute / np.abs(variance), initial=1.0)
+    return estimate, np.sqrt(np.clip(variance, 0, None)), float(cancellation)

@@ -363,19 +363,26 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
                  for index, (dimension, item_id, _, _) in enumerate(outcomes)
                  for measure in ("share_positive", "mean_score")}
     logistic = {name: measure == "share_positive" for name, (_, _, measure) in described.items()}
-    parts = [empty_table("adjusted_results")]
+    # Each comparison's columns as arrays, the table built once (not a DataFrame per pathway or region).
+    from analysis.casemix import adjusted_comparison_columns
+
+    parts = []
     for comparison, population, unit in comparisons:
         for name, members in cells.groupby(population, sort=True):
             if members[unit].nunique() < 2:
                 continue  # nothing to compare: one region in the pathway, or one pathway in the region
-            table = adjusted_comparison(members, unit, casemix, logistic, min_respondents=config.min_respondents_shown,
-                                        confidence=config.confidence)
-            dimension, item_id, measure = zip(*table["outcome"].map(described)) if len(table) else ((), (), ())
-            parts.append(table.rename(columns={"unit": unit}).assign(**{
-                population: name, "comparison": comparison, "dimension": list(dimension),
-                "item_id": list(item_id), "measure": list(measure),
-            }))
-    return conform("adjusted_results", pd.concat(parts, ignore_index=True))
+            part = adjusted_comparison_columns(members, unit, casemix, logistic,
+                                               min_respondents=config.min_respondents_shown, confidence=config.confidence)
+            rows = len(part["outcome"])
+            part[unit], part[population] = part.pop("unit").astype(object), np.full(rows, name, dtype=object)
+            part["comparison"] = np.full(rows, comparison, dtype=object)
+            for position, column in enumerate(("dimension", "item_id", "measure")):
+                part[column] = np.array([described[outcome][position] for outcome in part["outcome"]], dtype=object)
+            parts.append(part)
+    if not parts:
+        return conform("adjusted_results", empty_table("adjusted_results"))
+    return conform("adjusted_results", pd.DataFrame({column: np.concatenate([part[column] for part in parts])
+                                                     for column in parts[0]}))
 
 
 def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:

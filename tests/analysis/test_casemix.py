@@ -10,8 +10,13 @@ import pytest
 from numpy.testing import assert_allclose
 
 from analysis.casemix import (
+    _MAX_CANCELLATION,
+    _adjusted_values,
+    _Design,
     _linear_fit,
     _logistic_fit,
+    _Population,
+    _recycled_predictions,
     _statsmodels_fit,
     adjusted_comparison,
     fit_casemix_model,
@@ -158,7 +163,7 @@ def test_own_fits_match_statsmodels(seed, respondents, outcome, logistic):
     fitted = cells[cells[f"{outcome}.count"] > 0]
     count, total, square = (fitted[f"{outcome}.{name}"].to_numpy() for name in ("count", "total", "square"))
     design = model.design(fitted)
-    own = _logistic_fit(design, total, count) if logistic else _linear_fit(design, count, total, square)
+    own = _logistic_fit(_Design(design), total, count) if logistic else _linear_fit(_Design(design), count, total, square)
     assert own is not None  # well-conditioned: fitted by our own IRLS / least squares, not statsmodels
     params, cov = _statsmodels_fit(design, count, total, square, logistic)
     assert_allclose(model.params, params, rtol=1e-8, atol=1e-10)
@@ -182,3 +187,64 @@ def test_a_singular_design_fails_the_model():
     cells = outcome_cells(data, ["region", "sex", "health"], ["score"])
     table = adjusted_comparison(cells, "region", ["sex", "health"], {"score": False})
     assert (table["suppression_reason"] == "model_failed").all()
+
+
+def _cell_predictions(population, model, keep, count):
+    """The recycled predictions over the population's cells, one model row each (no grouping)."""
+    unit_terms = len(model.levels[population.unit]) - 1
+    mix = count > 0
+    base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
+                            population.onehot[mix][:, keep[unit_terms:]]])
+    return _recycled_predictions(model, base, count[mix])
+
+
+@pytest.mark.parametrize("outcome, logistic", [("score", False), ("positive", True)])
+def test_predictions_over_case_mix_combinations_equal_those_over_cells(outcome, logistic):
+    population = _Population(_random_cells(5, 5_000), "region", ["sex", "health", "age_group"])
+    count = population.statistics(outcome)[0]
+    model, keep = population.fit(outcome, count > 0, logistic)
+    assert len(population.mix_onehot) < (count > 0).sum()  # the combinations are fewer than the cells
+    estimate, se, cancellation = _cell_predictions(population, model, keep, count)
+    assert cancellation < _MAX_CANCELLATION
+    grouped = _adjusted_values(population, model, keep, count)
+    assert_allclose(grouped[0], estimate, rtol=1e-13)
+    assert_allclose(grouped[1], se, rtol=1e-11)
+
+
+def test_a_nearly_separated_fit_predicts_over_the_cells_in_their_order():
+    # Every respondent in health 1 (the reference level) is positive: the intercept runs to about 27 and
+    # the other health levels to -25; the delta-method variance cancels (covariances of 1e8), and the
+    # same sums in another order would move the standard errors by about 1e-7 relative.
+    generator = np.random.default_rng(5)
+    health = generator.choice(["1", "2", "3", "missing"], 3_000, p=[0.3, 0.3, 0.3, 0.1])
+    data = pd.DataFrame({"region": generator.choice(["01", "03", "04", "05"], 3_000), "health": health,
+                         "sex": generator.choice(["K", "M"], 3_000)})
+    data["positive"] = (generator.random(3_000) < np.where(health == "1", 1.0, 0.75)).astype(float)
+    population = _Population(outcome_cells(data, ["region", "health", "sex"], ["positive"]), "region", ["health", "sex"])
+    count = population.statistics("positive")[0]
+    model, keep = population.fit("positive", count > 0, True)
+    estimate, se, cancellation = _cell_predictions(population, model, keep, count)
+    assert cancellation > _MAX_CANCELLATION
+    adjusted = _adjusted_values(population, model, keep, count)
+    np.testing.assert_array_equal(adjusted[0], estimate)
+    np.testing.assert_array_equal(adjusted[1], se)
+
+
+def test_design_cross_products_by_counting_equal_the_matrix_product():
+    cells = _random_cells(6, 3_000)
+    population = _Population(cells, "region", ["sex", "health", "age_group"])
+    rows = (population.statistics("score")[0] > 0) & (population.unit_codes != 1)  # a region left out
+    levels, _, keep, design = population.design(rows)
+    matrix = np.column_stack([np.ones(rows.sum()), population.onehot[rows][:, keep]])
+    np.testing.assert_array_equal(design.matrix, matrix)
+    weight = np.random.default_rng(6).uniform(0, 5, len(matrix))
+    expected = matrix.T @ (matrix * weight[:, None])
+    for built in (design, _Design(matrix)):  # the population's columns, and the columns found from the matrix
+        assert_allclose(built.information(weight), expected, rtol=1e-13, atol=0)
+    # A predictor with one level in the rows is left out of the matrix, and its rows count all the same.
+    one_sex = rows & (cells["sex"].to_numpy() == "K")
+    levels, _, keep, design = population.design(one_sex)
+    assert "sex" not in levels
+    matrix = np.column_stack([np.ones(one_sex.sum()), population.onehot[one_sex][:, keep]])
+    weight = weight[: len(matrix)]
+    assert_allclose(design.information(weight), matrix.T @ (matrix * weight[:, None]), rtol=1e-13, atol=0)
