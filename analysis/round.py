@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
-from analysis.casemix import MISSING_LEVEL, adjusted_comparison, outcome_cells
+from analysis.casemix import MISSING_LEVEL, adjusted_comparison_columns, outcome_cells
 from analysis.cells import class_counts, countable, key_cells, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
@@ -364,8 +364,6 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
                  for measure in ("share_positive", "mean_score")}
     logistic = {name: measure == "share_positive" for name, (_, _, measure) in described.items()}
     # Each comparison's columns as arrays, the table built once (not a DataFrame per pathway or region).
-    from analysis.casemix import adjusted_comparison_columns
-
     parts = []
     for comparison, population, unit in comparisons:
         for name, members in cells.groupby(population, sort=True):
