@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -203,12 +205,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
                 "analyse them with that definition"
             )
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
+    # Each key column factorised on its own thread (pyarrow and numpy release the GIL over a column).
+    pathway_text, region_text, sex_text, age_text = (responses[key] for key in ("pathway", "region", "sex", "age_group"))
+    pathway, region, sex, age_group = _in_threads([
+        lambda: _categories(pathway_text.astype("string")), lambda: _categories(_region_codes(region_text)),
+        lambda: _categories(sex_text.astype("string")), lambda: _categories(age_text.astype("string")),
+    ])
     persons = pd.DataFrame({
         "respondent_id": _as_inferred(responses["respondent_id"]),
-        "pathway": _categories(responses["pathway"].astype("string")),
-        "region": _categories(_region_codes(responses)),
-        "sex": _categories(responses["sex"].astype("string")),
-        "age_group": _categories(responses["age_group"].astype("string")),
+        "pathway": pathway, "region": region, "sex": sex, "age_group": age_group,
         "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
     })
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
@@ -234,8 +239,10 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     choice_items = [item for item in q.items if item.kind == "choice"]
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
-    for column, item in enumerate(choice_items):
-        states[:, column], wrong = option_states(responses[item.id], codes[item.id])
+    answers = [(responses[item.id], codes[item.id]) for item in choice_items]
+    for column, (item, (item_states, wrong)) in enumerate(zip(choice_items, _in_threads(
+            [lambda answer=answer: option_states(*answer) for answer in answers]))):
+        states[:, column] = item_states
         if wrong.any():
             raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
     return persons, pd.DataFrame(states, columns=list(codes), copy=False), codes
@@ -256,10 +263,10 @@ def _as_inferred(values: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionA
     return values.array if values.dtype == _INFERRED_TEXT and type(values.dtype) is type(_INFERRED_TEXT) else values.to_numpy()
 
 
-def _region_codes(responses: pd.DataFrame) -> pd.Categorical:
+def _region_codes(region: pd.Series) -> pd.Categorical:
     """Region codes as two-digit text, also when a CSV reader made them numbers (1 -> '01'); a
     categorical with the codes in text order, made per distinct value (no text per person)."""
-    codes = pd.Categorical(responses["region"])
+    codes = pd.Categorical(region)
     categories = pd.Series(codes.categories)
     if pd.api.types.is_numeric_dtype(categories):
         text = categories.map(lambda code: f"{int(code):02d}")
@@ -270,6 +277,29 @@ def _region_codes(responses: pd.DataFrame) -> pd.Categorical:
     recoded = pd.Index(distinct, dtype=object).get_indexer(text)
     return pd.Categorical.from_codes(np.where(codes.codes >= 0, recoded[codes.codes], -1) if len(text) else codes.codes,
                                      categories=distinct)
+
+
+_THREADS: ThreadPoolExecutor | None = None
+
+
+def _forget_threads() -> None:
+    global _THREADS
+    _THREADS = None  # a forked child has none of its parent's threads: it starts its own pool
+
+
+os.register_at_fork(after_in_child=_forget_threads)
+
+
+def _in_threads(work: Sequence[Callable[[], Any]]) -> list[Any]:
+    """The results of ``work`` (independent column computations), in order, run on up to two threads.
+
+    Over a million answers a column's numpy and pyarrow operations release the GIL, so a second core
+    takes half of the columns; the first exception raised is raised here, as a loop would.
+    """
+    global _THREADS
+    if _THREADS is None:
+        _THREADS = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="prem-analysis")
+    return [future.result() for future in [_THREADS.submit(task) for task in work]]
 
 
 def _categories(values: pd.Series) -> pd.Categorical:

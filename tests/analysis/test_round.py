@@ -103,6 +103,14 @@ def test_bad_input_is_named(blank_export, q, change, message):
         analyse_round(change(blank_export(6)), q)
 
 
+def test_of_several_bad_items_the_first_in_the_questionnaire_is_named(blank_export, q):
+    """The items' answers are checked on two threads; the error is still the first item's, in order."""
+    wrong = pd.array([7] + [pd.NA] * 5, dtype="Int64")
+    export = blank_export(6).assign(help=wrong, care_plan=wrong, overall_rating=pd.array([pd.NA, 8, pd.NA, pd.NA, pd.NA, pd.NA], dtype="Int64"))
+    with pytest.raises(AnalysisInputError, match=r"'overall_rating', row 2 .*'8' is not an option code"):
+        analyse_round(export, q)
+
+
 def test_region_codes_read_as_numbers_are_restored(blank_export, q):
     export = blank_export(4, region="03").assign(region=3)
     results = analyse_round(export, q)
