@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -17,6 +15,7 @@ from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
+from analysis.parallel import in_threads
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import mask_small_counts, suppress_small_results
@@ -122,9 +121,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimensions = dimension_states(answers, tables, weights)
-    dimension_scores = pd.DataFrame({dimension: score_of.take(state) for dimension, (state, score_of, _) in dimensions.items()})
-    dimension_positive = pd.DataFrame({dimension: positive_of.take(state)
-                                       for dimension, (state, _, positive_of) in dimensions.items()})
+    taken = in_threads([lambda state=state, table=table: table.take(state)
+                        for state, score_of, positive_of in dimensions.values() for table in (score_of, positive_of)])
+    dimension_scores = pd.DataFrame(dict(zip(dimensions, taken[0::2])))
+    dimension_positive = pd.DataFrame(dict(zip(dimensions, taken[1::2])))
     respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
@@ -207,7 +207,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     # Each key column factorised on its own thread (pyarrow and numpy release the GIL over a column).
     pathway_text, region_text, sex_text, age_text = (responses[key] for key in ("pathway", "region", "sex", "age_group"))
-    pathway, region, sex, age_group = _in_threads([
+    pathway, region, sex, age_group = in_threads([
         lambda: _categories(pathway_text.astype("string")), lambda: _categories(_region_codes(region_text)),
         lambda: _categories(sex_text.astype("string")), lambda: _categories(age_text.astype("string")),
     ])
@@ -240,7 +240,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
     answers = [(responses[item.id], codes[item.id]) for item in choice_items]
-    for column, (item, (item_states, wrong)) in enumerate(zip(choice_items, _in_threads(
+    for column, (item, (item_states, wrong)) in enumerate(zip(choice_items, in_threads(
             [lambda answer=answer: option_states(*answer) for answer in answers]))):
         states[:, column] = item_states
         if wrong.any():
@@ -279,29 +279,6 @@ def _region_codes(region: pd.Series) -> pd.Categorical:
                                      categories=distinct)
 
 
-_THREADS: ThreadPoolExecutor | None = None
-
-
-def _forget_threads() -> None:
-    global _THREADS
-    _THREADS = None  # a forked child has none of its parent's threads: it starts its own pool
-
-
-os.register_at_fork(after_in_child=_forget_threads)
-
-
-def _in_threads(work: Sequence[Callable[[], Any]]) -> list[Any]:
-    """The results of ``work`` (independent column computations), in order, run on up to two threads.
-
-    Over a million answers a column's numpy and pyarrow operations release the GIL, so a second core
-    takes half of the columns; the first exception raised is raised here, as a loop would.
-    """
-    global _THREADS
-    if _THREADS is None:
-        _THREADS = ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1), thread_name_prefix="prem-analysis")
-    return [future.result() for future in [_THREADS.submit(task) for task in work]]
-
-
 def _categories(values: pd.Series) -> pd.Categorical:
     """A categorical with sorted text categories (missing stays missing)."""
     return pd.Categorical(values)
@@ -325,7 +302,8 @@ class _Estimator:
         """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
         names = list(outcomes)
         classes = len(self.class_weight)
-        counts = ([class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
+        counts = (in_threads([lambda state=state, states=len(score_of): class_counts(self.member, classes, state, states)
+                              for state, score_of, _ in outcomes.values()])
                   if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values()) else None)
         parts = []
         for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
@@ -648,11 +626,15 @@ def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: p
         table["disposition"] = disposition.categories.array.take(disposition.codes, allow_fill=True)
     else:
         table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
-    for dimension in scores.columns:
-        for prefix, values in (("score", scores), ("positive", positive)):
-            column = np.full(len(persons), np.nan)
-            column[respondent_rows] = values[dimension].to_numpy()
-            table[f"{prefix}_{dimension}"] = column
+    def spread(values: np.ndarray) -> np.ndarray:
+        column = np.full(len(persons), np.nan)
+        column[respondent_rows] = values
+        return column
+
+    names = [(prefix, dimension) for dimension in scores.columns for prefix in ("score", "positive")]
+    spread_columns = in_threads([lambda values=(scores if prefix == "score" else positive)[dimension].to_numpy(): spread(values)
+                                 for prefix, dimension in names])
+    table.update({f"{prefix}_{dimension}": column for (prefix, dimension), column in zip(names, spread_columns)})
     # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
     return pd.DataFrame(table, index=persons.index, copy=False)
 
