@@ -21,6 +21,7 @@ from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import observed_codes
+from analysis.parallel import in_threads
 
 __all__ = ["CasemixModel", "adjusted_comparison", "adjusted_comparison_columns", "fit_casemix_model", "outcome_cells"]
 
@@ -93,21 +94,32 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
     columns = {key: np.asarray(uniques, dtype=object)[position]
                for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    # Outcomes in pairs (a dimension's score and indicator), each pair on a thread of its own.
+    pairs = [[(outcome, data[outcome]) for outcome in outcomes[start:start + 2]] for start in range(0, len(outcomes), 2)]
+    for sums in in_threads([lambda pair=pair: _outcome_sums(pair, cell, len(cell_codes)) for pair in pairs]):
+        columns.update(sums)
+    return pd.DataFrame(columns)
+
+
+def _outcome_sums(outcomes: Sequence[tuple[str, pd.Series]], cell: np.ndarray, cells: int) -> dict[str, np.ndarray]:
+    """Per outcome (name, values), its count, total and sum of squares per cell, in the columns of
+    :func:`outcome_cells`."""
+    sums: dict[str, np.ndarray] = {}
     previous_given = previous_count = None
-    for outcome in outcomes:
-        values = data[outcome].to_numpy(dtype="float64", na_value=np.nan)
+    for outcome, column in outcomes:
+        values = column.to_numpy(dtype="float64", na_value=np.nan)
         given = ~np.isnan(values)
         filled = np.where(given, values, 0.0)
         squared = filled * filled
         # The same sums are not summed twice: the counts of a dimension's score and indicator (the same
         # respondents have both), and the squares of a 0/1 indicator (its values).
         same_given = previous_given is not None and np.array_equal(given, previous_given)
-        count = previous_count if same_given else np.bincount(cell, weights=given, minlength=len(cell_codes))
-        total = np.bincount(cell, weights=filled, minlength=len(cell_codes))
-        square = total if np.array_equal(squared, filled) else np.bincount(cell, weights=squared, minlength=len(cell_codes))
-        columns[f"{outcome}.count"], columns[f"{outcome}.total"], columns[f"{outcome}.square"] = count, total, square
+        count = previous_count if same_given else np.bincount(cell, weights=given, minlength=cells)
+        total = np.bincount(cell, weights=filled, minlength=cells)
+        square = total if np.array_equal(squared, filled) else np.bincount(cell, weights=squared, minlength=cells)
+        sums[f"{outcome}.count"], sums[f"{outcome}.total"], sums[f"{outcome}.square"] = count, total, square
         previous_given, previous_count = given, count
-    return pd.DataFrame(columns)
+    return sums
 
 
 def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
