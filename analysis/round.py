@@ -10,7 +10,7 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison_columns, outcome_cells
-from analysis.cells import class_counts, countable, key_cells, observed_codes, weight_classes
+from analysis.cells import class_counts, combined_codes, countable, key_cells, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
@@ -443,17 +443,11 @@ _UNIT_COLUMNS = ["level", "pathway", "region", "healthcare_region"]
 
 def _unit_keys(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> tuple[np.ndarray, np.ndarray]:
     """Integer keys of the rows of ``source`` and of ``target``, equal where the rows' ``columns`` are equal
-    as text (missing equal to missing): both tables' columns factorised together, column by column."""
-    source_key, target_key = np.zeros(len(source), dtype="int64"), np.zeros(len(target), dtype="int64")
-    for column in columns:
-        both = pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna("")
-        codes, uniques = pd.factorize(both)
-        source_key = source_key * len(uniques) + codes[:len(source)]
-        target_key = target_key * len(uniques) + codes[len(source):]
-        # renumbered together: the product of the sizes stays small
-        combined = pd.factorize(np.concatenate([source_key, target_key]))[0]
-        source_key, target_key = combined[:len(source)], combined[len(source):]
-    return source_key, target_key
+    as text (missing equal to missing): both tables' columns factorised together, then combined."""
+    factorised = [pd.factorize(pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna(""))
+                  for column in columns]
+    key = combined_codes([codes for codes, _ in factorised], [len(uniques) for _, uniques in factorised])[0]
+    return key[:len(source)], key[len(source):]
 
 
 def _matching_rows(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> np.ndarray:
@@ -533,7 +527,7 @@ def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
 
 def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
     """``persons.groupby(keys, observed=True)`` sums of ``sums`` (``None``: the group's size), by counting
-    the keys' categorical codes; a boolean sum is a count (int64), as the groupby gives it."""
+    the keys' categorical codes; a boolean or integer sum is an int64 (a boolean's a count), as the groupby gives it."""
     sizes = [max(len(persons[key].cat.categories), 1) for key in keys]
     cell, known = key_cells([persons[key].cat.codes.to_numpy().astype("int64") for key in keys], sizes)
     size = int(np.prod(sizes))
@@ -544,7 +538,7 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
     for name, values in sums.items():
         if values is None:
             columns[name] = invited[observed]
-        elif values.dtype == bool:
+        elif values.dtype.kind in "biu":
             columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed].astype("int64")
         else:
             columns[name] = np.bincount(cell, weights=values[known], minlength=size)[observed]
@@ -559,25 +553,17 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
         "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
         "frame_population": persons["design_weight"].to_numpy(),
     })
-    codes = {key: finest[key].cat.codes.to_numpy().astype("int64") for key in ("pathway", "region", "sex", "age_group")}
-    text = {key: np.asarray(finest[key].cat.categories, dtype=object) for key in codes}
-    sizes = {key: max(len(text[key]), 1) for key in codes}
     summed = {name: finest[name].to_numpy() for name in ("invited", "complete", "eligible", "frame_population")}
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
         # The level's cells of (keys, sex, age group) in sorted order, as groupby(sort=True) gives them.
-        group_keys = [*keys, "sex", "age_group"]
-        cell = np.ravel_multi_index([codes[key] for key in group_keys], [sizes[key] for key in group_keys])
-        cells, member = np.unique(cell, return_inverse=True)
-        cell_codes = dict(zip(group_keys, np.unravel_index(cells, [sizes[key] for key in group_keys])))
+        cells = _finest_cells(finest, [*keys, "sex", "age_group"], summed)
         part = {"level": np.full(len(cells), level, dtype=object)}
-        for key in ("pathway", "region"):
-            part[key] = text[key][cell_codes[key]] if key in keys else np.full(len(cells), None, dtype=object)
-        part.update({key: text[key][cell_codes[key]] for key in ("sex", "age_group")})
-        for name, values in summed.items():
-            part[name] = np.bincount(member, weights=values, minlength=len(cells)).astype(values.dtype)
+        for key in ("pathway", "region", "sex", "age_group"):
+            part[key] = np.asarray(cells[key], dtype=object) if key in cells else np.full(len(cells), None, dtype=object)
+        part.update({name: cells[name].to_numpy() for name in summed})
         # Each cell's group of the level (all cells nationally, a pathway's or a region's cells).
-        group = cell_codes[keys[0]] if keys else np.zeros(len(cells), dtype="int64")
+        group = cells[keys[0]].cat.codes.to_numpy() if keys else np.zeros(len(cells), dtype="int64")
         frame_total = np.bincount(group, weights=part["frame_population"])[group]
         complete_total = np.bincount(group, weights=part["complete"])[group]
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -626,15 +612,16 @@ def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: p
         table["disposition"] = disposition.categories.array.take(disposition.codes, allow_fill=True)
     else:
         table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
+
     def spread(values: np.ndarray) -> np.ndarray:
+        """Each respondent's value at its row of the persons, nan for everyone else."""
         column = np.full(len(persons), np.nan)
         column[respondent_rows] = values
         return column
 
-    names = [(prefix, dimension) for dimension in scores.columns for prefix in ("score", "positive")]
-    spread_columns = in_threads([lambda values=(scores if prefix == "score" else positive)[dimension].to_numpy(): spread(values)
-                                 for prefix, dimension in names])
-    table.update({f"{prefix}_{dimension}": column for (prefix, dimension), column in zip(names, spread_columns)})
+    respondent_values = {f"{prefix}_{dimension}": frame[dimension].to_numpy()
+                         for dimension in scores.columns for prefix, frame in (("score", scores), ("positive", positive))}
+    table.update(zip(respondent_values, in_threads([lambda values=values: spread(values) for values in respondent_values.values()])))
     # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
     return pd.DataFrame(table, index=persons.index, copy=False)
 

@@ -7,6 +7,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from analysis.cells import combined_codes
+
 __all__ = ["mask_small_counts", "suppress_small_results"]
 
 _ESTIMATE_COLUMNS = ("estimate", "se", "lower", "upper")
@@ -106,15 +108,19 @@ def mask_small_counts(
     if row_totals:
         line_cells.append(np.arange(counts.size))
     line_sizes = [np.full(counts.shape[0], width)] if row_totals else []
-    key_codes: dict[str, np.ndarray] = {}  # each grouping column factorised once, over the whole table
+    key_codes: dict[str, tuple[np.ndarray, int]] = {}  # each grouping column factorised once, over the whole table
     for rows, by in column_groups:
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
         for column in by:
             if column not in key_codes:
-                key_codes[column] = pd.factorize(table[column], use_na_sentinel=False)[0]
-        group_ids = _first_seen_groups([key_codes[column][selected] for column in by], len(selected))
+                codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
+                key_codes[column] = codes, len(uniques)
+        # groupby(by, dropna=False, sort=False).ngroup(): the combinations numbered in order of first row
+        group_ids = (pd.factorize(combined_codes([key_codes[column][0][selected] for column in by],
+                                                 [key_codes[column][1] for column in by])[0])[0]
+                     if by else np.zeros(len(selected), dtype="int64"))
         order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
         members, group_size = selected[order], np.bincount(group_ids)
         # per group, per column, the group's rows: cells sorted (stably) by group and column
@@ -170,12 +176,3 @@ def mask_small_counts(
     masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns
 
-
-def _first_seen_groups(key_codes: Sequence[np.ndarray], rows: int) -> np.ndarray:
-    """``groupby(keys, dropna=False, sort=False).ngroup()`` of ``rows`` rows given each key's integer
-    codes (missing keys a code of their own): groups numbered in the order of their first row."""
-    combined = np.zeros(rows, dtype="int64")
-    for codes in key_codes:
-        combined = combined * (int(codes.max()) + 1 if len(codes) else 1) + codes
-        combined = pd.factorize(combined)[0]  # renumbered: the product of the sizes stays small
-    return combined
