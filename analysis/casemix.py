@@ -92,10 +92,14 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
     sizes = [max(len(uniques), 1) for _, uniques in factorised]
     combined = np.ravel_multi_index([codes for codes, _ in factorised], sizes) if keys else np.zeros(len(data), int)
     cell_codes, cell = observed_codes(combined, int(np.prod(sizes)))
-    columns = {key: np.asarray(uniques, dtype=object)[position]
-               for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))}
+    columns = {
+        key: np.asarray(uniques, dtype=object)[position]
+        for key, (_, uniques), position in zip(keys, factorised, np.unravel_index(cell_codes, sizes))
+    }
     # Outcomes in pairs (a dimension's score and indicator), each pair on a thread of its own.
-    pairs = [[(outcome, data[outcome]) for outcome in outcomes[start:start + 2]] for start in range(0, len(outcomes), 2)]
+    pairs = [
+        [(outcome, data[outcome]) for outcome in outcomes[start : start + 2]] for start in range(0, len(outcomes), 2)
+    ]
     for sums in in_threads([lambda pair=pair: _outcome_sums(pair, cell, len(cell_codes)) for pair in pairs]):
         columns.update(sums)
     return pd.DataFrame(columns)
@@ -148,7 +152,9 @@ class _Population:
         for column in self.predictors:
             codes, uniques = pd.factorize(cells[column], use_na_sentinel=False)
             uniques = np.asarray(uniques, dtype=object)
-            order = np.array(sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_LEVEL, uniques[i])), dtype=int)
+            order = np.array(
+                sorted(range(len(uniques)), key=lambda i: (uniques[i] == MISSING_LEVEL, uniques[i])), dtype=int
+            )
             rank = np.empty(len(order), dtype=int)
             rank[order] = np.arange(len(order))
             level_codes.append(rank[codes])
@@ -164,7 +170,9 @@ class _Population:
         self.unit_codes = level_codes[0]
         # The case mix of the cells without the unit: the recycled predictions run over these combinations
         # (a few hundred) instead of the cells (every unit's share of them).
-        mix_codes = np.ravel_multi_index(level_codes[1:], sizes[1:]) if len(sizes) > 1 else np.zeros(len(cells), dtype="int64")
+        mix_codes = (
+            np.ravel_multi_index(level_codes[1:], sizes[1:]) if len(sizes) > 1 else np.zeros(len(cells), dtype="int64")
+        )
         _, first, self.mix_group = np.unique(mix_codes, return_index=True, return_inverse=True)
         self.mix_onehot = self.onehot[first]
         self._statistics: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
@@ -173,8 +181,9 @@ class _Population:
     def statistics(self, outcome: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per cell: respondents with a value of ``outcome``, their sum and sum of squares."""
         if outcome not in self._statistics:
-            self._statistics[outcome] = tuple(self.cells[f"{outcome}.{name}"].to_numpy("float64")
-                                              for name in ("count", "total", "square"))
+            self._statistics[outcome] = tuple(
+                self.cells[f"{outcome}.{name}"].to_numpy("float64") for name in ("count", "total", "square")
+            )
         return self._statistics[outcome]
 
     def fit(self, outcome: str, rows: np.ndarray, logistic: bool) -> tuple[CasemixModel, np.ndarray]:
@@ -256,8 +265,9 @@ class _Design:
             columns = list(padded.T)
         # Pairs (a, b), a not after b: entries of the upper triangle, or of the row or column past the
         # last (dropped) where a row has no indicator of a predictor.
-        self._entries = np.concatenate([columns[a] * (width + 1) + columns[b]
-                                        for a in range(len(columns)) for b in range(a, len(columns))])
+        self._entries = np.concatenate(
+            [columns[a] * (width + 1) + columns[b] for a in range(len(columns)) for b in range(a, len(columns))]
+        )
         self._copies = len(columns) * (len(columns) + 1) // 2
 
     @property
@@ -285,8 +295,9 @@ def _solve(design: _Design, weight: np.ndarray, response: np.ndarray) -> tuple[n
     return inverse @ (design.matrix.T @ (weight * response)), inverse
 
 
-def _linear_fit(design: _Design, count: np.ndarray, total: np.ndarray,
-                square: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _linear_fit(
+    design: _Design, count: np.ndarray, total: np.ndarray, square: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
     """Least squares on cell means weighted by cell counts, with the respondent-level residual variance;
     None when the fit needs statsmodels' judgement (ill-conditioned, or no residual degrees of freedom)."""
     mean = total / count
@@ -297,16 +308,16 @@ def _linear_fit(design: _Design, count: np.ndarray, total: np.ndarray,
     return params, _linear_covariance(design.matrix, count, mean, square, params, inverse)
 
 
-def _linear_covariance(design: np.ndarray, count: np.ndarray, mean: np.ndarray, square: np.ndarray,
-                       params: np.ndarray, inverse: np.ndarray) -> np.ndarray:
+def _linear_covariance(
+    design: np.ndarray, count: np.ndarray, mean: np.ndarray, square: np.ndarray, params: np.ndarray, inverse: np.ndarray
+) -> np.ndarray:
     """(X'WX)^-1 times the respondent-level residual variance: within-cell plus between-cell sums of
     squares over respondents minus coefficients."""
     residual = (square - count * mean**2).sum() + (count * (mean - design @ params) ** 2).sum()
     return inverse * residual / (count.sum() - design.shape[1])
 
 
-def _logistic_fit(design: _Design, successes: np.ndarray,
-                  trials: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _logistic_fit(design: _Design, successes: np.ndarray, trials: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """Binomial logit GLM on (successes, trials) per cell by IRLS, step for step as statsmodels' ``GLM.fit``.
 
     Same start (mu = (y + 1/2) / 2), working weights and response, deviance criterion and limits, so the
@@ -358,8 +369,9 @@ def _binomial_deviance(endog: np.ndarray, mu: np.ndarray, trials: np.ndarray) ->
     return float(np.sum(2 * trials * (endog * np.log(ratio) + (1 - endog) * np.log(complement))))
 
 
-def _statsmodels_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray, square: np.ndarray,
-                     logistic: bool) -> tuple[np.ndarray, np.ndarray]:
+def _statsmodels_fit(
+    design: np.ndarray, count: np.ndarray, total: np.ndarray, square: np.ndarray, logistic: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """The fit by statsmodels, every warning an error (separation, rank deficiency, overflow)."""
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -368,7 +380,9 @@ def _statsmodels_fit(design: np.ndarray, count: np.ndarray, total: np.ndarray, s
             return np.asarray(fit.params), np.asarray(fit.cov_params())
         mean = total / count
         fit = sm.WLS(mean, design, weights=count).fit()
-        return np.asarray(fit.params), _linear_covariance(design, count, mean, square, fit.params, fit.normalized_cov_params)
+        return np.asarray(fit.params), _linear_covariance(
+            design, count, mean, square, fit.params, fit.normalized_cov_params
+        )
 
 
 def fit_casemix_model(
@@ -478,8 +492,17 @@ def adjusted_comparison(
     Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey
     data. *Biometrics*, 55(2), 652–659.
     """
-    return pd.DataFrame(adjusted_comparison_columns(cells, unit, casemix, outcomes, min_respondents=min_respondents,
-                                                    confidence=confidence, proportion_scale=proportion_scale))
+    return pd.DataFrame(
+        adjusted_comparison_columns(
+            cells,
+            unit,
+            casemix,
+            outcomes,
+            min_respondents=min_respondents,
+            confidence=confidence,
+            proportion_scale=proportion_scale,
+        )
+    )
 
 
 def adjusted_comparison_columns(
@@ -499,13 +522,16 @@ def adjusted_comparison_columns(
     """
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
-    parts = [_compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
-             for outcome, logistic in outcomes.items()]
+    parts = [
+        _compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
+        for outcome, logistic in outcomes.items()
+    ]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
-def _compare(population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float,
-             scale: float) -> dict[str, np.ndarray]:
+def _compare(
+    population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float, scale: float
+) -> dict[str, np.ndarray]:
     count, total, _ = population.statistics(outcome)
     units = population.levels[population.unit]
     n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
@@ -526,7 +552,9 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
     # the fit and give its unadjusted Wilson interval instead of a degenerate delta-method one.
     boundary = shown & logistic & ((positives == 0) | (positives == n))
     if boundary.any():
-        wilson = proportion_confint(positives[boundary], n[boundary], alpha=2 * stats.norm.sf(quantile), method="wilson")
+        wilson = proportion_confint(
+            positives[boundary], n[boundary], alpha=2 * stats.norm.sf(quantile), method="wilson"
+        )
         estimate[boundary], (lower[boundary], upper[boundary]) = observed[boundary], wilson
         method[boundary] = "wilson_unadjusted"
     modelled = shown & ~boundary
@@ -540,17 +568,27 @@ def _compare(population: _Population, outcome: str, logistic: bool, min_responde
         else:
             fitted_estimate, fitted_se = _adjusted_values(population, model, keep, count)
             estimate[modelled], se[modelled] = fitted_estimate, fitted_se
-            lower[modelled], upper[modelled] = fitted_estimate - quantile * fitted_se, fitted_estimate + quantile * fitted_se
+            lower[modelled], upper[modelled] = (
+                fitted_estimate - quantile * fitted_se,
+                fitted_estimate + quantile * fitted_se,
+            )
     band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
     band[~shown] = None
     present = (n > 0) & comparable
     columns = {
-        "outcome": np.full(len(units), outcome, dtype=object), "unit": units.astype(str), "n": n.astype("int64"),
-        "observed": np.where(shown, observed, np.nan) * scale, "estimate": np.where(shown, estimate, np.nan) * scale,
-        "se": se * scale, "lower": np.clip(np.where(shown, lower, np.nan) * scale, 0, 100),
+        "outcome": np.full(len(units), outcome, dtype=object),
+        "unit": units.astype(str),
+        "n": n.astype("int64"),
+        "observed": np.where(shown, observed, np.nan) * scale,
+        "estimate": np.where(shown, estimate, np.nan) * scale,
+        "se": se * scale,
+        "lower": np.clip(np.where(shown, lower, np.nan) * scale, 0, 100),
         "upper": np.clip(np.where(shown, upper, np.nan) * scale, 0, 100),
-        "reference": np.full(len(units), reference * scale), "band": band, "ci_method": method,
-        "suppressed": ~shown, "suppression_reason": reason,
+        "reference": np.full(len(units), reference * scale),
+        "band": band,
+        "ci_method": method,
+        "suppressed": ~shown,
+        "suppression_reason": reason,
     }
     return {name: values[present] for name, values in columns.items()}
 
@@ -563,8 +601,9 @@ order of the same sums moves its standard errors by up to 1e-5 relative (the flo
 itself is of that size there): those keep the cells' order, and their published values."""
 
 
-def _adjusted_values(population: _Population, model: CasemixModel, keep: np.ndarray,
-                     count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _adjusted_values(
+    population: _Population, model: CasemixModel, keep: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Every unit's adjusted value and standard error over the population's case mix (``count``
     respondents per cell), from ``model`` and its full-width columns ``keep`` (see :meth:`_Population.fit`).
 
@@ -577,15 +616,18 @@ def _adjusted_values(population: _Population, model: CasemixModel, keep: np.ndar
     for onehot, group in ((population.mix_onehot, population.mix_group), (population.onehot, None)):
         weights = count if group is None else np.bincount(group, weights=count, minlength=len(onehot))
         mix = weights > 0
-        base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), onehot[mix][:, keep[unit_terms:]]])
+        base = np.column_stack(
+            [np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), onehot[mix][:, keep[unit_terms:]]]
+        )
         estimate, se, cancellation = _recycled_predictions(model, base, weights[mix])
         if cancellation <= _MAX_CANCELLATION:
             break
     return estimate, se
 
 
-def _recycled_predictions(model: CasemixModel, base: np.ndarray,
-                          count: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+def _recycled_predictions(
+    model: CasemixModel, base: np.ndarray, count: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, float]:
     """Mean prediction over the case mix (model rows ``base`` with the unit at its reference, weighted by
     ``count``) for every unit, with delta-method standard errors and the largest cancellation in their
     variances (sum of the absolute terms of g'Vg over g'Vg; 1 without any).

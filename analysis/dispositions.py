@@ -15,7 +15,13 @@ from analysis.tables import DISPOSITIONS
 __all__ = ["STATUSES", "classify_dispositions", "rates_from_counts"]
 
 STATUSES: tuple[str, ...] = (
-    "not_started", "started", "submitted", "refused", "screened_out", "deceased", "undeliverable",
+    "not_started",
+    "started",
+    "submitted",
+    "refused",
+    "screened_out",
+    "deceased",
+    "undeliverable",
 )
 """The fieldwork statuses of the responses export (docs/ARCHITECTURE.md)."""
 
@@ -29,8 +35,13 @@ _FINAL_BY_STATUS = {
 
 
 def classify_dispositions(
-    status: pd.Series, core_answered: pd.Series, n_core: int, *, complete_share: float = 0.5,
-    respondent_id: pd.Series | None = None, categorical: bool = False,
+    status: pd.Series,
+    core_answered: pd.Series,
+    n_core: int,
+    *,
+    complete_share: float = 0.5,
+    respondent_id: pd.Series | None = None,
+    categorical: bool = False,
 ) -> pd.Series:
     """Assign each invited person exactly one final disposition.
 
@@ -97,15 +108,18 @@ def classify_dispositions(
     complete_enough = answered >= complete_share * n_core
     # Codes into DISPOSITIONS; -1 (started, submitted) is decided by the core answers below.
     position = {name: index for index, name in enumerate(DISPOSITIONS)}
-    final = np.append(np.array([position.get(_FINAL_BY_STATUS.get(name), -1) for name in categories], dtype="int64"), -1)
+    final = np.append(
+        np.array([position.get(_FINAL_BY_STATUS.get(name), -1) for name in categories], dtype="int64"), -1
+    )
     disposition = final[codes]
     in_questionnaire = np.append(np.isin(categories, ["started", "submitted"]), False)[codes]
     submitted = np.append(categories == "submitted", False)[codes]
     disposition[in_questionnaire] = position["no_response"]
     disposition[in_questionnaire & (answered > 0)] = position["partial"]
     disposition[submitted & (answered > 0) & complete_enough] = position["complete"]
-    result = pd.Series(pd.Categorical.from_codes(disposition, categories=list(DISPOSITIONS)), index=status.index,
-                       name="disposition")
+    result = pd.Series(
+        pd.Categorical.from_codes(disposition, categories=list(DISPOSITIONS)), index=status.index, name="disposition"
+    )
     return result if categorical else result.astype("string")
 
 
@@ -132,8 +146,9 @@ def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
     complete = counts["complete"]
     rr1_base = counts[["complete", "partial", "refusal", "no_response", "undeliverable"]].sum(axis=1)
     adjusted_base = counts["invited"] - counts[["screened_out", "deceased", "undeliverable"]].sum(axis=1)
-    return pd.DataFrame({
-        "rr1": 100 * complete / rr1_base.where(rr1_base > 0),
-        "adjusted_rate": 100 * complete / adjusted_base.where(adjusted_base > 0),
-    })
-
+    return pd.DataFrame(
+        {
+            "rr1": 100 * complete / rr1_base.where(rr1_base > 0),
+            "adjusted_rate": 100 * complete / adjusted_base.where(adjusted_base > 0),
+        }
+    )

@@ -17,7 +17,14 @@ import pandas as pd
 from scipy import sparse, stats
 from statsmodels.stats.proportion import proportion_confint
 
-__all__ = ["CI_METHODS", "LevelGroups", "estimates_from_sums", "grouped_estimates", "level_groups", "state_stratum_sums"]
+__all__ = [
+    "CI_METHODS",
+    "LevelGroups",
+    "estimates_from_sums",
+    "grouped_estimates",
+    "level_groups",
+    "state_stratum_sums",
+]
 
 CI_METHODS: dict[str, str] = {
     "wilson": "Wilson score interval for an unweighted proportion (statsmodels proportion_confint, method='wilson').",
@@ -34,7 +41,9 @@ CI_METHODS: dict[str, str] = {
 """The interval methods named in the ``ci_method`` column."""
 
 
-def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight: np.ndarray | None) -> dict[str, np.ndarray]:
+def _stratum_sums(
+    values: np.ndarray, stratum: np.ndarray, n_strata: int, weight: np.ndarray | None
+) -> dict[str, np.ndarray]:
     """Per-stratum sums (strata × columns) that every estimate below is built from.
 
     One pass per stratum: the row factors (1, w, w²) times the columns
@@ -48,7 +57,7 @@ def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight
     k = values.shape[1]
     products = np.zeros((n_strata, factors.shape[1], 3, k))
     for h in range(n_strata):
-        rows = slice(bounds[h], bounds[h + 1]) if in_order else order[bounds[h]:bounds[h + 1]]
+        rows = slice(bounds[h], bounds[h + 1]) if in_order else order[bounds[h] : bounds[h + 1]]
         block = values[rows]
         answered = ~np.isnan(block)
         filled = np.where(answered, block, 0.0)
@@ -56,18 +65,28 @@ def _stratum_sums(values: np.ndarray, stratum: np.ndarray, n_strata: int, weight
         products[h] = (factors[rows].T @ columns).reshape(factors.shape[1], 3, k)
     sums = {
         "psus": np.diff(bounds).astype("float64"),
-        "n": products[:, 0, 0], "y": products[:, 0, 1], "yy": products[:, 0, 2],
+        "n": products[:, 0, 0],
+        "y": products[:, 0, 1],
+        "yy": products[:, 0, 2],
     }
     if weight is not None:
         sums |= {
-            "w": products[:, 1, 0], "wy": products[:, 1, 1],
-            "ww": products[:, 2, 0], "wwy": products[:, 2, 1], "wwyy": products[:, 2, 2],
+            "w": products[:, 1, 0],
+            "wy": products[:, 1, 1],
+            "ww": products[:, 2, 0],
+            "wwy": products[:, 2, 1],
+            "wwyy": products[:, 2, 2],
         }
     return sums
 
 
-def state_stratum_sums(counts: Sequence[np.ndarray], value_of: Sequence[np.ndarray], class_stratum: np.ndarray,
-                       class_weight: np.ndarray, psus: np.ndarray) -> dict[str, np.ndarray]:
+def state_stratum_sums(
+    counts: Sequence[np.ndarray],
+    value_of: Sequence[np.ndarray],
+    class_stratum: np.ndarray,
+    class_weight: np.ndarray,
+    psus: np.ndarray,
+) -> dict[str, np.ndarray]:
     """The per-stratum sums of :func:`grouped_estimates` from counts of respondents per class and state.
 
     Parameters
@@ -90,15 +109,29 @@ def state_stratum_sums(counts: Sequence[np.ndarray], value_of: Sequence[np.ndarr
         and ``w, wy, ww, wwy, wwyy``, each value times its state's count.
     """
     per_class = {}
-    for name, column in (("n", lambda value: ~np.isnan(value)), ("y", lambda value: np.nan_to_num(value)),
-                         ("yy", lambda value: np.nan_to_num(value) ** 2)):
-        per_class[name] = np.column_stack([count @ column(value).astype("float64") for count, value in zip(counts, value_of)]
-                                          ) if len(counts) else np.zeros((len(class_stratum), 0))
+    for name, column in (
+        ("n", lambda value: ~np.isnan(value)),
+        ("y", lambda value: np.nan_to_num(value)),
+        ("yy", lambda value: np.nan_to_num(value) ** 2),
+    ):
+        per_class[name] = (
+            np.column_stack([count @ column(value).astype("float64") for count, value in zip(counts, value_of)])
+            if len(counts)
+            else np.zeros((len(class_stratum), 0))
+        )
     factor = class_weight[:, None]
-    per_class |= {"w": factor * per_class["n"], "wy": factor * per_class["y"], "ww": factor ** 2 * per_class["n"],
-                  "wwy": factor ** 2 * per_class["y"], "wwyy": factor ** 2 * per_class["yy"]}
+    per_class |= {
+        "w": factor * per_class["n"],
+        "wy": factor * per_class["y"],
+        "ww": factor**2 * per_class["n"],
+        "wwy": factor**2 * per_class["y"],
+        "wwyy": factor**2 * per_class["yy"],
+    }
     to_stratum = _summing(class_stratum, len(psus))
-    return {"psus": np.asarray(psus, dtype="float64"), **{name: np.asarray(to_stratum @ sums) for name, sums in per_class.items()}}
+    return {
+        "psus": np.asarray(psus, dtype="float64"),
+        **{name: np.asarray(to_stratum @ sums) for name, sums in per_class.items()},
+    }
 
 
 def _unweighted(sums: Mapping[str, np.ndarray], proportion: bool, confidence: float) -> dict[str, np.ndarray]:
@@ -122,12 +155,14 @@ def _unweighted(sums: Mapping[str, np.ndarray], proportion: bool, confidence: fl
 def _summing(membership: np.ndarray, groups: int) -> sparse.csr_matrix:
     """The matrix (groups × members) whose product with per-member sums adds them up per group;
     ``membership`` holds each member's group (0 .. groups - 1)."""
-    return sparse.csr_matrix((np.ones(len(membership)), (membership, np.arange(len(membership)))),
-                             shape=(groups, len(membership)))
+    return sparse.csr_matrix(
+        (np.ones(len(membership)), (membership, np.arange(len(membership)))), shape=(groups, len(membership))
+    )
 
 
-def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sparse.csr_matrix,
-            confidence: float) -> dict[str, np.ndarray]:
+def _taylor(
+    sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sparse.csr_matrix, confidence: float
+) -> dict[str, np.ndarray]:
     """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1), and
     ``to_group`` is its :func:`_summing` matrix."""
     weight_total = np.asarray(to_group @ sums["w"])
@@ -135,9 +170,11 @@ def _taylor(sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sp
         ratio = np.asarray(to_group @ sums["wy"]) / weight_total
         ratio_s, total_s = ratio[membership], weight_total[membership]
         z_sum = (sums["wy"] - ratio_s * sums["w"]) / total_s
-        z_square = (sums["wwyy"] - 2 * ratio_s * sums["wwy"] + ratio_s ** 2 * sums["ww"]) / total_s ** 2
+        z_square = (sums["wwyy"] - 2 * ratio_s * sums["wwy"] + ratio_s**2 * sums["ww"]) / total_s**2
         psus = sums["psus"][:, None]
-        within = np.where(psus > 1, psus / np.where(psus > 1, psus - 1, 1) * (z_square - z_sum ** 2 / np.maximum(psus, 1)), 0.0)
+        within = np.where(
+            psus > 1, psus / np.where(psus > 1, psus - 1, 1) * (z_square - z_sum**2 / np.maximum(psus, 1)), 0.0
+        )
     variance = np.asarray(to_group @ np.nan_to_num(np.clip(within, 0, None)))
     se = np.sqrt(variance)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
@@ -209,8 +246,15 @@ def grouped_estimates(
     """
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
-    return estimates_from_sums(sums, names, level_groups(strata, levels), weighted=weight is not None,
-                               proportion=proportion, confidence=confidence, scale=scale)
+    return estimates_from_sums(
+        sums,
+        names,
+        level_groups(strata, levels),
+        weighted=weight is not None,
+        proportion=proportion,
+        confidence=confidence,
+        scale=scale,
+    )
 
 
 @dataclass(frozen=True)
@@ -268,7 +312,9 @@ def estimates_from_sums(
     if weighted:
         weightings.append(("weighted", "taylor_linearisation"))
     fields = ("estimate", "se", "lower", "upper")
-    columns: dict[str, list[np.ndarray]] = {name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method"]}
+    columns: dict[str, list[np.ndarray]] = {
+        name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method"]
+    }
     k = len(names)
     for level in groups:
         membership = level.membership
@@ -283,8 +329,11 @@ def estimates_from_sums(
                 result = _unweighted(grouped, proportion, confidence)
             columns["level"].append(np.full(rows, level.level, dtype=object))
             for column in key_columns:
-                columns[column].append(np.repeat(level.group_keys[column].to_numpy(dtype=object), k) if column in level.keys
-                                       else np.full(rows, None, dtype=object))
+                columns[column].append(
+                    np.repeat(level.group_keys[column].to_numpy(dtype=object), k)
+                    if column in level.keys
+                    else np.full(rows, None, dtype=object)
+                )
             columns["name"].append(np.tile(np.asarray(names, dtype=object), len(n)))
             columns["weighting"].append(np.full(rows, weighting, dtype=object))
             columns["n"].append(n.ravel().astype("int64"))

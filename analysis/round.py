@@ -91,15 +91,21 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     scoring = q.scoring_table()
     unknown = [item_id for item_id in config.adjusted_items if item_id not in set(scoring["item_id"])]
     if unknown:
-        raise AnalysisInputError(f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}")
+        raise AnalysisInputError(
+            f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}"
+        )
     persons, states, codes = _checked_persons(responses, q)
     state_matrix = states.to_numpy()  # column-major view: every column below is read in place, never copied whole
     core_answered = np.zeros(len(state_matrix), dtype="int64")
     for item in q.core_items:
         core_answered += state_matrix[:, states.columns.get_loc(item.id)] < len(codes[item.id])
     persons["disposition"] = classify_dispositions(
-        responses["status"], pd.Series(core_answered), len(q.core_items),
-        complete_share=config.complete_share, respondent_id=responses["respondent_id"], categorical=True,
+        responses["status"],
+        pd.Series(core_answered),
+        len(q.core_items),
+        complete_share=config.complete_share,
+        respondent_id=responses["respondent_id"],
+        categorical=True,
     ).array
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
     is_respondent = persons["disposition"].isin(counted).to_numpy()
@@ -113,19 +119,30 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
     casemix_items = [item.id for item in q.background_items if item.role in CASEMIX_ROLES]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *casemix_items]))
-    answers = pd.DataFrame({item_id: np.take(state_matrix[:, states.columns.get_loc(item_id)], respondent_rows)
-                            for item_id in answer_columns})
+    answers = pd.DataFrame(
+        {
+            item_id: np.take(state_matrix[:, states.columns.get_loc(item_id)], respondent_rows)
+            for item_id in answer_columns
+        }
+    )
     # Respondents' item scores only where read one by one: for PCA weights and adjusted items.
     read = list(dict.fromkeys(scoring["item_id"])) if config.dimension_weights == "pca" else list(config.adjusted_items)
     tables = state_scores(scoring, codes)
     item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimensions = dimension_states(answers, tables, weights)
-    taken = in_threads([lambda state=state, table=table: table.take(state)
-                        for state, score_of, positive_of in dimensions.values() for table in (score_of, positive_of)])
+    taken = in_threads(
+        [
+            lambda state=state, table=table: table.take(state)
+            for state, score_of, positive_of in dimensions.values()
+            for table in (score_of, positive_of)
+        ]
+    )
     dimension_scores = pd.DataFrame(dict(zip(dimensions, taken[0::2])))
     dimension_positive = pd.DataFrame(dict(zip(dimensions, taken[1::2])))
-    respondents = persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
+    respondents = (
+        persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
+    )
     estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
     item_states = {item_id: (answers[item_id].to_numpy(), *tables[item_id]) for item_id in item_dimension.index}
@@ -134,16 +151,25 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
 
     casemix_data = _casemix_data(respondents, answers, codes, q)
-    outcomes = [(dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores]
-    outcomes += [(item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id]) for item_id in config.adjusted_items]
+    outcomes = [
+        (dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores
+    ]
+    outcomes += [
+        (item_dimension[item_id], item_id, item_scores[item_id], item_positive[item_id])
+        for item_id in config.adjusted_items
+    ]
     response_rates = _response_rates(persons, config)
     respondent_units = _respondent_units(response_rates, config)
-    item_results = _mask_respondents(conform("item_results", item_results), ["weighting", "measure", "item_id"],
-                                     respondent_units, config)
-    dimension_results = _mask_respondents(conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"],
-                                          respondent_units, config)
+    item_results = _mask_respondents(
+        conform("item_results", item_results), ["weighting", "measure", "item_id"], respondent_units, config
+    )
+    dimension_results = _mask_respondents(
+        conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], respondent_units, config
+    )
     hidden_units = respondent_units[respondent_units["respondents"].isna().to_numpy()]
-    adjusted_results = _mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results)
+    adjusted_results = _mask_adjusted_respondents(
+        _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
+    )
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
@@ -190,11 +216,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
     missing = [column for column in needed if column not in responses.columns]
     if missing:
-        raise AnalysisInputError(f"the responses export lacks the column(s) {', '.join(missing)} "
-                                 f"(expected the export format of {q.id} {q.version})")
+        raise AnalysisInputError(
+            f"the responses export lacks the column(s) {', '.join(missing)} "
+            f"(expected the export format of {q.id} {q.version})"
+        )
     # The usual case, one definition throughout, from the distinct values; the rows only for the message.
     if "questionnaire_id" in responses.columns and not (
-            _only_text(responses["questionnaire_id"], q.id) and _only_text(responses["questionnaire_version"], str(q.version))):
+        _only_text(responses["questionnaire_id"], q.id)
+        and _only_text(responses["questionnaire_version"], str(q.version))
+    ):
         answered_on = responses[["questionnaire_id", "questionnaire_version"]].dropna().astype(str)
         other = (answered_on["questionnaire_id"] != q.id) | (answered_on["questionnaire_version"] != str(q.version))
         if other.any():
@@ -206,16 +236,27 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
             )
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
     # Each key column factorised on its own thread (pyarrow and numpy release the GIL over a column).
-    pathway_text, region_text, sex_text, age_text = (responses[key] for key in ("pathway", "region", "sex", "age_group"))
-    pathway, region, sex, age_group = in_threads([
-        lambda: _categories(pathway_text.astype("string")), lambda: _categories(_region_codes(region_text)),
-        lambda: _categories(sex_text.astype("string")), lambda: _categories(age_text.astype("string")),
-    ])
-    persons = pd.DataFrame({
-        "respondent_id": _as_inferred(responses["respondent_id"]),
-        "pathway": pathway, "region": region, "sex": sex, "age_group": age_group,
-        "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
-    })
+    pathway_text, region_text, sex_text, age_text = (
+        responses[key] for key in ("pathway", "region", "sex", "age_group")
+    )
+    pathway, region, sex, age_group = in_threads(
+        [
+            lambda: _categories(pathway_text.astype("string")),
+            lambda: _categories(_region_codes(region_text)),
+            lambda: _categories(sex_text.astype("string")),
+            lambda: _categories(age_text.astype("string")),
+        ]
+    )
+    persons = pd.DataFrame(
+        {
+            "respondent_id": _as_inferred(responses["respondent_id"]),
+            "pathway": pathway,
+            "region": region,
+            "sex": sex,
+            "age_group": age_group,
+            "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
+        }
+    )
     bad_weight = ~(persons["design_weight"] > 0).to_numpy()
     if bad_weight.any():
         raise _fail("design_weight", bad_weight, responses, "is not a positive number")
@@ -231,20 +272,29 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     categories = pd.Index(sorted(set(names[known])))
     code_of = np.where(known, categories.get_indexer(names), -1)
     codes = region.codes.to_numpy().astype("int64")
-    persons["healthcare_region"] = pd.Categorical.from_codes(np.where(codes >= 0, code_of[np.maximum(codes, 0)], -1)
-                                                             if len(code_of) else codes, categories=categories)
+    persons["healthcare_region"] = pd.Categorical.from_codes(
+        np.where(codes >= 0, code_of[np.maximum(codes, 0)], -1) if len(code_of) else codes, categories=categories
+    )
     unknown = persons["healthcare_region"].isna().to_numpy()
     if unknown.any():
-        raise _fail("region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')")
+        raise _fail(
+            "region", unknown, responses, "is not a region code of sampling.reference.regions() (two digits, e.g. '01')"
+        )
     choice_items = [item for item in q.items if item.kind == "choice"]
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
     answers = [(responses[item.id], codes[item.id]) for item in choice_items]
-    for column, (item, (item_states, wrong)) in enumerate(zip(choice_items, in_threads(
-            [lambda answer=answer: option_states(*answer) for answer in answers]))):
+    for column, (item, (item_states, wrong)) in enumerate(
+        zip(choice_items, in_threads([lambda answer=answer: option_states(*answer) for answer in answers]))
+    ):
         states[:, column] = item_states
         if wrong.any():
-            raise _fail(item.id, wrong, responses, f"is not an option code of the item; expected one of {sorted(item.scale.codes)}")
+            raise _fail(
+                item.id,
+                wrong,
+                responses,
+                f"is not an option code of the item; expected one of {sorted(item.scale.codes)}",
+            )
     return persons, pd.DataFrame(states, columns=list(codes), copy=False), codes
 
 
@@ -260,7 +310,11 @@ _INFERRED_TEXT = pd.DataFrame({"text": np.array(["text"], dtype=object)})["text"
 def _as_inferred(values: pd.Series) -> np.ndarray | pd.api.extensions.ExtensionArray:
     """The column's values as a new DataFrame column holds them once its dtype is inferred: an array of
     the default text dtype as it is (no million Python strings to infer back), anything else as NumPy."""
-    return values.array if values.dtype == _INFERRED_TEXT and type(values.dtype) is type(_INFERRED_TEXT) else values.to_numpy()
+    return (
+        values.array
+        if values.dtype == _INFERRED_TEXT and type(values.dtype) is type(_INFERRED_TEXT)
+        else values.to_numpy()
+    )
 
 
 def _region_codes(region: pd.Series) -> pd.Categorical:
@@ -275,8 +329,9 @@ def _region_codes(region: pd.Series) -> pd.Categorical:
     text = np.asarray(text.astype(object))
     distinct = sorted(set(text))
     recoded = pd.Index(distinct, dtype=object).get_indexer(text)
-    return pd.Categorical.from_codes(np.where(codes.codes >= 0, recoded[codes.codes], -1) if len(text) else codes.codes,
-                                     categories=distinct)
+    return pd.Categorical.from_codes(
+        np.where(codes.codes >= 0, recoded[codes.codes], -1) if len(text) else codes.codes, categories=distinct
+    )
 
 
 def _categories(values: pd.Series) -> pd.Categorical:
@@ -302,16 +357,29 @@ class _Estimator:
         """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
         names = list(outcomes)
         classes = len(self.class_weight)
-        counts = (in_threads([lambda state=state, states=len(score_of): class_counts(self.member, classes, state, states)
-                              for state, score_of, _ in outcomes.values()])
-                  if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values()) else None)
+        counts = (
+            in_threads(
+                [
+                    lambda state=state, states=len(score_of): class_counts(self.member, classes, state, states)
+                    for state, score_of, _ in outcomes.values()
+                ]
+            )
+            if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
+            else None
+        )
         parts = []
         for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
             tables = [outcome[column] for outcome in outcomes.values()]
-            options = {"proportion": proportion, "confidence": self.config.confidence, "scale": 100.0 if proportion else 1.0}
+            options = {
+                "proportion": proportion,
+                "confidence": self.config.confidence,
+                "scale": 100.0 if proportion else 1.0,
+            }
             if counts is None:
                 values = np.column_stack([table.take(state) for (state, _, _), table in zip(outcomes.values(), tables)])
-                part = grouped_estimates(values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options)
+                part = grouped_estimates(
+                    values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options
+                )
             else:
                 sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
                 part = estimates_from_sums(sums, names, self.groups, weighted=True, **options)
@@ -319,17 +387,25 @@ class _Estimator:
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
 
-def _casemix_data(respondents: pd.DataFrame, answers: pd.DataFrame, codes: dict[str, np.ndarray], q: Any) -> pd.DataFrame:
+def _casemix_data(
+    respondents: pd.DataFrame, answers: pd.DataFrame, codes: dict[str, np.ndarray], q: Any
+) -> pd.DataFrame:
     """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
     # Categoricals whose categories are in text order ("missing" among them where needed): the cells of
     # outcome_cells factorise their codes instead of a million strings.
-    data = pd.DataFrame({column: _with_missing_level(respondents[column].astype("category"))
-                         for column in ("pathway", "region", "age_group", "sex")})
+    data = pd.DataFrame(
+        {
+            column: _with_missing_level(respondents[column].astype("category"))
+            for column in ("pathway", "region", "age_group", "sex")
+        }
+    )
     used = ["age_group", "sex"]
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
             labels = np.array([str(code) for code in codes[item.id]] + [MISSING_LEVEL], dtype=object)
-            data[item.role] = _with_missing_level(pd.Categorical.from_codes(answers[item.id].to_numpy(), categories=labels))
+            data[item.role] = _with_missing_level(
+                pd.Categorical.from_codes(answers[item.id].to_numpy(), categories=labels)
+            )
             used.append(item.role)
     data.attrs["casemix"] = used
     return data
@@ -365,11 +441,16 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
     # The outcomes beside the case mix without copying either (assign would copy them into one block).
     with_outcomes = pd.concat([data, pd.DataFrame(values, index=data.index, copy=False)], axis=1)
     cells = outcome_cells(with_outcomes, ["pathway", "region", *casemix], list(values))
-    comparisons = [(comparison, population, unit) for comparison, population, unit in _COMPARISON_UNITS
-                   if comparison in config.comparisons]
-    described = {f"{measure}_{index}": (dimension, item_id, measure)
-                 for index, (dimension, item_id, _, _) in enumerate(outcomes)
-                 for measure in ("share_positive", "mean_score")}
+    comparisons = [
+        (comparison, population, unit)
+        for comparison, population, unit in _COMPARISON_UNITS
+        if comparison in config.comparisons
+    ]
+    described = {
+        f"{measure}_{index}": (dimension, item_id, measure)
+        for index, (dimension, item_id, _, _) in enumerate(outcomes)
+        for measure in ("share_positive", "mean_score")
+    }
     logistic = {name: measure == "share_positive" for name, (_, _, measure) in described.items()}
     # Each comparison's columns as arrays, the table built once (not a DataFrame per pathway or region).
     parts = []
@@ -377,8 +458,14 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
         for name, members in cells.groupby(population, sort=True):
             if members[unit].nunique() < 2:
                 continue  # nothing to compare: one region in the pathway, or one pathway in the region
-            part = adjusted_comparison_columns(members, unit, casemix, logistic,
-                                               min_respondents=config.min_respondents_shown, confidence=config.confidence)
+            part = adjusted_comparison_columns(
+                members,
+                unit,
+                casemix,
+                logistic,
+                min_respondents=config.min_respondents_shown,
+                confidence=config.confidence,
+            )
             rows = len(part["outcome"])
             part[unit], part[population] = part.pop("unit").astype(object), np.full(rows, name, dtype=object)
             part["comparison"] = np.full(rows, comparison, dtype=object)
@@ -387,8 +474,10 @@ def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: Ana
             parts.append(part)
     if not parts:
         return conform("adjusted_results", empty_table("adjusted_results"))
-    return conform("adjusted_results", pd.DataFrame({column: np.concatenate([part[column] for part in parts])
-                                                     for column in parts[0]}))
+    return conform(
+        "adjusted_results",
+        pd.DataFrame({column: np.concatenate([part[column] for part in parts]) for column in parts[0]}),
+    )
 
 
 def _stratum_disposition_counts(persons: pd.DataFrame) -> pd.DataFrame:
@@ -414,14 +503,17 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     counted = ["invited", *DISPOSITIONS]
     parts = []
     for level, keys in LEVELS.items():
-        counts = strata.groupby(keys, sort=True)[counted].sum().reset_index() if keys else strata[counted].sum().to_frame().T
+        counts = (
+            strata.groupby(keys, sort=True)[counted].sum().reset_index() if keys else strata[counted].sum().to_frame().T
+        )
         parts.append(counts.assign(level=level))
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):
         table[key] = table[key].astype("string")
     rates = rates_from_counts(table)
-    masked, masked_columns = mask_small_counts(table, DISPOSITIONS, below=config.mask_counts_below,
-                                               column_groups=_level_groups(table["level"]))
+    masked, masked_columns = mask_small_counts(
+        table, DISPOSITIONS, below=config.mask_counts_below, column_groups=_level_groups(table["level"])
+    )
     shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
     masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
     masked["masked_columns"] = masked_columns
@@ -433,21 +525,28 @@ def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[tuple[pd
     pathway, ...), each split further by the columns ``within`` (e.g. one set per item and measure)."""
     within = list(within)
     return [
-        (level == "pathway_region", ["pathway", *within]), (level == "pathway_region", ["region", *within]),
-        (level == "region", ["healthcare_region", *within]), (level == "healthcare_region", within), (level == "pathway", within),
+        (level == "pathway_region", ["pathway", *within]),
+        (level == "pathway_region", ["region", *within]),
+        (level == "region", ["healthcare_region", *within]),
+        (level == "healthcare_region", within),
+        (level == "pathway", within),
     ]
 
 
 _UNIT_COLUMNS = ["level", "pathway", "region", "healthcare_region"]
 
 
-def _unit_keys(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> tuple[np.ndarray, np.ndarray]:
+def _unit_keys(
+    source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS
+) -> tuple[np.ndarray, np.ndarray]:
     """Integer keys of the rows of ``source`` and of ``target``, equal where the rows' ``columns`` are equal
     as text (missing equal to missing): both tables' columns factorised together, then combined."""
-    factorised = [pd.factorize(pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna(""))
-                  for column in columns]
+    factorised = [
+        pd.factorize(pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna(""))
+        for column in columns
+    ]
     key = combined_codes([codes for codes, _ in factorised], [len(uniques) for _, uniques in factorised])[0]
-    return key[:len(source)], key[len(source):]
+    return key[: len(source)], key[len(source) :]
 
 
 def _matching_rows(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> np.ndarray:
@@ -464,8 +563,9 @@ def _respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     return rates[_UNIT_COLUMNS].assign(respondents=rates[counted].sum(axis=1, min_count=len(counted), skipna=False))
 
 
-def _mask_respondents(table: pd.DataFrame, within: Sequence[str], respondent_units: pd.DataFrame,
-                      config: AnalysisConfig) -> pd.DataFrame:
+def _mask_respondents(
+    table: pd.DataFrame, within: Sequence[str], respondent_units: pd.DataFrame, config: AnalysisConfig
+) -> pd.DataFrame:
     """Mask the respondent count ``n`` of item or dimension results as the response tables mask counts.
 
     A group's ``n`` is masked when it is 1 to ``mask_counts_below - 1``, or when the group's respondent
@@ -478,14 +578,21 @@ def _mask_respondents(table: pd.DataFrame, within: Sequence[str], respondent_uni
     published = respondents[_matching_rows(respondent_units, table)]  # -1: no such group, the NaN appended
     hidden = np.isnan(published)
     same = published == table["n"].to_numpy(dtype=float, na_value=np.nan)
-    masked, _ = mask_small_counts(table, ["n"], below=config.mask_counts_below, row_totals=False,
-                                  column_groups=_level_groups(table["level"], within), masked=hidden[:, None],
-                                  published=same[:, None])
+    masked, _ = mask_small_counts(
+        table,
+        ["n"],
+        below=config.mask_counts_below,
+        row_totals=False,
+        column_groups=_level_groups(table["level"], within),
+        masked=hidden[:, None],
+        published=same[:, None],
+    )
     return table.assign(n=masked["n"])
 
 
-def _mask_adjusted_respondents(adjusted: pd.DataFrame, item_results: pd.DataFrame,
-                               dimension_results: pd.DataFrame) -> pd.DataFrame:
+def _mask_adjusted_respondents(
+    adjusted: pd.DataFrame, item_results: pd.DataFrame, dimension_results: pd.DataFrame
+) -> pd.DataFrame:
     """Mask a compared unit's ``n`` where the same count (the pathway × region group's respondents with
     the outcome) is masked in the item or dimension results."""
     keys = ["pathway", "region", "dimension", "item_id", "measure"]
@@ -533,8 +640,10 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
     size = int(np.prod(sizes))
     invited = np.bincount(cell, minlength=size)
     observed = np.flatnonzero(invited)
-    columns = {key: pd.Categorical.from_codes(position, dtype=persons[key].dtype)
-               for key, position in zip(keys, np.unravel_index(observed, sizes))}
+    columns = {
+        key: pd.Categorical.from_codes(position, dtype=persons[key].dtype)
+        for key, position in zip(keys, np.unravel_index(observed, sizes))
+    }
     for name, values in sums.items():
         if values is None:
             columns[name] = invited[observed]
@@ -547,12 +656,16 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
 
 def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
-    finest = _finest_cells(persons, ["pathway", "region", "sex", "age_group"], {
-        "invited": None,
-        "complete": (persons["disposition"] == "complete").to_numpy(),
-        "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
-        "frame_population": persons["design_weight"].to_numpy(),
-    })
+    finest = _finest_cells(
+        persons,
+        ["pathway", "region", "sex", "age_group"],
+        {
+            "invited": None,
+            "complete": (persons["disposition"] == "complete").to_numpy(),
+            "eligible": ~persons["disposition"].isin(["screened_out", "deceased", "undeliverable"]).to_numpy(),
+            "frame_population": persons["design_weight"].to_numpy(),
+        },
+    )
     summed = {name: finest[name].to_numpy() for name in ("invited", "complete", "eligible", "frame_population")}
     parts = []
     for level, keys in (("national", []), ("pathway", ["pathway"]), ("region", ["region"])):
@@ -560,7 +673,9 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
         cells = _finest_cells(finest, [*keys, "sex", "age_group"], summed)
         part = {"level": np.full(len(cells), level, dtype=object)}
         for key in ("pathway", "region", "sex", "age_group"):
-            part[key] = np.asarray(cells[key], dtype=object) if key in cells else np.full(len(cells), None, dtype=object)
+            part[key] = (
+                np.asarray(cells[key], dtype=object) if key in cells else np.full(len(cells), None, dtype=object)
+            )
         part.update({name: cells[name].to_numpy() for name in summed})
         # Each cell's group of the level (all cells nationally, a pathway's or a region's cells).
         group = cells[keys[0]].cat.codes.to_numpy() if keys else np.zeros(len(cells), dtype="int64")
@@ -576,11 +691,15 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
         table[key] = table[key].astype("string")
     level = table["level"]
     groups = [
-        (level == "national", []), (level == "pathway", ["pathway"]), (level == "region", ["region"]),
-        (level == "pathway", ["sex", "age_group"]), (level == "region", ["sex", "age_group"]),
+        (level == "national", []),
+        (level == "pathway", ["pathway"]),
+        (level == "region", ["region"]),
+        (level == "pathway", ["sex", "age_group"]),
+        (level == "region", ["sex", "age_group"]),
     ]
-    masked, masked_columns = mask_small_counts(table, ["invited", "complete"], below=config.mask_counts_below,
-                                               row_totals=False, column_groups=groups)
+    masked, masked_columns = mask_small_counts(
+        table, ["invited", "complete"], below=config.mask_counts_below, row_totals=False, column_groups=groups
+    )
     hidden = (masked["complete"].isna() | masked["invited"].isna()).to_numpy()
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
     masked["masked_columns"] = masked_columns
@@ -603,8 +722,20 @@ def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, conf
     return cells
 
 
-def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame) -> pd.DataFrame:
-    columns = ["respondent_id", "pathway", "region", "healthcare_region", "sex", "age_group", "disposition", "design_weight", "weight"]
+def _persons_table(
+    persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame
+) -> pd.DataFrame:
+    columns = [
+        "respondent_id",
+        "pathway",
+        "region",
+        "healthcare_region",
+        "sex",
+        "age_group",
+        "disposition",
+        "design_weight",
+        "weight",
+    ]
     table = {column: persons[column].array for column in columns}
     # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
     disposition = table["disposition"]
@@ -619,9 +750,17 @@ def _persons_table(persons: pd.DataFrame, respondent_rows: np.ndarray, scores: p
         column[respondent_rows] = values
         return column
 
-    respondent_values = {f"{prefix}_{dimension}": frame[dimension].to_numpy()
-                         for dimension in scores.columns for prefix, frame in (("score", scores), ("positive", positive))}
-    table.update(zip(respondent_values, in_threads([lambda values=values: spread(values) for values in respondent_values.values()])))
+    respondent_values = {
+        f"{prefix}_{dimension}": frame[dimension].to_numpy()
+        for dimension in scores.columns
+        for prefix, frame in (("score", scores), ("positive", positive))
+    }
+    table.update(
+        zip(
+            respondent_values,
+            in_threads([lambda values=values: spread(values) for values in respondent_values.values()]),
+        )
+    )
     # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
     return pd.DataFrame(table, index=persons.index, copy=False)
 
@@ -633,7 +772,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "core items answered but not enough, or never submitted; no response: no core item answered. "
             "RR1 = I/(I+P+R+NC+U); adjusted rate = I/(invited - screened out - deceased - undeliverable)."
         ),
-        "respondents": "Scores, weights and models use " + ("complete and partial" if config.include_partial else "complete") + " respondents.",
+        "respondents": "Scores, weights and models use "
+        + ("complete and partial" if config.include_partial else "complete")
+        + " respondents.",
         "scoring": (
             "Item: share positive among scored answers ('don't know / not applicable' excluded) and mean 0-100 score. "
             "Dimension score per respondent: weighted mean of the answered item scores, weights renormalised over "
@@ -641,8 +782,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "items are positive."
         ),
         "dimension_weights": (
-            "Equal weights within each dimension." if config.dimension_weights == "equal" else
-            "Weights from the first principal component of each dimension's items (correlation matrix over respondents "
+            "Equal weights within each dimension."
+            if config.dimension_weights == "equal"
+            else "Weights from the first principal component of each dimension's items (correlation matrix over respondents "
             "who answered all of them; loadings, negative ones set to 0, normalised to sum 1); equal weights when not possible."
         ),
         "weighting": (

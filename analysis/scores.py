@@ -15,8 +15,16 @@ import pandas as pd
 
 from analysis.cells import combined_codes
 
-__all__ = ["dimension_item_weights", "dimension_states", "option_codes", "option_states", "score_dimensions", "score_items", "score_states",
-           "state_scores"]
+__all__ = [
+    "dimension_item_weights",
+    "dimension_states",
+    "option_codes",
+    "option_states",
+    "score_dimensions",
+    "score_items",
+    "score_states",
+    "state_scores",
+]
 
 
 def option_codes(column: pd.Series) -> np.ndarray:
@@ -111,14 +119,20 @@ def score_items(answers: pd.DataFrame, scoring: pd.DataFrame) -> tuple[pd.DataFr
         ("Vet inte / Inte aktuellt").
     """
     item_ids = list(dict.fromkeys(scoring["item_id"]))
-    codes = {item_id: np.sort(scoring.loc[scoring["item_id"] == item_id, "code"].to_numpy(dtype="int64")) for item_id in item_ids}
+    codes = {
+        item_id: np.sort(scoring.loc[scoring["item_id"] == item_id, "code"].to_numpy(dtype="int64"))
+        for item_id in item_ids
+    }
     # Unscored codes ("don't know") are no scored code: their state is the unanswered one, without a score.
-    states = pd.DataFrame({item_id: option_states(answers[item_id], codes[item_id])[0] for item_id in item_ids},
-                          index=answers.index)
+    states = pd.DataFrame(
+        {item_id: option_states(answers[item_id], codes[item_id])[0] for item_id in item_ids}, index=answers.index
+    )
     return score_states(states, state_scores(scoring, codes))
 
 
-def score_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score_states(
+    states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """:func:`score_items` of answers given as states (:func:`option_states`), for the items of ``tables``
     (:func:`state_scores`), in that order."""
     # Column-major: each item's scores are one contiguous look-up result (a row-major matrix would be
@@ -128,8 +142,10 @@ def score_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np
     for column, (item_id, (score_of, positive_of)) in enumerate(tables.items()):
         scores[:, column] = score_of.take(states[item_id].to_numpy())
         positive[:, column] = positive_of.take(states[item_id].to_numpy())
-    return (pd.DataFrame(scores, columns=list(tables), index=states.index, copy=False),
-            pd.DataFrame(positive, columns=list(tables), index=states.index, copy=False))
+    return (
+        pd.DataFrame(scores, columns=list(tables), index=states.index, copy=False),
+        pd.DataFrame(positive, columns=list(tables), index=states.index, copy=False),
+    )
 
 
 def state_scores(scoring: pd.DataFrame, codes: Mapping[str, np.ndarray]) -> dict[str, tuple[np.ndarray, np.ndarray]]:
@@ -208,9 +224,7 @@ def dimension_item_weights(
             complete_cases = len(complete)
             loadings = _first_component(complete) if k > 1 and len(complete) >= k + 2 else None
             weights, used = (loadings, "pca") if loadings is not None else (weights, "equal_fallback")
-        rows.extend(
-            (dimension, item_id, weight, used, complete_cases) for item_id, weight in zip(item_ids, weights)
-        )
+        rows.extend((dimension, item_id, weight, used, complete_cases) for item_id, weight in zip(item_ids, weights))
     return pd.DataFrame(rows, columns=["dimension", "item_id", "weight", "method", "n_complete_cases"])
 
 
@@ -276,12 +290,15 @@ def score_dimensions(
             share = positive_sum / divisor
         positive[:, index] = np.where(np.isnan(share), np.nan, (share >= 0.5 - 1e-12).astype("float64"))
     names = [dimension for dimension, _ in groups]
-    return (pd.DataFrame(scores, index=item_scores.index, columns=names, copy=False),
-            pd.DataFrame(positive, index=item_scores.index, columns=names, copy=False))
+    return (
+        pd.DataFrame(scores, index=item_scores.index, columns=names, copy=False),
+        pd.DataFrame(positive, index=item_scores.index, columns=names, copy=False),
+    )
 
 
-def dimension_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                     weights: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def dimension_states(
+    states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray, np.ndarray]], weights: pd.DataFrame
+) -> dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Each respondent's dimension scores as states: a small code per respondent and a table per code.
 
     Parameters
@@ -312,14 +329,16 @@ def dimension_states(states: pd.DataFrame, tables: Mapping[str, tuple[np.ndarray
     dimensions = {}
     for dimension, members in weights.groupby("dimension", sort=False):
         item_ids = members["item_id"].tolist()
-        combination, representative = combined_codes([states[item_id].to_numpy() for item_id in item_ids],
-                                                     [len(tables[item_id][0]) for item_id in item_ids])
+        combination, representative = combined_codes(
+            [states[item_id].to_numpy() for item_id in item_ids], [len(tables[item_id][0]) for item_id in item_ids]
+        )
         combinations = states[item_ids].iloc[representative].reset_index(drop=True)
         item_scores, item_positive = score_states(combinations, {item_id: tables[item_id] for item_id in item_ids})
         score, positive = score_dimensions(item_scores, item_positive, members)
         pairs = np.ascontiguousarray(np.column_stack([score[dimension], positive[dimension]]))
         # Distinct (score, positive) pairs by their bytes: one state per value, nan included.
-        _, first, state_of = np.unique(pairs.view(np.dtype((np.void, pairs.itemsize * 2))).ravel(),
-                                       return_index=True, return_inverse=True)
+        _, first, state_of = np.unique(
+            pairs.view(np.dtype((np.void, pairs.itemsize * 2))).ravel(), return_index=True, return_inverse=True
+        )
         dimensions[dimension] = (state_of.ravel().take(combination), pairs[first, 0], pairs[first, 1])
     return dimensions

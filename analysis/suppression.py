@@ -35,8 +35,16 @@ def suppress_small_results(table: pd.DataFrame, min_respondents: int) -> pd.Data
     n = result["n"].to_numpy(dtype="float64")
     small = n < min_respondents
     result.loc[small, list(_ESTIMATE_COLUMNS)] = np.nan
-    already = result["suppressed"].fillna(False).to_numpy(dtype=bool) if "suppressed" in result else np.zeros(len(result), bool)
-    reason = result["suppression_reason"].astype(object).to_numpy() if "suppression_reason" in result else np.full(len(result), None, object)
+    already = (
+        result["suppressed"].fillna(False).to_numpy(dtype=bool)
+        if "suppressed" in result
+        else np.zeros(len(result), bool)
+    )
+    reason = (
+        result["suppression_reason"].astype(object).to_numpy()
+        if "suppression_reason" in result
+        else np.full(len(result), None, object)
+    )
     reason = np.where(small, np.where(n == 0, "no_respondents", "too_few_respondents"), reason)
     result["suppressed"] = small | already
     result["suppression_reason"] = pd.array(reason, dtype="string")
@@ -118,9 +126,15 @@ def mask_small_counts(
                 codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
                 key_codes[column] = codes, len(uniques)
         # groupby(by, dropna=False, sort=False).ngroup(): the combinations numbered in order of first row
-        group_ids = (pd.factorize(combined_codes([key_codes[column][0][selected] for column in by],
-                                                 [key_codes[column][1] for column in by])[0])[0]
-                     if by else np.zeros(len(selected), dtype="int64"))
+        group_ids = (
+            pd.factorize(
+                combined_codes(
+                    [key_codes[column][0][selected] for column in by], [key_codes[column][1] for column in by]
+                )[0]
+            )[0]
+            if by
+            else np.zeros(len(selected), dtype="int64")
+        )
         order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
         members, group_size = selected[order], np.bincount(group_ids)
         # per group, per column, the group's rows: cells sorted (stably) by group and column
@@ -137,8 +151,11 @@ def mask_small_counts(
     cell_bounds = np.searchsorted(cells[by_cell], np.arange(counts.size + 1))
     mask = np.ascontiguousarray(mask)
     flat_mask, flat_counts = mask.reshape(-1), counts.ravel()  # flat_mask: a view, what is masked there is masked
-    elsewhere = (np.zeros(counts.size, dtype=bool) if published is None
-                 else np.asarray(published, dtype=bool).reshape(mask.shape).ravel())
+    elsewhere = (
+        np.zeros(counts.size, dtype=bool)
+        if published is None
+        else np.asarray(published, dtype=bool).reshape(mask.shape).ravel()
+    )
     masked_in_line = np.bincount(line_of, weights=flat_mask[cells], minlength=len(sizes)).astype("int64")
     checked = sizes >= 2
     changed = True
@@ -151,7 +168,7 @@ def mask_small_counts(
             if not len(single):
                 break
             line += int(single[0])
-            members = cells[bounds[line]:bounds[line + 1]]
+            members = cells[bounds[line] : bounds[line + 1]]
             masked_here, values = flat_mask[members], flat_counts[members]
             candidates = np.where(masked_here | elsewhere[members], np.inf, np.where(values > 0, values, np.inf))
             if np.isinf(candidates).all():
@@ -161,7 +178,7 @@ def mask_small_counts(
             if not np.isinf(candidates).all():
                 cell = members[int(np.argmin(candidates))]
                 flat_mask[cell] = True
-                masked_in_line[line_of[by_cell[cell_bounds[cell]:cell_bounds[cell + 1]]]] += 1
+                masked_in_line[line_of[by_cell[cell_bounds[cell] : cell_bounds[cell + 1]]]] += 1
                 changed = True
             line += 1
     result = table.copy()
@@ -175,4 +192,3 @@ def mask_small_counts(
         joined[row] = ";".join(names[mask[row]])
     masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns
-

@@ -32,10 +32,10 @@ if TYPE_CHECKING:
     from analysis.results import RoundResults
 
 __all__ = [
-    "Column",
     "DISPOSITIONS",
     "LEVELS",
     "TABLES",
+    "Column",
     "conform",
     "data_dictionary",
     "empty_table",
@@ -63,11 +63,23 @@ class Column:
 def _keys(*names: str) -> tuple[Column, ...]:
     known = {
         "level": Column("level", "string", "", "Level of aggregation: " + ", ".join(LEVELS) + "."),
-        "pathway": Column("pathway", "string", "", "Care pathway slug (sampling.reference.pathways()); empty when not split by pathway."),
+        "pathway": Column(
+            "pathway",
+            "string",
+            "",
+            "Care pathway slug (sampling.reference.pathways()); empty when not split by pathway.",
+        ),
         "region": Column("region", "string", "", "Two-digit region code; empty when not split by region."),
-        "healthcare_region": Column("healthcare_region", "string", "", "Healthcare region (sjukvårdsregion) of the region, or the row's healthcare region; empty when not split."),
+        "healthcare_region": Column(
+            "healthcare_region",
+            "string",
+            "",
+            "Healthcare region (sjukvårdsregion) of the region, or the row's healthcare region; empty when not split.",
+        ),
         "sex": Column("sex", "string", "", "Sex from the frame: M (man) or K (kvinna, woman)."),
-        "age_group": Column("age_group", "string", "", "Age group from the frame: 0-17, 18-34, 35-49, 50-64, 65-79, 80+."),
+        "age_group": Column(
+            "age_group", "string", "", "Age group from the frame: 0-17, 18-34, 35-49, 50-64, 65-79, 80+."
+        ),
         "dimension": Column("dimension", "string", "", "Dimension id from the questionnaire (q.dimensions)."),
         "item_id": Column("item_id", "string", "", "Item id from the questionnaire."),
     }
@@ -75,33 +87,69 @@ def _keys(*names: str) -> tuple[Column, ...]:
 
 
 _ESTIMATE = (
-    Column("weighting", "string", "", "unweighted (respondents count equally) or weighted (design weight × post-stratification)."),
-    Column("measure", "string", "", "share_positive (percent of respondents positive) or mean_score (mean 0–100 score)."),
-    Column("n", "Int64", "respondents", "Respondents with a scored answer (items) or a dimension score (dimensions) in the group; unweighted count. Missing (masked) when 1-4, when the group's respondent count (complete) is masked in response_rates, or as the next smallest n of regions, pathways or healthcare regions adding up to a shown n (so that no masked count comes back by subtraction)."),
+    Column(
+        "weighting",
+        "string",
+        "",
+        "unweighted (respondents count equally) or weighted (design weight × post-stratification).",
+    ),
+    Column(
+        "measure", "string", "", "share_positive (percent of respondents positive) or mean_score (mean 0–100 score)."
+    ),
+    Column(
+        "n",
+        "Int64",
+        "respondents",
+        "Respondents with a scored answer (items) or a dimension score (dimensions) in the group; unweighted count. Missing (masked) when 1-4, when the group's respondent count (complete) is masked in response_rates, or as the next smallest n of regions, pathways or healthcare regions adding up to a shown n (so that no masked count comes back by subtraction).",
+    ),
     Column("estimate", "float64", "percent or score 0-100", "The estimate; missing when suppressed."),
     Column("se", "float64", "percent or score 0-100", "Standard error of the estimate; missing when suppressed."),
     Column("lower", "float64", "percent or score 0-100", "Lower bound of the confidence interval (clipped to 0-100)."),
     Column("upper", "float64", "percent or score 0-100", "Upper bound of the confidence interval (clipped to 0-100)."),
-    Column("ci_method", "string", "", "How the interval was computed: wilson, t, taylor_linearisation (see the methods table)."),
+    Column(
+        "ci_method",
+        "string",
+        "",
+        "How the interval was computed: wilson, t, taylor_linearisation (see the methods table).",
+    ),
 )
 
 _SUPPRESSION = (
-    Column("suppressed", "boolean", "", "True when the result is not shown (fewer respondents than the publication minimum)."),
-    Column("suppression_reason", "string", "", "Code of why the result is not shown: too_few_respondents (fewer than config.min_respondents_shown), no_respondents, model_failed; empty when shown."),
+    Column(
+        "suppressed",
+        "boolean",
+        "",
+        "True when the result is not shown (fewer respondents than the publication minimum).",
+    ),
+    Column(
+        "suppression_reason",
+        "string",
+        "",
+        "Code of why the result is not shown: too_few_respondents (fewer than config.min_respondents_shown), no_respondents, model_failed; empty when shown.",
+    ),
 )
 
 _MASKED = Column(
-    "masked_columns", "string", "",
+    "masked_columns",
+    "string",
+    "",
     "Count columns of this row masked because a count of 1-4 could be identified (primary) or recovered by subtraction (secondary); ';'-separated, empty when none.",
 )
 
 DISPOSITIONS: tuple[str, ...] = (
-    "complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response",
+    "complete",
+    "partial",
+    "refusal",
+    "screened_out",
+    "deceased",
+    "undeliverable",
+    "no_response",
 )
 """Final dispositions of an invited person, in the order of ANALYSIS.md."""
 
 TABLES: dict[str, tuple[Column, ...]] = {
-    "response_rates": _keys("level", "pathway", "region", "healthcare_region") + (
+    "response_rates": _keys("level", "pathway", "region", "healthcare_region")
+    + (
         Column("invited", "Int64", "persons", "Persons invited (rows of the frame)."),
         Column("complete", "Int64", "persons", "Submitted with at least half of the core items answered (AAPOR I)."),
         Column("partial", "Int64", "persons", "Some core items answered but not enough, or never submitted (AAPOR P)."),
@@ -110,52 +158,152 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("deceased", "Int64", "persons", "Deceased before fieldwork (ineligible)."),
         Column("undeliverable", "Int64", "persons", "Letter returned (unknown eligibility, AAPOR U)."),
         Column("no_response", "Int64", "persons", "No answer to any core item (AAPOR NC)."),
-        Column("rr1", "float64", "percent", "AAPOR RR1 = I / (I + P + R + NC + U); missing when it would give back a masked count (its denominator reveals screened out + deceased)."),
-        Column("adjusted_rate", "float64", "percent", "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count."),
+        Column(
+            "rr1",
+            "float64",
+            "percent",
+            "AAPOR RR1 = I / (I + P + R + NC + U); missing when it would give back a masked count (its denominator reveals screened out + deceased).",
+        ),
+        Column(
+            "adjusted_rate",
+            "float64",
+            "percent",
+            "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count.",
+        ),
         _MASKED,
     ),
-    "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group") + (
+    "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group")
+    + (
         Column("invited", "Int64", "persons", "Persons invited in the cell."),
         Column("complete", "Int64", "persons", "Complete respondents in the cell."),
-        Column("frame_population", "float64", "persons", "Population the cell represents: sum of the frame's design weights."),
+        Column(
+            "frame_population",
+            "float64",
+            "persons",
+            "Population the cell represents: sum of the frame's design weights.",
+        ),
         Column("frame_share", "float64", "percent", "The cell's share of the group's frame population."),
-        Column("respondent_share", "float64", "percent", "The cell's share of the group's complete respondents (unweighted); missing when masked."),
+        Column(
+            "respondent_share",
+            "float64",
+            "percent",
+            "The cell's share of the group's complete respondents (unweighted); missing when masked.",
+        ),
         Column("response_rate", "float64", "percent", "Adjusted response rate in the cell; missing when masked."),
         _MASKED,
     ),
     "item_results": _keys("level", "pathway", "region", "healthcare_region", "item_id", "dimension")
-    + _ESTIMATE + _SUPPRESSION,
+    + _ESTIMATE
+    + _SUPPRESSION,
     "dimension_results": _keys("level", "pathway", "region", "healthcare_region", "dimension")
-    + _ESTIMATE + _SUPPRESSION,
+    + _ESTIMATE
+    + _SUPPRESSION,
     "adjusted_results": (
-        Column("comparison", "string", "", "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows). An outcome has no rows in a pathway (region) where fewer than two units reach config.min_respondents_shown respondents: nothing to compare."),
-    ) + _keys("pathway", "region", "dimension", "item_id") + (
+        Column(
+            "comparison",
+            "string",
+            "",
+            "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows). An outcome has no rows in a pathway (region) where fewer than two units reach config.min_respondents_shown respondents: nothing to compare.",
+        ),
+    )
+    + _keys("pathway", "region", "dimension", "item_id")
+    + (
         Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
-        Column("n", "Int64", "respondents", "Respondents of the unit (region or pathway) in the model; missing where the same count (that pathway × region's n) is masked in item_results or dimension_results."),
-        Column("observed", "float64", "percent or score 0-100", "Unadjusted (observed, unweighted) value of the unit; missing when suppressed."),
-        Column("estimate", "float64", "percent or score 0-100", "Case-mix adjusted value: mean prediction with the reference population's case mix assigned to the unit."),
+        Column(
+            "n",
+            "Int64",
+            "respondents",
+            "Respondents of the unit (region or pathway) in the model; missing where the same count (that pathway × region's n) is masked in item_results or dimension_results.",
+        ),
+        Column(
+            "observed",
+            "float64",
+            "percent or score 0-100",
+            "Unadjusted (observed, unweighted) value of the unit; missing when suppressed.",
+        ),
+        Column(
+            "estimate",
+            "float64",
+            "percent or score 0-100",
+            "Case-mix adjusted value: mean prediction with the reference population's case mix assigned to the unit.",
+        ),
         Column("se", "float64", "percent or score 0-100", "Standard error of the adjusted value (delta method)."),
         Column("lower", "float64", "percent or score 0-100", "Lower bound of the adjusted value's interval."),
         Column("upper", "float64", "percent or score 0-100", "Upper bound of the adjusted value's interval."),
-        Column("reference", "float64", "percent or score 0-100", "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways)."),
-        Column("band", "string", "", "better (interval entirely above the reference), as_expected (interval contains it), worse (entirely below); empty when suppressed."),
-        Column("ci_method", "string", "", "delta_method (normal interval from the model's covariance), or wilson_unadjusted for a unit whose respondents are all positive or none (no finite logistic effect)."),
-    ) + _SUPPRESSION,
-    "weighting_cells": _keys("pathway", "region", "sex", "age_group") + (
-        Column("weighting_cell", "string", "", "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'."),
-        Column("frame_population", "float64", "persons", "Sum of the frame's design weights in the frame cell (before collapsing)."),
-        Column("cell_population", "float64", "persons", "Sum of the frame's design weights in the weighting cell (the post-stratification target)."),
-        Column("cell_respondents", "Int64", "respondents", "Respondents in the weighting cell; missing (masked) when 1-4, and for every cell of a pathway × region whose complete count is masked in response_rates (the cells add up to it)."),
-        Column("adjustment_factor", "float64", "", "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents."),
+        Column(
+            "reference",
+            "float64",
+            "percent or score 0-100",
+            "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways).",
+        ),
+        Column(
+            "band",
+            "string",
+            "",
+            "better (interval entirely above the reference), as_expected (interval contains it), worse (entirely below); empty when suppressed.",
+        ),
+        Column(
+            "ci_method",
+            "string",
+            "",
+            "delta_method (normal interval from the model's covariance), or wilson_unadjusted for a unit whose respondents are all positive or none (no finite logistic effect).",
+        ),
+    )
+    + _SUPPRESSION,
+    "weighting_cells": _keys("pathway", "region", "sex", "age_group")
+    + (
+        Column(
+            "weighting_cell",
+            "string",
+            "",
+            "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'.",
+        ),
+        Column(
+            "frame_population",
+            "float64",
+            "persons",
+            "Sum of the frame's design weights in the frame cell (before collapsing).",
+        ),
+        Column(
+            "cell_population",
+            "float64",
+            "persons",
+            "Sum of the frame's design weights in the weighting cell (the post-stratification target).",
+        ),
+        Column(
+            "cell_respondents",
+            "Int64",
+            "respondents",
+            "Respondents in the weighting cell; missing (masked) when 1-4, and for every cell of a pathway × region whose complete count is masked in response_rates (the cells add up to it).",
+        ),
+        Column(
+            "adjustment_factor",
+            "float64",
+            "",
+            "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents.",
+        ),
     ),
-    "dimension_weights": _keys("dimension", "item_id") + (
+    "dimension_weights": _keys("dimension", "item_id")
+    + (
         Column("weight", "float64", "", "Item weight within the dimension (sums to 1 over the dimension's items)."),
-        Column("method", "string", "", "equal, pca (first principal component loadings), or equal_fallback (PCA not possible)."),
-        Column("n_complete_cases", "Int64", "respondents", "Respondents who answered every item of the dimension (used for PCA); missing for equal weights."),
+        Column(
+            "method",
+            "string",
+            "",
+            "equal, pca (first principal component loadings), or equal_fallback (PCA not possible).",
+        ),
+        Column(
+            "n_complete_cases",
+            "Int64",
+            "respondents",
+            "Respondents who answered every item of the dimension (used for PCA); missing for equal weights.",
+        ),
     ),
     "methods": (
         Column("topic", "string", "", "What the statement is about, e.g. ci_method.wilson, weighting, suppression."),
-        Column("description", "string", "", "The method as applied in this run, in English, for the report's appendix."),
+        Column(
+            "description", "string", "", "The method as applied in this run, in English, for the report's appendix."
+        ),
     ),
 }
 """Every published table's columns, in order."""
@@ -186,9 +334,9 @@ def conform(name: str, table: pd.DataFrame) -> pd.DataFrame:
     missing = [column.name for column in columns if column.name not in table.columns]
     if missing:
         raise KeyError(f"table {name!r} lacks columns {missing}")
-    return pd.DataFrame(
-        {column.name: table[column.name].astype(column.dtype) for column in columns}
-    ).reset_index(drop=True)
+    return pd.DataFrame({column.name: table[column.name].astype(column.dtype) for column in columns}).reset_index(
+        drop=True
+    )
 
 
 def data_dictionary(names: Iterable[str] | None = None) -> pd.DataFrame:

@@ -40,9 +40,12 @@ def _merge_adjacent(cells: list[_Cell], minimum: int) -> list[_Cell]:
         neighbours = [i for i in (smallest - 1, smallest + 1) if 0 <= i < len(cells)]
         other = min(neighbours, key=lambda i: cells[i].respondents)
         first, second = sorted((smallest, other))
-        merged = _Cell(cells[first].sex, cells[first].ages + cells[second].ages,
-                       cells[first].respondents + cells[second].respondents)
-        cells[first:second + 1] = [merged]
+        merged = _Cell(
+            cells[first].sex,
+            cells[first].ages + cells[second].ages,
+            cells[first].respondents + cells[second].respondents,
+        )
+        cells[first : second + 1] = [merged]
     return cells
 
 
@@ -132,15 +135,27 @@ def poststratify(
     invited = np.bincount(cell, minlength=size)
     observed = np.flatnonzero(invited > 0)
     position = np.unravel_index(observed, sizes)
-    frame_cells = pd.DataFrame({
-        **{key: pd.array(categories[index], dtype="string") for key, (_, categories), index in zip(keys, coded, position)},
-        "frame_population": np.bincount(cell, weights=design_weight, minlength=size)[observed],
-        "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
-        "respondent_weight": np.bincount(cell, weights=np.where(responded, design_weight, 0.0), minlength=size)[observed],
-    })
+    frame_cells = pd.DataFrame(
+        {
+            **{
+                key: pd.array(categories[index], dtype="string")
+                for key, (_, categories), index in zip(keys, coded, position)
+            },
+            "frame_population": np.bincount(cell, weights=design_weight, minlength=size)[observed],
+            "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
+            "respondent_weight": np.bincount(cell, weights=np.where(responded, design_weight, 0.0), minlength=size)[
+                observed
+            ],
+        }
+    )
     # The frame cells are sorted by stratum: each stratum is one run of rows, collapsed on plain lists.
-    rows = list(zip(frame_cells["sex"].to_numpy(dtype=object), frame_cells["age_group"].to_numpy(dtype=object),
-                    frame_cells["respondents"].to_numpy().tolist()))
+    rows = list(
+        zip(
+            frame_cells["sex"].to_numpy(dtype=object),
+            frame_cells["age_group"].to_numpy(dtype=object),
+            frame_cells["respondents"].to_numpy().tolist(),
+        )
+    )
     stratum = position[0] * sizes[1] + position[1]
     bounds = [0, *(np.flatnonzero(np.diff(stratum)) + 1).tolist(), len(rows)]
     labels = []

@@ -35,8 +35,9 @@ from sampling.reference import regions
 PATHWAYS = ("reumatoid-artrit", "ibd-vuxna", "osteoporos-sekundarprevention", "traumatisk-hjarnskada")
 
 
-def synthetic_frame(invited: int, *, seed: int, pathways: tuple[str, ...] = PATHWAYS,
-                    region_codes: tuple[str, ...] | None = None) -> pd.DataFrame:
+def synthetic_frame(
+    invited: int, *, seed: int, pathways: tuple[str, ...] = PATHWAYS, region_codes: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """A synthetic sample frame (``frame.csv`` columns) of ``invited`` persons, seeded.
 
     Persons are spread evenly over pathway × region strata, with older ages
@@ -51,17 +52,19 @@ def synthetic_frame(invited: int, *, seed: int, pathways: tuple[str, ...] = PATH
     stratum = pathway_index * len(codes) + region_index
     stratum_sample = np.bincount(stratum, minlength=len(pathways) * len(codes))
     stratum_population = np.ceil(stratum_sample * generator.uniform(1.0, 6.0, size=len(stratum_sample))).astype(int)
-    return pd.DataFrame({
-        "respondent_id": np.char.add("R", np.char.zfill(np.arange(invited).astype(str), 10)),
-        "pathway": np.array(pathways)[pathway_index],
-        "region": codes[region_index],
-        "sex": np.where(generator.random(invited) < 0.55, "K", "M"),
-        "age": np.array([10, 26, 42, 57, 72, 85])[age_index] + generator.integers(-5, 6, size=invited),
-        "age_group": np.array(AGE_GROUPS)[age_index],
-        "stratum_population": stratum_population[stratum],
-        "stratum_sample": stratum_sample[stratum],
-        "design_weight": (stratum_population / np.maximum(stratum_sample, 1))[stratum],
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": np.char.add("R", np.char.zfill(np.arange(invited).astype(str), 10)),
+            "pathway": np.array(pathways)[pathway_index],
+            "region": codes[region_index],
+            "sex": np.where(generator.random(invited) < 0.55, "K", "M"),
+            "age": np.array([10, 26, 42, 57, 72, 85])[age_index] + generator.integers(-5, 6, size=invited),
+            "age_group": np.array(AGE_GROUPS)[age_index],
+            "stratum_population": stratum_population[stratum],
+            "stratum_sample": stratum_sample[stratum],
+            "design_weight": (stratum_population / np.maximum(stratum_sample, 1))[stratum],
+        }
+    )
 
 
 STAGES: dict[str, tuple[str, ...]] = {
@@ -69,8 +72,13 @@ STAGES: dict[str, tuple[str, ...]] = {
     "dispositions": ("classify_dispositions",),
     "weighting": ("poststratify",),
     "scores": ("score_states", "dimension_item_weights", "dimension_states"),
-    "estimates and intervals": ("weight_classes", "class_counts", "state_stratum_sums", "estimates_from_sums",
-                                "grouped_estimates"),
+    "estimates and intervals": (
+        "weight_classes",
+        "class_counts",
+        "state_stratum_sums",
+        "estimates_from_sums",
+        "grouped_estimates",
+    ),
     "case-mix models": ("_casemix_data", "_adjusted_results"),
     "response tables": ("_response_rates", "_response_by_sex_age"),
     "suppression and masking": ("suppress_small_results", "mask_small_counts"),
@@ -143,7 +151,9 @@ def main(argv: list[str]) -> int:
     q = load_questionnaire("prem-vardforlopp")
     started = time.perf_counter()
     responses = simulate_responses(synthetic_frame(arguments.respondents, seed=arguments.seed), q, seed=arguments.seed)
-    print(f"synthetic export: {len(responses):,} rows × {responses.shape[1]} columns in {time.perf_counter() - started:.1f} s")
+    print(
+        f"synthetic export: {len(responses):,} rows × {responses.shape[1]} columns in {time.perf_counter() - started:.1f} s"
+    )
 
     item_scores, _ = score_items(responses, q.scoring_table())
     keyed = pd.concat([responses[["pathway", "region"]], item_scores], axis=1)
@@ -152,13 +162,19 @@ def main(argv: list[str]) -> int:
     full = _best_of(arguments.runs, lambda: analyse_round(responses, q))
     load_after = os.getloadavg()
     results = full.pop("result")
-    print(f"load average (1, 5, 15 min) before {', '.join(f'{x:.2f}' for x in load_before)}; "
-          f"after {', '.join(f'{x:.2f}' for x in load_after)} ({os.cpu_count()} CPUs); best of {arguments.runs} runs")
-    print(f"bare pandas groupby-mean of {item_scores.shape[1]} item scores by pathway × region: "
-          f"{bare['wall']:.3f} s wall, {bare['cpu']:.3f} s CPU")
-    print(f"analyse_round (all tables, weights, intervals, case-mix models): {full['wall']:.2f} s wall, "
-          f"{full['cpu']:.2f} s CPU = {full['wall'] / bare['wall']:.1f}× wall, {full['cpu'] / bare['cpu']:.1f}× CPU "
-          "of the bare groupby (target ≤ 3×)")
+    print(
+        f"load average (1, 5, 15 min) before {', '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after {', '.join(f'{x:.2f}' for x in load_after)} ({os.cpu_count()} CPUs); best of {arguments.runs} runs"
+    )
+    print(
+        f"bare pandas groupby-mean of {item_scores.shape[1]} item scores by pathway × region: "
+        f"{bare['wall']:.3f} s wall, {bare['cpu']:.3f} s CPU"
+    )
+    print(
+        f"analyse_round (all tables, weights, intervals, case-mix models): {full['wall']:.2f} s wall, "
+        f"{full['cpu']:.2f} s CPU = {full['wall'] / bare['wall']:.1f}× wall, {full['cpu'] / bare['cpu']:.1f}× CPU "
+        "of the bare groupby (target ≤ 3×)"
+    )
     with _stage_times() as spent:
         staged = _timed(lambda: analyse_round(responses, q))
     print(f"where the time goes (CPU s, one more run: {staged['cpu']:.2f} s in all):")

@@ -35,13 +35,19 @@ def synthetic_frame(invited_per_region: int, seed: int) -> pd.DataFrame:
     region = np.repeat(list(sizes), list(sizes.values()))
     sample = pd.Series(region).map(sizes).to_numpy()
     population = 20 * sample
-    return pd.DataFrame({
-        "respondent_id": [f"R{index:010d}" for index in range(len(region))],
-        "pathway": PATHWAY, "region": region, "sex": rng.choice(["K", "M"], size=len(region), p=(0.6, 0.4)),
-        "age": rng.integers(18, 95, size=len(region)),
-        "age_group": rng.choice(AGE_GROUPS, size=len(region), p=(0.1, 0.15, 0.25, 0.3, 0.2)),
-        "stratum_population": population, "stratum_sample": sample, "design_weight": population / sample,
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{index:010d}" for index in range(len(region))],
+            "pathway": PATHWAY,
+            "region": region,
+            "sex": rng.choice(["K", "M"], size=len(region), p=(0.6, 0.4)),
+            "age": rng.integers(18, 95, size=len(region)),
+            "age_group": rng.choice(AGE_GROUPS, size=len(region), p=(0.1, 0.15, 0.25, 0.3, 0.2)),
+            "stratum_population": population,
+            "stratum_sample": sample,
+            "design_weight": population / sample,
+        }
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -71,6 +77,8 @@ def main(argv: list[str]) -> int:
         size = out.stat().st_size
     median = statistics.median(timings)
     print(f"respondents invited: {len(responses)} in 21 regions; analyse_round {analysed:.2f} s (not in the figure)")
-    print(f"21-region comparison PDF: median {median:.2f} s over {options.repeat} runs "
-          f"(min {min(timings):.2f} s), {size / 1024:.0f} KiB; target < 10 s: {'met' if median < 10 else 'NOT met'}")
+    print(
+        f"21-region comparison PDF: median {median:.2f} s over {options.repeat} runs "
+        f"(min {min(timings):.2f} s), {size / 1024:.0f} KiB; target < 10 s: {'met' if median < 10 else 'NOT met'}"
+    )
     return 0 if median < 10 else 1

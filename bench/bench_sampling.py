@@ -179,8 +179,7 @@ def synthetic_extract(rows: int, seed: int, *, regenerate: bool = False) -> tupl
     for stale in OUTPUT.glob(f"extract-{rows}-{seed}-*"):  # made by an earlier version of the generator
         shutil.rmtree(stale)
     started = time.perf_counter()
-    write_synthetic_extracts(folder, seed=seed, scale=scale_for_rows(rows), national=True,
-                             extract_date=SAMPLING_DATE)
+    write_synthetic_extracts(folder, seed=seed, scale=scale_for_rows(rows), national=True, extract_date=SAMPLING_DATE)
     return contacts, population, time.perf_counter() - started
 
 
@@ -213,11 +212,28 @@ class _PeakMemory:
 def run_prem_sample(contacts: Path, population: Path, out_dir: Path) -> dict:
     """Time ``prem sample`` as a subprocess; returns wall time, peak memory and the exit status."""
     command = [
-        sys.executable, "-m", "prem", "sample",
-        "--rules", str(RULES), "--contacts", str(contacts), "--population", str(population),
-        "--period-start", PERIOD_START.isoformat(), "--period-end", PERIOD_END.isoformat(),
-        "--sampling-date", SAMPLING_DATE.isoformat(), "--seed", str(SEED),
-        "--out", str(out_dir), "--code-key", str(OUTPUT / "sampling-code.key"),
+        sys.executable,
+        "-m",
+        "prem",
+        "sample",
+        "--rules",
+        str(RULES),
+        "--contacts",
+        str(contacts),
+        "--population",
+        str(population),
+        "--period-start",
+        PERIOD_START.isoformat(),
+        "--period-end",
+        PERIOD_END.isoformat(),
+        "--sampling-date",
+        SAMPLING_DATE.isoformat(),
+        "--seed",
+        str(SEED),
+        "--out",
+        str(out_dir),
+        "--code-key",
+        str(OUTPUT / "sampling-code.key"),
     ]
     shutil.rmtree(out_dir, ignore_errors=True)  # prem sample wants a new folder
     cpu_before = _children_cpu()
@@ -226,9 +242,14 @@ def run_prem_sample(contacts: Path, population: Path, out_dir: Path) -> dict:
     memory = _PeakMemory(process.pid)
     stdout, stderr = process.communicate()
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "cpu": _children_cpu() - cpu_before, "peak_rss": memory.stop(),
-            "returncode": process.returncode,
-            "output": (stdout + stderr).strip(), "command": command}
+    return {
+        "seconds": seconds,
+        "cpu": _children_cpu() - cpu_before,
+        "peak_rss": memory.stop(),
+        "returncode": process.returncode,
+        "output": (stdout + stderr).strip(),
+        "command": command,
+    }
 
 
 def _children_cpu() -> float:
@@ -245,18 +266,34 @@ def duckdb_counts(contacts: Path) -> tuple[dict[str, tuple[int, int]], float, fl
     connection = duckdb.connect()
     connection.execute("SET enable_progress_bar = false")
     connection.execute(AGE_MACRO)
-    result = connection.execute(ELIGIBILITY_SQL, {
-        "contacts": str(contacts), "period_start": PERIOD_START, "period_end": PERIOD_END,
-        "sampling_date": SAMPLING_DATE, "century": SAMPLING_DATE.year // 100 * 100,
-    }).fetchall()
+    result = connection.execute(
+        ELIGIBILITY_SQL,
+        {
+            "contacts": str(contacts),
+            "period_start": PERIOD_START,
+            "period_end": PERIOD_END,
+            "sampling_date": SAMPLING_DATE,
+            "century": SAMPLING_DATE.year // 100 * 100,
+        },
+    ).fetchall()
     connection.close()
     counts = {pathway: (qualifying, eligible) for pathway, qualifying, eligible in result}
     return counts, time.perf_counter() - started, time.process_time() - cpu_started
 
 
 STEPS: dict[str, tuple[str, ...]] = {
-    "sampling.engine": ("scan_contacts", "check_contacts", "scan_population", "check_population", "_persons",
-                        "needed_population", "read_previous", "_draw_pathway", "_mailing", "build_manifest"),
+    "sampling.engine": (
+        "scan_contacts",
+        "check_contacts",
+        "scan_population",
+        "check_population",
+        "_persons",
+        "needed_population",
+        "read_previous",
+        "_draw_pathway",
+        "_mailing",
+        "build_manifest",
+    ),
     "sampling.output": ("write_sample",),
 }
 """Functions timed by ``--stages``, by the module whose namespace they are looked up in."""
@@ -300,12 +337,22 @@ def print_stages(contacts: Path, population: Path, out_dir: Path) -> None:
     shutil.rmtree(out_dir, ignore_errors=True)
     started, cpu = time.perf_counter(), time.process_time()
     with _step_times() as calls:
-        result = draw_sample(RULES, [contacts], population=population, period_start=PERIOD_START, period_end=PERIOD_END,
-                             sampling_date=SAMPLING_DATE, seed=SEED, code_key=load_code_key(OUTPUT / "sampling-code.key"))
+        result = draw_sample(
+            RULES,
+            [contacts],
+            population=population,
+            period_start=PERIOD_START,
+            period_end=PERIOD_END,
+            sampling_date=SAMPLING_DATE,
+            seed=SEED,
+            code_key=load_code_key(OUTPUT / "sampling-code.key"),
+        )
         output.write_sample(result, out_dir)
     wall, cpu = time.perf_counter() - started, time.process_time() - cpu
-    print(f"stages       one more run in this process (imports done): {wall:.2f} s wall, {cpu:.1f} s CPU; "
-          "seconds from its start, per thread:")
+    print(
+        f"stages       one more run in this process (imports done): {wall:.2f} s wall, {cpu:.1f} s CPU; "
+        "seconds from its start, per thread:"
+    )
     for thread, name, start, end in sorted(calls, key=lambda call: call[2]):
         print(f"  {thread[:18]:<18} {name:<20} {start - started:6.2f} → {end - started:6.2f}  ({end - start:5.2f})")
 
@@ -346,17 +393,22 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench sampling -- ", description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000, help="contact rows to generate (default 10 million)")
     parser.add_argument("--seed", type=int, default=1, help="seed of the synthetic extract")
-    parser.add_argument("--repeat", type=int, default=1,
-                        help="alternate DuckDB and prem this many times and keep the fastest of each")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="alternate DuckDB and prem this many times and keep the fastest of each"
+    )
     parser.add_argument("--regenerate", action="store_true", help="generate the extract even if cached")
     parser.add_argument("--skip-prem", action="store_true", help="only generate and run the DuckDB reference")
-    parser.add_argument("--stages", action="store_true", help="one more run in this process, printing when each step ran")
+    parser.add_argument(
+        "--stages", action="store_true", help="one more run in this process, printing when each step ran"
+    )
     args = parser.parse_args(argv)
 
     contacts, population, generated = synthetic_extract(args.rows, args.seed, regenerate=args.regenerate)
     lines = sum(1 for _ in contacts.open("rb")) - 1
     made = f"generated in {generated:.1f} s" if generated is not None else "cached"
-    print(f"extract      {lines:,} contact rows, {contacts.stat().st_size / 2**20:,.0f} MiB ({made}): {contacts.parent}")
+    print(
+        f"extract      {lines:,} contact rows, {contacts.stat().st_size / 2**20:,.0f} MiB ({made}): {contacts.parent}"
+    )
     print(f"machine      {psutil.cpu_count()} cores, load average {_load()} (other work slows both sides)")
     run_prem = not args.skip_prem and RULES.is_dir()
     if not args.skip_prem and not run_prem:
@@ -373,31 +425,48 @@ def main(argv: list[str]) -> int:
             if prem_runs[-1]["returncode"] != 0:
                 break
     reference_seconds = min(reference_times)
-    print(f"duckdb       {reference_seconds:.2f} s wall, {min(reference_cpu):.1f} s CPU "
-          f"(reference: the eligibility counts from the CSV; runs {_seconds(reference_times)})")
-    results = {"rows": lines, "duckdb_seconds": reference_times, "duckdb_cpu": reference_cpu,
-               "duckdb_counts": reference, "load": _load()}
+    print(
+        f"duckdb       {reference_seconds:.2f} s wall, {min(reference_cpu):.1f} s CPU "
+        f"(reference: the eligibility counts from the CSV; runs {_seconds(reference_times)})"
+    )
+    results = {
+        "rows": lines,
+        "duckdb_seconds": reference_times,
+        "duckdb_cpu": reference_cpu,
+        "duckdb_counts": reference,
+        "load": _load(),
+    }
 
     status = 0
     prem_counts = None
     if prem_runs and prem_runs[-1]["returncode"] != 0:
         failed = prem_runs[-1]
-        print(f"prem sample  FAILED (exit {failed['returncode']}) after {failed['seconds']:.1f} s:\n{failed['output'][-3000:]}")
+        print(
+            f"prem sample  FAILED (exit {failed['returncode']}) after {failed['seconds']:.1f} s:\n{failed['output'][-3000:]}"
+        )
         status = 1
     elif prem_runs:
         seconds = min(run["seconds"] for run in prem_runs)
         cpu = min(run["cpu"] for run in prem_runs)
         peak = max(run["peak_rss"] for run in prem_runs)
         ratio = seconds / reference_seconds
-        print(f"prem sample  {seconds:.2f} s wall, {cpu:.1f} s CPU, {lines / seconds:,.0f} rows/s, peak RSS {_gib(peak)} "
-              f"(target < {_gib(TARGET_MEMORY)}: {'yes' if peak < TARGET_MEMORY else 'NO'}; "
-              f"runs {_seconds(run['seconds'] for run in prem_runs)})")
-        print(f"ratio        {ratio:.2f}× DuckDB wall time (target ≤ {TARGET_RATIO}×: "
-              f"{'yes' if ratio <= TARGET_RATIO else 'NO'}); {cpu / min(reference_cpu):.2f}× its CPU time")
+        print(
+            f"prem sample  {seconds:.2f} s wall, {cpu:.1f} s CPU, {lines / seconds:,.0f} rows/s, peak RSS {_gib(peak)} "
+            f"(target < {_gib(TARGET_MEMORY)}: {'yes' if peak < TARGET_MEMORY else 'NO'}; "
+            f"runs {_seconds(run['seconds'] for run in prem_runs)})"
+        )
+        print(
+            f"ratio        {ratio:.2f}× DuckDB wall time (target ≤ {TARGET_RATIO}×: "
+            f"{'yes' if ratio <= TARGET_RATIO else 'NO'}); {cpu / min(reference_cpu):.2f}× its CPU time"
+        )
         prem_counts = flow_counts(sample_dir / "flow.csv")
-        results.update(prem_seconds=[run["seconds"] for run in prem_runs], prem_cpu=[run["cpu"] for run in prem_runs],
-                       peak_rss=peak, ratio=ratio,
-                       prem_counts=prem_counts)
+        results.update(
+            prem_seconds=[run["seconds"] for run in prem_runs],
+            prem_cpu=[run["cpu"] for run in prem_runs],
+            peak_rss=peak,
+            ratio=ratio,
+            prem_counts=prem_counts,
+        )
 
     print(f"{'pathway':32} {'qualifying (duckdb/prem)':>26} {'all criteria (duckdb/prem)':>28}")
     for pathway in PATHWAYS:

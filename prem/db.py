@@ -11,17 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
-from datetime import UTC, datetime
-
 from sqlalchemy import DateTime, MetaData
-from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.types import TypeDecorator
 
-__all__ = ["Base", "UTCDateTime", "db", "init_app", "upgrade_database", "transaction", "MIGRATIONS"]
+__all__ = ["MIGRATIONS", "Base", "UTCDateTime", "db", "init_app", "transaction", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 

@@ -7,9 +7,9 @@ adding a catalogue plus the questionnaire's texts, no code.
 
 from __future__ import annotations
 
+from babel import Locale
 from flask import Flask, current_app, request, session
 from flask_babel import Babel, format_date
-from babel import Locale
 
 __all__ = ["available_languages", "current_language", "init_app", "language_name"]
 
@@ -19,8 +19,12 @@ babel = Babel()
 def init_app(app: Flask) -> None:
     """Bind Flask-Babel with the patient's chosen language."""
     babel.init_app(app, locale_selector=current_language)
-    app.jinja_env.globals.update(current_language=current_language, language_name=language_name,
-                                 available_languages=available_languages, format_date=format_date)
+    app.jinja_env.globals.update(
+        current_language=current_language,
+        language_name=language_name,
+        available_languages=available_languages,
+        format_date=format_date,
+    )
 
 
 def available_languages() -> list[str]:

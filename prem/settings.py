@@ -31,7 +31,9 @@ def database_uri(url: str | None) -> str | None:
 
 def default_config(instance_path: str) -> dict[str, Any]:
     """Settings before ``instance/config.py`` and the test config are applied."""
-    database_url = database_uri(os.environ.get("DATABASE_URL")) or "sqlite:///" + os.path.join(instance_path, "prem.sqlite")
+    database_url = database_uri(os.environ.get("DATABASE_URL")) or "sqlite:///" + os.path.join(
+        instance_path, "prem.sqlite"
+    )
     return {
         "SECRET_KEY": os.environ.get("PREM_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,

@@ -14,7 +14,7 @@ import pandas as pd
 
 from questionnaires.model import Item, Questionnaire
 
-__all__ = ["codebook_table", "codebook_markdown", "write_codebook", "routing_text"]
+__all__ = ["codebook_markdown", "codebook_table", "routing_text", "write_codebook"]
 
 
 def routing_text(item: Item) -> str:
@@ -66,7 +66,9 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
                     }
                 )
     table = pd.DataFrame(rows)
-    return table.astype({"code": "Int64", "max_length": "Int64", "score": "Float64", "core": "bool", "positive": "bool"})
+    return table.astype(
+        {"code": "Int64", "max_length": "Int64", "score": "Float64", "core": "bool", "positive": "bool"}
+    )
 
 
 def codebook_markdown(q: Questionnaire) -> str:

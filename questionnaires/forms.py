@@ -20,7 +20,7 @@ try:  # WTForms >= 3.3 deprecates (value, label) tuples as choices
 except ImportError:  # pragma: no cover - older WTForms
     SelectChoice = None
 
-__all__ = ["page_form_class", "page_answers", "page_form_data"]
+__all__ = ["page_answers", "page_form_class", "page_form_data"]
 
 
 def _option_code(value: Any) -> int | str | None:
@@ -58,11 +58,7 @@ def _choice(option: Option, lang: str) -> Any:
 def _field(q: Questionnaire, item: Item, lang: str) -> wtforms.Field:
     label = item.text[lang]
     description = item.hint[lang] if item.hint else ""
-    presence = (
-        validators.InputRequired(q.messages["invalid_choice"][lang])
-        if item.required
-        else validators.Optional()
-    )
+    presence = validators.InputRequired(q.messages["invalid_choice"][lang]) if item.required else validators.Optional()
     if item.kind == "choice":
         return wtforms.RadioField(
             label,

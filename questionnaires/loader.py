@@ -30,7 +30,7 @@ from questionnaires.model import (
     Scale,
 )
 
-__all__ = ["QuestionnaireError", "load_questionnaire", "bundled_questionnaires", "read_definition", "RESERVED_COLUMNS"]
+__all__ = ["RESERVED_COLUMNS", "QuestionnaireError", "bundled_questionnaires", "load_questionnaire", "read_definition"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_]*$")
 _QUESTIONNAIRE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
@@ -197,7 +197,9 @@ class _Reader:
     # -- the parts -------------------------------------------------------
     def questionnaire(self, document: Any) -> Questionnaire | None:
         if not isinstance(document, Mapping):
-            self.problem("questionnaire", None, "expected a mapping with keys " + ", ".join(sorted(_KEYS["questionnaire"])))
+            self.problem(
+                "questionnaire", None, "expected a mapping with keys " + ", ".join(sorted(_KEYS["questionnaire"]))
+            )
             return None
         root = self.mapping(document, "questionnaire", "questionnaire")
         questionnaire_id = self.identifier(root, "questionnaire", _QUESTIONNAIRE_ID)
@@ -208,8 +210,10 @@ class _Reader:
                 f'version {version!r} must be a quoted string of numbers and dots, e.g. "2026.1"',
             )  # fmt: skip
         languages = root.get("languages")
-        if not isinstance(languages, list) or not languages or not all(
-            isinstance(lang, str) and _LANGUAGE.match(lang) for lang in languages
+        if (
+            not isinstance(languages, list)
+            or not languages
+            or not all(isinstance(lang, str) and _LANGUAGE.match(lang) for lang in languages)
         ):
             self.problem("questionnaire", self.line_of(root, "languages"), "languages must be a list like [sv, en]")
             languages = []
@@ -250,11 +254,15 @@ class _Reader:
     def messages(self, root: _Mapping) -> dict[str, MappingProxyType]:
         node = root.get("messages")
         if not isinstance(node, Mapping):
-            self.problem("questionnaire", self.line_of(root, "messages"), f"messages must map {list(_MESSAGES)} to texts")
+            self.problem(
+                "questionnaire", self.line_of(root, "messages"), f"messages must map {list(_MESSAGES)} to texts"
+            )
             return {}
         for key in node:
             if key not in _MESSAGES:
-                self.problem("messages", self.line_of(node, key), f"unknown message {key!r} (known: {', '.join(_MESSAGES)})")
+                self.problem(
+                    "messages", self.line_of(node, key), f"unknown message {key!r} (known: {', '.join(_MESSAGES)})"
+                )
         return {key: self.text(node, key, "messages") for key in _MESSAGES}
 
     def dimension(self, node: Any) -> tuple[Dimension, int | None]:
@@ -374,7 +382,9 @@ class _Reader:
             scale = scales.get(node.get("scale"))
             if scale is None:
                 known = ", ".join(scales)
-                self.problem(where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {known})")
+                self.problem(
+                    where, self.line_of(node, "scale"), f"unknown scale {node.get('scale')!r} (scales: {known})"
+                )
         elif kind == "text":
             max_length = node.get("max_length")
             if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
@@ -388,7 +398,9 @@ class _Reader:
         if dimension is not None:
             if dimension not in dimensions:
                 known = ", ".join(sorted(dimensions))
-                self.problem(where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {known})")
+                self.problem(
+                    where, self.line_of(node, "dimension"), f"unknown dimension {dimension!r} (dimensions: {known})"
+                )
             elif scale is not None and not scale.scored:
                 message = f"scale {scale.id!r} has no scores, so the item cannot belong to a dimension"
                 self.problem(where, self.line_of(node, "dimension"), message)
@@ -403,7 +415,9 @@ class _Reader:
             )  # fmt: skip
         role = node.get("role")
         if role is not None and role not in BACKGROUND_ROLES:
-            self.problem(where, self.line_of(node, "role"), f"unknown role {role!r} (roles: {', '.join(BACKGROUND_ROLES)})")
+            self.problem(
+                where, self.line_of(node, "role"), f"unknown role {role!r} (roles: {', '.join(BACKGROUND_ROLES)})"
+            )
         return Item(
             id=item_id,
             kind=kind,
@@ -426,11 +440,15 @@ class _Reader:
             return None
         slugs = node["pathways"]
         if not isinstance(slugs, list) or not slugs or not all(isinstance(s, str) and _PATHWAY.match(s) for s in slugs):
-            self.problem(where, self.line_of(node, "pathways"), "pathways must be a list of pathway slugs, e.g. [ibd-vuxna]")
+            self.problem(
+                where, self.line_of(node, "pathways"), "pathways must be a list of pathway slugs, e.g. [ibd-vuxna]"
+            )
             return None
         return frozenset(slugs)
 
-    def routing(self, node: _Mapping, where: str, earlier: dict[str, tuple[Item, int]], position: int) -> Routing | None:
+    def routing(
+        self, node: _Mapping, where: str, earlier: dict[str, tuple[Item, int]], position: int
+    ) -> Routing | None:
         """``show_if: {item: x, in: [codes]}``: x must be a choice item on an earlier page."""
         if "show_if" not in node:
             return None
@@ -478,7 +496,7 @@ def read_definition(path: Path | str) -> Questionnaire:
     path = Path(path)
     source = str(path)
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 (safe loader subclass)
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except OSError as error:
         raise QuestionnaireError(source, [f"cannot read the file: {error.strerror}"]) from None
     except UnicodeDecodeError:

@@ -18,6 +18,7 @@ from typing import Literal
 import pandas as pd
 
 __all__ = [
+    "BACKGROUND_ROLES",
     "Answers",
     "Dimension",
     "Item",
@@ -26,7 +27,6 @@ __all__ = [
     "Questionnaire",
     "Routing",
     "Scale",
-    "BACKGROUND_ROLES",
 ]
 
 Answers = Mapping[str, "int | str"]
@@ -257,9 +257,7 @@ class Questionnaire:
 
         A page whose every item is routed past is skipped by the web survey.
         """
-        return tuple(
-            page for page in self.pages if any(self.is_shown(item, answers, pathway) for item in page.items)
-        )
+        return tuple(page for page in self.pages if any(self.is_shown(item, answers, pathway) for item in page.items))
 
     def applicable_answers(self, answers: Answers, pathway: str | None = None) -> dict[str, int | str]:
         """``answers`` without those to items that routing now hides.

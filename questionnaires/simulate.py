@@ -35,7 +35,7 @@ import pandas as pd
 from questionnaires.model import Item, Questionnaire
 from sampling.frame import AGE_GROUPS
 
-__all__ = ["simulate_responses", "simulate_comments", "STATUSES", "AGE_GROUPS"]
+__all__ = ["AGE_GROUPS", "STATUSES", "simulate_comments", "simulate_responses"]
 
 STATUSES = ("not_started", "started", "submitted", "refused", "screened_out", "deceased", "undeliverable")
 """Fieldwork statuses of the responses export (ARCHITECTURE.md)."""
@@ -185,7 +185,9 @@ def _background_codes(
     n = len(frame)
     options = [option.code for option in item.scale.options]
     if item.role == "age_group":
-        reported = np.clip(age + rng.choice([-1, 1], n) * (rng.random(n) < _REPORTED_AGE_ADJACENT), 0, len(AGE_GROUPS) - 1)
+        reported = np.clip(
+            age + rng.choice([-1, 1], n) * (rng.random(n) < _REPORTED_AGE_ADJACENT), 0, len(AGE_GROUPS) - 1
+        )
         codes = _codes_by_value(item, pd.Series(np.array(AGE_GROUPS)[reported]))
     elif item.role == "sex":
         other = rng.random(n) < _REPORTED_SEX_OTHER
@@ -343,7 +345,9 @@ def simulate_responses(
     responses["questionnaire_id"] = pd.array(np.where(started, q.id, None), dtype="string")
     responses["questionnaire_version"] = pd.array(np.where(started, q.version, None), dtype="string")
     responses["submitted_at"] = pd.array(_submitted_at(rng, status == "submitted", opens, closes), dtype="string")
-    items = pd.DataFrame({item.id: pd.array(answers[item.id], dtype="Float64").astype("Int64") for item in q.closed_items})
+    items = pd.DataFrame(
+        {item.id: pd.array(answers[item.id], dtype="Float64").astype("Int64") for item in q.closed_items}
+    )
     return pd.concat([responses, items], axis=1)
 
 
@@ -381,7 +385,9 @@ def simulate_comments(responses: pd.DataFrame, q: Questionnaire, *, seed: int, s
     writes = rng.random(len(submitted)) < share
     comments: dict[str, str] = {}
     for respondent_id, rating in zip(
-        submitted["respondent_id"][writes], submitted[overall.id][writes] if overall else [pd.NA] * writes.sum(), strict=True
+        submitted["respondent_id"][writes],
+        submitted[overall.id][writes] if overall else [pd.NA] * writes.sum(),
+        strict=True,
     ):
         score = None if pd.isna(rating) or overall is None else overall.scale.option(int(rating)).score
         tone = "mixed" if score is None or 30 < score < 70 else ("positive" if score >= 70 else "negative")

@@ -18,16 +18,16 @@ from sampling.output import load_code_key, write_sample
 from sampling.rules import PathwayRule, load_rule, load_rules
 
 __all__ = [
-    "SampleResult",
-    "draw_sample",
-    "write_sample",
-    "load_code_key",
-    "load_rules",
-    "load_rule",
-    "load_mapping",
     "ColumnMapping",
-    "PathwayRule",
-    "SamplingError",
     "ExtractError",
+    "PathwayRule",
     "RuleFileError",
+    "SampleResult",
+    "SamplingError",
+    "draw_sample",
+    "load_code_key",
+    "load_mapping",
+    "load_rule",
+    "load_rules",
+    "write_sample",
 ]

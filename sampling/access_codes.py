@@ -17,10 +17,10 @@ import secrets
 __all__ = [
     "ALPHABET",
     "CODE_LENGTH",
-    "new_access_code",
-    "normalise_access_code",
     "format_access_code",
     "hash_access_code",
+    "new_access_code",
+    "normalise_access_code",
 ]
 
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"

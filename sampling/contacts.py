@@ -20,7 +20,15 @@ from sampling.personnummer import parse_personnummer
 from sampling.reference import regions as known_regions
 from sampling.rules import DiagnosisRule, PathwayRule
 
-__all__ = ["CONTACT_REQUIRED", "CONTACT_OPTIONAL", "REJECT_COLUMNS", "check_contacts", "parse_date", "raise_for_rejects", "scan_contacts"]
+__all__ = [
+    "CONTACT_OPTIONAL",
+    "CONTACT_REQUIRED",
+    "REJECT_COLUMNS",
+    "check_contacts",
+    "parse_date",
+    "raise_for_rejects",
+    "scan_contacts",
+]
 
 CONTACT_REQUIRED = ("personnummer", "region", "contact_date", "care_level", "main_diagnosis")
 CONTACT_OPTIONAL = ("sex", "other_diagnoses")
@@ -66,7 +74,9 @@ def _code_stems(rules: list[PathwayRule]) -> list[str]:
 
 def _stem_spellings(rules: list[PathwayRule]) -> list[str]:
     """Every code stem in upper and lower case (``M05``, ``m05``): a line holding none has no candidate."""
-    spellings = {"".join(chars) for stem in _code_stems(rules) for chars in product(*({c.upper(), c.lower()} for c in stem))}
+    spellings = {
+        "".join(chars) for stem in _code_stems(rules) for chars in product(*({c.upper(), c.lower()} for c in stem))
+    }
     return sorted(spellings)
 
 
@@ -95,22 +105,32 @@ def _qualifying_flags(candidates: pl.DataFrame, rules: list[PathwayRule]) -> pl.
     combinations of other diagnoses, so each distinct text is normalised and
     matched once; a contact's flag is then a look-up of its texts among those that match.
     """
-    main = pl.DataFrame({"main_diagnosis": candidates["main_diagnosis"].unique()}).with_columns(
-        main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", "")
-    ).select("main_diagnosis", **{f"_m_{rule.pathway}": _main_qualifies(rule) for rule in rules})
-    other = (
-        pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(".", "", literal=True)
-        .str.replace_all(r"\s+([0-9])", "$1").str.replace_all(r"[,;|\s]+", " ").str.strip_chars()
+    main = (
+        pl.DataFrame({"main_diagnosis": candidates["main_diagnosis"].unique()})
+        .with_columns(main=pl.col("main_diagnosis").fill_null("").str.to_uppercase().str.replace_all(r"[.\s]", ""))
+        .select("main_diagnosis", **{f"_m_{rule.pathway}": _main_qualifies(rule) for rule in rules})
     )
-    others = pl.DataFrame({"other_diagnoses": candidates["other_diagnoses"].unique()}).with_columns(
-        other_codes=other.str.split(" ")
-    ).select("other_diagnoses", **{f"_o_{rule.pathway}": _other_qualifies(rule) for rule in rules})
+    other = (
+        pl.col("other_diagnoses")
+        .fill_null("")
+        .str.to_uppercase()
+        .str.replace_all(".", "", literal=True)
+        .str.replace_all(r"\s+([0-9])", "$1")
+        .str.replace_all(r"[,;|\s]+", " ")
+        .str.strip_chars()
+    )
+    others = (
+        pl.DataFrame({"other_diagnoses": candidates["other_diagnoses"].unique()})
+        .with_columns(other_codes=other.str.split(" "))
+        .select("other_diagnoses", **{f"_o_{rule.pathway}": _other_qualifies(rule) for rule in rules})
+    )
     flags = {}
     for rule in rules:
         mains = main.filter(f"_m_{rule.pathway}")["main_diagnosis"].implode()
         other_lists = others.filter(f"_o_{rule.pathway}")["other_diagnoses"].implode()
-        flags[f"_q_{rule.pathway}"] = (pl.col("main_diagnosis").is_in(mains).fill_null(False)
-                                       | pl.col("other_diagnoses").is_in(other_lists).fill_null(False))
+        flags[f"_q_{rule.pathway}"] = pl.col("main_diagnosis").is_in(mains).fill_null(False) | pl.col(
+            "other_diagnoses"
+        ).is_in(other_lists).fill_null(False)
     return candidates.with_columns(**flags)
 
 
@@ -120,8 +140,10 @@ def _region_codes(raw: pl.Series) -> pl.DataFrame:
     frame = pl.DataFrame({"raw": raw})
     clean = pl.col("raw").str.strip_chars()
     padded = pl.when(clean.str.contains(r"^\d$")).then(clean.str.zfill(2)).otherwise(clean)
-    code = pl.when(padded.is_in(list(known_regions()))).then(padded).otherwise(
-        clean.str.to_lowercase().replace_strict(by_name, default=None, return_dtype=pl.String)
+    code = (
+        pl.when(padded.is_in(list(known_regions())))
+        .then(padded)
+        .otherwise(clean.str.to_lowercase().replace_strict(by_name, default=None, return_dtype=pl.String))
     )
     return frame.with_columns(region=code)
 
@@ -145,21 +167,46 @@ def _check_contacts(candidates: pl.DataFrame, mapping: ColumnMapping, sampling_d
         candidates.join(numbers, left_on="personnummer", right_on="raw", how="left", suffix="_parsed")
         .join(regions, left_on="region", right_on="raw", how="left", suffix="_code")
         .with_columns(
-            care_level_code=_per_distinct(candidates, "care_level", pl.col("care_level").str.strip_chars().str.to_lowercase()
-                                          .replace_strict(levels, default=None, return_dtype=pl.String)),
-            sex_code=_per_distinct(candidates, "sex", pl.col("sex").str.strip_chars().str.to_lowercase()
-                                   .replace_strict(_SEX, default=None, return_dtype=pl.String)),
+            care_level_code=_per_distinct(
+                candidates,
+                "care_level",
+                pl.col("care_level")
+                .str.strip_chars()
+                .str.to_lowercase()
+                .replace_strict(levels, default=None, return_dtype=pl.String),
+            ),
+            sex_code=_per_distinct(
+                candidates,
+                "sex",
+                pl.col("sex")
+                .str.strip_chars()
+                .str.to_lowercase()
+                .replace_strict(_SEX, default=None, return_dtype=pl.String),
+            ),
         )
     )
     problem = (
         pl.when(pl.col("personnummer_parsed").is_null())
         .then(pl.struct(column=pl.lit("personnummer"), reason=pl.col("problem")))
         .when(pl.col("contact_date_parsed").is_null())
-        .then(pl.struct(column=pl.lit("contact_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD or YYYYMMDD")))
+        .then(
+            pl.struct(column=pl.lit("contact_date"), reason=pl.lit("unparseable date; expected YYYY-MM-DD or YYYYMMDD"))
+        )
         .when(pl.col("region_code").is_null())
-        .then(pl.struct(column=pl.lit("region"), reason=pl.lit("unknown region; expected a two-digit code from regions.csv")))
+        .then(
+            pl.struct(
+                column=pl.lit("region"), reason=pl.lit("unknown region; expected a two-digit code from regions.csv")
+            )
+        )
         .when(pl.col("care_level_code").is_null())
-        .then(pl.struct(column=pl.lit("care_level"), reason=pl.lit("unknown care level; expected primary, specialist, inpatient or a label given in --mapping")))
+        .then(
+            pl.struct(
+                column=pl.lit("care_level"),
+                reason=pl.lit(
+                    "unknown care level; expected primary, specialist, inpatient or a label given in --mapping"
+                ),
+            )
+        )
     )
     return checked.with_columns(problem=problem).with_columns(
         problem_column=pl.col("problem").struct.field("column"),
@@ -175,12 +222,23 @@ def _reject_rows(checked: pl.DataFrame, extracts: list[Extract]) -> pl.DataFrame
         orient="row",
     )
     bad = checked.filter(pl.col("problem_column").is_not_null())
-    bad = bad.with_columns(value=pl.coalesce(
-        *[pl.when(pl.col("problem_column") == name).then(pl.col(name)) for name in ("personnummer", "contact_date", "region", "care_level")]
-    ))
+    bad = bad.with_columns(
+        value=pl.coalesce(
+            *[
+                pl.when(pl.col("problem_column") == name).then(pl.col(name))
+                for name in ("personnummer", "contact_date", "region", "care_level")
+            ]
+        )
+    )
     return (
         bad.join(originals, on=["_file", "problem_column"], how="left")
-        .select(file="_file", row="_row", column=pl.coalesce("column", "problem_column"), value="value", reason="problem_reason")
+        .select(
+            file="_file",
+            row="_row",
+            column=pl.coalesce("column", "problem_column"),
+            value="value",
+            reason="problem_reason",
+        )
         .sort("file", "row")
     )
 
@@ -189,11 +247,16 @@ def raise_for_rejects(rejects: pl.DataFrame) -> None:
     """Stop with the first unreadable row (file, row, column, value, reason) and how many there are."""
     first = rejects.row(0, named=True)
     more = f" ({rejects.height} bad rows in all; --on-bad-rows skip sets them aside in rejects.csv)"
-    raise ExtractError(f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}")
+    raise ExtractError(
+        f"{first['file']}, row {first['row']}, column '{first['column']}': '{first['value']}': {first['reason']}{more}"
+    )
 
 
 def scan_contacts(
-    paths: list[str | Path], rules: list[PathwayRule], mapping: ColumnMapping, workdir: Path,
+    paths: list[str | Path],
+    rules: list[PathwayRule],
+    mapping: ColumnMapping,
+    workdir: Path,
 ) -> tuple[list[Extract], pl.DataFrame]:
     """The rows of the contacts extracts that may carry a pathway's code, as text (a superset).
 
@@ -201,15 +264,23 @@ def scan_contacts(
     go to :func:`check_contacts`.
     """
     return scan_extracts(
-        paths, lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
-        required=CONTACT_REQUIRED, optional=CONTACT_OPTIONAL, mapping=mapping, workdir=workdir,
+        paths,
+        lambda opened: _candidate_contacts(pl.concat([e.frame for e in opened]), rules),
+        required=CONTACT_REQUIRED,
+        optional=CONTACT_OPTIONAL,
+        mapping=mapping,
+        workdir=workdir,
         line_filter=lines_holding(_stem_spellings(rules)),
     )
 
 
 def check_contacts(
-    extracts: list[Extract], candidates: pl.DataFrame, rules: list[PathwayRule], mapping: ColumnMapping,
-    period: tuple[dt.date, dt.date], sampling_date: dt.date,
+    extracts: list[Extract],
+    candidates: pl.DataFrame,
+    rules: list[PathwayRule],
+    mapping: ColumnMapping,
+    period: tuple[dt.date, dt.date],
+    sampling_date: dt.date,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
     """The scanned candidate contacts that qualify, checked row by row (vectorised).
 
@@ -227,14 +298,21 @@ def check_contacts(
     # Exact codes first, then dates: each step only sees the rows the previous one kept.
     flags = [f"_q_{rule.pathway}" for rule in rules]
     candidates = _qualifying_flags(candidates, rules).filter(pl.any_horizontal(flags))
-    candidates = candidates.with_columns(contact_date_parsed=_per_distinct(candidates, "contact_date", parse_date("contact_date"))).filter(
-        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1])) | pl.col("contact_date_parsed").is_null()
+    candidates = candidates.with_columns(
+        contact_date_parsed=_per_distinct(candidates, "contact_date", parse_date("contact_date"))
+    ).filter(
+        pl.col("contact_date_parsed").is_between(pl.lit(period[0]), pl.lit(period[1]))
+        | pl.col("contact_date_parsed").is_null()
     )
     checked = _check_contacts(candidates, mapping, sampling_date)
     valid = checked.filter(pl.col("problem_column").is_null()).select(
         *flags,
-        personnummer="personnummer_parsed", region="region_code", contact_date="contact_date_parsed",
-        care_level="care_level_code", birth_date="birth_date", sex=pl.coalesce("sex_code", "sex_from_number"),
+        personnummer="personnummer_parsed",
+        region="region_code",
+        contact_date="contact_date_parsed",
+        care_level="care_level_code",
+        birth_date="birth_date",
+        sex=pl.coalesce("sex_code", "sex_from_number"),
     )
     bad_rows = checked.filter(pl.col("problem_column").is_not_null())
     return valid, bad_rows, _reject_rows(checked, extracts)

@@ -18,7 +18,14 @@ import numpy as np
 
 from sampling.access_codes import ALPHABET, CODE_LENGTH
 
-__all__ = ["stratum_generator", "draw_stratum", "respondent_ids", "access_codes_for", "access_code_for", "key_fingerprint"]
+__all__ = [
+    "access_code_for",
+    "access_codes_for",
+    "draw_stratum",
+    "key_fingerprint",
+    "respondent_ids",
+    "stratum_generator",
+]
 
 RESPONDENT_ID_LENGTH = 10
 _ACCEPTED_BYTES = 256 - 256 % len(ALPHABET)
@@ -39,7 +46,9 @@ def _stable_int(text: str) -> int:
 
 def stratum_generator(seed: int, pathway: str, region: str) -> np.random.Generator:
     """The random stream of one stratum, independent of every other stratum."""
-    return np.random.Generator(np.random.PCG64(np.random.SeedSequence([seed, _stable_int(pathway), _stable_int(region)])))
+    return np.random.Generator(
+        np.random.PCG64(np.random.SeedSequence([seed, _stable_int(pathway), _stable_int(region)]))
+    )
 
 
 def draw_stratum(generator: np.random.Generator, eligible_population: int, sample_size: int) -> np.ndarray:
@@ -81,8 +90,9 @@ def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
     when a digest runs out, the next block is HMAC(key, id + ":" + counter).
     """
     keyed = _hmac_sha256(code_key)
-    digests = np.frombuffer(b"".join(keyed(respondent_id.encode("ascii")) for respondent_id in respondents),
-                            dtype="uint8").reshape(len(respondents), _DIGEST_SIZE)
+    digests = np.frombuffer(
+        b"".join(keyed(respondent_id.encode("ascii")) for respondent_id in respondents), dtype="uint8"
+    ).reshape(len(respondents), _DIGEST_SIZE)
     # Every id's first CODE_LENGTH accepted bytes at once; the (astronomically rare) id whose digest has
     # fewer takes further blocks, one by one.
     accepted = digests < _ACCEPTED_BYTES

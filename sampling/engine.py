@@ -33,7 +33,7 @@ from sampling.manifest import build_manifest
 from sampling.register import check_population, needed_population, read_previous, scan_population
 from sampling.rules import PathwayRule, load_rules
 
-__all__ = ["SampleResult", "draw_sample", "MAILING_COLUMNS", "FLOW_COLUMNS"]
+__all__ = ["FLOW_COLUMNS", "MAILING_COLUMNS", "SampleResult", "draw_sample"]
 
 MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city")
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
@@ -100,7 +100,9 @@ def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -
         sex=pl.col("sex").sort_by("contact_date").last(),
         **level_flags,
     )
-    persons = persons.join(by_region, on="personnummer").with_columns(age=age_expr(pl.col("birth_date"), pl.lit(period_end)))
+    persons = persons.join(by_region, on="personnummer").with_columns(
+        age=age_expr(pl.col("birth_date"), pl.lit(period_end))
+    )
     removed = pl.lit(None, dtype=pl.String)
     for criterion in reversed(rule.criteria):
         holds = pl.lit(True)
@@ -108,7 +110,11 @@ def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -
             holds = holds & (pl.col("contact_dates") >= criterion.min_contact_dates)
         if criterion.any_contact_at:
             holds = holds & pl.col(f"at_{'_'.join(criterion.any_contact_at)}")
-        age = pl.col("age") if criterion.age_at == "period_end" else age_expr(pl.col("birth_date"), pl.col("first_contact"))
+        age = (
+            pl.col("age")
+            if criterion.age_at == "period_end"
+            else age_expr(pl.col("birth_date"), pl.col("first_contact"))
+        )
         if criterion.min_age is not None:
             holds = holds & (age >= criterion.min_age)
         if criterion.max_age is not None:
@@ -117,7 +123,9 @@ def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -
     return persons.with_columns(removed_at=removed).sort("personnummer")
 
 
-def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date) -> pl.LazyFrame:
+def _exclude(
+    persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date
+) -> pl.LazyFrame:
     """Register and quarantine exclusions, in flow order, for persons still in.
 
     Lazy: the caller collects every pathway's exclusions at once (``pl.collect_all``), in parallel.
@@ -126,21 +134,32 @@ def _exclude(persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl
     still_in = pl.col("removed_at").is_null()
     excluded = persons.lazy()
     if lookup is not None:
-        excluded = excluded.join(lookup.lazy().select("personnummer", "deceased", "protected", "has_address"), on="personnummer",
-                                 how="left")
+        excluded = excluded.join(
+            lookup.lazy().select("personnummer", "deceased", "protected", "has_address"), on="personnummer", how="left"
+        )
         excluded = excluded.with_columns(
-            removed_at=pl.when(~still_in).then("removed_at")
-            .when(pl.col("deceased") <= pl.lit(sampling_date)).then(pl.lit("deceased"))
-            .when(pl.col("protected").fill_null(False)).then(pl.lit("protected_identity"))
-            .when(~pl.col("has_address").fill_null(False)).then(pl.lit("no_address"))
+            removed_at=pl.when(~still_in)
+            .then("removed_at")
+            .when(pl.col("deceased") <= pl.lit(sampling_date))
+            .then(pl.lit("deceased"))
+            .when(pl.col("protected").fill_null(False))
+            .then(pl.lit("protected_identity"))
+            .when(~pl.col("has_address").fill_null(False))
+            .then(pl.lit("no_address"))
         ).drop("deceased", "protected", "has_address")
     return excluded.with_columns(
-        removed_at=pl.when(still_in & pl.col("personnummer").is_in(quarantined.implode())).then(pl.lit("quarantine")).otherwise("removed_at")
+        removed_at=pl.when(still_in & pl.col("personnummer").is_in(quarantined.implode()))
+        .then(pl.lit("quarantine"))
+        .otherwise("removed_at")
     )
 
 
 def _flow(
-    pathway: str, persons: pl.DataFrame, steps: list[str], strata: dict[str, tuple[int, int]], rejected: dict[str, tuple[int, int]]
+    pathway: str,
+    persons: pl.DataFrame,
+    steps: list[str],
+    strata: dict[str, tuple[int, int]],
+    rejected: dict[str, tuple[int, int]],
 ) -> list[dict[str, Any]]:
     """Flow rows of one pathway: persons remaining and removed per region and step.
 
@@ -157,18 +176,52 @@ def _flow(
         removed_by = by_region.get(region, {})
         if rejected:
             readable, unreadable = rejected.get(region, (0, 0))
-            rows.append({"pathway": pathway, "region": region, "step": "rejected_rows", "remaining": readable, "removed": unreadable})
+            rows.append(
+                {
+                    "pathway": pathway,
+                    "region": region,
+                    "step": "rejected_rows",
+                    "remaining": readable,
+                    "removed": unreadable,
+                }
+            )
         remaining = sum(removed_by.values())
-        rows.append({"pathway": pathway, "region": region, "step": "persons_with_qualifying_contacts", "remaining": remaining, "removed": 0})
+        rows.append(
+            {
+                "pathway": pathway,
+                "region": region,
+                "step": "persons_with_qualifying_contacts",
+                "remaining": remaining,
+                "removed": 0,
+            }
+        )
         for step in steps:
             remaining -= removed_by.get(step, 0)
-            rows.append({"pathway": pathway, "region": region, "step": step, "remaining": remaining, "removed": removed_by.get(step, 0)})
+            rows.append(
+                {
+                    "pathway": pathway,
+                    "region": region,
+                    "step": step,
+                    "remaining": remaining,
+                    "removed": removed_by.get(step, 0),
+                }
+            )
         population, sample = strata.get(region, (0, 0))
-        rows.append({"pathway": pathway, "region": region, "step": "sampled", "remaining": sample, "removed": population - sample})
+        rows.append(
+            {
+                "pathway": pathway,
+                "region": region,
+                "step": "sampled",
+                "remaining": sample,
+                "removed": population - sample,
+            }
+        )
     return rows
 
 
-def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
+def _draw_pathway(
+    rule: PathwayRule, eligible: pl.DataFrame, seed: int
+) -> tuple[pl.DataFrame, dict[str, tuple[int, int]]]:
     """Simple random samples without replacement in each region of one pathway.
 
     Each stratum is sorted by personnummer before the draw, so its sample
@@ -199,10 +252,16 @@ def _draw_pathway(rule: PathwayRule, eligible: pl.DataFrame, seed: int) -> tuple
     # Each drawn person's stratum sizes (a stratum of sample size 0 has no rows).
     stratum_population, stratum_sample = np.repeat(populations, sizes), np.repeat(sizes, sizes)
     drawn = ordered[np.concatenate(chosen)].select(
-        respondent_id=pl.Series(ids, dtype=pl.String), pathway=pl.lit(rule.pathway, dtype=pl.String),
-        region="region", sex="sex", age=pl.col("age").cast(pl.Int32), age_group=age_group_expr(pl.col("age")),
-        stratum_population=pl.Series(stratum_population), stratum_sample=pl.Series(stratum_sample),
-        design_weight=pl.Series(stratum_population / stratum_sample), personnummer="personnummer",
+        respondent_id=pl.Series(ids, dtype=pl.String),
+        pathway=pl.lit(rule.pathway, dtype=pl.String),
+        region="region",
+        sex="sex",
+        age=pl.col("age").cast(pl.Int32),
+        age_group=age_group_expr(pl.col("age")),
+        stratum_population=pl.Series(stratum_population),
+        stratum_sample=pl.Series(stratum_sample),
+        design_weight=pl.Series(stratum_population / stratum_sample),
+        personnummer="personnummer",
     )
     return drawn, strata
 
@@ -211,7 +270,11 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     """The letter printer's list: access code, personnummer and address, in frame order."""
     codes = pl.Series(access_codes_for(drawn["respondent_id"].to_list(), code_key), dtype=pl.String)
     address_columns = ("personnummer", "name", "street", "postal_code", "city")
-    address = lookup.select(address_columns) if lookup is not None else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
+    address = (
+        lookup.select(address_columns)
+        if lookup is not None
+        else pl.DataFrame(schema=dict.fromkeys(address_columns, pl.String))
+    )
     return (
         drawn.select("respondent_id", "personnummer", access_code=codes)
         .join(address, on="personnummer", how="left", maintain_order="left")
@@ -275,10 +338,15 @@ def draw_sample(
     """
     if on_bad_rows not in ("fail", "skip"):
         raise SamplingError(f"on_bad_rows must be 'fail' or 'skip', not '{on_bad_rows}'")
-    start, end, day = (_as_date(v, n) for v, n in ((period_start, "period_start"), (period_end, "period_end"), (sampling_date, "sampling_date")))
+    start, end, day = (
+        _as_date(v, n)
+        for v, n in ((period_start, "period_start"), (period_end, "period_end"), (sampling_date, "sampling_date"))
+    )
     if not start <= end:
         raise SamplingError(f"period_start {start} is after period_end {end}")
-    rule_list = list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
+    rule_list = (
+        list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
+    )
     if pathways:
         rule_list = [rule for rule in rule_list if rule.pathway in pathways]
     if not rule_list:
@@ -287,7 +355,9 @@ def draw_sample(
     contact_paths = [contacts] if isinstance(contacts, (str, Path)) else list(contacts)
     if not contact_paths:
         raise SamplingError("no contacts extract given")
-    with tqdm(total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr) as bar:
+    with tqdm(
+        total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr
+    ) as bar:
         with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
             workdir = Path(scratch)
             bar.set_postfix_str("reading contacts")
@@ -295,21 +365,33 @@ def draw_sample(
             # The register scan needs only the candidates' numbers: it runs while their rows are checked; its
             # rows are checked next in the same thread, knowing which numbers the contacts' check found valid.
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
-                scanning = (background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
-                            if population is not None else None)
+                scanning = (
+                    background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
+                    if population is not None
+                    else None
+                )
                 if scanning is None:
                     for extract in extracts:
                         extract.hash_in_background()
-                valid, bad_rows, rejects = check_contacts(extracts, candidates, rule_list, column_mapping, (start, end), day)
+                valid, bad_rows, rejects = check_contacts(
+                    extracts, candidates, rule_list, column_mapping, (start, end), day
+                )
                 if rejects.height and on_bad_rows == "fail":
                     raise_for_rejects(rejects)
-                checking = (background.submit(_checked_population, scanning, day, valid["personnummer"].unique())
-                            if scanning is not None else None)
+                checking = (
+                    background.submit(_checked_population, scanning, day, valid["personnummer"].unique())
+                    if scanning is not None
+                    else None
+                )
                 bar.update()
                 bar.set_postfix_str("reading register and previous rounds")
                 # Each pathway's persons need only the contacts: formed while the register is still read.
-                qualifying = {rule.pathway: valid.filter(pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels)))
-                              for rule in rule_list}
+                qualifying = {
+                    rule.pathway: valid.filter(
+                        pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels))
+                    )
+                    for rule in rule_list
+                }
                 persons_found = {rule.pathway: _persons(qualifying[rule.pathway], rule, end) for rule in rule_list}
                 lookup, population_extract = None, None
                 if checking is not None:
@@ -331,17 +413,28 @@ def draw_sample(
         rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
         for rule in rule_list:
             quarantine_from = _months_before(day, rule.quarantine_months)
-            quarantined = previous_invitations.filter(pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right"))["personnummer"]
+            quarantined = previous_invitations.filter(
+                pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right")
+            )["personnummer"]
             excluded.append(_exclude(persons_found[rule.pathway], lookup, quarantined, day))
             rejected_by_pathway[rule.pathway] = {}
             if rejects.height:
                 readable = dict(qualifying[rule.pathway].group_by("region").len().iter_rows())
-                unreadable = dict(bad_rows.filter(pl.col(f"_q_{rule.pathway}")).group_by(pl.col("region_code").fill_null("")).len().iter_rows())
-                rejected_by_pathway[rule.pathway] = {r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)}
+                unreadable = dict(
+                    bad_rows.filter(pl.col(f"_q_{rule.pathway}"))
+                    .group_by(pl.col("region_code").fill_null(""))
+                    .len()
+                    .iter_rows()
+                )
+                rejected_by_pathway[rule.pathway] = {
+                    r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)
+                }
 
         persons_by_pathway = dict(zip((rule.pathway for rule in rule_list), pl.collect_all(excluded)))
         # Rarest pathway first; people drawn for it leave the frames of later pathways.
-        eligible = {slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()}
+        eligible = {
+            slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()
+        }
         order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
         drawn_people: list[str] = []
         drawn_parts: list[pl.DataFrame] = []
@@ -350,14 +443,27 @@ def draw_sample(
         for slug in order:
             rule = next(r for r in rule_list if r.pathway == slug)
             persons = persons_by_pathway[slug].with_columns(
-                removed_at=pl.when(pl.col("removed_at").is_null() & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode()))
-                .then(pl.lit("other_pathway")).otherwise("removed_at")
+                removed_at=pl.when(
+                    pl.col("removed_at").is_null()
+                    & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode())
+                )
+                .then(pl.lit("other_pathway"))
+                .otherwise("removed_at")
             )
             drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
             drawn_parts.append(drawn_part)
             drawn_people.extend(drawn_part["personnummer"].to_list())
-            strata_manifest.extend({"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]} for region, size in strata.items())
-            steps = [c.name for c in rule.criteria] + ["deceased", "protected_identity", "no_address", "quarantine", "other_pathway"]
+            strata_manifest.extend(
+                {"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]}
+                for region, size in strata.items()
+            )
+            steps = [c.name for c in rule.criteria] + [
+                "deceased",
+                "protected_identity",
+                "no_address",
+                "quarantine",
+                "other_pathway",
+            ]
             flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
         bar.update()
         bar.set_postfix_str("mailing list")
@@ -367,15 +473,36 @@ def draw_sample(
             raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
         frame = drawn.select(FRAME_COLUMNS)
         mailing = _mailing(drawn, lookup, code_key)
-        flow_schema = {"pathway": pl.String, "region": pl.String, "step": pl.String, "remaining": pl.Int64, "removed": pl.Int64}
+        flow_schema = {
+            "pathway": pl.String,
+            "region": pl.String,
+            "step": pl.String,
+            "remaining": pl.Int64,
+            "removed": pl.Int64,
+        }
         flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
         bar.update()
 
     manifest = build_manifest(
-        rules=rule_list, contacts=extracts, population=population_extract, previous=previous_extracts,
-        mapping=column_mapping, period=(start, end), sampling_date=day, seed=seed,
-        code_key_fingerprint=key_fingerprint(code_key), on_bad_rows=on_bad_rows,
-        rejected_rows=rejects.height, pathway_order=order, strata=strata_manifest,
+        rules=rule_list,
+        contacts=extracts,
+        population=population_extract,
+        previous=previous_extracts,
+        mapping=column_mapping,
+        period=(start, end),
+        sampling_date=day,
+        seed=seed,
+        code_key_fingerprint=key_fingerprint(code_key),
+        on_bad_rows=on_bad_rows,
+        rejected_rows=rejects.height,
+        pathway_order=order,
+        strata=strata_manifest,
         steps_not_applied=list(REGISTER_STEPS) if lookup is None else [],
     )
-    return SampleResult(frame=frame, mailing=mailing, flow=flow, rejects=rejects.select(REJECT_COLUMNS).sort("file", "row"), manifest=manifest)
+    return SampleResult(
+        frame=frame,
+        mailing=mailing,
+        flow=flow,
+        rejects=rejects.select(REJECT_COLUMNS).sort("file", "row"),
+        manifest=manifest,
+    )

@@ -7,7 +7,7 @@ without a traceback.
 
 from __future__ import annotations
 
-__all__ = ["SamplingError", "ExtractError", "RuleFileError"]
+__all__ = ["ExtractError", "RuleFileError", "SamplingError"]
 
 
 class SamplingError(Exception):

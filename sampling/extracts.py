@@ -17,9 +17,9 @@ import json
 import mmap
 import re
 import tempfile
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import polars as pl
@@ -29,14 +29,14 @@ from sampling.errors import ExtractError
 from sampling.rules import CARE_LEVELS
 
 __all__ = [
-    "COLUMN_NAMES",
     "CARE_LEVEL_LABELS",
+    "COLUMN_NAMES",
     "ColumnMapping",
     "Extract",
+    "lines_holding",
     "load_mapping",
     "open_extract",
     "scan_extracts",
-    "lines_holding",
 ]
 
 #: Recognised column names (compared case-insensitively) and their canonical name.
@@ -146,11 +146,15 @@ def load_mapping(path: str | Path | None) -> ColumnMapping:
     columns = {str(k): str(v) for k, v in (data.get("columns") or {}).items()}
     for their, ours in columns.items():
         if ours not in canonical:
-            raise ExtractError(f"{path}: columns: '{their}' maps to '{ours}'; expected one of: {', '.join(sorted(canonical))}")
+            raise ExtractError(
+                f"{path}: columns: '{their}' maps to '{ours}'; expected one of: {', '.join(sorted(canonical))}"
+            )
     levels = {str(k): str(v) for k, v in (data.get("care_levels") or {}).items()}
     for label, level in levels.items():
         if level not in CARE_LEVELS:
-            raise ExtractError(f"{path}: care_levels: '{label}' maps to '{level}'; expected one of: {', '.join(CARE_LEVELS)}")
+            raise ExtractError(
+                f"{path}: care_levels: '{label}' maps to '{level}'; expected one of: {', '.join(CARE_LEVELS)}"
+            )
     return ColumnMapping(columns, levels, str(path), hashlib.sha256(raw).hexdigest())
 
 
@@ -206,7 +210,9 @@ def _detect_encoding(path: Path, thorough: bool) -> tuple[str, bytes]:
     with path.open("rb") as stream:
         head = stream.read(65536)
         if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or b"\x00" in head:
-            raise ExtractError(f"{path}: wrong encoding (UTF-16 or binary); expected CSV in UTF-8 or Windows-1252, or Parquet")
+            raise ExtractError(
+                f"{path}: wrong encoding (UTF-16 or binary); expected CSV in UTF-8 or Windows-1252, or Parquet"
+            )
         decoder = codecs.getincrementaldecoder("utf-8")()
         try:
             decoder.decode(head)
@@ -284,7 +290,11 @@ def open_extract(
         frame = _filtered_lines(source, separator, line_filter) if line_filter is not None else None
         if frame is None:
             frame = pl.scan_csv(
-                source, separator=separator, infer_schema=False, row_index_name="_row", row_index_offset=2,
+                source,
+                separator=separator,
+                infer_schema=False,
+                row_index_name="_row",
+                row_index_offset=2,
             )
     found = frame.collect_schema().names()
     renames: dict[str, str] = {}
@@ -327,8 +337,15 @@ def _filtered_lines(source: Path, separator: str, kept: pl.Expr) -> pl.LazyFrame
     odd_quotes = line.str.count_matches('"', literal=True) % 2 == 1
     try:  # a line holding the separator byte has two fields, which polars refuses
         found = (
-            pl.scan_csv(source, has_header=False, separator=_LINE_SEPARATOR, quote_char=None, new_columns=["line"],
-                        infer_schema=False, skip_rows=1)
+            pl.scan_csv(
+                source,
+                has_header=False,
+                separator=_LINE_SEPARATOR,
+                quote_char=None,
+                new_columns=["line"],
+                infer_schema=False,
+                skip_rows=1,
+            )
             .with_row_index("_row", offset=2)
             .filter(kept | odd_quotes)
             .collect(engine="streaming")
@@ -388,8 +405,18 @@ def scan_extracts(
     """
     for thorough in (False, True):
         try:
-            extracts = [open_extract(p, required=required, optional=optional, mapping=mapping, workdir=workdir,
-                                     thorough=thorough, line_filter=line_filter) for p in paths]
+            extracts = [
+                open_extract(
+                    p,
+                    required=required,
+                    optional=optional,
+                    mapping=mapping,
+                    workdir=workdir,
+                    thorough=thorough,
+                    line_filter=line_filter,
+                )
+                for p in paths
+            ]
             return extracts, build(extracts).collect(engine="streaming")
         except pl.exceptions.ComputeError as error:
             if thorough or "utf" not in str(error).lower():

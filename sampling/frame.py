@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import polars as pl
 
-__all__ = ["AGE_GROUPS", "FRAME_COLUMNS", "age_group", "age_group_expr", "age_expr"]
+__all__ = ["AGE_GROUPS", "FRAME_COLUMNS", "age_expr", "age_group", "age_group_expr"]
 
 AGE_GROUPS: tuple[str, ...] = ("0-17", "18-34", "35-49", "50-64", "65-79", "80+")
 _LOWER_BOUNDS = (0, 18, 35, 50, 65, 80)

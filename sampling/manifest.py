@@ -67,10 +67,15 @@ def build_manifest(
             "mapping": {"file": Path(mapping.source).name, "sha256": mapping.sha256} if mapping.source else None,
         },
         "rules": [
-            {"pathway": rule.pathway, "version": rule.version, "file": Path(rule.source).name, "sha256": rule.sha256,
-             "quarantine_months": rule.quarantine_months,
-             "sample_size": {key: value for key, value in vars(rule.sample_size).items() if value is not None},
-             "criteria": [{"name": criterion.name, "label": criterion.label} for criterion in rule.criteria]}
+            {
+                "pathway": rule.pathway,
+                "version": rule.version,
+                "file": Path(rule.source).name,
+                "sha256": rule.sha256,
+                "quarantine_months": rule.quarantine_months,
+                "sample_size": {key: value for key, value in vars(rule.sample_size).items() if value is not None},
+                "criteria": [{"name": criterion.name, "label": criterion.label} for criterion in rule.criteria],
+            }
             for rule in rules
         ],
         "pathway_order": pathway_order,

@@ -12,7 +12,7 @@ from pathlib import Path
 from sampling.engine import SampleResult
 from sampling.errors import SamplingError
 
-__all__ = ["write_sample", "load_code_key", "DEFAULT_CODE_KEY"]
+__all__ = ["DEFAULT_CODE_KEY", "load_code_key", "write_sample"]
 
 DEFAULT_CODE_KEY = Path("instance") / "sampling-code.key"
 _KEY_BYTES = 32
@@ -58,7 +58,9 @@ def write_sample(result: SampleResult, out_dir: str | Path) -> Path:
         result.flow.write_csv(staging / "flow.csv")
         if result.rejects.height:
             result.rejects.write_csv(staging / "rejects.csv")
-        (staging / "manifest.json").write_text(json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        (staging / "manifest.json").write_text(
+            json.dumps(result.manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         if out_dir.exists():
             out_dir.rmdir()
         staging.rename(out_dir)

@@ -14,7 +14,7 @@ import datetime as dt
 
 import polars as pl
 
-__all__ = ["parse_personnummer", "luhn_check_digit", "last_ten_digits"]
+__all__ = ["last_ten_digits", "luhn_check_digit", "parse_personnummer"]
 
 _FORM = r"^([0-9]{6}|[0-9]{8})[-+]?[0-9]{4}$"  # ASCII digits: \d would admit the digits of other scripts
 
@@ -63,10 +63,15 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     number = digits % 10**10
     digit = [(number // 10 ** (9 - position)) % 10 for position in range(10)]
     # Luhn over YYMMDDNNN: every other digit doubled, the digits of the product summed (2d - 9 when d >= 5).
-    luhn = pl.sum_horizontal([d * 2 - (d >= 5).cast(pl.Int64) * 9 if position % 2 == 0 else d for position, d in enumerate(digit[:9])])
+    luhn = pl.sum_horizontal(
+        [d * 2 - (d >= 5).cast(pl.Int64) * 9 if position % 2 == 0 else d for position, d in enumerate(digit[:9])]
+    )
     day = (number // 10_000) % 100
     frame = frame.select(
-        "raw", "well_formed", "centenarian", "twelve",
+        "raw",
+        "well_formed",
+        "centenarian",
+        "twelve",
         number=number,
         century=digits // 10**10,
         luhn_ok=(luhn + digit[9]) % 10 == 0,
@@ -77,15 +82,17 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     )
     today = sampling_date.year * 10_000 + sampling_date.month * 100 + sampling_date.day
     guessed = (sampling_date.year // 100) * 100 + pl.col("yy")
-    guessed = pl.when(guessed * 10_000 + pl.col("month") * 100 + pl.col("birth_day") > today).then(guessed - 100).otherwise(guessed)
+    guessed = (
+        pl.when(guessed * 10_000 + pl.col("month") * 100 + pl.col("birth_day") > today)
+        .then(guessed - 100)
+        .otherwise(guessed)
+    )
     guessed = pl.when("centenarian").then(guessed - 100).otherwise(guessed)
     frame = frame.with_columns(year=pl.when("twelve").then(pl.col("century") * 100 + pl.col("yy")).otherwise(guessed))
     month, year = pl.col("month"), pl.col("year").clip(1, 9999)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     days_in_month = (
-        pl.when(month == 2).then(28 + leap.cast(pl.Int64))
-        .when(month.is_in([4, 6, 9, 11])).then(30)
-        .otherwise(31)
+        pl.when(month == 2).then(28 + leap.cast(pl.Int64)).when(month.is_in([4, 6, 9, 11])).then(30).otherwise(31)
     )
     date_ok = month.is_between(1, 12) & pl.col("birth_day").is_between(1, days_in_month)
     birth_key = pl.col("year") * 10_000 + pl.col("month") * 100 + pl.col("birth_day")
@@ -103,13 +110,22 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     valid = pl.col("problem").is_null()
     return frame.select(
         "raw",
-        personnummer=pl.when(valid).then((pl.col("year") * 100_000_000 + pl.col("number") % 100_000_000).cast(pl.String).str.zfill(12)),
+        personnummer=pl.when(valid).then(
+            (pl.col("year") * 100_000_000 + pl.col("number") % 100_000_000).cast(pl.String).str.zfill(12)
+        ),
         birth_date=pl.when(valid).then(pl.date(pl.col("year"), pl.col("month"), pl.col("birth_day"))),
-        sex_from_number=pl.when(valid).then(pl.when(pl.col("sex_digit") % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K"))),
+        sex_from_number=pl.when(valid).then(
+            pl.when(pl.col("sex_digit") % 2 == 1).then(pl.lit("M")).otherwise(pl.lit("K"))
+        ),
         problem="problem",
     )
 
 
 def last_ten_digits(raw: pl.Expr) -> pl.Expr:
     """``YYMMDDNNNC`` of any written form: a cheap join key before full parsing."""
-    return raw.str.strip_chars().str.replace_all("-", "", literal=True).str.replace_all("+", "", literal=True).str.slice(-10)
+    return (
+        raw.str.strip_chars()
+        .str.replace_all("-", "", literal=True)
+        .str.replace_all("+", "", literal=True)
+        .str.slice(-10)
+    )

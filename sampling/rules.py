@@ -45,10 +45,10 @@ from sampling.reference import pathways as known_pathways
 __all__ = [
     "CARE_LEVELS",
     "FIXED_STEPS",
-    "DiagnosisRule",
     "Criterion",
-    "SampleSize",
+    "DiagnosisRule",
     "PathwayRule",
+    "SampleSize",
     "bundled_rules_dir",
     "load_rule",
     "load_rules",
@@ -215,7 +215,9 @@ def _diagnoses(doc: _Located, node: yaml.Node) -> tuple[DiagnosisRule, ...]:
             codes = []
             for code, code_node in doc.strings(keys[key], key) if key in keys else []:
                 if not _CODE.match(normalise_code(code)):
-                    raise doc.fail(code_node, f"unknown code pattern '{code}'; expected an ICD-10-SE code prefix like M05 or S720")
+                    raise doc.fail(
+                        code_node, f"unknown code pattern '{code}'; expected an ICD-10-SE code prefix like M05 or S720"
+                    )
                 codes.append(normalise_code(code))
             code_lists.append(tuple(codes))
         if not code_lists[0]:
@@ -228,7 +230,9 @@ def _care_levels(doc: _Located, node: yaml.Node, where: str) -> tuple[str, ...]:
     levels = []
     for level, level_node in doc.strings(node, where):
         if level not in CARE_LEVELS:
-            raise doc.fail(level_node, f"unknown care level '{level}' in {where}; expected one of: {', '.join(CARE_LEVELS)}")
+            raise doc.fail(
+                level_node, f"unknown care level '{level}' in {where}; expected one of: {', '.join(CARE_LEVELS)}"
+            )
         levels.append(level)
     if not levels:
         raise doc.fail(node, f"{where} must list at least one care level")
@@ -236,15 +240,26 @@ def _care_levels(doc: _Located, node: yaml.Node, where: str) -> tuple[str, ...]:
 
 
 def _criterion(doc: _Located, node: yaml.Node, seen: set[str]) -> Criterion:
-    allowed = {"name": True, "label": False, "min_contact_dates": False, "any_contact_at": False, "min_age": False, "max_age": False,
-               "age_at": False}
+    allowed = {
+        "name": True,
+        "label": False,
+        "min_contact_dates": False,
+        "any_contact_at": False,
+        "min_age": False,
+        "max_age": False,
+        "age_at": False,
+    }
     keys = doc.mapping(node, "a criterion", allowed)
     name = doc.scalar(keys["name"], "name", str)
     if not _NAME.match(name) or name in FIXED_STEPS or name in seen:
-        raise doc.fail(keys["name"], f"criterion name '{name}' must be unique, lower_snake_case and not a fixed step name")
+        raise doc.fail(
+            keys["name"], f"criterion name '{name}' must be unique, lower_snake_case and not a fixed step name"
+        )
     seen.add(name)
     if not set(keys) - {"name", "label", "age_at"}:
-        raise doc.fail(node, f"criterion '{name}' has no condition; give min_contact_dates, any_contact_at, min_age or max_age")
+        raise doc.fail(
+            node, f"criterion '{name}' has no condition; give min_contact_dates, any_contact_at, min_age or max_age"
+        )
     values: dict[str, Any] = {}
     for key in ("min_contact_dates", "min_age", "max_age"):
         if key in keys:
@@ -326,8 +341,12 @@ def load_rule(path: str | Path) -> PathwayRule:
     keys = doc.mapping(root, "the rule file", allowed)
     pathway = doc.scalar(keys["pathway"], "pathway", str)
     if pathway not in known_pathways():
-        raise doc.fail(keys["pathway"], f"unknown pathway '{pathway}'; expected a slug from sampling/reference/pathways.csv")
-    qualifying = doc.mapping(keys["qualifying_contacts"], "qualifying_contacts", {"diagnoses": True, "care_levels": False})
+        raise doc.fail(
+            keys["pathway"], f"unknown pathway '{pathway}'; expected a slug from sampling/reference/pathways.csv"
+        )
+    qualifying = doc.mapping(
+        keys["qualifying_contacts"], "qualifying_contacts", {"diagnoses": True, "care_levels": False}
+    )
     seen: set[str] = set()
     criteria_node = keys.get("criteria")
     if criteria_node is not None and not isinstance(criteria_node, yaml.SequenceNode):
@@ -339,7 +358,9 @@ def load_rule(path: str | Path) -> PathwayRule:
         pathway=pathway,
         version=doc.scalar(keys["version"], "version", str),
         diagnoses=_diagnoses(doc, qualifying["diagnoses"]),
-        care_levels=_care_levels(doc, qualifying["care_levels"], "care_levels") if "care_levels" in qualifying else CARE_LEVELS,
+        care_levels=_care_levels(doc, qualifying["care_levels"], "care_levels")
+        if "care_levels" in qualifying
+        else CARE_LEVELS,
         criteria=tuple(_criterion(doc, item, seen) for item in (criteria_node.value if criteria_node else [])),
         sample_size=_sample_size(doc, keys["sample_size"]),
         quarantine_months=quarantine,
@@ -348,7 +369,9 @@ def load_rule(path: str | Path) -> PathwayRule:
     )
 
 
-def load_rules(location: str | Path | None = None, pathways: list[str] | tuple[str, ...] | None = None) -> list[PathwayRule]:
+def load_rules(
+    location: str | Path | None = None, pathways: list[str] | tuple[str, ...] | None = None
+) -> list[PathwayRule]:
     """Rule files from a file or a folder (default: the bundled pilot rules), sorted by pathway.
 
     ``pathways`` keeps only those slugs; asking for one without a rule file is an error.
@@ -364,11 +387,15 @@ def load_rules(location: str | Path | None = None, pathways: list[str] | tuple[s
     by_pathway: dict[str, PathwayRule] = {}
     for rule in rules:
         if rule.pathway in by_pathway:
-            raise RuleFileError(f"{rule.source}: pathway '{rule.pathway}' also defined in {by_pathway[rule.pathway].source}")
+            raise RuleFileError(
+                f"{rule.source}: pathway '{rule.pathway}' also defined in {by_pathway[rule.pathway].source}"
+            )
         by_pathway[rule.pathway] = rule
     if pathways:
         unknown = [slug for slug in pathways if slug not in by_pathway]
         if unknown:
-            raise RuleFileError(f"{location}: no rule file for pathway '{unknown[0]}'; have: {', '.join(sorted(by_pathway))}")
+            raise RuleFileError(
+                f"{location}: no rule file for pathway '{unknown[0]}'; have: {', '.join(sorted(by_pathway))}"
+            )
         by_pathway = {slug: by_pathway[slug] for slug in pathways}
     return [by_pathway[slug] for slug in sorted(by_pathway)]

@@ -45,30 +45,50 @@ if TYPE_CHECKING:
     import pyarrow.parquet as pq
 
 __all__ = [
+    "CARE_LEVELS",
+    "CONTACT_COLUMNS",
+    "POPULATION_COLUMNS",
+    "SWEDISH_CARE_LEVELS",
+    "SWEDISH_CONTACT_COLUMNS",
     "SynthError",
     "SyntheticFiles",
-    "CONTACT_COLUMNS",
-    "SWEDISH_CONTACT_COLUMNS",
-    "POPULATION_COLUMNS",
-    "CARE_LEVELS",
-    "SWEDISH_CARE_LEVELS",
-    "write_synthetic_extracts",
     "expected_contact_rows",
     "scale_for_rows",
+    "write_synthetic_extracts",
 ]
 
 CONTACT_COLUMNS = (
-    "personnummer", "sex", "region", "contact_date", "care_level", "main_diagnosis", "other_diagnoses", "unit",
+    "personnummer",
+    "sex",
+    "region",
+    "contact_date",
+    "care_level",
+    "main_diagnosis",
+    "other_diagnoses",
+    "unit",
 )
 """Canonical contacts columns, in file order (SAMPLING.md)."""
 
 SWEDISH_CONTACT_COLUMNS = (
-    "Personnummer", "Kön", "Region", "Besöksdatum", "Vårdnivå", "Huvuddiagnos", "Bidiagnoser", "Vårdenhet",
+    "Personnummer",
+    "Kön",
+    "Region",
+    "Besöksdatum",
+    "Vårdnivå",
+    "Huvuddiagnos",
+    "Bidiagnoser",
+    "Vårdenhet",
 )
 """The same columns as a Swedish Excel export names them."""
 
 POPULATION_COLUMNS = (
-    "personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity",
+    "personnummer",
+    "name",
+    "street",
+    "postal_code",
+    "city",
+    "deceased_date",
+    "protected_identity",
 )
 
 CARE_LEVELS = ("primary", "specialist", "inpatient")
@@ -110,22 +130,102 @@ class SyntheticFiles:
 # Vocabularies. Codes are canonical ICD-10-SE (upper case, no dot).
 
 _RA = {"M059": 35, "M069": 25, "M058": 10, "M060": 10, "M051": 5, "M053": 5, "M050": 5, "M068": 5}
-_IBD = {"K509": 20, "K500": 10, "K501": 10, "K508": 5, "K519": 25, "K515": 10, "K510": 5, "K512": 5,
-        "K513": 5, "K518": 5}
+_IBD = {
+    "K509": 20,
+    "K500": 10,
+    "K501": 10,
+    "K508": 5,
+    "K519": 25,
+    "K515": 10,
+    "K510": 5,
+    "K512": 5,
+    "K513": 5,
+    "K518": 5,
+}
 # First contact of a fracture episode; the last four do not qualify for osteoporosis.
-_FRACTURE = {"S720": 16, "S721": 12, "S722": 3, "S525": 18, "S526": 8, "S422": 12, "S220": 7, "S221": 2,
-             "S320": 7, "M800": 5, "M808": 3, "M809": 2, "S723": 2, "S527": 1, "S424": 1, "S229": 1}
+_FRACTURE = {
+    "S720": 16,
+    "S721": 12,
+    "S722": 3,
+    "S525": 18,
+    "S526": 8,
+    "S422": 12,
+    "S220": 7,
+    "S221": 2,
+    "S320": 7,
+    "M800": 5,
+    "M808": 3,
+    "M809": 2,
+    "S723": 2,
+    "S527": 1,
+    "S424": 1,
+    "S229": 1,
+}
 _HIP = ("S720", "S721", "S722", "S723")
-_TBI = {"S060": 800, "S061": 20, "S062": 30, "S063": 40, "S064": 10, "S065": 50, "S066": 30, "S067": 5,
-        "S068": 10, "S069": 5}
+_TBI = {
+    "S060": 800,
+    "S061": 20,
+    "S062": 30,
+    "S063": 40,
+    "S064": 10,
+    "S065": 50,
+    "S066": 30,
+    "S067": 5,
+    "S068": 10,
+    "S069": 5,
+}
 _EXTERNAL_CAUSES = {"W19": 4, "W01": 3, "W10": 1, "X59": 1, "V892": 1}
 _UNRELATED = {
-    "I10": 8, "J069": 6, "E119": 5, "Z000": 4, "M545": 5, "F329": 3, "F411": 3, "J459": 3, "R104": 3,
-    "K210": 2, "N390": 3, "I489": 2, "E785": 2, "J209": 3, "Z719": 2, "R509": 2, "L309": 2, "H109": 2,
-    "H669": 2, "B349": 3, "M179": 2, "M161": 2, "M751": 2, "I259": 2, "I500": 2, "E039": 2, "F431": 2,
-    "G439": 2, "R060": 2, "R51": 2, "K590": 2, "Z012": 2, "Z760": 2, "Z027": 2, "A099": 1, "D509": 2,
-    "S934": 2, "S610": 1, "T141": 1, "M810": 1, "K529": 1, "M139": 1, "J441": 2, "G473": 1, "N40": 1,
-    "O800": 1, "Z349": 1, "F900": 1, "R529": 2, "M080": 1,
+    "I10": 8,
+    "J069": 6,
+    "E119": 5,
+    "Z000": 4,
+    "M545": 5,
+    "F329": 3,
+    "F411": 3,
+    "J459": 3,
+    "R104": 3,
+    "K210": 2,
+    "N390": 3,
+    "I489": 2,
+    "E785": 2,
+    "J209": 3,
+    "Z719": 2,
+    "R509": 2,
+    "L309": 2,
+    "H109": 2,
+    "H669": 2,
+    "B349": 3,
+    "M179": 2,
+    "M161": 2,
+    "M751": 2,
+    "I259": 2,
+    "I500": 2,
+    "E039": 2,
+    "F431": 2,
+    "G439": 2,
+    "R060": 2,
+    "R51": 2,
+    "K590": 2,
+    "Z012": 2,
+    "Z760": 2,
+    "Z027": 2,
+    "A099": 1,
+    "D509": 2,
+    "S934": 2,
+    "S610": 1,
+    "T141": 1,
+    "M810": 1,
+    "K529": 1,
+    "M139": 1,
+    "J441": 2,
+    "G473": 1,
+    "N40": 1,
+    "O800": 1,
+    "Z349": 1,
+    "F900": 1,
+    "R529": 2,
+    "M080": 1,
 }
 _FOLLOW_UP = ("Z098", "M810")
 _TBI_OTHER_MAIN = ("S020", "S098")
@@ -147,7 +247,8 @@ def _code_variants(code: str) -> tuple[str, ...]:
 
 # Style-major table: index style * len(_VOCABULARY) + code; the last entry is null.
 _CODE_TEXT = pl.Series(
-    "code", [variant for style in zip(*map(_code_variants, _VOCABULARY)) for variant in style] + [None],
+    "code",
+    [variant for style in zip(*map(_code_variants, _VOCABULARY)) for variant in style] + [None],
     dtype=pl.Utf8,
 )
 
@@ -206,6 +307,7 @@ _POSTAL = {
 # --------------------------------------------------------------------------
 # How each region exports its file.
 
+
 @dataclass(frozen=True)
 class _ExportStyle:
     encoding: str = "utf-8"
@@ -246,7 +348,8 @@ def _style(region: str) -> _ExportStyle:
 
 _AGES = np.arange(106)
 _AGE_WEIGHTS = np.interp(
-    _AGES, [0, 19, 20, 34, 35, 49, 50, 64, 65, 74, 79, 84, 89, 94, 99, 105],
+    _AGES,
+    [0, 19, 20, 34, 35, 49, 50, 64, 65, 74, 79, 84, 89, 94, 99, 105],
     [1.15, 1.15, 1.3, 1.3, 1.25, 1.25, 1.2, 1.2, 1.1, 1.05, 0.9, 0.65, 0.38, 0.15, 0.04, 0.005],
 )
 _AGE_WEIGHTS /= _AGE_WEIGHTS.sum()
@@ -258,18 +361,22 @@ def _kind_probabilities(age: np.ndarray, woman: np.ndarray) -> np.ndarray:
     """Probability per person (rows) of each contact kind (columns, as ``_KINDS``)."""
     ra = np.interp(age, [0, 17, 18, 30, 45, 60, 75, 105], [0.0002, 0.0002, 0.0015, 0.003, 0.0065, 0.011, 0.012, 0.01])
     ibd = np.interp(age, [0, 10, 18, 30, 50, 70, 105], [0.0005, 0.001, 0.004, 0.007, 0.007, 0.006, 0.004])
-    fracture = np.interp(age, [0, 18, 40, 50, 60, 70, 80, 90, 105],
-                         [0.001, 0.002, 0.002, 0.006, 0.01, 0.018, 0.035, 0.06, 0.07])
-    tbi = np.interp(age, [0, 5, 15, 25, 40, 60, 75, 85, 105],
-                    [0.006, 0.004, 0.006, 0.005, 0.002, 0.002, 0.004, 0.008, 0.01])
+    fracture = np.interp(
+        age, [0, 18, 40, 50, 60, 70, 80, 90, 105], [0.001, 0.002, 0.002, 0.006, 0.01, 0.018, 0.035, 0.06, 0.07]
+    )
+    tbi = np.interp(
+        age, [0, 5, 15, 25, 40, 60, 75, 85, 105], [0.006, 0.004, 0.006, 0.005, 0.002, 0.002, 0.004, 0.008, 0.01]
+    )
     background = np.interp(age, [0, 5, 20, 40, 60, 75, 90, 105], [0.35, 0.25, 0.22, 0.25, 0.33, 0.45, 0.55, 0.55])
-    return np.column_stack([
-        ra * np.where(woman, 1.4, 0.6),
-        ibd,
-        fracture * np.where(woman, 1.4, 0.6),
-        tbi * np.where(woman, 0.8, 1.2),
-        background,
-    ])
+    return np.column_stack(
+        [
+            ra * np.where(woman, 1.4, 0.6),
+            ibd,
+            fracture * np.where(woman, 1.4, 0.6),
+            tbi * np.where(woman, 0.8, 1.2),
+            background,
+        ]
+    )
 
 
 _EXTRA_CONTACTS = np.array([3.0, 1.5, 0.8, 0.4, 1.9])
@@ -301,6 +408,7 @@ def scale_for_rows(rows: int, regions: Iterable[str] | None = None) -> float:
 
 # --------------------------------------------------------------------------
 # Generation.
+
 
 def _check_regions(regions: Iterable[str] | None) -> list[str]:
     known = reference_regions()
@@ -378,8 +486,9 @@ class _SerialNumbers:
         return 2 * permuted + man
 
 
-def _people(rng: np.random.Generator, size: int, year: int, extract_date: dt.date,
-            serials: _SerialNumbers) -> dict[str, np.ndarray]:
+def _people(
+    rng: np.random.Generator, size: int, year: int, extract_date: dt.date, serials: _SerialNumbers
+) -> dict[str, np.ndarray]:
     """One chunk of a region's population, reduced to the people in the extract."""
     woman = rng.random(size) < _WOMAN_SHARE
     age = rng.choice(_AGES.size, size=size, p=_AGE_WEIGHTS)
@@ -408,9 +517,15 @@ def _people(rng: np.random.Generator, size: int, year: int, extract_date: dt.dat
     death_day = np.where(dies, year_start + (rng.random(n) * (year_end - year_start + 91)).astype(np.int64), -1)
     last_contact_day = np.where(dies, np.minimum(death_day, year_end), year_end)
     return {
-        "kinds": kinds, "age": age, "man": man, "coordination": coordination,
-        "date_digits": date_digits, "tail": serial * 10 + check,
-        "centenarian": centenarian, "death_day": death_day, "last_contact_day": last_contact_day,
+        "kinds": kinds,
+        "age": age,
+        "man": man,
+        "coordination": coordination,
+        "date_digits": date_digits,
+        "tail": serial * 10 + check,
+        "centenarian": centenarian,
+        "death_day": death_day,
+        "last_contact_day": last_contact_day,
         "first_contact_day": np.maximum(birth_day, year_start),
         "protected": rng.random(n) < 0.002,
         "two_regions": rng.random(n) < 0.02,
@@ -426,8 +541,9 @@ def _contacts(rng: np.random.Generator, people: dict[str, np.ndarray]) -> dict[s
     kinds = people["kinds"]
     n = kinds.shape[0]
     counts = np.where(kinds, 1 + rng.poisson(_EXTRA_CONTACTS, size=kinds.shape), 0)
-    blocks = [_kind_contacts(rng, kind, np.repeat(np.arange(n), counts[:, k]), counts[:, k])
-              for k, kind in enumerate(_KINDS)]
+    blocks = [
+        _kind_contacts(rng, kind, np.repeat(np.arange(n), counts[:, k]), counts[:, k]) for k, kind in enumerate(_KINDS)
+    ]
     rows = {column: np.concatenate([block[column] for block in blocks]) for column in blocks[0]}
     order = np.lexsort((rows["kind"], rows["person"]))  # stable: each block keeps its first row first
     rows = {column: values[order] for column, values in rows.items()}
@@ -452,7 +568,9 @@ def _contacts(rng: np.random.Generator, people: dict[str, np.ndarray]) -> dict[s
     return rows
 
 
-def _kind_contacts(rng: np.random.Generator, kind: str, person: np.ndarray, counts: np.ndarray) -> dict[str, np.ndarray]:
+def _kind_contacts(
+    rng: np.random.Generator, kind: str, person: np.ndarray, counts: np.ndarray
+) -> dict[str, np.ndarray]:
     size = person.size
     first = np.zeros(size, dtype=bool)
     first[np.cumsum(counts[counts > 0]) - counts[counts > 0]] = True
@@ -471,8 +589,11 @@ def _kind_contacts(rng: np.random.Generator, kind: str, person: np.ndarray, coun
         site = np.repeat(_pick(rng, _FRACTURE, counts.size), counts)
         hip = np.isin(site, [_CODE_INDEX[c] for c in _HIP])
         m80 = np.isin(site, [_CODE_INDEX[c] for c in ("M800", "M808", "M809")])
-        level = np.where(hip, _levels(rng, (0.0, 0.1, 0.9), size),
-                         np.where(m80, _levels(rng, (0.4, 0.5, 0.1), size), _levels(rng, (0.1, 0.75, 0.15), size)))
+        level = np.where(
+            hip,
+            _levels(rng, (0.0, 0.1, 0.9), size),
+            np.where(m80, _levels(rng, (0.4, 0.5, 0.1), size), _levels(rng, (0.1, 0.75, 0.15), size)),
+        )
         follow_up = rng.random(size)
         main = np.where(first | (follow_up < 0.5), site, _pick(rng, {"Z098": 3, "M810": 2}, size)).astype(np.int32)
         level = np.where(first, level, _levels(rng, (0.45, 0.5, 0.05), size))
@@ -494,8 +615,11 @@ def _kind_contacts(rng: np.random.Generator, kind: str, person: np.ndarray, coun
         cause = (rng.random(size) < 0.4) & (other < 0)
         other[cause] = _pick(rng, _EXTERNAL_CAUSES, int(cause.sum()))
     return {
-        "person": person, "kind": np.full(size, _KINDS.index(kind), dtype=np.int8),
-        "level": level.astype(np.int8), "main": main.astype(np.int32), "other": other,
+        "person": person,
+        "kind": np.full(size, _KINDS.index(kind), dtype=np.int8),
+        "level": level.astype(np.int8),
+        "main": main.astype(np.int32),
+        "other": other,
     }
 
 
@@ -531,14 +655,17 @@ def _personnummer_text(date_digits: pl.Expr, tail: pl.Expr, centenarian: pl.Expr
     serial = tail.cast(pl.Utf8).str.zfill(4)
     short = long_date.str.slice(2) + pl.when(centenarian).then(pl.lit("+")).otherwise(pl.lit("-")) + serial
     return (
-        pl.when(form == _PERSONNUMMER_FORMS.index("10")).then(short)
-        .when(form == _PERSONNUMMER_FORMS.index("12")).then(long_date + serial)
+        pl.when(form == _PERSONNUMMER_FORMS.index("10"))
+        .then(short)
+        .when(form == _PERSONNUMMER_FORMS.index("12"))
+        .then(long_date + serial)
         .otherwise(long_date + "-" + serial)
     )
 
 
-def _contact_frame(rows: dict[str, np.ndarray], people: dict[str, np.ndarray], region_codes: list[str],
-                   style: _ExportStyle) -> pl.DataFrame:
+def _contact_frame(
+    rows: dict[str, np.ndarray], people: dict[str, np.ndarray], region_codes: list[str], style: _ExportStyle
+) -> pl.DataFrame:
     """The rows of one file in its region's export style (``rows["region"]`` indexes ``region_codes``)."""
     person = rows["person"]
     usual = _PERSONNUMMER_FORMS.index(style.personnummer)
@@ -552,26 +679,30 @@ def _contact_frame(rows: dict[str, np.ndarray], people: dict[str, np.ndarray], r
     listed_style = np.where(code_style == _CODE_STYLES.index("spaced"), _CODE_STYLES.index("dotted"), code_style)
     other = rows["other"]
     other_code = np.where(other >= 0, listed_style[:, None] * vocabulary + other, null_code)
-    separator = np.where(rows["u_list"] < _OTHER_FORM_SHARE,
-                         (rows["u_list"] * 1e6).astype(np.int64) % len(_LIST_SEPARATORS),
-                         _LIST_SEPARATORS.index(style.list_separator))
+    separator = np.where(
+        rows["u_list"] < _OTHER_FORM_SHARE,
+        (rows["u_list"] * 1e6).astype(np.int64) % len(_LIST_SEPARATORS),
+        _LIST_SEPARATORS.index(style.list_separator),
+    )
     labels = SWEDISH_CARE_LEVELS if style.swedish else CARE_LEVELS
     dates = pl.Series(rows["day"].astype("datetime64[D]"))
-    frame = pl.DataFrame({
-        "date_digits": people["date_digits"][person],
-        "tail": people["tail"][person],
-        "centenarian": people["centenarian"][person],
-        "form": form,
-        "sex": _text(("2", "1") if style.sex_digits else ("K", "M"), people["man"][person]),
-        "sex_missing": rows["u_sex"] < _MISSING_SEX_SHARE,
-        "region": _text(region_codes, rows["region"]),
-        "contact_date": dates.dt.strftime("%Y%m%d") if style.compact_dates else dates.cast(pl.Utf8),
-        "care_level": _text(labels, rows["level"]),
-        "main_diagnosis": _CODE_TEXT.gather(main_code),
-        **{f"other_{i}": _CODE_TEXT.gather(other_code[:, i]) for i in range(4)},
-        "separator": _text(_LIST_SEPARATORS, separator),
-        "unit": rows["unit"] + 100 * rows["level"].astype(np.int64),
-    })
+    frame = pl.DataFrame(
+        {
+            "date_digits": people["date_digits"][person],
+            "tail": people["tail"][person],
+            "centenarian": people["centenarian"][person],
+            "form": form,
+            "sex": _text(("2", "1") if style.sex_digits else ("K", "M"), people["man"][person]),
+            "sex_missing": rows["u_sex"] < _MISSING_SEX_SHARE,
+            "region": _text(region_codes, rows["region"]),
+            "contact_date": dates.dt.strftime("%Y%m%d") if style.compact_dates else dates.cast(pl.Utf8),
+            "care_level": _text(labels, rows["level"]),
+            "main_diagnosis": _CODE_TEXT.gather(main_code),
+            **{f"other_{i}": _CODE_TEXT.gather(other_code[:, i]) for i in range(4)},
+            "separator": _text(_LIST_SEPARATORS, separator),
+            "unit": rows["unit"] + 100 * rows["level"].astype(np.int64),
+        }
+    )
     others = [pl.col("other_0")]
     for i in range(1, 4):
         others += [pl.when(pl.col(f"other_{i}").is_not_null()).then(pl.col("separator")), pl.col(f"other_{i}")]
@@ -596,8 +727,9 @@ def _population_frame(rng: np.random.Generator, people: dict[str, np.ndarray], r
     city_names = cities.split()
     man = people["man"].astype(bool)
     first_names = _FIRST_NAMES_M + _FIRST_NAMES_K
-    first_name = np.where(man, rng.integers(0, len(_FIRST_NAMES_M), n),
-                          rng.integers(len(_FIRST_NAMES_M), len(first_names), n))
+    first_name = np.where(
+        man, rng.integers(0, len(_FIRST_NAMES_M), n), rng.integers(len(_FIRST_NAMES_M), len(first_names), n)
+    )
     surname = rng.integers(0, len(_SURNAMES), n)
     street = rng.integers(0, len(_STREETS), n)
     house = rng.integers(1, 121, n)
@@ -609,20 +741,25 @@ def _population_frame(rng: np.random.Generator, people: dict[str, np.ndarray], r
     missing_part = rng.integers(0, 3, n)
     missing = rng.random(n) < np.where(people["coordination"] == 1, 0.4, 0.012)
     death = people["death_day"]
-    frame = pl.DataFrame({
-        "date_digits": people["date_digits"],
-        "tail": people["tail"],
-        "name": _text(first_names, first_name) + " " + _text(_SURNAMES, surname),
-        "street": _text(_STREETS, street) + " " + pl.Series(house).cast(pl.Utf8) + _text(("", "A", "B", "C"), entrance),
-        "postal_code": postal.str.slice(0, 3) + " " + postal.str.slice(3),
-        "city": _text(city_names, city),
-        "deceased_date": pl.Series(np.where(death >= 0, death, 0).astype("datetime64[D]")).cast(pl.Utf8),
-        "protected_identity": _text(("false", "true"), protected),
-        "missing_street": missing & (missing_part == 0) | protected,
-        "missing_postal": missing & (missing_part == 1) | protected,
-        "missing_city": missing & (missing_part == 2) | protected,
-        "dead": death >= 0,
-    })
+    frame = pl.DataFrame(
+        {
+            "date_digits": people["date_digits"],
+            "tail": people["tail"],
+            "name": _text(first_names, first_name) + " " + _text(_SURNAMES, surname),
+            "street": _text(_STREETS, street)
+            + " "
+            + pl.Series(house).cast(pl.Utf8)
+            + _text(("", "A", "B", "C"), entrance),
+            "postal_code": postal.str.slice(0, 3) + " " + postal.str.slice(3),
+            "city": _text(city_names, city),
+            "deceased_date": pl.Series(np.where(death >= 0, death, 0).astype("datetime64[D]")).cast(pl.Utf8),
+            "protected_identity": _text(("false", "true"), protected),
+            "missing_street": missing & (missing_part == 0) | protected,
+            "missing_postal": missing & (missing_part == 1) | protected,
+            "missing_city": missing & (missing_part == 2) | protected,
+            "dead": death >= 0,
+        }
+    )
     return frame.select(
         (pl.col("date_digits").cast(pl.Utf8) + pl.col("tail").cast(pl.Utf8).str.zfill(4)).alias("personnummer"),
         "name",
@@ -736,8 +873,17 @@ def write_synthetic_extracts(
     out.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".synth-", dir=out))
     try:
-        files = _generate(staging, codes, seed=seed, scale=scale, year=year, fmt=fmt, national=national,
-                          extract_date=extract_date or dt.date(year + 1, 2, 1), progress=progress)
+        files = _generate(
+            staging,
+            codes,
+            seed=seed,
+            scale=scale,
+            year=year,
+            fmt=fmt,
+            national=national,
+            extract_date=extract_date or dt.date(year + 1, 2, 1),
+            progress=progress,
+        )
         for path in (*files.contacts, files.population):
             os.replace(path, out / path.name)
     finally:
@@ -750,33 +896,55 @@ def write_synthetic_extracts(
     )
 
 
-def _generate(folder: Path, codes: list[str], *, seed: int, scale: float, year: int, fmt: str,
-              national: bool, extract_date: dt.date, progress: bool) -> SyntheticFiles:
+def _generate(
+    folder: Path,
+    codes: list[str],
+    *,
+    seed: int,
+    scale: float,
+    year: int,
+    fmt: str,
+    national: bool,
+    extract_date: dt.date,
+    progress: bool,
+) -> SyntheticFiles:
     suffix = "parquet" if fmt == "parquet" else "csv"
     if national:
         sinks = {None: _Sink(folder / f"contacts.{suffix}", _NATIONAL_STYLE, fmt)}
     else:
-        sinks = {code: _Sink(folder / f"contacts-{code}.{suffix}",
-                             _style(code) if fmt == "csv" else _NATIONAL_STYLE, fmt) for code in codes}
+        sinks = {
+            code: _Sink(folder / f"contacts-{code}.{suffix}", _style(code) if fmt == "csv" else _NATIONAL_STYLE, fmt)
+            for code in codes
+        }
     population = _Sink(folder / f"population.{suffix}", _NATIONAL_STYLE, fmt)
     serials = _SerialNumbers(year)
     known = reference_regions()
     persons = 0
     sizes = {code: round(known[code].population_2023 * scale) for code in codes}
-    bar = tqdm(total=sum(sizes.values()), desc="prem synth", unit=" people", unit_scale=True,
-               disable=not (progress and sys.stderr.isatty()), file=sys.stderr)
+    bar = tqdm(
+        total=sum(sizes.values()),
+        desc="prem synth",
+        unit=" people",
+        unit_scale=True,
+        disable=not (progress and sys.stderr.isatty()),
+        file=sys.stderr,
+    )
     try:
         for code in codes:
-            neighbours = [i for i, c in enumerate(codes)
-                          if c != code and known[c].healthcare_region == known[code].healthcare_region]
+            neighbours = [
+                i
+                for i, c in enumerate(codes)
+                if c != code and known[c].healthcare_region == known[code].healthcare_region
+            ]
             neighbours = neighbours or [i for i, c in enumerate(codes) if c != code] or [codes.index(code)]
             size = sizes[code]
             for chunk, start in enumerate(range(0, size, _CHUNK_PEOPLE)):
                 rng = np.random.Generator(np.random.PCG64(np.random.SeedSequence(seed, spawn_key=(int(code), chunk))))
                 people = _people(rng, min(_CHUNK_PEOPLE, size - start), year, extract_date, serials)
                 rows = _contacts(rng, people)
-                rows["region"] = np.where(rows["elsewhere"], rng.choice(neighbours, rows["person"].size),
-                                          codes.index(code))
+                rows["region"] = np.where(
+                    rows["elsewhere"], rng.choice(neighbours, rows["person"].size), codes.index(code)
+                )
                 for target, sink in sinks.items():
                     selected = slice(None) if target is None else rows["region"] == codes.index(target)
                     part = {column: values[selected] for column, values in rows.items()}

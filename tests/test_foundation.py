@@ -27,5 +27,7 @@ def test_prem_command_reports_its_version():
 
 def test_every_command_is_found_where_the_lazy_group_looks():
     modules = [info.name for info in pkgutil.iter_modules(prem.commands.__path__)]
-    found = {command.name: module for module in modules for command in import_module(f"prem.commands.{module}").commands}
+    found = {
+        command.name: module for module in modules for command in import_module(f"prem.commands.{module}").commands
+    }
     assert found == COMMAND_MODULES

@@ -20,7 +20,7 @@ from analysis.report.labels import label, score
 from analysis.report.model import ComparisonRow
 from analysis.report.styles import GREY, Fonts
 
-__all__ = ["comparison_chart", "band_marker", "band_legend", "rotated_header"]
+__all__ = ["band_legend", "band_marker", "comparison_chart", "rotated_header"]
 
 _ROW = 10.5
 _FONT_SIZE = 7.5
@@ -32,11 +32,23 @@ def band_marker(band: str | None, x: float, y: float, size: float = 3.6) -> Grou
     """The marker for one comparison band: shape first, tone second."""
     group = Group()
     if band == "better":
-        group.add(Polygon([x - size, y - size * 0.8, x + size, y - size * 0.8, x, y + size * 1.1],
-                          fillColor=GREY["ink"], strokeColor=GREY["ink"], strokeWidth=0.5))
+        group.add(
+            Polygon(
+                [x - size, y - size * 0.8, x + size, y - size * 0.8, x, y + size * 1.1],
+                fillColor=GREY["ink"],
+                strokeColor=GREY["ink"],
+                strokeWidth=0.5,
+            )
+        )
     elif band == "worse":
-        group.add(Polygon([x - size, y + size * 0.8, x + size, y + size * 0.8, x, y - size * 1.1],
-                          fillColor=GREY["ink"], strokeColor=GREY["ink"], strokeWidth=0.5))
+        group.add(
+            Polygon(
+                [x - size, y + size * 0.8, x + size, y + size * 0.8, x, y - size * 1.1],
+                fillColor=GREY["ink"],
+                strokeColor=GREY["ink"],
+                strokeWidth=0.5,
+            )
+        )
     elif band == "as_expected":
         group.add(Circle(x, y, size * 0.85, fillColor=GREY["mid"], strokeColor=GREY["ink"], strokeWidth=0.6))
     else:
@@ -100,7 +112,9 @@ def comparison_chart(
     ordered = sorted(rows, key=lambda r: (-(r.estimate.value or 0.0), r.label))
     references = [national] if national is not None else [r.reference for r in ordered if r.reference is not None]
     low, high = _axis_range(ordered, references) if ordered else (0.0, 100.0)
-    label_width = min(max((stringWidth(r.label, font.regular, _FONT_SIZE) for r in ordered), default=40) + 8, width * 0.38)
+    label_width = min(
+        max((stringWidth(r.label, font.regular, _FONT_SIZE) for r in ordered), default=40) + 8, width * 0.38
+    )
     value_width = stringWidth("100 (100–100)", font.regular, _FONT_SIZE) + 8
     x0, x1 = label_width, width - value_width
     height = _TOP_SPACE + _ROW * len(ordered) + _AXIS_SPACE
@@ -113,32 +127,66 @@ def comparison_chart(
     for tick in range(int(low), int(high) + 1, 10):
         x = x_of(tick)
         drawing.add(Line(x, plot_bottom, x, plot_top, strokeColor=GREY["light"], strokeWidth=0.5))
-        drawing.add(String(x, plot_bottom - 10, str(tick), fontName=font.regular, fontSize=_FONT_SIZE,
-                           textAnchor="middle", fillColor=GREY["dark"]))
+        drawing.add(
+            String(
+                x,
+                plot_bottom - 10,
+                str(tick),
+                fontName=font.regular,
+                fontSize=_FONT_SIZE,
+                textAnchor="middle",
+                fillColor=GREY["dark"],
+            )
+        )
     drawing.add(Line(x0, plot_bottom, x1, plot_bottom, strokeColor=GREY["ink"], strokeWidth=0.6))
     if national is not None:
         x = x_of(national)
-        drawing.add(Line(x, plot_bottom, x, plot_top + 4, strokeColor=GREY["ink"], strokeWidth=1,
-                         strokeDashArray=[3, 2]))
-        drawing.add(String(x, plot_top + 6, f"{label('summary.national', lang)} {score(national, lang)}",
-                           fontName=font.bold, fontSize=_FONT_SIZE, textAnchor="middle"))
+        drawing.add(
+            Line(x, plot_bottom, x, plot_top + 4, strokeColor=GREY["ink"], strokeWidth=1, strokeDashArray=[3, 2])
+        )
+        drawing.add(
+            String(
+                x,
+                plot_top + 6,
+                f"{label('summary.national', lang)} {score(national, lang)}",
+                fontName=font.bold,
+                fontSize=_FONT_SIZE,
+                textAnchor="middle",
+            )
+        )
     for index, row in enumerate(ordered):
         y = plot_top - _ROW * (index + 0.5)
         estimate = row.estimate
-        drawing.add(String(0, y - 2.6, _fit(row.label, font.regular, label_width - 6), fontName=font.regular,
-                           fontSize=_FONT_SIZE))
+        drawing.add(
+            String(
+                0, y - 2.6, _fit(row.label, font.regular, label_width - 6), fontName=font.regular, fontSize=_FONT_SIZE
+            )
+        )
         if estimate.ci_low is not None and estimate.ci_high is not None:
-            drawing.add(Line(x_of(estimate.ci_low), y, x_of(estimate.ci_high), y, strokeColor=GREY["dark"], strokeWidth=1))
+            drawing.add(
+                Line(x_of(estimate.ci_low), y, x_of(estimate.ci_high), y, strokeColor=GREY["dark"], strokeWidth=1)
+            )
             for end in (estimate.ci_low, estimate.ci_high):
                 drawing.add(Line(x_of(end), y - 2.5, x_of(end), y + 2.5, strokeColor=GREY["dark"], strokeWidth=0.8))
         if national is None and row.reference is not None:
             x = x_of(row.reference)
             drawing.add(Line(x, y - 5, x, y + 5, strokeColor=GREY["ink"], strokeWidth=1.4, strokeDashArray=[1.5, 1]))
         drawing.add(band_marker(estimate.band, x_of(estimate.value or 0.0), y))
-        interval = (f" ({score(estimate.ci_low, lang)}–{score(estimate.ci_high, lang)})"
-                    if estimate.ci_low is not None and estimate.ci_high is not None else "")
-        drawing.add(String(width, y - 2.6, f"{score(estimate.value, lang)}{interval}", fontName=font.regular,
-                           fontSize=_FONT_SIZE, textAnchor="end"))
+        interval = (
+            f" ({score(estimate.ci_low, lang)}–{score(estimate.ci_high, lang)})"
+            if estimate.ci_low is not None and estimate.ci_high is not None
+            else ""
+        )
+        drawing.add(
+            String(
+                width,
+                y - 2.6,
+                f"{score(estimate.value, lang)}{interval}",
+                fontName=font.regular,
+                fontSize=_FONT_SIZE,
+                textAnchor="end",
+            )
+        )
     return drawing
 
 
@@ -147,8 +195,13 @@ def rotated_header(text: str, font: Fonts, width: float, height: float = 62.0) -
     words = text.split()
     lines = [text]
     if len(words) > 1 and stringWidth(text, font.bold, _FONT_SIZE) > height - 4:
-        best = min(range(1, len(words)), key=lambda cut: max(
-            stringWidth(" ".join(words[:cut]), font.bold, _FONT_SIZE), stringWidth(" ".join(words[cut:]), font.bold, _FONT_SIZE)))
+        best = min(
+            range(1, len(words)),
+            key=lambda cut: max(
+                stringWidth(" ".join(words[:cut]), font.bold, _FONT_SIZE),
+                stringWidth(" ".join(words[cut:]), font.bold, _FONT_SIZE),
+            ),
+        )
         lines = [" ".join(words[:best]), " ".join(words[best:])]
     drawing = Drawing(width, height)
     for index, line in enumerate(lines):

@@ -31,6 +31,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from analysis.dispositions import rates_from_counts
+from analysis.report.labels import LANGUAGES, has_label, label
 from analysis.report.model import (
     ComparisonRow,
     DimensionContent,
@@ -42,10 +44,8 @@ from analysis.report.model import (
     RespondentProfileRow,
     ResponseRow,
 )
-from analysis.report.labels import LANGUAGES, has_label, label
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
-from analysis.dispositions import rates_from_counts
 from analysis.tables import DISPOSITIONS
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
@@ -54,7 +54,7 @@ from sampling.rules import PathwayRule
 if TYPE_CHECKING:
     from analysis.results import RoundResults
 
-__all__ = ["ReportError", "build_content", "check_scope", "CARE_PLAN_ITEM"]
+__all__ = ["CARE_PLAN_ITEM", "ReportError", "build_content", "check_scope"]
 
 CARE_PLAN_ITEM = "care_plan"
 """The item singled out on its own page (the pilot round's improvement area)."""
@@ -96,15 +96,20 @@ def _estimate(row: pd.Series | dict) -> Estimate:
         ci_high=_optional(row["upper"]),
         respondents=_count(row["n"]) or 0,
         band=None if band is None or pd.isna(band) or band == "" else str(band),
-        suppressed=(str(reason) if reason is not None and not pd.isna(reason) and reason != "" else "too_few_respondents")
-        if suppressed or pd.isna(row["estimate"]) else None,
+        suppressed=(
+            str(reason) if reason is not None and not pd.isna(reason) and reason != "" else "too_few_respondents"
+        )
+        if suppressed or pd.isna(row["estimate"])
+        else None,
     )
 
 
 class _Scope:
     """The report's units and how to find each unit's rows in the result tables."""
 
-    def __init__(self, results: RoundResults, kind: str, pathway: str | None, regions: Sequence[str], lang: str) -> None:
+    def __init__(
+        self, results: RoundResults, kind: str, pathway: str | None, regions: Sequence[str], lang: str
+    ) -> None:
         self.results, self.kind, self.pathway, self.lang = results, kind, pathway, lang
         self.region = regions[0] if kind == "region" else None
         self.region_filter = tuple(regions) if kind == "pathway" else ()
@@ -183,8 +188,9 @@ _OBSERVED_KEYS = ("level", "pathway", "region", "dimension", "item_id")
 _ADJUSTED_KEYS = ("comparison", "pathway", "region", "measure", "dimension", "item_id")
 
 
-def _comparison_rows(scope: _Scope, observed: _Index, adjusted: _Index, national: Estimate | None,
-                     **target: str | None) -> tuple[ComparisonRow, ...]:
+def _comparison_rows(
+    scope: _Scope, observed: _Index, adjusted: _Index, national: Estimate | None, **target: str | None
+) -> tuple[ComparisonRow, ...]:
     """Each unit's adjusted result (observed when there is no adjusted row) and its reference value.
 
     ``target`` names the dimension or item (and, for adjusted rows, the measure).
@@ -221,30 +227,63 @@ def _dimensions(scope: _Scope, q) -> tuple[DimensionContent, ...]:
     item_table = _weighted(results.item_results, "share_positive")
     observed_dimensions = _Index(dimension_table.assign(item_id=pd.NA), _OBSERVED_KEYS)
     observed_items = _Index(item_table.assign(dimension=pd.NA), _OBSERVED_KEYS)
-    adjusted = _Index(results.adjusted_results.assign(dimension=results.adjusted_results["dimension"].where(
-        results.adjusted_results["item_id"].isna())), _ADJUSTED_KEYS)
+    adjusted = _Index(
+        results.adjusted_results.assign(
+            dimension=results.adjusted_results["dimension"].where(results.adjusted_results["item_id"].isna())
+        ),
+        _ADJUSTED_KEYS,
+    )
     dimensions = []
     for dim in q.dimensions:
         national = observed_dimensions.get(**scope.national_keys(), dimension=dim.id)
-        rows = _comparison_rows(scope, observed_dimensions, adjusted, _estimate(national) if national else None,
-                                dimension=dim.id, measure="mean_score")
+        rows = _comparison_rows(
+            scope,
+            observed_dimensions,
+            adjusted,
+            _estimate(national) if national else None,
+            dimension=dim.id,
+            measure="mean_score",
+        )
         items = []
         for item in (item for item in q.scored_items if item.dimension == dim.id):
             national_item = observed_items.get(**scope.national_keys(), item_id=item.id)
-            item_rows = _comparison_rows(scope, observed_items, adjusted,
-                                         _estimate(national_item) if national_item else None,
-                                         item_id=item.id, measure="share_positive")
-            items.append(ItemContent(item.id, item.text[scope.lang],
-                                     _national(scope, observed_items, item_rows, item_id=item.id), item_rows))
-        dimensions.append(DimensionContent(dim.id, dim.label[scope.lang],
-                                           _national(scope, observed_dimensions, rows, dimension=dim.id), rows,
-                                           tuple(items)))
+            item_rows = _comparison_rows(
+                scope,
+                observed_items,
+                adjusted,
+                _estimate(national_item) if national_item else None,
+                item_id=item.id,
+                measure="share_positive",
+            )
+            items.append(
+                ItemContent(
+                    item.id,
+                    item.text[scope.lang],
+                    _national(scope, observed_items, item_rows, item_id=item.id),
+                    item_rows,
+                )
+            )
+        dimensions.append(
+            DimensionContent(
+                dim.id,
+                dim.label[scope.lang],
+                _national(scope, observed_dimensions, rows, dimension=dim.id),
+                rows,
+                tuple(items),
+            )
+        )
     return tuple(dimensions)
 
 
 def _response_row(row: pd.Series, unit: str, unit_label: str) -> ResponseRow:
-    return ResponseRow(unit, unit_label, _count(row["invited"]) or 0, {code: _count(row[code]) for code in DISPOSITIONS},
-                       _optional(row["rr1"]), _optional(row["adjusted_rate"]))
+    return ResponseRow(
+        unit,
+        unit_label,
+        _count(row["invited"]) or 0,
+        {code: _count(row[code]) for code in DISPOSITIONS},
+        _optional(row["rr1"]),
+        _optional(row["adjusted_rate"]),
+    )
 
 
 def _response(scope: _Scope) -> tuple[tuple[ResponseRow, ...], ResponseRow, float | None]:
@@ -311,8 +350,11 @@ def _healthcare_regions(scope: _Scope) -> tuple[ResponseRow, ...]:
         return ()
     strata = _pick(rates, level="pathway_region", pathway=scope.pathway)
     healthcare_region = strata["region"].map({code: r.healthcare_region for code, r in reference_regions().items()})
-    return tuple(_pooled_row(strata[healthcare_region == name], name, name)
-                 for name in _healthcare_region_order() if (healthcare_region == name).any())
+    return tuple(
+        _pooled_row(strata[healthcare_region == name], name, name)
+        for name in _healthcare_region_order()
+        if (healthcare_region == name).any()
+    )
 
 
 def _regions_nationally(scope: _Scope) -> tuple[ResponseRow, ...]:
@@ -321,25 +363,41 @@ def _regions_nationally(scope: _Scope) -> tuple[ResponseRow, ...]:
         return ()
     found = _pick(scope.results.response_rates, level="region", pathway=None)
     by_code = {str(row["region"]): row for _, row in found.iterrows()}
-    return tuple(_response_row(by_code[code], code, region.name) for code, region in reference_regions().items()
-                 if code in by_code)
+    return tuple(
+        _response_row(by_code[code], code, region.name)
+        for code, region in reference_regions().items()
+        if code in by_code
+    )
 
 
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     table = scope.results.response_by_sex_age
-    keys = {"pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
-            "region": {"level": "region", "region": scope.region, "pathway": None},
-            "national": {"level": "national"}}[scope.kind]
+    keys = {
+        "pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
+        "region": {"level": "region", "region": scope.region, "pathway": None},
+        "national": {"level": "national"},
+    }[scope.kind]
     rows = _pick(table, **keys).dropna(subset=["sex", "age_group"])
     return tuple(
-        RespondentProfileRow(str(row.sex), str(row.age_group), _count(row.invited), _count(row.complete),
-                             _optional(row.response_rate), _optional(row.frame_share), _optional(row.respondent_share))
+        RespondentProfileRow(
+            str(row.sex),
+            str(row.age_group),
+            _count(row.invited),
+            _count(row.complete),
+            _optional(row.response_rate),
+            _optional(row.frame_share),
+            _optional(row.respondent_share),
+        )
         for row in rows.sort_values(["sex", "age_group"], ascending=[True, True]).itertuples()
     )
 
 
-def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule],
-          recorded: dict[tuple[str, str], dict[str, str]]) -> tuple[FlowRow, ...]:
+def _flow(
+    flow: pd.DataFrame | None,
+    scope: _Scope,
+    rules: dict[str, PathwayRule],
+    recorded: dict[tuple[str, str], dict[str, str]],
+) -> tuple[FlowRow, ...]:
     """The sampling flow summed over the report's regions, per pathway, steps in file order and in words."""
     if flow is None or flow.empty:
         return ()
@@ -351,10 +409,16 @@ def _flow(flow: pd.DataFrame | None, scope: _Scope, rules: dict[str, PathwayRule
     elif scope.kind == "region":
         flow = flow[flow["region"].str.zfill(2) == scope.region]
     summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
-    return tuple(FlowRow(str(r.pathway), str(r.step), int(r.remaining), int(r.removed),
-                         step_label(str(r.step), scope.lang, rules.get(str(r.pathway)),
-                                    recorded.get((str(r.pathway), str(r.step)))))
-                 for r in summed.itertuples())
+    return tuple(
+        FlowRow(
+            str(r.pathway),
+            str(r.step),
+            int(r.remaining),
+            int(r.removed),
+            step_label(str(r.step), scope.lang, rules.get(str(r.pathway)), recorded.get((str(r.pathway), str(r.step)))),
+        )
+        for r in summed.itertuples()
+    )
 
 
 def _file_text(entry: object) -> str:
@@ -382,16 +446,25 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str], lang: 
         if key == "strata" or value is None:
             continue
         if key == "rules" and isinstance(value, list):
-            facts += [(f"{_fact_name(key, lang)} / {rule.get('pathway')}",
-                       f"{rule.get('version', '')} {_file_text(rule)}".strip())
-                      for rule in value if isinstance(rule, dict) and rule.get("pathway") in pathways]
+            facts += [
+                (
+                    f"{_fact_name(key, lang)} / {rule.get('pathway')}",
+                    f"{rule.get('version', '')} {_file_text(rule)}".strip(),
+                )
+                for rule in value
+                if isinstance(rule, dict) and rule.get("pathway") in pathways
+            ]
         elif isinstance(value, dict):
             for name, detail in value.items():
                 if detail is None or detail == []:
                     continue
                 entries = detail if isinstance(detail, list) else [detail]
-                facts.append((f"{_fact_name(key, lang)} / {_fact_name(name, lang)}",
-                              ", ".join(_file_text(entry) for entry in entries)))
+                facts.append(
+                    (
+                        f"{_fact_name(key, lang)} / {_fact_name(name, lang)}",
+                        ", ".join(_file_text(entry) for entry in entries),
+                    )
+                )
         elif isinstance(value, list):
             facts.append((_fact_name(key, lang), ", ".join(_file_text(entry) for entry in value) or "–"))
         else:
@@ -406,11 +479,19 @@ def _casemix_variables(q) -> tuple[str, ...]:
     return ("age_group", "sex", *roles)
 
 
-def _method(results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str],
-            lang: str) -> MethodFacts:
+def _method(
+    results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str], lang: str
+) -> MethodFacts:
     config = results.config
-    ci_methods = tuple(sorted({str(m) for table in (results.dimension_results, results.item_results, results.adjusted_results)
-                               for m in table["ci_method"].dropna().unique()}))
+    ci_methods = tuple(
+        sorted(
+            {
+                str(m)
+                for table in (results.dimension_results, results.item_results, results.adjusted_results)
+                for m in table["ci_method"].dropna().unique()
+            }
+        )
+    )
     return MethodFacts(
         min_respondents=config.min_respondents_shown,
         mask_counts_below=config.mask_counts_below,
@@ -465,7 +546,11 @@ def check_scope(
         raise ReportError("a region report compares the pathways of exactly one region; give one --region")
     present = sorted(set(invited["pathway"].dropna())) if invited is not None else []
     if kind == "pathway" and pathway not in reference_pathways():
-        where = f"round {round_name!r} has: {', '.join(present)}" if invited is not None else "see sampling.reference.pathways()"
+        where = (
+            f"round {round_name!r} has: {', '.join(present)}"
+            if invited is not None
+            else "see sampling.reference.pathways()"
+        )
         raise ReportError(f"unknown pathway {pathway!r}; {where}")
     if invited is None:
         return
@@ -479,7 +564,9 @@ def check_scope(
     else:
         found, asked = invited, "any pathway"
     if found.empty:
-        raise ReportError(f"round {round_name!r} has no invited persons for {asked} (it has: {', '.join(present) or 'none'})")
+        raise ReportError(
+            f"round {round_name!r} has no invited persons for {asked} (it has: {', '.join(present) or 'none'})"
+        )
 
 
 def build_content(
@@ -526,13 +613,22 @@ def build_content(
         chosen scope – with a message naming what was asked and what exists.
     """
     rates = results.response_rates
-    check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=round_name,
-                invited=rates[_is(rates["level"], "pathway_region")])
+    check_scope(
+        kind,
+        pathway=pathway,
+        regions=regions,
+        lang=lang,
+        round_name=round_name,
+        invited=rates[_is(rates["level"], "pathway_region")],
+    )
     known_regions = reference_regions()
     scope = _Scope(results, kind, pathway, regions, lang)
     if not scope.units:
-        asked = {"pathway": f"pathway {pathway}", "region": f"region {regions[0] if regions else ''}",
-                 "national": "any pathway"}[kind]
+        asked = {
+            "pathway": f"pathway {pathway}",
+            "region": f"region {regions[0] if regions else ''}",
+            "national": "any pathway",
+        }[kind]
         raise ReportError(f"round {round_name!r} has no invited persons for {asked}")
     response, response_total, national_rate = _response(scope)
     dimensions = _dimensions(scope, q)
@@ -547,12 +643,29 @@ def build_content(
         pathway_list = tuple(scope.units)
         region_list = tuple((code, region.name) for code, region in known_regions.items())
     return ReportContent(
-        kind=kind, lang=lang, round_name=round_name, unit_kind="region" if kind == "pathway" else "pathway",
-        pathways=pathway_list, regions=region_list, dimensions=dimensions, response=response,
-        response_total=response_total, healthcare_regions=_healthcare_regions(scope), national_rate=national_rate,
-        chosen_regions=bool(scope.region_filter), regions_response=_regions_nationally(scope), profile=_profile(scope), care_plan=care_plan,
-        flow=_flow(flow, scope, rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
-                   recorded_labels(manifest)),
-        method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang), questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
-        fieldwork_opens=fieldwork[0], fieldwork_closes=fieldwork[1],
+        kind=kind,
+        lang=lang,
+        round_name=round_name,
+        unit_kind="region" if kind == "pathway" else "pathway",
+        pathways=pathway_list,
+        regions=region_list,
+        dimensions=dimensions,
+        response=response,
+        response_total=response_total,
+        healthcare_regions=_healthcare_regions(scope),
+        national_rate=national_rate,
+        chosen_regions=bool(scope.region_filter),
+        regions_response=_regions_nationally(scope),
+        profile=_profile(scope),
+        care_plan=care_plan,
+        flow=_flow(
+            flow,
+            scope,
+            rules_for_report([slug for slug, _ in pathway_list], manifest, rules),
+            recorded_labels(manifest),
+        ),
+        method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang),
+        questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        fieldwork_opens=fieldwork[0],
+        fieldwork_closes=fieldwork[1],
     )

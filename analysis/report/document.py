@@ -23,7 +23,7 @@ from analysis.report.labels import label
 from analysis.report.model import ReportContent
 from analysis.report.styles import DEJAVU_DIR, GREY, PAGE_MARGIN, Fonts, fonts, paragraph_styles
 
-__all__ = ["write_pdf", "report_flowables"]
+__all__ = ["report_flowables", "write_pdf"]
 
 
 def _numbered_canvas(footer: str, lang: str, font: Fonts) -> type[Canvas]:
@@ -34,7 +34,7 @@ def _numbered_canvas(footer: str, lang: str, font: Fonts) -> type[Canvas]:
             super().__init__(*args, **kwargs)
             self._page_states: list[dict] = []
 
-        def showPage(self) -> None:  # noqa: N802 - reportlab's name
+        def showPage(self) -> None:
             self._page_states.append(dict(self.__dict__))
             self._startPage()
 
@@ -54,8 +54,7 @@ def _numbered_canvas(footer: str, lang: str, font: Fonts) -> type[Canvas]:
             self.line(PAGE_MARGIN, 13 * mm, width - PAGE_MARGIN, 13 * mm)
             if self._pageNumber > 1:
                 self.drawString(PAGE_MARGIN, 9 * mm, footer)
-            self.drawRightString(width - PAGE_MARGIN, 9 * mm,
-                                 label("page", lang, page=self._pageNumber, pages=pages))
+            self.drawRightString(width - PAGE_MARGIN, 9 * mm, label("page", lang, page=self._pageNumber, pages=pages))
 
     return NumberedCanvas
 
@@ -65,7 +64,9 @@ def report_flowables(content: ReportContent, layout: sections.Layout) -> list[Fl
     story = sections.cover(content, layout) + sections.summary(content, layout)
     for dim in content.dimensions:
         story += sections.dimension(dim, content, layout)
-    story += sections.response(content, layout) + sections.care_plan(content, layout) + sections.appendix(content, layout)
+    story += (
+        sections.response(content, layout) + sections.care_plan(content, layout) + sections.appendix(content, layout)
+    )
     return story
 
 
@@ -79,16 +80,28 @@ def write_pdf(content: ReportContent, out: Path | str, *, font_dir: Path = DEJAV
     out = Path(out)
     font = fonts(font_dir)
     width = A4[0] - 2 * PAGE_MARGIN
-    layout = sections.Layout(font=font, styles=paragraph_styles(font), lang=content.lang, width=width,
-                             confidence=content.method.confidence_level)
+    layout = sections.Layout(
+        font=font,
+        styles=paragraph_styles(font),
+        lang=content.lang,
+        width=width,
+        confidence=content.method.confidence_level,
+    )
     title = sections.report_title(content)
     handle, partial = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=out.parent)
     os.close(handle)
     try:
         document = SimpleDocTemplate(
-            partial, pagesize=A4, leftMargin=PAGE_MARGIN, rightMargin=PAGE_MARGIN, topMargin=PAGE_MARGIN,
-            bottomMargin=PAGE_MARGIN + 4, title=title, author=label("author", content.lang),
-            subject=f"{label('cover.round', content.lang)} {content.round_name}", creator="prem",
+            partial,
+            pagesize=A4,
+            leftMargin=PAGE_MARGIN,
+            rightMargin=PAGE_MARGIN,
+            topMargin=PAGE_MARGIN,
+            bottomMargin=PAGE_MARGIN + 4,
+            title=title,
+            author=label("author", content.lang),
+            subject=f"{label('cover.round', content.lang)} {content.round_name}",
+            creator="prem",
             lang="sv-SE" if content.lang == "sv" else "en-GB",
         )
         footer = f"{title} · {content.round_name}"

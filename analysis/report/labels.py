@@ -6,18 +6,27 @@ programming error and fails loudly rather than printing a key.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "has_label", "label", "percent", "number", "score"]
+__all__ = ["LANGUAGES", "has_label", "label", "number", "percent", "score"]
 
 LANGUAGES = ("sv", "en")
 
 _TEXTS: dict[str, tuple[str, str]] = {
     # cover
     "title.pathway": ("Patienters upplevelse av vårdförloppet", "Patients' experience of the care pathway"),
-    "title.region": ("Patienters upplevelse av vårdförloppen i regionen", "Patients' experience of the care pathways in the region"),
-    "title.national": ("Patienters upplevelse av vårdförloppen – nationell översikt", "Patients' experience of the care pathways – national overview"),
+    "title.region": (
+        "Patienters upplevelse av vårdförloppen i regionen",
+        "Patients' experience of the care pathways in the region",
+    ),
+    "title.national": (
+        "Patienters upplevelse av vårdförloppen – nationell översikt",
+        "Patients' experience of the care pathways – national overview",
+    ),
     "subtitle.pathway": ("Jämförelse mellan regioner", "Comparison between regions"),
     "subtitle.region": ("Jämförelse mellan vårdförlopp", "Comparison between care pathways"),
-    "subtitle.national": ("Jämförelse mellan vårdförlopp, hela landet", "Comparison between care pathways, whole country"),
+    "subtitle.national": (
+        "Jämförelse mellan vårdförlopp, hela landet",
+        "Comparison between care pathways, whole country",
+    ),
     "cover.round": ("Undersökningsomgång", "Survey round"),
     "cover.pathways": ("Vårdförlopp", "Care pathways"),
     "cover.regions": ("Regioner", "Regions"),
@@ -69,7 +78,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Resultat 0–100 med {level} % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
         "Result 0–100 with {level} % confidence interval. Tick on each row: the national value for the same pathway.",
     ),
-    "dimension.items": ("Frågor i dimensionen: andel positiva svar (%)", "Items in the dimension: share of positive answers (%)"),
+    "dimension.items": (
+        "Frågor i dimensionen: andel positiva svar (%)",
+        "Items in the dimension: share of positive answers (%)",
+    ),
     "items.note": (
         "Andel positiva svar bland dem som besvarat frågan; svaret ”Vet inte / Inte aktuellt” räknas inte.",
         "Share of positive answers among those who answered the item; ‘Don't know / Not applicable’ is not counted.",
@@ -103,15 +115,22 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The pathway's regions summed per healthcare region. A count masked in any region stays masked in the sum.",
     ),
     "response.healthcare_national": (
-        "Alla vårdförlopp tillsammans, per sjukvårdsregion.", "All care pathways together, per healthcare region.",
+        "Alla vårdförlopp tillsammans, per sjukvårdsregion.",
+        "All care pathways together, per healthcare region.",
     ),
     "response.regions": ("Svarsfrekvens per region", "Response rates per region"),
-    "response.regions_national": ("Alla vårdförlopp tillsammans, per region.", "All care pathways together, per region."),
+    "response.regions_national": (
+        "Alla vårdförlopp tillsammans, per region.",
+        "All care pathways together, per region.",
+    ),
     "col.healthcare_region": ("Sjukvårdsregion", "Healthcare region"),
     "col.rr1": ("RR1 %", "RR1 %"),
     "col.adjusted": ("Justerad %", "Adjusted %"),
     "total": ("Totalt", "Total"),
-    "profile": ("Vilka svarade? Kön och ålder jämfört med urvalet", "Who responded? Sex and age compared with the sample"),
+    "profile": (
+        "Vilka svarade? Kön och ålder jämfört med urvalet",
+        "Who responded? Sex and age compared with the sample",
+    ),
     "profile.intro": (
         "Inbjudna, fullständiga svar och svarsfrekvens per kön och åldersgrupp, och gruppens andel av populationen (urvalsramen) "
         "jämfört med dess andel av de svarande. Små antal (1–{mask}) är dolda tillsammans med nästa minsta cell.",
@@ -157,8 +176,14 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "criteria, deceased, protected identity, no usable address, recently invited and already drawn for another pathway. "
         "From the eligible population N<sub>h</sub> of each stratum (pathway × region) a simple random sample n<sub>h</sub> was drawn.",
     ),
-    "method.flow": ("Flödet i urvalet (summerat över rapportens regioner)", "Sampling flow (summed over the report's regions)"),
-    "method.no_flow": ("Flödesrapporten finns inte för denna omgång.", "The flow report is not available for this round."),
+    "method.flow": (
+        "Flödet i urvalet (summerat över rapportens regioner)",
+        "Sampling flow (summed over the report's regions)",
+    ),
+    "method.no_flow": (
+        "Flödesrapporten finns inte för denna omgång.",
+        "The flow report is not available for this round.",
+    ),
     "col.step": ("Steg", "Step"),
     "col.remaining": ("Kvar", "Remaining"),
     "col.removed": ("Bortfall", "Removed"),
@@ -166,7 +191,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Populationskriterierna beskrivs utifrån vårdförloppets regelfil; steg som inte finns i den visas med sitt namn.",
         "The population criteria are described from the pathway's rule file; steps not found there are shown by their name.",
     ),
-    "step.rejected_rows": ("Oläsbara rader i registeruttaget (avvisade)", "Unreadable rows in the register extract (rejected)"),
+    "step.rejected_rows": (
+        "Oläsbara rader i registeruttaget (avvisade)",
+        "Unreadable rows in the register extract (rejected)",
+    ),
     "step.persons_with_qualifying_contacts": (
         "Personer med minst en vårdkontakt med vårdförloppets diagnoser under perioden",
         "Persons with at least one care contact with the pathway's diagnoses in the period",
@@ -174,18 +202,31 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "step.deceased": ("Avlidna", "Deceased"),
     "step.protected_identity": ("Skyddad identitet", "Protected identity"),
     "step.no_address": ("Saknar användbar postadress", "No usable postal address"),
-    "step.quarantine": ("Inbjudna i en tidigare omgång under karenstiden", "Invited in an earlier round within the quarantine period"),
-    "step.other_pathway": ("Redan dragna för ett annat vårdförlopp i omgången", "Already drawn for another pathway in this round"),
+    "step.quarantine": (
+        "Inbjudna i en tidigare omgång under karenstiden",
+        "Invited in an earlier round within the quarantine period",
+    ),
+    "step.other_pathway": (
+        "Redan dragna för ett annat vårdförlopp i omgången",
+        "Already drawn for another pathway in this round",
+    ),
     "step.sampled": ("Dragna i urvalet (berättigad population → urval)", "Sampled (eligible population → sample)"),
     "criterion.min_contact_dates": (
-        "minst {n} kvalificerande kontakter på olika dagar", "at least {n} qualifying contacts on different dates",
+        "minst {n} kvalificerande kontakter på olika dagar",
+        "at least {n} qualifying contacts on different dates",
     ),
-    "criterion.any_contact_at": ("minst en kvalificerande kontakt i {levels}", "at least one qualifying contact in {levels}"),
+    "criterion.any_contact_at": (
+        "minst en kvalificerande kontakt i {levels}",
+        "at least one qualifying contact in {levels}",
+    ),
     "criterion.age_range": ("ålder {low}–{high} år {at}", "aged {low} to {high} {at}"),
     "criterion.min_age": ("ålder minst {low} år {at}", "aged {low} or older {at}"),
     "criterion.max_age": ("ålder högst {high} år {at}", "aged {high} or younger {at}"),
     "criterion.at.period_end": ("vid periodens slut", "at the end of the period"),
-    "criterion.at.first_qualifying_contact": ("vid den första kvalificerande kontakten", "at the first qualifying contact"),
+    "criterion.at.first_qualifying_contact": (
+        "vid den första kvalificerande kontakten",
+        "at the first qualifying contact",
+    ),
     "care_level.primary": ("primärvården", "primary care"),
     "care_level.specialist": ("specialiserad öppenvård", "specialist outpatient care"),
     "care_level.inpatient": ("slutenvården", "inpatient care"),

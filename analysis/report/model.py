@@ -18,15 +18,15 @@ from typing import Literal
 
 __all__ = [
     "BANDS",
-    "Estimate",
     "ComparisonRow",
-    "ItemContent",
     "DimensionContent",
-    "ResponseRow",
-    "RespondentProfileRow",
+    "Estimate",
     "FlowRow",
+    "ItemContent",
     "MethodFacts",
     "ReportContent",
+    "RespondentProfileRow",
+    "ResponseRow",
 ]
 
 BANDS = ("better", "as_expected", "worse")

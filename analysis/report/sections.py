@@ -14,18 +14,34 @@ from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, String
-from reportlab.lib.units import mm
 from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
 from analysis.report.labels import label, number, percent, score
 from analysis.report.model import (
-    ComparisonRow, DimensionContent, Estimate, ItemContent, MethodFacts, ReportContent, ResponseRow,
+    ComparisonRow,
+    DimensionContent,
+    Estimate,
+    ItemContent,
+    MethodFacts,
+    ReportContent,
+    ResponseRow,
 )
 from analysis.report.styles import Fonts, plain_table_style, table_style
 
-__all__ = ["Layout", "report_title", "cover", "summary", "dimension", "response", "care_plan", "appendix", "DISPOSITIONS"]
+__all__ = [
+    "DISPOSITIONS",
+    "Layout",
+    "appendix",
+    "care_plan",
+    "cover",
+    "dimension",
+    "report_title",
+    "response",
+    "summary",
+]
 
 CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
 """Case-mix variables the appendix names in words."""
@@ -79,13 +95,19 @@ def cover(content: ReportContent, layout: Layout) -> list[Flowable]:
     not_stated = layout.text("cover.not_stated")
     opens = content.fieldwork_opens.isoformat() if content.fieldwork_opens else not_stated
     closes = content.fieldwork_closes.isoformat() if content.fieldwork_closes else not_stated
-    regions = (layout.text("cover.all_regions") if len(content.regions) == 21
-               else ", ".join(name for _, name in content.regions))
+    regions = (
+        layout.text("cover.all_regions")
+        if len(content.regions) == 21
+        else ", ".join(name for _, name in content.regions)
+    )
     facts = [
         ("cover.round", content.round_name),
         ("cover.pathways", ", ".join(name for _, name in content.pathways)),
         ("cover.regions", regions),
-        ("cover.fieldwork", f"{opens} – {closes}" if content.fieldwork_opens or content.fieldwork_closes else not_stated),
+        (
+            "cover.fieldwork",
+            f"{opens} – {closes}" if content.fieldwork_opens or content.fieldwork_closes else not_stated,
+        ),
         ("cover.questionnaire", content.questionnaire or not_stated),
         ("cover.created", content.created.isoformat()),
     ]
@@ -128,11 +150,12 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
     min_n = content.method.min_respondents
     unit_width, rate_width = 96.0, 44.0
     dim_width = (layout.width - unit_width - rate_width) / max(len(content.dimensions), 1)
-    header: list[object] = [layout.para(_unit_head(content, layout), "cell_head"),
-                            rotated_header(layout.text("summary.rate"), layout.font, rate_width - 6)]
+    header: list[object] = [
+        layout.para(_unit_head(content, layout), "cell_head"),
+        rotated_header(layout.text("summary.rate"), layout.font, rate_width - 6),
+    ]
     header += [rotated_header(d.label, layout.font, dim_width - 6) for d in content.dimensions]
-    national = [layout.para(_national_label(content, layout), "cell_head"),
-                percent(content.national_rate, layout.lang)]
+    national = [layout.para(_national_label(content, layout), "cell_head"), percent(content.national_rate, layout.lang)]
     national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
     rows = [header, national]
     rates = {r.unit: r.adjusted_rate for r in content.response}
@@ -162,8 +185,9 @@ def _units(content: ReportContent) -> list[tuple[str, str]]:
     return list(content.regions if content.unit_kind == "region" else content.pathways)
 
 
-def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: ReportContent, layout: Layout,
-                 caption_key: str) -> list[Flowable]:
+def _chart_block(
+    rows: Sequence[ComparisonRow], national: Estimate, content: ReportContent, layout: Layout, caption_key: str
+) -> list[Flowable]:
     """Caption, legend, chart and the list of units not shown with the reason."""
     shown = [r for r in rows if r.estimate.shown]
     hidden = [r for r in rows if not r.estimate.shown]
@@ -178,8 +202,9 @@ def _chart_block(rows: Sequence[ComparisonRow], national: Estimate, content: Rep
             comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width),
         ]
     if hidden:
-        listing = "; ".join(f"{r.label} ({suppression_reason(r.estimate, layout, content.method.min_respondents)})"
-                            for r in hidden)
+        listing = "; ".join(
+            f"{r.label} ({suppression_reason(r.estimate, layout, content.method.min_respondents)})" for r in hidden
+        )
         parts.append(layout.para(f"{layout.text('suppressed.list')}: {listing}", "small"))
     return parts
 
@@ -196,15 +221,24 @@ def _respondents(count: int | None, content: ReportContent, layout: Layout, unit
     return number(count, layout.lang)
 
 
-def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: Layout,
-                respondents: dict[str, int], national_respondents: int) -> Table:
+def _item_table(
+    items: Sequence[ItemContent],
+    content: ReportContent,
+    layout: Layout,
+    respondents: dict[str, int],
+    national_respondents: int,
+) -> Table:
     """Units down, items across: share positive (%), or why it is not shown."""
     min_n = content.method.min_respondents
     unit_width, n_width = 96.0, 58.0
     item_width = (layout.width - unit_width - n_width) / max(len(items), 1)
-    header = [layout.para(_unit_head(content, layout), "cell_head"),
-              layout.para(layout.text("col.respondents"), "cell_head_right")]
-    header += [layout.para(f"{layout.text('col.item')} {index}", "cell_head_right") for index in range(1, len(items) + 1)]
+    header = [
+        layout.para(_unit_head(content, layout), "cell_head"),
+        layout.para(layout.text("col.respondents"), "cell_head_right"),
+    ]
+    header += [
+        layout.para(f"{layout.text('col.item')} {index}", "cell_head_right") for index in range(1, len(items) + 1)
+    ]
 
     def cell(estimate: Estimate | None) -> object:
         if estimate is None:
@@ -213,14 +247,22 @@ def _item_table(items: Sequence[ItemContent], content: ReportContent, layout: La
             return layout.para(suppression_reason(estimate, layout, min_n), "cell_right")
         return percent(estimate.value, layout.lang)
 
-    rows: list[list[object]] = [header, [layout.para(_national_label(content, layout), "cell_head"),
-                                         _respondents(national_respondents, content, layout)] + [cell(i.national) for i in items]]
+    rows: list[list[object]] = [
+        header,
+        [
+            layout.para(_national_label(content, layout), "cell_head"),
+            _respondents(national_respondents, content, layout),
+        ]
+        + [cell(i.national) for i in items],
+    ]
     by_item = [{r.unit: r.estimate for r in item.rows} for item in items]
     for unit, unit_label in _units(content):
         if not any(unit in found for found in by_item):
             continue
-        rows.append([layout.para(unit_label, "cell"), _respondents(respondents.get(unit), content, layout, unit)]
-                    + [cell(found.get(unit)) for found in by_item])
+        rows.append(
+            [layout.para(unit_label, "cell"), _respondents(respondents.get(unit), content, layout, unit)]
+            + [cell(found.get(unit)) for found in by_item]
+        )
     table = Table(rows, colWidths=[unit_width, n_width] + [item_width] * len(items), repeatRows=1)
     style = table_style(layout.font)
     style.add("LINEBELOW", (0, 1), (-1, 1), 0.6, "black")
@@ -233,8 +275,9 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
     respondents = {r.unit: r.estimate.respondents for r in dim.rows}
     questions = [layout.para(f"{index}. {item.text}", "small") for index, item in enumerate(dim.items, start=1)]
     return [
-        KeepTogether([layout.para(dim.label, "h1")]
-                     + _chart_block(dim.rows, dim.national, content, layout, "dimension.chart")),
+        KeepTogether(
+            [layout.para(dim.label, "h1")] + _chart_block(dim.rows, dim.national, content, layout, "dimension.chart")
+        ),
         CondPageBreak(60 * mm),
         layout.para(layout.text("dimension.items"), "h2"),
         *questions,
@@ -245,12 +288,18 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
 
 
 def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> list[object]:
-    counts = [number(row.dispositions.get(code), layout.lang) if row.dispositions.get(code) is not None
-              else layout.text("masked") for code in DISPOSITIONS]
+    counts = [
+        number(row.dispositions.get(code), layout.lang)
+        if row.dispositions.get(code) is not None
+        else layout.text("masked")
+        for code in DISPOSITIONS
+    ]
     # A missing rate with complete responses (or a masked complete count) is hidden, not undefined.
     hidden = row.dispositions.get("complete") != 0
-    rates = [number(rate, layout.lang, 1) if rate is not None or not hidden else layout.text("masked")
-             for rate in (row.rr1, row.adjusted_rate)]
+    rates = [
+        number(rate, layout.lang, 1) if rate is not None or not hidden else layout.text("masked")
+        for rate in (row.rr1, row.adjusted_rate)
+    ]
     return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts, *rates]
 
 
@@ -260,9 +309,13 @@ def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: 
     unit_width = 96.0
     count_width = (layout.width - unit_width) / len(header_keys)
     header = [layout.para(unit_head, "cell_head")] + [
-        rotated_header(layout.text(k), layout.font, count_width - 6) for k in header_keys]
-    table = Table([header, *(_response_row(r, layout) for r in rows), _response_row(total, layout, bold=True)],
-                  colWidths=[unit_width] + [count_width] * len(header_keys), repeatRows=1)
+        rotated_header(layout.text(k), layout.font, count_width - 6) for k in header_keys
+    ]
+    table = Table(
+        [header, *(_response_row(r, layout) for r in rows), _response_row(total, layout, bold=True)],
+        colWidths=[unit_width] + [count_width] * len(header_keys),
+        repeatRows=1,
+    )
     table.setStyle(table_style(layout.font, total_row=True))
     return table
 
@@ -270,33 +323,60 @@ def _response_table(rows: Sequence[ResponseRow], total: ResponseRow, unit_head: 
 def _more_response_tables(content: ReportContent, layout: Layout) -> list[Flowable]:
     """The response tables per healthcare region (sjukvårdsregion) and, nationally, per region."""
     intro = "response.healthcare_national" if content.kind == "national" else "response.healthcare_pathway"
-    tables = [(content.healthcare_regions, "response.healthcare", intro, "col.healthcare_region"),
-              (content.regions_response, "response.regions", "response.regions_national", "col.region")]
+    tables = [
+        (content.healthcare_regions, "response.healthcare", intro, "col.healthcare_region"),
+        (content.regions_response, "response.regions", "response.regions_national", "col.region"),
+    ]
     parts: list[Flowable] = []
     for rows, heading, text, unit_head in tables:
         if rows:
-            parts += [Spacer(1, 6 * mm), KeepTogether([
-                layout.para(layout.text(heading), "h2"),
-                layout.para(layout.text(text), "small"),
-                _response_table(rows, content.response_total, layout.text(unit_head), layout),
-            ])]
+            parts += [
+                Spacer(1, 6 * mm),
+                KeepTogether(
+                    [
+                        layout.para(layout.text(heading), "h2"),
+                        layout.para(layout.text(text), "small"),
+                        _response_table(rows, content.response_total, layout.text(unit_head), layout),
+                    ]
+                ),
+            ]
     return parts
 
 
 def response(content: ReportContent, layout: Layout) -> list[Flowable]:
     """Dispositions and rates per unit and per healthcare region, then who responded by sex and age group."""
     table = _response_table(content.response, content.response_total, _unit_head(content, layout), layout)
-    profile_keys = ("variable.sex", "variable.age_group", "col.invited", "col.respondents", "col.rate",
-                    "col.frame_share", "col.respondent_share")
-    profile_rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
-                                         for k in profile_keys]]
+    profile_keys = (
+        "variable.sex",
+        "variable.age_group",
+        "col.invited",
+        "col.respondents",
+        "col.rate",
+        "col.frame_share",
+        "col.respondent_share",
+    )
+    profile_rows: list[list[object]] = [
+        [
+            layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
+            for k in profile_keys
+        ]
+    ]
     masked = layout.text("masked")
     for row in content.profile:
         sex = layout.text(f"sex.{row.sex}") if row.sex in ("K", "M") else row.sex
-        profile_rows.append([sex, row.age_group] + [
-            masked if value is None else number(value, layout.lang, decimals)
-            for value, decimals in ((row.invited, 0), (row.respondents, 0), (row.rate, 1), (row.frame_share, 1),
-                                    (row.respondent_share, 1))])
+        profile_rows.append(
+            [sex, row.age_group]
+            + [
+                masked if value is None else number(value, layout.lang, decimals)
+                for value, decimals in (
+                    (row.invited, 0),
+                    (row.respondents, 0),
+                    (row.rate, 1),
+                    (row.frame_share, 1),
+                    (row.respondent_share, 1),
+                )
+            ]
+        )
     profile = Table(profile_rows, colWidths=[60, 60] + [(layout.width - 120) / 5] * 5, repeatRows=1, hAlign="LEFT")
     profile.setStyle(table_style(layout.font, text_columns=2))
     profile_intro = [layout.para(layout.text("profile.intro", mask=content.method.mask_counts_below - 1), "small")]
@@ -319,28 +399,46 @@ def care_plan(content: ReportContent, layout: Layout) -> list[Flowable]:
     if item is None:
         return []
     min_n = content.method.min_respondents
-    header = [layout.para(layout.text(k), "cell_head_right")
-              for k in ("col.respondents", "col.share", "col.ci", "col.comparison")]
+    header = [
+        layout.para(layout.text(k), "cell_head_right")
+        for k in ("col.respondents", "col.share", "col.ci", "col.comparison")
+    ]
     rows: list[list[object]] = [[layout.para(_unit_head(content, layout), "cell_head"), *header]]
     for row in [ComparisonRow("", _national_label(content, layout), item.national), *item.rows]:
         estimate = row.estimate
         if estimate.shown:
             interval = f"{score(estimate.ci_low, layout.lang)}–{score(estimate.ci_high, layout.lang)}"
             band = layout.text(f"band.{estimate.band}") if estimate.band else "–"
-            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
-                         percent(estimate.value, layout.lang), interval, band])
+            rows.append(
+                [
+                    layout.para(row.label, "cell"),
+                    _respondents(estimate.respondents, content, layout, row.unit),
+                    percent(estimate.value, layout.lang),
+                    interval,
+                    band,
+                ]
+            )
         else:
-            rows.append([layout.para(row.label, "cell"), _respondents(estimate.respondents, content, layout, row.unit),
-                         layout.para(suppression_reason(estimate, layout, min_n), "cell_right"), "–", "–"])
+            rows.append(
+                [
+                    layout.para(row.label, "cell"),
+                    _respondents(estimate.respondents, content, layout, row.unit),
+                    layout.para(suppression_reason(estimate, layout, min_n), "cell_right"),
+                    "–",
+                    "–",
+                ]
+            )
     table = Table(rows, colWidths=[120, 60, 70, 70, layout.width - 320], repeatRows=1)
     table.setStyle(table_style(layout.font))
     return [
-        KeepTogether([
-            layout.para(layout.text("care_plan"), "h1"),
-            layout.para(layout.text("care_plan.intro"), "body"),
-            layout.para(f"”{item.text}”", "h2"),
-            *_chart_block(item.rows, item.national, content, layout, "care_plan.chart"),
-        ]),
+        KeepTogether(
+            [
+                layout.para(layout.text("care_plan"), "h1"),
+                layout.para(layout.text("care_plan.intro"), "body"),
+                layout.para(f"”{item.text}”", "h2"),
+                *_chart_block(item.rows, item.national, content, layout, "care_plan.chart"),
+            ]
+        ),
         Spacer(1, 4 * mm),
         table,
         PageBreak(),
@@ -358,14 +456,23 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     ]
     if content.flow:
         names = dict(content.pathways)
-        rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head")
-                                     for k in ("col.pathway", "col.step")]]
+        rows: list[list[object]] = [[layout.para(layout.text(k), "cell_head") for k in ("col.pathway", "col.step")]]
         rows[0] += [layout.para(layout.text(k), "cell_head_right") for k in ("col.remaining", "col.removed")]
         # the pathway named on its first step only, so the steps read as one list per pathway
-        rows += [[layout.para(names.get(f.pathway, f.pathway) if index == 0 or content.flow[index - 1].pathway != f.pathway
-                              else "", "cell"),
-                  layout.para(f.label or f.step, "cell"), number(f.remaining, layout.lang), number(f.removed, layout.lang)]
-                 for index, f in enumerate(content.flow)]
+        rows += [
+            [
+                layout.para(
+                    names.get(f.pathway, f.pathway)
+                    if index == 0 or content.flow[index - 1].pathway != f.pathway
+                    else "",
+                    "cell",
+                ),
+                layout.para(f.label or f.step, "cell"),
+                number(f.remaining, layout.lang),
+                number(f.removed, layout.lang),
+            ]
+            for index, f in enumerate(content.flow)
+        ]
         flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
         flow.setStyle(table_style(layout.font, text_columns=2))
         parts.append(flow)
@@ -374,8 +481,11 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
     else:
         parts.append(layout.para(layout.text("method.no_flow"), "body"))
     if method.manifest:
-        facts = Table([[layout.para(key, "cell"), layout.para(text, "cell")] for key, text in method.manifest],
-                      colWidths=[130, layout.width - 130], hAlign="LEFT")
+        facts = Table(
+            [[layout.para(key, "cell"), layout.para(text, "cell")] for key, text in method.manifest],
+            colWidths=[130, layout.width - 130],
+            hAlign="LEFT",
+        )
         facts.setStyle(plain_table_style())
         parts += [layout.para(layout.text("method.manifest"), "h2"), facts]
     parts += _method_text(method, layout)
@@ -392,14 +502,20 @@ def _spoken_list(words: Sequence[str], layout: Layout) -> str:
 def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
     """The method appendix's prose, in the report's language, with the run's own settings filled in."""
     variables = [layout.text(f"casemix.{v}") if v in CASEMIX_VARIABLES else v for v in method.casemix_variables]
-    ordered = sorted(method.ci_methods, key=lambda code: CI_METHODS.index(code) if code in CI_METHODS else len(CI_METHODS))
+    ordered = sorted(
+        method.ci_methods, key=lambda code: CI_METHODS.index(code) if code in CI_METHODS else len(CI_METHODS)
+    )
     ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in ordered], layout)
-    item_weights = layout.text(f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca")
-                               else "weights.equal")
+    item_weights = layout.text(
+        f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca") else "weights.equal"
+    )
     respondents = layout.text("method.respondents_partial" if method.include_partial else "method.respondents_complete")
     share = percent(100 * method.complete_share, layout.lang)
-    weighting = layout.text("method.weighting_text", cell=method.min_cell_count) if method.weighted \
+    weighting = (
+        layout.text("method.weighting_text", cell=method.min_cell_count)
+        if method.weighted
         else layout.text("method.unweighted")
+    )
     intervals = layout.text("method.intervals", ci=ci or "–")
     return [
         layout.para(layout.text("method.dispositions"), "h2"),
@@ -409,10 +525,19 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("method.weighting"), "h2"),
         layout.para(f"{weighting} {escape(intervals)}", "body", markup=True),
         layout.para(layout.text("method.casemix"), "h2"),
-        layout.para(layout.text("method.casemix_text", variables=_spoken_list(variables, layout), n=method.min_respondents,
-                                pathways=layout.text("method.pathways_within_region")
-                                if "pathways_within_region" in method.comparisons else ""), "body"),
+        layout.para(
+            layout.text(
+                "method.casemix_text",
+                variables=_spoken_list(variables, layout),
+                n=method.min_respondents,
+                pathways=layout.text("method.pathways_within_region")
+                if "pathways_within_region" in method.comparisons
+                else "",
+            ),
+            "body",
+        ),
         layout.para(layout.text("method.suppression"), "h2"),
-        layout.para(layout.text("method.suppression_text", n=method.min_respondents,
-                                mask=method.mask_counts_below - 1), "body"),
+        layout.para(
+            layout.text("method.suppression_text", n=method.min_respondents, mask=method.mask_counts_below - 1), "body"
+        ),
     ]

@@ -54,8 +54,7 @@ def criterion_text(criterion: Criterion, lang: str) -> str:
     return text[:1].upper() + text[1:] if text else criterion.name
 
 
-def step_label(step: str, lang: str, rule: PathwayRule | None = None,
-               recorded: Mapping[str, str] | None = None) -> str:
+def step_label(step: str, lang: str, rule: PathwayRule | None = None, recorded: Mapping[str, str] | None = None) -> str:
     """One flow step in words.
 
     In order: a fixed step's text; the label the sampling manifest recorded
@@ -87,8 +86,9 @@ def recorded_labels(manifest: Mapping[str, object] | None) -> dict[tuple[str, st
     return found
 
 
-def rules_for_report(pathways: Sequence[str], manifest: Mapping[str, object] | None,
-                     rules: Sequence[PathwayRule] | None = None) -> dict[str, PathwayRule]:
+def rules_for_report(
+    pathways: Sequence[str], manifest: Mapping[str, object] | None, rules: Sequence[PathwayRule] | None = None
+) -> dict[str, PathwayRule]:
     """The rule file of each of the report's pathways, when it is known to be the one the sample used.
 
     ``rules`` are the files the caller names (e.g. a region's own rule
@@ -106,5 +106,8 @@ def rules_for_report(pathways: Sequence[str], manifest: Mapping[str, object] | N
     for entry in (manifest or {}).get("rules", []) or []:
         if isinstance(entry, Mapping) and entry.get("sha256"):
             recorded[str(entry.get("pathway"))] = str(entry["sha256"])
-    return {rule.pathway: rule for rule in rules
-            if rule.pathway in pathways and recorded.get(rule.pathway, rule.sha256) == rule.sha256}
+    return {
+        rule.pathway: rule
+        for rule in rules
+        if rule.pathway in pathways and recorded.get(rule.pathway, rule.sha256) == rule.sha256
+    }

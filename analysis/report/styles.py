@@ -20,7 +20,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import TableStyle
 
-__all__ = ["DEJAVU_DIR", "Fonts", "fonts", "paragraph_styles", "table_style", "plain_table_style", "GREY", "PAGE_MARGIN"]
+__all__ = [
+    "DEJAVU_DIR",
+    "GREY",
+    "PAGE_MARGIN",
+    "Fonts",
+    "fonts",
+    "paragraph_styles",
+    "plain_table_style",
+    "table_style",
+]
 
 DEJAVU_DIR = Path("/usr/share/fonts/truetype/dejavu")
 
@@ -62,15 +71,31 @@ def paragraph_styles(font: Fonts) -> dict[str, ParagraphStyle]:
         "body": body,
         "small": ParagraphStyle("small", parent=body, fontSize=8, leading=10.5, textColor=GREY["dark"]),
         "cell": ParagraphStyle("cell", parent=body, fontSize=7.5, leading=9, spaceAfter=0),
-        "cell_right": ParagraphStyle("cell_right", parent=body, fontSize=7.5, leading=9, spaceAfter=0, alignment=TA_RIGHT),
-        "cell_head": ParagraphStyle("cell_head", parent=body, fontName=font.bold, fontSize=7.5, leading=9, spaceAfter=0),
-        "cell_head_right": ParagraphStyle("cell_head_right", parent=body, fontName=font.bold, fontSize=7.5, leading=9,
-                                          spaceAfter=0, alignment=TA_RIGHT),
+        "cell_right": ParagraphStyle(
+            "cell_right", parent=body, fontSize=7.5, leading=9, spaceAfter=0, alignment=TA_RIGHT
+        ),
+        "cell_head": ParagraphStyle(
+            "cell_head", parent=body, fontName=font.bold, fontSize=7.5, leading=9, spaceAfter=0
+        ),
+        "cell_head_right": ParagraphStyle(
+            "cell_head_right",
+            parent=body,
+            fontName=font.bold,
+            fontSize=7.5,
+            leading=9,
+            spaceAfter=0,
+            alignment=TA_RIGHT,
+        ),
         "title": ParagraphStyle("title", parent=body, fontName=font.bold, fontSize=22, leading=27, spaceAfter=8),
-        "subtitle": ParagraphStyle("subtitle", parent=body, fontSize=14, leading=18, spaceAfter=18, textColor=GREY["dark"]),
-        "h1": ParagraphStyle("h1", parent=body, fontName=font.bold, fontSize=15, leading=19, spaceBefore=2, spaceAfter=8),
-        "h2": ParagraphStyle("h2", parent=body, fontName=font.bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4,
-                             keepWithNext=1),
+        "subtitle": ParagraphStyle(
+            "subtitle", parent=body, fontSize=14, leading=18, spaceAfter=18, textColor=GREY["dark"]
+        ),
+        "h1": ParagraphStyle(
+            "h1", parent=body, fontName=font.bold, fontSize=15, leading=19, spaceBefore=2, spaceAfter=8
+        ),
+        "h2": ParagraphStyle(
+            "h2", parent=body, fontName=font.bold, fontSize=11, leading=14, spaceBefore=8, spaceAfter=4, keepWithNext=1
+        ),
     }
 
 
@@ -97,5 +122,10 @@ def table_style(font: Fonts, *, header_rows: int = 1, total_row: bool = False, t
 
 def plain_table_style() -> TableStyle:
     """A layout-only table (label and value pairs on the cover): no rules, top-aligned."""
-    return TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0),
-                       ("BOTTOMPADDING", (0, 0), (-1, -1), 5)])
+    return TableStyle(
+        [
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ("LEFTPADDING", (0, 0), (-1, -1), 0),
+            ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
+        ]
+    )

@@ -21,8 +21,17 @@ import pandas as pd
 
 __all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
-_TEXT_COLUMNS = ("respondent_id", "pathway", "region", "sex", "age_group", "status", "questionnaire_id",
-                 "questionnaire_version", "submitted_at")
+_TEXT_COLUMNS = (
+    "respondent_id",
+    "pathway",
+    "region",
+    "sex",
+    "age_group",
+    "status",
+    "questionnaire_id",
+    "questionnaire_version",
+    "submitted_at",
+)
 _DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
 
 
@@ -73,10 +82,15 @@ def _read_responses(path: Path) -> pd.DataFrame:
             raise _InputError(f"{path}: a responses export ends in .csv or .parquet.")
     except (ValueError, OSError, UnicodeDecodeError) as error:
         raise _InputError(f"{path}: not a readable responses export ({error}).") from None
-    missing = [c for c in ("respondent_id", "pathway", "region", "sex", "age_group", "design_weight", "status")
-               if c not in responses.columns]
+    missing = [
+        c
+        for c in ("respondent_id", "pathway", "region", "sex", "age_group", "design_weight", "status")
+        if c not in responses.columns
+    ]
     if missing:
-        raise _InputError(f"{path}: column(s) {', '.join(missing)} missing; expected the `prem export responses` format.")
+        raise _InputError(
+            f"{path}: column(s) {', '.join(missing)} missing; expected the `prem export responses` format."
+        )
     responses = responses.astype({c: "string" for c in _TEXT_COLUMNS if c in responses.columns})
     responses["region"] = responses["region"].str.zfill(2)
     return responses
@@ -112,8 +126,14 @@ def round_from_database(round_name: str) -> RoundInput:
     with transaction(create_app()) as session:
         survey_round = get_round(session, round_name)
         flow, manifest = round_sampling_flow(session, round_name)
-        return RoundInput(round_name, responses_dataframe(session, round_name), flow, manifest,
-                          survey_round.opens, survey_round.closes)
+        return RoundInput(
+            round_name,
+            responses_dataframe(session, round_name),
+            flow,
+            manifest,
+            survey_round.opens,
+            survey_round.closes,
+        )
 
 
 def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: Path | None) -> RoundInput:
@@ -132,8 +152,9 @@ def _questionnaire(responses: pd.DataFrame):
     started = responses.dropna(subset=["questionnaire_id"]) if "questionnaire_id" in responses else responses.iloc[0:0]
     if started.empty:
         return load_questionnaire(_DEFAULT_QUESTIONNAIRE)
-    (questionnaire_id, version), _ = next(iter(
-        started.groupby(["questionnaire_id", "questionnaire_version"]).size().sort_values(ascending=False).items()))
+    (questionnaire_id, version), _ = next(
+        iter(started.groupby(["questionnaire_id", "questionnaire_version"]).size().sort_values(ascending=False).items())
+    )
     return load_questionnaire(questionnaire_id, version=version)
 
 
@@ -148,10 +169,20 @@ def analyse_source(source: RoundInput):
 
 
 _ROUND = click.option("--round", "round_name", default=None, help="Survey round in the database.")
-_RESPONSES = click.option("--responses", "responses_path", type=click.Path(path_type=Path), default=None,
-                          help="A responses export (.csv/.parquet) instead of --round.")
-_FLOW = click.option("--flow", "flow_dir", type=click.Path(path_type=Path), default=None,
-                     help="With --responses: the sample directory holding flow.csv and manifest.json.")
+_RESPONSES = click.option(
+    "--responses",
+    "responses_path",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="A responses export (.csv/.parquet) instead of --round.",
+)
+_FLOW = click.option(
+    "--flow",
+    "flow_dir",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="With --responses: the sample directory holding flow.csv and manifest.json.",
+)
 
 
 @click.command("report")
@@ -159,16 +190,34 @@ _FLOW = click.option("--flow", "flow_dir", type=click.Path(path_type=Path), defa
 @_RESPONSES
 @_FLOW
 @click.option("--pathway", default=None, help="Compare the regions of this pathway (slug).")
-@click.option("--region", "regions", multiple=True,
-              help="With --pathway: only these regions (repeatable); alone: compare the pathways of this region.")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="With --pathway: only these regions (repeatable); alone: compare the pathways of this region.",
+)
 @click.option("--national", is_flag=True, help="National overview: every pathway.")
 @click.option("--out", required=True, type=click.Path(path_type=Path, dir_okay=False), help="The PDF to write.")
 @click.option("--lang", type=click.Choice(["sv", "en"]), default="sv", show_default=True, help="Report language.")
-@click.option("--rules", "rules_path", type=click.Path(path_type=Path, exists=True), default=None,
-              help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).")
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(path_type=Path, exists=True),
+    default=None,
+    help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).",
+)
 @_user_errors
-def report(round_name: str | None, responses_path: Path | None, flow_dir: Path | None, pathway: str | None,
-           regions: tuple[str, ...], national: bool, out: Path, lang: str, rules_path: Path | None) -> None:
+def report(
+    round_name: str | None,
+    responses_path: Path | None,
+    flow_dir: Path | None,
+    pathway: str | None,
+    regions: tuple[str, ...],
+    national: bool,
+    out: Path,
+    lang: str,
+    rules_path: Path | None,
+) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
     from analysis.report import build_content, check_scope, write_pdf
     from sampling.rules import load_rules
@@ -181,13 +230,24 @@ def report(round_name: str | None, responses_path: Path | None, flow_dir: Path |
     regions = tuple(code.zfill(2) for code in regions)
     check_scope(kind, pathway=pathway, regions=regions, lang=lang)
     source = _round_input(round_name, responses_path, flow_dir)
-    check_scope(kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name,
-                invited=source.responses)
+    check_scope(
+        kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
+    )
     rules = load_rules(rules_path) if rules_path is not None else None
     results, q = analyse_source(source)
-    content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
-                            regions=regions, lang=lang, flow=source.flow, manifest=source.manifest,
-                            fieldwork=(source.opens, source.closes), rules=rules)
+    content = build_content(
+        results,
+        q,
+        kind=kind,
+        round_name=source.round_name,
+        pathway=pathway,
+        regions=regions,
+        lang=lang,
+        flow=source.flow,
+        manifest=source.manifest,
+        fieldwork=(source.opens, source.closes),
+        rules=rules,
+    )
     write_pdf(content, out)
     click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
 
@@ -195,8 +255,13 @@ def report(round_name: str | None, responses_path: Path | None, flow_dir: Path |
 @click.command("tables")
 @_ROUND
 @_RESPONSES
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path, file_okay=False),
-              help="Directory for the CSV and Parquet tables and data_dictionary.csv.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Directory for the CSV and Parquet tables and data_dictionary.csv.",
+)
 @_user_errors
 def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""

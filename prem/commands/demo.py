@@ -39,8 +39,10 @@ def _flow_summary(flow_path: Path) -> list[str]:
             pathway[row["step"]] = pathway.get(row["step"], 0) + int(row["remaining"])
     lines = [f"  {'pathway':32} {'qualifying':>10} {'eligible':>9} {'invited':>8}"]
     for pathway, steps in totals.items():
-        lines.append(f"  {pathway:32} {steps['persons_with_qualifying_contacts']:>10} "
-                     f"{steps['other_pathway']:>9} {steps['sampled']:>8}")
+        lines.append(
+            f"  {pathway:32} {steps['persons_with_qualifying_contacts']:>10} "
+            f"{steps['other_pathway']:>9} {steps['sampled']:>8}"
+        )
     return lines
 
 
@@ -56,10 +58,21 @@ def _codes_to_try(mailing_path: Path, not_started: set[str], per_pathway: dict[s
 
 
 @click.command("demo")
-@click.option("--out", "out_dir", default="demo-output", show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Folder for everything the demo makes.")
-@click.option("--scale", default=0.1, show_default=True, type=float,
-              help="Size of the synthetic population as a share of Sweden's.")
+@click.option(
+    "--out",
+    "out_dir",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Folder for everything the demo makes.",
+)
+@click.option(
+    "--scale",
+    default=0.1,
+    show_default=True,
+    type=float,
+    help="Size of the synthetic population as a share of Sweden's.",
+)
 @click.option("--seed", default=2026, show_default=True, type=int, help="Seed of every random step.")
 @click.option("--serve", is_flag=True, help="Start the web survey on http://127.0.0.1:5000 at the end.")
 def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
@@ -78,32 +91,48 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
 
     _step("1/5 Synthetic register extracts for the 21 regions (invented people only)")
     files = write_synthetic_extracts(out_dir / "extracts", seed=seed, scale=scale, year=PERIOD[0].year)
-    click.echo(f"  {files.contact_rows:,} contact rows in {len(files.contacts)} files, "
-               f"{files.persons:,} people in the population file")
+    click.echo(
+        f"  {files.contact_rows:,} contact rows in {len(files.contacts)} files, "
+        f"{files.persons:,} people in the population file"
+    )
 
     _step("2/5 Sample of the four pilot pathways (bundled rule files sampling/rules/)")
     sample_dir = out_dir / "sample"
-    result = draw_sample(None, files.contacts, population=files.population, period_start=PERIOD[0],
-                         period_end=PERIOD[1], sampling_date=SAMPLING_DATE, seed=seed,
-                         code_key=load_code_key(out_dir / "sampling-code.key"), progress=True)
+    result = draw_sample(
+        None,
+        files.contacts,
+        population=files.population,
+        period_start=PERIOD[0],
+        period_end=PERIOD[1],
+        sampling_date=SAMPLING_DATE,
+        seed=seed,
+        code_key=load_code_key(out_dir / "sampling-code.key"),
+        progress=True,
+    )
     write_sample(result, sample_dir)
     for line in _flow_summary(sample_dir / "flow.csv"):
         click.echo(line)
 
     _step("3/5 Survey round in the database (frame and hashed access codes only)")
     from prem import create_app
+    from prem.commands.simulate import store_simulated_round
     from prem.db import transaction
     from prem.fieldwork.export import responses_dataframe, write_table
     from prem.fieldwork.operations import import_round, survey_today
     from prem.security import access_code_key
 
-    from prem.commands.simulate import store_simulated_round
-
     app = create_app()
     today = survey_today(app.config["SURVEY_TIMEZONE"])
     with transaction(app) as session:
-        import_round(session, ROUND_NAME, sample_dir / "frame.csv", sample_dir / "mailing.csv",
-                     today - dt.timedelta(days=14), today + dt.timedelta(days=60), access_code_key(app))
+        import_round(
+            session,
+            ROUND_NAME,
+            sample_dir / "frame.csv",
+            sample_dir / "mailing.csv",
+            today - dt.timedelta(days=14),
+            today + dt.timedelta(days=60),
+            access_code_key(app),
+        )
     click.echo(f"  round '{ROUND_NAME}' open until {today + dt.timedelta(days=60)}")
 
     _step("4/5 Simulated answers (response propensity, regional differences, partials, refusals)")
@@ -149,9 +178,18 @@ def _write_reports(out_dir: Path) -> list[Path]:
     written = []
     for kind, pathway, regions, lang in specs:
         name = f"{kind}-{pathway or '-'.join(regions) or 'sverige'}-{lang}.pdf".replace("national-sverige", "national")
-        content = build_content(results, q, kind=kind, round_name=source.round_name, pathway=pathway,
-                                regions=regions, lang=lang, flow=source.flow, manifest=source.manifest,
-                                fieldwork=(source.opens, source.closes))
+        content = build_content(
+            results,
+            q,
+            kind=kind,
+            round_name=source.round_name,
+            pathway=pathway,
+            regions=regions,
+            lang=lang,
+            flow=source.flow,
+            manifest=source.manifest,
+            fieldwork=(source.opens, source.closes),
+        )
         path = out_dir / "reports" / name
         path.parent.mkdir(exist_ok=True)
         write_pdf(content, path)

@@ -49,10 +49,20 @@ def check(file: Path) -> None:
 
 
 @questionnaire.command("codebook")
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for codebook.csv and codebook.md.")
-@click.option("--id", "questionnaire_id", default="prem-vardforlopp", show_default=True,
-              help="Bundled questionnaire id or a definition file.")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Directory for codebook.csv and codebook.md.",
+)
+@click.option(
+    "--id",
+    "questionnaire_id",
+    default="prem-vardforlopp",
+    show_default=True,
+    help="Bundled questionnaire id or a definition file.",
+)
 @click.option("--version", default=None, help="Version (default: the newest bundled).")
 def codebook(out_dir: Path, questionnaire_id: str, version: str | None) -> None:
     """Write the codebook (CSV and Markdown) of a questionnaire version."""

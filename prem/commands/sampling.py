@@ -35,23 +35,54 @@ class _ListOptionsCommand(click.Command):
 
 
 @click.command("sample", cls=_ListOptionsCommand)
-@click.option("--rules", "rules_path", type=click.Path(exists=True, path_type=Path), default=None,
-              help="A rule file or a folder of them (default: the bundled pilot pathways).")
-@click.option("--contacts", "contacts", type=click.Path(path_type=Path), required=True, multiple=True,
-              help="Contacts extracts (CSV or Parquet), one or several files.")
+@click.option(
+    "--rules",
+    "rules_path",
+    type=click.Path(exists=True, path_type=Path),
+    default=None,
+    help="A rule file or a folder of them (default: the bundled pilot pathways).",
+)
+@click.option(
+    "--contacts",
+    "contacts",
+    type=click.Path(path_type=Path),
+    required=True,
+    multiple=True,
+    help="Contacts extracts (CSV or Parquet), one or several files.",
+)
 @click.option("--population", type=click.Path(path_type=Path), default=None, help="Population register lookup.")
-@click.option("--previous", type=click.Path(path_type=Path), multiple=True,
-              help="Earlier rounds' mailing.csv files (with manifest.json beside them, or an invited_date column).")
-@click.option("--mapping", type=click.Path(path_type=Path), default=None, help="YAML: columns and care_levels of the region's extract.")
-@click.option("--period-start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day of the reference period.")
-@click.option("--period-end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day of the reference period.")
+@click.option(
+    "--previous",
+    type=click.Path(path_type=Path),
+    multiple=True,
+    help="Earlier rounds' mailing.csv files (with manifest.json beside them, or an invited_date column).",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="YAML: columns and care_levels of the region's extract.",
+)
+@click.option(
+    "--period-start", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day of the reference period."
+)
+@click.option(
+    "--period-end", type=click.DateTime(["%Y-%m-%d"]), required=True, help="Last day of the reference period."
+)
 @click.option("--sampling-date", type=click.DateTime(["%Y-%m-%d"]), required=True, help="The date D of the draw.")
 @click.option("--seed", type=int, required=True, help="Seed of the draw; record it.")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path), required=True, help="New folder for the sample files.")
+@click.option(
+    "--out", "out_dir", type=click.Path(path_type=Path), required=True, help="New folder for the sample files."
+)
 @click.option("--pathway", "pathways", multiple=True, help="Only this pathway (slug); repeatable.")
 @click.option("--on-bad-rows", type=click.Choice(["fail", "skip"]), default="fail", show_default=True)
-@click.option("--code-key", type=click.Path(path_type=Path), default=DEFAULT_CODE_KEY, show_default=True,
-              help="Secret key of the access codes; created on first use.")
+@click.option(
+    "--code-key",
+    type=click.Path(path_type=Path),
+    default=DEFAULT_CODE_KEY,
+    show_default=True,
+    help="Secret key of the access codes; created on first use.",
+)
 def sample_command(
     rules_path: Path | None,
     contacts: tuple[Path, ...],
@@ -72,21 +103,38 @@ def sample_command(
         new_key = not code_key.exists()
         key = load_code_key(code_key)
         if new_key:
-            click.echo(f"prem sample: created a new access-code key in {code_key}; keep it secret, and keep it for as long "
-                       "as this round's codes must be reproducible", err=True)
+            click.echo(
+                f"prem sample: created a new access-code key in {code_key}; keep it secret, and keep it for as long "
+                "as this round's codes must be reproducible",
+                err=True,
+            )
         result = draw_sample(
-            rules_path, list(contacts), population=population, previous=previous,
-            period_start=period_start.date(), period_end=period_end.date(), sampling_date=sampling_date.date(),
-            seed=seed, code_key=key, pathways=list(pathways) or None, mapping=mapping,
-            on_bad_rows=on_bad_rows, progress=True,  # type: ignore[arg-type]
+            rules_path,
+            list(contacts),
+            population=population,
+            previous=previous,
+            period_start=period_start.date(),
+            period_end=period_end.date(),
+            sampling_date=sampling_date.date(),
+            seed=seed,
+            code_key=key,
+            pathways=list(pathways) or None,
+            mapping=mapping,
+            on_bad_rows=on_bad_rows,
+            progress=True,  # type: ignore[arg-type]
         )
         write_sample(result, out_dir)
     except SamplingError as error:
         raise click.ClickException(str(error)) from None
     invited = result.frame.height
-    click.echo(f"{invited} persons invited in {result.frame.select('pathway', 'region').n_unique()} strata; files in {out_dir}")
+    click.echo(
+        f"{invited} persons invited in {result.frame.select('pathway', 'region').n_unique()} strata; files in {out_dir}"
+    )
     if result.rejects.height:
-        click.echo(f"{result.rejects.height} rows set aside in {out_dir / 'rejects.csv'} (holds personnummer: keep it with the mailing list)", err=True)
+        click.echo(
+            f"{result.rejects.height} rows set aside in {out_dir / 'rejects.csv'} (holds personnummer: keep it with the mailing list)",
+            err=True,
+        )
 
 
 commands: list[click.Command] = [sample_command]

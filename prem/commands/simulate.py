@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from questionnaires import Questionnaire, QuestionnaireError
 from questionnaires.simulate import simulate_comments, simulate_responses
 
-__all__ = ["store_simulated_round", "commands"]
+__all__ = ["commands", "store_simulated_round"]
 
 _MINUTES_TO_ANSWER = 12
 
@@ -58,7 +58,9 @@ def _insert_many(session: Session, table, columns: tuple[str, ...], rows: list[t
                     copy.write_row(row)
         return
     marker = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    connection.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))})", rows)
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) VALUES ({', '.join([marker] * len(columns))})", rows
+    )
 
 
 def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Counter:
@@ -95,7 +97,9 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
 
     survey_round = get_round(session, round_name)
     touched = session.execute(
-        select(func.count()).select_from(Respondent).where(
+        select(func.count())
+        .select_from(Respondent)
+        .where(
             Respondent.round_id == survey_round.id,
             (Respondent.status != RespondentStatus.NOT_STARTED.value)
             | exists().where(Response.respondent_pk == Respondent.id),
@@ -169,7 +173,9 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
         codes["response_id"] = codes.pk.map(response_of)
         codes = codes.sort_values(["response_id", "item_id"])  # index order: far faster inserts
         no_text = [None] * len(codes)
-        rows = list(zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), no_text))
+        rows = list(
+            zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), no_text)
+        )
         text_items = [item for item in q.items if item.kind == "text"]
         if text_items:
             comments = simulate_comments(answering, q, seed=seed)

@@ -60,32 +60,58 @@ def fieldwork() -> None:
 @fieldwork.command("import")
 @_ROUND
 @click.option("--frame", "frame_path", required=True, type=click.Path(path_type=Path), help="frame.csv of the sample.")
-@click.option("--mailing", "mailing_path", required=True, type=click.Path(path_type=Path),
-              help="mailing.csv (only respondent_id and access_code are read).")
+@click.option(
+    "--mailing",
+    "mailing_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="mailing.csv (only respondent_id and access_code are read).",
+)
 @click.option("--opens", required=True, type=_DATE, help="First day codes work (YYYY-MM-DD).")
 @click.option("--closes", required=True, type=_DATE, help="Last day codes work (YYYY-MM-DD).")
 @click.option("--questionnaire", "questionnaire_id", default=None, help="Questionnaire id (default prem-vardforlopp).")
 @_user_errors
-def import_command(round_name: str, frame_path: Path, mailing_path: Path, opens: datetime, closes: datetime,
-                   questionnaire_id: str | None) -> None:
+def import_command(
+    round_name: str,
+    frame_path: Path,
+    mailing_path: Path,
+    opens: datetime,
+    closes: datetime,
+    questionnaire_id: str | None,
+) -> None:
     """Create a round from a sample's frame and mailing list (storing only hashes of the codes)."""
     from prem.fieldwork.operations import import_round
     from prem.security import access_code_key
 
     with _transaction() as (app, session):
-        survey_round = import_round(session, round_name, frame_path, mailing_path, opens.date(), closes.date(),
-                                    access_code_key(app), questionnaire_id)
+        survey_round = import_round(
+            session,
+            round_name,
+            frame_path,
+            mailing_path,
+            opens.date(),
+            closes.date(),
+            access_code_key(app),
+            questionnaire_id,
+        )
         invited = len(survey_round.respondents)
         flow = "with" if survey_round.flow_steps else "without"
-        click.echo(f"Imported round {survey_round.name!r}: {invited} respondents, {flow} sampling flow, "
-                   f"{survey_round.questionnaire_id} {survey_round.questionnaire_version}, "
-                   f"open {survey_round.opens}..{survey_round.closes}.")
+        click.echo(
+            f"Imported round {survey_round.name!r}: {invited} respondents, {flow} sampling flow, "
+            f"{survey_round.questionnaire_id} {survey_round.questionnaire_version}, "
+            f"open {survey_round.opens}..{survey_round.closes}."
+        )
 
 
 @fieldwork.command("returned")
 @_ROUND
-@click.option("--file", "returned_path", required=True, type=click.Path(path_type=Path),
-              help="CSV with respondent_id and reason (undeliverable or deceased).")
+@click.option(
+    "--file",
+    "returned_path",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="CSV with respondent_id and reason (undeliverable or deceased).",
+)
 @_user_errors
 def returned_command(round_name: str, returned_path: Path) -> None:
     """Record returned letters (undeliverable) and deceased respondents."""
@@ -93,13 +119,17 @@ def returned_command(round_name: str, returned_path: Path) -> None:
 
     with _transaction() as (_, session):
         counts = record_returned_mail(session, round_name, returned_path)
-    click.echo(f"Round {round_name!r}: {counts['undeliverable']} undeliverable, {counts['deceased']} deceased"
-               f" ({counts['kept_submitted']} already submitted, kept).")
+    click.echo(
+        f"Round {round_name!r}: {counts['undeliverable']} undeliverable, {counts['deceased']} deceased"
+        f" ({counts['kept_submitted']} already submitted, kept)."
+    )
 
 
 @fieldwork.command("reminders")
 @_ROUND
-@click.option("--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV of respondent ids to remind.")
+@click.option(
+    "--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV of respondent ids to remind."
+)
 @_user_errors
 def reminders_command(round_name: str, out_path: Path) -> None:
     """Write the respondent ids that have not answered yet (for the region's reminder letters)."""

@@ -24,8 +24,8 @@ from prem.survey.questionnaire import closed_item_ids, questionnaire_version, te
 
 __all__ = [
     "RESPONSE_COLUMNS",
-    "responses_dataframe",
     "freetext_dataframe",
+    "responses_dataframe",
     "round_sampling_flow",
     "write_table",
 ]
@@ -78,15 +78,22 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
     frame_columns = [getattr(Respondent, column) for column in FRAME_COLUMNS]
     export = _table(
         session,
-        select(Respondent.id, *frame_columns, Respondent.status, Response.questionnaire_id,
-               Response.questionnaire_version, Response.submitted_at)
+        select(
+            Respondent.id,
+            *frame_columns,
+            Respondent.status,
+            Response.questionnaire_id,
+            Response.questionnaire_version,
+            Response.submitted_at,
+        )
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
         .order_by(Respondent.respondent_id),
         ["pk", *RESPONSE_COLUMNS],
     )
-    export["submitted_at"] = pd.array([_iso(moment) for moment in export["submitted_at"].astype(object)],
-                                      dtype="string")
+    export["submitted_at"] = pd.array(
+        [_iso(moment) for moment in export["submitted_at"].astype(object)], dtype="string"
+    )
     answers = _table(
         session,
         select(Response.respondent_pk, Answer.item_id, Answer.code)
@@ -99,8 +106,17 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
     codes = codes.reindex(index=export["pk"], columns=item_ids)
     items = pd.DataFrame({item_id: pd.array(codes[item_id].to_numpy(), dtype="Int64") for item_id in item_ids})
     export = pd.concat([export.drop(columns="pk").reset_index(drop=True), items], axis=1)
-    for column in ("respondent_id", "pathway", "region", "sex", "age_group", "status",
-                   "questionnaire_id", "questionnaire_version", "submitted_at"):
+    for column in (
+        "respondent_id",
+        "pathway",
+        "region",
+        "sex",
+        "age_group",
+        "status",
+        "questionnaire_id",
+        "questionnaire_version",
+        "submitted_at",
+    ):
         export[column] = export[column].astype("string")
     for column in ("age", "stratum_population", "stratum_sample"):
         export[column] = export[column].astype("int64")
@@ -113,15 +129,26 @@ def freetext_dataframe(session: Session, round_name: str) -> pd.DataFrame:
     survey_round = get_round(session, round_name)
     questionnaire = questionnaire_version(survey_round.questionnaire_id, survey_round.questionnaire_version)
     rows = session.execute(
-        select(Respondent.respondent_id, Respondent.pathway, Respondent.region, Respondent.status,
-               Answer.item_id, Answer.text)
+        select(
+            Respondent.respondent_id,
+            Respondent.pathway,
+            Respondent.region,
+            Respondent.status,
+            Answer.item_id,
+            Answer.text,
+        )
         .join(Response, Response.respondent_pk == Respondent.id)
         .join(Answer, Answer.response_id == Response.id)
-        .where(Respondent.round_id == survey_round.id, Answer.item_id.in_(text_item_ids(questionnaire)),
-               Answer.text.is_not(None))
+        .where(
+            Respondent.round_id == survey_round.id,
+            Answer.item_id.in_(text_item_ids(questionnaire)),
+            Answer.text.is_not(None),
+        )
         .order_by(Respondent.respondent_id, Answer.item_id)
     ).all()
-    return pd.DataFrame(rows, columns=["respondent_id", "pathway", "region", "status", "item_id", "text"]).astype("string")
+    return pd.DataFrame(rows, columns=["respondent_id", "pathway", "region", "status", "item_id", "text"]).astype(
+        "string"
+    )
 
 
 def round_sampling_flow(session: Session, round_name: str) -> tuple[pd.DataFrame, dict]:
@@ -141,8 +168,9 @@ def round_sampling_flow(session: Session, round_name: str) -> tuple[pd.DataFrame
         .order_by(FlowStep.position)
     ).all()
     flow = pd.DataFrame(steps, columns=list(FLOW_COLUMNS))
-    flow = flow.astype({"pathway": "string", "region": "string", "step": "string",
-                        "remaining": "int64", "removed": "int64"})
+    flow = flow.astype(
+        {"pathway": "string", "region": "string", "step": "string", "remaining": "int64", "removed": "int64"}
+    )
     return flow, dict(survey_round.manifest or {})
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prem.db import UTCDateTime, db
 
-__all__ = ["RespondentStatus", "SurveyRound", "Respondent", "FlowStep"]
+__all__ = ["FlowStep", "Respondent", "RespondentStatus", "SurveyRound"]
 
 
 class RespondentStatus(enum.StrEnum):

@@ -24,24 +24,31 @@ from prem.fieldwork.models import FlowStep, Respondent, RespondentStatus, Survey
 from sampling.access_codes import ALPHABET, CODE_LENGTH, hash_access_code, normalise_access_code
 
 __all__ = [
-    "FRAME_COLUMNS",
     "FLOW_COLUMNS",
+    "FRAME_COLUMNS",
     "FieldworkError",
     "RoundSummary",
+    "close_round",
+    "find_respondent_by_code",
     "get_round",
     "import_round",
-    "find_respondent_by_code",
-    "record_returned_mail",
-    "reminder_respondent_ids",
-    "close_round",
     "list_rounds",
     "open_round_exists",
+    "record_returned_mail",
+    "reminder_respondent_ids",
     "utc_now",
 ]
 
 FRAME_COLUMNS = (
-    "respondent_id", "pathway", "region", "sex", "age", "age_group",
-    "stratum_population", "stratum_sample", "design_weight",
+    "respondent_id",
+    "pathway",
+    "region",
+    "sex",
+    "age",
+    "age_group",
+    "stratum_population",
+    "stratum_sample",
+    "design_weight",
 )
 FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
 RETURNED_STATUSES = (RespondentStatus.UNDELIVERABLE.value, RespondentStatus.DECEASED.value)
@@ -101,7 +108,9 @@ def _read_csv(path: Path, what: str, usecols: tuple[str, ...]) -> pd.DataFrame:
             f"(expected the columns {', '.join(usecols)})."
         )
     try:
-        return pd.read_csv(path, usecols=list(usecols), dtype=str, keep_default_na=False, encoding="utf-8")[list(usecols)]
+        return pd.read_csv(path, usecols=list(usecols), dtype=str, keep_default_na=False, encoding="utf-8")[
+            list(usecols)
+        ]
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
         raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV {what} file ({error}).") from None
 
@@ -138,7 +147,12 @@ def _parse_frame(path: Path) -> list[dict]:
         if not row["pathway"]:
             problems.append(f"{where} pathway: empty (expected a pathway slug)")
         typed = dict(row)
-        for column, kind in (("age", int), ("stratum_population", int), ("stratum_sample", int), ("design_weight", float)):
+        for column, kind in (
+            ("age", int),
+            ("stratum_population", int),
+            ("stratum_sample", int),
+            ("design_weight", float),
+        ):
             try:
                 typed[column] = kind(row[column])
             except ValueError:
@@ -169,8 +183,7 @@ def _parse_mailing(path: Path, frame_ids: set[str], key: bytes) -> dict[str, str
             problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} appears more than once")
         elif len(code) != CODE_LENGTH or not set(code) <= valid:
             problems.append(
-                f"{_line(index)}, column access_code: not an access code "
-                f"({CODE_LENGTH} characters of {ALPHABET})"
+                f"{_line(index)}, column access_code: not an access code ({CODE_LENGTH} characters of {ALPHABET})"
             )
         else:
             hashes[respondent_id] = hash_access_code(code, key)
@@ -253,9 +266,8 @@ def import_round(
         The round exists, the window is empty, or a file is unusable (the
         message names the file, line and column).
     """
-    from questionnaires import load_questionnaire
-
     from prem.settings import DEFAULT_QUESTIONNAIRE
+    from questionnaires import load_questionnaire
 
     round_name = round_name.strip()
     if not round_name:
@@ -275,23 +287,34 @@ def import_round(
     hash_list = list(hashes.values())
     in_use = sum(
         session.execute(
-            select(func.count()).select_from(Respondent).where(Respondent.code_hash.in_(hash_list[start : start + 5000]))
+            select(func.count())
+            .select_from(Respondent)
+            .where(Respondent.code_hash.in_(hash_list[start : start + 5000]))
         ).scalar_one()
         for start in range(0, len(hash_list), 5000)
     )
     if in_use:
         raise FieldworkError(f"{mailing_path}: {in_use} of these access codes are already used by another round.")
     survey_round = SurveyRound(
-        name=round_name, questionnaire_id=questionnaire.id, questionnaire_version=questionnaire.version,
-        opens=opens, closes=closes, imported_at=utc_now(), manifest=manifest,
+        name=round_name,
+        questionnaire_id=questionnaire.id,
+        questionnaire_version=questionnaire.version,
+        opens=opens,
+        closes=closes,
+        imported_at=utc_now(),
+        manifest=manifest,
     )
     session.add(survey_round)
     session.flush()
     session.execute(
         insert(Respondent),
         [
-            {**row, "round_id": survey_round.id, "code_hash": hashes[row["respondent_id"]],
-             "status": RespondentStatus.NOT_STARTED.value}
+            {
+                **row,
+                "round_id": survey_round.id,
+                "code_hash": hashes[row["respondent_id"]],
+                "status": RespondentStatus.NOT_STARTED.value,
+            }
             for row in frame_rows
         ],
     )
@@ -397,9 +420,14 @@ def close_round(session: Session, round_name: str, *, today: date, force: bool =
 
 def open_round_exists(session: Session, day: date) -> bool:
     """Whether any round takes answers on ``day`` (so that a code not found is a wrong code, not a late one)."""
-    return session.execute(
-        select(SurveyRound.id).where(SurveyRound.closed_at.is_(None), SurveyRound.opens <= day, SurveyRound.closes >= day)
-    ).first() is not None
+    return (
+        session.execute(
+            select(SurveyRound.id).where(
+                SurveyRound.closed_at.is_(None), SurveyRound.opens <= day, SurveyRound.closes >= day
+            )
+        ).first()
+        is not None
+    )
 
 
 def list_rounds(session: Session) -> list[RoundSummary]:

@@ -18,8 +18,6 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
-from questionnaires.forms import page_answers, page_form_class, page_form_data
-
 from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import find_respondent_by_code, open_round_exists, survey_today
@@ -29,9 +27,21 @@ from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
+from questionnaires.forms import page_answers, page_form_class, page_form_data
 
-__all__ = ["Visit", "code_entry", "introduction", "decline", "screen_out", "question_page", "review", "done", "saved",
-           "language", "http_error"]
+__all__ = [
+    "Visit",
+    "code_entry",
+    "decline",
+    "done",
+    "http_error",
+    "introduction",
+    "language",
+    "question_page",
+    "review",
+    "saved",
+    "screen_out",
+]
 
 _RESPONDENT = "respondent"
 _JUST_SUBMITTED = "just_submitted"
@@ -218,7 +228,9 @@ def code_entry():
         operations.record_wrong_code(db.session, client, window=window)
         if not open_round_exists(db.session, _today()):
             return _closed_page(None)
-        form.code.errors.append(_("We cannot find a survey with that code. Check the code in your letter and try again."))
+        form.code.errors.append(
+            _("We cannot find a survey with that code. Check the code in your letter and try again.")
+        )
         return _render("survey/code_entry.html", _form_errors(form), form=form)
     visit = _load_visit(respondent)
     if not respondent.survey_round.is_open_on(_today()):
@@ -248,8 +260,12 @@ def introduction():
             return redirect(url_for(".decline"))
     q, lang = visit.questionnaire, visit.lang
     return render_template(
-        "survey/introduction.html", form=form, visit=visit, expired=csrf_failed(form),
-        pathway_text=q.pathway_intro(visit.respondent.pathway, lang), intro_text=q.introduction[lang],
+        "survey/introduction.html",
+        form=form,
+        visit=visit,
+        expired=csrf_failed(form),
+        pathway_text=q.pathway_intro(visit.respondent.pathway, lang),
+        intro_text=q.introduction[lang],
     )
 
 
@@ -294,8 +310,9 @@ def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
     """Save the page's shown items; returns the page's items shown only since this save."""
     shown_before = {item.id for item in visit.shown_items(page)}
     posted = {item_id: value for item_id, value in page_answers(form, page).items() if item_id in shown_before}
-    response = operations.save_answers(db.session, visit.respondent, posted, visit.questionnaire,
-                                       resume_page=resume_page)
+    response = operations.save_answers(
+        db.session, visit.respondent, posted, visit.questionnaire, resume_page=resume_page
+    )
     visit.response = response
     return [item for item in visit.shown_items(page) if item.id not in shown_before]
 
@@ -359,8 +376,16 @@ def question_page(page_id: str):
     visible = [p.id for p in visit.visible_pages()]
     items = visit.shown_items(page)
     return _render(
-        "survey/page.html", _form_errors(form, items), visit=visit, page=page, form=form, items=items,
-        expired=expired, page_number=visible.index(page.id) + 1, page_count=len(visible), page_query=returning,
+        "survey/page.html",
+        _form_errors(form, items),
+        visit=visit,
+        page=page,
+        form=form,
+        items=items,
+        expired=expired,
+        page_number=visible.index(page.id) + 1,
+        page_count=len(visible),
+        page_query=returning,
     )
 
 
@@ -377,8 +402,14 @@ def review():
     if visit.response.resume_page != _REVIEW:
         visit.response.resume_page = _REVIEW
     sections = [(page, visit.shown_items(page)) for page in visit.visible_pages()]
-    return _render("survey/review.html", visit=visit, form=form, sections=sections, answers=visit.answers,
-                           expired=csrf_failed(form))
+    return _render(
+        "survey/review.html",
+        visit=visit,
+        form=form,
+        sections=sections,
+        answers=visit.answers,
+        expired=csrf_failed(form),
+    )
 
 
 def done():
@@ -412,5 +443,7 @@ def http_error(error):
         404: (_("Page not found"), _("The address may be mistyped, or the page no longer exists.")),
         413: (_("Too much text"), _("What you sent was too long. Go back and shorten your answer.")),
     }
-    heading, message = messages.get(code, (_("Something went wrong"), _("Your earlier answers are saved. Please try again in a moment.")))
+    heading, message = messages.get(
+        code, (_("Something went wrong"), _("Your earlier answers are saved. Please try again in a moment."))
+    )
     return render_template("error.html", heading=heading, message=message, errors=[], has_errors=False), code

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from prem.db import UTCDateTime, db
 from prem.fieldwork.models import Respondent
 
-__all__ = ["Response", "Answer", "CodeAttempt"]
+__all__ = ["Answer", "CodeAttempt", "Response"]
 
 
 class Response(db.Model):

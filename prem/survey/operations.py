@@ -24,19 +24,19 @@ from prem.fieldwork.operations import utc_now
 from prem.survey.models import Answer, CodeAttempt, Response
 
 __all__ = [
-    "SurveyError",
-    "ResponseFrozen",
-    "InvalidAnswer",
     "AnswerValue",
-    "start_response",
-    "get_response",
-    "save_answers",
-    "submit",
-    "refuse",
-    "screen_out",
+    "InvalidAnswer",
+    "ResponseFrozen",
+    "SurveyError",
     "client_fingerprint",
-    "too_many_code_attempts",
+    "get_response",
     "record_wrong_code",
+    "refuse",
+    "save_answers",
+    "screen_out",
+    "start_response",
+    "submit",
+    "too_many_code_attempts",
 ]
 
 #: An answer as the questionnaire defines it: an option code, free text, or
@@ -88,8 +88,13 @@ def start_response(session: Session, respondent: Respondent, questionnaire) -> R
     insert = _insert(session)
     session.execute(
         insert(Response)
-        .values(respondent_pk=respondent.id, questionnaire_id=questionnaire.id,
-                questionnaire_version=questionnaire.version, started_at=now, updated_at=now)
+        .values(
+            respondent_pk=respondent.id,
+            questionnaire_id=questionnaire.id,
+            questionnaire_version=questionnaire.version,
+            started_at=now,
+            updated_at=now,
+        )
         .on_conflict_do_nothing(index_elements=["respondent_pk"])
     )
     response = get_response(session, respondent, for_update=True)
@@ -164,9 +169,7 @@ def save_answers(
     """
     checked = {item_id: _checked(questionnaire, item_id, value) for item_id, value in page_answers.items()}
     response = start_response(session, respondent, questionnaire)
-    stored = dict(session.execute(
-        select(Answer.item_id, Answer).where(Answer.response_id == response.id)
-    ).all())
+    stored = dict(session.execute(select(Answer.item_id, Answer).where(Answer.response_id == response.id)).all())
     merged: dict[str, int | str] = {item_id: answer.value for item_id, answer in stored.items()}
     for item_id, (code, text) in checked.items():
         merged.pop(item_id, None)
@@ -245,7 +248,9 @@ def screen_out(session: Session, respondent: Respondent) -> None:
 
 def _set_status(session: Session, respondent: Respondent, status: RespondentStatus) -> None:
     session.execute(
-        update(Respondent).where(Respondent.id == respondent.id).values(status=status.value, status_changed_at=utc_now())
+        update(Respondent)
+        .where(Respondent.id == respondent.id)
+        .values(status=status.value, status_changed_at=utc_now())
     )
     session.refresh(respondent, ["status", "status_changed_at"])
 
@@ -261,7 +266,8 @@ def too_many_code_attempts(
     """Whether this client entered ``limit`` or more wrong codes within ``window``."""
     since = (now or utc_now()) - window
     count = session.execute(
-        select(func.count()).select_from(CodeAttempt)
+        select(func.count())
+        .select_from(CodeAttempt)
         .where(CodeAttempt.client_hash == client_hash, CodeAttempt.attempted_at >= since)
     ).scalar_one()
     return count >= limit

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-__all__ = ["questionnaire_version", "closed_item_ids", "text_item_ids"]
+__all__ = ["closed_item_ids", "questionnaire_version", "text_item_ids"]
 
 
 @lru_cache(maxsize=16)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import cache
 from importlib.resources import files
 
-__all__ = ["Region", "Pathway", "regions", "pathways"]
+__all__ = ["Pathway", "Region", "pathways", "regions"]
 
 
 @dataclass(frozen=True)

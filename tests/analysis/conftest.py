@@ -32,15 +32,19 @@ def invited_frame(invited: int, pathways: tuple[str, ...], region_codes: tuple[s
     stratum = pathway * len(region_codes) + region
     sample = np.bincount(stratum, minlength=len(pathways) * len(region_codes))
     population = np.ceil(sample * rng.uniform(1.0, 6.0, size=len(sample))).astype(int)
-    return pd.DataFrame({
-        "respondent_id": [f"R{i:010d}" for i in range(invited)],
-        "pathway": np.array(pathways)[pathway], "region": np.array(region_codes)[region],
-        "sex": np.where(rng.random(invited) < 0.55, "K", "M"),
-        "age": np.array([10, 26, 42, 57, 72, 85])[age] + rng.integers(-5, 6, size=invited),
-        "age_group": np.array(AGE_GROUPS)[age],
-        "stratum_population": population[stratum], "stratum_sample": sample[stratum],
-        "design_weight": (population / np.maximum(sample, 1))[stratum],
-    })
+    return pd.DataFrame(
+        {
+            "respondent_id": [f"R{i:010d}" for i in range(invited)],
+            "pathway": np.array(pathways)[pathway],
+            "region": np.array(region_codes)[region],
+            "sex": np.where(rng.random(invited) < 0.55, "K", "M"),
+            "age": np.array([10, 26, 42, 57, 72, 85])[age] + rng.integers(-5, 6, size=invited),
+            "age_group": np.array(AGE_GROUPS)[age],
+            "stratum_population": population[stratum],
+            "stratum_sample": sample[stratum],
+            "design_weight": (population / np.maximum(sample, 1))[stratum],
+        }
+    )
 
 
 @pytest.fixture(scope="session")
@@ -69,12 +73,23 @@ def blank_export(q):
     """Factory of an export of ``n`` persons in one stratum, every item unanswered."""
 
     def make(n: int, *, pathway: str = "kol", region: str = "01") -> pd.DataFrame:
-        frame = pd.DataFrame({
-            "respondent_id": [f"R{i:010d}" for i in range(n)],
-            "pathway": pathway, "region": region, "sex": "K", "age": 60, "age_group": "50-64",
-            "stratum_population": 2 * n, "stratum_sample": n, "design_weight": 2.0, "status": "not_started",
-            "questionnaire_id": None, "questionnaire_version": None, "submitted_at": None,
-        })
+        frame = pd.DataFrame(
+            {
+                "respondent_id": [f"R{i:010d}" for i in range(n)],
+                "pathway": pathway,
+                "region": region,
+                "sex": "K",
+                "age": 60,
+                "age_group": "50-64",
+                "stratum_population": 2 * n,
+                "stratum_sample": n,
+                "design_weight": 2.0,
+                "status": "not_started",
+                "questionnaire_id": None,
+                "questionnaire_version": None,
+                "submitted_at": None,
+            }
+        )
         items = pd.DataFrame({item.id: pd.array([pd.NA] * n, dtype="Int64") for item in q.closed_items})
         return pd.concat([frame, items], axis=1)
 

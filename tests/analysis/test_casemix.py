@@ -35,7 +35,9 @@ def respondents():
     return data
 
 
-@pytest.mark.parametrize("model_kind, outcome, logistic", [("linear", "score", False), ("logistic", "is_positive", True)])
+@pytest.mark.parametrize(
+    "model_kind, outcome, logistic", [("linear", "score", False), ("logistic", "is_positive", True)]
+)
 def test_coefficients_match_r_glm(respondents, model_kind, outcome, logistic):
     reference = pd.read_csv(REFERENCE / "glm_reference.csv")
     reference = reference[reference["model"] == model_kind].set_index("term")
@@ -49,13 +51,16 @@ def test_coefficients_match_r_glm(respondents, model_kind, outcome, logistic):
 
 def test_linear_adjustment_without_case_mix_differences_equals_observed():
     # Same case mix in both regions: adjusted = observed, and the model is additive.
-    data = pd.DataFrame({
-        "region": ["01"] * 4 + ["03"] * 4,
-        "sex": ["K", "K", "M", "M"] * 2,
-        "score": [80.0, 60.0, 40.0, 20.0, 100.0, 80.0, 60.0, 40.0],
-    })
-    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False},
-                                min_respondents=2)
+    data = pd.DataFrame(
+        {
+            "region": ["01"] * 4 + ["03"] * 4,
+            "sex": ["K", "K", "M", "M"] * 2,
+            "score": [80.0, 60.0, 40.0, 20.0, 100.0, 80.0, 60.0, 40.0],
+        }
+    )
+    table = adjusted_comparison(
+        outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False}, min_respondents=2
+    )
     assert_allclose(table["estimate"], [50.0, 70.0])
     assert_allclose(table["observed"], [50.0, 70.0])
     assert_allclose(table["reference"], [60.0, 60.0])
@@ -65,14 +70,17 @@ def test_linear_adjustment_without_case_mix_differences_equals_observed():
 
 def test_case_mix_standardisation_removes_a_composition_difference():
     # Women score 80 and men 40 in both regions; region 01 treats mostly women.
-    data = pd.DataFrame({
-        "region": ["01"] * 40 + ["03"] * 40,
-        "sex": ["K"] * 30 + ["M"] * 10 + ["K"] * 10 + ["M"] * 30,
-        "score": [80.0] * 30 + [40.0] * 10 + [80.0] * 10 + [40.0] * 30,
-    })
+    data = pd.DataFrame(
+        {
+            "region": ["01"] * 40 + ["03"] * 40,
+            "sex": ["K"] * 30 + ["M"] * 10 + ["K"] * 10 + ["M"] * 30,
+            "score": [80.0] * 30 + [40.0] * 10 + [80.0] * 10 + [40.0] * 30,
+        }
+    )
     data.loc[::7, "score"] += 1.0
-    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False},
-                                min_respondents=30)
+    table = adjusted_comparison(
+        outcome_cells(data, ["region", "sex"], ["score"]), "region", ["sex"], {"score": False}, min_respondents=30
+    )
     assert table["observed"].iloc[0] > table["observed"].iloc[1] + 15
     assert abs(table["estimate"].iloc[0] - table["estimate"].iloc[1]) < 1
     assert (table["band"] == "as_expected").all()
@@ -95,7 +103,9 @@ def test_bands_and_suppression():
 
 def test_logistic_delta_method_by_finite_differences(respondents):
     cells = outcome_cells(respondents, ["region", *CASEMIX], ["is_positive"])
-    table = adjusted_comparison(cells, "region", CASEMIX, {"is_positive": True}, min_respondents=1, proportion_scale=1.0)
+    table = adjusted_comparison(
+        cells, "region", CASEMIX, {"is_positive": True}, min_respondents=1, proportion_scale=1.0
+    )
     model = fit_casemix_model(cells, "region", CASEMIX, "is_positive", logistic=True)
     # adjusted value of region 03 as a function of the coefficients, differentiated numerically
     design = model.design(respondents.assign(region="03"))
@@ -104,8 +114,12 @@ def test_logistic_delta_method_by_finite_differences(respondents):
         return float(np.mean(1 / (1 + np.exp(-design @ params))))
 
     step = 1e-6
-    gradient = np.array([(adjusted(model.params + step * e) - adjusted(model.params - step * e)) / (2 * step)
-                         for e in np.eye(len(model.params))])
+    gradient = np.array(
+        [
+            (adjusted(model.params + step * e) - adjusted(model.params - step * e)) / (2 * step)
+            for e in np.eye(len(model.params))
+        ]
+    )
     row = table.set_index("unit").loc["03"]
     assert_allclose(row["estimate"], adjusted(model.params))
     assert_allclose(row["se"], np.sqrt(gradient @ model.cov @ gradient), rtol=1e-5)
@@ -117,8 +131,9 @@ def test_a_unit_with_every_respondent_positive_gets_an_unadjusted_wilson_interva
     positive = (generator.random(len(regions)) < 0.8).astype(float)
     positive[regions == "04"] = 1.0
     data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)), "positive": positive})
-    table = adjusted_comparison(outcome_cells(data, ["region", "sex"], ["positive"]), "region", ["sex"],
-                                {"positive": True}).set_index("unit")
+    table = adjusted_comparison(
+        outcome_cells(data, ["region", "sex"], ["positive"]), "region", ["sex"], {"positive": True}
+    ).set_index("unit")
     row = table.loc["04"]
     assert row["ci_method"] == "wilson_unadjusted" and row["estimate"] == 100.0
     # Wilson 30 of 30: lower bound n / (n + z²)
@@ -130,8 +145,13 @@ def test_a_unit_with_every_respondent_positive_gets_an_unadjusted_wilson_interva
 def test_one_unit_at_the_minimum_has_no_comparison():
     generator = np.random.default_rng(5)
     regions = np.repeat(["01", "03", "04"], [40, 10, 10])
-    data = pd.DataFrame({"region": regions, "sex": generator.choice(["K", "M"], len(regions)),
-                         "positive": (generator.random(len(regions)) < 0.6).astype(float)})
+    data = pd.DataFrame(
+        {
+            "region": regions,
+            "sex": generator.choice(["K", "M"], len(regions)),
+            "positive": (generator.random(len(regions)) < 0.6).astype(float),
+        }
+    )
     cells = outcome_cells(data, ["region", "sex"], ["positive"])
     assert adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=30).empty
     both = adjusted_comparison(cells, "region", ["sex"], {"positive": True}, min_respondents=10)
@@ -149,8 +169,9 @@ def _random_cells(seed: int, respondents: int) -> pd.DataFrame:
     score = np.clip(60 + 25 * linear + generator.normal(0, 20, respondents), 0, 100).round(-1)
     positive = (generator.random(respondents) < 1 / (1 + np.exp(-(0.5 + linear)))).astype(float)
     score[generator.random(respondents) < 0.05] = np.nan
-    data = pd.DataFrame({"region": regions, "sex": sex, "health": health, "age_group": age,
-                         "score": score, "positive": positive})
+    data = pd.DataFrame(
+        {"region": regions, "sex": sex, "health": health, "age_group": age, "score": score, "positive": positive}
+    )
     return outcome_cells(data, ["region", "sex", "health", "age_group"], ["score", "positive"])
 
 
@@ -163,7 +184,9 @@ def test_own_fits_match_statsmodels(seed, respondents, outcome, logistic):
     fitted = cells[cells[f"{outcome}.count"] > 0]
     count, total, square = (fitted[f"{outcome}.{name}"].to_numpy() for name in ("count", "total", "square"))
     design = model.design(fitted)
-    own = _logistic_fit(_Design(design), total, count) if logistic else _linear_fit(_Design(design), count, total, square)
+    own = (
+        _logistic_fit(_Design(design), total, count) if logistic else _linear_fit(_Design(design), count, total, square)
+    )
     assert own is not None  # well-conditioned: fitted by our own IRLS / least squares, not statsmodels
     params, cov = _statsmodels_fit(design, count, total, square, logistic)
     assert_allclose(model.params, params, rtol=1e-8, atol=1e-10)
@@ -182,8 +205,14 @@ def test_perfect_prediction_fails_the_model():
 def test_a_singular_design_fails_the_model():
     # Region 01 treats only women and region 03 only men: region and sex cannot be told apart.
     generator = np.random.default_rng(8)
-    data = pd.DataFrame({"region": ["01"] * 40 + ["03"] * 40, "sex": ["K"] * 40 + ["M"] * 40,
-                         "health": generator.choice(["1", "2"], 80), "score": generator.normal(60, 10, 80)})
+    data = pd.DataFrame(
+        {
+            "region": ["01"] * 40 + ["03"] * 40,
+            "sex": ["K"] * 40 + ["M"] * 40,
+            "health": generator.choice(["1", "2"], 80),
+            "score": generator.normal(60, 10, 80),
+        }
+    )
     cells = outcome_cells(data, ["region", "sex", "health"], ["score"])
     table = adjusted_comparison(cells, "region", ["sex", "health"], {"score": False})
     assert (table["suppression_reason"] == "model_failed").all()
@@ -193,8 +222,9 @@ def _cell_predictions(population, model, keep, count):
     """The recycled predictions over the population's cells, one model row each (no grouping)."""
     unit_terms = len(model.levels[population.unit]) - 1
     mix = count > 0
-    base = np.column_stack([np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)),
-                            population.onehot[mix][:, keep[unit_terms:]]])
+    base = np.column_stack(
+        [np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), population.onehot[mix][:, keep[unit_terms:]]]
+    )
     return _recycled_predictions(model, base, count[mix])
 
 
@@ -217,10 +247,17 @@ def test_a_nearly_separated_fit_predicts_over_the_cells_in_their_order():
     # same sums in another order would move the standard errors by about 1e-7 relative.
     generator = np.random.default_rng(5)
     health = generator.choice(["1", "2", "3", "missing"], 3_000, p=[0.3, 0.3, 0.3, 0.1])
-    data = pd.DataFrame({"region": generator.choice(["01", "03", "04", "05"], 3_000), "health": health,
-                         "sex": generator.choice(["K", "M"], 3_000)})
+    data = pd.DataFrame(
+        {
+            "region": generator.choice(["01", "03", "04", "05"], 3_000),
+            "health": health,
+            "sex": generator.choice(["K", "M"], 3_000),
+        }
+    )
     data["positive"] = (generator.random(3_000) < np.where(health == "1", 1.0, 0.75)).astype(float)
-    population = _Population(outcome_cells(data, ["region", "health", "sex"], ["positive"]), "region", ["health", "sex"])
+    population = _Population(
+        outcome_cells(data, ["region", "health", "sex"], ["positive"]), "region", ["health", "sex"]
+    )
     count = population.statistics("positive")[0]
     model, keep = population.fit("positive", count > 0, True)
     estimate, se, cancellation = _cell_predictions(population, model, keep, count)

@@ -32,7 +32,10 @@ def test_combined_codes_number_the_combinations_present_in_order(counted, monkey
     if not counted:
         monkeypatch.setattr(analysis.cells, "_max_counted", lambda rows: 0)  # renumbered after every column
     rng = np.random.default_rng(5)
-    columns, sizes = [rng.integers(0, 3, size=300), rng.integers(0, 4, size=300), rng.integers(0, 2, size=300)], [3, 4, 2]
+    columns, sizes = (
+        [rng.integers(0, 3, size=300), rng.integers(0, 4, size=300), rng.integers(0, 2, size=300)],
+        [3, 4, 2],
+    )
     combination, representative = combined_codes(columns, sizes)
     _, expected = np.unique(np.column_stack(columns), axis=0, return_inverse=True)
     assert combination.tolist() == expected.ravel().tolist()
@@ -67,10 +70,14 @@ def test_stratum_sums_from_counts_are_the_respondent_sums():
         assert_allclose(ours[name], sums, rtol=1e-12, err_msg=name)
 
 
-@pytest.mark.parametrize("config", [
-    AnalysisConfig(adjusted_items=("care_plan",), comparisons=COMPARISONS),
-    AnalysisConfig(dimension_weights="pca", include_partial=True),
-], ids=["default", "pca-partial"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        AnalysisConfig(adjusted_items=("care_plan",), comparisons=COMPARISONS),
+        AnalysisConfig(dimension_weights="pca", include_partial=True),
+    ],
+    ids=["default", "pca-partial"],
+)
 def test_a_round_is_the_same_when_nothing_is_counted(small_round, q, config, monkeypatch):
     counted = analyse_round(small_round, q, config=config)
     monkeypatch.setattr(analysis.cells, "_max_counted", lambda rows: 0)

@@ -14,10 +14,10 @@ from analysis.tables import DISPOSITIONS
 # (status, core items answered of 25, expected disposition)
 PATHS = [
     ("submitted", 25, "complete"),
-    ("submitted", 13, "complete"),      # 13 >= 12.5: at least half
-    ("submitted", 12, "partial"),       # some, not enough
+    ("submitted", 13, "complete"),  # 13 >= 12.5: at least half
+    ("submitted", 12, "partial"),  # some, not enough
     ("submitted", 0, "no_response"),
-    ("started", 20, "partial"),         # never submitted
+    ("started", 20, "partial"),  # never submitted
     ("started", 1, "partial"),
     ("started", 0, "no_response"),
     ("not_started", 0, "no_response"),
@@ -40,16 +40,27 @@ def test_each_status_path_gives_exactly_one_disposition():
 
 def test_an_unknown_status_names_row_and_respondent():
     with pytest.raises(AnalysisInputError, match=r"column 'status', row 2 \(respondent_id R2\).*'sent'"):
-        classify_dispositions(pd.Series(["submitted", "sent"]), pd.Series([25, 0]), 25,
-                              respondent_id=pd.Series(["R1", "R2"]))
+        classify_dispositions(
+            pd.Series(["submitted", "sent"]), pd.Series([25, 0]), 25, respondent_id=pd.Series(["R1", "R2"])
+        )
 
 
 def test_rates_by_hand():
-    counts = pd.DataFrame({"invited": [15, 0], "complete": [6, 0], "partial": [2, 0], "refusal": [1, 0],
-                           "screened_out": [1, 0], "deceased": [1, 0], "undeliverable": [1, 0], "no_response": [3, 0]})
+    counts = pd.DataFrame(
+        {
+            "invited": [15, 0],
+            "complete": [6, 0],
+            "partial": [2, 0],
+            "refusal": [1, 0],
+            "screened_out": [1, 0],
+            "deceased": [1, 0],
+            "undeliverable": [1, 0],
+            "no_response": [3, 0],
+        }
+    )
     rates = rates_from_counts(counts)
-    assert_allclose(rates["rr1"].iloc[0], 100 * 6 / 13)             # I/(I+P+R+NC+U)
-    assert_allclose(rates["adjusted_rate"].iloc[0], 100 * 6 / 12)   # I/(invited - ineligible - U)
+    assert_allclose(rates["rr1"].iloc[0], 100 * 6 / 13)  # I/(I+P+R+NC+U)
+    assert_allclose(rates["adjusted_rate"].iloc[0], 100 * 6 / 12)  # I/(invited - ineligible - U)
     assert rates.iloc[1].isna().all()
 
 
@@ -93,7 +104,9 @@ def test_response_by_sex_age_against_frame(small_results, small_round):
     frame = small_round[(small_round["sex"] == "K") & (small_round["age_group"] == "80+")]
     assert women_80["invited"] == len(frame)
     complete = (small_results.persons["disposition"] == "complete")[frame.index].sum()
-    ineligible = small_results.persons.loc[frame.index, "disposition"].isin(["screened_out", "deceased", "undeliverable"]).sum()
+    ineligible = (
+        small_results.persons.loc[frame.index, "disposition"].isin(["screened_out", "deceased", "undeliverable"]).sum()
+    )
     assert_allclose(women_80["response_rate"], 100 * complete / (len(frame) - ineligible))
     assert np.isfinite(national["respondent_share"]).all()
 
@@ -106,5 +119,11 @@ def test_counts_per_stratum_with_every_region_and_four_pathways(q, national_roun
     expected = pd.crosstab([export["pathway"], export["region"]], results.persons["disposition"].to_numpy())
     got = finest.set_index(["pathway", "region"])[list(expected.columns)].astype("int64")
     got.index.names = expected.index.names
-    pd.testing.assert_frame_equal(got.sort_index(), expected.sort_index(), check_names=False, check_dtype=False,
-                                  check_index_type=False, check_column_type=False)
+    pd.testing.assert_frame_equal(
+        got.sort_index(),
+        expected.sort_index(),
+        check_names=False,
+        check_dtype=False,
+        check_index_type=False,
+        check_column_type=False,
+    )

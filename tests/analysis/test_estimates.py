@@ -32,15 +32,24 @@ def _group_label(row: pd.Series) -> str:
 def test_weighted_means_and_proportions_match_r_survey(design):
     data, strata, stratum = design
     ours = grouped_estimates(
-        data[["score", "positive"]].to_numpy(), ["score", "positive"], stratum, strata, LEVELS,
+        data[["score", "positive"]].to_numpy(),
+        ["score", "positive"],
+        stratum,
+        strata,
+        LEVELS,
         weight=data["weight"].to_numpy(),
     )
     ours = ours[ours["weighting"] == "weighted"].copy()
     ours["group"] = ours.apply(_group_label, axis=1)
     ours["level"] = ours["level"].replace({"pathway_region": "stratum"})
     reference = pd.read_csv(REFERENCE / "survey_reference.csv", dtype={"group": str}, keep_default_na=False)
-    merged = reference.merge(ours, left_on=["level", "group", "variable"], right_on=["level", "group", "name"],
-                             suffixes=("_r", ""), validate="one_to_one")
+    merged = reference.merge(
+        ours,
+        left_on=["level", "group", "variable"],
+        right_on=["level", "group", "name"],
+        suffixes=("_r", ""),
+        validate="one_to_one",
+    )
     assert len(merged) == len(reference) == 24
     assert_allclose(merged["estimate"], merged["estimate_r"], rtol=1e-10)
     assert_allclose(merged["se"], merged["se_r"], rtol=1e-8)
@@ -70,7 +79,9 @@ def test_unweighted_mean_t_interval_by_hand(tiny):
 def test_unweighted_proportion_wilson_by_hand(tiny):
     strata, stratum = tiny
     positive = np.array([[1.0], [1.0], [0.0], [np.nan], [1.0]])
-    row = grouped_estimates(positive, ["care_plan"], stratum, strata, {"national": []}, proportion=True, scale=100).iloc[0]
+    row = grouped_estimates(
+        positive, ["care_plan"], stratum, strata, {"national": []}, proportion=True, scale=100
+    ).iloc[0]
     # Wilson, 3 of 4, z = 1.959964: centre (p + z²/2n)/(1 + z²/n), half-width z/(1+z²/n)·sqrt(p(1-p)/n + z²/4n²)
     z, n, p = 1.959963984540054, 4, 0.75
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)

@@ -30,20 +30,34 @@ def sample_dir(tmp_path_factory):
     rng = np.random.default_rng(7)
     region = np.repeat(list(SIZES), list(SIZES.values()))
     sample = pd.Series(region).map(SIZES).to_numpy()
-    frame = pd.DataFrame({
-        "respondent_id": [f"R{index:010d}" for index in range(len(region))], "pathway": PATHWAY, "region": region,
-        "sex": rng.choice(["K", "M"], size=len(region)), "age": rng.integers(18, 90, size=len(region)),
-        "age_group": rng.choice(["18-34", "35-49", "50-64", "65-79", "80+"], size=len(region)),
-        "stratum_population": 10 * sample, "stratum_sample": sample, "design_weight": 10.0,
-    })
+    frame = pd.DataFrame(
+        {
+            "respondent_id": [f"R{index:010d}" for index in range(len(region))],
+            "pathway": PATHWAY,
+            "region": region,
+            "sex": rng.choice(["K", "M"], size=len(region)),
+            "age": rng.integers(18, 90, size=len(region)),
+            "age_group": rng.choice(["18-34", "35-49", "50-64", "65-79", "80+"], size=len(region)),
+            "stratum_population": 10 * sample,
+            "stratum_sample": sample,
+            "design_weight": 10.0,
+        }
+    )
     responses = simulate_responses(frame, load_questionnaire("prem-vardforlopp"), seed=11)
     directory = tmp_path_factory.mktemp("sample")
     responses.to_csv(directory / "responses.csv", index=False)
     # A free-text column must never reach the PDF even if an export carries one by mistake.
     responses.assign(free_text=FREE_TEXT_ANSWER).to_parquet(directory / "responses_with_text.parquet")
-    flow = pd.DataFrame([{"pathway": PATHWAY, "region": code, "step": step, "remaining": remaining, "removed": removed}
-                         for code in SIZES for step, remaining, removed in
-                         (("persons_with_qualifying_contact", 5000, 0), ("age_18_or_older", 4873, 127))])
+    flow = pd.DataFrame(
+        [
+            {"pathway": PATHWAY, "region": code, "step": step, "remaining": remaining, "removed": removed}
+            for code in SIZES
+            for step, remaining, removed in (
+                ("persons_with_qualifying_contact", 5000, 0),
+                ("age_18_or_older", 4873, 127),
+            )
+        ]
+    )
     flow.to_csv(directory / "flow.csv", index=False)
     (directory / "manifest.json").write_text(json.dumps({"seed": 20260301, "software_version": "0.1.0"}))
     return directory
@@ -59,8 +73,17 @@ def _text(path) -> str:
 
 def test_pathway_report_from_an_export(sample_dir, tmp_path):
     out = tmp_path / "ra.pdf"
-    result = _run("report", "--responses", str(sample_dir / "responses_with_text.parquet"), "--flow", str(sample_dir),
-                  "--pathway", PATHWAY, "--out", str(out))
+    result = _run(
+        "report",
+        "--responses",
+        str(sample_dir / "responses_with_text.parquet"),
+        "--flow",
+        str(sample_dir),
+        "--pathway",
+        PATHWAY,
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     text = _text(out)
     assert "Reumatoid artrit (RA)" in text and "Sida 1 av" in text
@@ -72,7 +95,10 @@ def test_pathway_report_from_an_export(sample_dir, tmp_path):
 
 
 def test_region_and_english_national_reports(sample_dir, tmp_path):
-    for args, expected in ((["--region", "14"], "Västra Götaland"), (["--national", "--lang", "en"], "national overview")):
+    for args, expected in (
+        (["--region", "14"], "Västra Götaland"),
+        (["--national", "--lang", "en"], "national overview"),
+    ):
         out = tmp_path / "report.pdf"
         result = _run("report", "--responses", str(sample_dir / "responses.csv"), *args, "--out", str(out))
         assert result.exit_code == 0, result.output
@@ -124,19 +150,48 @@ def test_report_from_the_database_has_fieldwork_dates_and_flow(sample_dir, tmp_p
 
     monkeypatch.setenv("PREM_INSTANCE_PATH", str(tmp_path))
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'prem.sqlite'}")
-    frame_columns = ["respondent_id", "pathway", "region", "sex", "age", "age_group", "stratum_population",
-                     "stratum_sample", "design_weight"]
+    frame_columns = [
+        "respondent_id",
+        "pathway",
+        "region",
+        "sex",
+        "age",
+        "age_group",
+        "stratum_population",
+        "stratum_sample",
+        "design_weight",
+    ]
     frame = pd.read_csv(sample_dir / "responses.csv", dtype={"region": "string"})[frame_columns]
     round_dir = tmp_path / "sample"
     round_dir.mkdir()
     frame.to_csv(round_dir / "frame.csv", index=False)
-    pd.DataFrame({"respondent_id": frame["respondent_id"], "access_code": [new_access_code() for _ in frame.index],
-                  "personnummer": "19121212-1212", "name": "Tolvan Tolvansson", "street": "Gatan 1",
-                  "postal_code": "12345", "city": "Staden"}).to_csv(round_dir / "mailing.csv", index=False)
+    pd.DataFrame(
+        {
+            "respondent_id": frame["respondent_id"],
+            "access_code": [new_access_code() for _ in frame.index],
+            "personnummer": "19121212-1212",
+            "name": "Tolvan Tolvansson",
+            "street": "Gatan 1",
+            "postal_code": "12345",
+            "city": "Staden",
+        }
+    ).to_csv(round_dir / "mailing.csv", index=False)
     for name in ("flow.csv", "manifest.json"):
         (round_dir / name).write_bytes((sample_dir / name).read_bytes())
-    imported = _run("fieldwork", "import", "--round", "2026-vår", "--frame", str(round_dir / "frame.csv"),
-                    "--mailing", str(round_dir / "mailing.csv"), "--opens", "2026-03-02", "--closes", "2026-04-12")
+    imported = _run(
+        "fieldwork",
+        "import",
+        "--round",
+        "2026-vår",
+        "--frame",
+        str(round_dir / "frame.csv"),
+        "--mailing",
+        str(round_dir / "mailing.csv"),
+        "--opens",
+        "2026-03-02",
+        "--closes",
+        "2026-04-12",
+    )
     assert imported.exit_code == 0, imported.output
     simulated = _run("simulate", "--round", "2026-vår", "--seed", "5")
     assert simulated.exit_code == 0, simulated.output
@@ -151,7 +206,7 @@ def test_report_from_the_database_has_fieldwork_dates_and_flow(sample_dir, tmp_p
 
 def test_report_before_anyone_has_answered_says_so(sample_dir, tmp_path):
     responses = pd.read_csv(sample_dir / "responses.csv", dtype={"region": "string"})
-    items = responses.columns[responses.columns.get_loc("submitted_at") + 1:]
+    items = responses.columns[responses.columns.get_loc("submitted_at") + 1 :]
     responses[items] = pd.NA
     responses[["questionnaire_id", "questionnaire_version", "submitted_at"]] = pd.NA
     responses["status"] = "not_started"
@@ -167,10 +222,23 @@ def test_flow_criteria_named_from_the_rules_given(sample_dir, tmp_path):
     rule_file = tmp_path / "ra.yaml"
     rule_file.write_text(
         f"pathway: {PATHWAY}\nversion: local\nqualifying_contacts:\n  diagnoses:\n    - {{position: any, codes: [M05]}}\n"
-        "criteria:\n  - {name: age_18_or_older, min_age: 18}\nsample_size: {n: 400}\n", encoding="utf-8")
+        "criteria:\n  - {name: age_18_or_older, min_age: 18}\nsample_size: {n: 400}\n",
+        encoding="utf-8",
+    )
     out = tmp_path / "ra.pdf"
-    result = _run("report", "--responses", str(sample_dir / "responses.csv"), "--flow", str(sample_dir),
-                  "--pathway", PATHWAY, "--rules", str(rule_file), "--out", str(out))
+    result = _run(
+        "report",
+        "--responses",
+        str(sample_dir / "responses.csv"),
+        "--flow",
+        str(sample_dir),
+        "--pathway",
+        PATHWAY,
+        "--rules",
+        str(rule_file),
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output
     text = _text(out)
     assert "Ålder minst 18 år vid periodens slut" in text and "age_18_or_older" not in text
@@ -180,7 +248,16 @@ def test_a_broken_rule_file_is_one_clear_line(sample_dir, tmp_path):
     rule_file = tmp_path / "broken.yaml"
     rule_file.write_text("pathway: [\n", encoding="utf-8")
     out = tmp_path / "ra.pdf"
-    result = _run("report", "--responses", str(sample_dir / "responses.csv"), "--pathway", PATHWAY,
-                  "--rules", str(rule_file), "--out", str(out))
+    result = _run(
+        "report",
+        "--responses",
+        str(sample_dir / "responses.csv"),
+        "--pathway",
+        PATHWAY,
+        "--rules",
+        str(rule_file),
+        "--out",
+        str(out),
+    )
     assert result.exit_code != 0 and "broken.yaml" in result.output and "Traceback" not in result.output
     assert not out.exists()

@@ -23,9 +23,12 @@ def test_item_means_and_shares_match_a_direct_computation(small_results, small_r
     codes = small_round.loc[complete, "care_plan"]
     options = {option.code: option for option in q.item("care_plan").scale.options}
     scored = codes.dropna().map(lambda code: options[code].score).dropna()
-    positive = codes.dropna().map(lambda code: options[code].positive if options[code].score is not None else None).dropna()
+    positive = (
+        codes.dropna().map(lambda code: options[code].positive if options[code].score is not None else None).dropna()
+    )
     row = small_results.item_results.query(
-        "level == 'national' and item_id == 'care_plan' and weighting == 'unweighted'").set_index("measure")
+        "level == 'national' and item_id == 'care_plan' and weighting == 'unweighted'"
+    ).set_index("measure")
     assert row.loc["mean_score", "n"] == len(scored)
     assert_allclose(row.loc["mean_score", "estimate"], scored.mean())
     assert_allclose(row.loc["share_positive", "estimate"], 100 * positive.astype(float).mean())
@@ -39,7 +42,8 @@ def test_dimension_results_average_the_respondent_scores(small_results, q):
     for weighting in ("unweighted", "weighted"):
         row = small_results.dimension_results.query(
             f"level == 'pathway' and pathway == 'ibd-vuxna' and dimension == 'respect' and weighting == '{weighting}' "
-            "and measure == 'mean_score'").iloc[0]
+            "and measure == 'mean_score'"
+        ).iloc[0]
         group = respondents[(respondents["pathway"] == "ibd-vuxna") & respondents["score_respect"].notna()]
         weights = np.ones(len(group)) if weighting == "unweighted" else group["weight"].to_numpy()
         assert_allclose(row["estimate"], np.average(group["score_respect"], weights=weights))
@@ -74,7 +78,9 @@ def test_pca_weights_change_the_dimension_scores(small_round, q, small_results):
     weights = pca.dimension_weights
     assert set(weights["method"]) <= {"pca", "equal_fallback"} and (weights["method"] == "pca").any()
     assert_allclose(weights.groupby("dimension")["weight"].sum(), 1.0)
-    assert not np.allclose(pca.persons["score_information"].dropna(), small_results.persons["score_information"].dropna())
+    assert not np.allclose(
+        pca.persons["score_information"].dropna(), small_results.persons["score_information"].dropna()
+    )
 
 
 def test_write_tables_of_real_results(small_results, tmp_path):
@@ -88,16 +94,27 @@ def test_write_tables_of_real_results(small_results, tmp_path):
     assert set(dictionary["table"]) == set(TABLES)
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda export: export.drop(columns="care_plan"), "lacks the column.*care_plan"),
-    (lambda export: export.assign(region=np.where(export.index == 3, "99", export["region"])), r"'region', row 4 .*'99'"),
-    (lambda export: export.assign(care_plan=pd.array([7] + [pd.NA] * (len(export) - 1), dtype="Int64")),
-     r"'care_plan', row 1 \(respondent_id R0000000000\): '7' is not an option code.*\[1, 2, 9\]"),
-    (lambda export: export.assign(design_weight=0.0), "'design_weight', row 1 .*positive"),
-    (lambda export: export.assign(sex=["K", "M", "X", "K", "M", "K"]), r"'sex', row 3 .*'X' is not one of .*K, M"),
-    (lambda export: export.assign(age_group="65+"), r"'age_group', row 1 .*'65\+'"),
-    (lambda export: export.assign(questionnaire_id="prem-other", questionnaire_version="1"), "answered on prem-other 1"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda export: export.drop(columns="care_plan"), "lacks the column.*care_plan"),
+        (
+            lambda export: export.assign(region=np.where(export.index == 3, "99", export["region"])),
+            r"'region', row 4 .*'99'",
+        ),
+        (
+            lambda export: export.assign(care_plan=pd.array([7] + [pd.NA] * (len(export) - 1), dtype="Int64")),
+            r"'care_plan', row 1 \(respondent_id R0000000000\): '7' is not an option code.*\[1, 2, 9\]",
+        ),
+        (lambda export: export.assign(design_weight=0.0), "'design_weight', row 1 .*positive"),
+        (lambda export: export.assign(sex=["K", "M", "X", "K", "M", "K"]), r"'sex', row 3 .*'X' is not one of .*K, M"),
+        (lambda export: export.assign(age_group="65+"), r"'age_group', row 1 .*'65\+'"),
+        (
+            lambda export: export.assign(questionnaire_id="prem-other", questionnaire_version="1"),
+            "answered on prem-other 1",
+        ),
+    ],
+)
 def test_bad_input_is_named(blank_export, q, change, message):
     with pytest.raises(AnalysisInputError, match=message):
         analyse_round(change(blank_export(6)), q)
@@ -106,7 +123,9 @@ def test_bad_input_is_named(blank_export, q, change, message):
 def test_of_several_bad_items_the_first_in_the_questionnaire_is_named(blank_export, q):
     """The items' answers are checked on two threads; the error is still the first item's, in order."""
     wrong = pd.array([7] + [pd.NA] * 5, dtype="Int64")
-    export = blank_export(6).assign(help=wrong, care_plan=wrong, overall_rating=pd.array([pd.NA, 8, pd.NA, pd.NA, pd.NA, pd.NA], dtype="Int64"))
+    export = blank_export(6).assign(
+        help=wrong, care_plan=wrong, overall_rating=pd.array([pd.NA, 8, pd.NA, pd.NA, pd.NA, pd.NA], dtype="Int64")
+    )
     with pytest.raises(AnalysisInputError, match=r"'overall_rating', row 2 .*'8' is not an option code"):
         analyse_round(export, q)
 
@@ -128,11 +147,14 @@ def test_a_round_before_anyone_has_answered(blank_export, q):
     assert results.persons["weight"].isna().all()
 
 
-@pytest.mark.parametrize("settings, message", [
-    ({"dimension_weights": "factor"}, "dimension_weights is 'factor'"),
-    ({"confidence": 95}, "confidence is 95"),
-    ({"min_respondents_shown": -1}, "min_respondents_shown is -1"),
-])
+@pytest.mark.parametrize(
+    "settings, message",
+    [
+        ({"dimension_weights": "factor"}, "dimension_weights is 'factor'"),
+        ({"confidence": 95}, "confidence is 95"),
+        ({"min_respondents_shown": -1}, "min_respondents_shown is -1"),
+    ],
+)
 def test_bad_settings_are_named(settings, message):
     with pytest.raises(AnalysisInputError, match=message):
         AnalysisConfig(**settings)

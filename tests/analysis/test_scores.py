@@ -14,20 +14,28 @@ from analysis.scores import dimension_item_weights, option_states, score_dimensi
 def scoring():
     """Two dimensions: 'a' with items x (4 options) and y (3 options), 'b' with item z; code 9 = don't know."""
     rows = [
-        ("x", "a", 1, 100.0, True), ("x", "a", 2, 200 / 3, True), ("x", "a", 3, 100 / 3, False), ("x", "a", 4, 0.0, False),
-        ("y", "a", 1, 100.0, True), ("y", "a", 2, 50.0, False), ("y", "a", 3, 0.0, False),
-        ("z", "b", 1, 100.0, True), ("z", "b", 2, 0.0, False),
+        ("x", "a", 1, 100.0, True),
+        ("x", "a", 2, 200 / 3, True),
+        ("x", "a", 3, 100 / 3, False),
+        ("x", "a", 4, 0.0, False),
+        ("y", "a", 1, 100.0, True),
+        ("y", "a", 2, 50.0, False),
+        ("y", "a", 3, 0.0, False),
+        ("z", "b", 1, 100.0, True),
+        ("z", "b", 2, 0.0, False),
     ]
     return pd.DataFrame(rows, columns=["item_id", "dimension", "code", "score", "positive"])
 
 
 @pytest.fixture
 def answers():
-    return pd.DataFrame({
-        "x": pd.array([1, 3, 9, pd.NA, 2], dtype="Int64"),
-        "y": pd.array([2, 1, 9, 3, pd.NA], dtype="Int64"),
-        "z": pd.array([1, 2, 1, pd.NA, pd.NA], dtype="Int64"),
-    })
+    return pd.DataFrame(
+        {
+            "x": pd.array([1, 3, 9, pd.NA, 2], dtype="Int64"),
+            "y": pd.array([2, 1, 9, 3, pd.NA], dtype="Int64"),
+            "z": pd.array([1, 2, 1, pd.NA, pd.NA], dtype="Int64"),
+        }
+    )
 
 
 def test_item_scores_exclude_dont_know_and_missing(answers, scoring):
@@ -75,11 +83,13 @@ def test_pca_weights_follow_the_first_component(scoring):
 def test_pca_weights_of_three_items_are_largest_for_the_most_correlated():
     generator = np.random.default_rng(11)
     latent = generator.normal(size=2000)
-    item_scores = pd.DataFrame({
-        "p": latent + 0.2 * generator.normal(size=2000),
-        "q": latent + 0.2 * generator.normal(size=2000),
-        "r": latent + 3.0 * generator.normal(size=2000),
-    })
+    item_scores = pd.DataFrame(
+        {
+            "p": latent + 0.2 * generator.normal(size=2000),
+            "q": latent + 0.2 * generator.normal(size=2000),
+            "r": latent + 3.0 * generator.normal(size=2000),
+        }
+    )
     scoring = pd.DataFrame({"item_id": ["p", "q", "r"], "dimension": ["d"] * 3})
     weights = dimension_item_weights(item_scores, scoring, method="pca").set_index("item_id")["weight"]
     correlation = np.corrcoef(item_scores.to_numpy(), rowvar=False)
@@ -92,12 +102,16 @@ def test_pca_weights_of_three_items_are_largest_for_the_most_correlated():
 CODES = np.array([1, 2, 3, 9])
 
 
-@pytest.mark.parametrize("column", [
-    pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")),                   # the export's type: look-up
-    pd.Series([1, 9, np.nan, 3, 7, 0, np.nan]),                                            # floats (a CSV with gaps)
-    pd.Series(["1", "9", None, "3", "7", "0", None], dtype=object),                        # text
-    pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")).astype("Int16"),     # another integer width
-], ids=["Int64", "float", "text", "Int16"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")),  # the export's type: look-up
+        pd.Series([1, 9, np.nan, 3, 7, 0, np.nan]),  # floats (a CSV with gaps)
+        pd.Series(["1", "9", None, "3", "7", "0", None], dtype=object),  # text
+        pd.Series(pd.array([1, 9, pd.NA, 3, 7, 0, pd.NA], dtype="Int64")).astype("Int16"),  # another integer width
+    ],
+    ids=["Int64", "float", "text", "Int16"],
+)
 def test_option_states_are_positions_with_the_unanswered_state_last(column):
     states, wrong = option_states(column, CODES)
     assert states.dtype == np.uint8
@@ -105,12 +119,16 @@ def test_option_states_are_positions_with_the_unanswered_state_last(column):
     assert wrong.tolist() == [False, False, False, False, True, True, False]
 
 
-@pytest.mark.parametrize("column", [
-    pd.Series([2, 1, 10**9, 9]),                                                      # far above the codes
-    pd.Series(pd.array([2, 1, -10**9, 9], dtype="Int64")),                            # far below
-    pd.Series([2.0, 1.0, 1.5, 9.0]),                                                  # a fraction is no code
-    pd.Series(["2", "1", "ett", "9"], dtype=object),
-], ids=["above", "below", "fraction", "not-a-number"])
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series([2, 1, 10**9, 9]),  # far above the codes
+        pd.Series(pd.array([2, 1, -(10**9), 9], dtype="Int64")),  # far below
+        pd.Series([2.0, 1.0, 1.5, 9.0]),  # a fraction is no code
+        pd.Series(["2", "1", "ett", "9"], dtype=object),
+    ],
+    ids=["above", "below", "fraction", "not-a-number"],
+)
 def test_option_states_flag_what_is_no_option_code(column):
     states, wrong = option_states(column, CODES)
     assert states.tolist() == [1, 0, 4, 3]

@@ -11,8 +11,17 @@ from analysis.suppression import mask_small_counts, suppress_small_results
 
 
 def test_results_below_the_minimum_are_hidden_with_a_reason():
-    table = pd.DataFrame({"n": [0, 12, 29, 30], "estimate": [np.nan, 50.0, 60.0, 70.0], "se": 1.0,
-                          "lower": 40.0, "upper": 80.0, "suppressed": False, "suppression_reason": pd.NA})
+    table = pd.DataFrame(
+        {
+            "n": [0, 12, 29, 30],
+            "estimate": [np.nan, 50.0, 60.0, 70.0],
+            "se": 1.0,
+            "lower": 40.0,
+            "upper": 80.0,
+            "suppressed": False,
+            "suppression_reason": pd.NA,
+        }
+    )
     result = suppress_small_results(table, 30)
     assert result["suppressed"].tolist() == [True, True, True, False]
     assert result["suppression_reason"].tolist()[:3] == ["no_respondents", "too_few_respondents", "too_few_respondents"]
@@ -65,15 +74,22 @@ def test_published_tables_have_no_recoverable_small_count(small_results):
 def test_rates_never_give_back_a_masked_count(small_results):
     rates = small_results.response_rates
     for _, row in rates.iterrows():
-        known = {name: row[name] for name in ("complete", "partial", "refusal", "screened_out", "deceased",
-                                               "undeliverable", "no_response") if pd.notna(row[name])}
+        known = {
+            name: row[name]
+            for name in ("complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response")
+            if pd.notna(row[name])
+        }
         derived = {}
         if pd.notna(row["rr1"]):
             derived["screened_out+deceased"] = row["invited"] - round(100 * row["complete"] / row["rr1"])
         if pd.notna(row["adjusted_rate"]):
-            derived["screened_out+deceased+undeliverable"] = row["invited"] - round(100 * row["complete"] / row["adjusted_rate"])
-        for names, total in ((("screened_out", "deceased"), derived.get("screened_out+deceased")),
-                             (("screened_out", "deceased", "undeliverable"), derived.get("screened_out+deceased+undeliverable"))):
+            derived["screened_out+deceased+undeliverable"] = row["invited"] - round(
+                100 * row["complete"] / row["adjusted_rate"]
+            )
+        for names, total in (
+            (("screened_out", "deceased"), derived.get("screened_out+deceased")),
+            (("screened_out", "deceased", "undeliverable"), derived.get("screened_out+deceased+undeliverable")),
+        ):
             if total is not None:
                 assert sum(name not in known for name in names) != 1, row
         if len(derived) == 2:
@@ -92,8 +108,10 @@ def test_rate_publication_rule_by_hand():
 
     assert _publishable_rates(masked()).tolist() == [[True, True]]
     assert _publishable_rates(masked("screened_out", "deceased")).tolist() == [[True, True]]
-    assert _publishable_rates(masked("deceased", "undeliverable")).tolist() == [[False, True]]   # the report's case
-    assert _publishable_rates(masked("refusal", "undeliverable")).tolist() == [[True, False]]     # RR1 keeps R + U together
+    assert _publishable_rates(masked("deceased", "undeliverable")).tolist() == [[False, True]]  # the report's case
+    assert _publishable_rates(masked("refusal", "undeliverable")).tolist() == [
+        [True, False]
+    ]  # RR1 keeps R + U together
     assert _publishable_rates(masked("refusal", "deceased")).tolist() == [[False, False]]
     assert _publishable_rates(masked("partial", "refusal")).tolist() == [[True, True]]
     assert _publishable_rates(masked("complete", "partial")).tolist() == [[False, False]]
@@ -102,14 +120,19 @@ def test_rate_publication_rule_by_hand():
 @pytest.fixture(scope="module")
 def national_results(national_round, q):
     """The national round (about 16 complete per region and pathway), published from 10 respondents on."""
-    return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, adjusted_items=("care_plan",)))
+    return analyse_round(
+        national_round, q, config=AnalysisConfig(min_respondents_shown=10, adjusted_items=("care_plan",))
+    )
 
 
 @pytest.fixture(scope="module")
 def national_unmasked(national_round, q):
     """The same analysis with no count masked: the true n a reader must not be able to get back."""
-    return analyse_round(national_round, q, config=AnalysisConfig(min_respondents_shown=10, mask_counts_below=0,
-                                                                  adjusted_items=("care_plan",)))
+    return analyse_round(
+        national_round,
+        q,
+        config=AnalysisConfig(min_respondents_shown=10, mask_counts_below=0, adjusted_items=("care_plan",)),
+    )
 
 
 UNIT = ["level", "pathway", "region", "healthcare_region"]
@@ -119,9 +142,16 @@ def _units(table, columns=UNIT):
     return pd.MultiIndex.from_frame(table[columns].astype("string").fillna(""))
 
 
-@pytest.mark.parametrize(("name", "within"), [("item_results", ["weighting", "measure", "item_id"]),
-                                              ("dimension_results", ["weighting", "measure", "dimension"])])
-def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_results, national_unmasked, name, within):
+@pytest.mark.parametrize(
+    ("name", "within"),
+    [
+        ("item_results", ["weighting", "measure", "item_id"]),
+        ("dimension_results", ["weighting", "measure", "dimension"]),
+    ],
+)
+def test_respondent_counts_of_results_cannot_give_back_a_masked_count(
+    national_results, national_unmasked, name, within
+):
     table, rates = getattr(national_results, name), national_results.response_rates
     true_n = getattr(national_unmasked, name)["n"]
     complete = pd.Series(rates["complete"].to_numpy(dtype=float, na_value=np.nan), index=_units(rates))
@@ -136,8 +166,13 @@ def test_respondent_counts_of_results_cannot_give_back_a_masked_count(national_r
     assert table.loc[~of_hidden, "n"].notna().any()
     # a coarser level's n minus the shown n of its parts gives at best the sum of two masked ones
     level = table["level"]
-    for rows, by in [(level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"]),
-                     (level == "region", ["healthcare_region"]), (level == "pathway", []), (level == "healthcare_region", [])]:
+    for rows, by in [
+        (level == "pathway_region", ["pathway"]),
+        (level == "pathway_region", ["region"]),
+        (level == "region", ["healthcare_region"]),
+        (level == "pathway", []),
+        (level == "healthcare_region", []),
+    ]:
         unknown = table.assign(unknown=table["n"].isna().to_numpy() & ~known)[rows]
         assert (unknown.groupby(by + within, dropna=False)["unknown"].sum() != 1).all()
 
@@ -169,8 +204,13 @@ def test_written_tables_keep_the_masks(national_results, tmp_path):
 
 def test_cells_masked_from_the_start_are_protected_like_small_ones():
     table = pd.DataFrame({"group": ["a", "a", "a"], "n": [40, 50, 60]})
-    masked, columns = mask_small_counts(table, ["n"], row_totals=False, column_groups=[(pd.Series([True] * 3), ["group"])],
-                                        masked=np.array([[False], [True], [False]]))
+    masked, columns = mask_small_counts(
+        table,
+        ["n"],
+        row_totals=False,
+        column_groups=[(pd.Series([True] * 3), ["group"])],
+        masked=np.array([[False], [True], [False]]),
+    )
     assert masked["n"].isna().tolist() == [True, True, False]  # 50 forced, 40 the next smallest
     assert columns.tolist() == ["n", "n", ""]
 
@@ -178,8 +218,11 @@ def test_cells_masked_from_the_start_are_protected_like_small_ones():
 def test_a_count_shown_elsewhere_is_not_chosen_as_the_next_smallest():
     table = pd.DataFrame({"group": ["a"] * 4, "n": [3, 40, 50, 60]})
     every = [(pd.Series([True] * 4), ["group"])]
-    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every,
-                                  published=np.array([[False], [True], [False], [False]]))
+    masked, _ = mask_small_counts(
+        table, ["n"], row_totals=False, column_groups=every, published=np.array([[False], [True], [False], [False]])
+    )
     assert masked["n"].isna().tolist() == [True, False, True, False]  # 40 is public elsewhere: 50 hides the 3
-    masked, _ = mask_small_counts(table, ["n"], row_totals=False, column_groups=every, published=np.array([[False]] + [[True]] * 3))
+    masked, _ = mask_small_counts(
+        table, ["n"], row_totals=False, column_groups=every, published=np.array([[False]] + [[True]] * 3)
+    )
     assert masked["n"].isna().tolist() == [True, True, False, False]  # nothing else left: the smallest after all

@@ -15,12 +15,16 @@ def _frame(cells: list[tuple[str, str, int, int]], design_weight: float = 2.0) -
     for sex, age_group, invited, respondents in cells:
         rows += [(sex, age_group)] * invited
         respondent += [True] * respondents + [False] * (invited - respondents)
-    frame = pd.DataFrame(rows, columns=["sex", "age_group"]).assign(pathway="kol", region="01", design_weight=design_weight)
+    frame = pd.DataFrame(rows, columns=["sex", "age_group"]).assign(
+        pathway="kol", region="01", design_weight=design_weight
+    )
     return frame, np.array(respondent)
 
 
 def test_factor_is_frame_population_over_respondents_design_weights():
-    frame, respondent = _frame([("K", "50-64", 10, 5), ("K", "65-79", 12, 6), ("M", "50-64", 8, 8), ("M", "65-79", 6, 5)])
+    frame, respondent = _frame(
+        [("K", "50-64", 10, 5), ("K", "65-79", 12, 6), ("M", "50-64", 8, 8), ("M", "65-79", 6, 5)]
+    )
     weight, cells = poststratify(frame, respondent, min_cell_respondents=5)
     assert cells["weighting_cell"].tolist() == ["K 50-64", "K 65-79", "M 50-64", "M 65-79"]
     assert_allclose(cells["adjustment_factor"], [2.0, 2.0, 1.0, 1.2])
@@ -29,8 +33,9 @@ def test_factor_is_frame_population_over_respondents_design_weights():
 
 
 def test_small_cell_collapses_with_smaller_adjacent_age_group_within_sex():
-    frame, respondent = _frame([("K", "35-49", 10, 9), ("K", "50-64", 10, 2), ("K", "65-79", 10, 6),
-                                ("M", "50-64", 10, 6)])
+    frame, respondent = _frame(
+        [("K", "35-49", 10, 9), ("K", "50-64", 10, 2), ("K", "65-79", 10, 6), ("M", "50-64", 10, 6)]
+    )
     _, cells = poststratify(frame, respondent, min_cell_respondents=5)
     labels = dict(zip(cells["age_group"] + cells["sex"], cells["weighting_cell"]))
     # 50-64 (2) joins its smaller neighbour 65-79 (6), not 35-49 (9)
@@ -41,7 +46,9 @@ def test_small_cell_collapses_with_smaller_adjacent_age_group_within_sex():
 
 
 def test_a_sex_short_of_respondents_collapses_across_sex():
-    frame, respondent = _frame([("K", "50-64", 10, 6), ("K", "65-79", 10, 6), ("M", "50-64", 5, 1), ("M", "65-79", 5, 2)])
+    frame, respondent = _frame(
+        [("K", "50-64", 10, 6), ("K", "65-79", 10, 6), ("M", "50-64", 5, 1), ("M", "65-79", 5, 2)]
+    )
     _, cells = poststratify(frame, respondent, min_cell_respondents=5)
     assert set(cells["weighting_cell"]) == {"alla 50-64", "alla 65-79"}
     assert_allclose(cells.groupby("weighting_cell")["adjustment_factor"].first().to_numpy(), [30 / 14, 30 / 16])
@@ -54,10 +61,15 @@ def test_weighted_respondents_reproduce_the_frame(small_results, small_round):
     assert_allclose(weighted.to_numpy(), frame_population.to_numpy())
     by_cell = small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])
     targets = by_cell["cell_population"].first()
-    achieved = persons.merge(small_results.weighting_cells, on=["pathway", "region", "sex", "age_group"]) \
-        .groupby(["pathway", "region", "weighting_cell"])["weight"].sum()
+    achieved = (
+        persons.merge(small_results.weighting_cells, on=["pathway", "region", "sex", "age_group"])
+        .groupby(["pathway", "region", "weighting_cell"])["weight"]
+        .sum()
+    )
     assert_allclose(achieved.to_numpy(), targets.loc[achieved.index].to_numpy())
-    assert (small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])["cell_respondents"].first() >= 5).all()
+    assert (
+        small_results.weighting_cells.groupby(["pathway", "region", "weighting_cell"])["cell_respondents"].first() >= 5
+    ).all()
 
 
 def test_weighting_cells_of_a_tiny_stratum_mask_the_respondent_count(blank_export, q):

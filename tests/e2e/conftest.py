@@ -63,9 +63,7 @@ def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS
-        )
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
         yield chromium
         chromium.close()
 
@@ -107,9 +105,7 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     """axe's violations as lines a developer can act on: rule, impact, help, nodes."""
     lines = []
     for violation in violations:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
-        )
+        lines.append(f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})")
         for node in violation["nodes"]:
             lines.append(f"    at {', '.join(map(str, node['target']))}: {node['html'][:160]}")
             if node.get("failureSummary"):
@@ -157,8 +153,17 @@ def screenshot():
 ACCESS_CODE_KEY = "e2e-access-code-key"
 PATHWAY = "reumatoid-artrit"
 OPEN_ROUND, CLOSED_ROUND, FUTURE_ROUND = "e2e-open", "e2e-closed", "e2e-future"
-FRAME_HEADER = ["respondent_id", "pathway", "region", "sex", "age", "age_group",
-                "stratum_population", "stratum_sample", "design_weight"]
+FRAME_HEADER = [
+    "respondent_id",
+    "pathway",
+    "region",
+    "sex",
+    "age",
+    "age_group",
+    "stratum_population",
+    "stratum_sample",
+    "design_weight",
+]
 MAILING_HEADER = ["respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city"]
 
 
@@ -191,10 +196,15 @@ class LiveSurvey:
         from prem.survey.models import Response
 
         with self.app.app_context():
-            stored = db.session.execute(
-                select(Response).join(Respondent, Respondent.id == Response.respondent_pk)
-                .where(Respondent.respondent_id == respondent_id)
-            ).scalars().all()
+            stored = (
+                db.session.execute(
+                    select(Response)
+                    .join(Respondent, Respondent.id == Response.respondent_pk)
+                    .where(Respondent.respondent_id == respondent_id)
+                )
+                .scalars()
+                .all()
+            )
             found = [
                 StoredResponse(
                     submitted=response.submitted_at is not None,
@@ -220,17 +230,39 @@ def _write_sample(directory: Path, size: int, generator: Any) -> list[Invitation
 
     directory.mkdir(parents=True)
     letters = [Invitation(f"R{new_access_code().replace('-', '')[:10]}", new_access_code()) for _ in range(size)]
-    with open(directory / "frame.csv", "w", newline="", encoding="utf-8") as frame, \
-            open(directory / "mailing.csv", "w", newline="", encoding="utf-8") as mailing:
+    with (
+        open(directory / "frame.csv", "w", newline="", encoding="utf-8") as frame,
+        open(directory / "mailing.csv", "w", newline="", encoding="utf-8") as mailing,
+    ):
         frame_rows, mailing_rows = csv.writer(frame), csv.writer(mailing)
         frame_rows.writerow(FRAME_HEADER)
         mailing_rows.writerow(MAILING_HEADER)
         for number, letter in enumerate(letters):
             age = int(generator.integers(20, 90))
-            frame_rows.writerow([letter.respondent_id, PATHWAY, "14", "KM"[number % 2], age,
-                                 _age_group(age), 800, size, round(800 / size, 4)])
-            mailing_rows.writerow([letter.respondent_id, letter.access_code, f"19{number:06d}-0000",
-                                   f"Testperson {number}", "Provgatan 1", "41319", "Göteborg"])
+            frame_rows.writerow(
+                [
+                    letter.respondent_id,
+                    PATHWAY,
+                    "14",
+                    "KM"[number % 2],
+                    age,
+                    _age_group(age),
+                    800,
+                    size,
+                    round(800 / size, 4),
+                ]
+            )
+            mailing_rows.writerow(
+                [
+                    letter.respondent_id,
+                    letter.access_code,
+                    f"19{number:06d}-0000",
+                    f"Testperson {number}",
+                    "Provgatan 1",
+                    "41319",
+                    "Göteborg",
+                ]
+            )
     return letters
 
 
@@ -256,27 +288,38 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     from prem.fieldwork.operations import import_round, survey_today
 
     root = tmp_path_factory.mktemp("live-survey")
-    app = create_app({
-        "SECRET_KEY": "e2e-secret-key",
-        "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'prem.sqlite'}",
-        "CODE_ATTEMPT_LIMIT": 1000,
-        # As a region would configure it, so that screenshots and axe see the full footer.
-        "SURVEY_SENDER": "Region Västra Götaland",
-        "SURVEY_CONTACT": "patientenkat@example.se, 010-000 00 00",
-    })
+    app = create_app(
+        {
+            "SECRET_KEY": "e2e-secret-key",
+            "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{root / 'prem.sqlite'}",
+            "CODE_ATTEMPT_LIMIT": 1000,
+            # As a region would configure it, so that screenshots and axe see the full footer.
+            "SURVEY_SENDER": "Region Västra Götaland",
+            "SURVEY_CONTACT": "patientenkat@example.se, 010-000 00 00",
+        }
+    )
     app.instance_path = str(root / "instance")
     generator = np.random.default_rng(20260315)
     today = survey_today("Europe/Stockholm")  # the survey's date, as the app decides a round's window
-    windows = {OPEN_ROUND: (today - timedelta(days=1), today + timedelta(days=30)),
-               CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1)),
-               FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40))}
+    windows = {
+        OPEN_ROUND: (today - timedelta(days=1), today + timedelta(days=30)),
+        CLOSED_ROUND: (today - timedelta(days=40), today - timedelta(days=1)),
+        FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40)),
+    }
     letters = {}
     with transaction(app) as session:
         for round_name, (opens, closes) in windows.items():
             letters[round_name] = _write_sample(root / round_name, 40, generator)
-            import_round(session, round_name, root / round_name / "frame.csv",
-                         root / round_name / "mailing.csv", opens, closes, ACCESS_CODE_KEY.encode())
+            import_round(
+                session,
+                round_name,
+                root / round_name / "frame.csv",
+                root / round_name / "mailing.csv",
+                opens,
+                closes,
+                ACCESS_CODE_KEY.encode(),
+            )
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
     server = make_server("127.0.0.1", 0, app, threaded=True)
@@ -335,7 +378,8 @@ class Patient:
         """Click the button or link called ``name`` and wait for the next page."""
         with self.page.expect_navigation():
             self.page.get_by_role("button", name=name, exact=True).or_(
-                self.page.get_by_role("link", name=name, exact=True)).first.click()
+                self.page.get_by_role("link", name=name, exact=True)
+            ).first.click()
 
     def sign_in(self, code: str) -> None:
         """Type ``code`` (as given: lower case, spaces…) on the code page and send it with Enter."""

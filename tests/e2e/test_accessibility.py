@@ -9,9 +9,22 @@ from questionnaires import load_questionnaire
 pytestmark = pytest.mark.browser
 
 EXPECTED_PAGE_TYPES = {
-    "code-entry", "code-entry-error", "introduction", "question-page", "question-page-error", "review",
-    "thanks", "used-code", "saved", "refusal-confirm", "refused", "screen-out-confirm", "screened-out",
-    "closed-round", "not-yet-open", "page-not-found",
+    "code-entry",
+    "code-entry-error",
+    "introduction",
+    "question-page",
+    "question-page-error",
+    "review",
+    "thanks",
+    "used-code",
+    "saved",
+    "refusal-confirm",
+    "refused",
+    "screen-out-confirm",
+    "screened-out",
+    "closed-round",
+    "not-yet-open",
+    "page-not-found",
 }
 
 
@@ -28,15 +41,14 @@ def test_every_page_type_has_no_serious_accessibility_violations(context, page_t
     assert not failures, "\n\n".join(failures)
 
 
-def test_every_page_type_works_at_320_px_without_javascript_within_the_content_security_policy(
-        browser, page_tour):
+def test_every_page_type_works_at_320_px_without_javascript_within_the_content_security_policy(browser, page_tour):
     # No bypass_csp: the pages must work under the app's own strict policy. JavaScript is off in
     # the pages (the survey is plain HTML and CSS), so the whole tour also proves it needs none.
-    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="sv-SE",
-                                  java_script_enabled=False)
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="sv-SE", java_script_enabled=False)
     refused = []
-    context.on("console", lambda message: refused.append(message.text)
-               if "Content Security Policy" in message.text else None)
+    context.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     too_wide = {}
     for name, page in page_tour(context):
         width = page.evaluate("() => document.documentElement.scrollWidth")
@@ -57,8 +69,9 @@ def test_a_screen_reader_hears_each_question_as_a_named_group_of_labelled_option
     for item in first_page.items:
         group = tab.page.get_by_role("group", name=item.text["sv"], exact=True)
         options = group.get_by_role("radio")
-        assert [options.nth(i).get_attribute("value") for i in range(options.count())] == \
-            [str(option.code) for option in item.scale.options]
+        assert [options.nth(i).get_attribute("value") for i in range(options.count())] == [
+            str(option.code) for option in item.scale.options
+        ]
         for option in item.scale.options:
             assert group.get_by_role("radio", name=option.label["sv"], exact=True).count() == 1
     assert tab.page.get_by_role("heading", level=1).inner_text() == first_page.title["sv"]

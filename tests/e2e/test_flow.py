@@ -83,7 +83,7 @@ def test_desktop_patient_answers_with_the_mouse_and_submits_from_two_tabs(live_s
     tab = patient(desktop)
     tab.sign_in(letter.access_code)
     tab.press("Börja svara")
-    comment = "<b>Fetstil?</b> & \"citat\" – åäö"
+    comment = '<b>Fetstil?</b> & "citat" – åäö'
     tab.answer_to_review(lambda: tab.answer_page_by_mouse(desktop_choice, comment), lambda: tab.press("Fortsätt"))
 
     assert "municipality" not in [page_id for page_id, _, _ in tab.progress]
@@ -101,4 +101,3 @@ def test_desktop_patient_answers_with_the_mouse_and_submits_from_two_tabs(live_s
     [stored] = live_survey.responses(letter.respondent_id)
     assert stored.submitted
     assert stored.answers == tab.answers
-

@@ -17,8 +17,7 @@ def last_option(item_id: str, position: int, option_count: int) -> int:
     return option_count - 1
 
 
-def test_closing_the_browser_and_resuming_on_another_device_keeps_the_answers(
-        live_survey, desktop, phone, patient):
+def test_closing_the_browser_and_resuming_on_another_device_keeps_the_answers(live_survey, desktop, phone, patient):
     letter = live_survey.invitation()
     before = patient(desktop)
     before.sign_in(letter.access_code)
@@ -75,7 +74,8 @@ def test_switching_language_on_a_question_page_keeps_the_answers(live_survey, ph
 
 
 def test_an_expired_session_keeps_the_page_answers_through_code_re_entry(
-        live_survey, phone, patient, assert_accessible, screenshot):
+    live_survey, phone, patient, assert_accessible, screenshot
+):
     letter = live_survey.invitation()
     tab = patient(phone)
     tab.sign_in(letter.access_code)
@@ -98,8 +98,12 @@ def test_an_expired_session_keeps_the_page_answers_through_code_re_entry(
 
 def test_change_an_answer_from_the_review_then_save_and_come_back(live_survey, desktop, phone, patient):
     questionnaire = load_questionnaire("prem-vardforlopp")
-    item = next(item for page in questionnaire.pages for item in page.items
-                if item.kind == "choice" and item.id != "municipality_contact")
+    item = next(
+        item
+        for page in questionnaire.pages
+        for item in page.items
+        if item.kind == "choice" and item.id != "municipality_contact"
+    )
     letter = live_survey.invitation()
     tab = patient(desktop)
     tab.sign_in(letter.access_code)

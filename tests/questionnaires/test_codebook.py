@@ -13,7 +13,17 @@ def test_codebook_has_one_row_per_item_and_option(prem):
     table = codebook_table(prem)
     expected_rows = sum(len(item.scale.options) if item.scale else 1 for item in prem.items)
     assert len(table) == expected_rows
-    assert list(table.columns[:9]) == ["page", "item_id", "kind", "dimension", "core", "role", "routing", "pathways", "max_length"]
+    assert list(table.columns[:9]) == [
+        "page",
+        "item_id",
+        "kind",
+        "dimension",
+        "core",
+        "role",
+        "routing",
+        "pathways",
+        "max_length",
+    ]
     care_plan = table[table.item_id == "care_plan"].set_index("code")
     assert care_plan.loc[1, "label_sv"] == "Ja" and care_plan.loc[1, "score"] == 100 and care_plan.loc[1, "positive"]
     assert pd.isna(care_plan.loc[9, "score"]) and not care_plan.loc[9, "positive"]

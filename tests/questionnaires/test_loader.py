@@ -75,7 +75,7 @@ BAD_DEFINITIONS = {
         {"dimension: overall\n        text: {sv: Vad": "dimensoin: overall\n        text: {sv: Vad"},
         ["line 32", "item 'overall_rating'", "unknown key 'dimensoin'"],
     ),
-    "unquoted version": ({'version: "1.0"': "version: 1.0"}, ['must be a quoted string']),
+    "unquoted version": ({'version: "1.0"': "version: 1.0"}, ["must be a quoted string"]),
     "text item without a length limit": ({"        max_length: 20\n": ""}, ["item 'comments'", "needs max_length"]),
     "duplicate option code": (
         {"{code: 2, label: {sv: Nej": "{code: 1, label: {sv: Nej"},

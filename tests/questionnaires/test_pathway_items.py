@@ -56,7 +56,9 @@ def test_codebook_names_the_pathways(with_pathway_item):
     ],
 )
 def test_pathway_item_cannot_be_core_or_scored_in_a_dimension(write_definition, extra, message):
-    replacements = {old: new.replace("        pathways:", extra + "        pathways:") for old, new in PATHWAY_ITEM.items()}
+    replacements = {
+        old: new.replace("        pathways:", extra + "        pathways:") for old, new in PATHWAY_ITEM.items()
+    }
     with pytest.raises(QuestionnaireError, match=message):
         load_questionnaire(write_definition(replacements))
 

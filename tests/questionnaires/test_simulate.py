@@ -99,7 +99,9 @@ def test_care_plan_near_half_and_dimension_pattern_of_the_pilot(submitted, prem)
 
 def test_items_within_a_dimension_correlate_more_than_across(submitted):
     within = submitted.info_condition.astype(float).corr(submitted.info_treatment.astype(float), method="spearman")
-    across = submitted.info_condition.astype(float).corr(submitted.treated_with_respect.astype(float), method="spearman")
+    across = submitted.info_condition.astype(float).corr(
+        submitted.treated_with_respect.astype(float), method="spearman"
+    )
     assert within > across + 0.05
 
 

@@ -60,7 +60,9 @@ def test_simulate_fills_the_round_and_the_export_matches_the_simulation(demo_rou
     expected = simulate_responses(frame.sort_values("respondent_id"), prem, seed=11, opens=OPENS, closes=CLOSES)
     columns = ["respondent_id", "status", "questionnaire_id", "questionnaire_version", "submitted_at"]
     columns += [item.id for item in prem.closed_items]
-    assert_frame_equal(exported[columns].reset_index(drop=True), expected[columns].reset_index(drop=True), check_dtype=False)
+    assert_frame_equal(
+        exported[columns].reset_index(drop=True), expected[columns].reset_index(drop=True), check_dtype=False
+    )
     with transaction(app, upgrade=False) as session:
         comments = freetext_dataframe(session, ROUND)
     assert len(comments) > 0 and set(comments.status) == {"submitted"}

@@ -10,7 +10,16 @@ import pytest
 
 from sampling.personnummer import luhn_check_digit
 
-CONTACT_HEADER = ["personnummer", "sex", "region", "contact_date", "care_level", "main_diagnosis", "other_diagnoses", "unit"]
+CONTACT_HEADER = [
+    "personnummer",
+    "sex",
+    "region",
+    "contact_date",
+    "care_level",
+    "main_diagnosis",
+    "other_diagnoses",
+    "unit",
+]
 POPULATION_HEADER = ["personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity"]
 
 
@@ -36,7 +45,9 @@ def pnr() -> Callable[..., str]:
 def write_csv(tmp_path: Path) -> Callable[..., Path]:
     """Write rows (dicts or lists) as CSV in ``tmp_path``; ``separator`` and ``encoding`` as a region would."""
 
-    def write(name: str, header: list[str], rows: list[dict[str, str]], *, separator: str = ",", encoding: str = "utf-8") -> Path:
+    def write(
+        name: str, header: list[str], rows: list[dict[str, str]], *, separator: str = ",", encoding: str = "utf-8"
+    ) -> Path:
         path = tmp_path / name
         with path.open("w", newline="", encoding=encoding) as stream:
             writer = csv.writer(stream, delimiter=separator)
@@ -53,8 +64,15 @@ def contact() -> Callable[..., dict[str, str]]:
     """One contact row with sensible defaults (an RA specialist visit in region 01)."""
 
     def make(personnummer: str, **fields: str) -> dict[str, str]:
-        row = {"personnummer": personnummer, "region": "01", "contact_date": "2025-03-01", "care_level": "specialist",
-               "main_diagnosis": "M05.9", "other_diagnoses": "", "unit": "SE2321000016-1"}
+        row = {
+            "personnummer": personnummer,
+            "region": "01",
+            "contact_date": "2025-03-01",
+            "care_level": "specialist",
+            "main_diagnosis": "M05.9",
+            "other_diagnoses": "",
+            "unit": "SE2321000016-1",
+        }
         row.update(fields)
         return row
 
@@ -66,8 +84,15 @@ def resident() -> Callable[..., dict[str, str]]:
     """A population-register row: alive, not protected, with a full address."""
 
     def make(personnummer: str, **fields: str) -> dict[str, str]:
-        row = {"personnummer": personnummer, "name": "Testa Testsson", "street": "Provgatan 1", "postal_code": "111 22",
-               "city": "Stockholm", "deceased_date": "", "protected_identity": "nej"}
+        row = {
+            "personnummer": personnummer,
+            "name": "Testa Testsson",
+            "street": "Provgatan 1",
+            "postal_code": "111 22",
+            "city": "Stockholm",
+            "deceased_date": "",
+            "protected_identity": "nej",
+        }
         row.update(fields)
         return row
 
@@ -90,7 +115,13 @@ def run_sample(write_csv: Callable[..., Path], resident: Callable[..., dict[str,
         if population is None:
             population = [resident(number) for number in dict.fromkeys(row["personnummer"] for row in contacts)]
         population_path = write_csv("population.csv", POPULATION_HEADER, population)
-        settings = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 7, "code_key": code_key}
+        settings = {
+            "period_start": "2025-01-01",
+            "period_end": "2025-12-31",
+            "sampling_date": "2026-02-01",
+            "seed": 7,
+            "code_key": code_key,
+        }
         settings.update(options)
         return draw_sample(settings.pop("rules", None), [contacts_path], population=population_path, **settings)
 

@@ -44,8 +44,11 @@ def stratified(tmp_path, pnr, contact, run_sample):
     rule.write_text(RULE, encoding="utf-8")
 
     def draw(regions=("01", "12"), **options):
-        contacts = [contact(pnr("19800101", 10 * index + serial), main_diagnosis="K50", region=region)
-                    for index, region in enumerate(regions) for serial in range(10)]
+        contacts = [
+            contact(pnr("19800101", 10 * index + serial), main_diagnosis="K50", region=region)
+            for index, region in enumerate(regions)
+            for serial in range(10)
+        ]
         return run_sample(contacts, rules=rule, **options)
 
     return draw
@@ -75,7 +78,10 @@ def test_adding_a_region_leaves_other_regions_draws_unchanged(stratified):
     before = stratified(regions=("01", "12"))
     after = stratified(regions=("01", "12", "25"))
     for region in ("01", "12"):
-        assert before.mailing.filter(before.frame["region"] == region).rows() == after.mailing.filter(after.frame["region"] == region).rows()
+        assert (
+            before.mailing.filter(before.frame["region"] == region).rows()
+            == after.mailing.filter(after.frame["region"] == region).rows()
+        )
 
 
 def test_frame_holds_nothing_identifying(stratified):
@@ -84,8 +90,17 @@ def test_frame_holds_nothing_identifying(stratified):
     for column in ("personnummer", "name", "street", "postal_code", "city"):
         for value in result.mailing[column].drop_nulls():
             assert value not in frame_text
-    assert list(result.frame.columns) == ["respondent_id", "pathway", "region", "sex", "age", "age_group",
-                                          "stratum_population", "stratum_sample", "design_weight"]
+    assert list(result.frame.columns) == [
+        "respondent_id",
+        "pathway",
+        "region",
+        "sex",
+        "age",
+        "age_group",
+        "stratum_population",
+        "stratum_sample",
+        "design_weight",
+    ]
 
 
 def test_respondent_ids_and_access_codes(stratified, code_key):
@@ -121,7 +136,9 @@ def test_access_codes_are_the_documented_hmac_of_the_respondent_id(key):
         expected.append(f"{code[:4]}-{code[4:8]}-{code[8:]}")
     assert access_codes_for(ids, key) == expected
     # The follow-up blocks (id + ":" + counter) use the same keyed hash.
-    assert all(_hmac_sha256(key)(message) == hmac.digest(key, message, "sha256") for message in (b"", b"R1:1", b"x" * 200))
+    assert all(
+        _hmac_sha256(key)(message) == hmac.digest(key, message, "sha256") for message in (b"", b"R1:1", b"x" * 200)
+    )
 
 
 def test_manifest_names_the_key_only_by_fingerprint(stratified, code_key):
@@ -130,7 +147,10 @@ def test_manifest_names_the_key_only_by_fingerprint(stratified, code_key):
     assert code_key.hex() not in str(manifest)
 
 
-@pytest.mark.parametrize(("age", "group"), [(0, "0-17"), (17, "0-17"), (18, "18-34"), (49, "35-49"), (50, "50-64"), (79, "65-79"), (80, "80+"), (104, "80+")])
+@pytest.mark.parametrize(
+    ("age", "group"),
+    [(0, "0-17"), (17, "0-17"), (18, "18-34"), (49, "35-49"), (50, "50-64"), (79, "65-79"), (80, "80+"), (104, "80+")],
+)
 def test_age_groups(age, group):
     assert age_group(age) == group and group in AGE_GROUPS
 
@@ -141,7 +161,9 @@ def test_an_id_whose_digest_has_too_few_accepted_bytes_takes_the_next_block(monk
     key, short = b"k" * 32, "R0000000001"
     keyed = design._hmac_sha256(key)
     thin = bytes([250] * 25 + list(range(7)))
-    monkeypatch.setattr(design, "_hmac_sha256", lambda k: lambda message: thin if message == short.encode() else keyed(message))
+    monkeypatch.setattr(
+        design, "_hmac_sha256", lambda k: lambda message: thin if message == short.encode() else keyed(message)
+    )
     accepted = list(range(7)) + [byte for byte in keyed(f"{short}:1".encode()) if byte < 248][:5]
     code = "".join(ALPHABET[byte % len(ALPHABET)] for byte in accepted)
     ordinary, forced, other = access_codes_for(["R0000000000", short, "R0000000002"], key)

@@ -14,14 +14,33 @@ from sampling.register import check_population, scan_population
 
 from .conftest import POPULATION_HEADER
 
-SWEDISH_HEADER = ["Personnummer", "Kön", "Region", "Besöksdatum", "Vårdnivå", "Huvuddiagnos", "Bidiagnoser", "Vårdenhet"]
+SWEDISH_HEADER = [
+    "Personnummer",
+    "Kön",
+    "Region",
+    "Besöksdatum",
+    "Vårdnivå",
+    "Huvuddiagnos",
+    "Bidiagnoser",
+    "Vårdenhet",
+]
 DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 5}
 
 
 def swedish_rows(pnr, level: str = "Slutenvård") -> list[dict[str, str]]:
     person = pnr("19600101", 8, man=False)
-    return [{"Personnummer": f"{person[2:8]}-{person[8:]}", "Kön": "K", "Region": "14", "Besöksdatum": "20250310",
-             "Vårdnivå": level, "Huvuddiagnos": "k50.1", "Bidiagnoser": "", "Vårdenhet": "Södra Älvsborg"}]
+    return [
+        {
+            "Personnummer": f"{person[2:8]}-{person[8:]}",
+            "Kön": "K",
+            "Region": "14",
+            "Besöksdatum": "20250310",
+            "Vårdnivå": level,
+            "Huvuddiagnos": "k50.1",
+            "Bidiagnoser": "",
+            "Vårdenhet": "Södra Älvsborg",
+        }
+    ]
 
 
 def ibd_frame(result):
@@ -44,9 +63,18 @@ def test_utf8_with_bom(pnr, write_csv, code_key):
 def test_parquet_with_typed_columns_and_datetimes(pnr, tmp_path, code_key):
     person = int(pnr("19600101", 8, man=False))
     path = tmp_path / "typed.parquet"
-    pl.DataFrame({"personnummer": [person], "region": [1], "contact_date": [dt.datetime(2025, 3, 10, 0, 0)],
-                  "care_level": ["inpatient"], "main_diagnosis": ["K50"]}).write_parquet(path)
-    assert ibd_frame(draw_sample(None, path, code_key=code_key, **DATES)).select("region", "sex").rows() == [("01", "K")]
+    pl.DataFrame(
+        {
+            "personnummer": [person],
+            "region": [1],
+            "contact_date": [dt.datetime(2025, 3, 10, 0, 0)],
+            "care_level": ["inpatient"],
+            "main_diagnosis": ["K50"],
+        }
+    ).write_parquet(path)
+    assert ibd_frame(draw_sample(None, path, code_key=code_key, **DATES)).select("region", "sex").rows() == [
+        ("01", "K")
+    ]
 
 
 def test_parquet(pnr, tmp_path, code_key):
@@ -56,22 +84,31 @@ def test_parquet(pnr, tmp_path, code_key):
 
 
 def test_mapping_file_for_other_names_and_labels(pnr, write_csv, tmp_path, code_key):
-    rows = [{("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k): v for k, v in row.items()}
-            for row in swedish_rows(pnr, level="SV")]
-    path = write_csv("odd.csv", [("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k) for k in SWEDISH_HEADER], rows)
+    rows = [
+        {("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k): v for k, v in row.items()}
+        for row in swedish_rows(pnr, level="SV")
+    ]
+    path = write_csv(
+        "odd.csv", [("PID" if k == "Personnummer" else "Nivå" if k == "Vårdnivå" else k) for k in SWEDISH_HEADER], rows
+    )
     mapping = tmp_path / "mapping.yaml"
-    mapping.write_text("columns:\n  PID: personnummer\n  Nivå: care_level\ncare_levels:\n  SV: inpatient\n", encoding="utf-8")
+    mapping.write_text(
+        "columns:\n  PID: personnummer\n  Nivå: care_level\ncare_levels:\n  SV: inpatient\n", encoding="utf-8"
+    )
     with pytest.raises(ExtractError, match="missing column 'personnummer'; found: PID"):
         draw_sample(None, [path], code_key=code_key, **DATES)
     assert ibd_frame(draw_sample(None, [path], mapping=mapping, code_key=code_key, **DATES)).height == 1
 
 
-@pytest.mark.parametrize(("field", "value", "column", "reason"), [
-    ("Personnummer", "600101-0000", "Personnummer", "wrong check digit"),
-    ("Besöksdatum", "10/03/2025", "Besöksdatum", "unparseable date"),
-    ("Region", "99", "Region", "unknown region"),
-    ("Vårdnivå", "Tandvård", "Vårdnivå", "unknown care level"),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "column", "reason"),
+    [
+        ("Personnummer", "600101-0000", "Personnummer", "wrong check digit"),
+        ("Besöksdatum", "10/03/2025", "Besöksdatum", "unparseable date"),
+        ("Region", "99", "Region", "unknown region"),
+        ("Vårdnivå", "Tandvård", "Vårdnivå", "unknown care level"),
+    ],
+)
 def test_bad_rows_name_file_row_and_column(pnr, write_csv, code_key, field, value, column, reason):
     rows = swedish_rows(pnr) * 2
     rows[1] = {**rows[1], field: value}
@@ -82,15 +119,19 @@ def test_bad_rows_name_file_row_and_column(pnr, write_csv, code_key, field, valu
 
 
 def test_skip_sets_bad_rows_aside_and_counts_them(pnr, write_csv, code_key):
-    rows = swedish_rows(pnr) + [{**swedish_rows(pnr)[0], "Personnummer": "19600101-0000", "Region": "01"},
-                                {**swedish_rows(pnr)[0], "Besöksdatum": "igår", "Region": "77"}]
+    rows = swedish_rows(pnr) + [
+        {**swedish_rows(pnr)[0], "Personnummer": "19600101-0000", "Region": "01"},
+        {**swedish_rows(pnr)[0], "Besöksdatum": "igår", "Region": "77"},
+    ]
     path = write_csv("bad.csv", SWEDISH_HEADER, rows)
     result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
     assert result.rejects.select("row", "column", "reason").rows() == [
         (3, "Personnummer", "wrong check digit"),
         (4, "Besöksdatum", "unparseable date; expected YYYY-MM-DD or YYYYMMDD"),
     ]
-    rejected = result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "remaining", "removed").rows()
+    rejected = (
+        result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "remaining", "removed").rows()
+    )
     assert sorted(rejected) == [("", 0, 1), ("01", 0, 1), ("14", 1, 0)]
     assert ibd_frame(result).height == 1 and result.manifest["rejected_rows"] == 2
 
@@ -148,9 +189,13 @@ def test_broken_parquet_is_named(tmp_path, code_key):
 
 def test_quoted_fields_with_separators_and_line_breaks(pnr, contact, write_csv, code_key):
     person = pnr("19600101", 8, man=False)
-    rows = [contact(person, main_diagnosis="I10", other_diagnoses="K50.1, E11", care_level="inpatient", unit="Avd 7, plan 2"),
-            contact(pnr("19600101", 9), main_diagnosis="K51", care_level="inpatient", unit="Avd 7\nplan 2"),
-            contact(pnr("19600101", 10), main_diagnosis="K51", care_level="bad level")]
+    rows = [
+        contact(
+            person, main_diagnosis="I10", other_diagnoses="K50.1, E11", care_level="inpatient", unit="Avd 7, plan 2"
+        ),
+        contact(pnr("19600101", 9), main_diagnosis="K51", care_level="inpatient", unit="Avd 7\nplan 2"),
+        contact(pnr("19600101", 10), main_diagnosis="K51", care_level="bad level"),
+    ]
     path = write_csv("quoted.csv", list(rows[0]), rows)
     with pytest.raises(ExtractError, match=r"quoted.csv, row 4, column 'care_level'"):  # records, header = row 1
         draw_sample(None, [path], code_key=code_key, **DATES)
@@ -180,7 +225,9 @@ def test_register_numbers_known_valid_are_checked_as_if_parsed(pnr, resident, wr
         resident(people[0], name="Dubbel Dubbelsson"),  # the same person twice: the first row counts
     ]
     path = write_csv("population.csv", POPULATION_HEADER, rows)
-    extract, scanned = scan_population(path, load_mapping(None), tmp_path, pl.Series([row["personnummer"] for row in rows]))
+    extract, scanned = scan_population(
+        path, load_mapping(None), tmp_path, pl.Series([row["personnummer"] for row in rows])
+    )
     sampling_date = dt.date(2026, 2, 1)
     known = pl.Series(people[:4] + ["196001010000"])  # the last one is not in the register at all
     parsed_all = check_population(extract, scanned, sampling_date)

@@ -56,7 +56,9 @@ def mixed_extracts(pnr, contact, resident, write_csv):
         resident(people[11], street=""),
         resident(pnr("19700101", 1), protected_identity="maybe"),  # bad, but nobody needs it
     ]
-    return write_csv("contacts.csv", CONTACT_HEADER, contacts), write_csv("population.csv", POPULATION_HEADER, population)
+    return write_csv("contacts.csv", CONTACT_HEADER, contacts), write_csv(
+        "population.csv", POPULATION_HEADER, population
+    )
 
 
 def _draw(contacts, population, code_key):
@@ -79,8 +81,10 @@ def test_same_sample_with_and_without_the_line_filter(mixed_extracts, code_key, 
     assert filtered.frame.height > 0
     rejected = filtered.rejects.select("file", "row", "column").rows()
     assert [(file.rsplit("/", 1)[-1], row, column) for file, row, column in rejected] == [
-        ("contacts.csv", 11, "personnummer"), ("contacts.csv", 13, "contact_date"),
-        ("population.csv", 8, "personnummer"), ("population.csv", 10, "protected_identity"),
+        ("contacts.csv", 11, "personnummer"),
+        ("contacts.csv", 13, "contact_date"),
+        ("population.csv", 8, "personnummer"),
+        ("population.csv", 10, "protected_identity"),
     ]
 
 
@@ -99,8 +103,10 @@ def test_line_filter_is_used_on_files_without_line_breaks_in_quotes(mixed_extrac
 
 
 def test_a_line_break_inside_quotes_takes_the_full_parse(pnr, contact, write_csv, code_key, monkeypatch):
-    rows = [contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient", unit="Avd 7\nplan 2"),
-            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level")]
+    rows = [
+        contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient", unit="Avd 7\nplan 2"),
+        contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level"),
+    ]
     path = write_csv("broken-lines.csv", CONTACT_HEADER, rows)
     used = []
     original = sampling.extracts._filtered_lines
@@ -111,8 +117,10 @@ def test_a_line_break_inside_quotes_takes_the_full_parse(pnr, contact, write_csv
 
 
 def test_rows_after_a_line_break_in_a_row_without_codes_are_named_by_record(pnr, contact, write_csv, code_key):
-    rows = [contact(pnr("19600101", 1), main_diagnosis="I10", care_level="inpatient", unit="Avd 7\nplan 2"),
-            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level")]
+    rows = [
+        contact(pnr("19600101", 1), main_diagnosis="I10", care_level="inpatient", unit="Avd 7\nplan 2"),
+        contact(pnr("19600101", 2), main_diagnosis="K51", care_level="bad level"),
+    ]
     path = write_csv("break-before.csv", CONTACT_HEADER, rows)
     result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
     assert result.rejects.select("row", "column").rows() == [(3, "care_level")]  # the third record, on line 4
@@ -120,7 +128,9 @@ def test_rows_after_a_line_break_in_a_row_without_codes_are_named_by_record(pnr,
 
 def test_population_with_the_personnummer_elsewhere_is_parsed_whole(pnr, contact, resident, write_csv, code_key):
     person = pnr("19600101", 1)
-    contacts = write_csv("contacts.csv", CONTACT_HEADER, [contact(person, main_diagnosis="K50", care_level="inpatient")])
+    contacts = write_csv(
+        "contacts.csv", CONTACT_HEADER, [contact(person, main_diagnosis="K50", care_level="inpatient")]
+    )
     header = [*POPULATION_HEADER[1:], POPULATION_HEADER[0]]
     population = write_csv("population.csv", header, [resident(person, name="Sist Personnummer")])
     result = draw_sample(None, [contacts], population=population, code_key=code_key, **DATES)
@@ -128,27 +138,60 @@ def test_population_with_the_personnummer_elsewhere_is_parsed_whole(pnr, contact
     assert pl.Series(result.frame["pathway"]).to_list() == ["ibd-vuxna"]
 
 
-CODE_TEXTS = ["K50", "k50.1", "K51 0", "M05.9", "m06", "M80", "S06.5", "s060", "S72.0", "S32", "I10", "J45", "E11", "Z00.0"]
+CODE_TEXTS = [
+    "K50",
+    "k50.1",
+    "K51 0",
+    "M05.9",
+    "m06",
+    "M80",
+    "S06.5",
+    "s060",
+    "S72.0",
+    "S32",
+    "I10",
+    "J45",
+    "E11",
+    "Z00.0",
+]
 FREE_TEXTS = ["", "avd 7", 'avd "7"', "a, b", "rad\nbrytning", "K50; M05", "åäö"]
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(rows=st.lists(st.tuples(st.integers(0, 7), st.sampled_from(CODE_TEXTS), st.lists(st.sampled_from(CODE_TEXTS), max_size=3),
-                               st.sampled_from(["inpatient", "specialist", "primary", "Slutenvård", "okänd"]), st.sampled_from(FREE_TEXTS)),
-                     min_size=1, max_size=25))
-def test_any_extract_gives_the_same_sample_with_and_without_the_line_filter(rows, pnr, contact, resident, write_csv, code_key,
-                                                                           monkeypatch):
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.integers(0, 7),
+            st.sampled_from(CODE_TEXTS),
+            st.lists(st.sampled_from(CODE_TEXTS), max_size=3),
+            st.sampled_from(["inpatient", "specialist", "primary", "Slutenvård", "okänd"]),
+            st.sampled_from(FREE_TEXTS),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_any_extract_gives_the_same_sample_with_and_without_the_line_filter(
+    rows, pnr, contact, resident, write_csv, code_key, monkeypatch
+):
     people = [pnr("19500101", serial) for serial in range(8)]
-    contacts = write_csv("any-contacts.csv", CONTACT_HEADER, [
-        contact(people[person], main_diagnosis=main, other_diagnoses=", ".join(others), care_level=level, unit=unit)
-        for person, main, others, level, unit in rows])
+    contacts = write_csv(
+        "any-contacts.csv",
+        CONTACT_HEADER,
+        [
+            contact(people[person], main_diagnosis=main, other_diagnoses=", ".join(others), care_level=level, unit=unit)
+            for person, main, others, level, unit in rows
+        ],
+    )
     population = write_csv("any-population.csv", POPULATION_HEADER, [resident(person) for person in people])
     _draw_with_and_without_the_line_filter(contacts, population, code_key, monkeypatch)
 
 
 def test_a_line_holding_the_unit_separator_byte_takes_the_full_parse(pnr, contact, write_csv, code_key, monkeypatch):
-    rows = [contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient"),
-            contact(pnr("19600101", 2), main_diagnosis="K51", care_level="inpatient", unit="Avd\x1f7")]
+    rows = [
+        contact(pnr("19600101", 1), main_diagnosis="K50", care_level="inpatient"),
+        contact(pnr("19600101", 2), main_diagnosis="K51", care_level="inpatient", unit="Avd\x1f7"),
+    ]
     path = write_csv("separator-byte.csv", CONTACT_HEADER, rows)
     used = []
     original = sampling.extracts._filtered_lines

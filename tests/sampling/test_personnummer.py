@@ -75,13 +75,27 @@ def test_birth_dates_follow_the_calendar_with_leap_years():
         return f"{birth}{serial}{luhn_check_digit(birth[2:] + serial)}"
 
     valid = ["20000229", "20240229", "19960229", "19800131", "19800430", "19801231", "19800191", "20000289"]
-    invalid = ["19000229", "20230229", "19800431", "19800631", "19801131", "19800132", "19801301", "19800000",
-               "19800192", "19800291", "19230289"]
+    invalid = [
+        "19000229",
+        "20230229",
+        "19800431",
+        "19800631",
+        "19801131",
+        "19800132",
+        "19801301",
+        "19800000",
+        "19800192",
+        "19800291",
+        "19230289",
+    ]
     rows = parsed(*[number(birth) for birth in valid + invalid])
     assert [row["problem"] for row in rows[: len(valid)]] == [None] * len(valid)
-    assert all(row["problem"].startswith("not a valid birth date") for row in rows[len(valid):])
+    assert all(row["problem"].startswith("not a valid birth date") for row in rows[len(valid) :])
     assert [rows[0]["birth_date"], rows[6]["birth_date"], rows[7]["birth_date"]] == [
-        dt.date(2000, 2, 29), dt.date(1980, 1, 31), dt.date(2000, 2, 29)]
+        dt.date(2000, 2, 29),
+        dt.date(1980, 1, 31),
+        dt.date(2000, 2, 29),
+    ]
 
 
 def test_digits_of_other_scripts_are_not_a_personnummer():
@@ -90,7 +104,13 @@ def test_digits_of_other_scripts_are_not_a_personnummer():
 
 
 @settings(max_examples=60, deadline=None)
-@given(people=st.lists(st.tuples(st.dates(dt.date(1890, 1, 1), SAMPLING_DATE), st.integers(0, 99), st.booleans(), st.booleans()), min_size=1, max_size=40))
+@given(
+    people=st.lists(
+        st.tuples(st.dates(dt.date(1890, 1, 1), SAMPLING_DATE), st.integers(0, 99), st.booleans(), st.booleans()),
+        min_size=1,
+        max_size=40,
+    )
+)
 def test_every_form_of_a_valid_number_parses_back_to_it(people):
     def number(birth: dt.date, serial: int, man: bool, coordination: bool) -> str:
         nine = f"{birth:%y%m}{birth.day + 60 * coordination:02d}{serial:02d}{1 if man else 2}"
@@ -98,7 +118,10 @@ def test_every_form_of_a_valid_number_parses_back_to_it(people):
 
     twelve = [number(*person) for person in people]
     births = [birth for birth, *_ in people]
-    centenarian = [SAMPLING_DATE.year - b.year - ((SAMPLING_DATE.month, SAMPLING_DATE.day) < (b.month, b.day)) >= 100 for b in births]
+    centenarian = [
+        SAMPLING_DATE.year - b.year - ((SAMPLING_DATE.month, SAMPLING_DATE.day) < (b.month, b.day)) >= 100
+        for b in births
+    ]
     ten = [f"{n[2:8]}{'+' if old else '-'}{n[8:]}" for n, old in zip(twelve, centenarian)]
     for forms in (twelve, ten, [f"{n[:8]}-{n[8:]}" for n in twelve]):
         rows = parsed(*forms)

@@ -85,12 +85,14 @@ def persons(contacts) -> pl.DataFrame:
     """One row per distinct personnummer text in the contacts, parsed independently."""
     texts = contacts["personnummer"].unique().to_list()
     parsed = [_parse(text) for text in texts]
-    return pl.DataFrame({
-        "personnummer": texts,
-        "canonical": [p[0] for p in parsed],
-        "birth": [p[1] for p in parsed],
-        "coordination": [p[2] for p in parsed],
-    })
+    return pl.DataFrame(
+        {
+            "personnummer": texts,
+            "canonical": [p[0] for p in parsed],
+            "birth": [p[1] for p in parsed],
+            "coordination": [p[2] for p in parsed],
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -98,8 +100,13 @@ def coded(contacts, persons) -> pl.DataFrame:
     """Contacts with canonical personnummer, normalised codes and age at the end of 2025."""
     return contacts.join(persons, on="personnummer").with_columns(
         main=pl.col("main_diagnosis").str.to_uppercase().str.replace_all(r"[.\s]", ""),
-        others=pl.col("other_diagnoses").fill_null("").str.to_uppercase().str.replace_all(r"\.", "")
-        .str.replace_all(r"[,;| ]+", " ").str.strip_chars().str.split(" "),
+        others=pl.col("other_diagnoses")
+        .fill_null("")
+        .str.to_uppercase()
+        .str.replace_all(r"\.", "")
+        .str.replace_all(r"[,;| ]+", " ")
+        .str.strip_chars()
+        .str.split(" "),
         age=2025 - pl.col("birth").dt.year(),
         care_level=pl.col("care_level").replace(dict(zip(SWEDISH_CARE_LEVELS, CARE_LEVELS, strict=True))),
     )
@@ -143,11 +150,15 @@ def test_pathway_codes_appear_at_plausible_prevalences(coded):
     adults = sum(region.population_2023 for region in regions().values()) * SCALE * 0.79
 
     def people_with(prefixes: tuple[str, ...], *, adult: bool = True) -> int:
-        mask = pl.col("main").str.starts_with(prefixes[0]) | pl.col("others").list.eval(
-            pl.element().str.starts_with(prefixes[0])).list.any()
+        mask = (
+            pl.col("main").str.starts_with(prefixes[0])
+            | pl.col("others").list.eval(pl.element().str.starts_with(prefixes[0])).list.any()
+        )
         for prefix in prefixes[1:]:
-            mask |= pl.col("main").str.starts_with(prefix) | pl.col("others").list.eval(
-                pl.element().str.starts_with(prefix)).list.any()
+            mask |= (
+                pl.col("main").str.starts_with(prefix)
+                | pl.col("others").list.eval(pl.element().str.starts_with(prefix)).list.any()
+            )
         rows = coded.filter(mask & (pl.col("age") >= 18 if adult else True))
         return rows["canonical"].n_unique()
 
@@ -193,8 +204,9 @@ def test_care_levels_dates_and_repeat_contacts(coded):
     dates = coded["contact_date"].str.replace_all("-", "").str.to_date("%Y%m%d")
     assert dates.min() >= dt.date(2025, 1, 1) and dates.max() <= dt.date(2025, 12, 31)
     assert (dates >= coded["birth"]).all()
-    ra = coded.filter(pl.col("main").str.contains("^M0[56]")).with_columns(date=dates.filter(
-        coded["main"].str.contains("^M0[56]")))
+    ra = coded.filter(pl.col("main").str.contains("^M0[56]")).with_columns(
+        date=dates.filter(coded["main"].str.contains("^M0[56]"))
+    )
     per_person = ra.group_by("canonical").agg(contacts=pl.len(), dates=pl.col("date").n_unique())
     assert (per_person["contacts"] == 1).any()
     assert (per_person["contacts"] >= 4).any()
@@ -234,11 +246,19 @@ def test_same_seed_same_bytes_other_seed_other_people(tmp_path):
     first = write_synthetic_extracts(tmp_path / "a", seed=3, **options)
     second = write_synthetic_extracts(tmp_path / "b", seed=3, **options)
     other = write_synthetic_extracts(tmp_path / "c", seed=4, **options)
-    for a, b, c in zip((*first.contacts, first.population), (*second.contacts, second.population),
-                       (*other.contacts, other.population), strict=True):
+    for a, b, c in zip(
+        (*first.contacts, first.population),
+        (*second.contacts, second.population),
+        (*other.contacts, other.population),
+        strict=True,
+    ):
         assert a.read_bytes() == b.read_bytes()
         assert a.read_bytes() != c.read_bytes()
-    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == ["contacts-05.csv", "contacts-09.csv", "population.csv"]
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "contacts-05.csv",
+        "contacts-09.csv",
+        "population.csv",
+    ]
 
 
 def test_national_parquet_file_aims_at_a_row_count(tmp_path):
@@ -306,15 +326,21 @@ def test_benchmark_reference_counts_follow_the_pilot_rules(tmp_path):
         "tbi_specialist": _number("19600103", "456"),
     }
     rows = [
-        ("ra_eligible", "2025-02-01", "specialist", "M05.9", ""), ("ra_eligible", "2025-06-01", "primary", "m059", ""),
-        ("ra_same_date", "2025-02-01", "specialist", "M069", ""), ("ra_same_date", "2025-02-01", "specialist", "M069", ""),
+        ("ra_eligible", "2025-02-01", "specialist", "M05.9", ""),
+        ("ra_eligible", "2025-06-01", "primary", "m059", ""),
+        ("ra_same_date", "2025-02-01", "specialist", "M069", ""),
+        ("ra_same_date", "2025-02-01", "specialist", "M069", ""),
         ("ra_other_position", "2025-02-01", "specialist", "I10", "E11.9;M06.0"),
-        ("ra_primary_only", "2025-02-01", "primary", "M059", ""), ("ra_primary_only", "2025-03-01", "primary", "M059", ""),
-        ("ra_aged_17", "2025-02-01", "specialist", "M059", ""), ("ra_aged_17", "2025-03-01", "specialist", "M059", ""),
+        ("ra_primary_only", "2025-02-01", "primary", "M059", ""),
+        ("ra_primary_only", "2025-03-01", "primary", "M059", ""),
+        ("ra_aged_17", "2025-02-01", "specialist", "M059", ""),
+        ("ra_aged_17", "2025-03-01", "specialist", "M059", ""),
         ("ra_turns_18_on_period_end", "20250201", "specialist", "M059", ""),
         ("ra_turns_18_on_period_end", "20250301", "inpatient", "M059", ""),
-        ("ra_centenarian", "2025-02-01", "specialist", "M05 9", ""), ("ra_centenarian", "2025-09-01", "primary", "M059", ""),
-        ("ra_before_period", "2024-02-01", "specialist", "M059", ""), ("ra_before_period", "2024-03-01", "specialist", "M059", ""),
+        ("ra_centenarian", "2025-02-01", "specialist", "M05 9", ""),
+        ("ra_centenarian", "2025-09-01", "primary", "M059", ""),
+        ("ra_before_period", "2024-02-01", "specialist", "M059", ""),
+        ("ra_before_period", "2024-03-01", "specialist", "M059", ""),
         ("ibd_eligible", "2025-04-01", "specialist", "k50.1", ""),
         ("ibd_primary", "2025-04-01", "primary", "K519", ""),
         ("ibd_coordination_number", "2025-04-01", "inpatient", "Z00.0", "J45.9 K51.9"),
@@ -328,8 +354,12 @@ def test_benchmark_reference_counts_follow_the_pilot_rules(tmp_path):
     ]
     contacts = tmp_path / "contacts.csv"
     pl.DataFrame(
-        [(people[who], "K", "01", date, level, main, other, "SE2321000001-E0001") for who, date, level, main, other in rows],
-        schema=list(CONTACT_COLUMNS), orient="row",
+        [
+            (people[who], "K", "01", date, level, main, other, "SE2321000001-E0001")
+            for who, date, level, main, other in rows
+        ],
+        schema=list(CONTACT_COLUMNS),
+        orient="row",
     ).with_columns(pl.col("other_diagnoses").replace("", None)).write_csv(contacts)
 
     counts, _wall, _cpu = duckdb_counts(contacts)
@@ -361,8 +391,14 @@ def test_regional_dialects_carry_the_same_contacts_as_the_national_file(tmp_path
 
     def flow(files):
         result = engine.draw_sample(
-            None, list(files.contacts), population=files.population, period_start="2025-01-01",
-            period_end="2025-12-31", sampling_date=SAMPLING_DATE.isoformat(), seed=1, code_key=b"k" * 32,
+            None,
+            list(files.contacts),
+            population=files.population,
+            period_start="2025-01-01",
+            period_end="2025-12-31",
+            sampling_date=SAMPLING_DATE.isoformat(),
+            seed=1,
+            code_key=b"k" * 32,
         )
         return result.flow
 

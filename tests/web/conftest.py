@@ -46,13 +46,15 @@ def _instance_folder(tmp_path_factory):
 @pytest.fixture
 def app(database_url, tmp_path):
     """The app on the test's database, with CSRF on (tests send the page's token)."""
-    app = create_app({
-        "TESTING": True,
-        "SECRET_KEY": "test-secret-key",
-        "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "CODE_ATTEMPT_LIMIT": 5,
-    })
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test-secret-key",
+            "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CODE_ATTEMPT_LIMIT": 5,
+        }
+    )
     app.instance_path = str(tmp_path / "instance")
     yield app
     with app.app_context():
@@ -72,8 +74,12 @@ def runner(database_url, tmp_path):
 
     from prem.cli import main
 
-    env = {"DATABASE_URL": database_url, "PREM_SECRET_KEY": "test-secret-key",
-           "PREM_ACCESS_CODE_KEY": ACCESS_CODE_KEY, "PREM_INSTANCE_PATH": str(tmp_path / "instance")}
+    env = {
+        "DATABASE_URL": database_url,
+        "PREM_SECRET_KEY": "test-secret-key",
+        "PREM_ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+        "PREM_INSTANCE_PATH": str(tmp_path / "instance"),
+    }
 
     def invoke(arguments: list[str]):
         return CliRunner().invoke(main, arguments, env=env, catch_exceptions=False)
@@ -109,8 +115,19 @@ def make_sample(tmp_path):
         codes = {respondent_id: new_access_code() for respondent_id in ids}
         with open(directory / "frame.csv", "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
-            writer.writerow(["respondent_id", "pathway", "region", "sex", "age", "age_group",
-                             "stratum_population", "stratum_sample", "design_weight"])
+            writer.writerow(
+                [
+                    "respondent_id",
+                    "pathway",
+                    "region",
+                    "sex",
+                    "age",
+                    "age_group",
+                    "stratum_population",
+                    "stratum_sample",
+                    "design_weight",
+                ]
+            )
             for index, respondent_id in enumerate(ids):
                 writer.writerow([respondent_id, pathway, "01", "KM"[index % 2], 70, "65-79", 400, 40, 10.0])
         with open(directory / "mailing.csv", "w", newline="", encoding="utf-8") as out:
@@ -134,12 +151,20 @@ def make_sample(tmp_path):
 def make_round(app, make_sample):
     """Factory: import a sample as a round; returns the :class:`Sample` (its codes work)."""
 
-    def make(name: str = "vår-2026", size: int = 4, opens: date | None = None, closes: date | None = None,
-             **sample_options) -> Sample:
+    def make(
+        name: str = "vår-2026", size: int = 4, opens: date | None = None, closes: date | None = None, **sample_options
+    ) -> Sample:
         sample = make_sample(size, **sample_options)
         with transaction(app, upgrade=False) as session:
-            import_round(session, name, sample.frame, sample.mailing, opens or TODAY - timedelta(days=1),
-                         closes or TODAY + timedelta(days=30), ACCESS_CODE_KEY.encode())
+            import_round(
+                session,
+                name,
+                sample.frame,
+                sample.mailing,
+                opens or TODAY - timedelta(days=1),
+                closes or TODAY + timedelta(days=30),
+                ACCESS_CODE_KEY.encode(),
+            )
         return sample
 
     return make

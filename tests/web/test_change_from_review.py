@@ -1,4 +1,4 @@
-""""Ändra" on the review page: change one answer and come straight back (GOV.UK check-answers pattern)."""
+""" "Ändra" on the review page: change one answer and come straight back (GOV.UK check-answers pattern)."""
 
 from __future__ import annotations
 
@@ -68,8 +68,10 @@ def test_a_change_that_opens_a_routed_page_visits_it_before_the_review(app, clie
 def test_a_page_with_errors_keeps_the_way_back(client, make_round, start):
     start(client, next(iter(make_round().codes.values())))
     page = client.get("/page/comments?return=review")
-    too_long = client.post("/page/comments?return=review", data={
-        "csrf_token": csrf_token(page.text), "action": "next", "comments": "x" * 20000})
+    too_long = client.post(
+        "/page/comments?return=review",
+        data={"csrf_token": csrf_token(page.text), "action": "next", "comments": "x" * 20000},
+    )
     assert too_long.status_code == 200 and 'action="/page/comments?return=review"' in too_long.text
 
 
@@ -80,14 +82,26 @@ def test_only_the_literal_review_is_honoured(client, make_round, start, post_pag
         assert "return=" not in client.get(f"/page/overall?return={foreign}").text
 
 
-@pytest.mark.parametrize(("before", "change", "stored", "resumes_at"), [
-    (("overall", {"overall_rating": "1"}), ("information", {"info_condition": "2"}),
-     {"overall_rating": 1, "info_condition": 2}, "/review"),
-    (("continuity", {"municipality_contact": "2"}), ("continuity", {"municipality_contact": "1"}),
-     {"municipality_contact": 1}, "/page/municipality"),  # the change opened the municipal page
-])
-def test_save_and_leave_after_a_change_resumes_where_continue_leads(app, client, make_round, start, post_page, sign_in,
-                                                                    before, change, stored, resumes_at):
+@pytest.mark.parametrize(
+    ("before", "change", "stored", "resumes_at"),
+    [
+        (
+            ("overall", {"overall_rating": "1"}),
+            ("information", {"info_condition": "2"}),
+            {"overall_rating": 1, "info_condition": 2},
+            "/review",
+        ),
+        (
+            ("continuity", {"municipality_contact": "2"}),
+            ("continuity", {"municipality_contact": "1"}),
+            {"municipality_contact": 1},
+            "/page/municipality",
+        ),  # the change opened the municipal page
+    ],
+)
+def test_save_and_leave_after_a_change_resumes_where_continue_leads(
+    app, client, make_round, start, post_page, sign_in, before, change, stored, resumes_at
+):
     code = next(iter(make_round().codes.values()))
     start(client, code)
     post_page(*before)

@@ -22,8 +22,15 @@ def test_code_page_is_swedish_with_a_labelled_field(client):
     assert "<title>Skriv in din kod – Patientenkät</title>" in page.text
 
 
-@pytest.mark.parametrize("variant", [str.lower, lambda code: code.replace("-", " "), lambda code: code.replace("-", ""),
-                                     lambda code: f"  {code.lower()}\t"])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        str.lower,
+        lambda code: code.replace("-", " "),
+        lambda code: code.replace("-", ""),
+        lambda code: f"  {code.lower()}\t",
+    ],
+)
 def test_code_variants_lead_to_the_introduction(client, make_round, sign_in, variant):
     sample = make_round()
     code = next(iter(sample.codes.values()))

@@ -9,10 +9,23 @@ import pandas as pd
 from .conftest import TODAY, csrf_token
 
 
-
 def _import(runner, sample, name="r1"):
-    return runner(["fieldwork", "import", "--round", name, "--frame", str(sample.frame), "--mailing",
-                   str(sample.mailing), "--opens", str(TODAY), "--closes", str(TODAY + timedelta(days=20))])
+    return runner(
+        [
+            "fieldwork",
+            "import",
+            "--round",
+            name,
+            "--frame",
+            str(sample.frame),
+            "--mailing",
+            str(sample.mailing),
+            "--opens",
+            str(TODAY),
+            "--closes",
+            str(TODAY + timedelta(days=20)),
+        ]
+    )
 
 
 def test_import_list_reminders_returned_close(runner, make_sample, tmp_path):
@@ -27,7 +40,10 @@ def test_import_list_reminders_returned_close(runner, make_sample, tmp_path):
     ids = sorted(sample.codes)
     returned = tmp_path / "returned.csv"
     returned.write_text(f"respondent_id,reason\n{ids[0]},deceased\n", encoding="utf-8")
-    assert "0 undeliverable, 1 deceased" in runner(["fieldwork", "returned", "--round", "r1", "--file", str(returned)]).output
+    assert (
+        "0 undeliverable, 1 deceased"
+        in runner(["fieldwork", "returned", "--round", "r1", "--file", str(returned)]).output
+    )
     reminders = tmp_path / "out" / "reminders.csv"
     assert runner(["fieldwork", "reminders", "--round", "r1", "--out", str(reminders)]).exit_code == 0
     assert pd.read_csv(reminders)["respondent_id"].tolist() == ids[1:]

@@ -29,8 +29,10 @@ def test_simultaneous_first_saves_share_one_response(app, make_round):
         except BaseException as error:  # reported below, in the test's thread
             failures.append(error)
 
-    threads = [threading.Thread(target=save, args=(answers,))
-               for answers in ({"overall_rating": 1, "needs_met": 1}, {"overall_rating": 2, "care_helped": 3})]
+    threads = [
+        threading.Thread(target=save, args=(answers,))
+        for answers in ({"overall_rating": 1, "needs_met": 1}, {"overall_rating": 2, "care_helped": 3})
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:

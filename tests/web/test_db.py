@@ -24,8 +24,7 @@ def test_migrations_match_the_models(app):
 def test_a_failing_command_rolls_everything_back(app, make_sample):
     sample = make_sample(2)
     with pytest.raises(RuntimeError), transaction(app, upgrade=False) as session:
-        import_round(session, "r", sample.frame, sample.mailing, TODAY, TODAY,
-                     ACCESS_CODE_KEY.encode())
+        import_round(session, "r", sample.frame, sample.mailing, TODAY, TODAY, ACCESS_CODE_KEY.encode())
         raise RuntimeError("the disk is full")
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0

@@ -27,8 +27,12 @@ def answered_round(app, make_round):
     make_round(size=4)
     with transaction(app, upgrade=False) as session:
         submitted, started, refused, _ = _respondents(session)
-        operations.save_answers(session, submitted, {"overall_rating": 2, "municipality_contact": 1,
-                                                     "municipality_coordination": 3, "comments": "Bra vård"}, Q)
+        operations.save_answers(
+            session,
+            submitted,
+            {"overall_rating": 2, "municipality_contact": 1, "municipality_coordination": 3, "comments": "Bra vård"},
+            Q,
+        )
         operations.save_answers(session, submitted, {"municipality_contact": 2}, Q)
         operations.submit(session, submitted, Q)
         operations.save_answers(session, started, {"care_plan": 9}, Q)
@@ -39,9 +43,21 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
     with app.app_context():
         export = responses_dataframe(db.session, "vår-2026")
     assert list(export.columns) == [*RESPONSE_COLUMNS, *(item.id for item in Q.closed_items)]
-    assert list(RESPONSE_COLUMNS) == ["respondent_id", "pathway", "region", "sex", "age", "age_group",
-                                      "stratum_population", "stratum_sample", "design_weight", "status",
-                                      "questionnaire_id", "questionnaire_version", "submitted_at"]
+    assert list(RESPONSE_COLUMNS) == [
+        "respondent_id",
+        "pathway",
+        "region",
+        "sex",
+        "age",
+        "age_group",
+        "stratum_population",
+        "stratum_sample",
+        "design_weight",
+        "status",
+        "questionnaire_id",
+        "questionnaire_version",
+        "submitted_at",
+    ]
     assert "comments" not in export.columns
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]
     submitted, started, refused, never = (export.iloc[i] for i in range(4))

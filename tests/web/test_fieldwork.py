@@ -29,7 +29,9 @@ KEY = ACCESS_CODE_KEY.encode()
 def _import(app, sample, name="höst-2026", **overrides):
     arguments = {"opens": TODAY, "closes": TODAY + timedelta(days=30)} | overrides
     with transaction(app, upgrade=False) as session:
-        return import_round(session, name, sample.frame, sample.mailing, arguments["opens"], arguments["closes"], KEY).id
+        return import_round(
+            session, name, sample.frame, sample.mailing, arguments["opens"], arguments["closes"], KEY
+        ).id
 
 
 def test_import_stores_frame_and_only_code_hashes(app, make_sample):
@@ -59,7 +61,16 @@ def test_database_dump_holds_no_personal_data_and_no_codes(app, make_sample):
     sample = make_sample(3)
     _import(app, sample)
     dump = _database_dump(app)
-    for secret in (PERSONNUMMER, PERSONNUMMER.replace("-", ""), NAME, "Greta", STREET, "Provgatan", "41319", "Göteborg"):
+    for secret in (
+        PERSONNUMMER,
+        PERSONNUMMER.replace("-", ""),
+        NAME,
+        "Greta",
+        STREET,
+        "Provgatan",
+        "41319",
+        "Göteborg",
+    ):
         assert secret not in dump
     for code in sample.codes.values():
         assert code not in dump and code.replace("-", "") not in dump
@@ -71,7 +82,13 @@ def test_codes_are_found_whatever_the_patient_types(app, make_sample):
     _import(app, sample)
     respondent_id, code = next(iter(sample.codes.items()))
     with app.app_context():
-        for typed in (code, code.lower(), code.replace("-", " "), f"  {code.replace('-', '')}  ", code.replace("-", "–")):
+        for typed in (
+            code,
+            code.lower(),
+            code.replace("-", " "),
+            f"  {code.replace('-', '')}  ",
+            code.replace("-", "–"),
+        ):
             assert find_respondent_by_code(db.session, typed, KEY).respondent_id == respondent_id
         assert find_respondent_by_code(db.session, "ABCD-EFGH-JKMN", KEY) is None
         assert find_respondent_by_code(db.session, "", KEY) is None
@@ -133,7 +150,11 @@ def test_returned_mail_reminders_and_close(app, make_sample):
     returned = sample.directory / "returned.csv"
     returned.write_text(f"respondent_id,reason\n{ids[0]},undeliverable\n{ids[1]},deceased\n", encoding="utf-8")
     with transaction(app, upgrade=False) as session:
-        assert record_returned_mail(session, "höst-2026", returned) == {"undeliverable": 1, "deceased": 1, "kept_submitted": 0}
+        assert record_returned_mail(session, "höst-2026", returned) == {
+            "undeliverable": 1,
+            "deceased": 1,
+            "kept_submitted": 0,
+        }
     with transaction(app, upgrade=False) as session:
         assert reminder_respondent_ids(session, "höst-2026") == ids[2:]
         [summary] = list_rounds(session)
@@ -152,7 +173,10 @@ def test_returned_mail_file_errors_name_the_line(app, make_sample):
     _import(app, sample)
     returned = sample.directory / "returned.csv"
     returned.write_text("respondent_id,reason\nRNOSUCHPERSON,deceased\n", encoding="utf-8")
-    with transaction(app, upgrade=False) as session, pytest.raises(FieldworkError, match="line 2, column respondent_id"):
+    with (
+        transaction(app, upgrade=False) as session,
+        pytest.raises(FieldworkError, match="line 2, column respondent_id"),
+    ):
         record_returned_mail(session, "höst-2026", returned)
 
 

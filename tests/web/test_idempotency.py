@@ -13,10 +13,15 @@ from .conftest import csrf_token
 
 def _counts(app, respondent_id) -> tuple[int, int, object]:
     with app.app_context():
-        responses = db.session.execute(
-            select(Response).join(Respondent, Respondent.id == Response.respondent_pk)
-            .where(Respondent.respondent_id == respondent_id)
-        ).scalars().all()
+        responses = (
+            db.session.execute(
+                select(Response)
+                .join(Respondent, Respondent.id == Response.respondent_pk)
+                .where(Respondent.respondent_id == respondent_id)
+            )
+            .scalars()
+            .all()
+        )
         answers = db.session.execute(select(func.count()).select_from(Answer)).scalar_one()
         return len(responses), answers, responses[0].submitted_at if responses else None
 
@@ -68,8 +73,10 @@ def test_two_browsers_on_one_code_share_one_response(app, make_round, start, pos
     open_on_phone = phone.get("/page/information")
     review = laptop.get("/review")
     assert laptop.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"}).location == "/done"
-    late = phone.post("/page/information",
-                      data={"csrf_token": csrf_token(open_on_phone.text), "action": "next", "info_condition": "2"})
+    late = phone.post(
+        "/page/information",
+        data={"csrf_token": csrf_token(open_on_phone.text), "action": "next", "info_condition": "2"},
+    )
     assert late.location == "/done"
     assert phone.get("/done").status_code == 200
     with app.app_context():

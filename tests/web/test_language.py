@@ -35,8 +35,9 @@ def test_switching_on_a_question_page_saves_and_shows_english_questions(app, cli
     sample = make_round()
     page = start(client, next(iter(sample.codes.values())))
     assert 'value="language:en" lang="en">English</button>' in page.text
-    switched = client.post("/page/overall", data={"csrf_token": csrf_token(page.text), "action": "language:en",
-                                                  "overall_rating": "3"})
+    switched = client.post(
+        "/page/overall", data={"csrf_token": csrf_token(page.text), "action": "language:en", "overall_rating": "3"}
+    )
     assert switched.location == "/page/overall"
     english = client.get("/page/overall")
     assert '<html lang="en">' in english.text and "Page 1 of 8" in english.text
@@ -64,8 +65,10 @@ def test_compiled_catalogue_matches_its_source(language):
 
 
 def test_swedish_translates_every_message_of_the_template():
-    with open(TRANSLATIONS / "messages.pot", "rb") as template, \
-         open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as swedish:
+    with (
+        open(TRANSLATIONS / "messages.pot", "rb") as template,
+        open(TRANSLATIONS / "sv" / "LC_MESSAGES" / "messages.po", "rb") as swedish,
+    ):
         expected = {m.id for m in read_po(template) if m.id}
         translated = {m.id for m in read_po(swedish) if m.id and m.string and not m.fuzzy}
     assert expected <= translated

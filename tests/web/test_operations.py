@@ -20,9 +20,13 @@ def _first(session):
 
 @pytest.mark.parametrize(
     ("answers", "message"),
-    [({"no_such_item": 1}, "no item 'no_such_item'"), ({"overall_rating": 7}, "7 is not one of the options"),
-     ({"overall_rating": "bra"}, "is not an option code"), ({"overall_rating": True}, "not one of the options"),
-     ({"comments": "x" * 4001}, "longer than 4000")],
+    [
+        ({"no_such_item": 1}, "no item 'no_such_item'"),
+        ({"overall_rating": 7}, "7 is not one of the options"),
+        ({"overall_rating": "bra"}, "is not an option code"),
+        ({"overall_rating": True}, "not one of the options"),
+        ({"comments": "x" * 4001}, "longer than 4000"),
+    ],
 )
 def test_invalid_answers_are_refused_and_nothing_is_stored(app, make_round, answers, message):
     make_round(size=1)
@@ -36,8 +40,13 @@ def test_save_upserts_clears_and_drops_routed_past_answers(app, make_round):
     make_round(size=1)
     with transaction(app, upgrade=False) as session:
         respondent = _first(session)
-        operations.save_answers(session, respondent, {"municipality_contact": 1, "municipality_coordination": 2,
-                                                      "overall_rating": 1}, Q, resume_page="accessibility")
+        operations.save_answers(
+            session,
+            respondent,
+            {"municipality_contact": 1, "municipality_coordination": 2, "overall_rating": 1},
+            Q,
+            resume_page="accessibility",
+        )
         operations.save_answers(session, respondent, {"overall_rating": 3, "needs_met": ""}, Q)
         response = operations.save_answers(session, respondent, {"municipality_contact": 9}, Q)
         assert response.answer_map() == {"overall_rating": 3, "municipality_contact": 9}

@@ -45,8 +45,16 @@ def test_request_logs_leave_out_query_strings_and_addresses(caplog):
 
 def test_behind_a_trusted_proxy_attempts_count_per_forwarded_address(app, make_round, sign_in, database_url):
     make_round()
-    proxied = create_app({"TESTING": True, "SECRET_KEY": "s", "ACCESS_CODE_KEY": "k", "TRUSTED_PROXIES": 1,
-                          "SQLALCHEMY_DATABASE_URI": database_url, "CODE_ATTEMPT_LIMIT": 2})
+    proxied = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "ACCESS_CODE_KEY": "k",
+            "TRUSTED_PROXIES": 1,
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "CODE_ATTEMPT_LIMIT": 2,
+        }
+    )
     first = proxied.test_client()
     first.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.1"
     second = proxied.test_client()

@@ -14,8 +14,10 @@ from .conftest import csrf_token
 
 def _stored(app) -> dict:
     with app.app_context():
-        return {item_id: code if code is not None else text
-                for item_id, code, text in db.session.execute(select(Answer.item_id, Answer.code, Answer.text))}
+        return {
+            item_id: code if code is not None else text
+            for item_id, code, text in db.session.execute(select(Answer.item_id, Answer.code, Answer.text))
+        }
 
 
 def test_stale_token_re_renders_the_page_with_the_typed_answers(app, client, make_round, start):
@@ -25,8 +27,9 @@ def test_stale_token_re_renders_the_page_with_the_typed_answers(app, client, mak
     assert page.status_code == 200
     assert "Sidan hade varit öppen länge. Inget av det du fyllt i har försvunnit" in page.text
     assert re.search(r">\s*Min text</textarea>", page.text)
-    again = client.post("/page/comments", data={"csrf_token": csrf_token(page.text), "action": "next",
-                                                "comments": "Min text"})
+    again = client.post(
+        "/page/comments", data={"csrf_token": csrf_token(page.text), "action": "next", "comments": "Min text"}
+    )
     assert again.location == "/review"
     assert _stored(app) == {"comments": "Min text"}
 
@@ -37,8 +40,9 @@ def test_expired_session_carries_the_answers_through_code_re_entry(app, client, 
     page = start(client, code)
     token = csrf_token(page.text)
     client.delete_cookie("prem_session")  # the session expired while the page was open
-    answer = client.post("/page/overall", data={"csrf_token": token, "action": "next", "overall_rating": "2",
-                                                "needs_met": "3"})
+    answer = client.post(
+        "/page/overall", data={"csrf_token": token, "action": "next", "overall_rating": "2", "needs_met": "3"}
+    )
     assert answer.status_code == 200
     assert "För din säkerhet behöver du skriva in din kod igen" in answer.text
     carry = re.search(r'name="carry" type="hidden" value="([^"]+)"', answer.text).group(1)

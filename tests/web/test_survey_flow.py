@@ -9,7 +9,6 @@ from sqlalchemy import select
 from prem.db import db
 from prem.fieldwork.models import Respondent
 from prem.survey.models import Answer, Response
-
 from questionnaires import load_questionnaire
 
 from .conftest import csrf_token
@@ -19,7 +18,9 @@ Q = load_questionnaire("prem-vardforlopp")
 
 def _status(app, respondent_id):
     with app.app_context():
-        return db.session.execute(select(Respondent.status).where(Respondent.respondent_id == respondent_id)).scalar_one()
+        return db.session.execute(
+            select(Respondent.status).where(Respondent.respondent_id == respondent_id)
+        ).scalar_one()
 
 
 def _answers(app, respondent_id) -> dict:
@@ -46,7 +47,7 @@ def test_start_opens_page_one_of_eight(app, client, make_round, start):
     sample = make_round()
     respondent_id, code = next(iter(sample.codes.items()))
     page = start(client, code)
-    assert "Sida 1 av 8" in page.text and "<h1 class=\"heading\">Vården som helhet</h1>" in page.text
+    assert "Sida 1 av 8" in page.text and '<h1 class="heading">Vården som helhet</h1>' in page.text
     assert re.search(r'<fieldset class="fieldset"[^>]*>\s*<legend class="fieldset__legend">', page.text)
     assert _status(app, respondent_id) == "started"
 
@@ -147,7 +148,9 @@ def test_resume_from_a_fresh_browser_at_the_same_point(app, client, make_round, 
     post_page("information", {"info_condition": "1"})
     other = app.test_client()
     assert sign_in(other, code.lower()).location == "/page/involvement"
-    assert re.search(r'id="overall_rating-0"[^>]*checked|checked[^>]*id="overall_rating-0"', other.get("/page/overall").text)
+    assert re.search(
+        r'id="overall_rating-0"[^>]*checked|checked[^>]*id="overall_rating-0"', other.get("/page/overall").text
+    )
 
 
 def test_save_and_continue_later(app, client, make_round, start, post_page, sign_in):

@@ -7,15 +7,15 @@ from sqlalchemy import select
 from prem.db import db
 from prem.survey.models import Answer
 
-from .conftest import csrf_token
-
 XSS = '<script>alert("x")</script><img src=x onerror=alert(1)>"\'&'
 
 
 def _stored(app) -> dict:
     with app.app_context():
-        return {item_id: code if code is not None else text
-                for item_id, code, text in db.session.execute(select(Answer.item_id, Answer.code, Answer.text))}
+        return {
+            item_id: code if code is not None else text
+            for item_id, code, text in db.session.execute(select(Answer.item_id, Answer.code, Answer.text))
+        }
 
 
 def test_unknown_option_codes_are_refused_with_an_error_summary(app, client, make_round, start, post_page):
@@ -26,7 +26,7 @@ def test_unknown_option_codes_are_refused_with_an_error_summary(app, client, mak
         assert page.status_code == 200
         assert "<title>Fel: Vården som helhet – Sida 1 av 8 – Patientenkät</title>" in page.text
         assert '<a href="#overall_rating-0">Välj ett av svarsalternativen.</a>' in page.text
-        assert 'autofocus' in page.text
+        assert "autofocus" in page.text
     assert _stored(app) == {}
 
 
@@ -55,7 +55,10 @@ def test_free_text_is_shown_back_escaped(app, client, make_round, start, post_pa
     assert _stored(app) == {"comments": XSS}
     review = client.get("/review")
     assert "<script>" not in review.text and "<img src=x" not in review.text
-    assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#34;&#39;&amp;" in review.text
+    assert (
+        "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&lt;img src=x onerror=alert(1)&gt;&#34;&#39;&amp;"
+        in review.text
+    )
     assert "<script>" not in client.get("/page/comments").text
 
 

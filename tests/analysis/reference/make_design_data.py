@@ -22,14 +22,16 @@ score = rng.choice([0.0, 100 / 3, 200 / 3, 100.0], size=n, p=[0.1, 0.2, 0.4, 0.3
 score[rng.random(n) < 0.15] = np.nan
 positive = np.where(np.isnan(score), np.nan, (score > 50).astype(float))
 positive[rng.random(n) < 0.05] = np.nan
-design = pd.DataFrame({
-    "pathway": pathway,
-    "region": region,
-    "weight": weight,
-    "score": np.round(score, 6),
-    "positive": positive,
-    "age_group": rng.choice(["35-49", "50-64", "65-79"], size=n),
-    "sex": rng.choice(["K", "M"], size=n),
-    "health": rng.choice(["good", "fair", "missing"], size=n, p=[0.5, 0.35, 0.15]),
-})
+design = pd.DataFrame(
+    {
+        "pathway": pathway,
+        "region": region,
+        "weight": weight,
+        "score": np.round(score, 6),
+        "positive": positive,
+        "age_group": rng.choice(["35-49", "50-64", "65-79"], size=n),
+        "sex": rng.choice(["K", "M"], size=n),
+        "health": rng.choice(["good", "fair", "missing"], size=n, p=[0.5, 0.35, 0.15]),
+    }
+)
 design.to_csv(Path(__file__).with_name("design.csv"), index=False)
