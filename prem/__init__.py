@@ -31,7 +31,7 @@ def create_app(test_config: dict[str, Any] | None = None):
     """
     from flask import Flask
 
-    from prem import db, i18n, security
+    from prem import db, i18n, security, server
     from prem.settings import default_config
 
     app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
@@ -46,6 +46,7 @@ def create_app(test_config: dict[str, Any] | None = None):
     db.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    server.init_app(app)
 
     from prem.survey.blueprint import bp as survey_bp
 

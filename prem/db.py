@@ -16,13 +16,17 @@ from pathlib import Path
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 __all__ = ["MIGRATIONS", "Base", "UTCDateTime", "db", "init_app", "transaction", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+#: Seconds an SQLite connection waits for another's write lock before failing.
+SQLITE_BUSY_TIMEOUT = 30
 
 _NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -67,15 +71,43 @@ db = SQLAlchemy(model_class=Base)
 
 
 def init_app(app: Flask) -> None:
-    """Bind the database and commit each request's transaction in one place."""
+    """Bind the database and commit each request's transaction in one place.
+
+    SQLite (the embedded default) waits up to 30 s for a writer's lock and
+    runs in WAL mode, so that readers never block the one writer.
+    PostgreSQL connections are checked with a ping when taken from the pool:
+    after a server restart a stale connection is replaced instead of failing
+    the next request that happens to get it. While the database is down a
+    request gets the calm "try again" page (:func:`prem.errors.database_unavailable`).
+    """
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+        options.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT})
+    else:
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                event.listen(engine, "connect", _sqlite_wal)
     # Import the models so that the metadata is complete (for Alembic and tests).
     from prem.fieldwork import models as _fieldwork_models  # noqa: F401
     from prem.survey import models as _survey_models  # noqa: F401
 
     app.after_request(_commit_request)
+    from prem.errors import database_unavailable
+
+    app.register_error_handler(DBAPIError, database_unavailable)
+
+
+def _sqlite_wal(dbapi_connection, connection_record) -> None:
+    """WAL journal: readers see the last commit while one writer writes (not for in-memory databases)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA journal_mode=WAL")
+    finally:
+        cursor.close()
 
 
 def _commit_request(response: Response) -> Response:
