@@ -38,6 +38,7 @@ from questionnaires import load_questionnaire
 __all__ = [
     "PATHWAY",
     "Patient",
+    "assert_each_keeps_their_own",
     "expected_answers",
     "free_port",
     "import_round",
@@ -138,10 +139,12 @@ def wait_for_port(port: int, timeout: float = 30.0, process: subprocess.Popen | 
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            connection.request("GET", "/healthz")
-            if connection.getresponse().status == 200:
+            try:
+                connection.request("GET", "/healthz")
+                if connection.getresponse().status == 200:
+                    return
+            finally:
                 connection.close()
-                return
         except OSError:
             pass
         time.sleep(0.1)
@@ -320,6 +323,12 @@ class Patient:
         self, *, save_and_resume: bool = True, go_back: bool = True, pause: Callable[[], None] | None = None
     ) -> None:
         """The whole way: code, introduction, every page (back once, save and resume once), review, submit."""
+        try:
+            self._complete(save_and_resume, go_back, pause)
+        finally:
+            self.close()
+
+    def _complete(self, save_and_resume: bool, go_back: bool, pause: Callable[[], None] | None) -> None:
         where = self.sign_in()
         if where.startswith("/introduction"):
             _, intro = self.get("/introduction")
@@ -352,7 +361,6 @@ class Patient:
         self.reviewed_markers = set(MARKER.findall(review))
         where = self.post("/review", {"csrf_token": _csrf(review), "action": "submit"})
         self.get(where)
-        self.close()
 
 
 def _csrf(page: str) -> str:
@@ -388,6 +396,21 @@ def stored_answers(database_url: str) -> dict[str, tuple[bool, dict[str, int | s
         if item_id is not None:
             entry[1][item_id] = code if code is not None else free_text
     return stored
+
+
+def assert_each_keeps_their_own(database_url: str, patients: list[Patient]) -> None:
+    """From the database: each patient submitted exactly what they last sent; reviews showed only their text."""
+    stored = stored_answers(database_url)
+    ids = respondent_ids(max(patient.number for patient in patients) + 1)
+    for patient in patients:
+        submitted, answers = stored.get(ids[patient.number], (False, {}))
+        assert submitted, f"patient {patient.number} is not submitted"
+        assert answers == expected_answers(patient), (
+            f"patient {patient.number}'s stored answers differ from the last sent"
+        )
+        assert patient.reviewed_markers <= {patient.marker}, f"patient {patient.number} saw another's free text"
+        if any(isinstance(value, str) for value in expected_answers(patient).values()):
+            assert patient.reviewed_markers == {patient.marker}, f"patient {patient.number} missed their own text"
 
 
 def free_port(low: int, high: int) -> int:

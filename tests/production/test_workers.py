@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from bench.survey_load import Patient, expected_answers, import_round, respondent_ids, running_server, stored_answers
+from bench.survey_load import Patient, assert_each_keeps_their_own, import_round, running_server
 
 pytestmark = pytest.mark.postgres
 
@@ -38,19 +38,6 @@ def _run_patients(patients: list[Patient]) -> list[BaseException]:
     for thread in threads:
         thread.join(timeout=180)
     return failures
-
-
-def assert_each_keeps_their_own(database_url: str, patients: list[Patient]) -> None:
-    """From the database: every patient submitted exactly what they last sent; reviews showed only their text."""
-    stored = stored_answers(database_url)
-    ids = respondent_ids(len(patients))
-    for patient in patients:
-        submitted, answers = stored[ids[patient.number]]
-        assert submitted, f"patient {patient.number} is not submitted"
-        assert answers == expected_answers(patient), f"patient {patient.number}'s stored answers differ"
-        assert patient.reviewed_markers <= {patient.marker}, f"patient {patient.number} saw another's free text"
-        if any(isinstance(value, str) for value in expected_answers(patient).values()):
-            assert patient.reviewed_markers == {patient.marker}
 
 
 def test_three_workers_keep_every_patients_answers_apart(pg_database, instance, server_port):
