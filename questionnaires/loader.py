@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from contracts.errors import UserError
 from questionnaires.model import (
     BACKGROUND_ROLES,
     Dimension,
@@ -65,7 +66,7 @@ _KEYS = {
 }  # fmt: skip
 
 
-class QuestionnaireError(ValueError):
+class QuestionnaireError(UserError, ValueError):
     """A questionnaire definition that cannot be used, with every problem found.
 
     ``source`` is the file (or bundled id) and ``problems`` the list of

@@ -39,6 +39,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from contracts.errors import UserError
 from sampling.reference import regions as reference_regions
 
 if TYPE_CHECKING:
@@ -101,8 +102,10 @@ _CHUNK_PEOPLE = 200_000
 """Population persons generated at once; about 40 % of them appear in the extract."""
 
 
-class SynthError(ValueError):
+class SynthError(UserError, ValueError):
     """A request the generator cannot fulfil (unknown region, bad scale, ...)."""
+
+    usage = True
 
 
 @dataclass(frozen=True)

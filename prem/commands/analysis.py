@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from pathlib import Path
 
 import click
 import pandas as pd
+
+from contracts.errors import UserError
 
 __all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
@@ -35,7 +35,7 @@ _TEXT_COLUMNS = (
 _DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
 
 
-class _InputError(Exception):
+class _InputError(UserError):
     """A bad export file or flow directory, with a message naming it."""
 
 
@@ -49,24 +49,6 @@ class RoundInput:
     manifest: dict = field(default_factory=dict)
     opens: dt.date | None = None
     closes: dt.date | None = None
-
-
-def _user_errors(command: Callable) -> Callable:
-    """Print errors a user can cause as one line (``Error: ...``), never a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        from analysis.errors import AnalysisInputError
-        from analysis.report import ReportError
-        from prem.errors import PremError
-        from sampling.errors import SamplingError
-
-        try:
-            return command(*args, **kwargs)
-        except (AnalysisInputError, ReportError, PremError, SamplingError, _InputError) as error:
-            raise click.ClickException(str(error)) from None
-
-    return wrapper
 
 
 def _read_responses(path: Path) -> pd.DataFrame:
@@ -206,7 +188,6 @@ _FLOW = click.option(
     default=None,
     help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).",
 )
-@_user_errors
 def report(
     round_name: str | None,
     responses_path: Path | None,
@@ -262,7 +243,6 @@ def report(
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory for the CSV and Parquet tables and data_dictionary.csv.",
 )
-@_user_errors
 def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     from analysis.tables import write_tables

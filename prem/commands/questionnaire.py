@@ -7,15 +7,12 @@ from pathlib import Path
 
 import click
 
-from questionnaires import Questionnaire, QuestionnaireError, load_questionnaire
+from questionnaires import Questionnaire, load_questionnaire
 from questionnaires.codebook import write_codebook
 
 
 def _load(id_or_path: str, version: str | None = None) -> Questionnaire:
-    try:
-        return load_questionnaire(id_or_path, version=version)
-    except QuestionnaireError as error:
-        raise click.ClickException(str(error)) from None
+    return load_questionnaire(id_or_path, version=version)
 
 
 def summary(q: Questionnaire) -> str:

@@ -19,7 +19,7 @@ import pandas as pd
 from sqlalchemy import bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from questionnaires import Questionnaire, QuestionnaireError
+from questionnaires import Questionnaire
 from questionnaires.simulate import simulate_comments, simulate_responses
 
 __all__ = ["commands", "store_simulated_round"]
@@ -192,14 +192,11 @@ def simulate(round_name: str, seed: int) -> None:
     """Fill a demo round with simulated answers from synthetic respondents (one transaction)."""
     from prem import create_app
     from prem.db import db, transaction
-    from prem.errors import PremError
 
     app = create_app()
     try:
         with transaction(app) as session:
             counts = store_simulated_round(session, round_name, seed=seed)
-    except (PremError, QuestionnaireError) as error:
-        raise click.ClickException(str(error)) from None
     finally:
         with app.app_context():
             db.engine.dispose()  # close the pool's connections now, not at interpreter exit
