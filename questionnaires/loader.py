@@ -293,7 +293,7 @@ class _Reader:
             return
         step = 100 / (len(scores) - 1)
         expected = [round(step * k, 2) for k in range(len(scores))]
-        if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected)):
+        if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected, strict=False)):
             self.problem(
                 where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}"
             )

@@ -32,8 +32,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from contracts.formats import AGE_GROUPS
 from questionnaires.model import Item, Questionnaire
-from sampling.frame import AGE_GROUPS
 
 __all__ = ["AGE_GROUPS", "STATUSES", "simulate_comments", "simulate_responses"]
 

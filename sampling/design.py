@@ -12,6 +12,7 @@ unpredictable for everybody else.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -36,8 +37,6 @@ _SYMBOL_CODES = np.frombuffer(_SYMBOL_OF_BYTE, dtype="uint8")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 _PRINTED_LENGTH = CODE_LENGTH + (CODE_LENGTH - 1) // 4  # groups of four symbols joined by "-"
 _SYMBOL_COLUMNS = [position + position // 4 for position in range(CODE_LENGTH)]
-_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
-_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def _stable_int(text: str) -> int:
@@ -65,20 +64,18 @@ def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
 
 
 def _hmac_sha256(code_key: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 under one key (RFC 2104), as :func:`hmac.digest` gives it.
+    """HMAC-SHA256 under one key: the key is set up once and its state copied per message.
 
-    The key's inner and outer hash states are prepared once and copied per
-    message: for tens of thousands of short ids that is twice as fast as
-    ``hmac.digest``, which sets the key up again on every call.
+    ``hmac.new(key, digestmod=...)`` prepares the padded inner and outer hash
+    states; ``.copy()`` reuses them, where ``hmac.digest`` would set the key
+    up again for each of tens of thousands of short ids.
     """
-    key = (hashlib.sha256(code_key).digest() if len(code_key) > 64 else code_key).ljust(64, b"\0")
-    inner, outer = hashlib.sha256(key.translate(_INNER_PAD)), hashlib.sha256(key.translate(_OUTER_PAD))
+    keyed = hmac.new(code_key, digestmod=hashlib.sha256)
 
     def digest(message: bytes) -> bytes:
-        inner_hash, outer_hash = inner.copy(), outer.copy()
-        inner_hash.update(message)
-        outer_hash.update(inner_hash.digest())
-        return outer_hash.digest()
+        state = keyed.copy()
+        state.update(message)
+        return state.digest()
 
     return digest
 

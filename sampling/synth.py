@@ -251,7 +251,7 @@ def _code_variants(code: str) -> tuple[str, ...]:
 # Style-major table: index style * len(_VOCABULARY) + code; the last entry is null.
 _CODE_TEXT = pl.Series(
     "code",
-    [variant for style in zip(*map(_code_variants, _VOCABULARY)) for variant in style] + [None],
+    [variant for style in zip(*map(_code_variants, _VOCABULARY), strict=False) for variant in style] + [None],
     dtype=pl.Utf8,
 )
 

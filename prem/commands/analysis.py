@@ -18,20 +18,11 @@ import click
 import pandas as pd
 
 from contracts.errors import UserError
+from contracts.formats import FLOW_COLUMNS, RESPONSES_DTYPES
 
 __all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
-_TEXT_COLUMNS = (
-    "respondent_id",
-    "pathway",
-    "region",
-    "sex",
-    "age_group",
-    "status",
-    "questionnaire_id",
-    "questionnaire_version",
-    "submitted_at",
-)
+_TEXT_COLUMNS = tuple(column for column, dtype in RESPONSES_DTYPES.items() if dtype == "text")
 _DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
 
 
@@ -88,7 +79,7 @@ def _read_flow(flow_dir: Path | None) -> tuple[pd.DataFrame | None, dict]:
     flow = None
     if flow_path.is_file():
         flow = pd.read_csv(flow_path, dtype={"pathway": "string", "region": "string", "step": "string"})
-        missing = {"pathway", "region", "step", "remaining", "removed"} - set(flow.columns)
+        missing = set(FLOW_COLUMNS) - set(flow.columns)
         if missing:
             raise _InputError(f"{flow_path}: column(s) {', '.join(sorted(missing))} missing.")
     try:

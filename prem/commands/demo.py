@@ -147,7 +147,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
     reports = _write_reports(out_dir)
 
     not_started = set(responses.loc[responses["status"] == "not_started", "respondent_id"])
-    pathway_of = dict(zip(responses["respondent_id"], responses["pathway"]))
+    pathway_of = dict(zip(responses["respondent_id"], responses["pathway"], strict=False))
     click.secho("\nDone. Everything is in " + str(out_dir), bold=True)
     click.echo(f"  sample:   {sample_dir}/frame.csv, flow.csv, manifest.json (mailing.csv: the region's only)")
     click.echo(f"  tables:   {out_dir / 'tables'}")

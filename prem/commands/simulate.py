@@ -174,7 +174,13 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
         codes = codes.sort_values(["response_id", "item_id"])  # index order: far faster inserts
         no_text = [None] * len(codes)
         rows = list(
-            zip(codes.response_id.tolist(), codes.item_id.tolist(), codes.code.astype("int64").tolist(), no_text)
+            zip(
+                codes.response_id.tolist(),
+                codes.item_id.tolist(),
+                codes.code.astype("int64").tolist(),
+                no_text,
+                strict=False,
+            )
         )
         text_items = [item for item in q.items if item.kind == "text"]
         if text_items:
