@@ -60,7 +60,8 @@ def draw_stratum(generator: np.random.Generator, eligible_population: int, sampl
 def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
     """Opaque ids ``R`` + 10 characters of the access-code alphabet, from the stratum's stream."""
     drawn = generator.integers(0, len(ALPHABET), size=(count, RESPONDENT_ID_LENGTH))
-    return np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
+    ids: list[str] = np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
+    return ids
 
 
 def _hmac_sha256(code_key: bytes) -> Callable[[bytes], bytes]:
@@ -98,7 +99,7 @@ def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
     symbols = np.full((len(respondents), CODE_LENGTH), ord("?"), dtype="uint8")
     symbols[enough] = _SYMBOL_CODES[digests[first]].reshape(-1, CODE_LENGTH)
     for row in np.flatnonzero(~enough):
-        symbols[row] = np.frombuffer(_more_blocks(keyed, respondents[row], digests[row].tobytes()), dtype="uint8")
+        symbols[row] = np.frombuffer(_more_blocks(keyed, respondents[int(row)], digests[row].tobytes()), dtype="uint8")
     # format_access_code(code), without its normalisation: the symbols are canonical already.
     printed = np.full((len(respondents), _PRINTED_LENGTH), ord("-"), dtype="uint8")
     printed[:, _SYMBOL_COLUMNS] = symbols

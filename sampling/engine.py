@@ -399,9 +399,11 @@ def draw_sample(
                     # or else the hashing would hold up the manifest after the draw.
                     for extract in extracts:
                         extract.hash_in_background()
-                    population_extract, *checked_population = checking.result()
+                    population_extract, scanned_lookup, scanned_rejects = checking.result()
                     population_extract.hash_in_background()
-                    lookup, population_rejects = needed_population(*checked_population, valid["personnummer"])
+                    lookup, population_rejects = needed_population(
+                        scanned_lookup, scanned_rejects, valid["personnummer"]
+                    )
                     if population_rejects.height and on_bad_rows == "fail":
                         raise_for_rejects(population_rejects)
                     rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])

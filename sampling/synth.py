@@ -33,7 +33,7 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
@@ -323,7 +323,7 @@ class _ExportStyle:
     list_separator: str = ","
 
 
-_SWEDISH_EXCEL = {"encoding": "cp1252", "separator": ";", "swedish": True}
+_SWEDISH_EXCEL: dict[str, Any] = {"encoding": "cp1252", "separator": ";", "swedish": True}
 _REGION_STYLES = {
     "01": _ExportStyle(code_style=(0.30, 0.50, 0.10, 0.04, 0.06), list_separator=" "),
     "05": _ExportStyle(**_SWEDISH_EXCEL, personnummer="10", list_separator=";"),
@@ -486,7 +486,8 @@ class _SerialNumbers:
             )
         np.add.at(self._used, sorted_key[starts], run.astype(np.int32))
         permuted = (slot * 211 + 37 * (birth_day % self._SLOTS)) % self._SLOTS
-        return 2 * permuted + man
+        serials: np.ndarray = 2 * permuted + man
+        return serials
 
 
 def _people(
@@ -536,7 +537,8 @@ def _people(
 
 
 def _is_leap(year: np.ndarray) -> np.ndarray:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    leap: np.ndarray = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return leap
 
 
 def _contacts(rng: np.random.Generator, people: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -800,7 +802,8 @@ class _Sink:
         # The utf-8-sig codec writes its byte-order mark at the start of every chunk it encodes.
         encoding = "utf-8" if self.style.encoding == "utf-8-sig" and not self._header else self.style.encoding
         self._header = False
-        self._handle.write(text.encode(encoding))
+        if self._handle is not None:  # a CSV sink; a Parquet sink returned above
+            self._handle.write(text.encode(encoding))
 
     def close(self) -> None:
         if self._parquet is not None:
@@ -912,6 +915,7 @@ def _generate(
     progress: bool,
 ) -> SyntheticFiles:
     suffix = "parquet" if fmt == "parquet" else "csv"
+    sinks: dict[str | None, _Sink]
     if national:
         sinks = {None: _Sink(folder / f"contacts.{suffix}", _NATIONAL_STYLE, fmt)}
     else:

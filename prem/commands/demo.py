@@ -115,10 +115,10 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
 
     _step("3/5 Survey round in the database (frame and hashed access codes only)")
     from prem import create_app
-    from prem.commands.simulate import store_simulated_round
     from prem.db import transaction
     from prem.fieldwork.export import responses_dataframe, write_table
     from prem.fieldwork.operations import import_round, survey_today
+    from prem.fieldwork.simulated import store_simulated_round
     from prem.security import access_code_key
 
     app = create_app()

@@ -26,7 +26,7 @@ def summary(q: Questionnaire) -> str:
             f"languages: {', '.join(q.languages)}",
             f"pages: {len(q.pages)}; items: {len(q.items)} ({len(q.core_items)} core, {len(q.scored_items)} scored)",
             f"dimensions: {dimensions}",
-            f"background roles: {', '.join(item.role for item in q.background_items) or 'none'}",
+            f"background roles: {', '.join(item.role or '' for item in q.background_items) or 'none'}",
             f"routed items: {', '.join(routed) or 'none'}",
             f"pathway introductions: {', '.join(q.pathway_intros)}",
         ]

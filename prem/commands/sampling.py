@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -95,7 +96,7 @@ def sample_command(
     seed: int,
     out_dir: Path,
     pathways: tuple[str, ...],
-    on_bad_rows: str,
+    on_bad_rows: Literal["fail", "skip"],  # a click.Choice of these
     code_key: Path,
 ) -> None:
     """Draw a survey sample: frame.csv, mailing.csv, flow.csv and manifest.json in --out."""
@@ -120,7 +121,7 @@ def sample_command(
         pathways=list(pathways) or None,
         mapping=mapping,
         on_bad_rows=on_bad_rows,
-        progress=True,  # type: ignore[arg-type]
+        progress=True,
     )
     write_sample(result, out_dir)
     invited = result.frame.height

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import click
 
@@ -56,7 +57,7 @@ def synth_command(
     rows: int | None,
     year: int,
     region_codes: tuple[str, ...],
-    fmt: str,
+    fmt: Literal["csv", "parquet"],  # a click.Choice of these
     national: bool,
     extract_date: dt.datetime | None,
 ) -> None:
