@@ -62,10 +62,10 @@ def _field(q: Questionnaire, item: Item, lang: str) -> wtforms.Field:
     if item.kind == "choice":
         return wtforms.RadioField(
             label,
-            choices=[_choice(option, lang) for option in item.scale.options],
+            choices=[_choice(option, lang) for option in item.choices.options],
             coerce=_option_code,
             validate_choice=False,
-            validators=[presence, _ScaleCode(item.scale.codes, q.messages["invalid_choice"][lang])],
+            validators=[presence, _ScaleCode(item.choices.codes, q.messages["invalid_choice"][lang])],
             description=description,
         )
     return wtforms.TextAreaField(

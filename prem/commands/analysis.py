@@ -110,12 +110,12 @@ def round_from_database(round_name: str) -> RoundInput:
 
 
 def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: Path | None) -> RoundInput:
-    if (round_name is None) == (responses_path is None):
-        raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
-    if round_name is not None:
+    if round_name is not None and responses_path is None:
         return round_from_database(round_name)
-    flow, manifest = _read_flow(flow_dir)
-    return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
+    if responses_path is not None and round_name is None:
+        flow, manifest = _read_flow(flow_dir)
+        return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
+    raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
 
 
 def _questionnaire(responses: pd.DataFrame):

@@ -38,9 +38,9 @@ def _flow_summary(flow_path: Path) -> list[str]:
             pathway = totals.setdefault(row["pathway"], {})
             pathway[row["step"]] = pathway.get(row["step"], 0) + int(row["remaining"])
     lines = [f"  {'pathway':32} {'qualifying':>10} {'eligible':>9} {'invited':>8}"]
-    for pathway, steps in totals.items():
+    for slug, steps in totals.items():
         lines.append(
-            f"  {pathway:32} {steps['persons_with_qualifying_contacts']:>10} "
+            f"  {slug:32} {steps['persons_with_qualifying_contacts']:>10} "
             f"{steps['other_pathway']:>9} {steps['sampled']:>8}"
         )
     return lines
@@ -52,7 +52,7 @@ def _codes_to_try(mailing_path: Path, not_started: set[str], per_pathway: dict[s
     with mailing_path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             pathway = per_pathway.get(row["respondent_id"])
-            if row["respondent_id"] in not_started and pathway not in chosen:
+            if row["respondent_id"] in not_started and pathway is not None and pathway not in chosen:
                 chosen[pathway] = row["access_code"]
     return [f"  {code}   ({pathway})" for pathway, code in sorted(chosen.items())]
 
@@ -173,6 +173,7 @@ def _write_reports(out_dir: Path) -> list[Path]:
     source = round_from_database(ROUND_NAME)
     results, q = analyse_source(source)
     write_tables(results, out_dir / "tables")
+    specs: list[tuple[str, str | None, tuple[str, ...], str]]
     specs = [("pathway", slug, (), "sv") for slug in sorted(source.responses["pathway"].unique())]
     specs += [("region", None, (REGION_REPORT,), "sv"), ("national", None, (), "sv"), ("national", None, (), "en")]
     written = []

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,7 +58,8 @@ def _insert_many(session: Session, table, columns: tuple[str, ...], rows: list[t
     connection = session.connection()
     names = ", ".join(columns)
     if connection.dialect.name == "postgresql":
-        with connection.connection.dbapi_connection.cursor() as cursor:
+        psycopg_connection: Any = connection.connection.dbapi_connection  # psycopg's: cursors are contexts
+        with psycopg_connection.cursor() as cursor:
             with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
@@ -161,7 +163,7 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
                 )
             ],
         )
-        response_of = dict(
+        response_of: dict[int, int] = dict(
             session.execute(
                 select(responses.c.respondent_pk, responses.c.id)
                 .join(respondents, respondents.c.id == responses.c.respondent_pk)
@@ -171,8 +173,8 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
         codes = answering[["pk", *item_ids]].melt(id_vars="pk", var_name="item_id", value_name="code").dropna()
         codes["response_id"] = codes.pk.map(response_of)
         codes = codes.sort_values(["response_id", "item_id"])  # index order: far faster inserts
-        no_text = [None] * len(codes)
-        rows = list(
+        no_text: list[str | None] = [None] * len(codes)
+        answer_rows: list[tuple[int, str, int | None, str | None]] = list(
             zip(
                 codes.response_id.tolist(),
                 codes.item_id.tolist(),
@@ -185,6 +187,8 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
         if text_items:
             comments = simulate_comments(answering, q, seed=seed)
             pk_of = dict(zip(answering.respondent_id, answering.pk.tolist(), strict=True))
-            rows += sorted((response_of[pk_of[rid]], text_items[-1].id, None, text) for rid, text in comments.items())
-        _insert_many(session, answers, ("response_id", "item_id", "code", "text"), rows)
+            answer_rows += sorted(
+                (response_of[pk_of[rid]], text_items[-1].id, None, text) for rid, text in comments.items()
+            )
+        _insert_many(session, answers, ("response_id", "item_id", "code", "text"), answer_rows)
     return Counter(simulated.status)
