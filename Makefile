@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo demo-serve test bench clean
+.PHONY: setup demo demo-serve check test pytest bench clean
 
 setup: $(STAMP)
 
@@ -22,7 +22,17 @@ demo: setup
 demo-serve: setup
 	DATABASE_URL=sqlite:///$(CURDIR)/demo-output/prem.sqlite $(BIN)/prem serve
 
-test: setup
+# The rules the tools state (fail fast, cheapest first): lint, format, the import table, types.
+check: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+# `make test` = the checks, then the tests; `make pytest` runs the tests alone.
+test: check pytest
+
+pytest: setup
 	@if command -v npm >/dev/null 2>&1; then \
 	    npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error >/dev/null \
 	    || echo 'npm ci failed: the accessibility tests will skip (need axe-core in tests/e2e/node_modules)'; \

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from contracts.errors import UserError
+
 __all__ = ["AnalysisInputError"]
 
 
-class AnalysisInputError(ValueError):
+class AnalysisInputError(UserError, ValueError):
     """The responses export or a setting does not fit what the analysis expects.
 
     The message names the column, the first offending row (by

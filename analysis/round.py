@@ -21,7 +21,7 @@ from analysis.scores import dimension_item_weights, dimension_states, option_sta
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
-from sampling.frame import AGE_GROUPS
+from contracts.formats import AGE_GROUPS, closed_item_ids
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]
@@ -213,7 +213,7 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     """The frame part of the export, checked, with healthcare regions; the closed items' answers,
     checked, as states (:func:`analysis.scores.option_states`: small integers, one byte each) that
     scores and case mix read; and each item's option codes, sorted, that the states refer to."""
-    needed = list(FRAME_COLUMNS) + [item.id for item in q.items if item.kind == "choice"]
+    needed = list(FRAME_COLUMNS) + closed_item_ids(q)
     missing = [column for column in needed if column not in responses.columns]
     if missing:
         raise AnalysisInputError(

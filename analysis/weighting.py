@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.cells import key_cells
-from sampling.frame import AGE_GROUPS
+from contracts.formats import AGE_GROUPS
 
 __all__ = ["poststratify"]
 

@@ -322,11 +322,11 @@ def _step_times() -> Iterator[list[tuple[str, str, float, float]]]:
     originals = [(importlib.import_module(module), name) for module, names in STEPS.items() for name in names]
     saved = [getattr(module, name) for module, name in originals]
     try:
-        for (module, name), function in zip(originals, saved):
+        for (module, name), function in zip(originals, saved, strict=False):
             setattr(module, name, timed(name, function))
         yield calls
     finally:
-        for (module, name), function in zip(originals, saved):
+        for (module, name), function in zip(originals, saved, strict=False):
             setattr(module, name, function)
 
 
@@ -472,7 +472,7 @@ def main(argv: list[str]) -> int:
     for pathway in PATHWAYS:
         duck = reference.get(pathway, (0, 0))
         prem = prem_counts.get(pathway) if prem_counts is not None else None
-        shown = [f"{d:,} / {p:,}" if prem else f"{d:,} / –" for d, p in zip(duck, prem or (0, 0))]
+        shown = [f"{d:,} / {p:,}" if prem else f"{d:,} / –" for d, p in zip(duck, prem or (0, 0), strict=False)]
         print(f"{pathway:32} {shown[0]:>26} {shown[1]:>28}")
     if prem_counts is not None:
         agree = all(prem_counts.get(pathway) == reference.get(pathway) for pathway in PATHWAYS)

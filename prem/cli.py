@@ -3,6 +3,10 @@
 A command's module is imported only when that command runs (or when help
 lists it), so ``prem sample`` starts without Flask, SQLAlchemy, pandas or
 reportlab, which the survey and report commands need.
+
+Errors a user can cause (any :class:`contracts.errors.UserError`) are turned
+into click's one-line ``Error: ...`` here, and only here, whichever command
+raised them.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from importlib import import_module
 
 import click
 
+from contracts.errors import UserError
 from prem import __version__
 
 #: Command name → the module under ``prem.commands`` whose ``commands`` list holds it.
@@ -50,6 +55,15 @@ class _LazyGroup(click.Group):
             for command in module.commands:
                 self.add_command(command)
         return super().get_command(ctx, cmd_name)
+
+    def invoke(self, ctx: click.Context) -> object:
+        """Run the command; an error the user can fix is printed as one line, never a traceback."""
+        try:
+            return super().invoke(ctx)
+        except UserError as error:
+            if error.usage:
+                raise click.UsageError(str(error), ctx) from None
+            raise click.ClickException(str(error)) from None
 
 
 @click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -167,7 +167,7 @@ def transaction(app: Flask, *, upgrade: bool = True) -> Iterator[Session]:
         upgrade_database(app)
     with app.app_context():
         try:
-            yield db.session
+            yield db.session()  # the app context's session (db.session is its scoped proxy)
             db.session.commit()
         except BaseException:
             db.session.rollback()

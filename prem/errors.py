@@ -1,6 +1,7 @@
 """Errors a user can cause, with messages for the person who caused them.
 
-The ``prem`` command prints a :class:`PremError`'s message without a
+The ``prem`` command prints a :class:`PremError`'s (any
+:class:`contracts.errors.UserError`'s) message without a
 traceback; the web survey turns the survey's errors into calm pages, and a
 database that cannot be reached into :func:`database_unavailable`'s page.
 """
@@ -8,6 +9,8 @@ database that cannot be reached into :func:`database_unavailable`'s page.
 from __future__ import annotations
 
 import logging
+
+from contracts.errors import UserError
 
 __all__ = ["PremError", "database_unavailable"]
 
@@ -17,7 +20,7 @@ _log = logging.getLogger("prem.errors")
 RETRY_AFTER = 30
 
 
-class PremError(Exception):
+class PremError(UserError):
     """Base of every error a user of prem can cause (a bad file, a wrong round name, ...)."""
 
 

@@ -55,7 +55,7 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
                 labels = {f"label_{lang}": "" for lang in q.languages}
                 rows.append({**common, "code": pd.NA, **labels, "score": pd.NA, "positive": False})
                 continue
-            for option in item.scale.options:
+            for option in item.choices.options:
                 rows.append(
                     {
                         **common,
@@ -106,7 +106,7 @@ def codebook_markdown(q: Questionnaire) -> str:
                 continue
             header = ["code", *(f"label ({code})" for code in q.languages), "score", "positive"]
             lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-            for option in item.scale.options:
+            for option in item.choices.options:
                 score = f"{option.score:g}" if item.scored and option.scored else "–"
                 positive = "yes" if item.scored and option.positive else ""
                 cells = [str(option.code), *(option.label[code] for code in q.languages), score, positive]

@@ -8,7 +8,7 @@ about Flask: the web passes its own base class for CSRF.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 import wtforms
 from wtforms import validators
@@ -39,7 +39,7 @@ def _option_code(value: Any) -> int | str | None:
 class _ScaleCode:
     """Accept only the codes of the item's scale; a calm message in the page's language."""
 
-    field_flags = {}
+    field_flags: ClassVar[dict[str, bool]] = {}
 
     def __init__(self, codes: frozenset[int], message: str) -> None:
         self.codes = codes
@@ -62,10 +62,10 @@ def _field(q: Questionnaire, item: Item, lang: str) -> wtforms.Field:
     if item.kind == "choice":
         return wtforms.RadioField(
             label,
-            choices=[_choice(option, lang) for option in item.scale.options],
+            choices=[_choice(option, lang) for option in item.choices.options],
             coerce=_option_code,
             validate_choice=False,
-            validators=[presence, _ScaleCode(item.scale.codes, q.messages["invalid_choice"][lang])],
+            validators=[presence, _ScaleCode(item.choices.codes, q.messages["invalid_choice"][lang])],
             description=description,
         )
     return wtforms.TextAreaField(

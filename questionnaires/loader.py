@@ -19,6 +19,7 @@ from typing import Any
 
 import yaml
 
+from contracts.errors import UserError
 from questionnaires.model import (
     BACKGROUND_ROLES,
     Dimension,
@@ -65,7 +66,7 @@ _KEYS = {
 }  # fmt: skip
 
 
-class QuestionnaireError(ValueError):
+class QuestionnaireError(UserError, ValueError):
     """A questionnaire definition that cannot be used, with every problem found.
 
     ``source`` is the file (or bundled id) and ``problems`` the list of
@@ -292,7 +293,7 @@ class _Reader:
             return
         step = 100 / (len(scores) - 1)
         expected = [round(step * k, 2) for k in range(len(scores))]
-        if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected)):
+        if any(abs(score - want) > _SCORE_TOLERANCE for score, want in zip(scores, expected, strict=False)):
             self.problem(
                 where, line, f"option scores must be evenly spread from 0 to 100: expected {expected}, found {scores}"
             )

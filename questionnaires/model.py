@@ -131,6 +131,13 @@ class Item:
     page_id: str = ""
     pathways: frozenset[str] | None = None
 
+    @property
+    def choices(self) -> Scale:
+        """The scale of a choice item (the loader gives each one); ``TypeError`` for a free-text item."""
+        if self.scale is None:
+            raise TypeError(f"item {self.id!r} is a free-text item: it has no scale")
+        return self.scale
+
     def is_for(self, pathway: str | None) -> bool:
         """Whether the item is asked on ``pathway`` (``None``: only common items)."""
         return self.pathways is None or pathway in self.pathways
@@ -291,7 +298,7 @@ class Questionnaire:
         rows = [
             (item.id, item.dimension, option.code, float(option.score), option.positive)
             for item in self.scored_items
-            for option in item.scale.options
+            for option in item.choices.options
             if option.score is not None
         ]
         table = pd.DataFrame(rows, columns=["item_id", "dimension", "code", "score", "positive"])

@@ -32,8 +32,8 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+from contracts.formats import AGE_GROUPS
 from questionnaires.model import Item, Questionnaire
-from sampling.frame import AGE_GROUPS
 
 __all__ = ["AGE_GROUPS", "STATUSES", "simulate_comments", "simulate_responses"]
 
@@ -163,8 +163,8 @@ def _cuts(n_options: int, total_sd: float) -> np.ndarray:
 
 
 def _scored_codes(rng: np.random.Generator, item: Item, latent: np.ndarray, total_sd: float) -> np.ndarray:
-    scored = sorted((o for o in item.scale.options if o.scored), key=lambda option: -option.score)
-    unscored = [option for option in item.scale.options if not option.scored]
+    scored = sorted((o for o in item.choices.options if o.scored), key=lambda option: -option.score)
+    unscored = [option for option in item.choices.options if not option.scored]
     category = (latent[:, None] < _cuts(len(scored), total_sd)[None, :]).sum(axis=1)
     codes = np.array([option.code for option in scored])[category].astype(float)
     if unscored:
@@ -174,7 +174,7 @@ def _scored_codes(rng: np.random.Generator, item: Item, latent: np.ndarray, tota
 
 
 def _codes_by_value(item: Item, values: pd.Series) -> np.ndarray:
-    by_value = {option.value: option.code for option in item.scale.options if option.value is not None}
+    by_value = {option.value: option.code for option in item.choices.options if option.value is not None}
     return values.astype("string").map(by_value).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
@@ -183,7 +183,7 @@ def _background_codes(
 ) -> np.ndarray:
     """Answers to a background question, consistent with the frame and the person."""
     n = len(frame)
-    options = [option.code for option in item.scale.options]
+    options = [option.code for option in item.choices.options]
     if item.role == "age_group":
         reported = np.clip(
             age + rng.choice([-1, 1], n) * (rng.random(n) < _REPORTED_AGE_ADJACENT), 0, len(AGE_GROUPS) - 1
@@ -210,7 +210,7 @@ def _background_codes(
 
 def _filter_codes(rng: np.random.Generator, item: Item, age: np.ndarray) -> np.ndarray:
     """An unscored question without a role (a routing filter): first option "yes", more often when older."""
-    options = np.array([option.code for option in item.scale.options], dtype=float)
+    options = np.array([option.code for option in item.choices.options], dtype=float)
     n = len(age)
     if len(options) < 2:
         return np.full(n, options[0])
@@ -318,7 +318,7 @@ def simulate_responses(
         for item in page.items:
             if item.kind != "choice":
                 continue
-            if item.scale.scored and item.role is None:
+            if item.choices.scored and item.role is None:
                 latent = (
                     person["experience"]
                     + _DIMENSION_SHIFT.get(item.dimension, 0.0)
@@ -389,7 +389,7 @@ def simulate_comments(responses: pd.DataFrame, q: Questionnaire, *, seed: int, s
         submitted[overall.id][writes] if overall else [pd.NA] * writes.sum(),
         strict=True,
     ):
-        score = None if pd.isna(rating) or overall is None else overall.scale.option(int(rating)).score
+        score = None if pd.isna(rating) or overall is None else overall.choices.option(int(rating)).score
         tone = "mixed" if score is None or 30 < score < 70 else ("positive" if score >= 70 else "negative")
         comments[str(respondent_id)] = str(rng.choice(_COMMENTS[tone]))
     return comments

@@ -12,6 +12,7 @@ unpredictable for everybody else.
 from __future__ import annotations
 
 import hashlib
+import hmac
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -36,8 +37,6 @@ _SYMBOL_CODES = np.frombuffer(_SYMBOL_OF_BYTE, dtype="uint8")
 _DIGEST_SIZE = hashlib.sha256().digest_size
 _PRINTED_LENGTH = CODE_LENGTH + (CODE_LENGTH - 1) // 4  # groups of four symbols joined by "-"
 _SYMBOL_COLUMNS = [position + position // 4 for position in range(CODE_LENGTH)]
-_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
-_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
 
 
 def _stable_int(text: str) -> int:
@@ -61,24 +60,23 @@ def draw_stratum(generator: np.random.Generator, eligible_population: int, sampl
 def respondent_ids(generator: np.random.Generator, count: int) -> list[str]:
     """Opaque ids ``R`` + 10 characters of the access-code alphabet, from the stratum's stream."""
     drawn = generator.integers(0, len(ALPHABET), size=(count, RESPONDENT_ID_LENGTH))
-    return np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
+    ids: list[str] = np.char.add("R", _SYMBOLS[drawn].view(f"S{RESPONDENT_ID_LENGTH}").ravel().astype(str)).tolist()
+    return ids
 
 
 def _hmac_sha256(code_key: bytes) -> Callable[[bytes], bytes]:
-    """HMAC-SHA256 under one key (RFC 2104), as :func:`hmac.digest` gives it.
+    """HMAC-SHA256 under one key: the key is set up once and its state copied per message.
 
-    The key's inner and outer hash states are prepared once and copied per
-    message: for tens of thousands of short ids that is twice as fast as
-    ``hmac.digest``, which sets the key up again on every call.
+    ``hmac.new(key, digestmod=...)`` prepares the padded inner and outer hash
+    states; ``.copy()`` reuses them, where ``hmac.digest`` would set the key
+    up again for each of tens of thousands of short ids.
     """
-    key = (hashlib.sha256(code_key).digest() if len(code_key) > 64 else code_key).ljust(64, b"\0")
-    inner, outer = hashlib.sha256(key.translate(_INNER_PAD)), hashlib.sha256(key.translate(_OUTER_PAD))
+    keyed = hmac.new(code_key, digestmod=hashlib.sha256)
 
     def digest(message: bytes) -> bytes:
-        inner_hash, outer_hash = inner.copy(), outer.copy()
-        inner_hash.update(message)
-        outer_hash.update(inner_hash.digest())
-        return outer_hash.digest()
+        state = keyed.copy()
+        state.update(message)
+        return state.digest()
 
     return digest
 
@@ -101,7 +99,7 @@ def access_codes_for(respondents: Sequence[str], code_key: bytes) -> list[str]:
     symbols = np.full((len(respondents), CODE_LENGTH), ord("?"), dtype="uint8")
     symbols[enough] = _SYMBOL_CODES[digests[first]].reshape(-1, CODE_LENGTH)
     for row in np.flatnonzero(~enough):
-        symbols[row] = np.frombuffer(_more_blocks(keyed, respondents[row], digests[row].tobytes()), dtype="uint8")
+        symbols[row] = np.frombuffer(_more_blocks(keyed, respondents[int(row)], digests[row].tobytes()), dtype="uint8")
     # format_access_code(code), without its normalisation: the symbols are canonical already.
     printed = np.full((len(respondents), _PRINTED_LENGTH), ord("-"), dtype="uint8")
     printed[:, _SYMBOL_COLUMNS] = symbols

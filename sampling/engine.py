@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from contracts.formats import FLOW_COLUMNS, FLOW_DTYPES, MAILING_COLUMNS
 from sampling.contacts import REJECT_COLUMNS, check_contacts, raise_for_rejects, scan_contacts
 from sampling.design import access_codes_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import SamplingError
@@ -35,8 +36,7 @@ from sampling.rules import PathwayRule, load_rules
 
 __all__ = ["FLOW_COLUMNS", "MAILING_COLUMNS", "SampleResult", "draw_sample"]
 
-MAILING_COLUMNS = ("respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city")
-FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
+_POLARS_DTYPES = {"text": pl.String, "integer": pl.Int64, "float": pl.Float64}
 REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
 
 PathLike = str | Path
@@ -399,9 +399,11 @@ def draw_sample(
                     # or else the hashing would hold up the manifest after the draw.
                     for extract in extracts:
                         extract.hash_in_background()
-                    population_extract, *checked_population = checking.result()
+                    population_extract, scanned_lookup, scanned_rejects = checking.result()
                     population_extract.hash_in_background()
-                    lookup, population_rejects = needed_population(*checked_population, valid["personnummer"])
+                    lookup, population_rejects = needed_population(
+                        scanned_lookup, scanned_rejects, valid["personnummer"]
+                    )
                     if population_rejects.height and on_bad_rows == "fail":
                         raise_for_rejects(population_rejects)
                     rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
@@ -430,7 +432,7 @@ def draw_sample(
                     r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)
                 }
 
-        persons_by_pathway = dict(zip((rule.pathway for rule in rule_list), pl.collect_all(excluded)))
+        persons_by_pathway = dict(zip((rule.pathway for rule in rule_list), pl.collect_all(excluded), strict=False))
         # Rarest pathway first; people drawn for it leave the frames of later pathways.
         eligible = {
             slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()
@@ -473,13 +475,7 @@ def draw_sample(
             raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
         frame = drawn.select(FRAME_COLUMNS)
         mailing = _mailing(drawn, lookup, code_key)
-        flow_schema = {
-            "pathway": pl.String,
-            "region": pl.String,
-            "step": pl.String,
-            "remaining": pl.Int64,
-            "removed": pl.Int64,
-        }
+        flow_schema = {column: _POLARS_DTYPES[dtype] for column, dtype in FLOW_DTYPES.items()}
         flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
         bar.update()
 

@@ -7,10 +7,12 @@ without a traceback.
 
 from __future__ import annotations
 
+from contracts.errors import UserError
+
 __all__ = ["ExtractError", "RuleFileError", "SamplingError"]
 
 
-class SamplingError(Exception):
+class SamplingError(UserError):
     """Base class of every user-facing sampling error."""
 
 

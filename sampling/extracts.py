@@ -263,6 +263,7 @@ def open_extract(
         one of the ``required`` columns (naming what it found).
     """
     path = Path(path)
+    frame: pl.LazyFrame | None
     if not path.is_file():
         raise ExtractError(f"{path}: no such file")
     if path.suffix.lower() in (".parquet", ".pq"):
@@ -378,7 +379,8 @@ def read_manifest_date(mailing_path: Path) -> str | None:
     if not manifest.is_file():
         return None
     try:
-        return json.loads(manifest.read_text(encoding="utf-8")).get("sampling_date")
+        sampling_date: str | None = json.loads(manifest.read_text(encoding="utf-8")).get("sampling_date")
+        return sampling_date
     except (OSError, ValueError):
         raise ExtractError(f"{manifest}: not a readable manifest.json") from None
 

@@ -49,10 +49,8 @@ def build_manifest(
     steps_not_applied: list[str],
 ) -> dict[str, Any]:
     """The content of ``manifest.json`` (file names without folders, so the run can move)."""
-    from prem import __version__
-
     return {
-        "software": {"prem": __version__, "numpy": _version("numpy"), "polars": _version("polars")},
+        "software": {"prem": _version("prem"), "numpy": _version("numpy"), "polars": _version("polars")},
         "seed": seed,
         "period_start": period[0].isoformat(),
         "period_end": period[1].isoformat(),

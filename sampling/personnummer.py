@@ -11,6 +11,7 @@ digit over ``YYMMDDNNN``; the second-last digit is odd for men.
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypeVar
 
 import polars as pl
 
@@ -121,8 +122,11 @@ def parse_personnummer(raw: pl.Series, sampling_date: dt.date) -> pl.DataFrame:
     )
 
 
-def last_ten_digits(raw: pl.Expr) -> pl.Expr:
-    """``YYMMDDNNNC`` of any written form: a cheap join key before full parsing."""
+_Text = TypeVar("_Text", pl.Expr, pl.Series)
+
+
+def last_ten_digits(raw: _Text) -> _Text:
+    """``YYMMDDNNNC`` of any written form: a cheap join key before full parsing (an expression or a series)."""
     return (
         raw.str.strip_chars()
         .str.replace_all("-", "", literal=True)

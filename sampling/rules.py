@@ -32,6 +32,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
@@ -324,7 +325,8 @@ def load_rule(path: str | Path) -> PathwayRule:
     except UnicodeDecodeError:
         raise RuleFileError(f"{path}: rule file is not UTF-8 text") from None
     except yaml.YAMLError as error:
-        line = f", line {error.problem_mark.line + 1}" if getattr(error, "problem_mark", None) else ""
+        mark = getattr(error, "problem_mark", None)
+        line = f", line {mark.line + 1}" if mark else ""
         raise RuleFileError(f"{path}{line}: not valid YAML ({getattr(error, 'problem', error)})") from None
     doc = _Located(str(path))
     if root is None:
@@ -369,9 +371,7 @@ def load_rule(path: str | Path) -> PathwayRule:
     )
 
 
-def load_rules(
-    location: str | Path | None = None, pathways: list[str] | tuple[str, ...] | None = None
-) -> list[PathwayRule]:
+def load_rules(location: str | Path | None = None, pathways: Sequence[str] | None = None) -> list[PathwayRule]:
     """Rule files from a file or a folder (default: the bundled pilot rules), sorted by pathway.
 
     ``pathways`` keeps only those slugs; asking for one without a rule file is an error.

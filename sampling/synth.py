@@ -33,12 +33,13 @@ import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import polars as pl
 from tqdm import tqdm
 
+from contracts.errors import UserError
 from sampling.reference import regions as reference_regions
 
 if TYPE_CHECKING:
@@ -101,8 +102,10 @@ _CHUNK_PEOPLE = 200_000
 """Population persons generated at once; about 40 % of them appear in the extract."""
 
 
-class SynthError(ValueError):
+class SynthError(UserError, ValueError):
     """A request the generator cannot fulfil (unknown region, bad scale, ...)."""
+
+    usage = True
 
 
 @dataclass(frozen=True)
@@ -248,7 +251,7 @@ def _code_variants(code: str) -> tuple[str, ...]:
 # Style-major table: index style * len(_VOCABULARY) + code; the last entry is null.
 _CODE_TEXT = pl.Series(
     "code",
-    [variant for style in zip(*map(_code_variants, _VOCABULARY)) for variant in style] + [None],
+    [variant for style in zip(*map(_code_variants, _VOCABULARY), strict=False) for variant in style] + [None],
     dtype=pl.Utf8,
 )
 
@@ -320,7 +323,7 @@ class _ExportStyle:
     list_separator: str = ","
 
 
-_SWEDISH_EXCEL = {"encoding": "cp1252", "separator": ";", "swedish": True}
+_SWEDISH_EXCEL: dict[str, Any] = {"encoding": "cp1252", "separator": ";", "swedish": True}
 _REGION_STYLES = {
     "01": _ExportStyle(code_style=(0.30, 0.50, 0.10, 0.04, 0.06), list_separator=" "),
     "05": _ExportStyle(**_SWEDISH_EXCEL, personnummer="10", list_separator=";"),
@@ -483,7 +486,8 @@ class _SerialNumbers:
             )
         np.add.at(self._used, sorted_key[starts], run.astype(np.int32))
         permuted = (slot * 211 + 37 * (birth_day % self._SLOTS)) % self._SLOTS
-        return 2 * permuted + man
+        serials: np.ndarray = 2 * permuted + man
+        return serials
 
 
 def _people(
@@ -533,7 +537,8 @@ def _people(
 
 
 def _is_leap(year: np.ndarray) -> np.ndarray:
-    return (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    leap: np.ndarray = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    return leap
 
 
 def _contacts(rng: np.random.Generator, people: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
@@ -797,7 +802,8 @@ class _Sink:
         # The utf-8-sig codec writes its byte-order mark at the start of every chunk it encodes.
         encoding = "utf-8" if self.style.encoding == "utf-8-sig" and not self._header else self.style.encoding
         self._header = False
-        self._handle.write(text.encode(encoding))
+        if self._handle is not None:  # a CSV sink; a Parquet sink returned above
+            self._handle.write(text.encode(encoding))
 
     def close(self) -> None:
         if self._parquet is not None:
@@ -909,6 +915,7 @@ def _generate(
     progress: bool,
 ) -> SyntheticFiles:
     suffix = "parquet" if fmt == "parquet" else "csv"
+    sinks: dict[str | None, _Sink]
     if national:
         sinks = {None: _Sink(folder / f"contacts.{suffix}", _NATIONAL_STYLE, fmt)}
     else:

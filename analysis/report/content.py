@@ -47,6 +47,7 @@ from analysis.report.model import (
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
+from contracts.errors import UserError
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
 from sampling.rules import PathwayRule
@@ -60,7 +61,7 @@ CARE_PLAN_ITEM = "care_plan"
 """The item singled out on its own page (the pilot round's improvement area)."""
 
 
-class ReportError(ValueError):
+class ReportError(UserError, ValueError):
     """A report that cannot be made as asked (unknown pathway or region, no data)."""
 
 

@@ -11,31 +11,22 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import wraps
 from pathlib import Path
 
 import click
 import pandas as pd
 
+from contracts.errors import UserError
+from contracts.formats import FLOW_COLUMNS, RESPONSES_DTYPES
+
 __all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
-_TEXT_COLUMNS = (
-    "respondent_id",
-    "pathway",
-    "region",
-    "sex",
-    "age_group",
-    "status",
-    "questionnaire_id",
-    "questionnaire_version",
-    "submitted_at",
-)
+_TEXT_COLUMNS = tuple(column for column, dtype in RESPONSES_DTYPES.items() if dtype == "text")
 _DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
 
 
-class _InputError(Exception):
+class _InputError(UserError):
     """A bad export file or flow directory, with a message naming it."""
 
 
@@ -49,24 +40,6 @@ class RoundInput:
     manifest: dict = field(default_factory=dict)
     opens: dt.date | None = None
     closes: dt.date | None = None
-
-
-def _user_errors(command: Callable) -> Callable:
-    """Print errors a user can cause as one line (``Error: ...``), never a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        from analysis.errors import AnalysisInputError
-        from analysis.report import ReportError
-        from prem.errors import PremError
-        from sampling.errors import SamplingError
-
-        try:
-            return command(*args, **kwargs)
-        except (AnalysisInputError, ReportError, PremError, SamplingError, _InputError) as error:
-            raise click.ClickException(str(error)) from None
-
-    return wrapper
 
 
 def _read_responses(path: Path) -> pd.DataFrame:
@@ -106,7 +79,7 @@ def _read_flow(flow_dir: Path | None) -> tuple[pd.DataFrame | None, dict]:
     flow = None
     if flow_path.is_file():
         flow = pd.read_csv(flow_path, dtype={"pathway": "string", "region": "string", "step": "string"})
-        missing = {"pathway", "region", "step", "remaining", "removed"} - set(flow.columns)
+        missing = set(FLOW_COLUMNS) - set(flow.columns)
         if missing:
             raise _InputError(f"{flow_path}: column(s) {', '.join(sorted(missing))} missing.")
     try:
@@ -137,12 +110,12 @@ def round_from_database(round_name: str) -> RoundInput:
 
 
 def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: Path | None) -> RoundInput:
-    if (round_name is None) == (responses_path is None):
-        raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
-    if round_name is not None:
+    if round_name is not None and responses_path is None:
         return round_from_database(round_name)
-    flow, manifest = _read_flow(flow_dir)
-    return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
+    if responses_path is not None and round_name is None:
+        flow, manifest = _read_flow(flow_dir)
+        return RoundInput(responses_path.stem, _read_responses(responses_path), flow, manifest)
+    raise click.UsageError("give either --round NAME (from the database) or --responses FILE (an export)")
 
 
 def _questionnaire(responses: pd.DataFrame):
@@ -206,7 +179,6 @@ _FLOW = click.option(
     default=None,
     help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).",
 )
-@_user_errors
 def report(
     round_name: str | None,
     responses_path: Path | None,
@@ -262,7 +234,6 @@ def report(
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory for the CSV and Parquet tables and data_dictionary.csv.",
 )
-@_user_errors
 def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     from analysis.tables import write_tables

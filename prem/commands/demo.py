@@ -38,9 +38,9 @@ def _flow_summary(flow_path: Path) -> list[str]:
             pathway = totals.setdefault(row["pathway"], {})
             pathway[row["step"]] = pathway.get(row["step"], 0) + int(row["remaining"])
     lines = [f"  {'pathway':32} {'qualifying':>10} {'eligible':>9} {'invited':>8}"]
-    for pathway, steps in totals.items():
+    for slug, steps in totals.items():
         lines.append(
-            f"  {pathway:32} {steps['persons_with_qualifying_contacts']:>10} "
+            f"  {slug:32} {steps['persons_with_qualifying_contacts']:>10} "
             f"{steps['other_pathway']:>9} {steps['sampled']:>8}"
         )
     return lines
@@ -52,7 +52,7 @@ def _codes_to_try(mailing_path: Path, not_started: set[str], per_pathway: dict[s
     with mailing_path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             pathway = per_pathway.get(row["respondent_id"])
-            if row["respondent_id"] in not_started and pathway not in chosen:
+            if row["respondent_id"] in not_started and pathway is not None and pathway not in chosen:
                 chosen[pathway] = row["access_code"]
     return [f"  {code}   ({pathway})" for pathway, code in sorted(chosen.items())]
 
@@ -115,10 +115,10 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
 
     _step("3/5 Survey round in the database (frame and hashed access codes only)")
     from prem import create_app
-    from prem.commands.simulate import store_simulated_round
     from prem.db import transaction
     from prem.fieldwork.export import responses_dataframe, write_table
     from prem.fieldwork.operations import import_round, survey_today
+    from prem.fieldwork.simulated import store_simulated_round
     from prem.security import access_code_key
 
     app = create_app()
@@ -147,7 +147,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
     reports = _write_reports(out_dir)
 
     not_started = set(responses.loc[responses["status"] == "not_started", "respondent_id"])
-    pathway_of = dict(zip(responses["respondent_id"], responses["pathway"]))
+    pathway_of = dict(zip(responses["respondent_id"], responses["pathway"], strict=False))
     click.secho("\nDone. Everything is in " + str(out_dir), bold=True)
     click.echo(f"  sample:   {sample_dir}/frame.csv, flow.csv, manifest.json (mailing.csv: the region's only)")
     click.echo(f"  tables:   {out_dir / 'tables'}")
@@ -173,6 +173,7 @@ def _write_reports(out_dir: Path) -> list[Path]:
     source = round_from_database(ROUND_NAME)
     results, q = analyse_source(source)
     write_tables(results, out_dir / "tables")
+    specs: list[tuple[str, str | None, tuple[str, ...], str]]
     specs = [("pathway", slug, (), "sv") for slug in sorted(source.responses["pathway"].unique())]
     specs += [("region", None, (REGION_REPORT,), "sv"), ("national", None, (), "sv"), ("national", None, (), "en")]
     written = []

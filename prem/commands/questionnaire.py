@@ -7,15 +7,12 @@ from pathlib import Path
 
 import click
 
-from questionnaires import Questionnaire, QuestionnaireError, load_questionnaire
+from questionnaires import Questionnaire, load_questionnaire
 from questionnaires.codebook import write_codebook
 
 
 def _load(id_or_path: str, version: str | None = None) -> Questionnaire:
-    try:
-        return load_questionnaire(id_or_path, version=version)
-    except QuestionnaireError as error:
-        raise click.ClickException(str(error)) from None
+    return load_questionnaire(id_or_path, version=version)
 
 
 def summary(q: Questionnaire) -> str:
@@ -29,7 +26,7 @@ def summary(q: Questionnaire) -> str:
             f"languages: {', '.join(q.languages)}",
             f"pages: {len(q.pages)}; items: {len(q.items)} ({len(q.core_items)} core, {len(q.scored_items)} scored)",
             f"dimensions: {dimensions}",
-            f"background roles: {', '.join(item.role for item in q.background_items) or 'none'}",
+            f"background roles: {', '.join(item.role or '' for item in q.background_items) or 'none'}",
             f"routed items: {', '.join(routed) or 'none'}",
             f"pathway introductions: {', '.join(q.pathway_intros)}",
         ]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import click
 
-from sampling import SamplingError, draw_sample, load_code_key, write_sample
+from sampling import draw_sample, load_code_key, write_sample
 from sampling.output import DEFAULT_CODE_KEY
 
 
@@ -95,37 +96,34 @@ def sample_command(
     seed: int,
     out_dir: Path,
     pathways: tuple[str, ...],
-    on_bad_rows: str,
+    on_bad_rows: Literal["fail", "skip"],  # a click.Choice of these
     code_key: Path,
 ) -> None:
     """Draw a survey sample: frame.csv, mailing.csv, flow.csv and manifest.json in --out."""
-    try:
-        new_key = not code_key.exists()
-        key = load_code_key(code_key)
-        if new_key:
-            click.echo(
-                f"prem sample: created a new access-code key in {code_key}; keep it secret, and keep it for as long "
-                "as this round's codes must be reproducible",
-                err=True,
-            )
-        result = draw_sample(
-            rules_path,
-            list(contacts),
-            population=population,
-            previous=previous,
-            period_start=period_start.date(),
-            period_end=period_end.date(),
-            sampling_date=sampling_date.date(),
-            seed=seed,
-            code_key=key,
-            pathways=list(pathways) or None,
-            mapping=mapping,
-            on_bad_rows=on_bad_rows,
-            progress=True,  # type: ignore[arg-type]
+    new_key = not code_key.exists()
+    key = load_code_key(code_key)
+    if new_key:
+        click.echo(
+            f"prem sample: created a new access-code key in {code_key}; keep it secret, and keep it for as long "
+            "as this round's codes must be reproducible",
+            err=True,
         )
-        write_sample(result, out_dir)
-    except SamplingError as error:
-        raise click.ClickException(str(error)) from None
+    result = draw_sample(
+        rules_path,
+        list(contacts),
+        population=population,
+        previous=previous,
+        period_start=period_start.date(),
+        period_end=period_end.date(),
+        sampling_date=sampling_date.date(),
+        seed=seed,
+        code_key=key,
+        pathways=list(pathways) or None,
+        mapping=mapping,
+        on_bad_rows=on_bad_rows,
+        progress=True,
+    )
+    write_sample(result, out_dir)
     invited = result.frame.height
     click.echo(
         f"{invited} persons invited in {result.frame.select('pathway', 'region').n_unique()} strata; files in {out_dir}"

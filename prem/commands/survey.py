@@ -10,31 +10,15 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import wraps
 from pathlib import Path
 
 import click
 import pandas as pd
 
-from prem.errors import PremError
-
 __all__ = ["commands"]
 
 _DATE = click.DateTime(formats=["%Y-%m-%d"])
 _ROUND = click.option("--round", "round_name", required=True, help="Name of the survey round.")
-
-
-def _user_errors(command: Callable) -> Callable:
-    """Print a :class:`PremError` as a one-line error, not a traceback."""
-
-    @wraps(command)
-    def wrapper(*args, **kwargs):
-        try:
-            return command(*args, **kwargs)
-        except PremError as error:
-            raise click.ClickException(str(error)) from None
-
-    return wrapper
 
 
 @contextmanager
@@ -70,7 +54,6 @@ def fieldwork() -> None:
 @click.option("--opens", required=True, type=_DATE, help="First day codes work (YYYY-MM-DD).")
 @click.option("--closes", required=True, type=_DATE, help="Last day codes work (YYYY-MM-DD).")
 @click.option("--questionnaire", "questionnaire_id", default=None, help="Questionnaire id (default prem-vardforlopp).")
-@_user_errors
 def import_command(
     round_name: str,
     frame_path: Path,
@@ -112,7 +95,6 @@ def import_command(
     type=click.Path(path_type=Path),
     help="CSV with respondent_id and reason (undeliverable or deceased).",
 )
-@_user_errors
 def returned_command(round_name: str, returned_path: Path) -> None:
     """Record returned letters (undeliverable) and deceased respondents."""
     from prem.fieldwork.operations import record_returned_mail
@@ -130,7 +112,6 @@ def returned_command(round_name: str, returned_path: Path) -> None:
 @click.option(
     "--out", "out_path", required=True, type=click.Path(path_type=Path), help="CSV of respondent ids to remind."
 )
-@_user_errors
 def reminders_command(round_name: str, out_path: Path) -> None:
     """Write the respondent ids that have not answered yet (for the region's reminder letters)."""
     from prem.fieldwork.export import write_table
@@ -145,7 +126,6 @@ def reminders_command(round_name: str, out_path: Path) -> None:
 @fieldwork.command("close")
 @_ROUND
 @click.option("--force", is_flag=True, help="Close before the round's last day.")
-@_user_errors
 def close_command(round_name: str, force: bool) -> None:
     """Close a round and destroy its access-code hashes (no code works afterwards)."""
     from prem.fieldwork.operations import close_round, survey_today
@@ -156,7 +136,6 @@ def close_command(round_name: str, force: bool) -> None:
 
 
 @fieldwork.command("list")
-@_user_errors
 def list_command() -> None:
     """List the rounds with their windows and fieldwork status counts."""
     from prem.fieldwork.operations import list_rounds
@@ -191,7 +170,6 @@ _OUT = click.option("--out", "out_path", required=True, type=click.Path(path_typ
 @export.command("responses")
 @_ROUND
 @_OUT
-@_user_errors
 def export_responses_command(round_name: str, out_path: Path) -> None:
     """One row per invited respondent: frame, status, questionnaire version, item codes."""
     from prem.fieldwork.export import responses_dataframe
@@ -202,7 +180,6 @@ def export_responses_command(round_name: str, out_path: Path) -> None:
 @export.command("freetext")
 @_ROUND
 @_OUT
-@_user_errors
 def export_freetext_command(round_name: str, out_path: Path) -> None:
     """Free-text answers, for reviewers (never part of the responses export)."""
     from prem.fieldwork.export import freetext_dataframe
@@ -216,7 +193,6 @@ def database() -> None:
 
 
 @database.command("upgrade")
-@_user_errors
 def upgrade_command() -> None:
     """Apply the bundled migrations (other commands do this automatically)."""
     from prem import create_app
@@ -234,7 +210,6 @@ def upgrade_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--production", is_flag=True, help="Serve with gunicorn, secure cookies and HSTS.")
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers (with --production).")
-@_user_errors
 def serve(host: str, port: int, production: bool, workers: int) -> None:
     """Run the web survey (Flask's server for local use; gunicorn with --production)."""
     import os

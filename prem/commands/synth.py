@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from typing import Literal
 
 import click
 
-from sampling.synth import SynthError, scale_for_rows, write_synthetic_extracts
+from sampling.synth import scale_for_rows, write_synthetic_extracts
 
 
 @click.command("synth")
@@ -56,28 +57,25 @@ def synth_command(
     rows: int | None,
     year: int,
     region_codes: tuple[str, ...],
-    fmt: str,
+    fmt: Literal["csv", "parquet"],  # a click.Choice of these
     national: bool,
     extract_date: dt.datetime | None,
 ) -> None:
     """Write synthetic contacts extracts and a population file (invented people only)."""
     regions = [code for value in region_codes for code in value.replace(",", " ").split()] or None
-    try:
-        if rows is not None:
-            scale = scale_for_rows(rows, regions)
-        files = write_synthetic_extracts(
-            out_dir,
-            seed=seed,
-            scale=scale,
-            year=year,
-            regions=regions,
-            fmt=fmt,
-            national=national,
-            extract_date=extract_date.date() if extract_date else None,
-            progress=True,
-        )
-    except SynthError as error:
-        raise click.UsageError(str(error)) from None
+    if rows is not None:
+        scale = scale_for_rows(rows, regions)
+    files = write_synthetic_extracts(
+        out_dir,
+        seed=seed,
+        scale=scale,
+        year=year,
+        regions=regions,
+        fmt=fmt,
+        national=national,
+        extract_date=extract_date.date() if extract_date else None,
+        progress=True,
+    )
     click.echo(
         f"{files.contact_rows} contact rows in {len(files.contacts)} file(s), "
         f"{files.persons} people in {files.population}"

@@ -17,6 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.formats import RESPONSES_COLUMNS
 from prem.fieldwork.models import FlowStep, Respondent
 from prem.fieldwork.operations import FLOW_COLUMNS, FRAME_COLUMNS, FieldworkError, get_round
 from prem.survey.models import Answer, Response
@@ -31,7 +32,7 @@ __all__ = [
 ]
 
 #: The export's columns before the item columns.
-RESPONSE_COLUMNS = (*FRAME_COLUMNS, "status", "questionnaire_id", "questionnaire_version", "submitted_at")
+RESPONSE_COLUMNS = RESPONSES_COLUMNS
 
 
 def _iso(moment: datetime | None) -> str | None:

@@ -19,6 +19,7 @@ import pandas as pd
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
+from contracts.formats import FLOW_COLUMNS, FRAME_COLUMNS
 from prem.errors import PremError
 from prem.fieldwork.models import FlowStep, Respondent, RespondentStatus, SurveyRound
 from sampling.access_codes import ALPHABET, CODE_LENGTH, hash_access_code, normalise_access_code
@@ -39,18 +40,6 @@ __all__ = [
     "utc_now",
 ]
 
-FRAME_COLUMNS = (
-    "respondent_id",
-    "pathway",
-    "region",
-    "sex",
-    "age",
-    "age_group",
-    "stratum_population",
-    "stratum_sample",
-    "design_weight",
-)
-FLOW_COLUMNS = ("pathway", "region", "step", "remaining", "removed")
 RETURNED_STATUSES = (RespondentStatus.UNDELIVERABLE.value, RespondentStatus.DECEASED.value)
 _OPEN_STATUSES = (RespondentStatus.NOT_STARTED.value, RespondentStatus.STARTED.value)
 _MAX_REPORTED = 10

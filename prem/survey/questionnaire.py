@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from contracts.formats import closed_item_ids  # the responses export's item columns
+
 __all__ = ["closed_item_ids", "questionnaire_version", "text_item_ids"]
 
 
@@ -13,11 +15,6 @@ def questionnaire_version(questionnaire_id: str, version: str):
     from questionnaires import load_questionnaire
 
     return load_questionnaire(questionnaire_id, version=version)
-
-
-def closed_item_ids(questionnaire) -> list[str]:
-    """Ids of the items answered with an option code, in questionnaire order."""
-    return [item.id for item in questionnaire.items if item.kind == "choice"]
 
 
 def text_item_ids(questionnaire) -> list[str]:

@@ -20,7 +20,7 @@ def test_minimal_definition_loads_with_its_parts(write_definition):
 def test_bundled_questionnaire_found_by_id_and_by_version(prem):
     assert ("prem-vardforlopp", "2026.1") in bundled_questionnaires()
     assert load_questionnaire("prem-vardforlopp", version="2026.1") is prem
-    with pytest.raises(QuestionnaireError, match="no bundled version 1999.1"):
+    with pytest.raises(QuestionnaireError, match=r"no bundled version 1999.1"):
         load_questionnaire("prem-vardforlopp", version="1999.1")
     with pytest.raises(QuestionnaireError, match="no bundled questionnaire"):
         load_questionnaire("no-such-questionnaire")
@@ -186,12 +186,12 @@ def test_newest_version_by_default_and_old_versions_stay_loadable(bundled_dir, w
 
 
 def test_version_of_a_file_must_match_when_asked(write_definition):
-    with pytest.raises(QuestionnaireError, match="holds version 1.0, not the requested 2.0"):
+    with pytest.raises(QuestionnaireError, match=r"holds version 1.0, not the requested 2.0"):
         load_questionnaire(write_definition(), version="2.0")
 
 
 def test_two_bundled_files_with_the_same_id_and_version_are_refused(bundled_dir, write_definition):
     for name in ("a.yaml", "b.yaml"):
         (bundled_dir / name).write_text(write_definition().read_text(encoding="utf-8"), encoding="utf-8")
-    with pytest.raises(QuestionnaireError, match="also defines mini 1.0"):
+    with pytest.raises(QuestionnaireError, match=r"also defines mini 1.0"):
         load_questionnaire("mini")

@@ -119,7 +119,8 @@ def test_bad_rows_name_file_row_and_column(pnr, write_csv, code_key, field, valu
 
 
 def test_skip_sets_bad_rows_aside_and_counts_them(pnr, write_csv, code_key):
-    rows = swedish_rows(pnr) + [
+    rows = [
+        *swedish_rows(pnr),
         {**swedish_rows(pnr)[0], "Personnummer": "19600101-0000", "Region": "01"},
         {**swedish_rows(pnr)[0], "Besöksdatum": "igår", "Region": "77"},
     ]
@@ -145,16 +146,16 @@ def test_missing_column(pnr, write_csv, code_key):
 def test_empty_and_header_only_files(tmp_path, write_csv, code_key):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(ExtractError, match="empty.csv: the file is empty"):
+    with pytest.raises(ExtractError, match=r"empty.csv: the file is empty"):
         draw_sample(None, [empty], code_key=code_key, **DATES)
     header_only = write_csv("header.csv", SWEDISH_HEADER, [])
-    with pytest.raises(ExtractError, match="header.csv: the file has a header but no rows"):
+    with pytest.raises(ExtractError, match=r"header.csv: the file has a header but no rows"):
         draw_sample(None, [header_only], code_key=code_key, **DATES)
 
 
 def test_wrong_encoding(pnr, write_csv, code_key):
     path = write_csv("utf16.csv", SWEDISH_HEADER, swedish_rows(pnr), encoding="utf-16")
-    with pytest.raises(ExtractError, match="utf16.csv: wrong encoding"):
+    with pytest.raises(ExtractError, match=r"utf16.csv: wrong encoding"):
         draw_sample(None, [path], code_key=code_key, **DATES)
 
 
@@ -168,7 +169,7 @@ def test_windows_1252_found_only_after_the_first_64_kib(pnr, contact, write_csv,
     person = pnr("19600101", 8, man=False)
     filler = [contact(person, main_diagnosis="J45", care_level="primary", unit="x" * 60)] * 1500
     late = contact(person, main_diagnosis="K50", care_level="Slutenvård", unit="Södra Älvsborg")
-    path = write_csv("late.csv", list(late), filler + [late], separator=";", encoding="cp1252")
+    path = write_csv("late.csv", list(late), [*filler, late], separator=";", encoding="cp1252")
     assert path.read_bytes()[:65536].isascii() and b"Slutenv\xe5rd" in path.read_bytes()
     assert ibd_frame(draw_sample(None, [path], code_key=code_key, **DATES)).height == 1
 
@@ -176,14 +177,14 @@ def test_windows_1252_found_only_after_the_first_64_kib(pnr, contact, write_csv,
 def test_malformed_csv_is_one_clear_error(tmp_path, code_key):
     path = tmp_path / "ragged.csv"
     path.write_text("personnummer,region,contact_date,care_level,main_diagnosis\n1,2,3,4,M05,6,7\n", encoding="utf-8")
-    with pytest.raises(ExtractError, match="ragged.csv: cannot be read as CSV"):
+    with pytest.raises(ExtractError, match=r"ragged.csv: cannot be read as CSV"):
         draw_sample(None, [path], code_key=code_key, **DATES)
 
 
 def test_broken_parquet_is_named(tmp_path, code_key):
     path = tmp_path / "broken.parquet"
     path.write_bytes(b"PAR1 not really")
-    with pytest.raises(ExtractError, match="broken.parquet: not a readable Parquet file"):
+    with pytest.raises(ExtractError, match=r"broken.parquet: not a readable Parquet file"):
         draw_sample(None, [path], code_key=code_key, **DATES)
 
 
@@ -229,10 +230,10 @@ def test_register_numbers_known_valid_are_checked_as_if_parsed(pnr, resident, wr
         path, load_mapping(None), tmp_path, pl.Series([row["personnummer"] for row in rows])
     )
     sampling_date = dt.date(2026, 2, 1)
-    known = pl.Series(people[:4] + ["196001010000"])  # the last one is not in the register at all
+    known = pl.Series([*people[:4], "196001010000"])  # the last one is not in the register at all
     parsed_all = check_population(extract, scanned, sampling_date)
     with_known = check_population(extract, scanned, sampling_date, known)
-    for parsed, shortcut in zip(parsed_all, with_known):
+    for parsed, shortcut in zip(parsed_all, with_known, strict=False):
         assert_frame_equal(parsed, shortcut)
     lookup, rejects = with_known
     assert lookup["personnummer"].to_list() == people[:4]

@@ -122,7 +122,7 @@ def test_every_form_of_a_valid_number_parses_back_to_it(people):
         SAMPLING_DATE.year - b.year - ((SAMPLING_DATE.month, SAMPLING_DATE.day) < (b.month, b.day)) >= 100
         for b in births
     ]
-    ten = [f"{n[2:8]}{'+' if old else '-'}{n[8:]}" for n, old in zip(twelve, centenarian)]
+    ten = [f"{n[2:8]}{'+' if old else '-'}{n[8:]}" for n, old in zip(twelve, centenarian, strict=False)]
     for forms in (twelve, ten, [f"{n[:8]}-{n[8:]}" for n in twelve]):
         rows = parsed(*forms)
         assert [row["personnummer"] for row in rows] == twelve

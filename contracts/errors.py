@@ -1,0 +1,55 @@
+"""The one base of errors a user can cause (a bad extract, rule file, export, option).
+
+Every package's own error (``SamplingError``, ``QuestionnaireError``,
+``AnalysisInputError``, ``PremError``, ``SynthError``, ...) derives from
+:class:`UserError`; the ``prem`` command turns any of them into a one-line
+``Error: ...`` without a traceback in one place (``prem.cli``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+__all__ = ["UserError"]
+
+
+class UserError(Exception):
+    """An error the user caused and can fix, with where it is when there is a where.
+
+    ``file``, ``row`` and ``column`` are optional; when given they lead the
+    message as ``file: row 12, column sex: message``, so that every error
+    names its place in one way. Errors raised with a message that already
+    names its place (most of the existing ones) pass only the message.
+    """
+
+    #: True for errors in how the command was called (an unknown region, a bad scale):
+    #: the command line shows them as a usage error (exit status 2) rather than 1.
+    usage: ClassVar[bool] = False
+
+    def __init__(
+        self,
+        message: str = "",
+        *,
+        file: str | Path | None = None,
+        row: int | None = None,
+        column: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.row = row
+        self.column = column
+        super().__init__(self.formatted())
+
+    def formatted(self) -> str:
+        """The message led by its place: ``file: row R, column C: message``."""
+        place = ", ".join(
+            part
+            for part in (
+                f"row {self.row}" if self.row is not None else "",
+                f"column {self.column}" if self.column is not None else "",
+            )
+            if part
+        )
+        where = ": ".join(part for part in (self.file or "", place) if part)
+        return f"{where}: {self.message}" if where else self.message
