@@ -40,6 +40,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "ACCESS_CODE_KEY": os.environ.get("PREM_ACCESS_CODE_KEY"),
         "PRODUCTION": os.environ.get("PREM_PRODUCTION") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # Survey sessions live server-side: at most this long after the code was
+        # entered, whatever the activity, and this long after the last request.
+        "SURVEY_SESSION_LIFETIME": timedelta(hours=2),
+        "SURVEY_SESSION_IDLE": timedelta(minutes=45),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "prem_session",

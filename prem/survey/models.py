@@ -1,4 +1,4 @@
-"""A respondent's response and its answers, and the record of wrong access codes."""
+"""A respondent's response and its answers, survey sessions, and the record of wrong access codes."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from prem.db import UTCDateTime, db
 from prem.fieldwork.models import Respondent
 
-__all__ = ["Answer", "CodeAttempt", "Response"]
+__all__ = ["Answer", "CodeAttempt", "Response", "SurveySession"]
 
 
 class Response(db.Model):
@@ -77,3 +77,21 @@ class CodeAttempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     client_hash: Mapped[str] = mapped_column(String(64), index=True)
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class SurveySession(db.Model):
+    """A patient's signed-in session, server-side so that it can be ended.
+
+    The browser's cookie carries only a random token; this row holds the
+    SHA-256 of that token (so a copy of the table opens no session), the one
+    respondent the session belongs to, and when it started and was last
+    used. The row is deleted on save-and-exit, submit, "Avsluta", a refusal,
+    a closed round or expiry, after which the cookie opens nothing.
+    """
+
+    __tablename__ = "survey_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from prem.errors import PremError
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import utc_now
-from prem.survey.models import Answer, CodeAttempt, Response
+from prem.survey.models import Answer, CodeAttempt, Response, SurveySession
 
 __all__ = [
     "AnswerValue",
@@ -279,3 +280,61 @@ def record_wrong_code(session: Session, client_hash: str, *, window: timedelta, 
     session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at < now - window))
     session.add(CodeAttempt(client_hash=client_hash, attempted_at=now))
     session.flush()
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def begin_session(
+    session: Session, respondent: Respondent, *, forget_before: datetime, now: datetime | None = None
+) -> str:
+    """A new server-side session for ``respondent``; returns the random token for the cookie.
+
+    Only the token's SHA-256 is stored: the token has 256 random bits, so a
+    plain hash is enough to make a copy of the table useless for signing in.
+    """
+    now = now or utc_now()
+    session.execute(delete(SurveySession).where(SurveySession.started_at < forget_before))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SurveySession(token_hash=_token_hash(token), respondent_pk=respondent.id, started_at=now, last_seen_at=now)
+    )
+    session.flush()
+    return token
+
+
+def session_respondent(
+    session: Session,
+    token: str,
+    *,
+    lifetime: timedelta,
+    idle: timedelta,
+    now: datetime | None = None,
+) -> Respondent | None:
+    """The respondent whose live session ``token`` names (and mark it used), else ``None``.
+
+    A session is live for at most ``lifetime`` after the code was entered and
+    ``idle`` after its last request. An expired row is kept (until a later
+    sign-in forgets old rows) only to bind answers posted over it to its
+    respondent; it opens nothing.
+    """
+    now = now or utc_now()
+    row = session.get(SurveySession, _token_hash(token))
+    if row is None:
+        return None
+    if now - row.started_at > lifetime or now - row.last_seen_at > idle:
+        return None
+    row.last_seen_at = now
+    return session.get(Respondent, row.respondent_pk)
+
+
+def session_owner(session: Session, token: str) -> int | None:
+    """The respondent id of the session ``token`` named, live or expired (for carried answers)."""
+    row = session.get(SurveySession, _token_hash(token))
+    return row.respondent_pk if row is not None else None
+
+
+def end_session(session: Session, token: str) -> None:
+    """End the session ``token`` names: its cookie opens nothing afterwards."""
+    session.execute(delete(SurveySession).where(SurveySession.token_hash == _token_hash(token)))
