@@ -13,6 +13,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -222,8 +223,9 @@ def _sign_in(respondent: Respondent) -> None:
 
 def _carry_owner(respondent_pk: int) -> str:
     """A keyed tag of the respondent carried answers belong to (their database id is never readable)."""
-    message = f"carry-owner:{respondent_pk}".encode()
-    return hmac.new(current_app.secret_key.encode(), message, hashlib.sha256).hexdigest()
+    secret = current_app.secret_key
+    key = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(key, f"carry-owner:{respondent_pk}".encode(), hashlib.sha256).hexdigest()
 
 
 def _apply_carried(visit: Visit, carried: str) -> bool:
@@ -471,7 +473,7 @@ def _finish(visit: Visit) -> None:
 
 def _finished_visit() -> SimpleNamespace | None:
     """What the thank-you page needs after the session ended (no respondent, no answers)."""
-    finished = session.get(_FINISHED)
+    finished = session.get(_FINISHED) or {}
     try:
         questionnaire = questionnaire_version(*finished["questionnaire"])
         status = RespondentStatus(finished["status"])
@@ -503,9 +505,19 @@ def language(lang: str):
     if lang in available_languages():
         session["lang"] = lang
     target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".code_entry")
-    return redirect(target)
+    return redirect(target if _is_local_path(target) else url_for(".code_entry"))
+
+
+def _is_local_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site: no scheme or host, no backslash or control character.
+
+    Browsers drop tabs and newlines from addresses (``/\t/evil.example`` is
+    ``//evil.example``), so any control character rejects the target.
+    """
+    if not target.startswith("/") or "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not parts.path.startswith("//")
 
 
 def http_error(error):

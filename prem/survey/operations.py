@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
@@ -106,6 +107,11 @@ def start_response(session: Session, respondent: Respondent, questionnaire) -> R
     return response
 
 
+#: Control characters other than tab, newline and carriage return: nothing a
+#: patient types, and PostgreSQL refuses NUL in text. They are dropped.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _checked(questionnaire, item_id: str, value: AnswerValue) -> tuple[int | None, str | None]:
     """``(code, text)`` to store for one answer, or :class:`InvalidAnswer`."""
     try:
@@ -123,7 +129,7 @@ def _checked(questionnaire, item_id: str, value: AnswerValue) -> tuple[int | Non
         if code not in codes or isinstance(value, bool):
             raise InvalidAnswer(f"item {item_id!r}: {code} is not one of the options {sorted(codes)}")
         return code, None
-    text = str(value).strip()
+    text = _CONTROL_CHARACTERS.sub("", str(value)).strip()
     max_length = getattr(item, "max_length", None)
     if max_length is not None and len(text) > max_length:
         raise InvalidAnswer(f"item {item_id!r}: the text is longer than {max_length} characters")
