@@ -253,22 +253,35 @@ def code_entry():
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
     key = access_code_key()
-    client = operations.client_fingerprint(request.remote_addr or "-", key)
-    limit, window = current_app.config["CODE_ATTEMPT_LIMIT"], current_app.config["CODE_ATTEMPT_WINDOW"]
-    if operations.too_many_code_attempts(db.session, client, limit=limit, window=window):
-        minutes = int(window.total_seconds() // 60)
-        return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
+    config = current_app.config
+    buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
+        (
+            "client:" + operations.client_fingerprint(request.remote_addr or "-", key),
+            config["CODE_ATTEMPT_LIMIT"],
+            config["CODE_ATTEMPT_WINDOW"],
+        ),
+        ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
+    )
+    taken = []
+    for bucket, limit, window in buckets:
+        taken.append(bucket)
+        if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
+            minutes = max(1, int(window.total_seconds() // 60))
+            return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
     if not form.validate_on_submit():
+        for bucket in taken:
+            operations.give_back_code_attempt(db.session, bucket)
         return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
-        operations.record_wrong_code(db.session, client, window=window)
         if not open_round_exists(db.session, _today()):
             return _closed_page(None)
         form.code.errors.append(
             _("We cannot find a survey with that code. Check the code in your letter and try again.")
         )
         return _render("survey/code_entry.html", _form_errors(form), form=form)
+    for bucket in taken:  # only wrong codes count
+        operations.give_back_code_attempt(db.session, bucket)
     visit = _load_visit(respondent)
     if not respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)

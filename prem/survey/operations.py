@@ -17,13 +17,14 @@ import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.orm import Session
 
+from prem.db import UTCDateTime
 from prem.errors import PremError
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import utc_now
-from prem.survey.models import Answer, CodeAttempt, Response, SurveySession
+from prem.survey.models import Answer, CodeAttemptBucket, Response, SurveySession
 
 __all__ = [
     "AnswerValue",
@@ -32,13 +33,13 @@ __all__ = [
     "SurveyError",
     "client_fingerprint",
     "get_response",
-    "record_wrong_code",
+    "give_back_code_attempt",
     "refuse",
     "save_answers",
     "screen_out",
     "start_response",
     "submit",
-    "too_many_code_attempts",
+    "take_code_attempt",
 ]
 
 #: An answer as the questionnaire defines it: an option code, free text, or
@@ -267,25 +268,38 @@ def client_fingerprint(client_address: str, key: bytes) -> str:
     return hmac.new(key, b"client:" + client_address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
-def too_many_code_attempts(
-    session: Session, client_hash: str, *, limit: int, window: timedelta, now: datetime | None = None
+def take_code_attempt(
+    session: Session, bucket: str, *, limit: int, window: timedelta, now: datetime | None = None
 ) -> bool:
-    """Whether this client entered ``limit`` or more wrong codes within ``window``."""
-    since = (now or utc_now()) - window
-    count = session.execute(
-        select(func.count())
-        .select_from(CodeAttempt)
-        .where(CodeAttempt.client_hash == client_hash, CodeAttempt.attempted_at >= since)
-    ).scalar_one()
-    return count >= limit
+    """Count one code check against ``bucket``; whether it is within ``limit`` for the current ``window``.
 
-
-def record_wrong_code(session: Session, client_hash: str, *, window: timedelta, now: datetime | None = None) -> None:
-    """Remember a wrong code from this client and forget attempts older than ``window``."""
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement: the
+    bucket's row is locked until the request commits, so attempts from any
+    number of workers are counted one after the other and never more than
+    ``limit`` are let through in a window. A window older than ``window``
+    starts again at this attempt.
+    """
     now = now or utc_now()
-    session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at < now - window))
-    session.add(CodeAttempt(client_hash=client_hash, attempted_at=now))
-    session.flush()
+    stale = CodeAttemptBucket.window_start < now - window
+    insert = _insert(session)
+    statement = insert(CodeAttemptBucket).values(bucket=bucket, window_start=now, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["bucket"],
+        set_={
+            "count": case((stale, 1), else_=CodeAttemptBucket.count + 1),
+            "window_start": case((stale, literal(now, UTCDateTime)), else_=CodeAttemptBucket.window_start),
+        },
+    ).returning(CodeAttemptBucket.count)
+    return session.execute(statement).scalar_one() <= limit
+
+
+def give_back_code_attempt(session: Session, bucket: str) -> None:
+    """Uncount an attempt that was no wrong code (the right code, or an empty or expired form)."""
+    session.execute(
+        update(CodeAttemptBucket)
+        .where(CodeAttemptBucket.bucket == bucket, CodeAttemptBucket.count > 0)
+        .values(count=CodeAttemptBucket.count - 1)
+    )
 
 
 def _token_hash(token: str) -> str:
