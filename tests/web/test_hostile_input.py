@@ -46,3 +46,37 @@ def test_control_characters_in_free_text_are_dropped_and_the_page_is_saved(app, 
         stored = dict(db.session.execute(select(Answer.item_id, Answer.text)).all())
     assert stored["comments"] == "Bra bemötande.\tMen\nlånga väntetider."
     assert "overall_rating" in stored
+
+
+def _proxied_app(database_url, **config):
+    from prem import create_app
+
+    settings = {"TESTING": True, "SECRET_KEY": "s", "ACCESS_CODE_KEY": "k", "TRUSTED_PROXIES": 1}
+    return create_app({**settings, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+
+
+def test_a_client_supplied_forwarded_for_does_not_escape_the_limit(make_round, sign_in, database_url):
+    """The proxy appends the real address; whatever the client put before it is ignored."""
+    make_round()
+    proxied = _proxied_app(database_url, CODE_ATTEMPT_LIMIT=3)
+    statuses = []
+    for number in range(10):
+        client = proxied.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"10.0.0.{number}, 203.0.113.7"
+        statuses.append(sign_in(client, "ABCD-EFGH-JKMN").status_code)
+    assert statuses == [200] * 3 + [429] * 7
+    with proxied.app_context():
+        db.engine.dispose()
+
+
+def test_the_site_wide_limit_holds_over_many_addresses(make_round, sign_in, database_url):
+    make_round()
+    proxied = _proxied_app(database_url, CODE_ATTEMPT_LIMIT=3, CODE_ATTEMPT_SITE_LIMIT=5)
+    statuses = []
+    for number in range(8):
+        client = proxied.test_client()
+        client.environ_base["HTTP_X_FORWARDED_FOR"] = f"198.51.100.{number}"
+        statuses.append(sign_in(client, "ABCD-EFGH-JKMN").status_code)
+    assert statuses == [200] * 5 + [429] * 3
+    with proxied.app_context():
+        db.engine.dispose()
