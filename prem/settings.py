@@ -40,6 +40,10 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "ACCESS_CODE_KEY": os.environ.get("PREM_ACCESS_CODE_KEY"),
         "PRODUCTION": os.environ.get("PREM_PRODUCTION") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
+        # Survey sessions live server-side: at most this long after the code was
+        # entered, whatever the activity, and this long after the last request.
+        "SURVEY_SESSION_LIFETIME": timedelta(hours=2),
+        "SURVEY_SESSION_IDLE": timedelta(minutes=45),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "prem_session",
@@ -48,9 +52,14 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
-        # Code entry: at most this many wrong codes per client per window.
-        "CODE_ATTEMPT_LIMIT": 10,
+        # Code entry: at most this many wrong codes per client address per window
+        # (generous: a care home shares one address), and site-wide at most
+        # CODE_ATTEMPT_SITE_LIMIT per CODE_ATTEMPT_SITE_WINDOW, which bounds what
+        # any number of addresses can guess (README, "Wrong-code limit").
+        "CODE_ATTEMPT_LIMIT": 30,
         "CODE_ATTEMPT_WINDOW": timedelta(minutes=15),
+        "CODE_ATTEMPT_SITE_LIMIT": 60,
+        "CODE_ATTEMPT_SITE_WINDOW": timedelta(minutes=1),
         "SURVEY_TIMEZONE": "Europe/Stockholm",
         # Who sends the survey and how patients reach them (footer of every page).
         "SURVEY_SENDER": os.environ.get("PREM_SURVEY_SENDER"),

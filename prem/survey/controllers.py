@@ -8,8 +8,12 @@ committed once after the view (:mod:`prem.db`).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
@@ -43,7 +47,8 @@ __all__ = [
     "screen_out",
 ]
 
-_RESPONDENT = "respondent"
+_SESSION_TOKEN = "sid"
+_FINISHED = "finished"
 _JUST_SUBMITTED = "just_submitted"
 _REVIEW = "review"
 _INTRODUCTION = "introduction"
@@ -91,14 +96,31 @@ def _load_visit(respondent: Respondent) -> Visit:
 
 
 def _current_visit() -> Visit | None:
-    respondent_pk = session.get(_RESPONDENT)
-    respondent = db.session.get(Respondent, respondent_pk) if isinstance(respondent_pk, int) else None
+    """The visit of the live server-side session this cookie names; every answer goes through it."""
+    token = session.get(_SESSION_TOKEN)
+    if not isinstance(token, str):
+        return None
+    config = current_app.config
+    respondent = operations.session_respondent(
+        db.session, token, lifetime=config["SURVEY_SESSION_LIFETIME"], idle=config["SURVEY_SESSION_IDLE"]
+    )
     return _load_visit(respondent) if respondent is not None else None
+
+
+def _sign_out() -> None:
+    """End this browser's server-side session: its cookie opens nothing afterwards.
+
+    Another browser's session of the same respondent ends at its next
+    request, when :func:`_gate` finds the respondent finished or the round closed.
+    """
+    token = session.pop(_SESSION_TOKEN, None)
+    if isinstance(token, str):
+        operations.end_session(db.session, token)
 
 
 def _closed_page(visit: Visit | None) -> HttpResponse:
     """The round is not (or no longer) open; ``visit=None`` when no round at all is open."""
-    session.pop(_RESPONDENT, None)
+    _sign_out()
     survey_round = visit.respondent.survey_round if visit else None
     not_yet = survey_round is not None and survey_round.closed_at is None and _today() < survey_round.opens
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
@@ -106,13 +128,14 @@ def _closed_page(visit: Visit | None) -> HttpResponse:
 
 def _gate(visit: Visit | None, where: str) -> HttpResponse | None:
     """Where this respondent must go instead of ``where`` (``None`` when they may stay)."""
-    if visit is None:
-        return redirect(url_for(".code_entry"))
+    if visit is None:  # signed out; once finished the browser sees only the last page
+        return redirect(url_for(".done" if session.get(_FINISHED) else ".code_entry"))
     if not visit.respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
     status = visit.respondent.status
     finished = status in (RespondentStatus.SUBMITTED, RespondentStatus.REFUSED, RespondentStatus.SCREENED_OUT)
     if finished and where != "done":
+        _finish(visit)
         return redirect(url_for(".done"))
     if not finished and where == "done":
         return redirect(_resume_url(visit))
@@ -186,12 +209,23 @@ def _carry_serializer() -> URLSafeTimedSerializer:
 
 
 def _sign_in(respondent: Respondent) -> None:
+    """A fresh server-side session for ``respondent``; the cookie (ending with the browser) holds its token."""
     language = session.get("lang")
-    session.clear()
-    session.permanent = True
-    session[_RESPONDENT] = respondent.id
+    _sign_out()
+    session.clear()  # not permanent: the cookie has no Expires and ends with the browser
+    lifetime = current_app.config["SURVEY_SESSION_LIFETIME"]
+    session[_SESSION_TOKEN] = operations.begin_session(
+        db.session, respondent, forget_before=operations.utc_now() - lifetime - timedelta(seconds=_CARRY_MAX_AGE)
+    )
     if language:
         session["lang"] = language
+
+
+def _carry_owner(respondent_pk: int) -> str:
+    """A keyed tag of the respondent carried answers belong to (their database id is never readable)."""
+    secret = current_app.secret_key
+    key = secret if isinstance(secret, bytes) else str(secret).encode()
+    return hmac.new(key, f"carry-owner:{respondent_pk}".encode(), hashlib.sha256).hexdigest()
 
 
 def _apply_carried(visit: Visit, carried: str) -> bool:
@@ -199,8 +233,11 @@ def _apply_carried(visit: Visit, carried: str) -> bool:
     try:
         payload = _carry_serializer().loads(carried, max_age=_CARRY_MAX_AGE)
         page = visit.questionnaire.page(payload["page"])
+        owner = payload["owner"]
     except (BadSignature, KeyError, TypeError):
         return False
+    if not isinstance(owner, str) or not hmac.compare_digest(owner, _carry_owner(visit.respondent.id)):
+        return False  # given in another patient's session: never applied to this one
     if visit.response is None or visit.response.is_submitted:
         return False
     form = _page_form(visit, page, MultiDict(payload["form"]), csrf=False)
@@ -216,22 +253,35 @@ def code_entry():
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
     key = access_code_key()
-    client = operations.client_fingerprint(request.remote_addr or "-", key)
-    limit, window = current_app.config["CODE_ATTEMPT_LIMIT"], current_app.config["CODE_ATTEMPT_WINDOW"]
-    if operations.too_many_code_attempts(db.session, client, limit=limit, window=window):
-        minutes = int(window.total_seconds() // 60)
-        return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
+    config = current_app.config
+    buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
+        (
+            "client:" + operations.client_fingerprint(request.remote_addr or "-", key),
+            config["CODE_ATTEMPT_LIMIT"],
+            config["CODE_ATTEMPT_WINDOW"],
+        ),
+        ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
+    )
+    taken = []
+    for bucket, limit, window in buckets:
+        taken.append(bucket)
+        if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
+            minutes = max(1, int(window.total_seconds() // 60))
+            return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
     if not form.validate_on_submit():
+        for bucket in taken:
+            operations.give_back_code_attempt(db.session, bucket)
         return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
-        operations.record_wrong_code(db.session, client, window=window)
         if not open_round_exists(db.session, _today()):
             return _closed_page(None)
         form.code.errors.append(
             _("We cannot find a survey with that code. Check the code in your letter and try again.")
         )
         return _render("survey/code_entry.html", _form_errors(form), form=form)
+    for bucket in taken:  # only wrong codes count
+        operations.give_back_code_attempt(db.session, bucket)
     visit = _load_visit(respondent)
     if not respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
@@ -277,6 +327,7 @@ def _confirm_final(where: str, record) -> HttpResponse | str:
     form = ActionForm()
     if form.validate_on_submit() and request.form.get("action") == "confirm":
         record(db.session, visit.respondent)
+        _finish(visit)
         return redirect(url_for(".done"))
     return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form))
 
@@ -318,9 +369,19 @@ def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
 
 
 def _session_expired_on_page(page_id: str) -> HttpResponse:
-    """Keep what the patient typed through code re-entry when their session has gone."""
-    posted = {key: value for key, value in request.form.items(multi=True) if key not in _FORM_CONTROLS}
-    form = CodeForm(formdata=None, carry=_carry_serializer().dumps({"page": page_id, "form": posted}))
+    """Keep what the patient typed through code re-entry when their session has gone.
+
+    The answers are bound to the respondent of the session they were typed
+    in; when that session is unknown (ended, or the cookie is gone) they
+    cannot be bound and are dropped, so they never reach whoever signs in next.
+    """
+    token = session.get(_SESSION_TOKEN)
+    owner = operations.session_owner(db.session, token) if isinstance(token, str) else None
+    carry = ""
+    if owner is not None:
+        posted = {key: value for key, value in request.form.items(multi=True) if key not in _FORM_CONTROLS}
+        carry = _carry_serializer().dumps({"page": page_id, "form": posted, "owner": _carry_owner(owner)})
+    form = CodeForm(formdata=None, carry=carry)
     return _render("survey/code_entry.html", form=form, session_expired=True), 200
 
 
@@ -333,7 +394,7 @@ def question_page(page_id: str):
     first; "Back" moves to the previous page as always.
     """
     visit = _current_visit()
-    if visit is None and request.method == "POST":
+    if visit is None and request.method == "POST" and not session.get(_FINISHED):
         return _session_expired_on_page(page_id)
     if leave := _gate(visit, "page"):
         return leave
@@ -359,7 +420,7 @@ def question_page(page_id: str):
             if action == "save_exit":
                 if returning:  # they had reached the review: come back where "Continue" would have led
                     visit.response.resume_page = _after_change(visit, pages_before)
-                session.pop(_RESPONDENT, None)
+                _sign_out()
                 return redirect(url_for(".saved"))
             if newly_shown and step > 0:
                 return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id, **returning))
@@ -397,6 +458,7 @@ def review():
     form = ActionForm()
     if form.validate_on_submit() and request.form.get("action") == "submit":
         operations.submit(db.session, visit.respondent, visit.questionnaire)
+        _finish(visit)
         session[_JUST_SUBMITTED] = True
         return redirect(url_for(".done"))
     if visit.response.resume_page != _REVIEW:
@@ -412,10 +474,35 @@ def review():
     )
 
 
+def _finish(visit: Visit) -> None:
+    """End the sessions of a respondent who is done; the cookie keeps only what the last page shows."""
+    _sign_out()
+    source = visit.response or visit.respondent.survey_round
+    session[_FINISHED] = {
+        "status": str(visit.respondent.status),
+        "questionnaire": [source.questionnaire_id, source.questionnaire_version],
+    }
+
+
+def _finished_visit() -> SimpleNamespace | None:
+    """What the thank-you page needs after the session ended (no respondent, no answers)."""
+    finished = session.get(_FINISHED) or {}
+    try:
+        questionnaire = questionnaire_version(*finished["questionnaire"])
+        status = RespondentStatus(finished["status"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    lang = current_language()
+    lang = lang if lang in questionnaire.languages else questionnaire.languages[0]
+    return SimpleNamespace(respondent=SimpleNamespace(status=status), questionnaire=questionnaire, lang=lang)
+
+
 def done():
     """Thank-you (or already answered), refusal and screened-out pages."""
-    visit = _current_visit()
-    if leave := _gate(visit, "done"):
+    visit = _current_visit() or _finished_visit()
+    if visit is None:
+        return redirect(url_for(".code_entry"))
+    if isinstance(visit, Visit) and (leave := _gate(visit, "done")):
         return leave
     just_submitted = session.pop(_JUST_SUBMITTED, False)
     return _render("survey/done.html", visit=visit, just_submitted=just_submitted)
@@ -431,9 +518,19 @@ def language(lang: str):
     if lang in available_languages():
         session["lang"] = lang
     target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//") or "\\" in target:
-        target = url_for(".code_entry")
-    return redirect(target)
+    return redirect(target if _is_local_path(target) else url_for(".code_entry"))
+
+
+def _is_local_path(target: str) -> bool:
+    """Whether ``target`` is a path on this site: no scheme or host, no backslash or control character.
+
+    Browsers drop tabs and newlines from addresses (``/\t/evil.example`` is
+    ``//evil.example``), so any control character rejects the target.
+    """
+    if not target.startswith("/") or "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and not parts.path.startswith("//")
 
 
 def http_error(error):

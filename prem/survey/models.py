@@ -1,4 +1,4 @@
-"""A respondent's response and its answers, and the record of wrong access codes."""
+"""A respondent's response and its answers, survey sessions, and the counts of access codes tried."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from prem.db import UTCDateTime, db
 from prem.fieldwork.models import Respondent
 
-__all__ = ["Answer", "CodeAttempt", "Response"]
+__all__ = ["Answer", "CodeAttemptBucket", "Response", "SurveySession"]
 
 
 class Response(db.Model):
@@ -65,15 +65,35 @@ class Answer(db.Model):
         return self.code if self.code is not None else (self.text or "")
 
 
-class CodeAttempt(db.Model):
-    """A wrong access code entered by a client, for rate limiting across server processes.
+class CodeAttemptBucket(db.Model):
+    """How many access codes a bucket (one client, or the whole site) had checked in its current window.
 
-    ``client_hash`` is a keyed hash of the client's address, never the
-    address itself; rows older than the rate-limit window are deleted.
+    ``bucket`` is ``"client:"`` and a keyed hash of the client's address (never
+    the address itself) or ``"site"``. One row per bucket, counted up by a
+    single upsert, so that concurrent workers can never let an extra attempt
+    through.
     """
 
-    __tablename__ = "code_attempt"
+    __tablename__ = "code_attempt_bucket"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    client_hash: Mapped[str] = mapped_column(String(64), index=True)
-    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    bucket: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window_start: Mapped[datetime] = mapped_column(UTCDateTime)
+    count: Mapped[int] = mapped_column(Integer)
+
+
+class SurveySession(db.Model):
+    """A patient's signed-in session, server-side so that it can be ended.
+
+    The browser's cookie carries only a random token; this row holds the
+    SHA-256 of that token (so a copy of the table opens no session), the one
+    respondent the session belongs to, and when it started and was last
+    used. The row is deleted on save-and-exit, submit, "Avsluta", a refusal,
+    a closed round or expiry, after which the cookie opens nothing.
+    """
+
+    __tablename__ = "survey_session"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)

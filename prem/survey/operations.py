@@ -12,16 +12,19 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.orm import Session
 
+from prem.db import UTCDateTime
 from prem.errors import PremError
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import utc_now
-from prem.survey.models import Answer, CodeAttempt, Response
+from prem.survey.models import Answer, CodeAttemptBucket, Response, SurveySession
 
 __all__ = [
     "AnswerValue",
@@ -30,13 +33,13 @@ __all__ = [
     "SurveyError",
     "client_fingerprint",
     "get_response",
-    "record_wrong_code",
+    "give_back_code_attempt",
     "refuse",
     "save_answers",
     "screen_out",
     "start_response",
     "submit",
-    "too_many_code_attempts",
+    "take_code_attempt",
 ]
 
 #: An answer as the questionnaire defines it: an option code, free text, or
@@ -105,6 +108,11 @@ def start_response(session: Session, respondent: Respondent, questionnaire) -> R
     return response
 
 
+#: Control characters other than tab, newline and carriage return: nothing a
+#: patient types, and PostgreSQL refuses NUL in text. They are dropped.
+_CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _checked(questionnaire, item_id: str, value: AnswerValue) -> tuple[int | None, str | None]:
     """``(code, text)`` to store for one answer, or :class:`InvalidAnswer`."""
     try:
@@ -122,7 +130,7 @@ def _checked(questionnaire, item_id: str, value: AnswerValue) -> tuple[int | Non
         if code not in codes or isinstance(value, bool):
             raise InvalidAnswer(f"item {item_id!r}: {code} is not one of the options {sorted(codes)}")
         return code, None
-    text = str(value).strip()
+    text = _CONTROL_CHARACTERS.sub("", str(value)).strip()
     max_length = getattr(item, "max_length", None)
     if max_length is not None and len(text) > max_length:
         raise InvalidAnswer(f"item {item_id!r}: the text is longer than {max_length} characters")
@@ -260,22 +268,93 @@ def client_fingerprint(client_address: str, key: bytes) -> str:
     return hmac.new(key, b"client:" + client_address.encode("utf-8", "replace"), hashlib.sha256).hexdigest()
 
 
-def too_many_code_attempts(
-    session: Session, client_hash: str, *, limit: int, window: timedelta, now: datetime | None = None
+def take_code_attempt(
+    session: Session, bucket: str, *, limit: int, window: timedelta, now: datetime | None = None
 ) -> bool:
-    """Whether this client entered ``limit`` or more wrong codes within ``window``."""
-    since = (now or utc_now()) - window
-    count = session.execute(
-        select(func.count())
-        .select_from(CodeAttempt)
-        .where(CodeAttempt.client_hash == client_hash, CodeAttempt.attempted_at >= since)
-    ).scalar_one()
-    return count >= limit
+    """Count one code check against ``bucket``; whether it is within ``limit`` for the current ``window``.
 
-
-def record_wrong_code(session: Session, client_hash: str, *, window: timedelta, now: datetime | None = None) -> None:
-    """Remember a wrong code from this client and forget attempts older than ``window``."""
+    One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement: the
+    bucket's row is locked until the request commits, so attempts from any
+    number of workers are counted one after the other and never more than
+    ``limit`` are let through in a window. A window older than ``window``
+    starts again at this attempt.
+    """
     now = now or utc_now()
-    session.execute(delete(CodeAttempt).where(CodeAttempt.attempted_at < now - window))
-    session.add(CodeAttempt(client_hash=client_hash, attempted_at=now))
+    stale = CodeAttemptBucket.window_start < now - window
+    insert = _insert(session)
+    statement = insert(CodeAttemptBucket).values(bucket=bucket, window_start=now, count=1)
+    statement = statement.on_conflict_do_update(
+        index_elements=["bucket"],
+        set_={
+            "count": case((stale, 1), else_=CodeAttemptBucket.count + 1),
+            "window_start": case((stale, literal(now, UTCDateTime)), else_=CodeAttemptBucket.window_start),
+        },
+    ).returning(CodeAttemptBucket.count)
+    return session.execute(statement).scalar_one() <= limit
+
+
+def give_back_code_attempt(session: Session, bucket: str) -> None:
+    """Uncount an attempt that was no wrong code (the right code, or an empty or expired form)."""
+    session.execute(
+        update(CodeAttemptBucket)
+        .where(CodeAttemptBucket.bucket == bucket, CodeAttemptBucket.count > 0)
+        .values(count=CodeAttemptBucket.count - 1)
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def begin_session(
+    session: Session, respondent: Respondent, *, forget_before: datetime, now: datetime | None = None
+) -> str:
+    """A new server-side session for ``respondent``; returns the random token for the cookie.
+
+    Only the token's SHA-256 is stored: the token has 256 random bits, so a
+    plain hash is enough to make a copy of the table useless for signing in.
+    """
+    now = now or utc_now()
+    session.execute(delete(SurveySession).where(SurveySession.started_at < forget_before))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        SurveySession(token_hash=_token_hash(token), respondent_pk=respondent.id, started_at=now, last_seen_at=now)
+    )
     session.flush()
+    return token
+
+
+def session_respondent(
+    session: Session,
+    token: str,
+    *,
+    lifetime: timedelta,
+    idle: timedelta,
+    now: datetime | None = None,
+) -> Respondent | None:
+    """The respondent whose live session ``token`` names (and mark it used), else ``None``.
+
+    A session is live for at most ``lifetime`` after the code was entered and
+    ``idle`` after its last request. An expired row is kept (until a later
+    sign-in forgets old rows) only to bind answers posted over it to its
+    respondent; it opens nothing.
+    """
+    now = now or utc_now()
+    row = session.get(SurveySession, _token_hash(token))
+    if row is None:
+        return None
+    if now - row.started_at > lifetime or now - row.last_seen_at > idle:
+        return None
+    row.last_seen_at = now
+    return session.get(Respondent, row.respondent_pk)
+
+
+def session_owner(session: Session, token: str) -> int | None:
+    """The respondent id of the session ``token`` named, live or expired (for carried answers)."""
+    row = session.get(SurveySession, _token_hash(token))
+    return row.respondent_pk if row is not None else None
+
+
+def end_session(session: Session, token: str) -> None:
+    """End the session ``token`` names: its cookie opens nothing afterwards."""
+    session.execute(delete(SurveySession).where(SurveySession.token_hash == _token_hash(token)))

@@ -25,8 +25,11 @@ from sqlalchemy.engine import make_url
 
 from bench.survey_load import free_port
 
-SERVER_PORTS = (7000, 7050)
-CLUSTER_PORTS = (7050, 7100)
+# Loopback port ranges; PREM_TEST_PORTS=LOW-HIGH moves both (servers in the
+# lower half, clusters in the upper) when several checkouts test side by side.
+_LOW, _HIGH = (int(part) for part in os.environ.get("PREM_TEST_PORTS", "7000-7100").split("-"))
+SERVER_PORTS = (_LOW, (_LOW + _HIGH) // 2)
+CLUSTER_PORTS = ((_LOW + _HIGH) // 2, _HIGH)
 
 
 def _missing(reason: str):

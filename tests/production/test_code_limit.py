@@ -1,0 +1,43 @@
+"""The wrong-code limit under gunicorn on PostgreSQL: one counter row per bucket, atomic across workers."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from bench.survey_load import Patient, _csrf, import_round, running_server
+
+pytestmark = pytest.mark.postgres
+
+LIMIT = 5
+BURST = 40
+
+
+def test_a_burst_of_wrong_codes_over_three_workers_checks_no_more_than_the_limit(pg_database, instance, server_port):
+    """40 wrong codes at once from one address: exactly ``LIMIT`` are checked, the rest answered 429."""
+    import_round(pg_database, instance, 2)
+    (instance / "config.py").write_text(f"CODE_ATTEMPT_LIMIT = {LIMIT}\nCODE_ATTEMPT_SITE_LIMIT = 1000\n")
+    with running_server(pg_database, instance, server_port, workers=3) as server:
+        clients = [Patient(server_port, "ABCD-EFGH-JKMN", number) for number in range(BURST)]
+        forms = []
+        for client in clients:  # every client holds its form before the burst starts
+            _, page = client.get("/")
+            forms.append({"csrf_token": _csrf(page), "code": client.code})
+        start = threading.Barrier(BURST)
+        statuses: list[int] = []
+
+        def attempt(client: Patient, form: dict[str, str]) -> None:
+            start.wait(timeout=30)
+            status, _, _ = client.request("POST", "/", form)
+            statuses.append(status)
+
+        threads = [threading.Thread(target=attempt, args=pair) for pair in zip(clients, forms, strict=True)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+        assert server.poll() is None
+    assert len(statuses) == BURST
+    assert statuses.count(200) == LIMIT  # "we cannot find a survey with that code"
+    assert statuses.count(429) == BURST - LIMIT
