@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sampling.spreadsheet import spreadsheet_csv
+
 if TYPE_CHECKING:
     from analysis.results import RoundResults
 
@@ -379,10 +381,10 @@ def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
     written: list[Path] = []
     tables = results.tables()
     for name, table in tables.items():
-        written.append(_atomic(out / f"{name}.csv", lambda path, t=table: t.to_csv(path, index=False)))
+        written.append(_atomic(out / f"{name}.csv", lambda path, t=table: spreadsheet_csv(t, path)))
         written.append(_atomic(out / f"{name}.parquet", lambda path, t=table: t.to_parquet(path, index=False)))
     dictionary = data_dictionary(tables)
-    written.append(_atomic(out / "data_dictionary.csv", lambda path: dictionary.to_csv(path, index=False)))
+    written.append(_atomic(out / "data_dictionary.csv", lambda path: spreadsheet_csv(dictionary, path)))
     return written
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from questionnaires.model import Item, Questionnaire
+from sampling.spreadsheet import spreadsheet_csv
 
 __all__ = ["codebook_markdown", "codebook_table", "routing_text", "write_codebook"]
 
@@ -134,6 +135,6 @@ def write_codebook(q: Questionnaire, out_dir: Path | str) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, markdown_path = out_dir / "codebook.csv", out_dir / "codebook.md"
-    _write_atomically(csv_path, codebook_table(q).to_csv(index=False))
+    _write_atomically(csv_path, spreadsheet_csv(codebook_table(q)) or "")
     _write_atomically(markdown_path, codebook_markdown(q))
     return [csv_path, markdown_path]

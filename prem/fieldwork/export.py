@@ -10,6 +10,7 @@ it; reviewers get it from :func:`freetext_dataframe`.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from prem.fieldwork.models import FlowStep, Respondent
 from prem.fieldwork.operations import FLOW_COLUMNS, FRAME_COLUMNS, FieldworkError, get_round
 from prem.survey.models import Answer, Response
 from prem.survey.questionnaire import closed_item_ids, questionnaire_version, text_item_ids
+from sampling.spreadsheet import write_private_csv
 
 __all__ = [
     "RESPONSE_COLUMNS",
@@ -176,16 +178,31 @@ def round_sampling_flow(session: Session, round_name: str) -> tuple[pd.DataFrame
 
 
 def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``table`` as ``.csv`` (UTF-8) or ``.parquet`` by the file's suffix, atomically."""
+    """Write ``table`` as ``.csv`` (UTF-8) or ``.parquet`` by the file's suffix, atomically and mode 0600.
+
+    CSV cells that a spreadsheet would run as a formula are neutralised
+    (:mod:`sampling.spreadsheet`; the README says how to recover them). A
+    full disk or another write error is a :class:`FieldworkError` and leaves
+    no partial file; the export only reads the database.
+    """
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in (".csv", ".parquet"):
         raise FieldworkError(f"{path}: the output must end in .csv or .parquet.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_name(f".{path.name}.partial")
-    if suffix == ".csv":
-        table.to_csv(partial, index=False, encoding="utf-8")
-    else:
-        table.to_parquet(partial, index=False)
-    os.replace(partial, path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".csv":
+            return write_private_csv(table, path)
+        descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        os.close(descriptor)
+        try:
+            table.to_parquet(partial, index=False)
+            os.replace(partial, path)
+        except BaseException:
+            Path(partial).unlink(missing_ok=True)
+            raise
+    except OSError as error:
+        raise FieldworkError(
+            f"{path}: could not be written ({error.strerror or error}); no file was written or changed."
+        ) from None
     return path

@@ -7,8 +7,11 @@ fails half-way leaves nothing behind.
 
 from __future__ import annotations
 
+import csv
 import json
+import math
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -115,40 +118,133 @@ def _line(index: int) -> str:
     return f"line {index + 2}"
 
 
+#: ``R`` and ten capitals or digits: the shape of ``prem sample``'s opaque ids (its alphabet is a subset).
+_RESPONDENT_ID = re.compile(r"R[0-9A-Z]{10}")
+#: Ten digits that read as ``YYMMDDNNNC`` with a real month and day (day + 60 for samordningsnummer).
+_PERSONNUMMER_LIKE = re.compile(r"[0-9]{2}(0[1-9]|1[0-2])([0-2][0-9]|3[01]|[6-8][0-9]|9[01])[0-9]{4}")
+_MAX_AGE = 120
+_MAX_COUNT = 100_000_000
+_SHOWN_CHARACTERS = 40
+
+
+def _shown(value: str) -> str:
+    """A cell as an error message quotes it: shortened, so that a long value cannot flood the terminal."""
+    if len(value) > _SHOWN_CHARACTERS:
+        return f"{value[:_SHOWN_CHARACTERS]!r}... ({len(value)} characters)"
+    return repr(value)
+
+
+def _check_respondent_id(value: str) -> str | None:
+    """Why ``value`` is not an id ``prem sample`` makes, or ``None``; a personnummer is never quoted back."""
+    if not value:
+        return "empty (expected the frame's respondent id)"
+    if _PERSONNUMMER_LIKE.search(value) or re.search(r"[0-9]{6,8}[-+][0-9]{4}", value):
+        return "looks like a personnummer (expected prem sample's opaque id, R and ten capitals or digits)"
+    if not _RESPONDENT_ID.fullmatch(value):
+        return f"{_shown(value)} is not a respondent id (expected R and ten capitals or digits, as prem sample makes)"
+    return None
+
+
+def _whole_number(value: str, low: int, high: int) -> int | None:
+    """``value`` as an int in ``[low, high]``, or ``None`` (ASCII digits only: no 1e3, no ١٢)."""
+    if not re.fullmatch(r"-?[0-9]{1,12}", value):
+        return None
+    number = int(value)
+    return number if low <= number <= high else None
+
+
+def _positive_weight(value: str) -> float | None:
+    """``value`` as a finite number above zero, or ``None`` (``nan``, ``inf``, 0 and negatives are refused)."""
+    if len(value) > 40:
+        return None
+    try:
+        weight = float(value)
+    except ValueError:
+        return None
+    return weight if math.isfinite(weight) and weight > 0 else None
+
+
+def _frame_row_problems(row: dict[str, str], where: str) -> tuple[dict, list[str]]:
+    """One frame row typed for :class:`Respondent`, and what is wrong with it (each naming its column)."""
+    from sampling.frame import AGE_GROUPS
+    from sampling.reference import pathways, regions
+
+    problems = []
+    reason = _check_respondent_id(row["respondent_id"])
+    if reason:
+        problems.append(f"{where} respondent_id: {reason}")
+    if row["pathway"] not in pathways():
+        problems.append(f"{where} pathway: {_shown(row['pathway'])} is not a pathway slug of pathways.csv")
+    if row["region"] not in regions():
+        problems.append(f"{where} region: {_shown(row['region'])} is not a region code of regions.csv")
+    if row["sex"] not in ("M", "K"):
+        problems.append(f"{where} sex: {_shown(row['sex'])} (expected M or K)")
+    if row["age_group"] not in AGE_GROUPS:
+        problems.append(f"{where} age_group: {_shown(row['age_group'])} (expected one of {', '.join(AGE_GROUPS)})")
+    typed: dict = dict(row)
+    typed["age"] = _whole_number(row["age"], 0, _MAX_AGE)
+    if typed["age"] is None:
+        problems.append(f"{where} age: {_shown(row['age'])} (expected whole years from 0 to {_MAX_AGE})")
+    for column in ("stratum_population", "stratum_sample"):
+        typed[column] = _whole_number(row[column], 1, _MAX_COUNT)
+        if typed[column] is None:
+            problems.append(f"{where} {column}: {_shown(row[column])} (expected a whole number from 1 to {_MAX_COUNT})")
+    if (
+        typed["stratum_population"]
+        and typed["stratum_sample"]
+        and typed["stratum_sample"] > typed["stratum_population"]
+    ):
+        problems.append(f"{where} stratum_sample: larger than stratum_population")
+    typed["design_weight"] = _positive_weight(row["design_weight"])
+    if typed["design_weight"] is None:
+        problems.append(f"{where} design_weight: {_shown(row['design_weight'])} (expected a finite number above 0)")
+    return typed, problems
+
+
 def _parse_frame(path: Path) -> list[dict]:
-    """Validate ``frame.csv`` and return its rows as typed dicts for :class:`Respondent`."""
-    frame = _read_csv(path, "sample frame", FRAME_COLUMNS)
+    """Validate ``frame.csv`` and return its rows as typed dicts for :class:`Respondent`.
+
+    Only what a frame from ``prem sample`` can hold gets in: exactly its
+    columns in every row, its opaque respondent ids (never a personnummer),
+    known pathways and regions, plausible ages, finite positive weights.
+    Anything else is a personal-data leak or a broken file, so the whole file
+    is refused with every problem's line and column.
+    """
+    if not path.is_file():
+        raise FieldworkError(f"{path}: the sample frame file does not exist.")
     problems: list[str] = []
     rows: list[dict] = []
     seen: set[str] = set()
-    for index, record in enumerate(frame.itertuples(index=False)):
-        row = record._asdict()
-        where = f"{_line(index)}, column"
-        if not row["respondent_id"]:
-            problems.append(f"{where} respondent_id: empty (expected the frame's respondent id)")
-        elif row["respondent_id"] in seen:
-            problems.append(f"{where} respondent_id: {row['respondent_id']!r} appears more than once")
-        seen.add(row["respondent_id"])
-        if not (len(row["region"]) == 2 and row["region"].isdigit()):
-            problems.append(f"{where} region: {row['region']!r} is not a two-digit region code")
-        if row["sex"] not in ("M", "K"):
-            problems.append(f"{where} sex: {row['sex']!r} (expected M or K)")
-        if not row["pathway"]:
-            problems.append(f"{where} pathway: empty (expected a pathway slug)")
-        typed = dict(row)
-        for column, kind in (
-            ("age", int),
-            ("stratum_population", int),
-            ("stratum_sample", int),
-            ("design_weight", float),
-        ):
-            try:
-                typed[column] = kind(row[column])
-            except ValueError:
-                expected = "a whole number" if kind is int else "a number"
-                problems.append(f"{where} {column}: {row[column]!r} (expected {expected})")
-        rows.append(typed)
-    if frame.empty:
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as lines:
+            reader = csv.reader(lines, strict=True)
+            header = next(reader, None)
+            if header is None or tuple(header) != FRAME_COLUMNS:
+                raise FieldworkError(
+                    f"{path}: line 1: the sample frame must have exactly the columns {', '.join(FRAME_COLUMNS)} "
+                    f"(found {', '.join(_shown(column) for column in header or [])})."
+                )
+            for fields in reader:
+                where = f"line {reader.line_num}, column"
+                if len(fields) > len(FRAME_COLUMNS):
+                    problems.append(
+                        f"{where} {len(FRAME_COLUMNS) + 1} (after design_weight): an extra field "
+                        f"(expected exactly the {len(FRAME_COLUMNS)} columns {', '.join(FRAME_COLUMNS)})"
+                    )
+                    continue
+                if len(fields) < len(FRAME_COLUMNS):
+                    problems.append(f"{where} {FRAME_COLUMNS[len(fields)]}: missing (the row ends early)")
+                    continue
+                row = dict(zip(FRAME_COLUMNS, fields, strict=True))
+                typed, row_problems = _frame_row_problems(row, where)
+                if not row_problems and row["respondent_id"] in seen:
+                    row_problems.append(f"{where} respondent_id: {row['respondent_id']!r} appears more than once")
+                seen.add(row["respondent_id"])
+                problems.extend(row_problems)
+                rows.append(typed)
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV sample frame file ({error}).") from None
+    if not rows and not problems:
         problems.append("the sample frame has no rows")
     _raise_problems(path, problems)
     return rows

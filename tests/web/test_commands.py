@@ -58,7 +58,7 @@ def test_bad_file_is_one_clear_line(runner, make_sample):
     sample.frame.write_text("respondent_id,pathway\nR1,x\n", encoding="utf-8")
     result = _import(runner, sample)
     assert result.exit_code == 1 and "Traceback" not in result.output
-    assert f"Error: {sample.frame}: the sample frame file has no column 'region'" in result.output
+    assert f"Error: {sample.frame}: line 1: the sample frame must have exactly the columns" in result.output
 
 
 def test_export_responses_and_freetext(runner, make_sample, tmp_path, app, start, post_page, client):

@@ -104,8 +104,8 @@ def test_reimporting_a_round_is_refused(app, make_sample):
     ("file", "column", "value", "message"),
     [
         ("frame", "sex", "X", r"line 2, column sex: 'X' \(expected M or K\)"),
-        ("frame", "age", "sjuttio", r"line 2, column age: 'sjuttio' \(expected a whole number\)"),
-        ("frame", "region", "1", r"line 2, column region: '1' is not a two-digit region code"),
+        ("frame", "age", "sjuttio", r"line 2, column age: 'sjuttio' \(expected whole years from 0 to 120\)"),
+        ("frame", "region", "1", r"line 2, column region: '1' is not a region code of regions.csv"),
         ("mailing", "access_code", "NOT-A-CODE", r"line 2, column access_code: not an access code"),
     ],
 )

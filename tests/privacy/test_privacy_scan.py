@@ -1,0 +1,122 @@
+"""After the demo, no personnummer, name or street of the mailing list is anywhere but region-side.
+
+Issue #10, "Privacy scan": the survey database (SQLite file, and a
+PostgreSQL dump when ``PREM_TEST_POSTGRES_URL`` is set), the demo's log,
+the exports, the tables and the PDF reports (their text via pdftotext) are
+scanned. The extracts, ``mailing.csv`` and the sampling key are the
+region's and are not scanned.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import re
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+#: A written personnummer with its separator; bare digit runs are matched against the mailing list's own numbers.
+_DASHED_PERSONNUMMER = re.compile(rb"(?<![0-9])(?:19|20)?[0-9]{6}[-+][0-9]{4}(?![0-9])")
+_REGION_SIDE = ("extracts", "sample/mailing.csv", "sampling-code.key")
+
+
+def _prem(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "prem", *arguments], env=env, capture_output=True, timeout=600, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    """``prem demo`` at a small scale, with its output and log."""
+    root = tmp_path_factory.mktemp("privacy")
+    env = os.environ | {"PREM_INSTANCE_PATH": str(root / "instance"), "PYTHONUNBUFFERED": "1"}
+    env.pop("DATABASE_URL", None)
+    ran = _prem("demo", "--out", str(root / "out"), "--scale", "0.01", env=env)
+    (root / "demo.log").write_bytes(ran.stdout + ran.stderr)
+    assert ran.returncode == 0, ran.stderr.decode(errors="replace")[-2000:]
+    return root, env
+
+
+def _secrets(out: Path) -> list[bytes]:
+    """Every personnummer (its written forms), name and street of the demo's mailing list."""
+    found: set[str] = set()
+    with open(out / "sample" / "mailing.csv", newline="", encoding="utf-8") as lines:
+        for row in csv.DictReader(lines):
+            digits = row["personnummer"][-10:]
+            found |= {row["personnummer"], digits, f"{digits[:6]}-{digits[6:]}", row["name"], row["street"]}
+    assert len(found) > 100
+    return sorted(value.encode() for value in found if value)
+
+
+def _scanned_files(root: Path) -> list[Path]:
+    out = root / "out"
+    files = [path for path in root.rglob("*") if path.is_file()]
+    return [path for path in files if not any(path.is_relative_to(out / side) for side in _REGION_SIDE)]
+
+
+def _contents(path: Path) -> bytes:
+    if path.suffix == ".pdf":
+        return subprocess.run(["pdftotext", str(path), "-"], capture_output=True, check=True).stdout
+    return path.read_bytes()
+
+
+def _leaks(haystack: bytes, secrets_: list[bytes]) -> list[str]:
+    leaks = [secret.decode() for secret in secrets_ if secret in haystack]
+    return leaks + [match.decode() for match in _DASHED_PERSONNUMMER.findall(haystack)]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_no_personal_data_outside_the_region_side_files(demo):
+    root, _ = demo
+    secrets_ = _secrets(root / "out")
+    scanned = _scanned_files(root)
+    kinds = {path.suffix for path in scanned}
+    assert {".sqlite", ".csv", ".pdf", ".log", ".parquet"} <= kinds, kinds
+    leaks = {str(path.relative_to(root)): found for path in scanned if (found := _leaks(_contents(path), secrets_))}
+    assert leaks == {}
+    # The scan can see: the region-side mailing list itself is full of them.
+    assert _leaks((root / "out" / "sample" / "mailing.csv").read_bytes(), secrets_)
+
+
+def test_no_personal_data_in_a_postgresql_dump(demo, tmp_path):
+    url = os.environ.get("PREM_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("PREM_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PREM_REQUIRE_POSTGRES=1 but PREM_TEST_POSTGRES_URL is not set")
+        pytest.skip("the PostgreSQL scan needs PREM_TEST_POSTGRES_URL")
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    root, env = demo
+    server = urlsplit(url.replace("postgresql+psycopg", "postgresql"))
+    connection = [
+        "-h",
+        server.hostname or "127.0.0.1",
+        "-p",
+        str(server.port or 5432),
+        "-U",
+        server.username or "postgres",
+    ]
+    name = f"proddata_privacy_{secrets.token_hex(4)}"
+    subprocess.run(["createdb", *connection, name], check=True)
+    try:
+        env = env | {"DATABASE_URL": f"postgresql+psycopg://{server.netloc}/{name}"}
+        sample = root / "out" / "sample"
+        imported = _prem(
+            "fieldwork", "import", "--round", "scan", "--frame", str(sample / "frame.csv"),
+            "--mailing", str(sample / "mailing.csv"), "--opens", "2026-01-01", "--closes", "2099-12-31", env=env,
+        )  # fmt: skip
+        assert imported.returncode == 0, imported.stderr.decode(errors="replace")
+        simulated = _prem("simulate", "--round", "scan", env=env)
+        assert simulated.returncode == 0, simulated.stderr.decode(errors="replace")
+        dump = subprocess.run(["pg_dump", *connection, name], capture_output=True, check=True).stdout
+        assert b"scan" in dump and b"respondent" in dump
+        assert _leaks(dump + imported.stdout + imported.stderr, _secrets(root / "out")) == []
+    finally:
+        subprocess.run(["dropdb", *connection, name], check=False)
