@@ -28,6 +28,7 @@ with the load average, since they depend on what else the machine runs.
 from __future__ import annotations
 
 import argparse
+import functools
 import http.client
 import os
 import secrets
@@ -150,7 +151,7 @@ def page_saves(patients: list[Patient], saves: int, timeout: float) -> Phase:
     phase = Phase("page saves (POST only)", len(patients))
     before = [len(patient.timings) for patient in patients]
     phase.seconds, phase.errors = _concurrently(
-        phase.name, [lambda p=patient: p.save_repeatedly(saves) for patient in patients], timeout
+        phase.name, [functools.partial(patient.save_repeatedly, saves) for patient in patients], timeout
     )
     for patient, start in zip(patients, before, strict=True):
         phase.timings.extend(patient.timings[start:])
@@ -222,11 +223,13 @@ def run_load(
     with running_server(database_url, instance, port, workers=workers) as server:
         for group in groups:
             report(f"-- {len(group)} concurrent patients")
-            for phase in (
-                trivial_route(port, len(group), trivial_requests, timeout),
-                page_saves(group, saves, timeout),
-                whole_questionnaire(group, timeout),
-            ):
+            steps: list[Callable[[], Phase]] = [
+                functools.partial(trivial_route, port, len(group), trivial_requests, timeout),
+                functools.partial(page_saves, group, saves, timeout),
+                functools.partial(whole_questionnaire, group, timeout),
+            ]
+            for step in steps:
+                phase = step()
                 phases.append(phase)
                 report(phase.line())
         if server.poll() is not None:
