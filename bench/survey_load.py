@@ -297,9 +297,14 @@ class Patient:
         _, page = self.get("/")
         return self.post("/", {"csrf_token": _csrf(page), "code": self.code})
 
-    def answer_page(self, path: str, action: str = "next") -> str:
-        """Answer every field the page shows (random option, marked free text) and post it."""
-        _, page = self.get(path)
+    def answer_page(self, path: str, action: str = "next", page: str | None = None) -> str:
+        """Answer every field the page shows (random option, marked free text) and post it.
+
+        ``page`` is the page's HTML when the patient already has it open
+        (a repeated save); otherwise it is fetched first.
+        """
+        if page is None:
+            _, page = self.get(path)
         form = {"csrf_token": _csrf(page), "action": action}
         choices: dict[str, list[str]] = {}
         for tag in _INPUT.findall(page):
@@ -318,6 +323,25 @@ class Patient:
             if value:
                 self.sent[name] = int(value) if name in choices else value
         return location
+
+    def save_repeatedly(self, times: int) -> None:
+        """Sign in and save the first question page ``times`` times with new answers (one GET, then POSTs).
+
+        Only page saves, back to back, as a patient changing their mind
+        would send them: what ``python -m bench survey`` compares with the
+        trivial route. Leaves the patient signed out (a fresh jar).
+        """
+        where = self.sign_in()
+        if where.startswith("/introduction"):
+            _, intro = self.get("/introduction")
+            where = self.post("/introduction", {"csrf_token": _csrf(intro), "action": "start"})
+        if not where.startswith("/page/"):
+            raise ServerError(f"patient {self.number}: signed in to {where!r}, not a question page")
+        path = urlsplit(where).path
+        _, page = self.get(path)
+        for _ in range(times):
+            self.answer_page(path, "next", page=page)
+        self.fresh_jar()
 
     def complete(
         self, *, save_and_resume: bool = True, go_back: bool = True, pause: Callable[[], None] | None = None

@@ -114,12 +114,26 @@ def _commit_request(response: Response) -> Response:
     """Commit the request's work unless the view answered with a server error.
 
     On any exception Flask-SQLAlchemy's teardown removes the session, which
-    rolls back everything the request did.
+    rolls back everything the request did. A commit that fails (the database
+    went away between the view and the commit) turns the response into the
+    calm 503 page: the view's redirect must not acknowledge what was not
+    stored, and an exception here would bypass the error handlers (a 500).
     """
-    if response.status_code < 500:
-        db.session.commit()
-    else:
+    if response.status_code >= 500:
         db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except DBAPIError as error:
+        db.session.rollback()
+        from prem.errors import database_unavailable
+
+        page, status, headers = database_unavailable(error)
+        response.headers.pop("Location", None)
+        response.headers.update(headers)
+        response.content_type = "text/html; charset=utf-8"
+        response.set_data(page)
+        response.status_code = status
     return response
 
 
