@@ -23,7 +23,6 @@ from analysis.disclosure import (
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
-from analysis.parallel import in_threads
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import suppress_small_results
@@ -139,15 +138,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimensions = dimension_states(answers, tables, weights)
-    taken = in_threads(
-        [
-            lambda state=state, table=table: table.take(state)
-            for state, score_of, positive_of in dimensions.values()
-            for table in (score_of, positive_of)
-        ]
+    dimension_scores = pd.DataFrame({name: score_of.take(state) for name, (state, score_of, _) in dimensions.items()})
+    dimension_positive = pd.DataFrame(
+        {name: positive_of.take(state) for name, (state, _, positive_of) in dimensions.items()}
     )
-    dimension_scores = pd.DataFrame(dict(zip(dimensions, taken[0::2])))
-    dimension_positive = pd.DataFrame(dict(zip(dimensions, taken[1::2])))
     respondents = (
         persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     )
@@ -243,25 +237,13 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
                 "analyse them with that definition"
             )
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
-    # Each key column factorised on its own thread (pyarrow and numpy release the GIL over a column).
-    pathway_text, region_text, sex_text, age_text = (
-        responses[key] for key in ("pathway", "region", "sex", "age_group")
-    )
-    pathway, region, sex, age_group = in_threads(
-        [
-            lambda: _categories(pathway_text.astype("string")),
-            lambda: _categories(_region_codes(region_text)),
-            lambda: _categories(sex_text.astype("string")),
-            lambda: _categories(age_text.astype("string")),
-        ]
-    )
     persons = pd.DataFrame(
         {
             "respondent_id": _as_inferred(responses["respondent_id"]),
-            "pathway": pathway,
-            "region": region,
-            "sex": sex,
-            "age_group": age_group,
+            "pathway": pd.Categorical(responses["pathway"].astype("string")),
+            "region": _region_codes(responses["region"]),
+            "sex": pd.Categorical(responses["sex"].astype("string")),
+            "age_group": pd.Categorical(responses["age_group"].astype("string")),
             "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
         }
     )
@@ -291,11 +273,8 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     choice_items = [item for item in q.items if item.kind == "choice"]
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
-    answers = [(responses[item.id], codes[item.id]) for item in choice_items]
-    for column, (item, (item_states, wrong)) in enumerate(
-        zip(choice_items, in_threads([lambda answer=answer: option_states(*answer) for answer in answers]))
-    ):
-        states[:, column] = item_states
+    for column, item in enumerate(choice_items):
+        states[:, column], wrong = option_states(responses[item.id], codes[item.id])
         if wrong.any():
             raise _fail(
                 item.id,
@@ -342,11 +321,6 @@ def _region_codes(region: pd.Series) -> pd.Categorical:
     )
 
 
-def _categories(values: pd.Series) -> pd.Categorical:
-    """A categorical with sorted text categories (missing stays missing)."""
-    return pd.Categorical(values)
-
-
 class _Estimator:
     """Item or dimension results at every level, unweighted and weighted, suppressed.
 
@@ -366,12 +340,7 @@ class _Estimator:
         names = list(outcomes)
         classes = len(self.class_weight)
         counts = (
-            in_threads(
-                [
-                    lambda state=state, states=len(score_of): class_counts(self.member, classes, state, states)
-                    for state, score_of, _ in outcomes.values()
-                ]
-            )
+            [class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
             if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
             else None
         )
@@ -614,12 +583,7 @@ def _persons_table(
         for dimension in scores.columns
         for prefix, frame in (("score", scores), ("positive", positive))
     }
-    table.update(
-        zip(
-            respondent_values,
-            in_threads([lambda values=values: spread(values) for values in respondent_values.values()]),
-        )
-    )
+    table.update({name: spread(values) for name, values in respondent_values.items()})
     # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
     return pd.DataFrame(table, index=persons.index, copy=False)
 
