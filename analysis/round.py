@@ -10,15 +10,22 @@ import pandas as pd
 from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison_columns, outcome_cells
-from analysis.cells import class_counts, combined_codes, countable, key_cells, observed_codes, weight_classes
+from analysis.cells import class_counts, countable, key_cells, observed_codes, weight_classes
 from analysis.config import AnalysisConfig
+from analysis.disclosure import (
+    mask_adjusted_respondents,
+    mask_cell_respondents,
+    mask_respondents,
+    mask_response_by_sex_age,
+    mask_response_rates,
+    respondent_units,
+)
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.errors import AnalysisInputError
 from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
-from analysis.parallel import in_threads
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
-from analysis.suppression import mask_small_counts, suppress_small_results
+from analysis.suppression import suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
 from analysis.weighting import poststratify
 from contracts.formats import AGE_GROUPS, closed_item_ids
@@ -131,15 +138,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     item_scores, item_positive = score_states(answers, {item_id: tables[item_id] for item_id in read})
     weights = dimension_item_weights(item_scores, scoring, config.dimension_weights)
     dimensions = dimension_states(answers, tables, weights)
-    taken = in_threads(
-        [
-            lambda state=state, table=table: table.take(state)
-            for state, score_of, positive_of in dimensions.values()
-            for table in (score_of, positive_of)
-        ]
+    dimension_scores = pd.DataFrame({name: score_of.take(state) for name, (state, score_of, _) in dimensions.items()})
+    dimension_positive = pd.DataFrame(
+        {name: positive_of.take(state) for name, (state, _, positive_of) in dimensions.items()}
     )
-    dimension_scores = pd.DataFrame(dict(zip(dimensions, taken[0::2])))
-    dimension_positive = pd.DataFrame(dict(zip(dimensions, taken[1::2])))
     respondents = (
         persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     )
@@ -159,15 +161,15 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         for item_id in config.adjusted_items
     ]
     response_rates = _response_rates(persons, config)
-    respondent_units = _respondent_units(response_rates, config)
-    item_results = _mask_respondents(
-        conform("item_results", item_results), ["weighting", "measure", "item_id"], respondent_units, config
+    units = respondent_units(response_rates, config)
+    item_results = mask_respondents(
+        conform("item_results", item_results), ["weighting", "measure", "item_id"], units, config
     )
-    dimension_results = _mask_respondents(
-        conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], respondent_units, config
+    dimension_results = mask_respondents(
+        conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], units, config
     )
-    hidden_units = respondent_units[respondent_units["respondents"].isna().to_numpy()]
-    adjusted_results = _mask_adjusted_respondents(
+    hidden_units = units[units["respondents"].isna().to_numpy()]
+    adjusted_results = mask_adjusted_respondents(
         _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
     )
     return RoundResults(
@@ -179,7 +181,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         item_results=item_results,
         dimension_results=dimension_results,
         adjusted_results=adjusted_results,
-        weighting_cells=_mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
+        weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
         dimension_weights=conform("dimension_weights", weights),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
@@ -235,25 +237,13 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
                 "analyse them with that definition"
             )
     # Grouping columns as categoricals: one factorisation, then cheap groupbys over a million rows.
-    # Each key column factorised on its own thread (pyarrow and numpy release the GIL over a column).
-    pathway_text, region_text, sex_text, age_text = (
-        responses[key] for key in ("pathway", "region", "sex", "age_group")
-    )
-    pathway, region, sex, age_group = in_threads(
-        [
-            lambda: _categories(pathway_text.astype("string")),
-            lambda: _categories(_region_codes(region_text)),
-            lambda: _categories(sex_text.astype("string")),
-            lambda: _categories(age_text.astype("string")),
-        ]
-    )
     persons = pd.DataFrame(
         {
             "respondent_id": _as_inferred(responses["respondent_id"]),
-            "pathway": pathway,
-            "region": region,
-            "sex": sex,
-            "age_group": age_group,
+            "pathway": pd.Categorical(responses["pathway"].astype("string")),
+            "region": _region_codes(responses["region"]),
+            "sex": pd.Categorical(responses["sex"].astype("string")),
+            "age_group": pd.Categorical(responses["age_group"].astype("string")),
             "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
         }
     )
@@ -283,11 +273,8 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     choice_items = [item for item in q.items if item.kind == "choice"]
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
-    answers = [(responses[item.id], codes[item.id]) for item in choice_items]
-    for column, (item, (item_states, wrong)) in enumerate(
-        zip(choice_items, in_threads([lambda answer=answer: option_states(*answer) for answer in answers]))
-    ):
-        states[:, column] = item_states
+    for column, item in enumerate(choice_items):
+        states[:, column], wrong = option_states(responses[item.id], codes[item.id])
         if wrong.any():
             raise _fail(
                 item.id,
@@ -334,11 +321,6 @@ def _region_codes(region: pd.Series) -> pd.Categorical:
     )
 
 
-def _categories(values: pd.Series) -> pd.Categorical:
-    """A categorical with sorted text categories (missing stays missing)."""
-    return pd.Categorical(values)
-
-
 class _Estimator:
     """Item or dimension results at every level, unweighted and weighted, suppressed.
 
@@ -358,12 +340,7 @@ class _Estimator:
         names = list(outcomes)
         classes = len(self.class_weight)
         counts = (
-            in_threads(
-                [
-                    lambda state=state, states=len(score_of): class_counts(self.member, classes, state, states)
-                    for state, score_of, _ in outcomes.values()
-                ]
-            )
+            [class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
             if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
             else None
         )
@@ -510,126 +487,7 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):
         table[key] = table[key].astype("string")
-    rates = rates_from_counts(table)
-    masked, masked_columns = mask_small_counts(
-        table, DISPOSITIONS, below=config.mask_counts_below, column_groups=_level_groups(table["level"])
-    )
-    shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
-    masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
-    masked["masked_columns"] = masked_columns
-    return conform("response_rates", masked)
-
-
-def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[tuple[pd.Series, list[str]]]:
-    """The sets of rows whose counts add up to a row of a coarser level (regions of a pathway to the
-    pathway, ...), each split further by the columns ``within`` (e.g. one set per item and measure)."""
-    within = list(within)
-    return [
-        (level == "pathway_region", ["pathway", *within]),
-        (level == "pathway_region", ["region", *within]),
-        (level == "region", ["healthcare_region", *within]),
-        (level == "healthcare_region", within),
-        (level == "pathway", within),
-    ]
-
-
-_UNIT_COLUMNS = ["level", "pathway", "region", "healthcare_region"]
-
-
-def _unit_keys(
-    source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS
-) -> tuple[np.ndarray, np.ndarray]:
-    """Integer keys of the rows of ``source`` and of ``target``, equal where the rows' ``columns`` are equal
-    as text (missing equal to missing): both tables' columns factorised together, then combined."""
-    factorised = [
-        pd.factorize(pd.concat([source[column], target[column]], ignore_index=True).astype("string").fillna(""))
-        for column in columns
-    ]
-    key = combined_codes([codes for codes, _ in factorised], [len(uniques) for _, uniques in factorised])[0]
-    return key[: len(source)], key[len(source) :]
-
-
-def _matching_rows(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence[str] = _UNIT_COLUMNS) -> np.ndarray:
-    """Per row of ``target``, the position of the row of ``source`` with the same ``columns`` (see
-    :func:`_unit_keys`), or -1; the rows of ``source`` must differ in them."""
-    source_key, target_key = _unit_keys(source, target, columns)
-    return pd.Index(source_key).get_indexer(target_key)
-
-
-def _respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """Per group (level, pathway, region, healthcare region) of ``response_rates``, its respondent count
-    as published: complete, plus partial when partial respondents count; missing when masked."""
-    counted = ["complete", "partial"] if config.include_partial else ["complete"]
-    return rates[_UNIT_COLUMNS].assign(respondents=rates[counted].sum(axis=1, min_count=len(counted), skipna=False))
-
-
-def _mask_respondents(
-    table: pd.DataFrame, within: Sequence[str], respondent_units: pd.DataFrame, config: AnalysisConfig
-) -> pd.DataFrame:
-    """Mask the respondent count ``n`` of item or dimension results as the response tables mask counts.
-
-    A group's ``n`` is masked when it is 1 to ``mask_counts_below - 1``, or when the group's respondent
-    count is masked in ``response_rates`` (a dimension's n is that count); then, per item or dimension,
-    measure and weighting, the next smallest n of a set of rows adding up to a coarser level's n, so
-    that no masked n comes back by subtraction. An n equal to its group's shown respondent count is
-    chosen as that next smallest n only when no other is left (masking it would hide nothing).
-    """
-    respondents = np.append(respondent_units["respondents"].to_numpy(dtype=float, na_value=np.nan), np.nan)
-    published = respondents[_matching_rows(respondent_units, table)]  # -1: no such group, the NaN appended
-    hidden = np.isnan(published)
-    same = published == table["n"].to_numpy(dtype=float, na_value=np.nan)
-    masked, _ = mask_small_counts(
-        table,
-        ["n"],
-        below=config.mask_counts_below,
-        row_totals=False,
-        column_groups=_level_groups(table["level"], within),
-        masked=hidden[:, None],
-        published=same[:, None],
-    )
-    return table.assign(n=masked["n"])
-
-
-def _mask_adjusted_respondents(
-    adjusted: pd.DataFrame, item_results: pd.DataFrame, dimension_results: pd.DataFrame
-) -> pd.DataFrame:
-    """Mask a compared unit's ``n`` where the same count (the pathway × region group's respondents with
-    the outcome) is masked in the item or dimension results."""
-    keys = ["pathway", "region", "dimension", "item_id", "measure"]
-    finest = pd.concat([dimension_results.assign(item_id=pd.NA), item_results], ignore_index=True)
-    finest = finest[(finest["level"] == "pathway_region") & (finest["weighting"] == "unweighted")]
-    position = _matching_rows(finest, adjusted, keys)
-    shown = np.append(finest["n"].notna().to_numpy(), False)[position]  # -1: no such row, the False appended
-    adjusted.loc[~shown, "n"] = pd.NA
-    return adjusted
-
-
-_RATE_ATOMS = {
-    (True, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased"), ("undeliverable",)],
-    (False, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased", "undeliverable")],
-    (True, False): [("complete", "partial", "refusal", "no_response", "undeliverable"), ("screened_out", "deceased")],
-}
-
-
-def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
-    """Which of (rr1, adjusted_rate) each row may show without giving back a masked count.
-
-    With the complete count and ``invited`` shown, RR1 gives away screened out + deceased and the
-    adjusted rate screened out + deceased + undeliverable. Shown rates split the dispositions into
-    groups whose sums are known; a group with exactly one masked cell would give it back. Both rates
-    are shown when that is safe, else the adjusted rate alone, else RR1 alone, else neither; never
-    when the complete count is masked.
-    """
-    position = {name: index for index, name in enumerate(DISPOSITIONS)}
-    shown = np.zeros((len(hidden), 2), dtype=bool)
-    for row, masked in enumerate(hidden):
-        if masked[position["complete"]]:
-            continue
-        for choice in ((True, True), (False, True), (True, False)):
-            if all(sum(masked[position[name]] for name in atom) != 1 for atom in _RATE_ATOMS[choice]):
-                shown[row] = choice
-                break
-    return shown
+    return conform("response_rates", mask_response_rates(table, rates_from_counts(table), config))
 
 
 def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
@@ -689,37 +547,7 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     for key in ("level", "pathway", "region", "sex", "age_group"):
         table[key] = table[key].astype("string")
-    level = table["level"]
-    groups = [
-        (level == "national", []),
-        (level == "pathway", ["pathway"]),
-        (level == "region", ["region"]),
-        (level == "pathway", ["sex", "age_group"]),
-        (level == "region", ["sex", "age_group"]),
-    ]
-    masked, masked_columns = mask_small_counts(
-        table, ["invited", "complete"], below=config.mask_counts_below, row_totals=False, column_groups=groups
-    )
-    hidden = (masked["complete"].isna() | masked["invited"].isna()).to_numpy()
-    masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
-    masked["masked_columns"] = masked_columns
-    return conform("response_by_sex_age", masked)
-
-
-def _mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """Hide respondent counts of 1 to ``mask_counts_below - 1`` (a stratum smaller than a weighting cell),
-    and every count of a stratum whose respondent count is masked in ``response_rates`` (its cells add
-    up to it).
-
-    Only a stratum with fewer respondents than ``min_cell_respondents`` in all can have a small cell; its
-    complete count in ``response_rates`` is masked by the same rule.
-    """
-    strata = hidden_units[hidden_units["level"] == "pathway_region"]
-    small = cells["cell_respondents"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
-    hidden_key, cell_key = _unit_keys(strata, cells, ["pathway", "region"])
-    small |= np.isin(cell_key, hidden_key)
-    cells.loc[small, "cell_respondents"] = pd.NA
-    return cells
+    return conform("response_by_sex_age", mask_response_by_sex_age(table, config))
 
 
 def _persons_table(
@@ -755,12 +583,7 @@ def _persons_table(
         for dimension in scores.columns
         for prefix, frame in (("score", scores), ("positive", positive))
     }
-    table.update(
-        zip(
-            respondent_values,
-            in_threads([lambda values=values: spread(values) for values in respondent_values.values()]),
-        )
-    )
+    table.update({name: spread(values) for name, values in respondent_values.items()})
     # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
     return pd.DataFrame(table, index=persons.index, copy=False)
 

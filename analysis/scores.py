@@ -72,12 +72,7 @@ def option_states(column: pd.Series, codes: np.ndarray) -> tuple[np.ndarray, np.
     low, high = int(codes[0]) - 1, int(codes[-1]) + 1
     if pd.api.types.is_integer_dtype(column.dtype) and high - low < _MAX_CODE_RANGE:
         if isinstance(values, pd.arrays.IntegerArray):
-            # The data under the mask is arbitrary, and clipped like any other value below. The public
-            # conversions (to_numpy with na_value) are 9 ms per million answers; reading the data is free.
-            # It is a private attribute of pandas' masked arrays: without it, the public conversion.
-            unanswered, data = values.isna(), getattr(values, "_data", None)
-            if not isinstance(data, np.ndarray) or data.shape != (len(values),):
-                data = values.to_numpy(dtype="int64", na_value=low)
+            unanswered, data = values.isna(), values.to_numpy(dtype="int64", na_value=low)
         else:
             unanswered, data = np.zeros(len(column), dtype=bool), column.to_numpy()
         # A look-up by value over the codes' span and one value either side, where every other value lands.
@@ -224,7 +219,10 @@ def dimension_item_weights(
             complete_cases = len(complete)
             loadings = _first_component(complete) if k > 1 and len(complete) >= k + 2 else None
             weights, used = (loadings, "pca") if loadings is not None else (weights, "equal_fallback")
-        rows.extend((dimension, item_id, weight, used, complete_cases) for item_id, weight in zip(item_ids, weights))
+        rows.extend(
+            (dimension, item_id, weight, used, complete_cases)
+            for item_id, weight in zip(item_ids, weights, strict=True)
+        )
     return pd.DataFrame(rows, columns=["dimension", "item_id", "weight", "method", "n_complete_cases"])
 
 
@@ -278,7 +276,9 @@ def score_dimensions(
         total, score_sum, positive_sum = (np.zeros(len(item_scores)) for _ in range(3))
         columns = item_scores.columns.get_indexer(members["item_id"])
         positive_columns = item_positive.columns.get_indexer(members["item_id"])
-        for column, positive_column, item_weight in zip(columns, positive_columns, members["weight"].to_numpy()):
+        for column, positive_column, item_weight in zip(
+            columns, positive_columns, members["weight"].to_numpy(), strict=True
+        ):
             values = item_values[:, column]
             answered = ~np.isnan(values)
             total += answered * item_weight

@@ -7,8 +7,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from analysis.cells import combined_codes
-
 __all__ = ["mask_small_counts", "suppress_small_results"]
 
 _ESTIMATE_COLUMNS = ("estimate", "se", "lower", "upper")
@@ -109,78 +107,20 @@ def mask_small_counts(
     mask = (counts >= 1) & (counts < below)
     if masked is not None:
         mask |= np.asarray(masked, dtype=bool).reshape(mask.shape)
-    width = counts.shape[1]
-    # Every line (a row's cells, or a column's cells within a group of rows) as a run of flat cell
-    # numbers row * width + column, in the order the lines are checked.
-    line_cells: list[np.ndarray] = []
-    if row_totals:
-        line_cells.append(np.arange(counts.size))
-    line_sizes = [np.full(counts.shape[0], width)] if row_totals else []
-    key_codes: dict[str, tuple[np.ndarray, int]] = {}  # each grouping column factorised once, over the whole table
-    for rows, by in column_groups:
-        selected = np.flatnonzero(rows.to_numpy(dtype=bool))
-        if not len(selected):
-            continue
-        for column in by:
-            if column not in key_codes:
-                codes, uniques = pd.factorize(table[column], use_na_sentinel=False)
-                key_codes[column] = codes, len(uniques)
-        # groupby(by, dropna=False, sort=False).ngroup(): the combinations numbered in order of first row
-        group_ids = (
-            pd.factorize(
-                combined_codes(
-                    [key_codes[column][0][selected] for column in by], [key_codes[column][1] for column in by]
-                )[0]
-            )[0]
-            if by
-            else np.zeros(len(selected), dtype="int64")
-        )
-        order = np.argsort(group_ids, kind="stable")  # each group's rows in table order, group after group
-        members, group_size = selected[order], np.bincount(group_ids)
-        # per group, per column, the group's rows: cells sorted (stably) by group and column
-        entries = members[:, None] * width + np.arange(width)
-        line_key = group_ids[order][:, None] * width + np.arange(width)
-        line_cells.append(entries.ravel()[np.argsort(line_key.ravel(), kind="stable")])
-        line_sizes.append(np.repeat(group_size, width))
-    cells = np.concatenate(line_cells) if line_cells else np.zeros(0, dtype="int64")
-    sizes = np.concatenate(line_sizes) if line_sizes else np.zeros(0, dtype="int64")
-    bounds = np.concatenate([[0], np.cumsum(sizes)])
-    line_of = np.repeat(np.arange(len(sizes)), sizes)
-    # the lines through each cell, to update the lines' masked counts when a cell is masked
-    by_cell = np.argsort(cells, kind="stable")
-    cell_bounds = np.searchsorted(cells[by_cell], np.arange(counts.size + 1))
-    mask = np.ascontiguousarray(mask)
-    flat_mask, flat_counts = mask.reshape(-1), counts.ravel()  # flat_mask: a view, what is masked there is masked
-    elsewhere = (
-        np.zeros(counts.size, dtype=bool)
-        if published is None
-        else np.asarray(published, dtype=bool).reshape(mask.shape).ravel()
+    shown_elsewhere = (
+        np.zeros(mask.shape, dtype=bool) if published is None else np.asarray(published, dtype=bool).reshape(mask.shape)
     )
-    masked_in_line = np.bincount(line_of, weights=flat_mask[cells], minlength=len(sizes)).astype("int64")
-    checked = sizes >= 2
+    lines = _lines(table, len(count_columns), row_totals, column_groups)
     changed = True
     while changed:
         changed = False
-        line = 0
-        # The lines in order, as one loop over them would meet them: the next with exactly one masked cell.
-        while True:
-            single = np.flatnonzero((masked_in_line[line:] == 1) & checked[line:])
-            if not len(single):
-                break
-            line += int(single[0])
-            members = cells[bounds[line] : bounds[line + 1]]
-            masked_here, values = flat_mask[members], flat_counts[members]
-            candidates = np.where(masked_here | elsewhere[members], np.inf, np.where(values > 0, values, np.inf))
-            if np.isinf(candidates).all():
-                candidates = np.where(masked_here, np.inf, np.where(values > 0, values, np.inf))
-            if np.isinf(candidates).all():
-                candidates = np.where(masked_here, np.inf, values + 0.0)
-            if not np.isinf(candidates).all():
-                cell = members[int(np.argmin(candidates))]
-                flat_mask[cell] = True
-                masked_in_line[line_of[by_cell[cell_bounds[cell] : cell_bounds[cell + 1]]]] += 1
+        for rows, columns in lines:
+            if len(rows) < 2 or mask[rows, columns].sum() != 1:
+                continue
+            cell = _next_smallest(rows, columns, counts, mask, shown_elsewhere)
+            if cell is not None:
+                mask[cell] = True
                 changed = True
-            line += 1
     result = table.copy()
     names = np.array(count_columns, dtype=object)
     for index, column in enumerate(count_columns):
@@ -192,3 +132,51 @@ def mask_small_counts(
         joined[row] = ";".join(names[mask[row]])
     masked_columns = pd.Series(joined, index=table.index, dtype="string")
     return result, masked_columns
+
+
+Line = tuple[np.ndarray, np.ndarray]
+"""The cells of one line that adds up to a published total: their rows and their columns."""
+
+
+def _lines(
+    table: pd.DataFrame,
+    width: int,
+    row_totals: bool,
+    column_groups: Sequence[tuple[pd.Series, Sequence[str]]],
+) -> list[Line]:
+    """Every line whose cells add up to a published total, in the order they are checked: each row's
+    cells (when ``row_totals``), then per column group, group by group in order of its first row and
+    column by column, the group's rows in table order."""
+    lines: list[Line] = []
+    if row_totals:
+        lines += [(np.full(width, row), np.arange(width)) for row in range(len(table))]
+    for rows, by in column_groups:
+        selected = np.flatnonzero(rows.to_numpy(dtype=bool))
+        if not len(selected):
+            continue
+        if by:
+            group = table.iloc[selected].groupby(list(by), dropna=False, sort=False).ngroup().to_numpy()
+        else:
+            group = np.zeros(len(selected), dtype="int64")
+        for number in range(group.max() + 1):
+            members = selected[group == number]
+            lines += [(members, np.full(len(members), column)) for column in range(width)]
+    return lines
+
+
+def _next_smallest(
+    rows: np.ndarray, columns: np.ndarray, counts: np.ndarray, mask: np.ndarray, shown_elsewhere: np.ndarray
+) -> tuple[int, int] | None:
+    """The line's cell to mask next to its one masked cell: the smallest unmasked non-zero count not
+    shown in another table; failing that, the smallest unmasked non-zero count; failing that, the
+    smallest unmasked count (a zero). The first in line order of equal counts; ``None`` when every
+    cell is masked."""
+    cells = [(int(row), int(column)) for row, column in zip(rows, columns, strict=True) if not mask[row, column]]
+    for candidates in (
+        [cell for cell in cells if counts[cell] > 0 and not shown_elsewhere[cell]],
+        [cell for cell in cells if counts[cell] > 0],
+        cells,
+    ):
+        if candidates:
+            return min(candidates, key=lambda cell: counts[cell])
+    return None

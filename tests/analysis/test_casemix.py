@@ -7,21 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import statsmodels.api as sm
 from numpy.testing import assert_allclose
 
-from analysis.casemix import (
-    _MAX_CANCELLATION,
-    _adjusted_values,
-    _Design,
-    _linear_fit,
-    _logistic_fit,
-    _Population,
-    _recycled_predictions,
-    _statsmodels_fit,
-    adjusted_comparison,
-    fit_casemix_model,
-    outcome_cells,
-)
+from analysis.casemix import adjusted_comparison, fit_casemix_model, outcome_cells
 
 REFERENCE = Path(__file__).with_name("reference")
 CASEMIX = ["age_group", "sex", "health"]
@@ -158,7 +147,7 @@ def test_one_unit_at_the_minimum_has_no_comparison():
     assert sorted(both["unit"]) == ["01", "03", "04"] and not both["suppressed"].any()
 
 
-def _random_cells(seed: int, respondents: int) -> pd.DataFrame:
+def _random_respondents(seed: int, respondents: int) -> pd.DataFrame:
     generator = np.random.default_rng(seed)
     regions = generator.choice(["01", "03", "04", "05", "06"], respondents)
     sex = generator.choice(["K", "M"], respondents)
@@ -169,28 +158,39 @@ def _random_cells(seed: int, respondents: int) -> pd.DataFrame:
     score = np.clip(60 + 25 * linear + generator.normal(0, 20, respondents), 0, 100).round(-1)
     positive = (generator.random(respondents) < 1 / (1 + np.exp(-(0.5 + linear)))).astype(float)
     score[generator.random(respondents) < 0.05] = np.nan
-    data = pd.DataFrame(
+    return pd.DataFrame(
         {"region": regions, "sex": sex, "health": health, "age_group": age, "score": score, "positive": positive}
     )
-    return outcome_cells(data, ["region", "sex", "health", "age_group"], ["score", "positive"])
 
 
-@pytest.mark.parametrize("seed, respondents", [(1, 400), (2, 2_000), (3, 20_000), (4, 150)])
+@pytest.mark.parametrize("seed, respondents", [(1, 400), (2, 2_000), (4, 150)])
 @pytest.mark.parametrize("outcome, logistic", [("score", False), ("positive", True)])
-def test_own_fits_match_statsmodels(seed, respondents, outcome, logistic):
-    cells = _random_cells(seed, respondents)
+def test_the_fit_on_cells_equals_the_fit_on_respondents(seed, respondents, outcome, logistic):
+    data = _random_respondents(seed, respondents)
     casemix = ["sex", "health", "age_group"]
+    cells = outcome_cells(data, ["region", *casemix], [outcome])
     model = fit_casemix_model(cells, "region", casemix, outcome, logistic=logistic)
-    fitted = cells[cells[f"{outcome}.count"] > 0]
-    count, total, square = (fitted[f"{outcome}.{name}"].to_numpy() for name in ("count", "total", "square"))
-    design = model.design(fitted)
-    own = (
-        _logistic_fit(_Design(design), total, count) if logistic else _linear_fit(_Design(design), count, total, square)
+    answered = data[data[outcome].notna()]
+    family = sm.families.Binomial() if logistic else sm.families.Gaussian()
+    fit = sm.GLM(answered[outcome].to_numpy(), model.design(answered), family=family).fit()
+    # The same model; a logistic fit's iterations stop at a deviance change of 1e-8, on the cells and on
+    # the respondents at slightly different points: the covariance (of the last step) agrees to 1e-5.
+    rtol = 1e-6 if logistic else 1e-10
+    assert_allclose(model.params, fit.params, rtol=rtol, atol=rtol * 1e-2)
+    assert_allclose(model.cov, fit.cov_params(), rtol=100 * rtol, atol=rtol * np.abs(model.cov).max())
+    assert model.n == len(answered)
+
+
+def test_a_linear_model_saturated_on_its_cells_keeps_the_within_cell_variance():
+    # No case mix: one cell per region, as many cells as coefficients. The adjusted value is the
+    # region's mean; its standard error the pooled within-region variance over the region's respondents.
+    data = pd.DataFrame({"region": ["01"] * 3 + ["03"] * 4, "score": [10.0, 20.0, 30.0, 50.0, 60.0, 70.0, 80.0]})
+    table = adjusted_comparison(
+        outcome_cells(data, ["region"], ["score"]), "region", [], {"score": False}, min_respondents=3
     )
-    assert own is not None  # well-conditioned: fitted by our own IRLS / least squares, not statsmodels
-    params, cov = _statsmodels_fit(design, count, total, square, logistic)
-    assert_allclose(model.params, params, rtol=1e-8, atol=1e-10)
-    assert_allclose(model.cov, cov, rtol=1e-8, atol=1e-12 * np.abs(cov).max())
+    pooled = (200 + 500) / (7 - 2)  # sums of squares about each region's mean over n - 2
+    assert_allclose(table["estimate"], [20.0, 65.0])
+    assert_allclose(table["se"], np.sqrt([pooled / 3, pooled / 4]), rtol=1e-12)
 
 
 def test_perfect_prediction_fails_the_model():
@@ -216,72 +216,3 @@ def test_a_singular_design_fails_the_model():
     cells = outcome_cells(data, ["region", "sex", "health"], ["score"])
     table = adjusted_comparison(cells, "region", ["sex", "health"], {"score": False})
     assert (table["suppression_reason"] == "model_failed").all()
-
-
-def _cell_predictions(population, model, keep, count):
-    """The recycled predictions over the population's cells, one model row each (no grouping)."""
-    unit_terms = len(model.levels[population.unit]) - 1
-    mix = count > 0
-    base = np.column_stack(
-        [np.ones(mix.sum()), np.zeros((mix.sum(), unit_terms)), population.onehot[mix][:, keep[unit_terms:]]]
-    )
-    return _recycled_predictions(model, base, count[mix])
-
-
-@pytest.mark.parametrize("outcome, logistic", [("score", False), ("positive", True)])
-def test_predictions_over_case_mix_combinations_equal_those_over_cells(outcome, logistic):
-    population = _Population(_random_cells(5, 5_000), "region", ["sex", "health", "age_group"])
-    count = population.statistics(outcome)[0]
-    model, keep = population.fit(outcome, count > 0, logistic)
-    assert len(population.mix_onehot) < (count > 0).sum()  # the combinations are fewer than the cells
-    estimate, se, cancellation = _cell_predictions(population, model, keep, count)
-    assert cancellation < _MAX_CANCELLATION
-    grouped = _adjusted_values(population, model, keep, count)
-    assert_allclose(grouped[0], estimate, rtol=1e-13)
-    assert_allclose(grouped[1], se, rtol=1e-11)
-
-
-def test_a_nearly_separated_fit_predicts_over_the_cells_in_their_order():
-    # Every respondent in health 1 (the reference level) is positive: the intercept runs to about 27 and
-    # the other health levels to -25; the delta-method variance cancels (covariances of 1e8), and the
-    # same sums in another order would move the standard errors by about 1e-7 relative.
-    generator = np.random.default_rng(5)
-    health = generator.choice(["1", "2", "3", "missing"], 3_000, p=[0.3, 0.3, 0.3, 0.1])
-    data = pd.DataFrame(
-        {
-            "region": generator.choice(["01", "03", "04", "05"], 3_000),
-            "health": health,
-            "sex": generator.choice(["K", "M"], 3_000),
-        }
-    )
-    data["positive"] = (generator.random(3_000) < np.where(health == "1", 1.0, 0.75)).astype(float)
-    population = _Population(
-        outcome_cells(data, ["region", "health", "sex"], ["positive"]), "region", ["health", "sex"]
-    )
-    count = population.statistics("positive")[0]
-    model, keep = population.fit("positive", count > 0, True)
-    estimate, se, cancellation = _cell_predictions(population, model, keep, count)
-    assert cancellation > _MAX_CANCELLATION
-    adjusted = _adjusted_values(population, model, keep, count)
-    np.testing.assert_array_equal(adjusted[0], estimate)
-    np.testing.assert_array_equal(adjusted[1], se)
-
-
-def test_design_cross_products_by_counting_equal_the_matrix_product():
-    cells = _random_cells(6, 3_000)
-    population = _Population(cells, "region", ["sex", "health", "age_group"])
-    rows = (population.statistics("score")[0] > 0) & (population.unit_codes != 1)  # a region left out
-    levels, _, keep, design = population.design(rows)
-    matrix = np.column_stack([np.ones(rows.sum()), population.onehot[rows][:, keep]])
-    np.testing.assert_array_equal(design.matrix, matrix)
-    weight = np.random.default_rng(6).uniform(0, 5, len(matrix))
-    expected = matrix.T @ (matrix * weight[:, None])
-    for built in (design, _Design(matrix)):  # the population's columns, and the columns found from the matrix
-        assert_allclose(built.information(weight), expected, rtol=1e-13, atol=0)
-    # A predictor with one level in the rows is left out of the matrix, and its rows count all the same.
-    one_sex = rows & (cells["sex"].to_numpy() == "K")
-    levels, _, keep, design = population.design(one_sex)
-    assert "sex" not in levels
-    matrix = np.column_stack([np.ones(one_sex.sum()), population.onehot[one_sex][:, keep]])
-    weight = weight[: len(matrix)]
-    assert_allclose(design.information(weight), matrix.T @ (matrix * weight[:, None]), rtol=1e-13, atol=0)

@@ -99,7 +99,7 @@ def test_rates_never_give_back_a_masked_count(small_results):
 
 
 def test_rate_publication_rule_by_hand():
-    from analysis.round import _publishable_rates
+    from analysis.disclosure import _publishable_rates
 
     names = ["complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response"]
 
