@@ -14,7 +14,7 @@ import pandas as pd
 
 from analysis.cells import combined_codes
 from analysis.config import AnalysisConfig
-from analysis.suppression import mask_small_counts
+from analysis.suppression import ColumnGroup, mask_small_counts
 from analysis.tables import DISPOSITIONS
 
 __all__ = [
@@ -44,12 +44,12 @@ def mask_response_by_sex_age(table: pd.DataFrame, config: AnalysisConfig) -> pd.
     sex × age group to the level's group, and over the groups to the national cell), and the shares
     and rates of a row whose counts are masked."""
     level = table["level"]
-    groups = [
+    groups: list[ColumnGroup] = [
         (level == "national", []),
         (level == "pathway", ["pathway"]),
         (level == "region", ["region"]),
-        (level == "pathway", ["sex", "age_group"]),
-        (level == "region", ["sex", "age_group"]),
+        (level == "pathway", ["sex", "age_group"], level == "national"),
+        (level == "region", ["sex", "age_group"], level == "national"),
     ]
     masked, masked_columns = mask_small_counts(
         table, ["invited", "complete"], below=config.mask_counts_below, row_totals=False, column_groups=groups
@@ -60,16 +60,17 @@ def mask_response_by_sex_age(table: pd.DataFrame, config: AnalysisConfig) -> pd.
     return masked
 
 
-def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[tuple[pd.Series, list[str]]]:
+def _level_groups(level: pd.Series, within: Sequence[str] = ()) -> list[ColumnGroup]:
     """The sets of rows whose counts add up to a row of a coarser level (regions of a pathway to the
-    pathway, ...), each split further by the columns ``within`` (e.g. one set per item and measure)."""
+    pathway, ...), each split further by the columns ``within`` (e.g. one set per item and measure),
+    with the rows of that coarser level (a region of one pathway shows the same counts as its stratum)."""
     within = list(within)
     return [
-        (level == "pathway_region", ["pathway", *within]),
-        (level == "pathway_region", ["region", *within]),
-        (level == "region", ["healthcare_region", *within]),
-        (level == "healthcare_region", within),
-        (level == "pathway", within),
+        (level == "pathway_region", ["pathway", *within], level == "pathway"),
+        (level == "pathway_region", ["region", *within], level == "region"),
+        (level == "region", ["healthcare_region", *within], level == "healthcare_region"),
+        (level == "healthcare_region", within, level == "national"),
+        (level == "pathway", within, level == "national"),
     ]
 
 

@@ -637,7 +637,9 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
             f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, so that they cannot be recovered by subtraction; a response rate is not shown "
+            "the same row or group, and each group is checked with its total (a group of one member shows its member's "
+            "counts; a masked total is never the sum of shown parts), so that they cannot be recovered by subtraction; "
+            "a response rate is not shown "
             "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
             "ineligible and undeliverable). The respondent counts (n) of the item, dimension and adjusted results "
             f"and the weighting cells follow the same rule: n from 1 to {config.mask_counts_below - 1}, and n of a group "

@@ -7,9 +7,12 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-__all__ = ["mask_small_counts", "suppress_small_results"]
+__all__ = ["ColumnGroup", "mask_small_counts", "suppress_small_results"]
 
 _ESTIMATE_COLUMNS = ("estimate", "se", "lower", "upper")
+
+ColumnGroup = tuple[pd.Series, Sequence[str]] | tuple[pd.Series, Sequence[str], pd.Series]
+"""Rows adding up to a total elsewhere, the columns grouping them, optionally the totals' rows."""
 
 
 def suppress_small_results(table: pd.DataFrame, min_respondents: int) -> pd.DataFrame:
@@ -55,7 +58,7 @@ def mask_small_counts(
     *,
     below: int = 5,
     row_totals: bool = True,
-    column_groups: Sequence[tuple[pd.Series, Sequence[str]]] = (),
+    column_groups: Sequence[ColumnGroup] = (),
     masked: np.ndarray | None = None,
     published: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, pd.Series]:
@@ -78,7 +81,11 @@ def mask_small_counts(
         rows where ``mask`` is true, grouped by ``columns`` (e.g. the regions
         of one pathway add up to the pathway's row). Within each group and
         count column, a single masked cell gets the next smallest cell of the
-        same column masked too.
+        same column masked too. A third element, ``totals`` (a mask of the
+        rows holding the groups' totals, matched on ``columns``), adds the
+        line of each group's members together with its total: a group of one
+        member equals its total, and a masked total whose members are all
+        shown is their sum, so these lines are checked too (down to two cells).
     masked : ndarray of bool, optional
         Cells (rows × ``count_columns``) to mask whatever their value, e.g.
         a respondent count equal to a count masked in another table; they
@@ -142,15 +149,17 @@ def _lines(
     table: pd.DataFrame,
     width: int,
     row_totals: bool,
-    column_groups: Sequence[tuple[pd.Series, Sequence[str]]],
+    column_groups: Sequence[ColumnGroup],
 ) -> list[Line]:
     """Every line whose cells add up to a published total, in the order they are checked: each row's
     cells (when ``row_totals``), then per column group, group by group in order of its first row and
-    column by column, the group's rows in table order."""
+    column by column, the group's rows in table order; last, for the groups given their totals, each
+    group's rows with its total's row, column by column."""
     lines: list[Line] = []
+    with_totals: list[Line] = []
     if row_totals:
         lines += [(np.full(width, row), np.arange(width)) for row in range(len(table))]
-    for rows, by in column_groups:
+    for rows, by, *totals in column_groups:
         selected = np.flatnonzero(rows.to_numpy(dtype=bool))
         if not len(selected):
             continue
@@ -158,10 +167,25 @@ def _lines(
             group = table.iloc[selected].groupby(list(by), dropna=False, sort=False).ngroup().to_numpy()
         else:
             group = np.zeros(len(selected), dtype="int64")
+        total_of = _rows_by_key(table, totals[0], by) if totals else {}
         for number in range(group.max() + 1):
             members = selected[group == number]
             lines += [(members, np.full(len(members), column)) for column in range(width)]
-    return lines
+            total = total_of.get(_key(table, members[0], by))
+            if total is not None:
+                cells = np.append(members, total)
+                with_totals += [(cells, np.full(len(cells), column)) for column in range(width)]
+    return lines + with_totals
+
+
+def _key(table: pd.DataFrame, row: int, by: Sequence[str]) -> tuple:
+    """The values of ``by`` in a row, missing as ``None``."""
+    return tuple(None if pd.isna(value) else value for value in table.iloc[row][list(by)])
+
+
+def _rows_by_key(table: pd.DataFrame, rows: pd.Series, by: Sequence[str]) -> dict[tuple, int]:
+    """The position of each row where ``rows`` is true, by its values of ``by``."""
+    return {_key(table, int(row), by): int(row) for row in np.flatnonzero(rows.to_numpy(dtype=bool))}
 
 
 def _next_smallest(

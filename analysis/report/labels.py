@@ -357,12 +357,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "method.suppression_text": (
         "Ett resultat som bygger på färre än {n} svarande visas inte; i tabellerna står skälet i stället för siffran. "
         "Antal från 1 till {mask} i bakgrundstabellerna (utfall och vilka som svarade) döljs tillsammans med nästa minsta "
-        "cell i samma rad eller grupp, så att de inte kan räknas fram; en svarsfrekvens visas inte när antalet fullständiga "
-        "svar är dolt eller när den skulle röja ett dolt antal.",
+        "cell i samma rad eller grupp, så att de inte kan räknas fram. En grupp och dess summa prövas tillsammans: en "
+        "region med ett enda vårdförlopp eller en sjukvårdsregion med en enda region visar samma antal som sin enda del, "
+        "så de döljs båda, och ett dolt antal är aldrig summan av visade delar. En svarsfrekvens visas inte när antalet "
+        "fullständiga svar är dolt eller när den skulle röja ett dolt antal.",
         "A result based on fewer than {n} respondents is not shown; the tables give the reason instead of the figure. "
         "Counts from 1 to {mask} in the background tables (dispositions and who responded) are masked together with the "
-        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction; a response rate "
-        "is not shown when the complete count is masked or when it would reveal a masked count.",
+        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction. A group is "
+        "checked together with its total: a region with a single pathway or a healthcare region with a single region "
+        "shows the same counts as its one member, so both are masked, and a masked count is never the sum of shown "
+        "parts. A response rate is not shown when the complete count is masked or when it would reveal a masked count.",
     ),
     "casemix.age_group": ("åldersgrupp (från urvalsramen)", "age group (from the frame)"),
     "casemix.sex": ("kön (från urvalsramen)", "sex (from the frame)"),

@@ -226,3 +226,52 @@ def test_a_count_shown_elsewhere_is_not_chosen_as_the_next_smallest():
         table, ["n"], row_totals=False, column_groups=every, published=np.array([[False]] + [[True]] * 3)
     )
     assert masked["n"].isna().tolist() == [True, True, False, False]  # nothing else left: the smallest after all
+
+
+def test_a_group_of_one_member_is_masked_with_its_total():
+    # Region 12 has one stratum (pathway P): its region row shows that stratum's count. The stratum's
+    # 9 is masked beside P's 3 in region 01; shown in region 12's row it would give back 3 = 12 - 9.
+    table = pd.DataFrame(
+        {
+            "level": ["pathway_region"] * 3 + ["region"] * 2 + ["pathway"] * 2,
+            "pathway": ["P", "P", "Q", None, None, "P", "Q"],
+            "region": ["01", "12", "01", "01", "12", None, None],
+            "a": [3, 9, 30, 33, 9, 12, 30],
+        }
+    )
+    level = table["level"]
+    by_pathway, by_region = (level == "pathway_region", ["pathway"]), (level == "pathway_region", ["region"])
+    before, _ = mask_small_counts(table, ["a"], row_totals=False, column_groups=[by_pathway, by_region])
+    assert before["a"].isna().tolist() == [True, True, True, False, False, False, False]  # 12 - 9 = 3
+    masked, _ = mask_small_counts(
+        table,
+        ["a"],
+        row_totals=False,
+        column_groups=[(*by_pathway, level == "pathway"), (*by_region, level == "region")],
+    )
+    # region 12 and pathway Q, each a group of one, are masked with their one member
+    assert masked["a"].isna().tolist() == [True, True, True, False, True, False, True]
+
+
+def test_a_masked_total_is_not_the_sum_of_its_shown_members():
+    table = pd.DataFrame(
+        {
+            "level": ["pathway_region", "pathway_region", "region"],
+            "region": ["01", "01", "01"],
+            "a": [10, 12, 22],
+            "b": [7, 9, 16],
+        }
+    )
+    level = table["level"]
+    masked, _ = mask_small_counts(
+        table,
+        ["a", "b"],
+        masked=np.array([[False, False], [False, False], [True, False]]),
+        column_groups=[(level == "pathway_region", ["region"], level == "region")],
+    )
+    hidden = masked[["a", "b"]].isna().to_numpy()
+    assert hidden[2, 0]
+    assert hidden[:2, 0].sum() >= 1  # 22 - 10 - 12 no longer known: a member is masked with it
+    for column in range(2):
+        line = hidden[:, column]
+        assert line.sum() != 1
