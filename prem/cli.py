@@ -28,6 +28,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "analysis",
     "tables": "analysis",
     "demo": "demo",
+    "letters": "letters",
 }
 
 
