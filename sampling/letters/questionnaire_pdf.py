@@ -169,7 +169,12 @@ def _page_frame(canvas: Canvas, q: Questionnaire, respondent_id: str, page: int)
     canvas.setFont(regular, 8)
     canvas.drawRightString(width - _MARGIN, height - 25.5 * mm, respondent_id)
     canvas.setFont(regular, 7.5)
-    canvas.drawCentredString(width / 2, 10 * mm, "Vänd blad / Please turn over  ·  " + f"{respondent_id} · {page}")
+    canvas.drawCentredString(width / 2, 10 * mm, f"{respondent_id} · {page}")
+
+
+def _turn_over(canvas: Canvas) -> None:
+    canvas.setFont(_fonts()[0], 8)
+    canvas.drawRightString(A4[0] - _MARGIN, 10 * mm, "Fortsätt på nästa sida / Continued on the next page →")
 
 
 def draw_paper_questionnaire(
@@ -199,6 +204,7 @@ def draw_paper_questionnaire(
     for block in blocks:
         _, block_height = block.wrap(usable, height)
         if y - block_height < _BOTTOM:
+            _turn_over(canvas)
             canvas.showPage()
             page += 1
             _page_frame(canvas, q, respondent_id, page)
