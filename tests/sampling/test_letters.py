@@ -76,6 +76,7 @@ def test_invitation_letters_read_back_sorted_by_postal_code(sample, tmp_path):
     assert result.exit_code == 0, result.output
     assert "3 invitation letters dated 2026-03-02" in result.output
     assert "reminder-1 on 2026-03-16" in result.output and "reminder-2 on 2026-03-30" in result.output
+    assert not any(person[3] in result.output or person[2] in result.output for person in PEOPLE)  # no names, codes
     texts = pages_text(out)
     assert len(texts) == 3
     # Sorted by postal code: 111 22, 413 19, 981 38.
