@@ -33,6 +33,7 @@ COMMAND_MODULES: dict[str, str] = {
     "report": "analysis",
     "tables": "analysis",
     "demo": "demo",
+    "letters": "letters",
 }
 
 

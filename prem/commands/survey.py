@@ -229,3 +229,7 @@ def serve(host: str, port: int, production: bool, workers: int) -> None:
 
 
 commands: list[click.Command] = [fieldwork, export, database, serve]
+
+from prem.commands.paper import paper as _paper  # noqa: E402  (prem fieldwork paper)
+
+fieldwork.add_command(_paper)

@@ -31,6 +31,7 @@ class Response(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_page: Mapped[str | None] = mapped_column(String(100))
+    mode: Mapped[str] = mapped_column(String(10), default="web", server_default="web")  # web | paper
 
     respondent: Mapped[Respondent] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", passive_deletes=True)

@@ -1,0 +1,135 @@
+"""prem fieldwork paper: keyed paper answers, double entry, the import rules and web/paper conflicts."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from prem.db import db, transaction
+from prem.fieldwork.models import Respondent
+from prem.fieldwork.paper import PaperKeyingError, import_paper_answers
+from prem.survey.models import Response
+from questionnaires import load_questionnaire
+
+Q = load_questionnaire("prem-vardforlopp")
+COLUMNS = ["respondent_id", *(item.id for item in Q.items)]
+
+
+def keyed_file(path: Path, rows: list[dict[str, str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, COLUMNS)
+        writer.writeheader()
+        for row in rows:
+            writer.writerow(row)
+    return path
+
+
+def answers_row(respondent_id: str, **cells: str) -> dict[str, str]:
+    base = {item.id: "1" for item in Q.items if item.scale is not None}
+    base |= {"municipality_contact": "1", "comments": "Bra bemötande."}
+    return {"respondent_id": respondent_id, **base, **cells}
+
+
+def stored(app, respondent_id: str):
+    with app.app_context():
+        response = db.session.execute(
+            select(Response).join(Respondent).where(Respondent.respondent_id == respondent_id)
+        ).scalar_one_or_none()
+        if response is None:
+            return None
+        return response.mode, response.questionnaire_version, response.answer_map(), response.respondent.status
+
+
+def test_double_keyed_batch_is_stored_with_mode_paper(app, make_round, runner, tmp_path):
+    sample = make_round(size=3)
+    first, second, third = sorted(sample.codes)
+    rows = [
+        answers_row(first),
+        answers_row(second, municipality_contact="2", municipality_coordination="1", overall_rating="1;2"),
+    ]
+    one = keyed_file(tmp_path / "keyed1.csv", rows)
+    two = keyed_file(tmp_path / "keyed2.csv", rows)
+    result = runner(["fieldwork", "paper", "--round", "vår-2026", "--file", str(one), "--second-keying", str(two)])
+    assert result.exit_code == 0, result.output
+    assert "2 paper responses stored (double-keyed and compared)" in result.output
+    assert "several ticks, stored as no answer: 1" in result.output
+    assert "routed-past items, dropped: 1" in result.output
+    mode, version, answers, status = stored(app, first)
+    assert (mode, version, status) == ("paper", Q.version, "submitted")
+    assert answers["municipality_coordination"] == 1 and answers["comments"] == "Bra bemötande."
+    _, _, answers, _ = stored(app, second)
+    assert "overall_rating" not in answers and "municipality_coordination" not in answers
+    assert answers["municipality_contact"] == 2
+    assert stored(app, third) is None
+
+
+def test_every_discrepancy_is_listed_and_nothing_stored(app, make_round, tmp_path):
+    sample = make_round(size=3)
+    a, b, c = sorted(sample.codes)
+    one = keyed_file(tmp_path / "k1.csv", [answers_row(a), answers_row(b), answers_row(c)])
+    two = keyed_file(tmp_path / "k2.csv", [answers_row(a, needs_met="2"), answers_row(b, comments="Bra  bemötande.")])
+    with pytest.raises(PaperKeyingError) as raised, transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", one, two)
+    message = str(raised.value)
+    assert "differ in 2 places" in message
+    assert f"{a}, column needs_met: k1.csv line 2 has '1', k2.csv line 2 has '2'" in message
+    assert f"{c}: in k1.csv (line 4) but not in k2.csv" in message
+    assert stored(app, a) is None and stored(app, b) is None  # white space in free text is no discrepancy
+
+
+@pytest.mark.parametrize(
+    ("cells", "message"),
+    [
+        ({"overall_rating": "7"}, r"line 2, column overall_rating: '7' is not an option \(codes 1, 2, 3, 4, 9"),
+        ({"needs_met": "x"}, "line 2, column needs_met: 'x' is not an option"),
+        ({"comments": "x" * 4001}, r"line 2, column comments: 4001 characters \(at most 4000\)"),
+    ],
+)
+def test_bad_cells_name_file_row_and_column_and_store_nothing(app, make_round, tmp_path, cells, message):
+    sample = make_round(size=2)
+    a, b = sorted(sample.codes)
+    path = keyed_file(tmp_path / "keyed.csv", [answers_row(a, **cells), answers_row(b)])
+    with pytest.raises(PaperKeyingError, match=message) as raised, transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", path)
+    assert str(path) in str(raised.value)
+    assert stored(app, a) is None and stored(app, b) is None
+
+
+def test_unknown_columns_and_respondents_are_named(app, make_round, tmp_path):
+    make_round(size=1)
+    path = tmp_path / "keyed.csv"
+    path.write_text("respondent_id,name,overall_rating\n", encoding="utf-8")
+    with pytest.raises(PaperKeyingError, match="column 'name': not an item"), transaction(app, upgrade=False) as s:
+        import_paper_answers(s, "vår-2026", path)
+    keyed_file(path, [answers_row("RNOTINROUND")])
+    with pytest.raises(PaperKeyingError, match="line 2, column respondent_id: 'RNOTINROUND' is not in round"):
+        with transaction(app, upgrade=False) as session:
+            import_paper_answers(session, "vår-2026", path)
+
+
+def test_web_and_paper_the_first_complete_response_counts(app, make_round, runner, start, post_page, client, tmp_path):
+    sample = make_round(size=2)
+    web_done, web_started = sorted(sample.codes)
+    # One respondent submits on the web, the other only starts.
+    from prem.survey.operations import save_answers, start_response, submit
+
+    with transaction(app, upgrade=False) as session:
+        for respondent_id in (web_done, web_started):
+            respondent = session.execute(
+                select(Respondent).where(Respondent.respondent_id == respondent_id)
+            ).scalar_one()
+            start_response(session, respondent, Q)
+            save_answers(session, respondent, {"overall_rating": 4}, Q)
+            if respondent_id == web_done:
+                submit(session, respondent, Q)
+    path = keyed_file(tmp_path / "keyed.csv", [answers_row(web_done), answers_row(web_started)])
+    result = runner(["fieldwork", "paper", "--round", "vår-2026", "--file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "NOT verified by a second keying" in result.output
+    assert f"{web_done}: web response submitted" in result.output and "the paper one was not stored" in result.output
+    assert f"{web_started}: unfinished web response replaced by the paper one" in result.output
+    assert stored(app, web_done)[0] == "web" and stored(app, web_done)[2]["overall_rating"] == 4
+    assert stored(app, web_started)[0] == "paper" and stored(app, web_started)[2]["overall_rating"] == 1
