@@ -518,6 +518,9 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         assert tab.page.url.endswith("/review")
         yield "review", tab.page
         tab.press("Skicka in svaren")
+        assert "Obesvarade frågor" in tab.page.locator("main").inner_text()
+        yield "review-unanswered", tab.page
+        tab.press("Skicka ändå")
         yield "thanks", tab.page
         tab.sign_in(answered.access_code)
         yield "used-code", tab.page
