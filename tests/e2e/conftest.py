@@ -523,7 +523,6 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         yield "question-page", tab.page
         tab.open("/page/comments")
         comments = tab.page.locator("textarea")
-        comments.evaluate("(box) => box.removeAttribute('maxlength')")
         comments.fill("Lång berättelse. " * 300)
         tab.press("Fortsätt")
         assert tab.page.locator(".error-summary").is_visible()

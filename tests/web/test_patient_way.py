@@ -113,3 +113,21 @@ def test_review_has_a_back_button_to_the_last_page(client, make_round, start):
     back = re.search(r'<a class="button button--secondary" href="(/page/[^"]+)">Tillbaka</a>', review.text)
     assert back is not None and back.group(1) == "/page/comments"
     assert client.get(back.group(1)).status_code == 200
+
+
+def test_free_text_states_its_limit_first_and_a_longer_text_is_kept_with_an_error(
+    app, client, make_round, start, post_page
+):
+    sample = make_round()
+    code = next(iter(sample.codes.values()))
+    start(client, code)
+    page = client.get("/page/comments").text
+    limit = page.index("Du kan skriva högst 4000 tecken.")
+    assert limit < page.index("<textarea") and "maxlength" not in page  # no silent cut of pasted text
+    assert re.search(r'<textarea[^>]*aria-describedby="[^"]*comments-limit', page)
+    story = "Lång berättelse om min vård. " * 140  # 4,060 characters
+    answered = post_page("comments", {"comments": story})
+    assert answered.status_code == 200 and "Svaret får vara högst 4000 tecken långt." in answered.text
+    assert story.strip() in answered.text  # what the patient wrote is still there to shorten
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(Answer)).scalar_one() == 0
