@@ -383,7 +383,7 @@ class Patient:
             raise ServerError(f"patient {self.number}: ended at {where!r}, not the review")
         _, review = self.get("/review")
         self.reviewed_markers = set(MARKER.findall(review))
-        where = self.post("/review", {"csrf_token": _csrf(review), "action": "submit"})
+        where = self.post("/review", {"csrf_token": _csrf(review), "action": "submit", "unanswered_confirmed": "yes"})
         self.get(where)
 
 

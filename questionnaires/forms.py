@@ -73,7 +73,9 @@ def _field(q: Questionnaire, item: Item, lang: str) -> wtforms.Field:
         validators=[presence, validators.Length(max=item.max_length, message=q.messages["too_long"][lang])],
         filters=[lambda text: text.strip() if isinstance(text, str) else text],
         description=description,
-        render_kw={"maxlength": item.max_length},
+        # No maxlength (WTForms would add it from Length): it cuts pasted text without a word. The
+        # page states the limit before the field; a longer text gets an error that keeps it.
+        render_kw={"maxlength": False},
     )
 
 

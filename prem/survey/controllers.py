@@ -24,7 +24,12 @@ from werkzeug.wrappers import Response as HttpResponse
 
 from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
-from prem.fieldwork.operations import find_respondent_by_code, open_round_exists, survey_today
+from prem.fieldwork.operations import (
+    RETURNED_STATUSES,
+    find_respondent_by_code,
+    open_round_exists,
+    survey_today,
+)
 from prem.i18n import available_languages, current_language
 from prem.security import access_code_key
 from prem.survey import operations
@@ -126,6 +131,12 @@ def _closed_page(visit: Visit | None) -> HttpResponse:
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
 
 
+def _returned_page() -> HttpResponse:
+    """A code of a person marked deceased or whose letter came back: a calm page, nothing recorded."""
+    _sign_out()
+    return _render("survey/unavailable.html"), 403
+
+
 def _gate(visit: Visit | None, where: str) -> HttpResponse | None:
     """Where this respondent must go instead of ``where`` (``None`` when they may stay)."""
     if visit is None:  # signed out; once finished the browser sees only the last page
@@ -133,6 +144,8 @@ def _gate(visit: Visit | None, where: str) -> HttpResponse | None:
     if not visit.respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
     status = visit.respondent.status
+    if status in RETURNED_STATUSES:
+        return _returned_page()
     finished = status in (RespondentStatus.SUBMITTED, RespondentStatus.REFUSED, RespondentStatus.SCREENED_OUT)
     if finished and where != "done":
         _finish(visit)
@@ -282,6 +295,8 @@ def code_entry():
         return _render("survey/code_entry.html", _form_errors(form), form=form)
     for bucket in taken:  # only wrong codes count
         operations.give_back_code_attempt(db.session, bucket)
+    if respondent.status in RETURNED_STATUSES:
+        return _returned_page()
     visit = _load_visit(respondent)
     if not respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
@@ -456,20 +471,28 @@ def review():
     if leave := _gate(visit, _REVIEW):
         return leave
     form = ActionForm()
+    sections = [(page, visit.shown_items(page)) for page in visit.visible_pages()]
+    unanswered = sum(item.id not in visit.answers for _page, items in sections for item in items)
+    confirming = False
     if form.validate_on_submit() and request.form.get("action") == "submit":
-        operations.submit(db.session, visit.respondent, visit.questionnaire)
-        _finish(visit)
-        session[_JUST_SUBMITTED] = True
-        return redirect(url_for(".done"))
+        # Asked once: an empty or partly empty questionnaire is sent only after "Send anyway".
+        if unanswered and request.form.get("unanswered_confirmed") != "yes":
+            confirming = True
+        else:
+            operations.submit(db.session, visit.respondent, visit.questionnaire)
+            _finish(visit)
+            session[_JUST_SUBMITTED] = True
+            return redirect(url_for(".done"))
     if visit.response.resume_page != _REVIEW:
         visit.response.resume_page = _REVIEW
-    sections = [(page, visit.shown_items(page)) for page in visit.visible_pages()]
     return _render(
         "survey/review.html",
         visit=visit,
         form=form,
         sections=sections,
         answers=visit.answers,
+        unanswered=unanswered,
+        confirming=confirming,
         expired=csrf_failed(form),
     )
 

@@ -241,12 +241,17 @@ def _leave(session: Session, respondent: Respondent, status: RespondentStatus) -
 
 
 def refuse(session: Session, respondent: Respondent) -> None:
-    """Record that the respondent does not want to take part (no more reminders).
+    """Record that the respondent does not want to take part, and delete any answers given.
 
-    Repeating it is harmless; after a submission it is refused with
-    :class:`ResponseFrozen`.
+    Only the refusal is kept (so that no reminders are sent); answers given
+    before changing one's mind are deleted with the response, as the refusal
+    page tells the patient. Repeating it is harmless; after a submission it is
+    refused with :class:`ResponseFrozen`.
     """
     _leave(session, respondent, RespondentStatus.REFUSED)
+    response_ids = select(Response.id).where(Response.respondent_pk == respondent.id).scalar_subquery()
+    session.execute(delete(Answer).where(Answer.response_id.in_(response_ids)))
+    session.execute(delete(Response).where(Response.respondent_pk == respondent.id))
 
 
 def screen_out(session: Session, respondent: Respondent) -> None:

@@ -187,6 +187,21 @@ class LiveSurvey:
         """A letter nobody has used yet in this test session."""
         return self.letters[round_name].pop()
 
+    def mark_returned(self, letter: Invitation, reason: str, round_name: str = OPEN_ROUND) -> None:
+        """Record ``letter`` as returned (``undeliverable``) or its person as ``deceased``, as the region does."""
+        import tempfile
+
+        from prem.db import db, transaction
+        from prem.fieldwork.operations import record_returned_mail
+
+        with tempfile.TemporaryDirectory() as folder:
+            returned = Path(folder) / "returned.csv"
+            returned.write_text(f"respondent_id,reason\n{letter.respondent_id},{reason}\n", encoding="utf-8")
+            with transaction(self.app, upgrade=False) as session:
+                record_returned_mail(session, round_name, returned)
+        with self.app.app_context():
+            db.session.remove()
+
     def responses(self, respondent_id: str) -> list[Any]:
         """The respondent's stored responses, with their answers as ``{item_id: code or text}``."""
         from sqlalchemy import select
@@ -508,7 +523,6 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         yield "question-page", tab.page
         tab.open("/page/comments")
         comments = tab.page.locator("textarea")
-        comments.evaluate("(box) => box.removeAttribute('maxlength')")
         comments.fill("Lång berättelse. " * 300)
         tab.press("Fortsätt")
         assert tab.page.locator(".error-summary").is_visible()
@@ -518,6 +532,9 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         assert tab.page.url.endswith("/review")
         yield "review", tab.page
         tab.press("Skicka in svaren")
+        assert "Obesvarade frågor" in tab.page.locator("main").inner_text()
+        yield "review-unanswered", tab.page
+        tab.press("Skicka ändå")
         yield "thanks", tab.page
         tab.sign_in(answered.access_code)
         yield "used-code", tab.page
@@ -542,5 +559,10 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         yield "not-yet-open", tab.page
         tab.open("/no-such-page")
         yield "page-not-found", tab.page
+        deceased = live_survey.invitation()
+        live_survey.mark_returned(deceased, "deceased")
+        tab.sign_in(deceased.access_code)
+        assert tab.heading() == "Koden kan inte längre användas"
+        yield "returned-code", tab.page
 
     return tour

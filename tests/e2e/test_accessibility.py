@@ -15,6 +15,7 @@ EXPECTED_PAGE_TYPES = {
     "question-page",
     "question-page-error",
     "review",
+    "review-unanswered",
     "thanks",
     "used-code",
     "saved",
@@ -25,6 +26,7 @@ EXPECTED_PAGE_TYPES = {
     "closed-round",
     "not-yet-open",
     "page-not-found",
+    "returned-code",
 }
 
 

@@ -12,7 +12,7 @@ SUBMIT = "button[value=submit]"
 START = "button[value=start]"
 INTERACTIVE = {"a", "button", "input", "textarea", "select"}
 JUST_SENT = "Dina svar är inskickade"
-ALREADY_SENT = "Du har redan skickat in dina svar"
+ALREADY_SENT = JUST_SENT  # the same calm heading on reload and from a second tab
 
 
 def phone_choice(item_id: str, position: int, option_count: int) -> int:

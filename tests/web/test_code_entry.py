@@ -107,10 +107,12 @@ def test_used_code_shows_already_answered(app, client, make_round, start, sign_i
     code = next(iter(sample.codes.values()))
     start(client, code)
     review = client.get("/review")
-    client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    client.post(
+        "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+    )
     other = app.test_client()
     assert sign_in(other, code).location == "/done"
-    assert "Du har redan skickat in dina svar" in other.get("/done").text
+    assert "Dina svar är inskickade" in other.get("/done").text
 
 
 def test_not_yet_open_page_gives_the_date_in_words(client, make_round, sign_in):

@@ -67,7 +67,9 @@ def test_export_responses_and_freetext(runner, make_sample, tmp_path, app, start
     start(client, sample.codes[sorted(sample.codes)[0]])
     post_page("comments", {"comments": "Tack!"})
     review = client.get("/review")
-    client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    client.post(
+        "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+    )
     for suffix in ("csv", "parquet"):
         out = tmp_path / f"responses.{suffix}"
         result = runner(["export", "responses", "--round", "r1", "--out", str(out)])

@@ -57,7 +57,9 @@ def test_a_request_that_fails_half_way_commits_nothing(app, client, make_round, 
     monkeypatch.setattr(operations, "submit", submit_then_fail)
     review = client.get("/review")
     with pytest.raises(RuntimeError):
-        client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+        client.post(
+            "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+        )
     with app.app_context():
         statuses = set(db.session.execute(select(Respondent.status)).scalars())
     assert statuses == {"started", "not_started"}  # the submission was rolled back with the request

@@ -33,9 +33,9 @@ def test_double_submit_and_reload_keep_one_response(app, client, make_round, sta
     post_page("overall", {"overall_rating": "1"})
     review = client.get("/review")
     token = csrf_token(review.text)
-    first = client.post("/review", data={"csrf_token": token, "action": "submit"})
+    first = client.post("/review", data={"csrf_token": token, "action": "submit", "unanswered_confirmed": "yes"})
     _, _, submitted_at = _counts(app, respondent_id)
-    second = client.post("/review", data={"csrf_token": token, "action": "submit"})
+    second = client.post("/review", data={"csrf_token": token, "action": "submit", "unanswered_confirmed": "yes"})
     assert first.location == second.location == "/done"
     assert _counts(app, respondent_id) == (1, 1, submitted_at)
     assert client.get("/done").status_code == 200 and client.get("/done").status_code == 200
@@ -49,7 +49,9 @@ def test_back_after_submit_cannot_change_answers(app, client, make_round, start,
     token = csrf_token(page.text)
     post_page("overall", {"overall_rating": "1"})
     review = client.get("/review")
-    client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    client.post(
+        "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+    )
     # The browser's back button shows the old page; posting it again changes nothing.
     assert client.get("/page/overall").location == "/done"
     again = client.post("/page/overall", data={"csrf_token": token, "action": "next", "overall_rating": "4"})
@@ -72,7 +74,12 @@ def test_two_browsers_on_one_code_share_one_response(app, make_round, start, pos
     assert _counts(app, respondent_id)[:2] == (1, 3)
     open_on_phone = phone.get("/page/information")
     review = laptop.get("/review")
-    assert laptop.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"}).location == "/done"
+    assert (
+        laptop.post(
+            "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+        ).location
+        == "/done"
+    )
     late = phone.post(
         "/page/information",
         data={"csrf_token": csrf_token(open_on_phone.text), "action": "next", "info_condition": "2"},
