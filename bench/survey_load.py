@@ -284,9 +284,14 @@ class Patient:
     def post(self, path: str, form: dict[str, str], *, timed: bool = False) -> str:
         """Post a form; a redirect is the server's acknowledgement. Returns where it leads."""
         started = time.perf_counter()
-        status, location, _ = self.request("POST", path, form)
+        interrupted = self.interrupted
+        status, location, body = self.request("POST", path, form)
         if timed:
             self.timings.append(time.perf_counter() - started)
+        if status == 200 and self.interrupted > interrupted and 'name="code"' in body:
+            # The first send of a save-and-exit went through before its reply was lost: the
+            # session has ended, and the resend lands on the code page. Signed out, answers kept.
+            return "/"
         if status != 302:
             raise ServerError(f"patient {self.number}: POST {path} answered {status}")
         return location
@@ -370,9 +375,10 @@ class Patient:
                 continue
             if pages == 4 and not saved:
                 saved = True
-                if self.answer_page(where, "save_exit") != "/saved":
+                left = self.answer_page(where, "save_exit")
+                if left not in ("/saved", "/"):
                     raise ServerError(f"patient {self.number}: save and exit did not lead to /saved")
-                self.get("/saved")
+                self.get(left)
                 self.fresh_jar()
                 where = self.sign_in()
                 continue
@@ -384,6 +390,10 @@ class Patient:
         _, review = self.get("/review")
         self.reviewed_markers = set(MARKER.findall(review))
         where = self.post("/review", {"csrf_token": _csrf(review), "action": "submit", "unanswered_confirmed": "yes"})
+        if where == "/" and self.interrupted:  # a resent submit after the first one ended the session
+            where = self.sign_in()
+        if where != "/done":
+            raise ServerError(f"patient {self.number}: submit led to {where!r}, not /done")
         self.get(where)
 
 
