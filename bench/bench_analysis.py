@@ -81,7 +81,14 @@ STAGES: dict[str, tuple[str, ...]] = {
     ),
     "case-mix models": ("_casemix_data", "_adjusted_results"),
     "response tables": ("_response_rates", "_response_by_sex_age"),
-    "suppression and masking": ("suppress_small_results", "mask_small_counts"),
+    "suppression and masking": (
+        "suppress_small_results",
+        "mask_response_rates",
+        "mask_response_by_sex_age",
+        "mask_respondents",
+        "mask_adjusted_respondents",
+        "mask_cell_respondents",
+    ),
 }
 """Stages of ``analyse_round`` and the functions of :mod:`analysis.round`'s namespace each covers."""
 
