@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from sampling.spreadsheet import spreadsheet_csv
+from contracts.spreadsheet import spreadsheet_csv
 
 if TYPE_CHECKING:
     from analysis.results import RoundResults

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from contracts.spreadsheet import spreadsheet_csv
 from questionnaires.model import Item, Questionnaire
-from sampling.spreadsheet import spreadsheet_csv
 
 __all__ = ["codebook_markdown", "codebook_table", "routing_text", "write_codebook"]
 

@@ -85,6 +85,10 @@ def database_url(request, tmp_path, sqlite_template) -> str:
     url = request.getfixturevalue("postgres_schema_url")
     engine = create_engine(url)
     with engine.begin() as connection:
-        connection.execute(text("TRUNCATE survey_round, respondent, flow_step, response, answer, survey_session, code_attempt_bucket CASCADE"))
+        connection.execute(
+            text(
+                "TRUNCATE survey_round, respondent, flow_step, response, answer, survey_session, code_attempt_bucket CASCADE"
+            )
+        )
     engine.dispose()
     return url

@@ -19,11 +19,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from contracts.formats import RESPONSES_COLUMNS
+from contracts.spreadsheet import write_private_csv
 from prem.fieldwork.models import FlowStep, Respondent
 from prem.fieldwork.operations import FLOW_COLUMNS, FRAME_COLUMNS, FieldworkError, get_round
 from prem.survey.models import Answer, Response
 from prem.survey.questionnaire import closed_item_ids, questionnaire_version, text_item_ids
-from sampling.spreadsheet import write_private_csv
 
 __all__ = [
     "RESPONSE_COLUMNS",
@@ -181,7 +181,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
     """Write ``table`` as ``.csv`` (UTF-8) or ``.parquet`` by the file's suffix, atomically and mode 0600.
 
     CSV cells that a spreadsheet would run as a formula are neutralised
-    (:mod:`sampling.spreadsheet`; the README says how to recover them). A
+    (:mod:`contracts.spreadsheet`; the README says how to recover them). A
     full disk or another write error is a :class:`FieldworkError` and leaves
     no partial file; the export only reads the database.
     """

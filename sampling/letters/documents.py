@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reportlab.graphics import renderPDF
 from reportlab.graphics.barcode.qr import QrCodeWidget
@@ -32,6 +33,9 @@ from reportlab.platypus import Frame, Paragraph
 from sampling.access_codes import ALPHABET, CODE_LENGTH, format_access_code, normalise_access_code
 from sampling.errors import SamplingError
 from sampling.letters.round_info import RoundInfo
+
+if TYPE_CHECKING:
+    from questionnaires.model import Questionnaire
 
 __all__ = [
     "ADDRESS_BLOCK",
@@ -232,7 +236,7 @@ _OPENING = {
 }
 
 
-def letter_texts(letter: Letter, kind: str, info: RoundInfo, q, date: dt.date) -> dict[str, str]:
+def letter_texts(letter: Letter, kind: str, info: RoundInfo, q: Questionnaire, date: dt.date) -> dict[str, str]:
     """The letter's texts (plain text, in Swedish and English) that the PDF and the vendor CSV share."""
     start, end = info.period
     contact = info.contact
@@ -299,7 +303,7 @@ def address_font_size(lines: Iterable[str], font: str, width: float) -> float | 
     return None
 
 
-def draw_letter(canvas: Canvas, letter: Letter, kind: str, info: RoundInfo, q, date: dt.date) -> None:
+def draw_letter(canvas: Canvas, letter: Letter, kind: str, info: RoundInfo, q: Questionnaire, date: dt.date) -> None:
     """Draw one letter on the canvas's current page."""
     regular, bold = _fonts()
     width, height = A4
@@ -420,7 +424,7 @@ def write_letters(
     letters: list[Letter],
     kind: str,
     info: RoundInfo,
-    q,
+    q: Questionnaire,
     out_path: Path,
     *,
     date: dt.date | None = None,

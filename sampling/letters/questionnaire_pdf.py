@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from reportlab.graphics.barcode.code128 import Code128
 from reportlab.lib import colors
@@ -31,14 +32,14 @@ _TOP = 30 * mm  # the header with the barcode
 _BOTTOM = 18 * mm
 
 
-class TickBox(Flowable):
+class TickBox(Flowable):  # type: ignore[misc]  # reportlab has no type hints
     """An empty square to tick (5 mm)."""
 
     def __init__(self, size: float = 4.5 * mm) -> None:
         super().__init__()
         self.size = size
 
-    def wrap(self, available_width, available_height):
+    def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         return self.size, self.size
 
     def draw(self) -> None:
@@ -97,10 +98,17 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _item_block(q: Questionnaire, number: int, item: Item, notes, numbers: dict[str, int], width: float) -> Table:
+def _item_block(
+    q: Questionnaire,
+    number: int,
+    item: Item,
+    notes: dict[tuple[str, int], tuple[int | None, ...]],
+    numbers: dict[str, int],
+    width: float,
+) -> Table:
     """One item as a table that is never split: question, options with boxes, routing."""
     styles = _styles()
-    rows: list[list] = []
+    rows: list[list[Any]] = []
     question = f"{number}. {_escape(item.text['sv'])}"
     rows.append([Paragraph(question, styles["question"]), ""])
     rows.append([Paragraph(_escape(item.text["en"]), styles["english"]), ""])

@@ -111,7 +111,7 @@ def load_round_info(path: str | Path) -> RoundInfo:
         raise RoundInfoError(f"{path}: expected a mapping of keys (round, sender, contact, ...) at the top level")
     problems: list[str] = []
 
-    def section(key: str) -> dict:
+    def section(key: str) -> dict[str, Any]:
         value = data.get(key)
         if not isinstance(value, dict):
             problems.append(f"{key}: missing or not a mapping")

@@ -18,13 +18,13 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from analysis import tables as analysis_tables
+from contracts.spreadsheet import neutralise_formula, recover_formula
 from prem.db import db, transaction
 from prem.fieldwork.export import write_table
 from prem.fieldwork.models import Respondent
 from prem.survey import operations
 from prem.survey.models import Answer
 from questionnaires import codebook, load_questionnaire
-from sampling.spreadsheet import neutralise_formula, recover_formula
 
 #: What a spreadsheet would run, from OWASP's CSV injection page and the issue.
 PAYLOADS = [

@@ -60,7 +60,7 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
     ]
     assert "comments" not in export.columns
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]
-    submitted, started, refused, never = (export.iloc[i] for i in range(4))
+    submitted, started, _refused, never = (export.iloc[i] for i in range(4))
     assert submitted["overall_rating"] == 2 and submitted["municipality_contact"] == 2
     assert pd.isna(submitted["municipality_coordination"])  # routed past after the change
     assert datetime.fromisoformat(submitted["submitted_at"]).tzinfo is not None

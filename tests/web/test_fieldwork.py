@@ -139,7 +139,7 @@ def test_missing_column_and_missing_codes_are_named(app, make_sample):
 
 
 def test_window_must_not_be_empty(app, make_sample):
-    with pytest.raises(FieldworkError, match="closes .* before it opens"):
+    with pytest.raises(FieldworkError, match=r"closes .* before it opens"):
         _import(app, make_sample(1), opens=TODAY, closes=TODAY - timedelta(days=1))
 
 

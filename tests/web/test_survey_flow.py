@@ -142,7 +142,7 @@ def test_routing_shows_the_municipality_page_only_after_contact(app, client, mak
 
 def test_resume_from_a_fresh_browser_at_the_same_point(app, client, make_round, start, post_page, sign_in):
     sample = make_round()
-    respondent_id, code = next(iter(sample.codes.items()))
+    _respondent_id, code = next(iter(sample.codes.items()))
     start(client, code)
     post_page("overall", {"overall_rating": "1"})
     post_page("information", {"info_condition": "1"})

@@ -65,7 +65,8 @@ def spreadsheet_csv(table: pd.DataFrame, out: str | os.PathLike[str] | IO[str] |
     holding a CR or LF, so a bare CR in free text cannot start a new row
     whose first cell a spreadsheet would run.
     """
-    return spreadsheet_safe(table).to_csv(out, index=False, lineterminator="\r\n")
+    text: str | None = spreadsheet_safe(table).to_csv(out, index=False, lineterminator="\r\n")
+    return text
 
 
 def write_private_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
