@@ -105,7 +105,7 @@ def combined_codes(columns: Sequence[np.ndarray], sizes: Sequence[int]) -> tuple
     """
     rows = len(columns[0]) if len(columns) else 0
     combination, size = np.zeros(rows, dtype="int64"), 1
-    for column, levels in zip(columns, sizes):
+    for column, levels in zip(columns, sizes, strict=False):
         if not countable(size * levels, rows):
             observed, combination = observed_codes(combination, size)
             size = len(observed)

@@ -115,7 +115,9 @@ def state_stratum_sums(
         ("yy", lambda value: np.nan_to_num(value) ** 2),
     ):
         per_class[name] = (
-            np.column_stack([count @ column(value).astype("float64") for count, value in zip(counts, value_of)])
+            np.column_stack(
+                [count @ column(value).astype("float64") for count, value in zip(counts, value_of, strict=False)]
+            )
             if len(counts)
             else np.zeros((len(class_stratum), 0))
         )

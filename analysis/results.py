@@ -12,10 +12,6 @@ from analysis.tables import TABLES, empty_table
 __all__ = ["RoundResults"]
 
 
-def _empty(name: str):
-    return field(default_factory=lambda: empty_table(name))
-
-
 @dataclass
 class RoundResults:
     """Everything :func:`analysis.analyse_round` computes, as DataFrames.
@@ -60,14 +56,14 @@ class RoundResults:
     questionnaire_id: str = ""
     questionnaire_version: str = ""
     config: AnalysisConfig = field(default_factory=AnalysisConfig)
-    response_rates: pd.DataFrame = _empty("response_rates")
-    response_by_sex_age: pd.DataFrame = _empty("response_by_sex_age")
-    item_results: pd.DataFrame = _empty("item_results")
-    dimension_results: pd.DataFrame = _empty("dimension_results")
-    adjusted_results: pd.DataFrame = _empty("adjusted_results")
-    weighting_cells: pd.DataFrame = _empty("weighting_cells")
-    dimension_weights: pd.DataFrame = _empty("dimension_weights")
-    methods: pd.DataFrame = _empty("methods")
+    response_rates: pd.DataFrame = field(default_factory=lambda: empty_table("response_rates"))
+    response_by_sex_age: pd.DataFrame = field(default_factory=lambda: empty_table("response_by_sex_age"))
+    item_results: pd.DataFrame = field(default_factory=lambda: empty_table("item_results"))
+    dimension_results: pd.DataFrame = field(default_factory=lambda: empty_table("dimension_results"))
+    adjusted_results: pd.DataFrame = field(default_factory=lambda: empty_table("adjusted_results"))
+    weighting_cells: pd.DataFrame = field(default_factory=lambda: empty_table("weighting_cells"))
+    dimension_weights: pd.DataFrame = field(default_factory=lambda: empty_table("dimension_weights"))
+    methods: pd.DataFrame = field(default_factory=lambda: empty_table("methods"))
     persons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:

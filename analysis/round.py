@@ -46,7 +46,7 @@ LEVELS: dict[str, list[str]] = {
 CASEMIX_ROLES = ("self_rated_health", "education")
 
 
-def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = AnalysisConfig()) -> RoundResults:
+def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig | None = None) -> RoundResults:
     """Analyse one survey round: dispositions, rates, scores, weights, intervals, comparisons.
 
     Parameters
@@ -88,6 +88,7 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig = A
     See :mod:`analysis.estimates`, :mod:`analysis.casemix`,
     :mod:`analysis.weighting` and :mod:`analysis.dispositions`.
     """
+    config = config if config is not None else AnalysisConfig()
     # The linear algebra here is many small matrices (case-mix cells, per-stratum sums): BLAS threads
     # only contend with each other and with other work (6x slower per model fit on a busy 2-core machine).
     with threadpool_limits(limits=1, user_api="blas"):
@@ -353,7 +354,9 @@ class _Estimator:
                 "scale": 100.0 if proportion else 1.0,
             }
             if counts is None:
-                values = np.column_stack([table.take(state) for (state, _, _), table in zip(outcomes.values(), tables)])
+                values = np.column_stack(
+                    [table.take(state) for (state, _, _), table in zip(outcomes.values(), tables, strict=False)]
+                )
                 part = grouped_estimates(
                     values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options
                 )
@@ -500,7 +503,7 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
     observed = np.flatnonzero(invited)
     columns = {
         key: pd.Categorical.from_codes(position, dtype=persons[key].dtype)
-        for key, position in zip(keys, np.unravel_index(observed, sizes))
+        for key, position in zip(keys, np.unravel_index(observed, sizes), strict=False)
     }
     for name, values in sums.items():
         if values is None:

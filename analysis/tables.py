@@ -150,8 +150,8 @@ DISPOSITIONS: tuple[str, ...] = (
 """Final dispositions of an invited person, in the order of ANALYSIS.md."""
 
 TABLES: dict[str, tuple[Column, ...]] = {
-    "response_rates": _keys("level", "pathway", "region", "healthcare_region")
-    + (
+    "response_rates": (
+        *_keys("level", "pathway", "region", "healthcare_region"),
         Column("invited", "Int64", "persons", "Persons invited (rows of the frame)."),
         Column("complete", "Int64", "persons", "Submitted with at least half of the core items answered (AAPOR I)."),
         Column("partial", "Int64", "persons", "Some core items answered but not enough, or never submitted (AAPOR P)."),
@@ -174,8 +174,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ),
         _MASKED,
     ),
-    "response_by_sex_age": _keys("level", "pathway", "region", "sex", "age_group")
-    + (
+    "response_by_sex_age": (
+        *_keys("level", "pathway", "region", "sex", "age_group"),
         Column("invited", "Int64", "persons", "Persons invited in the cell."),
         Column("complete", "Int64", "persons", "Complete respondents in the cell."),
         Column(
@@ -207,9 +207,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "",
             "regions_within_pathway (regions of one pathway against the pathway's national value) or pathways_within_region (pathways of one region against the region's value); only the comparisons of the run's settings (AnalysisConfig.comparisons; default regions_within_pathway, what the comparison report shows). An outcome has no rows in a pathway (region) where fewer than two units reach config.min_respondents_shown respondents: nothing to compare.",
         ),
-    )
-    + _keys("pathway", "region", "dimension", "item_id")
-    + (
+        *_keys("pathway", "region", "dimension", "item_id"),
         Column("measure", "string", "", "share_positive (logistic model) or mean_score (linear model)."),
         Column(
             "n",
@@ -250,10 +248,10 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "",
             "delta_method (normal interval from the model's covariance), or wilson_unadjusted for a unit whose respondents are all positive or none (no finite logistic effect).",
         ),
-    )
-    + _SUPPRESSION,
-    "weighting_cells": _keys("pathway", "region", "sex", "age_group")
-    + (
+        *_SUPPRESSION,
+    ),
+    "weighting_cells": (
+        *_keys("pathway", "region", "sex", "age_group"),
         Column(
             "weighting_cell",
             "string",
@@ -285,8 +283,8 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents.",
         ),
     ),
-    "dimension_weights": _keys("dimension", "item_id")
-    + (
+    "dimension_weights": (
+        *_keys("dimension", "item_id"),
         Column("weight", "float64", "", "Item weight within the dimension (sums to 1 over the dimension's items)."),
         Column(
             "method",

@@ -7,6 +7,7 @@ group cell; cells with too few respondents are collapsed first.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -139,7 +140,7 @@ def poststratify(
         {
             **{
                 key: pd.array(categories[index], dtype="string")
-                for key, (_, categories), index in zip(keys, coded, position)
+                for key, (_, categories), index in zip(keys, coded, position, strict=False)
             },
             "frame_population": np.bincount(cell, weights=design_weight, minlength=size)[observed],
             "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
@@ -154,12 +155,13 @@ def poststratify(
             frame_cells["sex"].to_numpy(dtype=object),
             frame_cells["age_group"].to_numpy(dtype=object),
             frame_cells["respondents"].to_numpy().tolist(),
+            strict=False,
         )
     )
     stratum = position[0] * sizes[1] + position[1]
     bounds = [0, *(np.flatnonzero(np.diff(stratum)) + 1).tolist(), len(rows)]
     labels = []
-    for start, end in zip(bounds[:-1], bounds[1:]):
+    for start, end in itertools.pairwise(bounds):
         mapping = _collapse_stratum(rows[start:end], min_cell_respondents)
         labels.extend(mapping[(sex, age)] for sex, age, _ in rows[start:end])
     frame_cells["weighting_cell"] = pd.array(labels, dtype="string")

@@ -276,7 +276,7 @@ def dimension(dim: DimensionContent, content: ReportContent, layout: Layout) -> 
     questions = [layout.para(f"{index}. {item.text}", "small") for index, item in enumerate(dim.items, start=1)]
     return [
         KeepTogether(
-            [layout.para(dim.label, "h1")] + _chart_block(dim.rows, dim.national, content, layout, "dimension.chart")
+            [layout.para(dim.label, "h1"), *_chart_block(dim.rows, dim.national, content, layout, "dimension.chart")]
         ),
         CondPageBreak(60 * mm),
         layout.para(layout.text("dimension.items"), "h2"),

@@ -61,9 +61,12 @@ def test_stratum_sums_from_counts_are_the_respondent_sums():
     value_of = [np.array([100.0, 50.0, 0.0, np.nan, np.nan]), np.array([1.0, 0.0, np.nan])]
     states = [rng.integers(0, 5, size=500), rng.integers(0, 3, size=500)]
     member, class_stratum, class_weight = weight_classes(stratum, 4, weight)
-    counts = [class_counts(member, len(class_weight), state, len(table)) for state, table in zip(states, value_of)]
+    counts = [
+        class_counts(member, len(class_weight), state, len(table))
+        for state, table in zip(states, value_of, strict=False)
+    ]
     ours = state_stratum_sums(counts, value_of, class_stratum, class_weight, np.bincount(stratum, minlength=4))
-    values = np.column_stack([table[state] for state, table in zip(states, value_of)])
+    values = np.column_stack([table[state] for state, table in zip(states, value_of, strict=False)])
     expected = _stratum_sums(values, stratum, 4, weight)
     assert set(ours) == set(expected)
     for name, sums in expected.items():

@@ -93,7 +93,7 @@ def test_pca_weights_of_three_items_are_largest_for_the_most_correlated():
     scoring = pd.DataFrame({"item_id": ["p", "q", "r"], "dimension": ["d"] * 3})
     weights = dimension_item_weights(item_scores, scoring, method="pca").set_index("item_id")["weight"]
     correlation = np.corrcoef(item_scores.to_numpy(), rowvar=False)
-    eigenvalues, eigenvectors = np.linalg.eigh(correlation)
+    _eigenvalues, eigenvectors = np.linalg.eigh(correlation)
     expected = np.abs(eigenvectors[:, -1]) / np.abs(eigenvectors[:, -1]).sum()
     assert_allclose(weights.to_numpy(), expected)
     assert weights["r"] < weights["p"]

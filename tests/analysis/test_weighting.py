@@ -37,7 +37,7 @@ def test_small_cell_collapses_with_smaller_adjacent_age_group_within_sex():
         [("K", "35-49", 10, 9), ("K", "50-64", 10, 2), ("K", "65-79", 10, 6), ("M", "50-64", 10, 6)]
     )
     _, cells = poststratify(frame, respondent, min_cell_respondents=5)
-    labels = dict(zip(cells["age_group"] + cells["sex"], cells["weighting_cell"]))
+    labels = dict(zip(cells["age_group"] + cells["sex"], cells["weighting_cell"], strict=False))
     # 50-64 (2) joins its smaller neighbour 65-79 (6), not 35-49 (9)
     assert labels == {"35-49K": "K 35-49", "50-64K": "K 50-64..65-79", "65-79K": "K 50-64..65-79", "50-64M": "M 50-64"}
     merged = cells[cells["weighting_cell"] == "K 50-64..65-79"].iloc[0]
@@ -86,7 +86,7 @@ def test_weighting_cells_of_a_tiny_stratum_mask_the_respondent_count(blank_expor
 
 def test_a_person_without_a_pathway_has_no_weight_and_changes_no_other():
     frame, respondent = _frame([("K", "50-64", 10, 5), ("M", "50-64", 8, 8)])
-    weight, cells = poststratify(frame, respondent, min_cell_respondents=3)
+    weight, _cells = poststratify(frame, respondent, min_cell_respondents=3)
     without = frame.assign(pathway=frame["pathway"].where(frame.index != 0))  # the first person, a respondent
     other_weight, other_cells = poststratify(without, respondent, min_cell_respondents=3)
     assert np.isnan(other_weight[0])
