@@ -37,6 +37,8 @@ def test_a_burst_of_wrong_codes_over_three_workers_checks_no_more_than_the_limit
             thread.start()
         for thread in threads:
             thread.join(timeout=120)
+        for client in clients:
+            client.close()
         assert server.poll() is None
     assert len(statuses) == BURST
     assert statuses.count(200) == LIMIT  # "we cannot find a survey with that code"
