@@ -158,9 +158,7 @@ def test_any_unicode_free_text_is_stored_as_sent_or_refused(app, make_round, sta
         assert len(comment.strip()) > 4000 or "\x00" in comment, f"a valid comment was refused: {comment!r}"
 
 
-def test_a_nul_byte_in_free_text_is_calm_and_keeps_the_page(app, make_round, start, database_url, request):
-    if database_url.startswith("postgresql"):
-        request.applymarker(pytest.mark.xfail(strict=True, reason="#10.7 fixed on branch prod-survey"))
+def test_a_nul_byte_in_free_text_is_calm_and_keeps_the_page(app, make_round, start):
     sample = make_round(size=1)
     client = app.test_client()
     token = _walk_to_comments(client, next(iter(sample.codes.values())), start)
