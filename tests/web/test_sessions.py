@@ -118,7 +118,9 @@ def test_a_cookie_copied_before_submit_opens_nothing(app, client, make_round, st
     start(client, next(iter(sample.codes.values())))
     review = client.get("/review")
     copied = _cookie(client)
-    client.post("/review", data={"csrf_token": csrf_token(review.text), "action": "submit"})
+    client.post(
+        "/review", data={"csrf_token": csrf_token(review.text), "action": "submit", "unanswered_confirmed": "yes"}
+    )
     thief = app.test_client()
     thief.set_cookie("prem_session", copied)
     assert thief.get("/review").location == "/"
