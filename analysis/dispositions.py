@@ -11,19 +11,12 @@ import pandas as pd
 
 from analysis.errors import AnalysisInputError
 from analysis.tables import DISPOSITIONS
+from contracts.formats import RESPONSE_STATUSES
 
 __all__ = ["STATUSES", "classify_dispositions", "rates_from_counts"]
 
-STATUSES: tuple[str, ...] = (
-    "not_started",
-    "started",
-    "submitted",
-    "refused",
-    "screened_out",
-    "deceased",
-    "undeliverable",
-)
-"""The fieldwork statuses of the responses export (docs/ARCHITECTURE.md)."""
+STATUSES: tuple[str, ...] = RESPONSE_STATUSES
+"""The fieldwork statuses of the responses export (:data:`contracts.formats.RESPONSE_STATUSES`)."""
 
 _FINAL_BY_STATUS = {
     "refused": "refusal",
