@@ -20,7 +20,7 @@ import pytest
 from prem import create_app
 from prem.db import db, transaction
 from prem.fieldwork.operations import import_round, survey_today
-from sampling.access_codes import new_access_code
+from sampling.access_codes import ALPHABET, new_access_code
 
 ACCESS_CODE_KEY = "test-access-code-key"
 TODAY = survey_today("Europe/Stockholm")
@@ -111,7 +111,9 @@ def make_sample(tmp_path):
     def make(size: int = 4, pathway: str = "ibd-vuxna", flow: bool = True) -> Sample:
         directory = tmp_path / f"sample{next(counter)}"
         directory.mkdir()
-        ids = [f"R{secrets.token_hex(5).upper()}" for _ in range(size)]
+        # Ids as prem sample makes them (its alphabet has no 0 or 1, so an id never reads as a
+        # personnummer; random hex digits sometimes did, and the import rightly refused them).
+        ids = ["R" + "".join(secrets.choice(ALPHABET) for _ in range(10)) for _ in range(size)]
         codes = {respondent_id: new_access_code() for respondent_id in ids}
         with open(directory / "frame.csv", "w", newline="", encoding="utf-8") as out:
             writer = csv.writer(out)
