@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import IO
 
 import pandas as pd
+
+from contracts.files import write_privately
 
 __all__ = [
     "FORMULA_TRIGGERS",
@@ -70,22 +71,10 @@ def spreadsheet_csv(table: pd.DataFrame, out: str | os.PathLike[str] | IO[str] |
 
 
 def write_private_csv(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write ``table`` spreadsheet-safe to ``path`` (UTF-8), mode 0600, atomically.
+    """Write ``table`` spreadsheet-safe to ``path`` (UTF-8), mode 0600, atomically (:func:`write_privately`)."""
 
-    The rows go to a temporary file in the same folder (created 0600), are
-    flushed to disk and then renamed over ``path``: a reader sees the old file
-    or the whole new one, never a part. On any error (a full disk) the
-    temporary file is removed and the error raised.
-    """
-    path = Path(path)
-    descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        with os.fdopen(descriptor, "w", encoding="utf-8", newline="") as out:
+    def write(partial: Path) -> None:
+        with partial.open("w", encoding="utf-8", newline="") as out:
             spreadsheet_csv(table, out)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(partial, path)
-    except BaseException:
-        Path(partial).unlink(missing_ok=True)
-        raise
-    return path
+
+    return write_privately(path, write)

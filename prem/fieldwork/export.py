@@ -10,7 +10,6 @@ it; reviewers get it from :func:`freetext_dataframe`.
 from __future__ import annotations
 
 import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from contracts.files import write_privately
 from contracts.formats import RESPONSES_COLUMNS
 from contracts.spreadsheet import write_private_csv
 from prem.fieldwork.models import FlowStep, Respondent
@@ -193,14 +193,7 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
         path.parent.mkdir(parents=True, exist_ok=True)
         if suffix == ".csv":
             return write_private_csv(table, path)
-        descriptor, partial = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-        os.close(descriptor)
-        try:
-            table.to_parquet(partial, index=False)
-            os.replace(partial, path)
-        except BaseException:
-            Path(partial).unlink(missing_ok=True)
-            raise
+        write_privately(path, lambda partial: table.to_parquet(partial, index=False))
     except OSError as error:
         raise FieldworkError(
             f"{path}: could not be written ({error.strerror or error}); no file was written or changed."

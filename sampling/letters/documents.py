@@ -14,8 +14,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import os
-import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,8 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Frame, Paragraph
 
+from contracts.files import write_privately
+from contracts.spreadsheet import neutralise_formula
 from sampling.access_codes import ALPHABET, CODE_LENGTH, format_access_code, normalise_access_code
 from sampling.errors import SamplingError
 from sampling.letters.round_info import RoundInfo
@@ -43,7 +43,6 @@ __all__ = [
     "Letter",
     "LetterError",
     "build_letters",
-    "neutralise_formula",
     "write_letters",
 ]
 
@@ -107,14 +106,6 @@ class Letter:
     @property
     def sort_key(self) -> tuple[str, str]:
         return ("".join(ch for ch in self.postal_code if ch.isdigit()), self.respondent_id)
-
-
-def neutralise_formula(value: str) -> str:
-    """A cell that a spreadsheet would not run as a formula (``=``, ``+``, ``-``, ``@`` get a leading ``'``).
-
-    A local helper: the project has no shared one yet.
-    """
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _read_rows(path: Path, what: str, columns: Iterable[str]) -> list[tuple[int, dict[str, str]]]:
@@ -404,15 +395,7 @@ def draw_letter(canvas: Canvas, letter: Letter, kind: str, info: RoundInfo, q: Q
 def _write_atomically(path: Path, write: Callable[[Path], None]) -> None:
     """Write through a temporary file beside ``path`` (owner-only, 0600) renamed into place."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    os.close(handle)
-    try:
-        os.chmod(temporary, 0o600)
-        write(Path(temporary))
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    write_privately(path, write)
 
 
 def vendor_csv_path(pdf_path: Path) -> Path:

@@ -13,10 +13,11 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
+from contracts.spreadsheet import neutralise_formula
 from prem.cli import main
 from questionnaires import load_questionnaire
 from sampling.letters import build_letters, load_round_info
-from sampling.letters.documents import LetterError, neutralise_formula
+from sampling.letters.documents import LetterError
 from sampling.letters.questionnaire_pdf import routing_notes, write_paper_questionnaire
 from sampling.letters.round_info import RoundInfoError
 
