@@ -447,6 +447,22 @@ def assert_each_keeps_their_own(database_url: str, patients: list[Patient]) -> N
             assert patient.reviewed_markers == {patient.marker}, f"patient {patient.number} missed their own text"
 
 
+def assert_stored_once(database_url: str, responses: int) -> None:
+    """From the database: no answer stored twice for one response, and exactly ``responses`` responses."""
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            doubled = connection.execute(
+                text(
+                    "SELECT count(*) FROM (SELECT response_id, item_id FROM answer GROUP BY 1, 2 HAVING count(*) > 1) d"
+                )
+            ).scalar_one()
+            stored = connection.execute(text("SELECT count(*) FROM response")).scalar_one()
+    finally:
+        engine.dispose()
+    assert doubled == 0 and stored == responses, (doubled, stored)
+
+
 def free_port(low: int, high: int) -> int:
     """A free loopback TCP port in [low, high)."""
     for port in range(low, high):

@@ -16,7 +16,7 @@ import time
 import psutil
 import pytest
 
-from bench.survey_load import Patient, assert_each_keeps_their_own, import_round, running_server
+from bench.survey_load import Patient, assert_each_keeps_their_own, assert_stored_once, import_round, running_server
 
 pytestmark = pytest.mark.postgres
 
@@ -93,13 +93,4 @@ def test_a_worker_killed_mid_save_or_submit_loses_and_duplicates_nothing(pg_data
     assert kills >= 3
     assert sum(patient.interrupted for patient in patients) >= 1, "no request was caught by a kill"
     assert_each_keeps_their_own(pg_database, patients)
-    from sqlalchemy import create_engine, text
-
-    engine = create_engine(pg_database)
-    with engine.connect() as connection:
-        duplicates = connection.execute(
-            text("SELECT count(*) FROM (SELECT response_id, item_id FROM answer GROUP BY 1, 2 HAVING count(*) > 1) d")
-        ).scalar_one()
-        responses = connection.execute(text("SELECT count(*) FROM response")).scalar_one()
-    engine.dispose()
-    assert duplicates == 0 and responses == len(patients)
+    assert_stored_once(pg_database, len(patients))
