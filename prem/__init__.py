@@ -33,6 +33,7 @@ def create_app(test_config: dict[str, Any] | None = None):
 
     from prem import db, i18n, security, server
     from prem.settings import default_config
+    from prem.staff import login as staff_login
 
     app = Flask(__name__, instance_relative_config=True, instance_path=_instance_path())
     os.makedirs(app.instance_path, exist_ok=True)
@@ -47,10 +48,13 @@ def create_app(test_config: dict[str, Any] | None = None):
     i18n.init_app(app)
     security.init_app(app)
     server.init_app(app)
+    staff_login.init_app(app)
 
+    from prem.staff.blueprint import bp as staff_bp
     from prem.survey.blueprint import bp as survey_bp
 
     app.register_blueprint(survey_bp)
+    app.register_blueprint(staff_bp)
     return app
 
 

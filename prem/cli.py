@@ -34,6 +34,7 @@ COMMAND_MODULES: dict[str, str] = {
     "tables": "analysis",
     "demo": "demo",
     "letters": "letters",
+    "users": "staff",
 }
 
 

@@ -87,7 +87,8 @@ def database_url(request, tmp_path, sqlite_template) -> str:
     with engine.begin() as connection:
         connection.execute(
             text(
-                "TRUNCATE survey_round, respondent, flow_step, response, answer, survey_session, code_attempt_bucket CASCADE"
+                "TRUNCATE survey_round, respondent, flow_step, response, answer, survey_session, code_attempt_bucket, "
+                "staff_user, staff_user_region, staff_session, staff_password_reset, audit_event CASCADE"
             )
         )
     engine.dispose()

@@ -1,0 +1,42 @@
+"""URL rules of the staff pages (views in :mod:`prem.staff.controllers`), under ``/staff/``.
+
+Before every view, in this order: the access rule the view declares
+(:func:`prem.staff.access.check_access`), then the CSRF token of a post.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from prem.staff import controllers
+from prem.staff.access import check_access
+from prem.staff.labels import template_helpers
+
+__all__ = ["bp"]
+
+bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="templates")
+bp.before_request(check_access)
+bp.before_request(controllers.check_csrf)
+bp.context_processor(template_helpers)
+
+bp.add_url_rule("/", "home", controllers.home)
+bp.add_url_rule("/login", "login", controllers.login, methods=["GET", "POST"])
+bp.add_url_rule("/logout", "logout", controllers.logout, methods=["POST"])
+bp.add_url_rule("/reset/<token>", "reset_password", controllers.reset_password, methods=["GET", "POST"])
+bp.add_url_rule("/language/<lang>", "language", controllers.language)
+
+bp.add_url_rule("/users", "users", controllers.users)
+bp.add_url_rule("/users/new", "new_user", controllers.new_user, methods=["GET", "POST"])
+bp.add_url_rule("/users/<int:user_id>/reset", "reset_user", controllers.reset_user, methods=["POST"])
+
+bp.add_url_rule("/rounds", "round_list", controllers.round_list)
+bp.add_url_rule("/rounds/new", "new_round", controllers.new_round, methods=["GET", "POST"])
+bp.add_url_rule("/rounds/<round_name>", "round_detail", controllers.round_detail)
+bp.add_url_rule("/rounds/<round_name>/open", "open_round", controllers.open_round, methods=["POST"])
+bp.add_url_rule("/rounds/<round_name>/close", "close_round", controllers.close_round, methods=["GET", "POST"])
+
+bp.add_url_rule("/audit", "audit_log", controllers.audit_log)
+bp.add_url_rule("/audit.csv", "audit_csv", controllers.audit_csv)
+
+for _status in (400, 403, 404, 405, 413, 500):
+    bp.register_error_handler(_status, controllers.http_error)

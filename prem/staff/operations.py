@@ -1,0 +1,381 @@
+"""Write side of the staff web: accounts, sign-in and sessions, password resets, the audit log.
+
+As everywhere in prem, these functions take the caller's session and never
+commit; the request (or the ``prem users`` command) owns the transaction.
+Every action a person takes is recorded with :func:`record` by the
+operation that performs it, never by the view.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from prem.errors import PremError
+from prem.fieldwork.models import Respondent, SurveyRound
+from prem.fieldwork.operations import get_round, utc_now
+from prem.staff import passwords
+from prem.staff.models import AuditEvent, PasswordReset, Role, StaffSession, StaffUser, StaffUserRegion
+from prem.staff.uploads import RoundFiles, sample_directory
+from prem.survey.operations import give_back_code_attempt, take_code_attempt
+
+__all__ = [
+    "AuditAction",
+    "LoginFailed",
+    "LoginThrottled",
+    "StaffError",
+    "Throttle",
+    "close_round",
+    "complete_password_reset",
+    "create_round",
+    "create_user",
+    "end_session",
+    "find_reset",
+    "list_users",
+    "log_in",
+    "open_round",
+    "record",
+    "session_user",
+    "start_password_reset",
+]
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._@-]{1,79}")
+
+
+class StaffError(PremError):
+    """A staff action that cannot be done as asked (the message says why)."""
+
+
+class LoginFailed(StaffError):
+    """Wrong user name or password (deliberately not saying which)."""
+
+
+class LoginThrottled(StaffError):
+    """Too many failed logins from this client or for this account in the current window."""
+
+    def __init__(self, minutes: int) -> None:
+        super().__init__(f"too many failed logins; try again in {minutes} minutes")
+        self.minutes = minutes
+
+
+class AuditAction:
+    """The actions the audit log records (the ``action`` column)."""
+
+    LOGIN = "login"
+    LOGIN_FAILED = "login_failed"
+    LOGOUT = "logout"
+    USER_CREATED = "user_created"
+    PASSWORD_RESET_ISSUED = "password_reset_issued"
+    PASSWORD_RESET_USED = "password_reset_used"
+    ROUND_CREATED = "round_created"
+    ROUND_OPENED = "round_opened"
+    ROUND_CLOSED = "round_closed"
+    CODES_DESTROYED = "codes_destroyed"
+    REMINDERS_PRODUCED = "reminders_produced"
+    AUDIT_EXPORTED = "audit_exported"
+
+
+def record(
+    session: Session,
+    actor: str | None,
+    action: str,
+    *,
+    round_name: str | None = None,
+    region: str | None = None,
+    detail: str | None = None,
+) -> AuditEvent:
+    """Append one event to the audit log (no respondent id, answer or code ever goes in ``detail``)."""
+    event = AuditEvent(
+        at=utc_now(), actor=actor, action=action, round_name=round_name, region=region, detail=(detail or None)
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def normalise_username(username: str) -> str:
+    """User names are compared without case and surrounding spaces."""
+    return username.strip().lower()
+
+
+def get_user(session: Session, username: str) -> StaffUser | None:
+    """The account called ``username`` (any case), or ``None``."""
+    return session.execute(
+        select(StaffUser).where(StaffUser.username == normalise_username(username))
+    ).scalar_one_or_none()
+
+
+def create_user(
+    session: Session,
+    username: str,
+    role: str,
+    regions: Sequence[str] = (),
+    *,
+    password: str | None = None,
+    actor: str | None = None,
+) -> StaffUser:
+    """A new staff account; a coordinator needs at least one region, the other roles none.
+
+    Without ``password`` the account cannot sign in until an administrator
+    gives it a reset link (:func:`start_password_reset`).
+    """
+    from sampling.reference import regions as known_regions
+
+    username = normalise_username(username)
+    if not _USERNAME.fullmatch(username):
+        raise StaffError(
+            f"{username!r} cannot be a user name (2 to 80 lower-case letters a-z, digits and . _ @ -, "
+            "starting with a letter or digit)."
+        )
+    try:
+        role = Role(role).value
+    except ValueError:
+        raise StaffError(f"{role!r} is not a role (expected one of {', '.join(Role)}).") from None
+    region_codes = sorted({region.strip() for region in regions if region.strip()})
+    unknown = [region for region in region_codes if region not in known_regions()]
+    if unknown:
+        raise StaffError(f"{', '.join(unknown)}: not a region code of regions.csv (two digits, e.g. 12).")
+    if role == Role.COORDINATOR and not region_codes:
+        raise StaffError("A region coordinator needs at least one region (--region 12).")
+    if role != Role.COORDINATOR and region_codes:
+        raise StaffError(f"An {role} acts for every region; regions are only given to coordinators.")
+    if password is not None and (problem := passwords.password_problem(password)):
+        raise StaffError(problem)
+    if get_user(session, username) is not None:
+        raise StaffError(f"There is already an account called {username!r}.")
+    now = utc_now()
+    user = StaffUser(
+        username=username,
+        role=role,
+        password_hash=passwords.hash_password(password) if password is not None else None,
+        active=True,
+        created_at=now,
+        password_changed_at=now if password is not None else None,
+        region_rows=[StaffUserRegion(region=region) for region in region_codes],
+    )
+    session.add(user)
+    session.flush()
+    scope = f" for {', '.join(region_codes)}" if region_codes else ""
+    record(session, actor, AuditAction.USER_CREATED, detail=f"{username} ({role}{scope})")
+    return user
+
+
+def list_users(session: Session) -> list[StaffUser]:
+    """Every account, by user name."""
+    return list(session.execute(select(StaffUser).order_by(StaffUser.username)).scalars())
+
+
+@dataclass(frozen=True)
+class Throttle:
+    """One rate-limit bucket of failed logins: at most ``limit`` per ``window``."""
+
+    bucket: str
+    limit: int
+    window: timedelta
+
+
+def log_in(
+    session: Session, username: str, password: str, *, throttles: Sequence[Throttle], forget_before: datetime
+) -> tuple[StaffUser, str]:
+    """Check a login and begin a server-side session; returns the account and the cookie's token.
+
+    Every attempt is counted against ``throttles`` (the client's and the
+    account's buckets, :func:`prem.survey.operations.take_code_attempt`'s
+    single-statement counter) and given back when it succeeds, so only
+    failures count. A failure is recorded in the audit log under the
+    account's name only when the account exists: a password typed into the
+    user-name field never reaches the log.
+
+    Raises
+    ------
+    LoginThrottled
+        A bucket is full (nothing is checked then, not even the password).
+    LoginFailed
+        Unknown user, wrong password, no password set or a deactivated account.
+    """
+    user = get_user(session, username)
+    actor = user.username if user is not None else None
+    for throttle in throttles:
+        if not take_code_attempt(session, throttle.bucket, limit=throttle.limit, window=throttle.window):
+            record(session, actor, AuditAction.LOGIN_FAILED, detail="too many failed logins")
+            raise LoginThrottled(max(1, int(throttle.window.total_seconds() // 60)))
+    matches = passwords.verify_password(user.password_hash if user is not None else None, password)
+    if user is None or not matches or not user.active:
+        reason = "unknown account" if user is None else ("account deactivated" if matches else "wrong password")
+        record(session, actor, AuditAction.LOGIN_FAILED, detail=reason)
+        raise LoginFailed("wrong user name or password")
+    for throttle in throttles:
+        give_back_code_attempt(session, throttle.bucket)
+    if user.password_hash is not None and passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    session.execute(delete(StaffSession).where(StaffSession.started_at < forget_before))
+    token = secrets.token_urlsafe(32)
+    now = utc_now()
+    session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id, started_at=now, last_seen_at=now))
+    record(session, user.username, AuditAction.LOGIN)
+    return user, token
+
+
+def session_user(
+    session: Session, token: str, *, lifetime: timedelta, idle: timedelta, now: datetime | None = None
+) -> StaffUser | None:
+    """The active account whose live session ``token`` names (marking it used), else ``None``.
+
+    An expired session is deleted on sight: after it nothing opens it again.
+    """
+    now = now or utc_now()
+    row = session.get(StaffSession, _token_hash(token))
+    if row is None:
+        return None
+    if now - row.started_at > lifetime or now - row.last_seen_at > idle:
+        session.delete(row)
+        return None
+    user = session.get(StaffUser, row.user_id)
+    if user is None or not user.active:
+        return None
+    row.last_seen_at = now
+    return user
+
+
+def end_session(session: Session, token: str, actor: str) -> None:
+    """Log out: delete the session ``token`` names, so that its cookie opens nothing afterwards."""
+    session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    record(session, actor, AuditAction.LOGOUT)
+
+
+def start_password_reset(session: Session, user: StaffUser, *, actor: str | None, lifetime: timedelta) -> str:
+    """A one-time reset token for ``user``, valid for ``lifetime``; the account is locked until it is used.
+
+    The old password stops working and the account's sessions end at once
+    (a reset is what an administrator does for a forgotten or exposed
+    password). Only the token's SHA-256 is stored; an earlier unused token is
+    replaced.
+    """
+    now = utc_now()
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+    token = secrets.token_urlsafe(32)
+    session.add(
+        PasswordReset(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
+    )
+    user.password_hash = None
+    record(session, actor, AuditAction.PASSWORD_RESET_ISSUED, detail=user.username)
+    return token
+
+
+def find_reset(session: Session, token: str, *, now: datetime | None = None) -> PasswordReset | None:
+    """The unexpired reset ``token`` names, else ``None``."""
+    row = session.get(PasswordReset, _token_hash(token))
+    if row is None or (now or utc_now()) >= row.expires_at:
+        return None
+    return row
+
+
+def complete_password_reset(session: Session, token: str, new_password: str) -> StaffUser:
+    """Set the new password through the reset ``token`` (once: the token is deleted)."""
+    reset = find_reset(session, token)
+    if reset is None:
+        raise StaffError("This reset link has expired or has already been used; ask an administrator for a new one.")
+    if problem := passwords.password_problem(new_password):
+        raise StaffError(problem)
+    user = reset.user
+    user.password_hash = passwords.hash_password(new_password)
+    user.password_changed_at = utc_now()
+    session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+    record(session, user.username, AuditAction.PASSWORD_RESET_USED)
+    return user
+
+
+def audit_events(session: Session, *, limit: int | None = None) -> list[AuditEvent]:
+    """The audit log, newest first."""
+    query = select(AuditEvent).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    if limit is not None:
+        query = query.limit(limit)
+    return list(session.execute(query).scalars())
+
+
+def create_round(
+    session: Session,
+    files: RoundFiles,
+    *,
+    name: str,
+    opens: date,
+    closes: date,
+    questionnaire_id: str | None,
+    key: bytes,
+    actor: str,
+) -> SurveyRound:
+    """Create a round from uploaded files with the import ``prem fieldwork import`` runs.
+
+    The files pass through :func:`prem.staff.uploads.sample_directory` (a
+    private temporary folder, deleted afterwards), so the import reads exactly
+    what it reads from a sample directory on the command line.
+    """
+    from prem.fieldwork.operations import import_round
+
+    with sample_directory(files) as directory:
+        # Issue 11, item 4: the round's information for patients (sender, contact) goes to import_round here.
+        survey_round = import_round(
+            session, name, directory / "frame.csv", directory / "mailing.csv", opens, closes, key, questionnaire_id
+        )
+    invited = session.execute(
+        select(func.count()).select_from(Respondent).where(Respondent.round_id == survey_round.id)
+    ).scalar_one()
+    record(
+        session,
+        actor,
+        AuditAction.ROUND_CREATED,
+        round_name=survey_round.name,
+        detail=f"{invited} respondents, {survey_round.questionnaire_id} {survey_round.questionnaire_version}, "
+        f"{opens}..{closes}",
+    )
+    return survey_round
+
+
+def open_round(session: Session, round_name: str, *, today: date, actor: str) -> SurveyRound:
+    """Let the round's codes work from ``today``: its first day of fieldwork moves to today.
+
+    A round's codes work from its first to its last day (both inclusive);
+    opening it early is the one change to that window the staff pages make.
+    """
+    survey_round = get_round(session, round_name)
+    if survey_round.closed_at is not None:
+        raise StaffError(f"The round {round_name!r} is closed; a closed round cannot be opened again.")
+    if survey_round.closes < today:
+        raise StaffError(f"The round {round_name!r} ended on {survey_round.closes}; it can only be closed now.")
+    if survey_round.opens <= today:
+        raise StaffError(f"The round {round_name!r} is already open (since {survey_round.opens}).")
+    planned = survey_round.opens
+    survey_round.opens = today
+    session.flush()
+    record(
+        session, actor, AuditAction.ROUND_OPENED, round_name=round_name, detail=f"opened {today} (planned {planned})"
+    )
+    return survey_round
+
+
+def close_round(session: Session, round_name: str, *, today: date, actor: str) -> int:
+    """Close the round with the fieldwork close operation (destroying its codes) and record both.
+
+    Pressing "close" on the round's confirmation page is the administrator's
+    decision, so a round is closed early here as ``--force`` does on the
+    command line.
+    """
+    from prem.fieldwork.operations import close_round as close_fieldwork_round
+
+    destroyed = close_fieldwork_round(session, round_name, today=today, force=True)
+    record(session, actor, AuditAction.ROUND_CLOSED, round_name=round_name, detail=f"closed {today}")
+    record(session, actor, AuditAction.CODES_DESTROYED, round_name=round_name, detail=f"{destroyed} access codes")
+    return destroyed
