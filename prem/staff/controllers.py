@@ -38,6 +38,7 @@ __all__ = [
     "audit_log",
     "check_csrf",
     "close_round",
+    "dashboard",
     "home",
     "language",
     "login",
@@ -45,6 +46,7 @@ __all__ = [
     "new_round",
     "new_user",
     "open_round",
+    "reminders_csv",
     "reset_password",
     "reset_user",
     "round_detail",
@@ -343,6 +345,39 @@ def close_round(round_name: str):
         return redirect(url_for(".round_detail", round_name=round_name))
     return _render(
         "staff/round_close.html", survey_round=survey_round, form=form, early=_today() <= survey_round.closes
+    )
+
+
+# --- Fieldwork dashboard and reminders ---------------------------------------------------------------
+
+
+@rule(*ALL_ROLES)
+def dashboard(round_name: str):
+    """Dispositions and response rates per pathway × region, and completions per day, of the visible regions."""
+    from prem.staff.chart import daily_chart
+    from prem.staff.dashboard import fieldwork
+
+    survey_round = _round_or_404(round_name)
+    figures = fieldwork(
+        _session(), round_name, visible_regions(_user()), timezone=current_app.config["SURVEY_TIMEZONE"]
+    )
+    last_day = min(_today(), survey_round.closes)
+    chart = daily_chart(figures.completions, survey_round.opens, last_day)
+    regions = sorted({row.region for row in figures.rows if row.region})
+    return _render("staff/dashboard.html", survey_round=survey_round, figures=figures, chart=chart, regions=regions)
+
+
+@rule(ADMIN, COORDINATOR)
+def reminders_csv(round_name: str, region: str):
+    """The respondent ids of one region due a reminder, for the region to join to its mailing list."""
+    _round_or_404(round_name)
+    wave, due = operations.reminder_list(_session(), round_name, region, actor=_user().username)
+    table = pd.DataFrame({"respondent_id": due}, dtype="string")
+    filename = f"reminder-{wave}-region-{region}.csv"
+    return Response(
+        spreadsheet_csv(table),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
 

@@ -42,6 +42,7 @@ __all__ = [
     "log_in",
     "open_round",
     "record",
+    "reminder_list",
     "session_user",
     "start_password_reset",
 ]
@@ -379,3 +380,43 @@ def close_round(session: Session, round_name: str, *, today: date, actor: str) -
     record(session, actor, AuditAction.ROUND_CLOSED, round_name=round_name, detail=f"closed {today}")
     record(session, actor, AuditAction.CODES_DESTROYED, round_name=round_name, detail=f"{destroyed} access codes")
     return destroyed
+
+
+def reminder_list(session: Session, round_name: str, region: str, *, actor: str) -> tuple[int, list[str]]:
+    """The respondent ids of ``region`` due a reminder, and the wave's number; the wave is recorded.
+
+    Who is due is :func:`prem.fieldwork.operations.reminder_respondent_ids`'
+    rule (the one ``prem fieldwork reminders`` uses), kept to the region's
+    respondents. Each list produced is a wave, recorded in the audit log with
+    its count (never its ids).
+    """
+    from prem.fieldwork.operations import reminder_respondent_ids
+
+    survey_round = get_round(session, round_name)
+    in_region = set(
+        session.execute(
+            select(Respondent.respondent_id).where(Respondent.round_id == survey_round.id, Respondent.region == region)
+        ).scalars()
+    )
+    due = [
+        respondent_id for respondent_id in reminder_respondent_ids(session, round_name) if respondent_id in in_region
+    ]
+    earlier = session.execute(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == AuditAction.REMINDERS_PRODUCED,
+            AuditEvent.round_name == survey_round.name,
+            AuditEvent.region == region,
+        )
+    ).scalar_one()
+    wave = earlier + 1
+    record(
+        session,
+        actor,
+        AuditAction.REMINDERS_PRODUCED,
+        round_name=survey_round.name,
+        region=region,
+        detail=f"reminder {wave}: {len(due)} respondent ids",
+    )
+    return wave, due

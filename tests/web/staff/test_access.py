@@ -37,6 +37,8 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.close_round": {ADMIN},
     "staff.audit_log": {ADMIN},
     "staff.audit_csv": {ADMIN},
+    "staff.dashboard": SIGNED_IN,
+    "staff.reminders_csv": {ADMIN, BLEKINGE},
 }
 
 

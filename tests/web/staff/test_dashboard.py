@@ -1,0 +1,87 @@
+"""The fieldwork dashboard (dispositions as the analysis counts them) and the regions' reminder lists."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from prem.db import db, transaction
+from prem.fieldwork.models import Respondent
+from prem.survey import operations as survey
+from prem.survey.questionnaire import questionnaire_version
+
+from .conftest import ROUND, log_in
+
+
+def _complete(app, respondent_id: str) -> None:
+    """A patient answers every core question and submits."""
+    with transaction(app, upgrade=False) as session:
+        respondent = session.execute(select(Respondent).where(Respondent.respondent_id == respondent_id)).scalar_one()
+        q = questionnaire_version(
+            respondent.survey_round.questionnaire_id, respondent.survey_round.questionnaire_version
+        )
+        answers = {item.id: item.scale.options[0].code for item in q.core_items}
+        survey.save_answers(session, respondent, answers, q)
+        survey.submit(session, respondent, q)
+
+
+def _refuse(app, respondent_id: str) -> None:
+    with transaction(app, upgrade=False) as session:
+        respondent = session.execute(select(Respondent).where(Respondent.respondent_id == respondent_id)).scalar_one()
+        survey.refuse(session, respondent)
+
+
+def _cells(html: str, region: str) -> list[str]:
+    row = re.search(rf"<td>{region}[^<]*</td>(.*?)</tr>", html, re.S).group(1)
+    return re.findall(r'<td class="table__number">([^<]*)</td>', row)
+
+
+def test_dashboard_moves_as_patients_answer(app, client, accounts, staff_round):
+    blekinge = [rid for rid, region in staff_round.regions.items() if region == "10"]
+    log_in(client, "admin")
+    before = client.get(f"/staff/rounds/{ROUND}/dashboard").text
+    assert _cells(before, "10 Blekinge") == ["3", "0", "0", "0", "0", "0", "0", "0", "0.0 %"]
+    assert "Inga enkäter har skickats in än." in before
+    _complete(app, blekinge[0])
+    _refuse(app, blekinge[1])
+    after = client.get(f"/staff/rounds/{ROUND}/dashboard").text
+    # invited, started, complete, partial, refused, screened out, deceased, undeliverable, rate (1 of 3)
+    assert _cells(after, "10 Blekinge") == ["3", "0", "1", "0", "1", "0", "0", "0", "33.3 %"]
+    assert _cells(after, "12 Skåne")[:3] == ["5", "0", "0"]
+    assert "<svg" in after and after.count("<rect") >= 1 and "Stapeldiagram" in after
+
+
+def test_a_coordinator_dashboard_holds_only_their_region(app, client, accounts, staff_round):
+    skane = [rid for rid, region in staff_round.regions.items() if region == "12"]
+    _complete(app, skane[0])
+    log_in(client, "blekinge")
+    page = client.get(f"/staff/rounds/{ROUND}/dashboard").text
+    assert "10 Blekinge" in page and "Skåne" not in page
+    assert "region-12" not in page and "/regions/12/" not in page
+    assert "Inga enkäter har skickats in än." in page  # Skåne's submission is not in Blekinge's chart
+
+
+def test_reminder_list_of_a_region_is_recorded_as_a_wave(app, client, accounts, staff_round):
+    blekinge = sorted(rid for rid, region in staff_round.regions.items() if region == "10")
+    _complete(app, blekinge[0])
+    log_in(client, "blekinge")
+    first = client.get(f"/staff/rounds/{ROUND}/regions/10/reminders.csv")
+    assert (
+        first.mimetype == "text/csv" and 'filename="reminder-1-region-10.csv"' in first.headers["Content-Disposition"]
+    )
+    assert first.text.splitlines() == ["respondent_id", *blekinge[1:]]
+    second = client.get(f"/staff/rounds/{ROUND}/regions/10/reminders.csv")
+    assert 'filename="reminder-2-region-10.csv"' in second.headers["Content-Disposition"]
+    assert client.get(f"/staff/rounds/{ROUND}/regions/12/reminders.csv").status_code == 403
+    page = client.get(f"/staff/rounds/{ROUND}/dashboard").text
+    assert "reminder 1: 2 respondent ids" in page and "reminder 2: 2 respondent ids" in page
+    analyst = app.test_client()
+    log_in(analyst, "analyst")
+    assert analyst.get(f"/staff/rounds/{ROUND}/regions/10/reminders.csv").status_code == 403  # no respondent lists
+    assert "Påminnelselista" not in analyst.get(f"/staff/rounds/{ROUND}/dashboard").text
+    with app.app_context():
+        from prem.staff.models import AuditEvent
+
+        details = db.session.execute(select(AuditEvent.detail)).scalars().all()
+    assert not any(rid in (detail or "") for detail in details for rid in blekinge)
