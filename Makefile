@@ -18,7 +18,8 @@ $(STAMP): pyproject.toml
 demo: setup
 	$(BIN)/prem demo
 
-# After `make demo`: the web survey on http://127.0.0.1:5000/ with the demo round.
+# After `make demo`: the web survey on http://127.0.0.1:5000/ with the demo round, and the staff pages on
+# http://127.0.0.1:5000/staff/ (the demo accounts and passwords `make demo` printed).
 demo-serve: setup
 	DATABASE_URL=sqlite:///$(CURDIR)/demo-output/prem.sqlite $(BIN)/prem serve
 

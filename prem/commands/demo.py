@@ -134,6 +134,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
             access_code_key(app),
         )
     click.echo(f"  round '{ROUND_NAME}' open until {today + dt.timedelta(days=60)}")
+    staff_passwords = _create_staff_accounts(app)
 
     _step("4/5 Simulated answers (response propensity, regional differences, partials, refusals)")
     with transaction(app) as session:
@@ -157,11 +158,38 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
     for line in _codes_to_try(sample_dir / "mailing.csv", not_started, pathway_of):
         click.echo(line)
     url = "http://127.0.0.1:5000/"
+    click.echo(f"\nStaff pages on {url}staff/ (demo accounts; these passwords are for the demo only):")
+    for username, (role, password) in staff_passwords.items():
+        click.echo(f"  {username:<14} {password}   ({role})")
     if serve:
         click.echo(f"\nServing the survey on {url} (Ctrl-C stops).")
         app.run(host="127.0.0.1", port=5000)
     else:
         click.echo(f"at {url} after:  DATABASE_URL=sqlite:///{database} prem serve   (or: make demo-serve)")
+
+
+#: The demo's staff accounts: an administrator, Skåne's coordinator and an analyst.
+DEMO_ACCOUNTS = {
+    "admin": ("administrator", ()),
+    "skane": ("coordinator", (REGION_REPORT,)),
+    "analytiker": ("analyst", ()),
+}
+
+
+def _create_staff_accounts(app) -> dict[str, tuple[str, str]]:
+    """The demo's staff accounts with new random passwords (printed at the end: demo only)."""
+    import secrets
+
+    from prem.db import transaction
+    from prem.staff.operations import create_user
+
+    passwords = {}
+    with transaction(app) as session:
+        for username, (role, regions) in DEMO_ACCOUNTS.items():
+            password = "demo-" + secrets.token_urlsafe(9)
+            create_user(session, username, role, regions, password=password)
+            passwords[username] = (role, password)
+    return passwords
 
 
 def _write_reports(out_dir: Path) -> list[Path]:
