@@ -10,9 +10,11 @@ are kept, before anything is counted.
 
 from __future__ import annotations
 
-from collections.abc import Set
+import re
+from collections import Counter
+from collections.abc import Iterable, Set
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -26,7 +28,7 @@ from prem.staff.models import AuditEvent
 from prem.staff.operations import AuditAction
 from prem.survey.questionnaire import questionnaire_version
 
-__all__ = ["DashboardRow", "Fieldwork", "fieldwork"]
+__all__ = ["DashboardRow", "Fieldwork", "ReminderWave", "fieldwork"]
 
 
 @dataclass(frozen=True)
@@ -43,13 +45,24 @@ class DashboardRow:
 
 
 @dataclass(frozen=True)
+class ReminderWave:
+    """One reminder list produced for a region: when, by whom, its number in the region and how many ids."""
+
+    at: datetime
+    actor: str | None
+    region: str
+    wave: int
+    count: int
+
+
+@dataclass(frozen=True)
 class Fieldwork:
     """Everything the dashboard shows for the visible regions of one round."""
 
     rows: list[DashboardRow]
     total: DashboardRow
     completions: list[tuple[date, int]]  # per day with at least one submission, in order
-    reminders: list[AuditEvent]
+    reminders: list[ReminderWave]
 
 
 def _row(pathway: str | None, region: str | None, group: pd.DataFrame) -> DashboardRow:
@@ -65,6 +78,20 @@ def _row(pathway: str | None, region: str | None, group: pd.DataFrame) -> Dashbo
         response_rate=None if pd.isna(rates["adjusted_rate"]) else float(rates["adjusted_rate"]),
         rr1=None if pd.isna(rates["rr1"]) else float(rates["rr1"]),
     )
+
+
+_COUNT = re.compile(r": ([0-9]+) respondent ids$")
+
+
+def _waves(events: Iterable[AuditEvent]) -> list[ReminderWave]:
+    """The recorded reminder lists, numbered per region in the order they were produced."""
+    waves, numbers = [], Counter[str]()
+    for event in events:
+        region = event.region or ""
+        numbers[region] += 1
+        found = _COUNT.search(event.detail or "")
+        waves.append(ReminderWave(event.at, event.actor, region, numbers[region], int(found.group(1)) if found else 0))
+    return waves
 
 
 def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, timezone: str) -> Fieldwork:
@@ -95,5 +122,5 @@ def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, ti
         rows=rows,
         total=_row(None, None, responses),
         completions=[(day, int(count)) for day, count in days.items()],
-        reminders=list(session.execute(reminders.order_by(AuditEvent.at)).scalars()),
+        reminders=_waves(session.execute(reminders.order_by(AuditEvent.at, AuditEvent.id)).scalars()),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import generate_csrf
 
@@ -72,4 +73,5 @@ def template_helpers() -> dict[str, Any]:
         "pathway_name": pathway_name,
         "region_name": region_name,
         "csrf_token": generate_csrf,
+        "format_decimal": format_decimal,
     }

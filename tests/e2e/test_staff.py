@@ -206,7 +206,7 @@ def test_administrator_uploads_and_opens_a_round_and_the_coordinator_follows_it(
     rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8"))))
     assert rows[0] == ["respondent_id"] and len(rows) == 1 + 6  # started, not submitted: still due
     own.reload()
-    assert "reminder 1: 6 respondent ids" in own.locator("main").inner_text()
+    assert "Påminnelse 1: 6 svarspersoner" in own.locator("main").inner_text()
     checks.page(own, "dashboard-after")
     assert own.goto(base + "/staff/rounds/" + ROUND + "/regions/12/reminders.csv").status == 403
     checks.page(own, "refused")

@@ -41,13 +41,13 @@ def test_dashboard_moves_as_patients_answer(app, client, accounts, staff_round):
     blekinge = [rid for rid, region in staff_round.regions.items() if region == "10"]
     log_in(client, "admin")
     before = client.get(f"/staff/rounds/{ROUND}/dashboard").text
-    assert _cells(before, "10 Blekinge") == ["3", "0", "0", "0", "0", "0", "0", "0", "0.0 %"]
+    assert _cells(before, "10 Blekinge") == ["3", "0", "0", "0", "0", "0", "0", "0", "0,0 %"]
     assert "Inga enkäter har skickats in än." in before
     _complete(app, blekinge[0])
     _refuse(app, blekinge[1])
     after = client.get(f"/staff/rounds/{ROUND}/dashboard").text
     # invited, started, complete, partial, refused, screened out, deceased, undeliverable, rate (1 of 3)
-    assert _cells(after, "10 Blekinge") == ["3", "0", "1", "0", "1", "0", "0", "0", "33.3 %"]
+    assert _cells(after, "10 Blekinge") == ["3", "0", "1", "0", "1", "0", "0", "0", "33,3 %"]
     assert _cells(after, "12 Skåne")[:3] == ["5", "0", "0"]
     assert "<svg" in after and after.count("<rect") >= 1 and "Stapeldiagram" in after
 
@@ -75,11 +75,11 @@ def test_reminder_list_of_a_region_is_recorded_as_a_wave(app, client, accounts, 
     assert 'filename="reminder-2-region-10.csv"' in second.headers["Content-Disposition"]
     assert client.get(f"/staff/rounds/{ROUND}/regions/12/reminders.csv").status_code == 403
     page = client.get(f"/staff/rounds/{ROUND}/dashboard").text
-    assert "reminder 1: 2 respondent ids" in page and "reminder 2: 2 respondent ids" in page
+    assert "Påminnelse 1: 2 svarspersoner" in page and "Påminnelse 2: 2 svarspersoner" in page
     analyst = app.test_client()
     log_in(analyst, "analyst")
     assert analyst.get(f"/staff/rounds/{ROUND}/regions/10/reminders.csv").status_code == 403  # no respondent lists
-    assert "Påminnelselista" not in analyst.get(f"/staff/rounds/{ROUND}/dashboard").text
+    assert "Påminnelselista för" not in analyst.get(f"/staff/rounds/{ROUND}/dashboard").text
     with app.app_context():
         from prem.staff.models import AuditEvent
 
