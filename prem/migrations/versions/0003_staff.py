@@ -43,7 +43,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id", "region", name=op.f("pk_staff_user_region")),
     )
     for table in ("staff_session", "staff_password_reset"):
-        columns = [
+        columns: list[sa.Column] = [
             sa.Column("token_hash", sa.String(length=64), nullable=False),
             sa.Column("user_id", sa.Integer(), nullable=False),
         ]
