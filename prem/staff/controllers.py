@@ -422,6 +422,9 @@ def audit_csv():
 def http_error(error):
     """A calm staff page for a refused, unknown or broken request (never a traceback)."""
     code = getattr(error, "code", 500) or 500
+    if code == 400 and request.endpoint == "staff.login" and isinstance(error, CSRFError):
+        # A login page left open past its session: show it again, fresh, instead of an error.
+        return _render("staff/login.html", form=LoginForm(formdata=None), errors=[], expired=True)
     messages = {
         400: (_("The form had expired"), _("Go back, reload the page and try again.")),
         403: (_("Not allowed"), _("Your account may not see this page.")),

@@ -175,3 +175,18 @@ def test_prem_users_create_makes_the_first_administrator(app, runner):
     assert short.exit_code == 1 and "12 characters" in short.output
     listed = runner(["users", "list"])
     assert "anna\tadministrator\tall regions\tpassword set" in listed.output
+
+
+def test_a_stale_login_page_is_shown_again_not_an_error(client, make_staff):
+    make_staff("anna", "administrator")
+    stale = client.post("/staff/login", data={"csrf_token": "expired", "username": "anna", "password": PASSWORD})
+    assert stale.status_code == 200 and "Sidan hade varit öppen länge" in stale.text
+    assert log_in(client, "anna").status_code == 302
+
+
+def test_staff_pages_in_english(client, make_staff):
+    make_staff("anna", "administrator")
+    assert client.get("/staff/language/en?next=/staff/login").location == "/staff/login"
+    page = client.get("/staff/login")
+    assert '<html lang="en">' in page.text and '<h1 class="heading">Log in</h1>' in page.text
+    assert client.get("/staff/language/en?next=https://evil.example/").location == "/staff/"

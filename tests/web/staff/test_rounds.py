@@ -166,3 +166,13 @@ def test_audit_log_is_shown_exported_and_append_only(app, client, accounts, staf
                 raise AssertionError(f"{statement} was allowed")
         count = db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
     assert count == len(rows) and rows[0].split(",")[2] == "audit_exported"  # the download records itself first
+
+
+def test_an_upload_larger_than_allowed_is_refused_calmly(app, client, accounts, sample_files):
+    app.config["STAFF_UPLOAD_MAX_BYTES"] = 2000
+    log_in(client, "admin")
+    files = sample_files()
+    refused = _upload(client, files, frame=files.frame + b"x" * 3000)
+    assert refused.status_code == 413 and "Filen är för stor" in refused.text
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
