@@ -36,6 +36,12 @@ bp.add_url_rule("/rounds/<round_name>/open", "open_round", controllers.open_roun
 bp.add_url_rule("/rounds/<round_name>/close", "close_round", controllers.close_round, methods=["GET", "POST"])
 bp.add_url_rule("/rounds/<round_name>/dashboard", "dashboard", controllers.dashboard)
 bp.add_url_rule("/rounds/<round_name>/regions/<region>/reminders.csv", "reminders_csv", controllers.reminders_csv)
+bp.add_url_rule(
+    "/rounds/<round_name>/regions/<region>/returned",
+    "returned_mail",
+    controllers.returned_mail,
+    methods=["GET", "POST"],
+)
 
 bp.add_url_rule("/audit", "audit_log", controllers.audit_log)
 bp.add_url_rule("/audit.csv", "audit_csv", controllers.audit_csv)

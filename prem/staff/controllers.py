@@ -28,7 +28,7 @@ from prem.i18n import available_languages
 from prem.security import access_code_key
 from prem.staff import operations, rounds
 from prem.staff.access import ALL_ROLES, public, rule, visible_regions
-from prem.staff.forms import ActionForm, LoginForm, NewPasswordForm, RoundForm, UserForm
+from prem.staff.forms import ActionForm, LoginForm, NewPasswordForm, ReturnedForm, RoundForm, UserForm
 from prem.staff.models import Role, StaffUser
 from prem.staff.uploads import RoundFiles
 from prem.survey.operations import client_fingerprint
@@ -49,6 +49,7 @@ __all__ = [
     "reminders_csv",
     "reset_password",
     "reset_user",
+    "returned_mail",
     "round_detail",
     "round_list",
     "users",
@@ -379,6 +380,31 @@ def reminders_csv(round_name: str, region: str):
         mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
+
+
+@rule(ADMIN, COORDINATOR, upload=True)
+def returned_mail(round_name: str, region: str):
+    """Upload a region's returned letters and deceased persons; conflicts are reported, nothing is guessed."""
+    survey_round = _round_or_404(round_name)
+    form = ReturnedForm()
+    errors = _errors(form) if request.method == "POST" else []
+    if form.validate_on_submit():
+        try:
+            counts = operations.record_returned(
+                _session(), round_name, region, form.returned.data.stream, actor=_user().username
+            )
+        except PremError as error:
+            errors = [("returned", str(error))]
+        else:
+            flash(
+                _(
+                    "Recorded: %(undeliverable)d undeliverable, %(deceased)d deceased.",
+                    undeliverable=counts["undeliverable"],
+                    deceased=counts["deceased"],
+                )
+            )
+            return redirect(url_for(".dashboard", round_name=round_name))
+    return _render("staff/returned.html", form=form, survey_round=survey_round, region=region, errors=errors)
 
 
 # --- Audit log ------------------------------------------------------------------------------------------

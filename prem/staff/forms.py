@@ -11,7 +11,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, Optional
 
 from prem.staff.passwords import MAX_LENGTH, MIN_LENGTH
 
-__all__ = ["ActionForm", "LoginForm", "NewPasswordForm", "RoundForm", "UserForm"]
+__all__ = ["ActionForm", "LoginForm", "NewPasswordForm", "ReturnedForm", "RoundForm", "UserForm"]
 
 
 class ActionForm(FlaskForm):
@@ -65,6 +65,13 @@ class UserForm(FlaskForm):
         ],
     )
     regions = SelectMultipleField(_l("Regions (region coordinators only)"), validators=[Optional()])
+
+
+class ReturnedForm(FlaskForm):
+    returned = FileField(
+        _l("Returned letters and deceased (CSV with respondent_id and reason)"),
+        validators=[FileRequired(_l("Choose the file."))],
+    )
 
 
 class RoundForm(FlaskForm):

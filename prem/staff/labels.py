@@ -30,6 +30,7 @@ _ACTIONS = {
     "round_closed": _l("round closed"),
     "codes_destroyed": _l("access codes destroyed"),
     "reminders_produced": _l("reminder list produced"),
+    "returned_mail_recorded": _l("returned mail recorded"),
     "audit_exported": _l("audit log downloaded"),
 }
 

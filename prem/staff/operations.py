@@ -14,6 +14,7 @@ import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import IO
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -42,6 +43,7 @@ __all__ = [
     "log_in",
     "open_round",
     "record",
+    "record_returned",
     "reminder_list",
     "session_user",
     "start_password_reset",
@@ -80,6 +82,7 @@ class AuditAction:
     ROUND_CLOSED = "round_closed"
     CODES_DESTROYED = "codes_destroyed"
     REMINDERS_PRODUCED = "reminders_produced"
+    RETURNED_MAIL_RECORDED = "returned_mail_recorded"
     AUDIT_EXPORTED = "audit_exported"
 
 
@@ -420,3 +423,87 @@ def reminder_list(session: Session, round_name: str, region: str, *, actor: str)
         detail=f"reminder {wave}: {len(due)} respondent ids",
     )
     return wave, due
+
+
+_RETURNED_REASONS = ("undeliverable", "deceased")
+_ANSWERED = ("started", "submitted")
+
+
+def record_returned(session: Session, round_name: str, region: str, stream: IO[bytes], *, actor: str) -> dict[str, int]:
+    """Record a region's returned letters and deceased persons from an uploaded CSV (respondent_id, reason).
+
+    Every row is checked first, and conflicts are reported, never resolved
+    silently: an id that is not the region's respondent in this round (the
+    same message whether it is unknown or another region's, so nothing leaks),
+    an unknown reason, the same id twice with different reasons, and an id
+    whose person has started or submitted the questionnaire. Only when there
+    is none are the rows handed to
+    :func:`prem.fieldwork.operations.record_returned_mail`, the operation
+    ``prem fieldwork returned`` runs, and the upload recorded with its counts.
+    """
+    import csv
+    import io
+    import tempfile
+    from pathlib import Path
+
+    from prem.fieldwork.operations import FieldworkError, record_returned_mail
+
+    survey_round = get_round(session, round_name)
+    statuses = dict(
+        session.execute(
+            select(Respondent.respondent_id, Respondent.status).where(
+                Respondent.round_id == survey_round.id, Respondent.region == region
+            )
+        ).all()
+    )
+    problems: list[str] = []
+    reasons: dict[str, str] = {}
+    try:
+        reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), strict=True)
+        header = [name.strip() for name in next(reader, None) or []]
+        if "respondent_id" not in header or "reason" not in header:
+            raise FieldworkError("returned.csv: line 1: expected the columns respondent_id and reason.")
+        id_at, reason_at = header.index("respondent_id"), header.index("reason")
+        for fields in reader:
+            where = f"line {reader.line_num}"
+            if len(fields) <= max(id_at, reason_at):
+                problems.append(f"{where}: the row ends early")
+                continue
+            respondent_id, reason = fields[id_at].strip(), fields[reason_at].strip().lower()
+            if respondent_id not in statuses:
+                problems.append(
+                    f"{where}, column respondent_id: not a respondent of round {round_name!r} in region {region}"
+                )
+            elif reason not in _RETURNED_REASONS:
+                problems.append(f"{where}, column reason: {reason[:20]!r} (expected undeliverable or deceased)")
+            elif reasons.get(respondent_id, reason) != reason:
+                problems.append(
+                    f"{where}: {respondent_id} is given both {reasons[respondent_id]} and {reason}; say which is right"
+                )
+            elif statuses[respondent_id] in _ANSWERED:
+                problems.append(f"{where}: {respondent_id} has answered the questionnaire ({statuses[respondent_id]})")
+            else:
+                reasons[respondent_id] = reason
+    except (UnicodeDecodeError, csv.Error) as error:
+        raise FieldworkError(f"returned.csv: cannot be read as a UTF-8 CSV file ({error}).") from None
+    if problems:
+        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
+        raise FieldworkError("returned.csv: nothing was recorded:\n  " + "\n  ".join(problems[:10]) + more)
+    if not reasons:
+        raise FieldworkError("returned.csv: the file has no rows.")
+    with tempfile.TemporaryDirectory(prefix="prem-upload-") as folder:
+        path = Path(folder) / "returned.csv"
+        with path.open("w", newline="", encoding="utf-8") as out:
+            writer = csv.writer(out)
+            writer.writerow(["respondent_id", "reason"])
+            writer.writerows(reasons.items())
+        counts = record_returned_mail(session, round_name, path)
+    record(
+        session,
+        actor,
+        AuditAction.RETURNED_MAIL_RECORDED,
+        round_name=survey_round.name,
+        region=region,
+        detail=f"{counts['undeliverable']} undeliverable, {counts['deceased']} deceased",
+    )
+    return counts

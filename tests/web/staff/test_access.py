@@ -39,6 +39,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.audit_csv": {ADMIN},
     "staff.dashboard": SIGNED_IN,
     "staff.reminders_csv": {ADMIN, BLEKINGE},
+    "staff.returned_mail": {ADMIN, BLEKINGE},
 }
 
 

@@ -85,3 +85,59 @@ def test_reminder_list_of_a_region_is_recorded_as_a_wave(app, client, accounts, 
 
         details = db.session.execute(select(AuditEvent.detail)).scalars().all()
     assert not any(rid in (detail or "") for detail in details for rid in blekinge)
+
+
+def _post_returned(client, content: bytes, region: str = "10"):
+    import io
+
+    from ..conftest import csrf_token
+
+    url = f"/staff/rounds/{ROUND}/regions/{region}/returned"
+    form = client.get(url)
+    return client.post(
+        url,
+        data={"csrf_token": csrf_token(form.text), "returned": (io.BytesIO(content), "retur.csv")},
+        content_type="multipart/form-data",
+    )
+
+
+def _statuses(app) -> dict[str, str]:
+    with app.app_context():
+        return dict(db.session.execute(select(Respondent.respondent_id, Respondent.status)).all())
+
+
+def test_returned_mail_of_a_region_leaves_the_denominator(app, client, accounts, staff_round):
+    blekinge = sorted(rid for rid, region in staff_round.regions.items() if region == "10")
+    log_in(client, "blekinge")
+    done = _post_returned(
+        client, f"respondent_id,reason\n{blekinge[0]},undeliverable\n{blekinge[1]},deceased\n".encode()
+    )
+    assert done.status_code == 302
+    statuses = _statuses(app)
+    assert statuses[blekinge[0]] == "undeliverable" and statuses[blekinge[1]] == "deceased"
+    page = client.get(f"/staff/rounds/{ROUND}/dashboard").text
+    assert _cells(page, "10 Blekinge")[:8] == ["3", "0", "0", "0", "0", "0", "1", "1"]
+    assert "Registrerat: 1 okänd adress, 1 avlidna." in page
+
+
+def test_returned_mail_conflicts_are_reported_and_nothing_is_recorded(app, client, accounts, staff_round):
+    blekinge = sorted(rid for rid, region in staff_round.regions.items() if region == "10")
+    skane = sorted(rid for rid, region in staff_round.regions.items() if region == "12")
+    _complete(app, blekinge[2])
+    log_in(client, "blekinge")
+    content = (
+        "respondent_id,reason\n"
+        f"{blekinge[0]},undeliverable\n{blekinge[0]},deceased\n"  # the same id, two reasons
+        f"{blekinge[2]},deceased\n"  # has answered
+        f"{skane[0]},undeliverable\n"  # another region's: reported as not the region's, nothing recorded
+    ).encode()
+    refused = _post_returned(client, content)
+    text = refused.text.replace("&#39;", "'")
+    assert refused.status_code == 200 and "nothing was recorded" in text
+    assert f"line 3: {blekinge[0]} is given both undeliverable and deceased" in text
+    assert f"line 4: {blekinge[2]} has answered the questionnaire (submitted)" in text
+    assert f"line 5, column respondent_id: not a respondent of round '{ROUND}' in region 10" in text
+    assert skane[0] not in text
+    statuses = _statuses(app)
+    assert statuses[blekinge[0]] == "not_started" and statuses[skane[0]] == "not_started"
+    assert _post_returned(client, b"respondent_id,reason\n", region="12").status_code == 403
