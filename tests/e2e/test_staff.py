@@ -208,6 +208,8 @@ def test_administrator_uploads_and_opens_a_round_and_the_coordinator_follows_it(
     own.reload()
     assert "Påminnelse 1: 6 svarspersoner" in own.locator("main").inner_text()
     checks.page(own, "dashboard-after")
+    own.get_by_role("link", name="Returpost och avlidna för 10 Blekinge").click()
+    checks.page(own, "returned")
     assert own.goto(base + "/staff/rounds/" + ROUND + "/regions/12/reminders.csv").status == 403
     checks.page(own, "refused")
 
