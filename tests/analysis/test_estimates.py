@@ -161,7 +161,7 @@ def _horvitz_thompson_variance(data: pd.DataFrame, respondents: pd.DataFrame, va
 
 
 def test_two_phase_variance_matches_r_twophase_per_stratum(two_phase):
-    data, respondents, cells, unit, weight, design = two_phase
+    _data, respondents, cells, unit, weight, design = two_phase
     reference = pd.read_csv(REFERENCE / "twophase_reference.csv", dtype={"group": str})
     for variable, proportion in (("score", False), ("positive", True)):
         ours = grouped_estimates(
@@ -198,8 +198,13 @@ def test_census_stratum_has_no_phase_one_variance(two_phase):
             design.cell_stratum, design.cell_eligible, design.cell_factor, design.stratum_invited, population
         )
         table = grouped_estimates(
-            values[census.to_numpy()], ["score"], unit[census.to_numpy()], cells, {"national": []},
-            weight=weight[census.to_numpy()], design=changed,
+            values[census.to_numpy()],
+            ["score"],
+            unit[census.to_numpy()],
+            cells,
+            {"national": []},
+            weight=weight[census.to_numpy()],
+            design=changed,
         )
         return float(table["se"].iloc[1])
 
@@ -211,7 +216,10 @@ def test_census_stratum_has_no_phase_one_variance(two_phase):
     group["z"] = np.where(has, group["w"] * (group["score"].fillna(0) - ratio), 0.0) / group.loc[has, "w"].sum()
     eligible = data[(data["group"] != "ineligible")].groupby("wcell").size()
     phase2 = sum(
-        (1 - len(members) / eligible[name]) * len(members) / (len(members) - 1) * ((members["z"] - members["z"].mean()) ** 2).sum()
+        (1 - len(members) / eligible[name])
+        * len(members)
+        / (len(members) - 1)
+        * ((members["z"] - members["z"].mean()) ** 2).sum()
         for name, members in group.groupby("wcell")
     )
     assert_allclose(se(design.stratum_population), np.sqrt(phase2), rtol=1e-12)
@@ -225,8 +233,14 @@ def test_two_phase_variance_of_domains_is_the_horvitz_thompson_double_sum(two_ph
     levels = {"pathway": ["pathway"], "region": ["region"], "national": []}
     for variable, proportion in (("score", False), ("positive", True)):
         ours = grouped_estimates(
-            respondents[[variable]].to_numpy(), [variable], unit, cells, levels,
-            weight=weight, design=design, proportion=proportion,
+            respondents[[variable]].to_numpy(),
+            [variable],
+            unit,
+            cells,
+            levels,
+            weight=weight,
+            design=design,
+            proportion=proportion,
         )
         ours = ours[ours["weighting"] == "weighted"]
         for _, row in ours.iterrows():
@@ -239,7 +253,7 @@ def test_two_phase_variance_of_domains_is_the_horvitz_thompson_double_sum(two_ph
 
 
 def test_weighted_share_of_zero_gets_the_exact_interval(two_phase):
-    data, respondents, cells, unit, weight, design = two_phase
+    _data, respondents, cells, unit, weight, design = two_phase
     none = np.zeros((len(respondents), 1))
     row = grouped_estimates(
         none, ["x"], unit, cells, {"national": []}, weight=weight, design=design, proportion=True, scale=100

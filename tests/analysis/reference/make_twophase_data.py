@@ -16,8 +16,14 @@ import pandas as pd
 
 rng = np.random.default_rng(20261203)
 rows = []
-strata = [("kol", "01", 80, 400), ("kol", "03", 60, 60), ("kol", "12", 40, 130),
-          ("reumatoid-artrit", "01", 70, 900), ("reumatoid-artrit", "03", 50, 75), ("reumatoid-artrit", "12", 60, 240)]
+strata = [
+    ("kol", "01", 80, 400),
+    ("kol", "03", 60, 60),
+    ("kol", "12", 40, 130),
+    ("reumatoid-artrit", "01", 70, 900),
+    ("reumatoid-artrit", "03", 50, 75),
+    ("reumatoid-artrit", "12", 60, 240),
+]
 for pathway, region, invited, population in strata:
     cell = rng.choice(["a", "b", "c"], size=invited, p=[0.3, 0.45, 0.25])
     group = rng.choice(["respondent", "nonrespondent", "ineligible"], size=invited, p=[0.55, 0.38, 0.07])
