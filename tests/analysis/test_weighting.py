@@ -109,3 +109,25 @@ def test_a_person_without_a_pathway_has_no_weight_and_changes_no_other():
     assert np.isnan(other_weight[0])
     assert_allclose(other_weight[1:], (weight[1:] * np.where(frame["sex"][1:] == "K", 9 / 8, 1.0)), rtol=1e-12)
     assert other_cells["frame_population"].tolist() == [18.0, 16.0]
+
+
+def test_eligible_targets_give_r_twophase_weights():
+    """The post-stratification weights of the two-phase reference (weighting cells a, b, c as three
+    sex × age cells, the ineligible out of the targets) are R survey's twophase() weights."""
+    from pathlib import Path
+
+    reference = Path(__file__).with_name("reference")
+    data = pd.read_csv(reference / "twophase.csv", dtype={"region": str})
+    cell = data["wcell"].str[-1].map({"a": ("K", "50-64"), "b": ("K", "65-79"), "c": ("M", "65-79")})
+    frame = data[["pathway", "region"]].assign(
+        sex=[sex for sex, _ in cell], age_group=[age for _, age in cell], design_weight=data["N_h"] / data["n_h"]
+    )
+    weight = poststratify(
+        frame,
+        (data["group"] == "respondent").to_numpy(),
+        min_cell_respondents=2,
+        is_eligible=(data["group"] != "ineligible").to_numpy(),
+    ).weight
+    expected = pd.read_csv(reference / "twophase_weights.csv")
+    assert_allclose(weight.iloc[expected["row"] - 1].to_numpy(), expected["weight"].to_numpy(), rtol=1e-12)
+    assert weight.notna().sum() == len(expected)

@@ -67,3 +67,8 @@ q1 <- qt(0.975, degf(one))
 p <- as.numeric(coef(m1)); check <- plogis(qlogis(p) + c(-1, 1) * q1 * as.numeric(SE(m1)) / (p * (1 - p)))
 stopifnot(max(abs(as.numeric(attr(p1, "ci")) - check)) < 1e-8)
 write.csv(out, file.path(here, "twophase_reference.csv"), row.names = FALSE)
+
+# The final weights twophase() gives the respondents, 1 / (pi1 pi2) = N_h/n_h x n_c/m_c: the
+# post-stratification weights with the targets from the eligible part of the frame.
+write.csv(data.frame(row = which(d$group == "respondent"), weight = r$weight),
+          file.path(here, "twophase_weights.csv"), row.names = FALSE)
