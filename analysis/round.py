@@ -147,6 +147,17 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
 
     # Respondents in row order: their answers are read, and their scores written back, in sequence.
     units, person_unit, design = _two_phase_units(persons, weighting)
+    short = design.stratum_population < design.stratum_invited  # more invited than the frame's N_h
+    if short.any():
+        rows = short[design.cell_stratum[person_unit]]
+        invited = design.stratum_invited[design.cell_stratum[person_unit[np.flatnonzero(rows)[0]]]]
+        raise _fail(
+            "stratum_population",
+            rows,
+            responses,
+            f"is smaller than the {int(invited)} persons invited in its pathway × region "
+            "(N_h must be the frame's population of the stratum)",
+        )
     respondent_rows = np.flatnonzero(is_respondent)
     stratum = person_unit[respondent_rows]
     # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
