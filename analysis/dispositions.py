@@ -13,7 +13,7 @@ from analysis.errors import AnalysisInputError
 from analysis.tables import DISPOSITIONS
 from contracts.formats import RESPONSE_STATUSES
 
-__all__ = ["STATUSES", "classify_dispositions", "rates_from_counts"]
+__all__ = ["STATUSES", "classify_dispositions", "estimated_e_rates", "rates_from_counts"]
 
 STATUSES: tuple[str, ...] = RESPONSE_STATUSES
 """The fieldwork statuses of the responses export (:data:`contracts.formats.RESPONSE_STATUSES`)."""
@@ -145,3 +145,33 @@ def rates_from_counts(counts: pd.DataFrame) -> pd.DataFrame:
             "adjusted_rate": 100 * complete / adjusted_base.where(adjusted_base > 0),
         }
     )
+
+
+def estimated_e_rates(counts: pd.DataFrame) -> pd.DataFrame:
+    """AAPOR's RR3 with an estimated e, in percent, beside the adjusted rate (RR3 with e = 0).
+
+    Parameters
+    ----------
+    counts : DataFrame
+        Columns ``invited`` and each of :data:`~analysis.tables.DISPOSITIONS`.
+
+    Returns
+    -------
+    DataFrame
+        ``eligibility_rate`` (e, percent) and ``rr3`` (percent); missing when
+        no case's eligibility is known, or the denominator is 0.
+
+    Notes
+    -----
+    e is the eligible share among the cases whose eligibility is known:
+    e = (I + P + R + NC) / (I + P + R + NC + screened out + deceased), the
+    proportional allocation AAPOR's Standard Definitions name; then
+    RR3 = I / (I + P + R + NC + e × U). With e = 0 this is the adjusted rate,
+    with e = 1 it is RR1.
+    """
+    counts = counts[["invited", *DISPOSITIONS]].astype("float64")
+    eligible = counts[["complete", "partial", "refusal", "no_response"]].sum(axis=1)
+    known = eligible + counts[["screened_out", "deceased"]].sum(axis=1)
+    e = eligible / known.where(known > 0)
+    base = eligible + e * counts["undeliverable"]
+    return pd.DataFrame({"eligibility_rate": 100 * e, "rr3": 100 * counts["complete"] / base.where(base > 0)})

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import sparse, stats
+from scipy import sparse, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
 __all__ = [
     "CI_METHODS",
     "LevelGroups",
+    "TwoPhaseDesign",
     "estimates_from_sums",
     "grouped_estimates",
     "level_groups",
@@ -30,15 +31,36 @@ CI_METHODS: dict[str, str] = {
     "wilson": "Wilson score interval for an unweighted proportion (statsmodels proportion_confint, method='wilson').",
     "t": "Student t interval for an unweighted mean: mean ± t(n-1) × s / sqrt(n).",
     "taylor_linearisation": (
-        "Design-based interval for a weighted mean or proportion (a ratio estimator): Taylor "
-        "linearisation over the strata pathway × region, respondents as primary sampling units, "
-        "with-replacement approximation (no finite population correction), weights treated as "
-        "fixed; normal interval, clipped to 0-100. A stratum with a single respondent adds no "
-        "variance. Respondents without a value stay in the design (domain estimation), as in R's "
-        "survey package (svymean with na.rm = TRUE)."
+        "Weighted mean (a ratio estimator): standard error by Taylor linearisation with the two-phase variance "
+        "(see variance); interval mean ± t(df) × se with the design degrees of freedom df = respondents in the "
+        "group - weighting cells with respondents in the group; clipped to 0-100."
+    ),
+    "logit": (
+        "Weighted share: standard error by Taylor linearisation with the two-phase variance (see variance); "
+        "logit interval expit(logit(p) ± t(df) × se / (p (1 - p))) with the design degrees of freedom df as "
+        "for weighted means (R survey's svyciprop, method = 'logit'); it stays inside 0-100 without clipping."
+    ),
+    "clopper_pearson": (
+        "Weighted share of 0 or 100 % (every respondent of the group answered alike, so the weighted share has no "
+        "sampling variance to speak of): the Clopper-Pearson exact interval of the unweighted count."
     ),
 }
 """The interval methods named in the ``ci_method`` column."""
+
+VARIANCE_METHOD = (
+    "Variance of weighted estimates: two-phase, as R survey's twophase() computes it. Phase 1 is the sample: "
+    "stratified simple random sampling without replacement of n_h invited from the frame's N_h in each "
+    "pathway × region, with the finite population correction 1 - n_h/N_h (a stratum drawn whole, n_h = N_h, "
+    "adds no phase-1 variance). Phase 2 is response: within each weighting cell the respondents are taken as "
+    "a simple random subsample of the cell's invited persons not known to be ineligible, with the correction "
+    "1 - m_c/n_c. The post-stratification targets are thus estimated from the sample, not known, and their "
+    "uncertainty is in the variance. Estimates are ratios (weighted means), linearised; respondents without a "
+    "value stay in the design (domain estimation, as svymean with na.rm = TRUE); a cell with one respondent "
+    "adds no phase-2 variance. Design effect: the variance over that of a simple random sample of the same "
+    "number of respondents from the weighted population, without replacement (R's svymean deff = TRUE); "
+    "effective n = n / design effect."
+)
+"""What the ``se`` of a weighted estimate is, for the methods table."""
 
 
 def _stratum_sums(
@@ -73,6 +95,7 @@ def _stratum_sums(
         sums |= {
             "w": products[:, 1, 0],
             "wy": products[:, 1, 1],
+            "wyy": products[:, 1, 2],
             "ww": products[:, 2, 0],
             "wwy": products[:, 2, 1],
             "wwyy": products[:, 2, 2],
@@ -106,7 +129,7 @@ def state_stratum_sums(
     -------
     dict of str to ndarray
         What the respondent-level sums give (strata × outcomes): ``n, y, yy``
-        and ``w, wy, ww, wwy, wwyy``, each value times its state's count.
+        and ``w, wy, wyy, ww, wwy, wwyy``, each value times its state's count.
     """
     per_class = {}
     for name, column in (
@@ -125,6 +148,7 @@ def state_stratum_sums(
     per_class |= {
         "w": factor * per_class["n"],
         "wy": factor * per_class["y"],
+        "wyy": factor * per_class["yy"],
         "ww": factor**2 * per_class["n"],
         "wwy": factor**2 * per_class["y"],
         "wwyy": factor**2 * per_class["yy"],
@@ -162,25 +186,121 @@ def _summing(membership: np.ndarray, groups: int) -> sparse.csr_matrix:
     )
 
 
+@dataclass(frozen=True)
+class TwoPhaseDesign:
+    """The two phases of the design, for the variance of weighted estimates.
+
+    The units of the per-unit sums (the rows of ``strata`` given to :func:`grouped_estimates`) are the
+    weighting cells: phase 2 (response) is stratified by them, and they nest in the phase-1 strata
+    (pathway × region).
+
+    Attributes
+    ----------
+    cell_stratum : ndarray of int, shape (n_cells,)
+        Each weighting cell's phase-1 stratum, ``0 .. n_strata - 1``.
+    cell_eligible : ndarray, shape (n_cells,)
+        Invited persons of the cell not known to be ineligible: the phase-2 population ``n_c`` the
+        cell's respondents are a subsample of.
+    cell_factor : ndarray, shape (n_cells,)
+        The cell's post-stratification factor: the phase-2 weight (final weight / design weight).
+    stratum_invited, stratum_population : ndarray, shape (n_strata,)
+        Invited ``n_h`` (everyone, the ineligible too) and the frame's population ``N_h`` per stratum.
+    """
+
+    cell_stratum: np.ndarray
+    cell_eligible: np.ndarray
+    cell_factor: np.ndarray
+    stratum_invited: np.ndarray
+    stratum_population: np.ndarray
+
+
 def _taylor(
-    sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sparse.csr_matrix, confidence: float
+    sums: Mapping[str, np.ndarray],
+    membership: np.ndarray,
+    to_group: sparse.csr_matrix,
+    design: TwoPhaseDesign | None,
 ) -> dict[str, np.ndarray]:
-    """Ratio-estimator linearisation; ``membership`` maps each stratum to its group (0..G-1), and
-    ``to_group`` is its :func:`_summing` matrix."""
+    """Ratio-estimator linearisation; ``membership`` maps each unit (weighting cell, or stratum without
+    ``design``) to its group (0..G-1), and ``to_group`` is its :func:`_summing` matrix.
+
+    Without ``design``: one phase, units as strata, respondents with replacement (R's
+    ``svydesign(ids = ~1, strata = ~unit, weights = ~w)``). With it: the two-phase variance of
+    :data:`VARIANCE_METHOD` (R's ``twophase``), v = Σ_h (v1_h + v2_h) over the group's strata with
+
+    * v2_h = Σ_c (1 - m_c/n_c) m_c/(m_c - 1) Σ_i (z_ci - z̄_c)² over the weighting cells c of h
+      (m_c respondents, n_c invited not known ineligible);
+    * v1_h = (1 - n_h/N_h) n_h/(n_h - 1) [Σ_i z_i²/d2_i - ((Σ_i z_i)² - v2_h)/n_h], the phase-1
+      variance of the n_h invited estimated from the respondents (d2 = the phase-2 weight);
+
+    z_i = w_i (y_i - R)/Σ w, 0 for respondents without a value.
+    """
     weight_total = np.asarray(to_group @ sums["w"])
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = np.asarray(to_group @ sums["wy"]) / weight_total
         ratio_s, total_s = ratio[membership], weight_total[membership]
-        z_sum = (sums["wy"] - ratio_s * sums["w"]) / total_s
-        z_square = (sums["wwyy"] - 2 * ratio_s * sums["wwy"] + ratio_s**2 * sums["ww"]) / total_s**2
+        z_sum = np.nan_to_num((sums["wy"] - ratio_s * sums["w"]) / total_s)
+        z_square = np.nan_to_num((sums["wwyy"] - 2 * ratio_s * sums["wwy"] + ratio_s**2 * sums["ww"]) / total_s**2)
         psus = sums["psus"][:, None]
-        within = np.where(
+        spread = np.where(
             psus > 1, psus / np.where(psus > 1, psus - 1, 1) * (z_square - z_sum**2 / np.maximum(psus, 1)), 0.0
         )
-    variance = np.asarray(to_group @ np.nan_to_num(np.clip(within, 0, None)))
-    se = np.sqrt(variance)
-    quantile = stats.norm.ppf(0.5 + confidence / 2)
-    return {"estimate": ratio, "se": se, "lower": ratio - quantile * se, "upper": ratio + quantile * se}
+        spread = np.clip(spread, 0, None)  # a sum of squares: below 0 only by rounding
+        if design is None:
+            variance = np.asarray(to_group @ spread)
+        else:
+            eligible = design.cell_eligible[:, None]
+            phase2 = np.where(eligible > 0, 1 - psus / np.where(eligible > 0, eligible, 1), 0.0) * spread
+            n_strata = len(design.stratum_invited)
+            to_stratum = _summing(design.cell_stratum, n_strata)
+            factor = design.cell_factor[:, None]
+            weighted_square = np.where(psus > 0, z_square / np.where(psus > 0, factor, 1), 0.0)
+            total, square, v2 = (np.asarray(to_stratum @ part) for part in (z_sum, weighted_square, phase2))
+            invited = design.stratum_invited.astype("float64")[:, None]
+            correction = np.clip(1 - invited / design.stratum_population.astype("float64")[:, None], 0, None)
+            v1 = np.where(
+                invited > 1,
+                correction * invited / np.where(invited > 1, invited - 1, 1) * (square - (total**2 - v2) / invited),
+                0.0,
+            )
+            stratum_group = np.zeros(n_strata, dtype="int64")
+            stratum_group[design.cell_stratum] = membership
+            variance = np.asarray(_summing(stratum_group, to_group.shape[0]) @ (v1 + v2))
+            # strata without a cell of the groups (no respondent) have v1 = v2 = 0: summed harmlessly
+    return {"estimate": ratio, "se": np.sqrt(np.clip(variance, 0, None))}
+
+
+def _design_effect(
+    sums: Mapping[str, np.ndarray], to_group: sparse.csr_matrix, ratio: np.ndarray, se: np.ndarray
+) -> np.ndarray:
+    """The variance over that of a simple random sample without replacement of the group's n respondents
+    with a value from the weighted population (R's ``svymean(deff = TRUE)``)."""
+    n, weight_total = np.asarray(to_group @ sums["n"]), np.asarray(to_group @ sums["w"])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = np.clip(np.asarray(to_group @ sums["wyy"]) / weight_total - ratio**2, 0, None)
+        srs = n / (n - 1) * spread * (1 - n / weight_total) / n
+        return np.where((n > 1) & (srs > 0), se**2 / np.where(srs > 0, srs, 1), np.nan)
+
+
+def _design_intervals(
+    estimate: np.ndarray, se: np.ndarray, n: np.ndarray, df: np.ndarray, proportion: bool, confidence: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lower and upper bounds and the interval method of weighted estimates (0-1 for shares)."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        quantile = stats.t.ppf(0.5 + confidence / 2, np.where(df > 0, df, np.nan))
+        if not proportion:
+            method = np.full(estimate.shape, "taylor_linearisation", dtype=object)
+            return estimate - quantile * se, estimate + quantile * se, method
+        inside = (estimate > 0) & (estimate < 1)
+        centre = np.log(np.where(inside, estimate, 0.5) / (1 - np.where(inside, estimate, 0.5)))
+        half = quantile * se / np.where(inside, estimate * (1 - estimate), 1)
+        lower, upper = special.expit(centre - half), special.expit(centre + half)
+        # 0 or 100 %: every respondent alike, the exact interval of the count
+        count = np.where(n > 0, np.rint(np.nan_to_num(estimate) * n), 0)
+        exact = proportion_confint(count, np.where(n > 0, n, 1), alpha=1 - confidence, method="beta")
+        degenerate = ~inside & (n > 0)
+        lower, upper = np.where(degenerate, exact[0], lower), np.where(degenerate, exact[1], upper)
+    method = np.where(degenerate, "clopper_pearson", "logit").astype(object)
+    return lower, upper, method
 
 
 def grouped_estimates(
@@ -191,6 +311,7 @@ def grouped_estimates(
     levels: Mapping[str, Sequence[str]],
     *,
     weight: np.ndarray | None = None,
+    design: TwoPhaseDesign | None = None,
     proportion: bool = False,
     confidence: float = 0.95,
     scale: float = 1.0,
@@ -206,15 +327,20 @@ def grouped_estimates(
     names : sequence of str, length k
         Name of each column (an item or dimension id), for the ``name`` column.
     stratum : ndarray of int, shape (n_respondents,)
-        Each respondent's stratum, a row position in ``strata``.
+        Each respondent's unit, a row position in ``strata``: the weighting cell with a ``design``,
+        else the stratum.
     strata : DataFrame
-        One row per stratum with the key columns the levels group by.
+        One row per unit with the key columns the levels group by.
     levels : mapping of str to sequence of str
         Level name to the key columns of its groups (``[]`` for national).
     weight : ndarray, optional
         Final weights; when given, weighted rows (design-based Taylor
-        intervals) follow the unweighted ones (Wilson for proportions, t for
-        means).
+        linearisation; logit intervals for proportions, t for means, with the
+        design degrees of freedom) follow the unweighted ones (Wilson for
+        proportions, t for means).
+    design : TwoPhaseDesign, optional
+        The two phases (units = weighting cells) for the two-phase variance;
+        without it, one phase with the units as strata, with replacement.
     proportion : bool
         Whether the values are 0/1 indicators.
     confidence : float
@@ -227,16 +353,18 @@ def grouped_estimates(
     DataFrame
         ``level``, the key columns of every level (missing where the level
         does not split by them), ``name, weighting, n, estimate, se, lower,
-        upper, ci_method``; ``n`` counts respondents with a value. Bounds are
-        clipped to ``[0, scale]`` for proportions and ``[0, 100]`` for means.
+        upper, ci_method, df, design_effect, effective_n``; ``n`` counts
+        respondents with a value; ``df``, ``design_effect`` and
+        ``effective_n`` are missing on unweighted rows. Bounds are clipped to
+        ``[0, scale]`` for proportions and ``[0, 100]`` for means.
 
     Notes
     -----
     Weighted: the ratio estimator ``R = Σ w y / Σ w`` over the respondents of
     the group with a value, with linearised values ``z = w (y - R) / Σ w``
-    (0 for respondents without a value) and ``v(R) = Σ_h m_h / (m_h - 1)
-    Σ_i (z_hi - z̄_h)²`` over the strata ``h`` of the group with ``m_h``
-    respondents. Unweighted proportions use the Wilson score interval.
+    (0 for respondents without a value); the variance is the two-phase one of
+    :func:`_taylor` (one phase: ``v(R) = Σ_h m_h / (m_h - 1) Σ_i (z_hi -
+    z̄_h)²``). Unweighted proportions use the Wilson score interval.
 
     References
     ----------
@@ -253,6 +381,7 @@ def grouped_estimates(
         names,
         level_groups(strata, levels),
         weighted=weight is not None,
+        design=design,
         proportion=proportion,
         confidence=confidence,
         scale=scale,
@@ -302,20 +431,20 @@ def estimates_from_sums(
     groups: Sequence[LevelGroups],
     *,
     weighted: bool,
+    design: TwoPhaseDesign | None = None,
     proportion: bool = False,
     confidence: float = 0.95,
     scale: float = 1.0,
 ) -> pd.DataFrame:
-    """:func:`grouped_estimates` from the per-stratum sums (of respondents, or of
+    """:func:`grouped_estimates` from the per-unit sums (of respondents, or of
     :func:`state_stratum_sums`) and the groups of every level (:func:`level_groups`); ``weighted``
-    when the sums have the weighted ones."""
+    when the sums have the weighted ones, ``design`` for the two-phase variance."""
     key_columns = list(dict.fromkeys(column for level in groups for column in level.keys))
-    weightings = [("unweighted", "wilson" if proportion else "t")]
-    if weighted:
-        weightings.append(("weighted", "taylor_linearisation"))
+    weightings = ["unweighted", "weighted"] if weighted else ["unweighted"]
     fields = ("estimate", "se", "lower", "upper")
+    design_fields = ("df", "design_effect", "effective_n")
     columns: dict[str, list[np.ndarray]] = {
-        name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method"]
+        name: [] for name in ["level", *key_columns, "name", "weighting", "n", *fields, "ci_method", *design_fields]
     }
     k = len(names)
     for level in groups:
@@ -323,12 +452,23 @@ def estimates_from_sums(
         to_group = _summing(membership, membership.max() + 1 if len(membership) else 0)
         n = np.asarray(to_group @ sums["n"])
         rows = n.size
-        for weighting, method in weightings:
+        for weighting in weightings:
             if weighting == "weighted":
-                result = _taylor(sums, membership, to_group, confidence)
+                result = _taylor(sums, membership, to_group, design)
+                units = np.asarray(to_group @ (sums["psus"] > 0).astype("float64"))
+                df = np.repeat(np.asarray(to_group @ sums["psus"]) - units, k).reshape(n.shape)
+                result["lower"], result["upper"], method = _design_intervals(
+                    result["estimate"], result["se"], n, df, proportion, confidence
+                )
+                result["design_effect"] = _design_effect(sums, to_group, result["estimate"], result["se"])
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    result["effective_n"] = n / result["design_effect"]
+                result["df"] = df
             else:
                 grouped = {name: np.asarray(to_group @ sums[name]) for name in ("n", "y", "yy")}
                 result = _unweighted(grouped, proportion, confidence)
+                method = np.full(n.shape, "wilson" if proportion else "t", dtype=object)
+                result |= {name: np.full(n.shape, np.nan) for name in design_fields}
             columns["level"].append(np.full(rows, level.level, dtype=object))
             for column in key_columns:
                 columns[column].append(
@@ -341,7 +481,9 @@ def estimates_from_sums(
             columns["n"].append(n.ravel().astype("int64"))
             for field in fields:
                 columns[field].append(result[field].ravel() * scale)
-            columns["ci_method"].append(np.full(rows, method, dtype=object))
+            columns["ci_method"].append(np.asarray(method, dtype=object).ravel())
+            for field in design_fields:
+                columns[field].append(np.asarray(result[field], dtype="float64").ravel())
     table = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in columns.items()}
     top = scale if proportion else 100.0
     table["lower"] = np.clip(table["lower"], 0, top)

@@ -20,20 +20,38 @@ from analysis.disclosure import (
     mask_response_rates,
     respondent_units,
 )
-from analysis.dispositions import classify_dispositions, rates_from_counts
+from analysis.dispositions import classify_dispositions, estimated_e_rates, rates_from_counts
 from analysis.errors import AnalysisInputError
-from analysis.estimates import CI_METHODS, estimates_from_sums, grouped_estimates, level_groups, state_stratum_sums
+from analysis.estimates import (
+    CI_METHODS,
+    VARIANCE_METHOD,
+    TwoPhaseDesign,
+    estimates_from_sums,
+    grouped_estimates,
+    level_groups,
+    state_stratum_sums,
+)
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import suppress_small_results
 from analysis.tables import DISPOSITIONS, conform, empty_table
-from analysis.weighting import poststratify
+from analysis.weighting import Weighting, poststratify
 from contracts.formats import AGE_GROUPS, closed_item_ids
 from sampling.reference import regions
 
 __all__ = ["analyse_round"]
 
-FRAME_COLUMNS = ("respondent_id", "pathway", "region", "sex", "age", "age_group", "design_weight", "status")
+FRAME_COLUMNS = (
+    "respondent_id",
+    "pathway",
+    "region",
+    "sex",
+    "age",
+    "age_group",
+    "stratum_population",
+    "design_weight",
+    "status",
+)
 """Export columns the analysis reads besides the items (docs/ARCHITECTURE.md)."""
 
 LEVELS: dict[str, list[str]] = {
@@ -44,6 +62,8 @@ LEVELS: dict[str, list[str]] = {
     "national": [],
 }
 CASEMIX_ROLES = ("self_rated_health", "education")
+INELIGIBLE = ("screened_out", "deceased")
+"""The dispositions known to be outside the target population (taken out of the weighting targets)."""
 
 
 def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig | None = None) -> RoundResults:
@@ -117,13 +137,29 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     ).array
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
     is_respondent = persons["disposition"].isin(counted).to_numpy()
-    weight, cells = poststratify(persons, is_respondent, min_cell_respondents=config.min_cell_respondents)
-    persons["weight"] = weight.to_numpy()
+    is_eligible = ~persons["disposition"].isin(INELIGIBLE).to_numpy()
+    weighting = poststratify(
+        persons, is_respondent, min_cell_respondents=config.min_cell_respondents, is_eligible=is_eligible
+    )
+    cells = weighting.cells
+    persons["weight"] = weighting.weight.to_numpy()
+    persons["weighting_cell"] = _cell_labels(weighting)
 
     # Respondents in row order: their answers are read, and their scores written back, in sequence.
-    strata, person_stratum = _strata(persons)
+    units, person_unit, design = _two_phase_units(persons, weighting)
+    short = design.stratum_population < design.stratum_invited  # more invited than the frame's N_h
+    if short.any():
+        rows = short[design.cell_stratum[person_unit]]
+        invited = design.stratum_invited[design.cell_stratum[person_unit[np.flatnonzero(rows)[0]]]]
+        raise _fail(
+            "stratum_population",
+            rows,
+            responses,
+            f"is smaller than the {int(invited)} persons invited in its pathway × region "
+            "(N_h must be the frame's population of the stratum)",
+        )
     respondent_rows = np.flatnonzero(is_respondent)
-    stratum = person_stratum[respondent_rows]
+    stratum = person_unit[respondent_rows]
     # The scored items and the case-mix questions: what scores and models read of the respondents' answers.
     casemix_items = [item.id for item in q.background_items if item.role in CASEMIX_ROLES]
     answer_columns = list(dict.fromkeys([*scoring["item_id"], *casemix_items]))
@@ -146,7 +182,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     respondents = (
         persons[["pathway", "region", "sex", "age_group", "weight"]].iloc[respondent_rows].reset_index(drop=True)
     )
-    estimate = _Estimator(stratum, strata, respondents["weight"].to_numpy(), config)
+    estimate = _Estimator(stratum, units, respondents["weight"].to_numpy(), design, config)
     item_dimension = scoring.drop_duplicates("item_id").set_index("item_id")["dimension"]
     item_states = {item_id: (answers[item_id].to_numpy(), *tables[item_id]) for item_id in item_dimension.index}
     item_results = estimate(item_states).rename(columns={"name": "item_id"})
@@ -163,11 +199,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     ]
     response_rates = _response_rates(persons, config)
     units = respondent_units(response_rates, config)
-    item_results = mask_respondents(
-        conform("item_results", item_results), ["weighting", "measure", "item_id"], units, config
+    item_results = _hide_design_figures(
+        mask_respondents(conform("item_results", item_results), ["weighting", "measure", "item_id"], units, config)
     )
-    dimension_results = mask_respondents(
-        conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], units, config
+    dimension_results = _hide_design_figures(
+        mask_respondents(
+            conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], units, config
+        )
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
     adjusted_results = mask_adjusted_respondents(
@@ -187,6 +225,52 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
+
+
+def _cell_labels(weighting: Weighting) -> pd.Categorical:
+    """Each person's weighting cell label (missing for a person with a missing key)."""
+    labels = weighting.cell_table["weighting_cell"].astype(str).to_numpy(dtype=object)
+    categories = pd.Index(sorted(set(labels)))
+    return pd.Categorical.from_codes(
+        np.where(weighting.person_cell >= 0, categories.get_indexer(labels)[np.maximum(weighting.person_cell, 0)], -1)
+        if len(labels)
+        else weighting.person_cell,
+        categories=categories,
+    )
+
+
+def _two_phase_units(persons: pd.DataFrame, weighting: Weighting) -> tuple[pd.DataFrame, np.ndarray, TwoPhaseDesign]:
+    """The units of the variance (weighting cells within the strata; the persons of a stratum without a
+    weighting cell, a missing key, one more unit there), each person's unit, and the two-phase design."""
+    strata, person_stratum = _strata(persons)
+    cell_table, n_cells = weighting.cell_table, len(weighting.cell_table)
+    key = person_stratum * (n_cells + 1) + (weighting.person_cell + 1)
+    observed, person_unit = observed_codes(key, max(len(strata), 1) * (n_cells + 1))
+    unit_stratum, unit_cell = observed // (n_cells + 1), observed % (n_cells + 1) - 1
+    has_cell = unit_cell >= 0
+    cell = np.maximum(unit_cell, 0)
+    population = np.zeros(len(strata))
+    np.maximum.at(population, person_stratum, persons["stratum_population"].to_numpy(dtype="float64"))
+    design = TwoPhaseDesign(
+        cell_stratum=unit_stratum,
+        cell_eligible=np.where(has_cell, cell_table["eligible"].to_numpy(dtype="float64")[cell], 0.0)
+        if n_cells
+        else np.zeros(len(observed)),
+        cell_factor=np.where(has_cell, cell_table["factor"].to_numpy(dtype="float64", na_value=np.nan)[cell], np.nan)
+        if n_cells
+        else np.full(len(observed), np.nan),
+        stratum_invited=np.bincount(person_stratum, minlength=len(strata)),
+        stratum_population=population,
+    )
+    return strata.iloc[unit_stratum].reset_index(drop=True), person_unit, design
+
+
+def _hide_design_figures(table: pd.DataFrame) -> pd.DataFrame:
+    """No degrees of freedom, design effect or effective n where the estimate is not shown or its n is
+    masked: with the estimate and its standard error they would give the respondent counts back."""
+    hidden = (table["n"].isna() | table["estimate"].isna()).to_numpy()
+    table.loc[hidden, ["df", "design_effect", "effective_n"]] = np.nan
+    return table
 
 
 def _strata(persons: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -246,11 +330,15 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
             "sex": pd.Categorical(responses["sex"].astype("string")),
             "age_group": pd.Categorical(responses["age_group"].astype("string")),
             "design_weight": pd.to_numeric(responses["design_weight"], errors="coerce").to_numpy(dtype="float64"),
+            "stratum_population": pd.to_numeric(responses["stratum_population"], errors="coerce").to_numpy(
+                dtype="float64"
+            ),
         }
     )
-    bad_weight = ~(persons["design_weight"] > 0).to_numpy()
-    if bad_weight.any():
-        raise _fail("design_weight", bad_weight, responses, "is not a positive number")
+    for column in ("design_weight", "stratum_population"):
+        bad = ~(persons[column] > 0).to_numpy()
+        if bad.any():
+            raise _fail(column, bad, responses, "is not a positive number")
     for column, allowed in (("sex", ("K", "M")), ("age_group", AGE_GROUPS)):
         wrong = ~persons[column].isin(allowed).to_numpy()
         if wrong.any():
@@ -330,8 +418,15 @@ class _Estimator:
     weights), with the same results.
     """
 
-    def __init__(self, stratum: np.ndarray, strata: pd.DataFrame, weight: np.ndarray, config: AnalysisConfig):
-        self.stratum, self.strata, self.weight, self.config = stratum, strata, weight, config
+    def __init__(
+        self,
+        stratum: np.ndarray,
+        strata: pd.DataFrame,
+        weight: np.ndarray,
+        design: TwoPhaseDesign,
+        config: AnalysisConfig,
+    ):
+        self.stratum, self.strata, self.weight, self.design, self.config = stratum, strata, weight, design, config
         self.member, self.class_stratum, self.class_weight = weight_classes(stratum, len(strata), weight)
         self.psus = np.bincount(stratum, minlength=len(strata))
         self.groups = level_groups(strata, LEVELS)
@@ -358,11 +453,11 @@ class _Estimator:
                     [table.take(state) for (state, _, _), table in zip(outcomes.values(), tables, strict=False)]
                 )
                 part = grouped_estimates(
-                    values, names, self.stratum, self.strata, LEVELS, weight=self.weight, **options
+                    values, names, self.stratum, self.strata, LEVELS, weight=self.weight, design=self.design, **options
                 )
             else:
                 sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
-                part = estimates_from_sums(sums, names, self.groups, weighted=True, **options)
+                part = estimates_from_sums(sums, names, self.groups, weighted=True, design=self.design, **options)
             parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
         return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)
 
@@ -490,7 +585,11 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     table = pd.concat(parts, ignore_index=True)
     for key in ("pathway", "region", "healthcare_region"):
         table[key] = table[key].astype("string")
-    return conform("response_rates", mask_response_rates(table, rates_from_counts(table), config))
+    masked = mask_response_rates(table, rates_from_counts(table), config)
+    # e with the shown counts gives back what RR1 and the adjusted rate together give: shown only with both
+    both = (masked["rr1"].notna() & masked["adjusted_rate"].notna()).to_numpy()
+    masked[["eligibility_rate", "rr3"]] = estimated_e_rates(table).where(np.column_stack([both, both])).to_numpy()
+    return conform("response_rates", masked)
 
 
 def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.ndarray | None]) -> pd.DataFrame:
@@ -564,16 +663,18 @@ def _persons_table(
         "sex",
         "age_group",
         "disposition",
+        "weighting_cell",
         "design_weight",
         "weight",
     ]
     table = {column: persons[column].array for column in columns}
     # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
-    disposition = table["disposition"]
-    if isinstance(disposition, pd.Categorical) and len(disposition):
-        table["disposition"] = disposition.categories.array.take(disposition.codes, allow_fill=True)
-    else:
-        table["disposition"] = np.asarray(disposition, dtype=object)  # as an export without rows always had it
+    for name in ("disposition", "weighting_cell"):
+        values = table[name]
+        if isinstance(values, pd.Categorical) and len(values):
+            table[name] = values.categories.array.take(values.codes, allow_fill=True)
+        else:
+            table[name] = np.asarray(values, dtype=object)  # as an export without rows always had it
 
     def spread(values: np.ndarray) -> np.ndarray:
         """Each respondent's value at its row of the persons, nan for everyone else."""
@@ -596,7 +697,10 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         "dispositions": (
             f"Complete: submitted with at least {config.complete_share:.0%} of the core items answered; partial: some "
             "core items answered but not enough, or never submitted; no response: no core item answered. "
-            "RR1 = I/(I+P+R+NC+U); adjusted rate = I/(invited - screened out - deceased - undeliverable)."
+            "RR1 = I/(I+P+R+NC+U); adjusted rate = AAPOR's RR3 with e = 0 (every undeliverable counted "
+            "ineligible) = I/(invited - screened out - deceased - undeliverable); rr3 = RR3 with e estimated as the "
+            "eligible share among the cases of known eligibility, e = (I+P+R+NC)/(I+P+R+NC + screened out + "
+            "deceased), each row from its own counts: I/(I+P+R+NC + e U)."
         ),
         "respondents": "Scores, weights and models use "
         + ("complete and partial" if config.include_partial else "complete")
@@ -615,10 +719,13 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
         ),
         "weighting": (
             "Weighted results: design weight N_h/n_h from the frame times a post-stratification factor by sex x age "
-            "group within pathway x region, so that the weighted respondents reproduce the frame's population (sum of "
-            f"design weights) in each cell; cells with fewer than {config.min_cell_respondents} respondents collapsed "
+            "group within pathway x region, so that the weighted respondents reproduce the frame's eligible "
+            "population in each cell: the sum of the design weights of the cell's invited persons, the known "
+            "ineligible (deceased, screened out) taken out first; the undeliverable, of unknown eligibility, count "
+            f"as eligible. Cells with fewer than {config.min_cell_respondents} respondents collapsed "
             "with the adjacent age group within sex, then across sex."
         ),
+        "variance": VARIANCE_METHOD,
         **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
         "ci_method.delta_method": (
             "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "

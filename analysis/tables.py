@@ -93,7 +93,7 @@ _ESTIMATE = (
         "weighting",
         "string",
         "",
-        "unweighted (respondents count equally) or weighted (design weight × post-stratification).",
+        "unweighted (respondents count equally) or weighted (design weight × post-stratification to the eligible population).",
     ),
     Column(
         "measure", "string", "", "share_positive (percent of respondents positive) or mean_score (mean 0–100 score)."
@@ -106,13 +106,31 @@ _ESTIMATE = (
     ),
     Column("estimate", "float64", "percent or score 0-100", "The estimate; missing when suppressed."),
     Column("se", "float64", "percent or score 0-100", "Standard error of the estimate; missing when suppressed."),
-    Column("lower", "float64", "percent or score 0-100", "Lower bound of the confidence interval (clipped to 0-100)."),
-    Column("upper", "float64", "percent or score 0-100", "Upper bound of the confidence interval (clipped to 0-100)."),
+    Column("lower", "float64", "percent or score 0-100", "Lower bound of the confidence interval (within 0-100)."),
+    Column("upper", "float64", "percent or score 0-100", "Upper bound of the confidence interval (within 0-100)."),
     Column(
         "ci_method",
         "string",
         "",
-        "How the interval was computed: wilson, t, taylor_linearisation (see the methods table).",
+        "How the interval was computed: wilson, t (unweighted); logit, clopper_pearson (weighted shares), taylor_linearisation (weighted means) (see the methods table).",
+    ),
+    Column(
+        "df",
+        "float64",
+        "",
+        "Design degrees of freedom of a weighted estimate's interval: respondents of the group - weighting cells with respondents in it; missing for unweighted rows, and where the estimate is not shown or n is masked.",
+    ),
+    Column(
+        "design_effect",
+        "float64",
+        "",
+        "Design effect of a weighted estimate: its (two-phase) variance over that of a simple random sample of n respondents without replacement; missing for unweighted rows, where not defined (a share of 0 or 100 %), and where the estimate is not shown or n is masked.",
+    ),
+    Column(
+        "effective_n",
+        "float64",
+        "respondents",
+        "Effective number of respondents of a weighted estimate: n / design_effect; missing where design_effect is.",
     ),
 )
 
@@ -170,7 +188,19 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "adjusted_rate",
             "float64",
             "percent",
-            "Adjusted response rate = I / (invited - ineligible - undeliverable); missing when it would give back a masked count.",
+            "Adjusted response rate, AAPOR RR3 with e = 0 (every undeliverable counted ineligible) = I / (invited - ineligible - undeliverable); missing when it would give back a masked count.",
+        ),
+        Column(
+            "eligibility_rate",
+            "float64",
+            "percent",
+            "Estimated e: the eligible share among the cases of known eligibility, (I + P + R + NC) / (I + P + R + NC + screened out + deceased); missing unless both rr1 and adjusted_rate are shown.",
+        ),
+        Column(
+            "rr3",
+            "float64",
+            "percent",
+            "AAPOR RR3 with the estimated e = I / (I + P + R + NC + e × U); missing unless both rr1 and adjusted_rate are shown.",
         ),
         _MASKED,
     ),
@@ -262,13 +292,13 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "frame_population",
             "float64",
             "persons",
-            "Sum of the frame's design weights in the frame cell (before collapsing).",
+            "Eligible population of the frame cell (before collapsing): sum of the design weights of its invited persons not known to be ineligible (deceased, screened out are left out; undeliverable count).",
         ),
         Column(
             "cell_population",
             "float64",
             "persons",
-            "Sum of the frame's design weights in the weighting cell (the post-stratification target).",
+            "Eligible population of the weighting cell, the post-stratification target: the sum of its frame cells' frame_population.",
         ),
         Column(
             "cell_respondents",

@@ -1,14 +1,16 @@
 """Weights: design weights from the frame times post-stratification by sex × age group.
 
 Within each stratum (pathway × region) the respondents' design weights are
-scaled so that they add up to the frame's population in every sex × age
-group cell; cells with too few respondents are collapsed first.
+scaled so that they add up to the frame's eligible population in every sex ×
+age group cell (the known ineligible, deceased and screened out, taken out of
+the targets first); cells with too few respondents are collapsed first.
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -16,7 +18,7 @@ import pandas as pd
 from analysis.cells import key_cells
 from contracts.formats import AGE_GROUPS
 
-__all__ = ["poststratify"]
+__all__ = ["Weighting", "poststratify"]
 
 _STRATUM = ["pathway", "region"]
 
@@ -79,9 +81,24 @@ def _text_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return np.where(codes >= 0, rank[np.maximum(codes, 0)] if len(rank) else codes, -1), text[order]
 
 
+class Weighting(NamedTuple):
+    """What :func:`poststratify` gives: the weights, the cells, and each person's weighting cell."""
+
+    weight: pd.Series
+    cells: pd.DataFrame
+    person_cell: np.ndarray
+    """Each person's weighting cell, a row of ``cell_table`` (-1 for a person with a missing key)."""
+    cell_table: pd.DataFrame
+    """One row per weighting cell (pathway, region, weighting_cell, eligible invited, respondents, factor)."""
+
+
 def poststratify(
-    frame: pd.DataFrame, is_respondent: np.ndarray, *, min_cell_respondents: int = 5
-) -> tuple[pd.Series, pd.DataFrame]:
+    frame: pd.DataFrame,
+    is_respondent: np.ndarray,
+    *,
+    min_cell_respondents: int = 5,
+    is_eligible: np.ndarray | None = None,
+) -> Weighting:
     """Final weights: design weight × post-stratification factor of the person's cell.
 
     Parameters
@@ -95,9 +112,14 @@ def poststratify(
         group within sex (the smaller neighbour, repeatedly), and when a sex
         still falls short, across sex (age groups of both sexes together,
         labelled ``alla``).
+    is_eligible : array of bool, optional
+        Who belongs to the target population: every invited person except
+        the known ineligible (deceased, screened out); default everyone.
 
     Returns
     -------
+    Weighting
+        ``weight``, ``cells``, ``person_cell`` and ``cell_table``:
     weight : Series of float
         The final weight of each respondent; missing for non-respondents and
         for respondents of a cell whose stratum has no respondents at all.
@@ -109,12 +131,13 @@ def poststratify(
     Notes
     -----
     The target of a weighting cell is the sum of the frame's design weights
-    ``N_h / n_h`` of every invited person in it (the population the cell
-    represents), so the weighted respondents reproduce the frame's
-    population by sex × age group within each pathway × region. The factor
-    is target / Σ respondents' design weights. Weights are then treated as
-    fixed in the variance estimation (the calibration's variance reduction
-    is not credited, which is conservative).
+    ``N_h / n_h`` of its invited persons not known to be ineligible (the
+    eligible population the cell represents; the undeliverable, of unknown
+    eligibility, count as eligible), so the weighted respondents reproduce
+    the frame's eligible population by sex × age group within each pathway ×
+    region. The factor is target / Σ respondents' design weights. The targets
+    are estimated from the sample: the variance is two-phase
+    (:class:`analysis.estimates.TwoPhaseDesign`).
 
     References
     ----------
@@ -130,8 +153,9 @@ def poststratify(
     cell, known = key_cells([codes for codes, _ in coded], sizes)
     design_weight = frame["design_weight"].to_numpy(dtype="float64")
     responded = np.asarray(is_respondent, dtype=bool)
+    eligible = np.ones(len(frame), dtype=bool) if is_eligible is None else np.asarray(is_eligible, dtype=bool)
     if not known.all():
-        design_weight, responded = design_weight[known], responded[known]
+        design_weight, responded, eligible = design_weight[known], responded[known], eligible[known]
     size = int(np.prod(sizes))
     invited = np.bincount(cell, minlength=size)
     observed = np.flatnonzero(invited > 0)
@@ -142,7 +166,10 @@ def poststratify(
                 key: pd.array(categories[index], dtype="string")
                 for key, (_, categories), index in zip(keys, coded, position, strict=False)
             },
-            "frame_population": np.bincount(cell, weights=design_weight, minlength=size)[observed],
+            "frame_population": np.bincount(cell, weights=np.where(eligible, design_weight, 0.0), minlength=size)[
+                observed
+            ],
+            "eligible": np.bincount(cell, weights=eligible, minlength=size)[observed].astype("int64"),
             "respondents": np.bincount(cell, weights=responded, minlength=size)[observed].astype("int64"),
             "respondent_weight": np.bincount(cell, weights=np.where(responded, design_weight, 0.0), minlength=size)[
                 observed
@@ -173,9 +200,17 @@ def poststratify(
     factor = np.full(size, np.nan)
     factor[observed] = frame_cells["adjustment_factor"].to_numpy(dtype="float64", na_value=np.nan)
     final = np.where(responded, design_weight * factor[cell], np.nan)
+    number = np.full(size, -1, dtype="int64")
+    number[observed] = by_cell.ngroup().to_numpy()
+    person_cell = number[cell]
     if not known.all():  # a person with a missing key has no weight
-        everyone = np.full(len(frame), np.nan)
-        everyone[known] = final
-        final = everyone
+        everyone, cell_of = np.full(len(frame), np.nan), np.full(len(frame), -1, dtype="int64")
+        everyone[known], cell_of[known] = final, person_cell
+        final, person_cell = everyone, cell_of
     weight = pd.Series(final, index=frame.index, name="weight")
-    return weight, frame_cells
+    cell_table = (
+        frame_cells.groupby([*_STRATUM, "weighting_cell"], sort=False)
+        .agg(eligible=("eligible", "sum"), respondents=("respondents", "sum"), factor=("adjustment_factor", "first"))
+        .reset_index()
+    )
+    return Weighting(weight, frame_cells.drop(columns="eligible"), person_cell, cell_table)

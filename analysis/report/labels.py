@@ -255,13 +255,19 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Avböjt (R): personen har tackat nej. Ej svar (NC): ingen kärnfråga besvarad. Ej aktuell (personen uppger att vården "
         "inte stämmer) och avliden räknas som utanför populationen. Okänd adress (U): brevet kom i retur, så det är okänt om "
         "personen tillhör populationen. Svarsfrekvensen RR1 = I / (I + P + R + NC + U). Justerad svarsfrekvens = I / "
-        "(inbjudna − ej aktuella − avlidna − okänd adress). {respondents}",
+        "(inbjudna − ej aktuella − avlidna − okänd adress), det vill säga AAPOR:s RR3 med e = 0 (alla med okänd adress "
+        "räknas som utanför populationen). Resultattabellerna visar också RR3 med ett skattat e: andelen tillhörande "
+        "populationen bland dem vars tillhörighet är känd, e = (I + P + R + NC) / (I + P + R + NC + ej aktuella + avlidna), "
+        "och RR3 = I / (I + P + R + NC + e × U). {respondents}",
         "Every invited person has exactly one disposition. Complete (I): submitted with at least {share} of the core items "
         "answered. Partial (P): some core items answered but too few, or started and never submitted. Refusal (R): the person "
         "declined. No response (NC): no core item answered. Screened out (the person says the care does not describe theirs) "
         "and deceased count as outside the population. Undeliverable (U): the letter was returned, so eligibility is unknown. "
         "Response rate RR1 = I / (I + P + R + NC + U). Adjusted rate = I / (invited − screened out − deceased − "
-        "undeliverable). {respondents}",
+        "undeliverable), that is AAPOR's RR3 with e = 0 (every undeliverable counted outside the population). The result "
+        "tables also give RR3 with an estimated e: the share in the population among those whose eligibility is known, "
+        "e = (I + P + R + NC) / (I + P + R + NC + screened out + deceased), and RR3 = I / (I + P + R + NC + e × U). "
+        "{respondents}",
     ),
     "method.respondents_complete": (
         "Resultat, vikter och modeller bygger på de fullständiga svaren.",
@@ -297,12 +303,26 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "method.weighting_text": (
         "Viktade resultat använder designvikten N<sub>h</sub>/n<sub>h</sub> från urvalsramen gånger en bortfallsjustering: "
         "efterstratifiering efter kön × åldersgrupp inom varje vårdförlopp × region, så att de viktade svarande återger "
-        "urvalsramens population i varje cell. Celler med färre än {cell} svarande slås ihop med närmaste åldersgrupp av samma "
-        "kön, och vid behov över kön. Rapportens diagram och tabeller visar de viktade resultaten.",
+        "urvalsramens målpopulation i varje cell: de kända som inte tillhör populationen (avlidna, ej aktuella) räknas bort "
+        "först, medan de med okänd adress räknas med. Celler med färre än {cell} svarande slås ihop med närmaste åldersgrupp "
+        "av samma kön, och vid behov över kön. Rapportens diagram och tabeller visar de viktade resultaten. Osäkerheten i "
+        "viktade resultat skattas för ett urval i två faser: först urvalet av n<sub>h</sub> av N<sub>h</sub> personer i "
+        "varje vårdförlopp × region, med ändlighetskorrektion (ett stratum där alla drogs, n<sub>h</sub> = N<sub>h</sub>, "
+        "bidrar inte med urvalsosäkerhet), sedan svaren som ett delurval inom varje viktcell. Att viktcellernas mål är "
+        "skattade ur urvalet ingår alltså i osäkerheten. Designeffekten (variansen jämförd med ett obundet slumpmässigt "
+        "urval av lika många svarande) och det effektiva antalet svarande redovisas för varje viktat resultat i "
+        "resultattabellerna.",
         "Weighted results use the design weight N<sub>h</sub>/n<sub>h</sub> from the frame times a non-response adjustment: "
         "post-stratification by sex × age group within each pathway × region, so that the weighted respondents reproduce the "
-        "frame's population in every cell. Cells with fewer than {cell} respondents are collapsed with the adjacent age group "
-        "of the same sex, and across sex where needed. The report's charts and tables show the weighted results.",
+        "frame's target population in every cell: those known to be outside the population (deceased, screened out) are "
+        "taken out first, while the undeliverable are counted. Cells with fewer than {cell} respondents are collapsed with "
+        "the adjacent age group of the same sex, and across sex where needed. The report's charts and tables show the "
+        "weighted results. The uncertainty of weighted results is estimated for a sample in two phases: first the sample "
+        "of n<sub>h</sub> of N<sub>h</sub> persons in each pathway × region, with the finite population correction (a "
+        "stratum drawn whole, n<sub>h</sub> = N<sub>h</sub>, adds no sampling uncertainty), then the responses as a "
+        "subsample within each weighting cell. That the cells' targets are estimated from the sample is thus part of the "
+        "uncertainty. The design effect (the variance against a simple random sample of as many respondents) and the "
+        "effective number of respondents are given for every weighted result in the result tables.",
     ),
     "method.unweighted": (
         "Resultaten i rapporten är oviktade: varje svarande räknas en gång.",
@@ -315,10 +335,21 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "ci.wilson": ("Wilsons intervall för oviktade andelar", "the Wilson score interval for unweighted proportions"),
     "ci.t": ("t-fördelningen för oviktade medelvärden", "the t distribution for unweighted means"),
     "ci.taylor_linearisation": (
-        "Taylorlinearisering för viktade andelar och medelvärden, med vårdförlopp × region som strata och de svarande som "
-        "primära urvalsenheter (approximation med återläggning, utan ändlighetskorrektion)",
-        "Taylor linearisation for weighted proportions and means, with pathway × region as strata and the respondents as "
-        "primary sampling units (with-replacement approximation, no finite population correction)",
+        "Taylorlinearisering för viktade medelvärden, med t-fördelningen och designens frihetsgrader (svarande minus "
+        "viktceller i gruppen)",
+        "Taylor linearisation for weighted means, with the t distribution and the design's degrees of freedom "
+        "(respondents minus weighting cells in the group)",
+    ),
+    "ci.logit": (
+        "logit-intervall för viktade andelar (Taylorlinearisering, t-fördelningen med designens frihetsgrader; "
+        "intervallet håller sig inom 0–100 %)",
+        "logit intervals for weighted shares (Taylor linearisation, the t distribution with the design's degrees of "
+        "freedom; the interval stays within 0–100 %)",
+    ),
+    "ci.clopper_pearson": (
+        "Clopper–Pearsons exakta intervall för en viktad andel på 0 eller 100 % (alla svarande i gruppen svarade lika)",
+        "the Clopper–Pearson exact interval for a weighted share of 0 or 100 % (every respondent of the group answered "
+        "alike)",
     ),
     "ci.delta_method": (
         "deltametoden för de justerade resultaten (normalapproximation)",

@@ -46,7 +46,7 @@ __all__ = [
 CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
 """Case-mix variables the appendix names in words."""
 
-CI_METHODS = ("wilson", "t", "taylor_linearisation", "delta_method", "wilson_unadjusted")
+CI_METHODS = ("wilson", "t", "logit", "clopper_pearson", "taylor_linearisation", "delta_method", "wilson_unadjusted")
 """Interval methods the appendix names in words (codes from the results' ``ci_method``)."""
 
 DISPOSITIONS = ("complete", "partial", "refusal", "no_response", "screened_out", "deceased", "undeliverable")

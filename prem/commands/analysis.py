@@ -234,13 +234,41 @@ def report(
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory for the CSV and Parquet tables and data_dictionary.csv.",
 )
-def tables(round_name: str | None, responses_path: Path | None, out_dir: Path) -> None:
+@click.option(
+    "--respondents",
+    "respondents_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Also write the person-level file (design, weights, answers) as CSV, Parquet, SPSS .sav and Stata .dta "
+    "with the codebook to this directory: for analysts, not for publication.",
+)
+@click.option(
+    "--labels",
+    "labels_lang",
+    type=click.Choice(["sv", "en"]),
+    default="sv",
+    show_default=True,
+    help="Language of the SPSS and Stata labels.",
+)
+def tables(
+    round_name: str | None, responses_path: Path | None, out_dir: Path, respondents_dir: Path | None, labels_lang: str
+) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     from analysis.tables import write_tables
 
-    results, _ = analyse_source(_round_input(round_name, responses_path, None))
+    if respondents_dir is not None and respondents_dir.resolve() == out_dir.resolve():
+        raise click.UsageError("--respondents needs a directory of its own: the tables are for publication")
+    source = _round_input(round_name, responses_path, None)
+    results, q = analyse_source(source)
     written = write_tables(results, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
+    if respondents_dir is not None:
+        from analysis.exports import write_respondent_files
+
+        person_files = write_respondent_files(results, source.responses, q, respondents_dir, lang=labels_lang)
+        click.echo(
+            f"Wrote the person-level file ({len(person_files)} files, not for publication) to {respondents_dir}."
+        )
 
 
 commands: list[click.Command] = [report, tables]

@@ -127,3 +127,26 @@ def test_counts_per_stratum_with_every_region_and_four_pathways(q, national_roun
         check_index_type=False,
         check_column_type=False,
     )
+
+
+def test_rr3_with_estimated_e_by_hand():
+    """I 40, P 5, R 10, NC 25 (80 eligible), screened out 12, deceased 8 (20 ineligible), U 10:
+    e = 80/100, RR3 = 40 / (80 + 0.8 x 10) = 40/88; e = 0 gives the adjusted rate 40/80."""
+    from analysis.dispositions import estimated_e_rates, rates_from_counts
+
+    counts = pd.DataFrame(
+        {
+            "invited": [110],
+            "complete": [40],
+            "partial": [5],
+            "refusal": [10],
+            "screened_out": [12],
+            "deceased": [8],
+            "undeliverable": [10],
+            "no_response": [25],
+        }
+    )
+    rates = estimated_e_rates(counts).iloc[0]
+    assert rates["eligibility_rate"] == pytest.approx(80.0)
+    assert rates["rr3"] == pytest.approx(100 * 40 / 88)
+    assert rates_from_counts(counts).iloc[0]["adjusted_rate"] == pytest.approx(100 * 40 / 80)

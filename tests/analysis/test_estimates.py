@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
-from analysis.estimates import grouped_estimates
+from analysis.estimates import TwoPhaseDesign, grouped_estimates
 
 REFERENCE = Path(__file__).with_name("reference")
 LEVELS = {"pathway_region": ["pathway", "region"], "pathway": ["pathway"], "region": ["region"], "national": []}
@@ -111,3 +111,154 @@ def test_groups_without_values_have_zero_n_and_missing_estimates(tiny):
     table = grouped_estimates(scores, ["x"], stratum, strata, {"pathway_region": ["pathway", "region"]})
     assert table["n"].tolist() == [0, 2]
     assert np.isnan(table["estimate"].iloc[0]) and np.isnan(table["lower"].iloc[0])
+
+
+@pytest.fixture
+def two_phase():
+    """The two-phase reference design: respondents' values, units (weighting cells), weights, design."""
+    data = pd.read_csv(REFERENCE / "twophase.csv", dtype={"region": str})
+    cells = data[["pathway", "region", "wcell"]].drop_duplicates().sort_values("wcell").reset_index(drop=True)
+    strata = cells[["pathway", "region"]].drop_duplicates().reset_index(drop=True)
+    cell_stratum = cells.merge(strata.reset_index(), on=["pathway", "region"])["index"].to_numpy()
+    eligible = data[data["group"] != "ineligible"].groupby("wcell").size().reindex(cells["wcell"]).to_numpy()
+    respondents = data[data["group"] == "respondent"]
+    responded = respondents.groupby("wcell").size().reindex(cells["wcell"]).to_numpy()
+    frame = strata.merge(data.groupby(["pathway", "region"])[["N_h", "n_h"]].first().reset_index())
+    design = TwoPhaseDesign(
+        cell_stratum, eligible.astype(float), eligible / responded, frame["n_h"].to_numpy(), frame["N_h"].to_numpy()
+    )
+    unit = respondents["wcell"].map({cell: i for i, cell in enumerate(cells["wcell"])}).to_numpy()
+    weight = (respondents["N_h"] / respondents["n_h"]).to_numpy() * design.cell_factor[unit]
+    return data, respondents, cells, unit, weight, design
+
+
+def _horvitz_thompson_variance(data: pd.DataFrame, respondents: pd.DataFrame, values: np.ndarray) -> float:
+    """The two-phase variance of a ratio mean as the double sum over pairs of respondents of
+    (1/(π_k π_l) - 1/π_kl) u_k u_l (Särndal, Swensson and Wretman 1992, 9.3), π = π1 π2 and
+    π_kl = π1_kl π2_kl: stratified simple random sampling at both phases."""
+    stratum = (respondents["pathway"] + " " + respondents["region"]).to_numpy()
+    cell = respondents["wcell"].to_numpy()
+    invited, population = respondents["n_h"].to_numpy(float), respondents["N_h"].to_numpy(float)
+    eligible = respondents["wcell"].map(data[data["group"] != "ineligible"].groupby("wcell").size()).to_numpy(float)
+    responded = respondents["wcell"].map(respondents.groupby("wcell").size()).to_numpy(float)
+    p1, p2 = invited / population, responded / eligible
+    same_stratum, same_cell = stratum[:, None] == stratum[None, :], cell[:, None] == cell[None, :]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        pi1 = np.where(
+            same_stratum, p1[:, None] * (invited[:, None] - 1) / (population[:, None] - 1), p1[:, None] * p1[None, :]
+        )
+        pi2 = np.where(
+            same_cell, p2[:, None] * (responded[:, None] - 1) / (eligible[:, None] - 1), p2[:, None] * p2[None, :]
+        )
+    np.fill_diagonal(pi1, p1)
+    np.fill_diagonal(pi2, p2)
+    has = ~np.isnan(values)
+    weight = 1 / (p1 * p2)
+    ratio = np.sum(weight[has] * values[has]) / np.sum(weight[has])
+    u = np.where(has, np.nan_to_num(values) - ratio, 0.0) / np.sum(weight[has])
+    coefficient = 1 / np.outer(p1 * p2, p1 * p2) - 1 / (pi1 * pi2)
+    return float(u @ coefficient @ u)
+
+
+def test_two_phase_variance_matches_r_twophase_per_stratum(two_phase):
+    _data, respondents, cells, unit, weight, design = two_phase
+    reference = pd.read_csv(REFERENCE / "twophase_reference.csv", dtype={"group": str})
+    for variable, proportion in (("score", False), ("positive", True)):
+        ours = grouped_estimates(
+            respondents[[variable]].to_numpy(),
+            [variable],
+            unit,
+            cells,
+            {"stratum": ["pathway", "region"]},
+            weight=weight,
+            design=design,
+            proportion=proportion,
+        )
+        ours = ours[ours["weighting"] == "weighted"].assign(group=lambda t: t["pathway"] + " " + t["region"])
+        expected = reference[reference["variable"] == variable].merge(ours, on="group", suffixes=("_r", ""))
+        assert len(expected) == 6
+        assert_allclose(expected["estimate"], expected["estimate_r"], rtol=1e-12)
+        assert_allclose(expected["se"], expected["se_r"], rtol=1e-10)
+        assert_allclose(expected["df"], expected["df_r"])
+        assert_allclose(expected[["lower", "upper"]].to_numpy(), expected[["lower_r", "upper_r"]].to_numpy(), rtol=1e-9)
+        assert_allclose(expected["design_effect"], expected["deff"], rtol=1e-9)
+        assert_allclose(expected["effective_n"], expected["n"] / expected["deff"], rtol=1e-9)
+        assert set(expected["ci_method"]) == {"logit" if proportion else "taylor_linearisation"}
+
+
+def test_census_stratum_has_no_phase_one_variance(two_phase):
+    """kol 03 is drawn whole (n_h = N_h): its variance is the phase-2 (response) part alone, the same
+    whatever N_h would otherwise have been; a larger N_h adds phase-1 variance."""
+    data, respondents, cells, unit, weight, design = two_phase
+    census = respondents["region"].eq("03") & respondents["pathway"].eq("kol")
+    values = respondents[["score"]].to_numpy()
+
+    def se(population: np.ndarray) -> float:
+        changed = TwoPhaseDesign(
+            design.cell_stratum, design.cell_eligible, design.cell_factor, design.stratum_invited, population
+        )
+        table = grouped_estimates(
+            values[census.to_numpy()],
+            ["score"],
+            unit[census.to_numpy()],
+            cells,
+            {"national": []},
+            weight=weight[census.to_numpy()],
+            design=changed,
+        )
+        return float(table["se"].iloc[1])
+
+    assert design.stratum_invited[1] == design.stratum_population[1] == 60
+    # phase 2 alone, by hand: Σ_c (1 - m_c/n_c) m_c/(m_c - 1) Σ (z - z̄)² with z = w (y - R)/Σ w
+    group = respondents[census].assign(w=weight[census.to_numpy()])
+    has = group["score"].notna()
+    ratio = np.average(group.loc[has, "score"], weights=group.loc[has, "w"])
+    group["z"] = np.where(has, group["w"] * (group["score"].fillna(0) - ratio), 0.0) / group.loc[has, "w"].sum()
+    eligible = data[(data["group"] != "ineligible")].groupby("wcell").size()
+    phase2 = sum(
+        (1 - len(members) / eligible[name])
+        * len(members)
+        / (len(members) - 1)
+        * ((members["z"] - members["z"].mean()) ** 2).sum()
+        for name, members in group.groupby("wcell")
+    )
+    assert_allclose(se(design.stratum_population), np.sqrt(phase2), rtol=1e-12)
+    larger = design.stratum_population.copy()
+    larger[1] = 600
+    assert se(larger) > np.sqrt(phase2) * 1.05
+
+
+def test_two_phase_variance_of_domains_is_the_horvitz_thompson_double_sum(two_phase):
+    data, respondents, cells, unit, weight, design = two_phase
+    levels = {"pathway": ["pathway"], "region": ["region"], "national": []}
+    for variable, proportion in (("score", False), ("positive", True)):
+        ours = grouped_estimates(
+            respondents[[variable]].to_numpy(),
+            [variable],
+            unit,
+            cells,
+            levels,
+            weight=weight,
+            design=design,
+            proportion=proportion,
+        )
+        ours = ours[ours["weighting"] == "weighted"]
+        for _, row in ours.iterrows():
+            inside = np.ones(len(respondents), dtype=bool)
+            for key in ("pathway", "region"):
+                if isinstance(row[key], str):
+                    inside &= (respondents[key] == row[key]).to_numpy()
+            values = np.where(inside, respondents[variable].to_numpy(), np.nan)
+            assert_allclose(row["se"], np.sqrt(_horvitz_thompson_variance(data, respondents, values)), rtol=1e-10)
+
+
+def test_weighted_share_of_zero_gets_the_exact_interval(two_phase):
+    _data, respondents, cells, unit, weight, design = two_phase
+    none = np.zeros((len(respondents), 1))
+    row = grouped_estimates(
+        none, ["x"], unit, cells, {"national": []}, weight=weight, design=design, proportion=True, scale=100
+    ).iloc[1]
+    n = len(respondents)
+    assert row["estimate"] == 0 and row["lower"] == 0 and row["ci_method"] == "clopper_pearson"
+    assert_allclose(row["upper"], 100 * (1 - 0.025 ** (1 / n)))  # Clopper-Pearson upper bound of 0 of n
+    assert np.isnan(row["design_effect"])

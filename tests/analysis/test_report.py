@@ -59,6 +59,9 @@ def questionnaire():
     return load_questionnaire("prem-vardforlopp")
 
 
+_NO_DESIGN_FIGURES = {"df": np.nan, "design_effect": np.nan, "effective_n": np.nan}
+
+
 def _estimates(rng: np.random.Generator, n: int, centre: float, min_n: int = 30) -> dict[str, object]:
     """One estimate row's figures; suppressed (no estimate) below ``min_n``."""
     if n < min_n:
@@ -70,6 +73,7 @@ def _estimates(rng: np.random.Generator, n: int, centre: float, min_n: int = 30)
             "upper": np.nan,
             "suppressed": True,
             "suppression_reason": "too_few_respondents",
+            **_NO_DESIGN_FIGURES,
         }
     value = float(np.clip(centre + rng.normal(0, 3), 5, 95))
     half = 100 / np.sqrt(n)
@@ -81,6 +85,7 @@ def _estimates(rng: np.random.Generator, n: int, centre: float, min_n: int = 30)
         "upper": min(100.0, value + half),
         "suppressed": False,
         "suppression_reason": pd.NA,
+        **_NO_DESIGN_FIGURES,
     }
 
 
@@ -238,7 +243,7 @@ def _results(q) -> RoundResults:
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
-        response_rates=conform("response_rates", pd.DataFrame(response)),
+        response_rates=conform("response_rates", pd.DataFrame(response).assign(eligibility_rate=np.nan, rr3=np.nan)),
         response_by_sex_age=conform("response_by_sex_age", pd.DataFrame(profile)),
         dimension_results=conform("dimension_results", pd.DataFrame(dims)),
         item_results=conform("item_results", pd.DataFrame(items)),

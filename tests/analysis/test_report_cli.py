@@ -144,6 +144,38 @@ def test_tables_from_an_export(sample_dir, tmp_path):
     assert rates.loc[rates["level"] == "national", "invited"].item() == sum(SIZES.values())
 
 
+def test_tables_write_the_person_level_file_when_asked(sample_dir, tmp_path):
+    import pyreadstat
+
+    result = _run(
+        "tables",
+        "--responses",
+        str(sample_dir / "responses.csv"),
+        "--out",
+        str(tmp_path / "tables"),
+        "--respondents",
+        str(tmp_path / "persons"),
+        "--labels",
+        "en",
+    )
+    assert result.exit_code == 0, result.output
+    assert "not for publication" in result.output
+    assert not any(path.name.startswith("respondents") for path in (tmp_path / "tables").iterdir())
+    data, meta = pyreadstat.read_dta(str(tmp_path / "persons" / "respondents.dta"))
+    assert len(data) == sum(SIZES.values()) and meta.column_names_to_labels["weight"] == "Final weight"
+    assert (tmp_path / "persons" / "codebook.md").is_file()
+    same = _run(
+        "tables",
+        "--responses",
+        str(sample_dir / "responses.csv"),
+        "--out",
+        str(tmp_path / "t"),
+        "--respondents",
+        str(tmp_path / "t"),
+    )
+    assert same.exit_code != 0 and "a directory of its own" in same.output
+
+
 def test_report_from_the_database_has_fieldwork_dates_and_flow(sample_dir, tmp_path, monkeypatch):
     """A round imported with `prem fieldwork import` and filled by `prem simulate`: dates and flow from the database."""
     from sampling.access_codes import new_access_code

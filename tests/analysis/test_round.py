@@ -107,6 +107,12 @@ def test_write_tables_of_real_results(small_results, tmp_path):
             r"'care_plan', row 1 \(respondent_id R0000000000\): '7' is not an option code.*\[1, 2, 9\]",
         ),
         (lambda export: export.assign(design_weight=0.0), "'design_weight', row 1 .*positive"),
+        (lambda export: export.drop(columns="stratum_population"), "lacks the column.*stratum_population"),
+        (lambda export: export.assign(stratum_population=-2), "'stratum_population', row 1 .*positive"),
+        (
+            lambda export: export.assign(stratum_population=3),
+            "'stratum_population', row 1 .*smaller than the 6 persons invited in its pathway × region",
+        ),
         (lambda export: export.assign(sex=["K", "M", "X", "K", "M", "K"]), r"'sex', row 3 .*'X' is not one of .*K, M"),
         (lambda export: export.assign(age_group="65+"), r"'age_group', row 1 .*'65\+'"),
         (
