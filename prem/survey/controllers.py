@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
+import flask_babel
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -43,6 +44,7 @@ __all__ = [
     "code_entry",
     "decline",
     "done",
+    "end",
     "http_error",
     "introduction",
     "language",
@@ -60,6 +62,8 @@ _INTRODUCTION = "introduction"
 _RETURN = "return"
 _CARRY_MAX_AGE = 24 * 3600
 _FORM_CONTROLS = ("csrf_token", "action")
+#: Where a patient whose session ended on a button press comes back to after the code (view names).
+_RESUMABLE = (_INTRODUCTION, _REVIEW, "decline", "screen_out")
 
 
 @dataclass
@@ -222,8 +226,18 @@ def _carry_serializer() -> URLSafeTimedSerializer:
 
 
 def _sign_in(respondent: Respondent) -> None:
-    """A fresh server-side session for ``respondent``; the cookie (ending with the browser) holds its token."""
-    language = session.get("lang")
+    """A fresh server-side session for ``respondent``; the cookie (ending with the browser) holds its token.
+
+    The language chosen in this browser is kept with the response; a browser
+    where none was chosen shows the language the patient chose before.
+    """
+    language = session.get("lang") if session.get("lang") in available_languages() else None
+    if language:
+        operations.remember_language(db.session, respondent, language)
+    else:
+        response = operations.get_response(db.session, respondent)
+        chosen = response.language if response is not None else None
+        language = chosen if chosen in available_languages() else None
     _sign_out()
     session.clear()  # not permanent: the cookie has no Expires and ends with the browser
     lifetime = current_app.config["SURVEY_SESSION_LIFETIME"]
@@ -265,6 +279,9 @@ def code_entry():
     form = CodeForm(code=request.args.get("code", ""))
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
+    if (switch := _chosen_language()) is not None:  # a language button: the same page, what was typed kept
+        _switch_language(switch)
+        return _render("survey/code_entry.html", form=form, session_ended=bool(form.resume.data))
     key = access_code_key()
     config = current_app.config
     buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
@@ -303,12 +320,19 @@ def code_entry():
     _sign_in(respondent)
     if form.carry.data and _apply_carried(visit, form.carry.data):
         visit = _load_visit(respondent)
-    return _gate(visit, "code") or redirect(_resume_url(visit))
+    if leave := _gate(visit, "code"):
+        return leave
+    back_to = _resume_target(visit, form.resume.data)
+    if back_to is not None and _gate(visit, back_to) is None:
+        return redirect(url_for(f".{back_to}"))
+    return redirect(_resume_url(visit))
 
 
 def introduction():
     """The pathway in plain words, and the choice: start, not my care, or do not take part."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(_INTRODUCTION)
     if leave := _gate(visit, _INTRODUCTION):
         return leave
     form = ActionForm()
@@ -316,6 +340,7 @@ def introduction():
         action = request.form.get("action")
         if action == "start":
             response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
+            operations.remember_language(db.session, visit.respondent, visit.lang)
             if response.resume_page in (None, _INTRODUCTION):
                 response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
             return redirect(_resume_url(_load_visit(visit.respondent)))
@@ -337,6 +362,8 @@ def introduction():
 def _confirm_final(where: str, record) -> HttpResponse | str:
     """A confirm page before a final choice: ``record(session, respondent)`` runs only on "confirm"."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(where)
     if leave := _gate(visit, where):
         return leave
     form = ActionForm()
@@ -400,6 +427,62 @@ def _session_expired_on_page(page_id: str) -> HttpResponse:
     return _render("survey/code_entry.html", form=form, session_expired=True), 200
 
 
+def _session_ended_on(where: str) -> HttpResponse:
+    """A button pressed after the session ended: say so calmly, keep everything, come back to ``where``.
+
+    Nothing is sent or recorded: after the code the patient lands on the same
+    page again and presses the button themselves. The way back is tied to the
+    respondent of the ended session, as carried answers are.
+    """
+    token = session.get(_SESSION_TOKEN)
+    owner = operations.session_owner(db.session, token) if isinstance(token, str) else None
+    resume = _carry_serializer().dumps({"to": where, "owner": _carry_owner(owner)}) if owner is not None else ""
+    form = CodeForm(formdata=None, resume=resume)
+    return _render("survey/code_entry.html", form=form, session_ended=True), 200
+
+
+def _resume_target(visit: Visit, resume: str | None) -> str | None:
+    """The page named by a signed ``resume`` field, when it was given in this respondent's session."""
+    if not resume:
+        return None
+    try:
+        payload = _carry_serializer().loads(resume, max_age=_CARRY_MAX_AGE)
+        target, owner = payload["to"], payload["owner"]
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if target not in _RESUMABLE or not isinstance(owner, str):
+        return None
+    return target if hmac.compare_digest(owner, _carry_owner(visit.respondent.id)) else None
+
+
+def _ended_before_post(visit: Visit | None) -> bool:
+    """Whether this is a button press whose session has ended (and the patient is not finished)."""
+    return visit is None and request.method == "POST" and not session.get(_FINISHED)
+
+
+def end():
+    """ "Avsluta": end this browser's session on the server; the answers stay saved for the code."""
+    _sign_out()
+    session.pop(_FINISHED, None)
+    session.pop(_JUST_SUBMITTED, None)
+    return redirect(url_for(".saved", ended=1))
+
+
+def _chosen_language() -> str | None:
+    """The language a pressed ``language:xx`` button asks for, if it is available."""
+    action = request.form.get("action", "")
+    wanted = action.split(":", 1)[1] if action.startswith("language:") else None
+    return wanted if wanted in available_languages() else None
+
+
+def _switch_language(lang: str, visit: Visit | None = None) -> None:
+    """Show ``lang`` from now on, in this request too, and keep it with the patient's response."""
+    session["lang"] = lang
+    flask_babel.refresh()
+    if visit is not None:
+        operations.remember_language(db.session, visit.respondent, lang)
+
+
 def question_page(page_id: str):
     """One page of questions: save on forward and back, routing applied, "Sida N av M".
 
@@ -409,7 +492,7 @@ def question_page(page_id: str):
     first; "Back" moves to the previous page as always.
     """
     visit = _current_visit()
-    if visit is None and request.method == "POST" and not session.get(_FINISHED):
+    if _ended_before_post(visit):
         return _session_expired_on_page(page_id)
     if leave := _gate(visit, "page"):
         return leave
@@ -425,18 +508,18 @@ def question_page(page_id: str):
         form = _page_form(visit, page)
         action = request.form.get("action", "next")
         if form.validate():
-            if action.startswith("language:") and action.split(":", 1)[1] in available_languages():
-                session["lang"] = action.split(":", 1)[1]
+            if (switch := _chosen_language()) is not None:
+                _switch_language(switch, visit)
                 _save_page(visit, page, form, resume_page=page.id)
                 return redirect(url_for(".page", page_id=page.id, **returning))
             step = -1 if action == "back" else 1
             pages_before = {p.id for p in visit.visible_pages()}
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
-            if action == "save_exit":
+            if action in ("save_exit", "end"):
                 if returning:  # they had reached the review: come back where "Continue" would have led
                     visit.response.resume_page = _after_change(visit, pages_before)
                 _sign_out()
-                return redirect(url_for(".saved"))
+                return redirect(url_for(".saved", **({"ended": 1} if action == "end" else {})))
             if newly_shown and step > 0:
                 return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id, **returning))
             if returning and step > 0:
@@ -468,6 +551,8 @@ def question_page(page_id: str):
 def review():
     """Every answer with a link to change it, and the final submit."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(_REVIEW)
     if leave := _gate(visit, _REVIEW):
         return leave
     form = ActionForm()
@@ -532,14 +617,14 @@ def done():
 
 
 def saved():
-    """The answers are saved; continue later with the same code."""
-    return _render("survey/saved.html")
+    """The answers are saved; continue later with the same code (after "Avsluta": the session has ended)."""
+    return _render("survey/saved.html", ended=request.args.get("ended") == "1")
 
 
 def language(lang: str):
     """Switch the page language (a plain link, works without JavaScript)."""
     if lang in available_languages():
-        session["lang"] = lang
+        _switch_language(lang, _current_visit())
     target = request.args.get("next", "")
     return redirect(target if _is_local_path(target) else url_for(".code_entry"))
 

@@ -202,6 +202,20 @@ class LiveSurvey:
         with self.app.app_context():
             db.session.remove()
 
+    def expire_sessions(self) -> None:
+        """Every server-side survey session ran out (moved three hours back), as after a long pause."""
+        from sqlalchemy import select
+
+        from prem.db import db
+        from prem.survey.models import SurveySession
+
+        with self.app.app_context():
+            for row in db.session.execute(select(SurveySession)).scalars():
+                row.started_at -= timedelta(hours=3)
+                row.last_seen_at -= timedelta(hours=3)
+            db.session.commit()
+            db.session.remove()
+
     def responses(self, respondent_id: str) -> list[Any]:
         """The respondent's stored responses, with their answers as ``{item_id: code or text}``."""
         from sqlalchemy import select
@@ -564,5 +578,17 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         tab.sign_in(deceased.access_code)
         assert tab.heading() == "Koden kan inte längre användas"
         yield "returned-code", tab.page
+        ending = live_survey.invitation()
+        tab.sign_in(ending.access_code)
+        tab.press("Börja svara")
+        tab.press("Avsluta")
+        assert tab.heading() == "Du har avslutat för den här gången"
+        yield "ended", tab.page
+        tab.sign_in(ending.access_code)
+        tab.open("/review")
+        live_survey.expire_sessions()
+        tab.press("Skicka in svaren")
+        assert "inget har skickats" in tab.page.locator(".notice").inner_text()
+        yield "session-ended", tab.page
 
     return tour
