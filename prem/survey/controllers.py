@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import flask_babel
@@ -24,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
 from prem.db import db
-from prem.fieldwork.models import Respondent, RespondentStatus
+from prem.fieldwork.models import SCREEN_OUT_REASONS, Respondent, RespondentStatus
 from prem.fieldwork.operations import (
     RETURNED_STATUSES,
     find_respondent_by_code,
@@ -92,6 +94,49 @@ class Visit:
         """The page language if the questionnaire has it, else its first language."""
         wanted = current_language()
         return wanted if wanted in self.questionnaire.languages else self.questionnaire.languages[0]
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """What the introduction says of the round: the period of care, who sends it, whom to ask, how long.
+
+    From the round information stored at import (``--round-info``), the
+    period else from the sample's manifest; ``None`` where the round has
+    neither, and the page says it neutrally.
+    """
+
+    period: tuple[date, date] | None
+    sender: str | None
+    contact: str | None
+    minutes: int
+
+    #: About how long one closed question takes to read and answer, and one free-text question.
+    SECONDS_PER_CHOICE: ClassVar[int] = 12
+    SECONDS_PER_TEXT: ClassVar[int] = 120
+
+    @classmethod
+    def of(cls, survey_round, questionnaire, lang: str) -> RoundFacts:
+        info = survey_round.patient_info or {}
+        manifest = survey_round.manifest or {}
+        period_text = info.get("period") or {"start": manifest.get("period_start"), "end": manifest.get("period_end")}
+        try:
+            period = (date.fromisoformat(period_text["start"]), date.fromisoformat(period_text["end"]))
+        except (KeyError, TypeError, ValueError):
+            period = None
+        sender = ", ".join(info.get("sender", {}).values()) or current_app.config["SURVEY_SENDER"]
+        contact = info.get("contact", {})
+        phone = contact.get("phone")
+        hours = contact.get("hours", {}).get(lang)
+        reach = [f"{phone} ({hours})" if phone and hours else phone, contact.get("email")]
+        seconds = sum(
+            cls.SECONDS_PER_TEXT if item.kind == "text" else cls.SECONDS_PER_CHOICE for item in questionnaire.items
+        )
+        return cls(
+            period=period,
+            sender=sender or None,
+            contact=", ".join(part for part in reach if part) or current_app.config["SURVEY_CONTACT"] or None,
+            minutes=max(5, 5 * math.ceil(seconds / 300)),
+        )
 
 
 def _today() -> date:
@@ -356,6 +401,7 @@ def introduction():
         expired=csrf_failed(form),
         pathway_text=q.pathway_intro(visit.respondent.pathway, lang),
         intro_text=q.introduction[lang],
+        about=RoundFacts.of(visit.respondent.survey_round, q, lang),
     )
 
 
@@ -371,7 +417,7 @@ def _confirm_final(where: str, record) -> HttpResponse | str:
         record(db.session, visit.respondent)
         _finish(visit)
         return redirect(url_for(".done"))
-    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form))
+    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form), reasons=SCREEN_OUT_REASONS)
 
 
 def decline():
@@ -385,7 +431,13 @@ def screen_out():
     A mis-tap on the introduction must not lose the respondent for good, so
     this asks first, as :func:`decline` does.
     """
-    return _confirm_final("screen_out", operations.screen_out)
+    return _confirm_final("screen_out", _record_screen_out)
+
+
+def _record_screen_out(db_session, respondent: Respondent) -> None:
+    """Screen out with the patient's optional reason (an unknown one is taken as none given)."""
+    reason = request.form.get("reason")
+    operations.screen_out(db_session, respondent, reason if reason in SCREEN_OUT_REASONS else None)
 
 
 def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
@@ -399,10 +451,12 @@ def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=Non
     return form_class(**kwargs)
 
 
-def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
-    """Save the page's shown items; returns the page's items shown only since this save."""
+def _save_page(visit: Visit, page, form, *, resume_page: str, cleared: str | None = None) -> list:
+    """Save the page's shown items (``cleared`` without its answer); returns the items shown only since."""
     shown_before = {item.id for item in visit.shown_items(page)}
     posted = {item_id: value for item_id, value in page_answers(form, page).items() if item_id in shown_before}
+    if cleared in posted:
+        posted[cleared] = None
     response = operations.save_answers(
         db.session, visit.respondent, posted, visit.questionnaire, resume_page=resume_page
     )
@@ -483,6 +537,18 @@ def _switch_language(lang: str, visit: Visit | None = None) -> None:
         operations.remember_language(db.session, visit.respondent, lang)
 
 
+def _cleared_item(visit: Visit, page) -> str | None:
+    """The item a pressed "Rensa svaret" names: a shown choice item of a page where nothing is required."""
+    action = request.form.get("action", "")
+    if not action.startswith("clear:"):
+        return None
+    items = visit.shown_items(page)
+    if any(item.required for item in items):
+        return None
+    item_id = action.split(":", 1)[1]
+    return item_id if any(item.id == item_id and item.kind == "choice" for item in items) else None
+
+
 def question_page(page_id: str):
     """One page of questions: save on forward and back, routing applied, "Sida N av M".
 
@@ -512,6 +578,9 @@ def question_page(page_id: str):
                 _switch_language(switch, visit)
                 _save_page(visit, page, form, resume_page=page.id)
                 return redirect(url_for(".page", page_id=page.id, **returning))
+            if (cleared := _cleared_item(visit, page)) is not None:
+                _save_page(visit, page, form, resume_page=page.id, cleared=cleared)
+                return redirect(url_for(".page", page_id=page.id, _anchor=cleared, **returning))
             step = -1 if action == "back" else 1
             pages_before = {p.id for p in visit.visible_pages()}
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
