@@ -94,3 +94,32 @@ def test_english_chosen_on_the_code_page_keeps_the_code_and_follows_the_response
     elsewhere.sign_in(letter.access_code)
     assert elsewhere.page.locator("html").get_attribute("lang") == "en"
     assert elsewhere.page.locator(".progress").inner_text().startswith("Page 2 of")
+
+
+def test_the_introduction_names_the_period_sender_and_contact_and_screen_out_says_why(
+    live_survey, phone, patient, assert_accessible
+):
+    letter = live_survey.invitation()
+    tab = patient(phone)
+    tab.sign_in(letter.access_code)
+    intro = tab.page.locator("main").inner_text()
+    assert "Frågorna gäller den vård du fick från 1 januari 2025 till 31 december 2025." in intro
+    assert "Enkäten skickas av Region Västra Götaland, Enheten för patientenkäter." in intro
+    assert "010-000 00 00 (vardagar kl. 9–12)" in intro and "Det tar ungefär 10 minuter" in intro
+    tab.press("Det här stämmer inte med min vård")
+    tab.page.get_by_role("group", name="Vill du berätta varför? (frivilligt)").get_by_role(
+        "radio", name="Jag fick inte vård under den perioden"
+    ).check()
+    assert_accessible(tab.page, "the screen-out confirm page with its reasons")
+    tab.press("Ja, det stämmer inte med min vård")
+    from sqlalchemy import select
+
+    from prem.db import db
+    from prem.fieldwork.models import Respondent
+
+    with live_survey.app.app_context():
+        reason = db.session.execute(
+            select(Respondent.screen_out_reason).where(Respondent.respondent_id == letter.respondent_id)
+        ).scalar_one()
+        db.session.remove()
+    assert reason == "not_in_period"
