@@ -39,6 +39,7 @@ from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
+from prem.survey.router import INTRODUCTION, REVIEW, Router
 from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 __all__ = [
@@ -59,8 +60,8 @@ __all__ = [
 _SESSION_TOKEN = "sid"
 _FINISHED = "finished"
 _JUST_SUBMITTED = "just_submitted"
-_REVIEW = "review"
-_INTRODUCTION = "introduction"
+_REVIEW = REVIEW
+_INTRODUCTION = INTRODUCTION
 _RETURN = "return"
 _CARRY_MAX_AGE = 24 * 3600
 _FORM_CONTROLS = ("csrf_token", "action")
@@ -83,6 +84,11 @@ class Visit:
     def visible_pages(self) -> tuple:
         """The pages this respondent is asked, given their answers and pathway."""
         return self.questionnaire.visible_pages(self.answers, self.respondent.pathway)
+
+    @property
+    def router(self) -> Router:
+        """Where this respondent may go from here (:mod:`prem.survey.router`), given their answers."""
+        return Router(self.questionnaire, self.answers, self.respondent.pathway)
 
     def shown_items(self, page) -> list:
         """The items of ``page`` this respondent is asked."""
@@ -210,23 +216,7 @@ def _resume_url(visit: Visit) -> str:
     """Where a returning respondent continues: the page they were last sent to."""
     if visit.response is None:
         return url_for(".introduction")
-    target = visit.response.resume_page
-    if target == _REVIEW:
-        return url_for(".review")
-    if target == _INTRODUCTION:
-        return url_for(".introduction")
-    visible = [page.id for page in visit.visible_pages()]
-    return url_for(".page", page_id=target if target in visible else visible[0])
-
-
-def _neighbour(visit: Visit, page, step: int) -> str:
-    """The visible page after (``step=1``) or before (``-1``) ``page``, else review or introduction."""
-    q = visit.questionnaire
-    here = q.page_index(page.id)
-    visible = [p for p in visit.visible_pages() if (q.page_index(p.id) - here) * step > 0]
-    if visible:
-        return (visible[0] if step > 0 else visible[-1]).id
-    return _REVIEW if step > 0 else _INTRODUCTION
+    return _target_url(visit.router.resume(visit.response.resume_page))
 
 
 def _target_url(target: str, **query) -> str:
@@ -242,12 +232,6 @@ def _returning_to_review() -> bool:
     an address, so it cannot redirect anywhere else.
     """
     return request.args.get(_RETURN) == _REVIEW
-
-
-def _after_change(visit: Visit, pages_before: set[str]) -> str:
-    """Where "Continue" goes after a change from the review: a page the change opened, else the review."""
-    newly_visible = [page.id for page in visit.visible_pages() if page.id not in pages_before]
-    return newly_visible[0] if newly_visible else _REVIEW
 
 
 def _form_errors(form, items=()) -> list[tuple[str, str]]:
@@ -387,7 +371,7 @@ def introduction():
             response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
             operations.remember_language(db.session, visit.respondent, visit.lang)
             if response.resume_page in (None, _INTRODUCTION):
-                response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
+                response.resume_page = _load_visit(visit.respondent).router.first_page()
             return redirect(_resume_url(_load_visit(visit.respondent)))
         if action == "not_my_care":
             return redirect(url_for(".screen_out"))
@@ -582,26 +566,27 @@ def question_page(page_id: str):
                 _save_page(visit, page, form, resume_page=page.id, cleared=cleared)
                 return redirect(url_for(".page", page_id=page.id, _anchor=cleared, **returning))
             step = -1 if action == "back" else 1
-            pages_before = {p.id for p in visit.visible_pages()}
+            pages_before = visit.router.visible_page_ids()
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
             if action in ("save_exit", "end"):
                 if returning:  # they had reached the review: come back where "Continue" would have led
-                    visit.response.resume_page = _after_change(visit, pages_before)
+                    visit.response.resume_page = visit.router.after_change(pages_before)
                 _sign_out()
                 return redirect(url_for(".saved", **({"ended": 1} if action == "end" else {})))
             if newly_shown and step > 0:
                 return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id, **returning))
             if returning and step > 0:
-                target = _after_change(visit, pages_before)
+                target = visit.router.after_change(pages_before)
             else:
-                target, returning = _neighbour(visit, page, step), {}
+                router = visit.router
+                target, returning = (router.next(page.id) if step > 0 else router.previous(page.id)), {}
             visit.response.resume_page = target
             return redirect(_target_url(target, **returning))
         expired = csrf_failed(form)
     else:
         form = _page_form(visit, page, data=page_form_data(page, visit.answers))
         expired = False
-    visible = [p.id for p in visit.visible_pages()]
+    visible = visit.router.visible_page_ids()
     items = visit.shown_items(page)
     return _render(
         "survey/page.html",
