@@ -23,7 +23,7 @@ ASKED = [
 def test_the_municipality_page_is_asked_only_after_a_yes():
     assert Router(Q, {}, "ibd-vuxna").visible_page_ids() == ASKED
     opened = Router(Q, {"municipality_contact": 1}, "ibd-vuxna").visible_page_ids()
-    assert opened == ASKED[:5] + ["municipality"] + ASKED[5:]
+    assert opened == [*ASKED[:5], "municipality", *ASKED[5:]]
 
 
 @pytest.mark.parametrize(
