@@ -499,7 +499,12 @@ def _ended_before_post(visit: Visit | None) -> bool:
 
 
 def end():
-    """ "Avsluta": end this browser's session on the server; the answers stay saved for the code."""
+    """ "Avsluta": end this browser's session on the server; the answers stay saved for the code.
+
+    No CSRF check: ending a session harms no one, and a page left open for
+    hours (a stale token) must still let the patient out. On question pages
+    the button posts the page form instead, which saves the page first.
+    """
     _sign_out()
     session.pop(_FINISHED, None)
     session.pop(_JUST_SUBMITTED, None)
