@@ -465,7 +465,11 @@ class _Estimator:
 def _casemix_data(
     respondents: pd.DataFrame, answers: pd.DataFrame, codes: dict[str, np.ndarray], q: Any
 ) -> pd.DataFrame:
-    """Respondents' unit and case-mix columns: frame age group and sex, answered health and education."""
+    """Respondents' unit and case-mix columns: frame age group and sex, answered health and education.
+
+    "Vill inte svara" (a ``declined`` option) is missing here, as no answer
+    is: it is kept in the export but is never a case-mix level of its own.
+    """
     # Categoricals whose categories are in text order ("missing" among them where needed): the cells of
     # outcome_cells factorise their codes instead of a million strings.
     data = pd.DataFrame(
@@ -478,9 +482,10 @@ def _casemix_data(
     for item in q.background_items:
         if item.role in CASEMIX_ROLES:
             labels = np.array([str(code) for code in codes[item.id]] + [MISSING_LEVEL], dtype=object)
-            data[item.role] = _with_missing_level(
-                pd.Categorical.from_codes(answers[item.id].to_numpy(), categories=labels)
-            )
+            declined = np.isin(codes[item.id], [option.code for option in item.scale.options if option.declined])
+            states = answers[item.id].to_numpy()
+            states = np.where(np.append(declined, False)[states], len(codes[item.id]), states)
+            data[item.role] = _with_missing_level(pd.Categorical.from_codes(states, categories=labels))
             used.append(item.role)
     data.attrs["casemix"] = used
     return data

@@ -97,6 +97,7 @@ RESPONSES_DTYPES: Final[dict[str, Dtype]] = {
     "questionnaire_id": "text",
     "questionnaire_version": "text",
     "submitted_at": "text",
+    "screen_out_reason": "text",  # why a screened-out patient said the survey is not about their care, or empty
 }
 RESPONSES_COLUMNS: Final[tuple[str, ...]] = tuple(RESPONSES_DTYPES)
 

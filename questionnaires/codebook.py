@@ -34,8 +34,9 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
     pandas.DataFrame
         Columns ``page, item_id, kind, dimension, core, role, routing,
         pathways`` (empty = every pathway), ``max_length``, ``text_<lang>`` per language, ``code``,
-        ``label_<lang>`` per language, ``score`` (empty = not scored) and
-        ``positive``. Text items have one row with an empty code.
+        ``label_<lang>`` per language, ``score`` (empty = not scored),
+        ``positive`` and ``declined`` ("Vill inte svara": a code of its own,
+        missing in the analysis). Text items have one row with an empty code.
     """
     rows = []
     for page in q.pages:
@@ -54,7 +55,7 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
             }
             if item.kind == "text":
                 labels = {f"label_{lang}": "" for lang in q.languages}
-                rows.append({**common, "code": pd.NA, **labels, "score": pd.NA, "positive": False})
+                rows.append({**common, "code": pd.NA, **labels, "score": pd.NA, "positive": False, "declined": False})
                 continue
             for option in item.choices.options:
                 rows.append(
@@ -64,11 +65,19 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
                         **{f"label_{lang}": option.label[lang] for lang in q.languages},
                         "score": option.score if item.scored and option.scored else pd.NA,
                         "positive": item.scored and option.positive,
+                        "declined": option.declined,
                     }
                 )
     table = pd.DataFrame(rows)
     return table.astype(
-        {"code": "Int64", "max_length": "Int64", "score": "Float64", "core": "bool", "positive": "bool"}
+        {
+            "code": "Int64",
+            "max_length": "Int64",
+            "score": "Float64",
+            "core": "bool",
+            "positive": "bool",
+            "declined": "bool",
+        }
     )
 
 
@@ -80,6 +89,8 @@ def codebook_markdown(q: Questionnaire) -> str:
         "",
         f"Languages: {', '.join(q.languages)}. Stored answers are option codes (integers) per item id; "
         "free text is stored as text. Options without a score are excluded from scoring. "
+        'A declined option ("Vill inte svara") is stored as its own code and is missing in the analysis '
+        "(never a case-mix level). "
         "Scores run evenly from 0 (worst) to 100 (best).",
         "",
         "## Dimensions",
@@ -105,12 +116,13 @@ def codebook_markdown(q: Questionnaire) -> str:
             lines += [f"- {other}: {item.text[other]}" for other in others]
             if item.scale is None:
                 continue
-            header = ["code", *(f"label ({code})" for code in q.languages), "score", "positive"]
+            header = ["code", *(f"label ({code})" for code in q.languages), "score", "positive", "declined"]
             lines += ["", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
             for option in item.choices.options:
                 score = f"{option.score:g}" if item.scored and option.scored else "–"
                 positive = "yes" if item.scored and option.positive else ""
-                cells = [str(option.code), *(option.label[code] for code in q.languages), score, positive]
+                declined = "yes: missing in analysis" if option.declined else ""
+                cells = [str(option.code), *(option.label[code] for code in q.languages), score, positive, declined]
                 lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 

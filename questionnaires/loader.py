@@ -56,7 +56,7 @@ _KEYS = {
     },
     "dimension": {"id", "label"},
     "scale": {"id", "options"},
-    "option": {"code", "label", "score", "positive", "value"},
+    "option": {"code", "label", "score", "positive", "value", "declined"},
     "page": {"id", "title", "items"},
     "item": {
         "id", "kind", "text", "hint", "scale", "dimension", "core", "required",
@@ -284,6 +284,8 @@ class _Reader:
         for option, line in options:
             if option.positive and option.score is None:
                 self.problem(where, line, f"option {option.code} is positive but not scored (score: null)")
+            if option.declined and (option.score is not None or option.value is not None):
+                self.problem(where, line, f"option {option.code} is declined (prefer not to answer): no score or value")
         return Scale(scale_id, tuple(o for o, _ in options)), node.line
 
     def check_scores(self, scores: list[float], where: str, line: int | None) -> None:
@@ -326,6 +328,7 @@ class _Reader:
                 score=None if score is None else float(score),
                 positive=self.flag(node, "positive", option_where, False),
                 value=value,
+                declined=self.flag(node, "declined", option_where, False),
             ),
             line,
         )

@@ -55,6 +55,9 @@ class Option:
     ``None`` when the option is excluded from scoring ("Vet inte / Inte
     aktuellt"). ``value`` optionally ties an option to a frame value (the
     age-group bin ``"65-79"``, the sex ``"K"``) for background questions.
+    ``declined`` marks "Vill inte svara" (prefer not to answer): stored as its
+    own code, so that the choice is kept, but missing for the analysis (never
+    a case-mix level).
     """
 
     code: int
@@ -62,6 +65,7 @@ class Option:
     score: float | None = None
     positive: bool = False
     value: str | None = None
+    declined: bool = False
 
     @property
     def scored(self) -> bool:

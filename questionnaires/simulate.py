@@ -183,7 +183,7 @@ def _background_codes(
 ) -> np.ndarray:
     """Answers to a background question, consistent with the frame and the person."""
     n = len(frame)
-    options = [option.code for option in item.choices.options]
+    options = [option.code for option in item.choices.options if not option.declined]
     if item.role == "age_group":
         reported = np.clip(
             age + rng.choice([-1, 1], n) * (rng.random(n) < _REPORTED_AGE_ADJACENT), 0, len(AGE_GROUPS) - 1
@@ -345,6 +345,7 @@ def simulate_responses(
     responses["questionnaire_id"] = pd.array(np.where(started, q.id, None), dtype="string")
     responses["questionnaire_version"] = pd.array(np.where(started, q.version, None), dtype="string")
     responses["submitted_at"] = pd.array(_submitted_at(rng, status == "submitted", opens, closes), dtype="string")
+    responses["screen_out_reason"] = pd.array([None] * len(responses), dtype="string")  # no reason simulated
     items = pd.DataFrame(
         {item.id: pd.array(answers[item.id], dtype="Float64").astype("Int64") for item in q.closed_items}
     )

@@ -22,6 +22,30 @@ __all__ = ["commands", "demo"]
 
 ROUND_NAME = "demo"
 PERIOD = (dt.date(2025, 1, 1), dt.date(2025, 12, 31))
+
+#: The demo round's information (as a region writes it for prem letters): what patients are told of the round.
+ROUND_INFO = f"""\
+round: {ROUND_NAME}
+survey_url: http://127.0.0.1:5000/
+sender:
+  name: Region Demo
+  department: Enheten för patientenkäter
+  street: Box 1
+  postal_code: "100 00"
+  city: Demostad
+contact:
+  phone: 010-000 00 00
+  email: patientenkat@region-demo.example
+  hours: {{sv: "vardagar kl. 9–12", en: "weekdays 9–12"}}
+period: {{start: {PERIOD[0]}, end: {PERIOD[1]}}}
+plan: {{invitation: 2026-03-02, reminder_1_after_days: 14, reminder_2_after_days: 28}}
+data_protection:
+  controller: {{sv: "Region Demo (påhittad).", en: "Region Demo (fictitious)."}}
+  purpose: {{sv: "Att visa hur enkäten fungerar.", en: "To show how the survey works."}}
+  legal_basis: {{sv: "Ingen: allt är påhittat.", en: "None: everything is made up."}}
+  retention: {{sv: "Raderas med demo-output/.", en: "Deleted with demo-output/."}}
+  rights: {{sv: "Inga personuppgifter behandlas.", en: "No personal data is processed."}}
+"""
 SAMPLING_DATE = dt.date(2026, 2, 1)
 REGION_REPORT = "12"  # Skåne, one of the 2023 pilot's four regions
 
@@ -114,6 +138,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
         click.echo(line)
 
     _step("3/5 Survey round in the database (frame and hashed access codes only)")
+    from contracts.round_info import load_round_info
     from prem import create_app
     from prem.db import transaction
     from prem.fieldwork.export import responses_dataframe, write_table
@@ -123,6 +148,8 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
 
     app = create_app()
     today = survey_today(app.config["SURVEY_TIMEZONE"])
+    info_path = out_dir / "round-info.yaml"
+    info_path.write_text(ROUND_INFO, encoding="utf-8")
     with transaction(app) as session:
         import_round(
             session,
@@ -132,6 +159,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
             today - dt.timedelta(days=14),
             today + dt.timedelta(days=60),
             access_code_key(app),
+            round_info=load_round_info(info_path),
         )
     click.echo(f"  round '{ROUND_NAME}' open until {today + dt.timedelta(days=60)}")
     staff_passwords = _create_staff_accounts(app)

@@ -54,6 +54,13 @@ def fieldwork() -> None:
 @click.option("--opens", required=True, type=_DATE, help="First day codes work (YYYY-MM-DD).")
 @click.option("--closes", required=True, type=_DATE, help="Last day codes work (YYYY-MM-DD).")
 @click.option("--questionnaire", "questionnaire_id", default=None, help="Questionnaire id (default prem-vardforlopp).")
+@click.option(
+    "--round-info",
+    "info_path",
+    default=None,
+    type=click.Path(path_type=Path),
+    help="The round information (YAML, as for prem letters): period, sender and contact shown to patients.",
+)
 def import_command(
     round_name: str,
     frame_path: Path,
@@ -61,11 +68,14 @@ def import_command(
     opens: datetime,
     closes: datetime,
     questionnaire_id: str | None,
+    info_path: Path | None,
 ) -> None:
     """Create a round from a sample's frame and mailing list (storing only hashes of the codes)."""
+    from contracts.round_info import load_round_info
     from prem.fieldwork.operations import import_round
     from prem.security import access_code_key
 
+    round_info = load_round_info(info_path) if info_path is not None else None
     with _transaction() as (app, session):
         survey_round = import_round(
             session,
@@ -76,6 +86,7 @@ def import_command(
             closes.date(),
             access_code_key(app),
             questionnaire_id,
+            round_info,
         )
         invited = len(survey_round.respondents)
         flow = "with" if survey_round.flow_steps else "without"
@@ -147,6 +158,9 @@ def list_command() -> None:
     for summary in summaries:
         state = "closed" if summary.closed else f"{summary.opens}..{summary.closes}"
         counts = ", ".join(f"{status} {count}" for status, count in summary.status_counts.items() if count)
+        if summary.status_counts.get("screened_out"):
+            why = ", ".join(f"{reason} {count}" for reason, count in summary.screen_out_reasons.items() if count)
+            counts += f" (screened out because: {why})"
         click.echo(f"{summary.name}\t{summary.questionnaire}\t{state}\t{summary.invited} invited\t{counts}")
 
 

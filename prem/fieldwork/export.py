@@ -66,7 +66,8 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         One row per invited respondent (sorted by ``respondent_id``); frame
         columns with their types (``region`` as text), ``status``,
         ``questionnaire_id``/``questionnaire_version`` (missing when never
-        started), ``submitted_at`` (ISO text or missing), then one nullable
+        started), ``submitted_at`` (ISO text or missing), ``screen_out_reason``
+        (the screened-out patient's optional reason, else missing), then one nullable
         ``Int64`` column per closed item of the round's questionnaire.
     """
     survey_round = get_round(session, round_name)
@@ -88,6 +89,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             Response.questionnaire_id,
             Response.questionnaire_version,
             Response.submitted_at,
+            Respondent.screen_out_reason,
         )
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
@@ -119,6 +121,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         "questionnaire_id",
         "questionnaire_version",
         "submitted_at",
+        "screen_out_reason",
     ):
         export[column] = export[column].astype("string")
     for column in ("age", "stratum_population", "stratum_sample"):

@@ -10,7 +10,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prem.db import UTCDateTime, db
 
-__all__ = ["FlowStep", "Respondent", "RespondentStatus", "SurveyRound"]
+__all__ = ["SCREEN_OUT_REASONS", "FlowStep", "Respondent", "RespondentStatus", "SurveyRound"]
+
+#: Why the survey does not describe a patient's care, as they may say when screening out (stored codes).
+SCREEN_OUT_REASONS = ("wrong_diagnosis", "not_in_period", "other")
 
 
 class RespondentStatus(enum.StrEnum):
@@ -39,6 +42,8 @@ class SurveyRound(db.Model):
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manifest: Mapped[dict | None] = mapped_column(JSON)
+    #: What patients are told about the round (``contracts.round_info.patient_info``): period, sender, contact.
+    patient_info: Mapped[dict | None] = mapped_column(JSON)
 
     respondents: Mapped[list[Respondent]] = relationship(back_populates="survey_round", passive_deletes=True)
     flow_steps: Mapped[list[FlowStep]] = relationship(order_by="FlowStep.position", passive_deletes=True)
@@ -76,6 +81,8 @@ class Respondent(db.Model):
     design_weight: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(20), default=RespondentStatus.NOT_STARTED.value)
     status_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: Why a screened-out patient said the survey does not describe their care (optional; SCREEN_OUT_REASONS).
+    screen_out_reason: Mapped[str | None] = mapped_column(String(20))
 
     survey_round: Mapped[SurveyRound] = relationship(back_populates="respondents")
 

@@ -13,7 +13,7 @@ import math
 import os
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,8 +23,9 @@ from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contracts.formats import FLOW_COLUMNS, FRAME_COLUMNS
+from contracts.round_info import RoundInfo, patient_info
 from prem.errors import PremError
-from prem.fieldwork.models import FlowStep, Respondent, RespondentStatus, SurveyRound
+from prem.fieldwork.models import SCREEN_OUT_REASONS, FlowStep, Respondent, RespondentStatus, SurveyRound
 from sampling.access_codes import ALPHABET, CODE_LENGTH, hash_access_code, normalise_access_code
 
 __all__ = [
@@ -63,6 +64,8 @@ class RoundSummary:
     closed: bool
     invited: int
     status_counts: dict[str, int]
+    #: Screened-out respondents by the reason they gave (``SCREEN_OUT_REASONS``, then ``"not_given"``).
+    screen_out_reasons: dict[str, int] = field(default_factory=dict)
 
 
 def utc_now() -> datetime:
@@ -316,6 +319,7 @@ def import_round(
     closes: date,
     key: bytes,
     questionnaire_id: str | None = None,
+    round_info: RoundInfo | None = None,
 ) -> SurveyRound:
     """Create a survey round from a sample directory's frame and mailing list.
 
@@ -339,6 +343,10 @@ def import_round(
     questionnaire_id
         The questionnaire the round uses (default ``prem-vardforlopp``), its
         newest version at import time.
+    round_info
+        The round information file (:func:`contracts.round_info.load_round_info`)
+        whose patient-facing parts (period of care, sender, contact) the
+        introduction shows; its ``round`` must be ``round_name``.
 
     Returns
     -------
@@ -361,6 +369,10 @@ def import_round(
         raise FieldworkError(f"The survey round {round_name!r} has already been imported; choose another name.")
     if closes < opens:
         raise FieldworkError(f"The round closes ({closes}) before it opens ({opens}).")
+    if round_info is not None and round_info.round != round_name:
+        raise FieldworkError(
+            f"{round_info.source}: the round information is for round {round_info.round!r}, not {round_name!r}."
+        )
     frame_path, mailing_path = Path(frame_path), Path(mailing_path)
     frame_rows = _parse_frame(frame_path)
     hashes = _parse_mailing(mailing_path, {row["respondent_id"] for row in frame_rows}, key)
@@ -388,6 +400,7 @@ def import_round(
         closes=closes,
         imported_at=utc_now(),
         manifest=manifest,
+        patient_info=patient_info(round_info) if round_info is not None else None,
     )
     session.add(survey_round)
     session.flush()
@@ -522,6 +535,13 @@ def list_rounds(session: Session) -> list[RoundSummary]:
         select(Respondent.round_id, Respondent.status, func.count()).group_by(Respondent.round_id, Respondent.status)
     ):
         counts.setdefault(round_id, {})[status] = count
+    reasons: dict[int, dict[str, int]] = {}
+    for round_id, reason, count in session.execute(
+        select(Respondent.round_id, Respondent.screen_out_reason, func.count())
+        .where(Respondent.status == RespondentStatus.SCREENED_OUT.value)
+        .group_by(Respondent.round_id, Respondent.screen_out_reason)
+    ):
+        reasons.setdefault(round_id, {})[reason or "not_given"] = count
     summaries = []
     for survey_round in session.execute(select(SurveyRound).order_by(SurveyRound.opens, SurveyRound.name)).scalars():
         status_counts = counts.get(survey_round.id, {})
@@ -534,6 +554,10 @@ def list_rounds(session: Session) -> list[RoundSummary]:
                 closed=survey_round.closed_at is not None,
                 invited=sum(status_counts.values()),
                 status_counts={status.value: status_counts.get(status.value, 0) for status in RespondentStatus},
+                screen_out_reasons={
+                    reason: reasons.get(survey_round.id, {}).get(reason, 0)
+                    for reason in (*SCREEN_OUT_REASONS, "not_given")
+                },
             )
         )
     return summaries

@@ -18,6 +18,7 @@ bp.add_url_rule("/page/<page_id>", "page", controllers.question_page, methods=["
 bp.add_url_rule("/review", "review", controllers.review, methods=["GET", "POST"])
 bp.add_url_rule("/done", "done", controllers.done)
 bp.add_url_rule("/saved", "saved", controllers.saved)
+bp.add_url_rule("/end", "end", controllers.end, methods=["POST"])
 bp.add_url_rule("/language/<lang>", "language", controllers.language)
 
 for _status in (400, 404, 405, 413, 500):

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import SimpleNamespace
+from typing import ClassVar
 from urllib.parse import urlsplit
 
+import flask_babel
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -23,7 +26,7 @@ from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
 
 from prem.db import db
-from prem.fieldwork.models import Respondent, RespondentStatus
+from prem.fieldwork.models import SCREEN_OUT_REASONS, Respondent, RespondentStatus
 from prem.fieldwork.operations import (
     RETURNED_STATUSES,
     find_respondent_by_code,
@@ -36,6 +39,7 @@ from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
 from prem.survey.questionnaire import questionnaire_version
+from prem.survey.router import INTRODUCTION, REVIEW, Router
 from questionnaires.forms import page_answers, page_form_class, page_form_data
 
 __all__ = [
@@ -43,6 +47,7 @@ __all__ = [
     "code_entry",
     "decline",
     "done",
+    "end",
     "http_error",
     "introduction",
     "language",
@@ -55,11 +60,13 @@ __all__ = [
 _SESSION_TOKEN = "sid"
 _FINISHED = "finished"
 _JUST_SUBMITTED = "just_submitted"
-_REVIEW = "review"
-_INTRODUCTION = "introduction"
+_REVIEW = REVIEW
+_INTRODUCTION = INTRODUCTION
 _RETURN = "return"
 _CARRY_MAX_AGE = 24 * 3600
 _FORM_CONTROLS = ("csrf_token", "action")
+#: Where a patient whose session ended on a button press comes back to after the code (view names).
+_RESUMABLE = (_INTRODUCTION, _REVIEW, "decline", "screen_out")
 
 
 @dataclass
@@ -78,6 +85,11 @@ class Visit:
         """The pages this respondent is asked, given their answers and pathway."""
         return self.questionnaire.visible_pages(self.answers, self.respondent.pathway)
 
+    @property
+    def router(self) -> Router:
+        """Where this respondent may go from here (:mod:`prem.survey.router`), given their answers."""
+        return Router(self.questionnaire, self.answers, self.respondent.pathway)
+
     def shown_items(self, page) -> list:
         """The items of ``page`` this respondent is asked."""
         answers = self.answers
@@ -88,6 +100,49 @@ class Visit:
         """The page language if the questionnaire has it, else its first language."""
         wanted = current_language()
         return wanted if wanted in self.questionnaire.languages else self.questionnaire.languages[0]
+
+
+@dataclass(frozen=True)
+class RoundFacts:
+    """What the introduction says of the round: the period of care, who sends it, whom to ask, how long.
+
+    From the round information stored at import (``--round-info``), the
+    period else from the sample's manifest; ``None`` where the round has
+    neither, and the page says it neutrally.
+    """
+
+    period: tuple[date, date] | None
+    sender: str | None
+    contact: str | None
+    minutes: int
+
+    #: About how long one closed question takes to read and answer, and one free-text question.
+    SECONDS_PER_CHOICE: ClassVar[int] = 12
+    SECONDS_PER_TEXT: ClassVar[int] = 120
+
+    @classmethod
+    def of(cls, survey_round, questionnaire, lang: str) -> RoundFacts:
+        info = survey_round.patient_info or {}
+        manifest = survey_round.manifest or {}
+        period_text = info.get("period") or {"start": manifest.get("period_start"), "end": manifest.get("period_end")}
+        try:
+            period = (date.fromisoformat(period_text["start"]), date.fromisoformat(period_text["end"]))
+        except (KeyError, TypeError, ValueError):
+            period = None
+        sender = ", ".join(info.get("sender", {}).values()) or current_app.config["SURVEY_SENDER"]
+        contact = info.get("contact", {})
+        phone = contact.get("phone")
+        hours = contact.get("hours", {}).get(lang)
+        reach = [f"{phone} ({hours})" if phone and hours else phone, contact.get("email")]
+        seconds = sum(
+            cls.SECONDS_PER_TEXT if item.kind == "text" else cls.SECONDS_PER_CHOICE for item in questionnaire.items
+        )
+        return cls(
+            period=period,
+            sender=sender or None,
+            contact=", ".join(part for part in reach if part) or current_app.config["SURVEY_CONTACT"] or None,
+            minutes=max(5, 5 * math.ceil(seconds / 300)),
+        )
 
 
 def _today() -> date:
@@ -161,23 +216,7 @@ def _resume_url(visit: Visit) -> str:
     """Where a returning respondent continues: the page they were last sent to."""
     if visit.response is None:
         return url_for(".introduction")
-    target = visit.response.resume_page
-    if target == _REVIEW:
-        return url_for(".review")
-    if target == _INTRODUCTION:
-        return url_for(".introduction")
-    visible = [page.id for page in visit.visible_pages()]
-    return url_for(".page", page_id=target if target in visible else visible[0])
-
-
-def _neighbour(visit: Visit, page, step: int) -> str:
-    """The visible page after (``step=1``) or before (``-1``) ``page``, else review or introduction."""
-    q = visit.questionnaire
-    here = q.page_index(page.id)
-    visible = [p for p in visit.visible_pages() if (q.page_index(p.id) - here) * step > 0]
-    if visible:
-        return (visible[0] if step > 0 else visible[-1]).id
-    return _REVIEW if step > 0 else _INTRODUCTION
+    return _target_url(visit.router.resume(visit.response.resume_page))
 
 
 def _target_url(target: str, **query) -> str:
@@ -193,12 +232,6 @@ def _returning_to_review() -> bool:
     an address, so it cannot redirect anywhere else.
     """
     return request.args.get(_RETURN) == _REVIEW
-
-
-def _after_change(visit: Visit, pages_before: set[str]) -> str:
-    """Where "Continue" goes after a change from the review: a page the change opened, else the review."""
-    newly_visible = [page.id for page in visit.visible_pages() if page.id not in pages_before]
-    return newly_visible[0] if newly_visible else _REVIEW
 
 
 def _form_errors(form, items=()) -> list[tuple[str, str]]:
@@ -222,8 +255,18 @@ def _carry_serializer() -> URLSafeTimedSerializer:
 
 
 def _sign_in(respondent: Respondent) -> None:
-    """A fresh server-side session for ``respondent``; the cookie (ending with the browser) holds its token."""
-    language = session.get("lang")
+    """A fresh server-side session for ``respondent``; the cookie (ending with the browser) holds its token.
+
+    The language chosen in this browser is kept with the response; a browser
+    where none was chosen shows the language the patient chose before.
+    """
+    language = session.get("lang") if session.get("lang") in available_languages() else None
+    if language:
+        operations.remember_language(db.session, respondent, language)
+    else:
+        response = operations.get_response(db.session, respondent)
+        chosen = response.language if response is not None else None
+        language = chosen if chosen in available_languages() else None
     _sign_out()
     session.clear()  # not permanent: the cookie has no Expires and ends with the browser
     lifetime = current_app.config["SURVEY_SESSION_LIFETIME"]
@@ -265,6 +308,9 @@ def code_entry():
     form = CodeForm(code=request.args.get("code", ""))
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
+    if (switch := _chosen_language()) is not None:  # a language button: the same page, what was typed kept
+        _switch_language(switch)
+        return _render("survey/code_entry.html", form=form, session_ended=bool(form.resume.data))
     key = access_code_key()
     config = current_app.config
     buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
@@ -303,12 +349,19 @@ def code_entry():
     _sign_in(respondent)
     if form.carry.data and _apply_carried(visit, form.carry.data):
         visit = _load_visit(respondent)
-    return _gate(visit, "code") or redirect(_resume_url(visit))
+    if leave := _gate(visit, "code"):
+        return leave
+    back_to = _resume_target(visit, form.resume.data)
+    if back_to is not None and _gate(visit, back_to) is None:
+        return redirect(url_for(f".{back_to}"))
+    return redirect(_resume_url(visit))
 
 
 def introduction():
     """The pathway in plain words, and the choice: start, not my care, or do not take part."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(_INTRODUCTION)
     if leave := _gate(visit, _INTRODUCTION):
         return leave
     form = ActionForm()
@@ -316,8 +369,9 @@ def introduction():
         action = request.form.get("action")
         if action == "start":
             response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
+            operations.remember_language(db.session, visit.respondent, visit.lang)
             if response.resume_page in (None, _INTRODUCTION):
-                response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
+                response.resume_page = _load_visit(visit.respondent).router.first_page()
             return redirect(_resume_url(_load_visit(visit.respondent)))
         if action == "not_my_care":
             return redirect(url_for(".screen_out"))
@@ -331,12 +385,15 @@ def introduction():
         expired=csrf_failed(form),
         pathway_text=q.pathway_intro(visit.respondent.pathway, lang),
         intro_text=q.introduction[lang],
+        about=RoundFacts.of(visit.respondent.survey_round, q, lang),
     )
 
 
 def _confirm_final(where: str, record) -> HttpResponse | str:
     """A confirm page before a final choice: ``record(session, respondent)`` runs only on "confirm"."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(where)
     if leave := _gate(visit, where):
         return leave
     form = ActionForm()
@@ -344,7 +401,7 @@ def _confirm_final(where: str, record) -> HttpResponse | str:
         record(db.session, visit.respondent)
         _finish(visit)
         return redirect(url_for(".done"))
-    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form))
+    return _render(f"survey/{where}.html", form=form, expired=csrf_failed(form), reasons=SCREEN_OUT_REASONS)
 
 
 def decline():
@@ -358,7 +415,13 @@ def screen_out():
     A mis-tap on the introduction must not lose the respondent for good, so
     this asks first, as :func:`decline` does.
     """
-    return _confirm_final("screen_out", operations.screen_out)
+    return _confirm_final("screen_out", _record_screen_out)
+
+
+def _record_screen_out(db_session, respondent: Respondent) -> None:
+    """Screen out with the patient's optional reason (an unknown one is taken as none given)."""
+    reason = request.form.get("reason")
+    operations.screen_out(db_session, respondent, reason if reason in SCREEN_OUT_REASONS else None)
 
 
 def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
@@ -372,10 +435,12 @@ def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=Non
     return form_class(**kwargs)
 
 
-def _save_page(visit: Visit, page, form, *, resume_page: str) -> list:
-    """Save the page's shown items; returns the page's items shown only since this save."""
+def _save_page(visit: Visit, page, form, *, resume_page: str, cleared: str | None = None) -> list:
+    """Save the page's shown items (``cleared`` without its answer); returns the items shown only since."""
     shown_before = {item.id for item in visit.shown_items(page)}
     posted = {item_id: value for item_id, value in page_answers(form, page).items() if item_id in shown_before}
+    if cleared in posted:
+        posted[cleared] = None
     response = operations.save_answers(
         db.session, visit.respondent, posted, visit.questionnaire, resume_page=resume_page
     )
@@ -400,6 +465,79 @@ def _session_expired_on_page(page_id: str) -> HttpResponse:
     return _render("survey/code_entry.html", form=form, session_expired=True), 200
 
 
+def _session_ended_on(where: str) -> HttpResponse:
+    """A button pressed after the session ended: say so calmly, keep everything, come back to ``where``.
+
+    Nothing is sent or recorded: after the code the patient lands on the same
+    page again and presses the button themselves. The way back is tied to the
+    respondent of the ended session, as carried answers are.
+    """
+    token = session.get(_SESSION_TOKEN)
+    owner = operations.session_owner(db.session, token) if isinstance(token, str) else None
+    resume = _carry_serializer().dumps({"to": where, "owner": _carry_owner(owner)}) if owner is not None else ""
+    form = CodeForm(formdata=None, resume=resume)
+    return _render("survey/code_entry.html", form=form, session_ended=True), 200
+
+
+def _resume_target(visit: Visit, resume: str | None) -> str | None:
+    """The page named by a signed ``resume`` field, when it was given in this respondent's session."""
+    if not resume:
+        return None
+    try:
+        payload = _carry_serializer().loads(resume, max_age=_CARRY_MAX_AGE)
+        target, owner = payload["to"], payload["owner"]
+    except (BadSignature, KeyError, TypeError):
+        return None
+    if target not in _RESUMABLE or not isinstance(owner, str):
+        return None
+    return target if hmac.compare_digest(owner, _carry_owner(visit.respondent.id)) else None
+
+
+def _ended_before_post(visit: Visit | None) -> bool:
+    """Whether this is a button press whose session has ended (and the patient is not finished)."""
+    return visit is None and request.method == "POST" and not session.get(_FINISHED)
+
+
+def end():
+    """ "Avsluta": end this browser's session on the server; the answers stay saved for the code.
+
+    No CSRF check: ending a session harms no one, and a page left open for
+    hours (a stale token) must still let the patient out. On question pages
+    the button posts the page form instead, which saves the page first.
+    """
+    _sign_out()
+    session.pop(_FINISHED, None)
+    session.pop(_JUST_SUBMITTED, None)
+    return redirect(url_for(".saved", ended=1))
+
+
+def _chosen_language() -> str | None:
+    """The language a pressed ``language:xx`` button asks for, if it is available."""
+    action = request.form.get("action", "")
+    wanted = action.split(":", 1)[1] if action.startswith("language:") else None
+    return wanted if wanted in available_languages() else None
+
+
+def _switch_language(lang: str, visit: Visit | None = None) -> None:
+    """Show ``lang`` from now on, in this request too, and keep it with the patient's response."""
+    session["lang"] = lang
+    flask_babel.refresh()
+    if visit is not None:
+        operations.remember_language(db.session, visit.respondent, lang)
+
+
+def _cleared_item(visit: Visit, page) -> str | None:
+    """The item a pressed "Rensa svaret" names: a shown choice item of a page where nothing is required."""
+    action = request.form.get("action", "")
+    if not action.startswith("clear:"):
+        return None
+    items = visit.shown_items(page)
+    if any(item.required for item in items):
+        return None
+    item_id = action.split(":", 1)[1]
+    return item_id if any(item.id == item_id and item.kind == "choice" for item in items) else None
+
+
 def question_page(page_id: str):
     """One page of questions: save on forward and back, routing applied, "Sida N av M".
 
@@ -409,7 +547,7 @@ def question_page(page_id: str):
     first; "Back" moves to the previous page as always.
     """
     visit = _current_visit()
-    if visit is None and request.method == "POST" and not session.get(_FINISHED):
+    if _ended_before_post(visit):
         return _session_expired_on_page(page_id)
     if leave := _gate(visit, "page"):
         return leave
@@ -425,31 +563,35 @@ def question_page(page_id: str):
         form = _page_form(visit, page)
         action = request.form.get("action", "next")
         if form.validate():
-            if action.startswith("language:") and action.split(":", 1)[1] in available_languages():
-                session["lang"] = action.split(":", 1)[1]
+            if (switch := _chosen_language()) is not None:
+                _switch_language(switch, visit)
                 _save_page(visit, page, form, resume_page=page.id)
                 return redirect(url_for(".page", page_id=page.id, **returning))
+            if (cleared := _cleared_item(visit, page)) is not None:
+                _save_page(visit, page, form, resume_page=page.id, cleared=cleared)
+                return redirect(url_for(".page", page_id=page.id, _anchor=cleared, **returning))
             step = -1 if action == "back" else 1
-            pages_before = {p.id for p in visit.visible_pages()}
+            pages_before = visit.router.visible_page_ids()
             newly_shown = _save_page(visit, page, form, resume_page=page.id)
-            if action == "save_exit":
+            if action in ("save_exit", "end"):
                 if returning:  # they had reached the review: come back where "Continue" would have led
-                    visit.response.resume_page = _after_change(visit, pages_before)
+                    visit.response.resume_page = visit.router.after_change(pages_before)
                 _sign_out()
-                return redirect(url_for(".saved"))
+                return redirect(url_for(".saved", **({"ended": 1} if action == "end" else {})))
             if newly_shown and step > 0:
                 return redirect(url_for(".page", page_id=page.id, _anchor=newly_shown[0].id, **returning))
             if returning and step > 0:
-                target = _after_change(visit, pages_before)
+                target = visit.router.after_change(pages_before)
             else:
-                target, returning = _neighbour(visit, page, step), {}
+                router = visit.router
+                target, returning = (router.next(page.id) if step > 0 else router.previous(page.id)), {}
             visit.response.resume_page = target
             return redirect(_target_url(target, **returning))
         expired = csrf_failed(form)
     else:
         form = _page_form(visit, page, data=page_form_data(page, visit.answers))
         expired = False
-    visible = [p.id for p in visit.visible_pages()]
+    visible = visit.router.visible_page_ids()
     items = visit.shown_items(page)
     return _render(
         "survey/page.html",
@@ -468,6 +610,8 @@ def question_page(page_id: str):
 def review():
     """Every answer with a link to change it, and the final submit."""
     visit = _current_visit()
+    if _ended_before_post(visit):
+        return _session_ended_on(_REVIEW)
     if leave := _gate(visit, _REVIEW):
         return leave
     form = ActionForm()
@@ -532,14 +676,14 @@ def done():
 
 
 def saved():
-    """The answers are saved; continue later with the same code."""
-    return _render("survey/saved.html")
+    """The answers are saved; continue later with the same code (after "Avsluta": the session has ended)."""
+    return _render("survey/saved.html", ended=request.args.get("ended") == "1")
 
 
 def language(lang: str):
     """Switch the page language (a plain link, works without JavaScript)."""
     if lang in available_languages():
-        session["lang"] = lang
+        _switch_language(lang, _current_visit())
     target = request.args.get("next", "")
     return redirect(target if _is_local_path(target) else url_for(".code_entry"))
 

@@ -15,7 +15,7 @@ class ActionForm(FlaskForm):
 
 
 class CodeForm(FlaskForm):
-    """The access code from the letter, and answers carried over an expired session."""
+    """The access code from the letter, and answers (or the page to return to) carried over an ended session."""
 
     code = StringField(
         _l("Access code"),
@@ -23,6 +23,7 @@ class CodeForm(FlaskForm):
         render_kw={"autocomplete": "off", "spellcheck": "false", "autocapitalize": "characters"},
     )
     carry = HiddenField()
+    resume = HiddenField()
 
 
 def csrf_failed(form: FlaskForm) -> bool:

@@ -32,6 +32,7 @@ class Response(db.Model):
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     resume_page: Mapped[str | None] = mapped_column(String(100))
     mode: Mapped[str] = mapped_column(String(10), default="web", server_default="web")  # web | paper
+    language: Mapped[str | None] = mapped_column(String(10))  # the patient's choice, shown when they resume
 
     respondent: Mapped[Respondent] = relationship()
     answers: Mapped[list[Answer]] = relationship(back_populates="response", passive_deletes=True)

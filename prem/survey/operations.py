@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from prem.db import UTCDateTime
 from prem.errors import PremError
-from prem.fieldwork.models import Respondent, RespondentStatus
+from prem.fieldwork.models import SCREEN_OUT_REASONS, Respondent, RespondentStatus
 from prem.fieldwork.operations import utc_now
 from prem.survey.models import Answer, CodeAttemptBucket, Response, SurveySession
 
@@ -35,6 +35,7 @@ __all__ = [
     "get_response",
     "give_back_code_attempt",
     "refuse",
+    "remember_language",
     "save_answers",
     "screen_out",
     "start_response",
@@ -254,9 +255,26 @@ def refuse(session: Session, respondent: Respondent) -> None:
     session.execute(delete(Response).where(Response.respondent_pk == respondent.id))
 
 
-def screen_out(session: Session, respondent: Respondent) -> None:
-    """Record that the invitation's pathway does not describe the respondent's care."""
+def screen_out(session: Session, respondent: Respondent, reason: str | None = None) -> None:
+    """Record that the invitation's pathway does not describe the respondent's care.
+
+    ``reason`` is the patient's optional short choice (one of
+    :data:`prem.fieldwork.models.SCREEN_OUT_REASONS`), kept to be counted.
+    """
+    if reason is not None and reason not in SCREEN_OUT_REASONS:
+        raise InvalidAnswer(f"{reason!r} is not one of the screen-out reasons {list(SCREEN_OUT_REASONS)}")
     _leave(session, respondent, RespondentStatus.SCREENED_OUT)
+    if reason is not None:
+        session.execute(update(Respondent).where(Respondent.id == respondent.id).values(screen_out_reason=reason))
+
+
+def remember_language(session: Session, respondent: Respondent, language: str) -> None:
+    """Keep the patient's language with their response, so that resuming anywhere shows it."""
+    session.execute(
+        update(Response)
+        .where(Response.respondent_pk == respondent.id, Response.language.is_distinct_from(language))
+        .values(language=language)
+    )
 
 
 def _set_status(session: Session, respondent: Respondent, status: RespondentStatus) -> None:

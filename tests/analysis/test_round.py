@@ -209,3 +209,16 @@ def test_no_comparison_when_only_one_region_has_enough_respondents(small_round, 
     other = adjusted[adjusted["pathway"] == "ibd-vuxna"]
     assert len(other) and other["se"].max() < 50
     assert "fewer than two units reach 30" in results.methods.set_index("topic").loc["casemix", "description"]
+
+
+def test_prefer_not_to_answer_is_missing_for_the_case_mix(small_round, q, small_results):
+    # "Vill inte svara" is stored as its own code (99) but must adjust exactly as no answer does.
+    declined = small_round.copy()
+    for role in ("self_rated_health", "education"):
+        item = q.item_by_role(role)
+        [code] = [option.code for option in item.scale.options if option.declined]
+        unanswered = np.flatnonzero(declined["status"].eq("submitted") & declined[item.id].isna())
+        assert len(unanswered) > 1
+        declined.loc[declined.index[unanswered[::2]], item.id] = code  # every other one; the rest left empty
+    results = analyse_round(declined, q, config=small_results.config)
+    pd.testing.assert_frame_equal(results.adjusted_results, small_results.adjusted_results)

@@ -165,6 +165,22 @@ FRAME_HEADER = [
     "design_weight",
 ]
 MAILING_HEADER = ["respondent_id", "access_code", "personnummer", "name", "street", "postal_code", "city"]
+#: The open round's information, as a region writes it (the introduction names period, sender, contact).
+ROUND_INFO = f"""\
+round: {OPEN_ROUND}
+survey_url: https://enkat.region.example/
+sender: {{name: Region Västra Götaland, department: Enheten för patientenkäter, street: Box 1,
+  postal_code: "405 44", city: Göteborg}}
+contact: {{phone: 010-000 00 00, email: patientenkat@example.se, hours: {{sv: vardagar kl. 9–12, en: weekdays 9–12}}}}
+period: {{start: 2025-01-01, end: 2025-12-31}}
+plan: {{invitation: 2026-03-02, reminder_1_after_days: 14, reminder_2_after_days: 28}}
+data_protection:
+  controller: {{sv: Regionen., en: The region.}}
+  purpose: {{sv: Att förbättra vården., en: To improve care.}}
+  legal_basis: {{sv: Allmänt intresse., en: Public interest.}}
+  retention: {{sv: Fem år., en: Five years.}}
+  rights: {{sv: Du kan begära rättelse., en: You may ask for correction.}}
+"""
 
 
 @dataclass(frozen=True)
@@ -200,6 +216,20 @@ class LiveSurvey:
             with transaction(self.app, upgrade=False) as session:
                 record_returned_mail(session, round_name, returned)
         with self.app.app_context():
+            db.session.remove()
+
+    def expire_sessions(self) -> None:
+        """Every server-side survey session ran out (moved three hours back), as after a long pause."""
+        from sqlalchemy import select
+
+        from prem.db import db
+        from prem.survey.models import SurveySession
+
+        with self.app.app_context():
+            for row in db.session.execute(select(SurveySession)).scalars():
+                row.started_at -= timedelta(hours=3)
+                row.last_seen_at -= timedelta(hours=3)
+            db.session.commit()
             db.session.remove()
 
     def responses(self, respondent_id: str) -> list[Any]:
@@ -298,6 +328,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     import numpy as np
     from werkzeug.serving import make_server
 
+    from contracts.round_info import load_round_info
     from prem import create_app
     from prem.db import db, transaction
     from prem.fieldwork.operations import import_round, survey_today
@@ -323,6 +354,8 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
         FUTURE_ROUND: (today + timedelta(days=10), today + timedelta(days=40)),
     }
     letters = {}
+    info_path = root / "round-info.yaml"
+    info_path.write_text(ROUND_INFO, encoding="utf-8")
     with transaction(app) as session:
         for round_name, (opens, closes) in windows.items():
             letters[round_name] = _write_sample(root / round_name, 40, generator)
@@ -334,6 +367,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 opens,
                 closes,
                 ACCESS_CODE_KEY.encode(),
+                round_info=load_round_info(info_path) if round_name == OPEN_ROUND else None,
             )
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
@@ -564,5 +598,17 @@ def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
         tab.sign_in(deceased.access_code)
         assert tab.heading() == "Koden kan inte längre användas"
         yield "returned-code", tab.page
+        ending = live_survey.invitation()
+        tab.sign_in(ending.access_code)
+        tab.press("Börja svara")
+        tab.press("Avsluta")
+        assert tab.heading() == "Du har avslutat för den här gången"
+        yield "ended", tab.page
+        tab.sign_in(ending.access_code)
+        tab.open("/review")
+        live_survey.expire_sessions()
+        tab.press("Skicka in svaren")
+        assert "inget har skickats" in tab.page.locator(".notice").inner_text()
+        yield "session-ended", tab.page
 
     return tour

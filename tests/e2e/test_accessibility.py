@@ -27,6 +27,8 @@ EXPECTED_PAGE_TYPES = {
     "not-yet-open",
     "page-not-found",
     "returned-code",
+    "ended",
+    "session-ended",
 }
 
 

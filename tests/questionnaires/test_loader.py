@@ -105,6 +105,10 @@ BAD_DEFINITIONS = {
         {"score: null}": "score: null, positive: true}"},
         ["scale 'rating4'", "option 9 is positive but not scored"],
     ),
+    "declined option with a score": (
+        {"score: null}": "score: null, declined: true}", "score: 0}": "score: 0, declined: true}"},
+        ["scale 'rating4'", "option 4 is declined (prefer not to answer): no score or value"],
+    ),
     "score outside 0-100": ({"score: 66.67": "score: 166.67"}, ["scale 'rating4', option 2", "from 0 to 100 or null"]),
     "non-integer option code": (
         {"{code: 2, label: {sv: Nej": "{code: two, label: {sv: Nej"},

@@ -54,7 +54,7 @@ def test_care_plan_item_and_background_roles(prem):
     assert care_plan.dimension == "involvement" and care_plan.core
     assert {item.role for item in prem.background_items} == set(BACKGROUND_ROLES)
     age = prem.item_by_role("age_group")
-    assert [option.value for option in age.scale.options] == FRAME_AGE_GROUPS
+    assert [option.value for option in age.scale.options if not option.declined] == FRAME_AGE_GROUPS
     assert {option.value for option in prem.item_by_role("sex").scale.options} >= {"K", "M"}
     assert prem.items[-1].kind == "text" and prem.items[-1].max_length >= 1000
 

@@ -34,7 +34,7 @@ def positive_share(answers: pd.DataFrame, prem, item_ids) -> float:
 
 
 def test_export_format_columns_and_types(responses, sample_frame, prem):
-    export_columns = ["status", "questionnaire_id", "questionnaire_version", "submitted_at"]
+    export_columns = ["status", "questionnaire_id", "questionnaire_version", "submitted_at", "screen_out_reason"]
     assert list(responses.columns) == [*sample_frame.columns, *export_columns, *(i.id for i in prem.closed_items)]
     assert len(responses) == len(sample_frame)
     assert responses.respondent_id.tolist() == sample_frame.respondent_id.tolist()
@@ -115,7 +115,8 @@ def test_some_dont_know_and_partials(responses, submitted, prem):
 
 
 def test_simulation_uses_the_questionnaires_age_bins(prem):
-    assert AGE_GROUPS == tuple(option.value for option in prem.item_by_role("age_group").scale.options)
+    options = prem.item_by_role("age_group").scale.options
+    assert AGE_GROUPS == tuple(option.value for option in options if not option.declined)
 
 
 def test_background_answers_agree_with_the_frame(submitted, prem):

@@ -82,7 +82,7 @@ def test_invitation_letters_read_back_sorted_by_postal_code(sample, tmp_path):
     assert len(texts) == 3
     # Sorted by postal code: 111 22, 413 19, 981 38.
     assert ["Stockholm" in texts[0], "Göteborg" in texts[1], "Kiruna" in texts[2]] == [True, True, True]
-    first = texts[1]
+    first = " ".join(texts[1].split())  # words as read, whatever the line breaks
     for expected in (
         "Greta Testsson",
         "Provgatan 17",

@@ -15,7 +15,7 @@ from .conftest import ACCESS_CODE_KEY, TODAY
 
 
 def test_migrations_match_the_models(app):
-    assert current_revision(app) == "0003_staff"
+    assert current_revision(app) == "0003_patient2"
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []

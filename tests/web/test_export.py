@@ -57,6 +57,7 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
         "questionnaire_id",
         "questionnaire_version",
         "submitted_at",
+        "screen_out_reason",
     ]
     assert "comments" not in export.columns
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]

@@ -21,12 +21,13 @@ TRANSLATIONS = Path(__file__).parents[2] / "prem" / "translations"
 def test_language_link_switches_the_whole_page(client):
     swedish = client.get("/")
     assert '<html lang="sv">' in swedish.text
-    assert 'href="/language/en?next=/" lang="en" hreflang="en">English</a>' in swedish.text
+    # On the code page the switch is a button of the code form (what was typed is kept; see test_patient_return).
+    assert 'form="code-form" name="action" value="language:en" lang="en">English</button>' in swedish.text
     assert client.get("/language/en?next=/").location == "/"
     english = client.get("/")
     assert '<html lang="en">' in english.text
     assert "<title>Enter your access code – Patient survey</title>" in english.text
-    assert ">Svenska</a>" in english.text and "Skriv in din kod" not in english.text
+    assert ">Svenska</button>" in english.text and "Skriv in din kod" not in english.text
     client.get("/language/xx?next=/")
     assert '<html lang="en">' in client.get("/").text  # unknown languages are ignored
 
