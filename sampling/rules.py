@@ -40,6 +40,7 @@ from typing import Any
 
 import yaml
 
+from contracts.formats import FIXED_STEPS
 from sampling.errors import RuleFileError
 from sampling.reference import pathways as known_pathways
 
@@ -58,16 +59,6 @@ __all__ = [
 CARE_LEVELS = ("primary", "specialist", "inpatient")
 AGE_REFERENCES = ("period_end", "first_qualifying_contact")
 LABEL_LANGUAGES = ("sv", "en")
-FIXED_STEPS = (
-    "rejected_rows",
-    "persons_with_qualifying_contacts",
-    "deceased",
-    "protected_identity",
-    "no_address",
-    "quarantine",
-    "other_pathway",
-    "sampled",
-)
 _CODE = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
