@@ -13,7 +13,8 @@ slut"), so the reader sees what was required rather than an identifier.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
 
 from analysis.report.labels import label
 from sampling.errors import RuleFileError
@@ -75,7 +76,7 @@ def step_label(step: str, lang: str, rule: PathwayRule | None = None, recorded: 
 def recorded_labels(manifest: Mapping[str, object] | None) -> dict[tuple[str, str], dict[str, str]]:
     """The criterion labels a sampling manifest recorded, by ``(pathway, criterion name)``."""
     found: dict[tuple[str, str], dict[str, str]] = {}
-    for entry in (manifest or {}).get("rules", []) or []:
+    for entry in cast(Iterable[object], (manifest or {}).get("rules", []) or []):
         if not isinstance(entry, Mapping):
             continue
         for criterion in entry.get("criteria", []) or []:
@@ -103,7 +104,7 @@ def rules_for_report(
         except RuleFileError:
             return {}
     recorded = {}
-    for entry in (manifest or {}).get("rules", []) or []:
+    for entry in cast(Iterable[object], (manifest or {}).get("rules", []) or []):
         if isinstance(entry, Mapping) and entry.get("sha256"):
             recorded[str(entry.get("pathway"))] = str(entry["sha256"])
     return {
