@@ -49,9 +49,9 @@ from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
 from contracts.errors import UserError
+from contracts.rules import PathwayRule
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
-from sampling.rules import PathwayRule
 
 if TYPE_CHECKING:
     from analysis.results import RoundResults
@@ -607,9 +607,9 @@ def build_content(
         the fieldwork dates for the cover.
     rules
         The sampling rule files, to name the flow's criterion steps in words
-        where the manifest records no label for them (default: the rule
-        files bundled with prem, used only where the manifest records the
-        same file).
+        where the manifest records no label for them (used only where the
+        manifest records the same file; ``prem report`` passes the bundled
+        ones unless told otherwise). Without them such steps keep their ids.
 
     Raises
     ------

@@ -31,7 +31,8 @@ SMALL_REGION = "09"  # Gotland
 BEST_REGION = "14"  # Västra Götaland: far above national everywhere
 
 
-BUNDLED_SHA = {rule.pathway: rule.sha256 for rule in load_rules()}
+BUNDLED_RULES = load_rules()  # what `prem report` passes without --rules
+BUNDLED_SHA = {rule.pathway: rule.sha256 for rule in BUNDLED_RULES}
 MANIFEST = {  # the shape `prem sample` writes (sampling.manifest.build_manifest)
     "software": {"prem": "0.1.0", "numpy": "2.1.3"},
     "seed": 4711,
@@ -277,6 +278,7 @@ def render(tmp_path_factory, results, questionnaire, flow, name: str, **scope) -
         round_name="2026-vår",
         flow=flow,
         manifest=MANIFEST,
+        rules=BUNDLED_RULES,
         fieldwork=(dt.date(2026, 3, 2), dt.date(2026, 4, 26)),
         **scope,
     )

@@ -5,9 +5,12 @@ from __future__ import annotations
 from pypdf import PdfReader
 
 from analysis.report import build_content, write_pdf
+from analysis.report.steps import criterion_text, rules_for_report, step_label
+from contracts.rules import Criterion
 from sampling.rules import load_rule
 
 from .conftest import (
+    BUNDLED_RULES,
     MANIFEST,
     appendix_text,
     flat,
@@ -107,3 +110,21 @@ def test_flow_criteria_labels_recorded_in_the_manifest_come_first(results, quest
         lang="en",
     )
     assert {row.step: row.label for row in english.flow}["two_contact_dates"] == "Två besöksdagar"  # no en label
+
+
+def test_rule_files_are_used_only_when_given_and_recorded_as_the_ones_the_sample_used():
+    pathways = ["reumatoid-artrit", "ibd-vuxna"]
+    assert rules_for_report(pathways, MANIFEST, None) == {}  # analysis reads no rule file of its own
+    chosen = rules_for_report(pathways, MANIFEST, BUNDLED_RULES)
+    assert sorted(chosen) == sorted(pathways)
+    other = {**MANIFEST, "rules": [{**MANIFEST["rules"][0], "sha256": "ef" * 32}]}
+    assert sorted(rules_for_report(pathways, other, BUNDLED_RULES)) == ["ibd-vuxna"]
+    assert sorted(rules_for_report(pathways, None, BUNDLED_RULES)) == sorted(pathways)
+
+
+def test_a_criterion_is_spelled_out_from_its_conditions_without_a_label():
+    criterion = Criterion("older", min_contact_dates=2, min_age=65, age_at="period_end")
+    assert step_label("older", "en", None, None) == "older"
+    text = criterion_text(criterion, "en")
+    assert text.startswith("At least 2 qualifying contacts on different dates") and "65" in text
+    assert step_label("deceased", "sv") == "Avlidna"
