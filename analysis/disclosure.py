@@ -94,7 +94,8 @@ def _matching_rows(source: pd.DataFrame, target: pd.DataFrame, columns: Sequence
     """Per row of ``target``, the position of the row of ``source`` with the same ``columns`` (see
     :func:`_unit_keys`), or -1; the rows of ``source`` must differ in them."""
     source_key, target_key = _unit_keys(source, target, columns)
-    return pd.Index(source_key).get_indexer(target_key)
+    positions: np.ndarray = pd.Index(source_key).get_indexer(target_key)
+    return positions
 
 
 def respondent_units(rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:

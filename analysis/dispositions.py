@@ -85,22 +85,22 @@ def classify_dispositions(
     """
     # Every test on the status is made once per category, then spread by the codes.
     status = status.astype("string")
-    categorical = pd.Categorical(status)
-    categories = np.asarray(categorical.categories, dtype=object)
-    codes = categorical.codes.astype("int64")  # -1 (missing) picks the appended last entry below
+    by_category = pd.Categorical(status)
+    categories = np.asarray(by_category.categories, dtype=object)
+    codes = by_category.codes.astype("int64")  # -1 (missing) picks the appended last entry below
     known = np.append(np.isin(categories, STATUSES), False)
     unknown = ~known[codes]
     if unknown.any():
-        position = int(np.flatnonzero(unknown)[0])
-        who = f" (respondent_id {respondent_id.iloc[position]})" if respondent_id is not None else ""
+        row = int(np.flatnonzero(unknown)[0])
+        who = f" (respondent_id {respondent_id.iloc[row]})" if respondent_id is not None else ""
         raise AnalysisInputError(
-            f"column 'status', row {position + 1}{who}: {status.iloc[position]!r} is not a fieldwork "
+            f"column 'status', row {row + 1}{who}: {status.iloc[row]!r} is not a fieldwork "
             f"status; expected one of {', '.join(STATUSES)}"
         )
     answered = core_answered.to_numpy()
     complete_enough = answered >= complete_share * n_core
     # Codes into DISPOSITIONS; -1 (started, submitted) is decided by the core answers below.
-    position = {name: index for index, name in enumerate(DISPOSITIONS)}
+    position: dict[str | None, int] = {name: index for index, name in enumerate(DISPOSITIONS)}
     final = np.append(
         np.array([position.get(_FINAL_BY_STATUS.get(name), -1) for name in categories], dtype="int64"), -1
     )

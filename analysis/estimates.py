@@ -9,7 +9,7 @@ the work is one pass over the respondents whatever the number of groups.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -132,11 +132,12 @@ def state_stratum_sums(
         and ``w, wy, wyy, ww, wwy, wwyy``, each value times its state's count.
     """
     per_class = {}
-    for name, column in (
+    measures: tuple[tuple[str, Callable[[np.ndarray], np.ndarray]], ...] = (
         ("n", lambda value: ~np.isnan(value)),
         ("y", lambda value: np.nan_to_num(value)),
         ("yy", lambda value: np.nan_to_num(value) ** 2),
-    ):
+    )
+    for name, column in measures:
         per_class[name] = (
             np.column_stack(
                 [count @ column(value).astype("float64") for count, value in zip(counts, value_of, strict=False)]

@@ -190,7 +190,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
 
     casemix_data = _casemix_data(respondents, answers, codes, q)
-    outcomes = [
+    outcomes: list[tuple[str, str | None, Any, Any]] = [
         (dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores
     ]
     outcomes += [
@@ -362,8 +362,8 @@ def _checked_persons(responses: pd.DataFrame, q: Any) -> tuple[pd.DataFrame, pd.
     choice_items = [item for item in q.items if item.kind == "choice"]
     codes = {item.id: np.array(sorted(item.scale.codes), dtype="int64") for item in choice_items}
     states = np.empty((len(responses), len(choice_items)), dtype="uint8", order="F")
-    for column, item in enumerate(choice_items):
-        states[:, column], wrong = option_states(responses[item.id], codes[item.id])
+    for index, item in enumerate(choice_items):
+        states[:, index], wrong = option_states(responses[item.id], codes[item.id])
         if wrong.any():
             raise _fail(
                 item.id,
@@ -443,7 +443,7 @@ class _Estimator:
         parts = []
         for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
             tables = [outcome[column] for outcome in outcomes.values()]
-            options = {
+            options: dict[str, Any] = {
                 "proportion": proportion,
                 "confidence": self.config.confidence,
                 "scale": 100.0 if proportion else 1.0,
@@ -511,7 +511,7 @@ def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
     return pd.Categorical.from_codes(recode.take(codes), categories=text[observed[order]])
 
 
-def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple], config: AnalysisConfig) -> pd.DataFrame:
+def _adjusted_results(data: pd.DataFrame, outcomes: Sequence[tuple[Any, ...]], config: AnalysisConfig) -> pd.DataFrame:
     """The comparisons of ``config.comparisons`` (regions within each pathway, pathways within each
     region) for every outcome and measure."""
     casemix = data.attrs["casemix"]

@@ -33,9 +33,9 @@ def option_codes(column: pd.Series) -> np.ndarray:
     Text that is not a number becomes ``nan`` too; the caller checks codes
     against the item's scale (:func:`analysis.analyse_round` does).
     """
-    if pd.api.types.is_numeric_dtype(column.dtype):
-        return column.to_numpy(dtype="float64", na_value=np.nan)
-    return pd.to_numeric(column, errors="coerce").to_numpy(dtype="float64", na_value=np.nan)
+    numbers = column if pd.api.types.is_numeric_dtype(column.dtype) else pd.to_numeric(column, errors="coerce")
+    codes: np.ndarray = numbers.to_numpy(dtype="float64", na_value=np.nan)
+    return codes
 
 
 _MAX_CODE_RANGE = 1 << 16
@@ -209,7 +209,7 @@ def dimension_item_weights(
     Jolliffe, I. T. (2002). *Principal Component Analysis*, 2nd ed., ch. 2.
     """
     items = scoring[["dimension", "item_id"]].drop_duplicates()
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for dimension, members in items.groupby("dimension", sort=False):
         item_ids = members["item_id"].tolist()
         k = len(item_ids)

@@ -178,12 +178,12 @@ def _lines(
     return lines + with_totals
 
 
-def _key(table: pd.DataFrame, row: int, by: Sequence[str]) -> tuple:
+def _key(table: pd.DataFrame, row: int, by: Sequence[str]) -> tuple[object, ...]:
     """The values of ``by`` in a row, missing as ``None``."""
     return tuple(None if pd.isna(value) else value for value in table.iloc[row][list(by)])
 
 
-def _rows_by_key(table: pd.DataFrame, rows: pd.Series, by: Sequence[str]) -> dict[tuple, int]:
+def _rows_by_key(table: pd.DataFrame, rows: pd.Series, by: Sequence[str]) -> dict[tuple[object, ...], int]:
     """The position of each row where ``rows`` is true, by its values of ``by``."""
     return {_key(table, int(row), by): int(row) for row in np.flatnonzero(rows.to_numpy(dtype=bool))}
 

@@ -21,8 +21,9 @@ Conventions
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -409,14 +410,14 @@ def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
     written: list[Path] = []
     tables = results.tables()
     for name, table in tables.items():
-        written.append(_atomic(out / f"{name}.csv", lambda path, t=table: spreadsheet_csv(t, path)))
-        written.append(_atomic(out / f"{name}.parquet", lambda path, t=table: t.to_parquet(path, index=False)))
+        written.append(_atomic(out / f"{name}.csv", partial(spreadsheet_csv, table)))
+        written.append(_atomic(out / f"{name}.parquet", partial(table.to_parquet, index=False)))
     dictionary = data_dictionary(tables)
     written.append(_atomic(out / "data_dictionary.csv", lambda path: spreadsheet_csv(dictionary, path)))
     return written
 
 
-def _atomic(path: Path, write) -> Path:
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     partial = path.with_name(f".{path.name}.partial")
     try:
         write(partial)

@@ -187,7 +187,7 @@ def poststratify(
     )
     stratum = position[0] * sizes[1] + position[1]
     bounds = [0, *(np.flatnonzero(np.diff(stratum)) + 1).tolist(), len(rows)]
-    labels = []
+    labels: list[str] = []
     for start, end in itertools.pairwise(bounds):
         mapping = _collapse_stratum(rows[start:end], min_cell_respondents)
         labels.extend(mapping[(sex, age)] for sex, age, _ in rows[start:end])

@@ -1,4 +1,4 @@
-"""What the packages share and nothing else: the error base and the file formats between them.
+"""What the packages share and nothing else: the error base, the file formats and the rule files' content.
 
 This package imports only the standard library, so that every package
 (``sampling``, ``questionnaires``, ``analysis`` and ``prem``) may import it

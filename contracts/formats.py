@@ -15,12 +15,15 @@ from typing import Final, Literal, Protocol
 __all__ = [
     "AGE_GROUPS",
     "AGE_GROUP_LOWER_BOUNDS",
+    "EXCLUSION_STEPS",
+    "FIXED_STEPS",
     "FLOW_COLUMNS",
     "FLOW_DTYPES",
     "FRAME_COLUMNS",
     "FRAME_DTYPES",
     "MAILING_COLUMNS",
     "MANIFEST_FILE",
+    "REGISTER_STEPS",
     "RESPONSES_COLUMNS",
     "RESPONSES_DTYPES",
     "RESPONSE_STATUSES",
@@ -74,6 +77,20 @@ FLOW_DTYPES: Final[dict[str, Dtype]] = {
     "removed": "integer",
 }
 FLOW_COLUMNS: Final[tuple[str, ...]] = tuple(FLOW_DTYPES)
+
+#: The flow's steps that need the population register (not applied without it; the manifest says so).
+REGISTER_STEPS: Final[tuple[str, ...]] = ("deceased", "protected_identity", "no_address")
+#: The steps after a pathway's population criteria, in flow order (SAMPLING.md).
+EXCLUSION_STEPS: Final[tuple[str, ...]] = (*REGISTER_STEPS, "quarantine", "other_pathway")
+#: Every ``step`` of the flow that is not a population criterion (a criterion's step is its rule-file name).
+#: A stratum's steps: ``rejected_rows`` (only with skipped rows), ``persons_with_qualifying_contacts``,
+#: the criteria, :data:`EXCLUSION_STEPS`, ``sampled``.
+FIXED_STEPS: Final[tuple[str, ...]] = (
+    "rejected_rows",
+    "persons_with_qualifying_contacts",
+    *EXCLUSION_STEPS,
+    "sampled",
+)
 
 #: ``manifest.json`` beside the frame: input and rule hashes, seed, dates, versions, key fingerprint.
 MANIFEST_FILE: Final = "manifest.json"

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, Response
 from flask_sqlalchemy import SQLAlchemy
@@ -21,7 +22,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["MIGRATIONS", "Base", "UTCDateTime", "db", "init_app", "transaction", "upgrade_database"]
+__all__ = ["MIGRATIONS", "Base", "Model", "UTCDateTime", "db", "init_app", "transaction", "upgrade_database"]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -68,6 +69,13 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+
+# The models' base class. Flask-SQLAlchemy makes ``db.Model`` (a subclass of :class:`Base`) when it
+# runs, which a type checker cannot follow as a base class; it checks the models against ``Base``.
+if TYPE_CHECKING:
+    Model = Base
+else:
+    Model = db.Model
 
 
 def init_app(app: Flask) -> None:

@@ -105,7 +105,7 @@ def codebook_markdown(q: Questionnaire) -> str:
     for page in q.pages:
         lines += ["", f"## Page {q.page_index(page.id) + 1}: {page.title[lang]} (`{page.id}`)"]
         for item in page.items:
-            facts = [item.kind]
+            facts: list[str] = [item.kind]
             facts += [f"dimension `{item.dimension}`"] if item.dimension else []
             facts += ["core"] if item.core else []
             facts += [f"role `{item.role}`"] if item.role else []

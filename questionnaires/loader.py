@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, Literal, cast, overload
 
 import yaml
 
@@ -79,7 +79,7 @@ class QuestionnaireError(UserError, ValueError):
         super().__init__("\n".join(f"{source}: {problem}" for problem in self.problems))
 
 
-class _Mapping(dict):
+class _Mapping(dict[Any, Any]):
     """A YAML mapping that remembers its line and the line of each key."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -88,11 +88,14 @@ class _Mapping(dict):
         self.key_lines: dict[Any, int] = {}
 
 
+_NO_TEXT: MappingProxyType[str, str] = MappingProxyType({})
+
+
 class _LineLoader(yaml.SafeLoader):
     """Safe YAML loading that keeps line numbers and rejects duplicate keys."""
 
 
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode):
+def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> Iterator[_Mapping]:
     mapping = _Mapping()
     yield mapping
     loader.flatten_mapping(node)
@@ -142,7 +145,7 @@ class _Reader:
             if key not in _KEYS[kind]:
                 known = ", ".join(sorted(_KEYS[kind]))
                 self.problem(where, self.line_of(node, key), f"unknown key {key!r} (known: {known})")
-        return node
+        return cast(_Mapping, node)  # every mapping _LineLoader makes is one
 
     def sequence(self, node: Any, key: str, where: str) -> list[Any]:
         value = node.get(key)
@@ -166,17 +169,34 @@ class _Reader:
             return default
         return value
 
-    def text(self, node: _Mapping, key: str, where: str, optional: bool = False) -> MappingProxyType | None:
-        """A text in every declared language, e.g. ``{sv: ..., en: ...}``."""
+    @overload
+    def text(
+        self, node: Mapping[Any, Any], key: str, where: str, optional: Literal[False] = False
+    ) -> MappingProxyType[str, str]: ...
+
+    @overload
+    def text(
+        self, node: Mapping[Any, Any], key: str, where: str, optional: Literal[True]
+    ) -> MappingProxyType[str, str] | None: ...
+
+    def text(
+        self, node: Mapping[Any, Any], key: str, where: str, optional: bool = False
+    ) -> MappingProxyType[str, str] | None:
+        """A text in every declared language, e.g. ``{sv: ..., en: ...}``.
+
+        A required text that is missing or malformed is a problem and comes back
+        empty: the questionnaire is then refused with its problems, never built.
+        """
+        missing = None if optional else _NO_TEXT
         value = node.get(key)
         line = self.line_of(node, key)
         if value is None:
             if not optional:
                 self.problem(where, line, f"missing {key!r} (a text per language: {', '.join(self.languages)})")
-            return None
+            return missing
         if isinstance(value, str) or not isinstance(value, Mapping):
             self.problem(where, line, f"{key!r} must give a text per language: {', '.join(self.languages)}")
-            return None
+            return missing
         for lang in self.languages:
             if not isinstance(value.get(lang), str) or not value[lang].strip():
                 self.problem(where, line, f"{key!r} is missing the {lang!r} translation")
@@ -239,7 +259,7 @@ class _Reader:
             return None
         return Questionnaire(
             id=questionnaire_id,
-            version=version,
+            version=cast(str, version),  # checked above: a problem otherwise
             languages=self.languages,
             title=title,
             introduction=introduction,
@@ -252,7 +272,7 @@ class _Reader:
             source=self.source,
         )
 
-    def messages(self, root: _Mapping) -> dict[str, MappingProxyType]:
+    def messages(self, root: _Mapping) -> dict[str, MappingProxyType[str, str]]:
         node = root.get("messages")
         if not isinstance(node, Mapping):
             self.problem(
@@ -480,7 +500,7 @@ class _Reader:
             self.problem(where, line, f"show_if codes {unknown} are not options of {target!r} ({options})")
         return Routing(target, frozenset(codes))
 
-    def pathway_intros(self, root: _Mapping) -> dict[str, MappingProxyType]:
+    def pathway_intros(self, root: _Mapping) -> dict[str, MappingProxyType[str, str]]:
         node = root.get("pathway_intros")
         if not isinstance(node, Mapping) or "default" not in node:
             self.problem("questionnaire", self.line_of(root, "pathway_intros"),

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from statistics import NormalDist
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ _REGION_SD, _PATHWAY_SD = 0.15, 0.2
 _EXPERIENCE_BY_AGE = np.array([0.0, -0.25, -0.15, 0.0, 0.15, 0.2])
 _EXPERIENCE_BY_HEALTH = np.array([0.35, 0.2, 0.0, -0.3, -0.55])  # very good .. very poor
 _EXPERIENCE_BY_EDUCATION = np.array([0.1, 0.0, -0.15, 0.0])  # compulsory, upper secondary, university, other
-_DIMENSION_SHIFT = {
+_DIMENSION_SHIFT: dict[str | None, float] = {
     "respect": 0.9,
     "overall": 0.35,
     "information": 0.25,
@@ -102,7 +103,8 @@ _WAVES = ((0, 0.55, 4.0), (14, 0.3, 3.0), (28, 0.15, 3.0))  # (reminder day, sha
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    result: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return result
 
 
 def _effects(rng: np.random.Generator, levels: Sequence[str], sd: float) -> dict[str, float]:
@@ -116,14 +118,16 @@ def _age_index(frame: pd.DataFrame) -> np.ndarray:
     unknown = sorted(set(frame.loc[index.isna(), "age_group"].astype(str)))
     if unknown:
         raise ValueError(f"frame column age_group has values {unknown}; expected one of {', '.join(AGE_GROUPS)}")
-    return index.to_numpy(dtype=int)
+    result: np.ndarray = index.to_numpy(dtype=int)
+    return result
 
 
 def _choose(rng: np.random.Generator, shares: np.ndarray) -> np.ndarray:
     """One category index per row of ``shares`` (rows sum to 1)."""
     cumulative = np.cumsum(shares, axis=1)
     draws = rng.random((shares.shape[0], 1))
-    return np.minimum((draws > cumulative).sum(axis=1), shares.shape[1] - 1)
+    result: np.ndarray = np.minimum((draws > cumulative).sum(axis=1), shares.shape[1] - 1)
+    return result
 
 
 def _statuses(rng: np.random.Generator, age: np.ndarray, women: np.ndarray, region_logit: np.ndarray) -> np.ndarray:
@@ -163,10 +167,10 @@ def _cuts(n_options: int, total_sd: float) -> np.ndarray:
 
 
 def _scored_codes(rng: np.random.Generator, item: Item, latent: np.ndarray, total_sd: float) -> np.ndarray:
-    scored = sorted((o for o in item.choices.options if o.scored), key=lambda option: -option.score)
+    scored = sorted((o for o in item.choices.options if o.scored), key=lambda option: -cast(float, option.score))
     unscored = [option for option in item.choices.options if not option.scored]
     category = (latent[:, None] < _cuts(len(scored), total_sd)[None, :]).sum(axis=1)
-    codes = np.array([option.code for option in scored])[category].astype(float)
+    codes: np.ndarray = np.array([option.code for option in scored])[category].astype(float)
     if unscored:
         dont_know = rng.random(len(latent)) < _DONT_KNOW.get(item.id, _DONT_KNOW_DEFAULT)
         codes[dont_know] = rng.choice([option.code for option in unscored], dont_know.sum())
@@ -175,7 +179,8 @@ def _scored_codes(rng: np.random.Generator, item: Item, latent: np.ndarray, tota
 
 def _codes_by_value(item: Item, values: pd.Series) -> np.ndarray:
     by_value = {option.value: option.code for option in item.choices.options if option.value is not None}
-    return values.astype("string").map(by_value).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    result: np.ndarray = values.astype("string").map(by_value).astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+    return result
 
 
 def _background_codes(
@@ -219,7 +224,8 @@ def _filter_codes(rng: np.random.Generator, item: Item, age: np.ndarray) -> np.n
     if len(options) > 2:
         shares[:, -1] = 0.04
     shares[:, 1] = 1.0 - shares.sum(axis=1)
-    return options[_choose(rng, shares)]
+    result: np.ndarray = options[_choose(rng, shares)]
+    return result
 
 
 def _person(rng: np.random.Generator, frame: pd.DataFrame, age: np.ndarray) -> dict[str, np.ndarray]:
@@ -309,7 +315,7 @@ def simulate_responses(
     region_logit = frame["region"].astype(str).map(_effects(rng, frame["region"].astype(str), 0.1)).to_numpy()
     status = _statuses(rng, age, women, region_logit)
     person = _person(rng, frame, age)
-    dimension_factor = {d.id: rng.normal(0.0, _DIMENSION_SD, n) for d in q.dimensions}
+    dimension_factor: dict[str | None, np.ndarray] = {d.id: rng.normal(0.0, _DIMENSION_SD, n) for d in q.dimensions}
     total_sd = float(np.sqrt(person["experience"].var() + _DIMENSION_SD**2 + _ITEM_NOISE_SD**2)) if n > 1 else 1.0
 
     reached = _pages_reached(rng, status, len(q.pages))
@@ -342,8 +348,9 @@ def simulate_responses(
     started = np.isin(status, ["started", "submitted"])
     responses = frame.copy()
     responses["status"] = pd.array(status, dtype="string")
-    responses["questionnaire_id"] = pd.array(np.where(started, q.id, None), dtype="string")
-    responses["questionnaire_version"] = pd.array(np.where(started, q.version, None), dtype="string")
+    unstarted: Any = None  # numpy's stubs take no None here; it makes an object array, read as <NA>
+    responses["questionnaire_id"] = pd.array(np.where(started, q.id, unstarted), dtype="string")
+    responses["questionnaire_version"] = pd.array(np.where(started, q.version, unstarted), dtype="string")
     responses["submitted_at"] = pd.array(_submitted_at(rng, status == "submitted", opens, closes), dtype="string")
     responses["screen_out_reason"] = pd.array([None] * len(responses), dtype="string")  # no reason simulated
     items = pd.DataFrame(

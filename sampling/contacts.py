@@ -9,6 +9,7 @@ personnummer on their unique values.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from itertools import product
 from pathlib import Path
 
@@ -24,6 +25,7 @@ __all__ = [
     "CONTACT_OPTIONAL",
     "CONTACT_REQUIRED",
     "REJECT_COLUMNS",
+    "CheckedContacts",
     "check_contacts",
     "parse_date",
     "raise_for_rejects",
@@ -44,6 +46,11 @@ def parse_date(column: str) -> pl.Expr:
     """
     text = pl.col(column).str.strip_chars().str.replace(r"[ T]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?$", "")
     return pl.coalesce(text.str.to_date("%Y-%m-%d", strict=False), text.str.to_date("%Y%m%d", strict=False))
+
+
+def _flag(pathway: str) -> str:
+    """The column saying whether a contact carries the pathway's code (this module's own; see :class:`CheckedContacts`)."""
+    return f"_q_{pathway}"
 
 
 def _code_match(codes: pl.Expr, rule: DiagnosisRule) -> pl.Expr:
@@ -96,7 +103,7 @@ def _candidate_contacts(contacts: pl.LazyFrame, rules: list[PathwayRule]) -> pl.
 
 
 def _qualifying_flags(candidates: pl.DataFrame, rules: list[PathwayRule]) -> pl.DataFrame:
-    """One ``_q_<slug>`` flag per pathway: does the contact carry its code in the required position?
+    """One flag column per pathway (:func:`_flag`): does the contact carry its code in the required position?
 
     Codes are upper-cased without dots; the main diagnosis also loses its
     spaces. Other diagnoses are split on ``,`` ``;`` ``|`` and spaces, except
@@ -128,7 +135,7 @@ def _qualifying_flags(candidates: pl.DataFrame, rules: list[PathwayRule]) -> pl.
     for rule in rules:
         mains = main.filter(f"_m_{rule.pathway}")["main_diagnosis"].implode()
         other_lists = others.filter(f"_o_{rule.pathway}")["other_diagnoses"].implode()
-        flags[f"_q_{rule.pathway}"] = pl.col("main_diagnosis").is_in(mains).fill_null(False) | pl.col(
+        flags[_flag(rule.pathway)] = pl.col("main_diagnosis").is_in(mains).fill_null(False) | pl.col(
             "other_diagnoses"
         ).is_in(other_lists).fill_null(False)
     return candidates.with_columns(**flags)
@@ -274,6 +281,37 @@ def scan_contacts(
     )
 
 
+@dataclass(frozen=True)
+class CheckedContacts:
+    """The candidate contacts after :func:`check_contacts`: the readable ones, the unreadable ones, the rejects.
+
+    Which pathways' codes a contact carries is kept in columns of this
+    module's own; callers ask :meth:`qualifying` and :meth:`unreadable_by_region`.
+    """
+
+    readable: pl.DataFrame = field(repr=False)
+    """Readable contacts in the period with a code of some pathway: 12-digit ``personnummer``, ``region``,
+    ``contact_date``, ``care_level``, ``birth_date``, ``sex`` (and the pathway flags)."""
+    unreadable: pl.DataFrame = field(repr=False)
+    """Unreadable rows, as checked (their pathway flags and ``region_code`` count them in the flow)."""
+    rejects: pl.DataFrame
+    """The unreadable rows as ``rejects.csv`` lists them (:data:`REJECT_COLUMNS`)."""
+
+    @property
+    def numbers(self) -> pl.Series:
+        """The 12-digit personnummer of the readable contacts (one per contact, repeated)."""
+        return self.readable["personnummer"]
+
+    def qualifying(self, rule: PathwayRule) -> pl.DataFrame:
+        """The readable contacts that qualify for the pathway: its code, at one of its care levels."""
+        return self.readable.filter(pl.col(_flag(rule.pathway)) & pl.col("care_level").is_in(list(rule.care_levels)))
+
+    def unreadable_by_region(self, pathway: str) -> dict[str, int]:
+        """Unreadable rows carrying the pathway's code, per region code (``""`` when the region is unreadable)."""
+        counts = self.unreadable.filter(pl.col(_flag(pathway))).group_by(pl.col("region_code").fill_null("")).len()
+        return dict(counts.iter_rows())
+
+
 def check_contacts(
     extracts: list[Extract],
     candidates: pl.DataFrame,
@@ -281,22 +319,10 @@ def check_contacts(
     mapping: ColumnMapping,
     period: tuple[dt.date, dt.date],
     sampling_date: dt.date,
-) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
-    """The scanned candidate contacts that qualify, checked row by row (vectorised).
-
-    Returns
-    -------
-    valid : polars.DataFrame
-        Readable contacts in the period with a code of some pathway: one
-        ``_q_<slug>`` flag per pathway, 12-digit ``personnummer``, ``region``,
-        ``contact_date``, ``care_level``, ``birth_date`` and ``sex``.
-    bad_rows : polars.DataFrame
-        Unreadable rows with their pathway flags and region (for the flow).
-    rejects : polars.DataFrame
-        The same rows as ``rejects.csv`` lists them.
-    """
+) -> CheckedContacts:
+    """The scanned candidate contacts that carry a pathway's code in the period, checked row by row (vectorised)."""
     # Exact codes first, then dates: each step only sees the rows the previous one kept.
-    flags = [f"_q_{rule.pathway}" for rule in rules]
+    flags = [_flag(rule.pathway) for rule in rules]
     candidates = _qualifying_flags(candidates, rules).filter(pl.any_horizontal(flags))
     candidates = candidates.with_columns(
         contact_date_parsed=_per_distinct(candidates, "contact_date", parse_date("contact_date"))
@@ -305,7 +331,7 @@ def check_contacts(
         | pl.col("contact_date_parsed").is_null()
     )
     checked = _check_contacts(candidates, mapping, sampling_date)
-    valid = checked.filter(pl.col("problem_column").is_null()).select(
+    readable = checked.filter(pl.col("problem_column").is_null()).select(
         *flags,
         personnummer="personnummer_parsed",
         region="region_code",
@@ -314,5 +340,5 @@ def check_contacts(
         birth_date="birth_date",
         sex=pl.coalesce("sex_code", "sex_from_number"),
     )
-    bad_rows = checked.filter(pl.col("problem_column").is_not_null())
-    return valid, bad_rows, _reject_rows(checked, extracts)
+    unreadable = checked.filter(pl.col("problem_column").is_not_null())
+    return CheckedContacts(readable, unreadable, _reject_rows(checked, extracts))

@@ -6,6 +6,10 @@ protected identity, no postal address, quarantine, already drawn for another
 pathway (rarest pathway first), then the draw. Reading and the eligibility
 pass are polars expressions over the whole extract; only the (few hundred)
 strata are visited in a Python loop.
+
+:func:`draw_sample` runs four named stages: :func:`_read_inputs` (the only
+place where work runs in parallel), :func:`_apply_exclusions`, :func:`_draw`
+and :func:`_outputs`; the manifest follows.
 """
 
 from __future__ import annotations
@@ -14,18 +18,20 @@ import calendar
 import datetime as dt
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 import polars as pl
+from polars.expr.whenthen import ChainedThen, Then
 from tqdm import tqdm
 
-from contracts.formats import FLOW_COLUMNS, FLOW_DTYPES, MAILING_COLUMNS
-from sampling.contacts import REJECT_COLUMNS, check_contacts, raise_for_rejects, scan_contacts
+from contracts.formats import EXCLUSION_STEPS, FLOW_COLUMNS, FLOW_DTYPES, MAILING_COLUMNS, REGISTER_STEPS
+from sampling.contacts import REJECT_COLUMNS, CheckedContacts, check_contacts, raise_for_rejects, scan_contacts
 from sampling.design import access_codes_for, draw_stratum, key_fingerprint, respondent_ids, stratum_generator
 from sampling.errors import SamplingError
 from sampling.extracts import ColumnMapping, Extract, load_mapping
@@ -34,10 +40,10 @@ from sampling.manifest import build_manifest
 from sampling.register import check_population, needed_population, read_previous, scan_population
 from sampling.rules import PathwayRule, load_rules
 
-__all__ = ["FLOW_COLUMNS", "MAILING_COLUMNS", "SampleResult", "draw_sample"]
+__all__ = ["FLOW_COLUMNS", "MAILING_COLUMNS", "REGISTER_STEPS", "SampleResult", "draw_sample"]
 
 _POLARS_DTYPES = {"text": pl.String, "integer": pl.Int64, "float": pl.Float64}
-REGISTER_STEPS = ("deceased", "protected_identity", "no_address")
+_LOOKUP_FLAGS = ("deceased", "protected", "has_address")
 
 PathLike = str | Path
 
@@ -59,6 +65,48 @@ class SampleResult:
     manifest: dict[str, Any] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class _Request:
+    """The arguments of :func:`draw_sample`, checked: dates parsed, rules loaded and chosen."""
+
+    rules: list[PathwayRule]
+    contacts: list[PathLike]
+    population: PathLike | None
+    previous: Sequence[PathLike]
+    mapping: ColumnMapping
+    period: tuple[dt.date, dt.date]
+    sampling_date: dt.date
+    seed: int
+    code_key: bytes
+    on_bad_rows: Literal["fail", "skip"]
+
+
+@dataclass(frozen=True)
+class _Inputs:
+    """What :func:`_read_inputs` found: the checked contacts, each pathway's persons, the register, earlier rounds."""
+
+    contacts: list[Extract]
+    checked: CheckedContacts
+    persons: dict[str, pl.DataFrame]
+    """Per pathway (in rule order), one row per person with qualifying contacts (see :func:`_persons`)."""
+    lookup: pl.DataFrame | None
+    population: Extract | None
+    previous: list[Extract]
+    invitations: pl.DataFrame
+    rejects: pl.DataFrame
+    """The contacts' and the register's unreadable rows (only ever non-empty with ``on_bad_rows="skip"``)."""
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    """What :func:`_draw` produced: the pathways' order, the persons drawn, the flow rows and the strata."""
+
+    order: list[str]
+    drawn: pl.DataFrame
+    flow_rows: list[dict[str, Any]]
+    strata: list[dict[str, Any]]
+
+
 def _as_date(value: dt.date | str, name: str) -> dt.date:
     if isinstance(value, dt.date):
         return value
@@ -74,12 +122,93 @@ def _months_before(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def _chosen_rules(rules: PathLike | Sequence[PathwayRule] | None, pathways: Sequence[str] | None) -> list[PathwayRule]:
+    """The rules to apply: loaded ones as given, or the rule files' (a folder, a file, or the bundled ones).
+
+    ``pathways`` keeps only those slugs; :func:`load_rules` also names a slug without a rule file.
+    """
+    if isinstance(rules, Sequence) and not isinstance(rules, str):
+        chosen = [rule for rule in rules if not pathways or rule.pathway in pathways]
+    else:
+        chosen = load_rules(rules, pathways)
+    if not chosen:
+        raise SamplingError("no pathway rules to apply")
+    return chosen
+
+
+@contextmanager
+def _stages(progress: bool) -> Iterator[Callable[[str], None]]:
+    """A progress bar of :func:`draw_sample`'s four stages on stderr (only when it is a terminal).
+
+    Yields ``stage(name)``: the previous stage is done and ``name`` begins.
+    """
+    with tqdm(
+        total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr
+    ) as bar:
+        started = False
+
+        def stage(name: str) -> None:
+            nonlocal started
+            if started:
+                bar.update()
+            started = True
+            bar.set_postfix_str(name)
+
+        yield stage
+        bar.update()
+
+
 def _checked_population(
     scanning: Future[tuple[Extract, pl.DataFrame]], sampling_date: dt.date, valid_numbers: pl.Series
 ) -> tuple[Extract, pl.DataFrame, pl.DataFrame]:
     """Check the scanned population rows, the checked contacts' numbers known valid."""
     extract, rows = scanning.result()
     return extract, *check_population(extract, rows, sampling_date, valid_numbers)
+
+
+def _read_inputs(request: _Request, stage: Callable[[str], None]) -> _Inputs:
+    """Read and check every input file; the one place where work runs in parallel.
+
+    The register scan needs only the candidates' numbers, so it runs in a
+    background thread while the contacts are checked; its rows are checked
+    next in the same thread, knowing which numbers the contacts' check found
+    valid. Meanwhile each pathway's persons are formed from the contacts.
+    Once every file is read, their sha256 are computed in the background
+    while the rules are applied and the sample drawn (the manifest waits for them).
+    """
+    day = request.sampling_date
+    with (
+        tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background,
+    ):
+        workdir = Path(scratch)
+        extracts, candidates = scan_contacts(request.contacts, request.rules, request.mapping, workdir)
+        scanning = (
+            background.submit(scan_population, request.population, request.mapping, workdir, candidates["personnummer"])
+            if request.population is not None
+            else None
+        )
+        checked = check_contacts(extracts, candidates, request.rules, request.mapping, request.period, day)
+        if checked.rejects.height and request.on_bad_rows == "fail":
+            raise_for_rejects(checked.rejects)
+        checking = (
+            background.submit(_checked_population, scanning, day, checked.numbers.unique())
+            if scanning is not None
+            else None
+        )
+        stage("reading register and previous rounds")
+        persons = {rule.pathway: _persons(checked.qualifying(rule), rule, request.period[1]) for rule in request.rules}
+        lookup, population, rejects = None, None, checked.rejects
+        if checking is not None:
+            population, scanned_lookup, scanned_rejects = checking.result()
+            lookup, population_rejects = needed_population(scanned_lookup, scanned_rejects, checked.numbers)
+            if population_rejects.height and request.on_bad_rows == "fail":
+                raise_for_rejects(population_rejects)
+            rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
+        previous, invitations = read_previous(request.previous, request.mapping, day, workdir)
+    for extract in [*extracts, *([population] if population is not None else []), *previous]:
+        extract.hash_in_background()
+    return _Inputs(extracts, checked, persons, lookup, population, previous, invitations, rejects)
 
 
 def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -> pl.DataFrame:
@@ -123,6 +252,16 @@ def _persons(qualifying: pl.DataFrame, rule: PathwayRule, period_end: dt.date) -
     return persons.with_columns(removed_at=removed).sort("personnummer")
 
 
+def _register_exclusions(sampling_date: dt.date) -> dict[str, pl.Expr]:
+    """Each register step (:data:`REGISTER_STEPS`, in flow order) and whom it removes, over the lookup's columns."""
+    deceased, protected_identity, no_address = REGISTER_STEPS
+    return {
+        deceased: pl.col("deceased") <= pl.lit(sampling_date),
+        protected_identity: pl.col("protected").fill_null(False),
+        no_address: ~pl.col("has_address").fill_null(False),
+    }
+
+
 def _exclude(
     persons: pl.DataFrame, lookup: pl.DataFrame | None, quarantined: pl.Series, sampling_date: dt.date
 ) -> pl.LazyFrame:
@@ -134,24 +273,42 @@ def _exclude(
     still_in = pl.col("removed_at").is_null()
     excluded = persons.lazy()
     if lookup is not None:
-        excluded = excluded.join(
-            lookup.lazy().select("personnummer", "deceased", "protected", "has_address"), on="personnummer", how="left"
-        )
-        excluded = excluded.with_columns(
-            removed_at=pl.when(~still_in)
-            .then("removed_at")
-            .when(pl.col("deceased") <= pl.lit(sampling_date))
-            .then(pl.lit("deceased"))
-            .when(pl.col("protected").fill_null(False))
-            .then(pl.lit("protected_identity"))
-            .when(~pl.col("has_address").fill_null(False))
-            .then(pl.lit("no_address"))
-        ).drop("deceased", "protected", "has_address")
+        excluded = excluded.join(lookup.lazy().select("personnummer", *_LOOKUP_FLAGS), on="personnummer", how="left")
+        removed: Then | ChainedThen = pl.when(~still_in).then("removed_at")
+        for step, removes in _register_exclusions(sampling_date).items():
+            removed = removed.when(removes).then(pl.lit(step))
+        excluded = excluded.with_columns(removed_at=removed).drop(*_LOOKUP_FLAGS)
     return excluded.with_columns(
         removed_at=pl.when(still_in & pl.col("personnummer").is_in(quarantined.implode()))
         .then(pl.lit("quarantine"))
         .otherwise("removed_at")
     )
+
+
+def _quarantined(invitations: pl.DataFrame, rule: PathwayRule, sampling_date: dt.date) -> pl.Series:
+    """The personnummer invited within the pathway's quarantine before the sampling date."""
+    since = _months_before(sampling_date, rule.quarantine_months)
+    invited = pl.col("invited").is_between(pl.lit(since), pl.lit(sampling_date), closed="right")
+    return invitations.filter(invited)["personnummer"]
+
+
+def _apply_exclusions(request: _Request, inputs: _Inputs) -> dict[str, pl.DataFrame]:
+    """Each pathway's persons with the register and quarantine steps applied (``removed_at``), all pathways at once."""
+    day = request.sampling_date
+    excluded = [
+        _exclude(inputs.persons[rule.pathway], inputs.lookup, _quarantined(inputs.invitations, rule, day), day)
+        for rule in request.rules
+    ]
+    return dict(zip((rule.pathway for rule in request.rules), pl.collect_all(excluded), strict=True))
+
+
+def _rejected_rows(inputs: _Inputs, rule: PathwayRule) -> dict[str, tuple[int, int]]:
+    """Region → (readable qualifying contact rows, unreadable rows with the pathway's code); empty without rejects."""
+    if not inputs.rejects.height:
+        return {}
+    readable = dict(inputs.checked.qualifying(rule).group_by("region").len().iter_rows())
+    unreadable = inputs.checked.unreadable_by_region(rule.pathway)
+    return {region: (readable.get(region, 0), unreadable.get(region, 0)) for region in set(readable) | set(unreadable)}
 
 
 def _flow(
@@ -282,6 +439,72 @@ def _mailing(drawn: pl.DataFrame, lookup: pl.DataFrame | None, code_key: bytes) 
     )
 
 
+def _draw(request: _Request, inputs: _Inputs, persons_by_pathway: dict[str, pl.DataFrame]) -> _Drawn:
+    """Rarest pathway first (fewest eligible persons): people drawn for it leave the frames of later pathways."""
+    rules = {rule.pathway: rule for rule in request.rules}
+    eligible = {
+        slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()
+    }
+    order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
+    drawn_people: list[str] = []
+    drawn_parts: list[pl.DataFrame] = []
+    flow_rows: list[dict[str, Any]] = []
+    strata_manifest: list[dict[str, Any]] = []
+    for slug in order:
+        rule = rules[slug]
+        persons = persons_by_pathway[slug].with_columns(
+            removed_at=pl.when(
+                pl.col("removed_at").is_null()
+                & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode())
+            )
+            .then(pl.lit("other_pathway"))
+            .otherwise("removed_at")
+        )
+        drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), request.seed)
+        drawn_parts.append(drawn_part)
+        drawn_people.extend(drawn_part["personnummer"].to_list())
+        strata_manifest.extend(
+            {"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]}
+            for region, size in strata.items()
+        )
+        steps = [criterion.name for criterion in rule.criteria] + list(EXCLUSION_STEPS)
+        flow_rows.extend(_flow(slug, persons, steps, strata, _rejected_rows(inputs, rule)))
+    drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
+    if drawn["respondent_id"].n_unique() != drawn.height:
+        raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
+    return _Drawn(order, drawn, flow_rows, strata_manifest)
+
+
+def _outputs(request: _Request, inputs: _Inputs, drawn: _Drawn) -> SampleResult:
+    """The frame, mailing list, flow and rejects of the draw (the manifest comes last: it waits for the hashes)."""
+    flow_schema = {column: _POLARS_DTYPES[dtype] for column, dtype in FLOW_DTYPES.items()}
+    return SampleResult(
+        frame=drawn.drawn.select(FRAME_COLUMNS),
+        mailing=_mailing(drawn.drawn, inputs.lookup, request.code_key),
+        flow=pl.DataFrame(drawn.flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True),
+        rejects=inputs.rejects.select(REJECT_COLUMNS).sort("file", "row"),
+    )
+
+
+def _manifest(request: _Request, inputs: _Inputs, drawn: _Drawn) -> dict[str, Any]:
+    return build_manifest(
+        rules=request.rules,
+        contacts=inputs.contacts,
+        population=inputs.population,
+        previous=inputs.previous,
+        mapping=request.mapping,
+        period=request.period,
+        sampling_date=request.sampling_date,
+        seed=request.seed,
+        code_key_fingerprint=key_fingerprint(request.code_key),
+        on_bad_rows=request.on_bad_rows,
+        rejected_rows=inputs.rejects.height,
+        pathway_order=drawn.order,
+        strata=drawn.strata,
+        steps_not_applied=list(REGISTER_STEPS) if inputs.lookup is None else [],
+    )
+
+
 def draw_sample(
     rules: PathLike | Sequence[PathwayRule] | None,
     contacts: PathLike | Sequence[PathLike],
@@ -336,169 +559,68 @@ def draw_sample(
     SamplingError
         For anything wrong in the inputs, naming file, row and column.
     """
+    request = _request(
+        rules,
+        contacts,
+        population=population,
+        previous=previous,
+        period_start=period_start,
+        period_end=period_end,
+        sampling_date=sampling_date,
+        seed=seed,
+        code_key=code_key,
+        pathways=pathways,
+        mapping=mapping,
+        on_bad_rows=on_bad_rows,
+    )
+    with _stages(progress) as stage:
+        stage("reading contacts")
+        inputs = _read_inputs(request, stage)
+        stage("applying rules and drawing")
+        drawn = _draw(request, inputs, _apply_exclusions(request, inputs))
+        stage("mailing list")
+        result = _outputs(request, inputs, drawn)
+    result.manifest = _manifest(request, inputs, drawn)
+    return result
+
+
+def _request(
+    rules: PathLike | Sequence[PathwayRule] | None,
+    contacts: PathLike | Sequence[PathLike],
+    *,
+    population: PathLike | None,
+    previous: Sequence[PathLike],
+    period_start: dt.date | str,
+    period_end: dt.date | str,
+    sampling_date: dt.date | str,
+    seed: int,
+    code_key: bytes,
+    pathways: Sequence[str] | None,
+    mapping: PathLike | ColumnMapping | None,
+    on_bad_rows: Literal["fail", "skip"],
+) -> _Request:
+    """Check :func:`draw_sample`'s arguments (in the order a reader gives them) before any file is read."""
     if on_bad_rows not in ("fail", "skip"):
         raise SamplingError(f"on_bad_rows must be 'fail' or 'skip', not '{on_bad_rows}'")
-    start, end, day = (
-        _as_date(v, n)
-        for v, n in ((period_start, "period_start"), (period_end, "period_end"), (sampling_date, "sampling_date"))
-    )
+    start = _as_date(period_start, "period_start")
+    end = _as_date(period_end, "period_end")
+    day = _as_date(sampling_date, "sampling_date")
     if not start <= end:
         raise SamplingError(f"period_start {start} is after period_end {end}")
-    rule_list = (
-        list(rules) if isinstance(rules, Sequence) and not isinstance(rules, str) else load_rules(rules, pathways)
-    )
-    if pathways:
-        rule_list = [rule for rule in rule_list if rule.pathway in pathways]
-    if not rule_list:
-        raise SamplingError("no pathway rules to apply")
+    chosen = _chosen_rules(rules, pathways)
     column_mapping = mapping if isinstance(mapping, ColumnMapping) else load_mapping(mapping)
     contact_paths = [contacts] if isinstance(contacts, (str, Path)) else list(contacts)
     if not contact_paths:
         raise SamplingError("no contacts extract given")
-    with tqdm(
-        total=4, desc="prem sample", unit="step", disable=not (progress and sys.stderr.isatty()), file=sys.stderr
-    ) as bar:
-        with tempfile.TemporaryDirectory(prefix="prem-sample-") as scratch:
-            workdir = Path(scratch)
-            bar.set_postfix_str("reading contacts")
-            extracts, candidates = scan_contacts(contact_paths, rule_list, column_mapping, workdir)
-            # The register scan needs only the candidates' numbers: it runs while their rows are checked; its
-            # rows are checked next in the same thread, knowing which numbers the contacts' check found valid.
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="prem-population") as background:
-                scanning = (
-                    background.submit(scan_population, population, column_mapping, workdir, candidates["personnummer"])
-                    if population is not None
-                    else None
-                )
-                if scanning is None:
-                    for extract in extracts:
-                        extract.hash_in_background()
-                valid, bad_rows, rejects = check_contacts(
-                    extracts, candidates, rule_list, column_mapping, (start, end), day
-                )
-                if rejects.height and on_bad_rows == "fail":
-                    raise_for_rejects(rejects)
-                checking = (
-                    background.submit(_checked_population, scanning, day, valid["personnummer"].unique())
-                    if scanning is not None
-                    else None
-                )
-                bar.update()
-                bar.set_postfix_str("reading register and previous rounds")
-                # Each pathway's persons need only the contacts: formed while the register is still read.
-                qualifying = {
-                    rule.pathway: valid.filter(
-                        pl.col(f"_q_{rule.pathway}") & pl.col("care_level").is_in(list(rule.care_levels))
-                    )
-                    for rule in rule_list
-                }
-                persons_found = {rule.pathway: _persons(qualifying[rule.pathway], rule, end) for rule in rule_list}
-                lookup, population_extract = None, None
-                if checking is not None:
-                    # The register check leaves a core idle at times: the contacts are hashed while it ends,
-                    # or else the hashing would hold up the manifest after the draw.
-                    for extract in extracts:
-                        extract.hash_in_background()
-                    population_extract, scanned_lookup, scanned_rejects = checking.result()
-                    population_extract.hash_in_background()
-                    lookup, population_rejects = needed_population(
-                        scanned_lookup, scanned_rejects, valid["personnummer"]
-                    )
-                    if population_rejects.height and on_bad_rows == "fail":
-                        raise_for_rejects(population_rejects)
-                    rejects = pl.concat([rejects, population_rejects.cast(rejects.schema)])
-            previous_extracts, previous_invitations = read_previous(previous, column_mapping, day, workdir)
-        bar.update()
-        bar.set_postfix_str("applying rules and drawing")
-
-        excluded: list[pl.LazyFrame] = []
-        rejected_by_pathway: dict[str, dict[str, tuple[int, int]]] = {}
-        for rule in rule_list:
-            quarantine_from = _months_before(day, rule.quarantine_months)
-            quarantined = previous_invitations.filter(
-                pl.col("invited").is_between(pl.lit(quarantine_from), pl.lit(day), closed="right")
-            )["personnummer"]
-            excluded.append(_exclude(persons_found[rule.pathway], lookup, quarantined, day))
-            rejected_by_pathway[rule.pathway] = {}
-            if rejects.height:
-                readable = dict(qualifying[rule.pathway].group_by("region").len().iter_rows())
-                unreadable = dict(
-                    bad_rows.filter(pl.col(f"_q_{rule.pathway}"))
-                    .group_by(pl.col("region_code").fill_null(""))
-                    .len()
-                    .iter_rows()
-                )
-                rejected_by_pathway[rule.pathway] = {
-                    r: (readable.get(r, 0), unreadable.get(r, 0)) for r in set(readable) | set(unreadable)
-                }
-
-        persons_by_pathway = dict(zip((rule.pathway for rule in rule_list), pl.collect_all(excluded), strict=False))
-        # Rarest pathway first; people drawn for it leave the frames of later pathways.
-        eligible = {
-            slug: persons.filter(pl.col("removed_at").is_null()).height for slug, persons in persons_by_pathway.items()
-        }
-        order = sorted(eligible, key=lambda slug: (eligible[slug], slug))
-        drawn_people: list[str] = []
-        drawn_parts: list[pl.DataFrame] = []
-        flow_rows: list[dict[str, Any]] = []
-        strata_manifest: list[dict[str, Any]] = []
-        for slug in order:
-            rule = next(r for r in rule_list if r.pathway == slug)
-            persons = persons_by_pathway[slug].with_columns(
-                removed_at=pl.when(
-                    pl.col("removed_at").is_null()
-                    & pl.col("personnummer").is_in(pl.Series(drawn_people, dtype=pl.String).implode())
-                )
-                .then(pl.lit("other_pathway"))
-                .otherwise("removed_at")
-            )
-            drawn_part, strata = _draw_pathway(rule, persons.filter(pl.col("removed_at").is_null()), seed)
-            drawn_parts.append(drawn_part)
-            drawn_people.extend(drawn_part["personnummer"].to_list())
-            strata_manifest.extend(
-                {"pathway": slug, "region": region, "stratum_population": size[0], "stratum_sample": size[1]}
-                for region, size in strata.items()
-            )
-            steps = [c.name for c in rule.criteria] + [
-                "deceased",
-                "protected_identity",
-                "no_address",
-                "quarantine",
-                "other_pathway",
-            ]
-            flow_rows.extend(_flow(slug, persons, steps, strata, rejected_by_pathway[slug]))
-        bar.update()
-        bar.set_postfix_str("mailing list")
-
-        drawn = pl.concat(drawn_parts).sort("pathway", "region", "respondent_id")
-        if drawn["respondent_id"].n_unique() != drawn.height:
-            raise SamplingError("two respondents drew the same respondent_id; run again with another seed")
-        frame = drawn.select(FRAME_COLUMNS)
-        mailing = _mailing(drawn, lookup, code_key)
-        flow_schema = {column: _POLARS_DTYPES[dtype] for column, dtype in FLOW_DTYPES.items()}
-        flow = pl.DataFrame(flow_rows, schema=flow_schema).sort("pathway", "region", maintain_order=True)
-        bar.update()
-
-    manifest = build_manifest(
-        rules=rule_list,
-        contacts=extracts,
-        population=population_extract,
-        previous=previous_extracts,
+    return _Request(
+        rules=chosen,
+        contacts=contact_paths,
+        population=population,
+        previous=previous,
         mapping=column_mapping,
         period=(start, end),
         sampling_date=day,
         seed=seed,
-        code_key_fingerprint=key_fingerprint(code_key),
+        code_key=code_key,
         on_bad_rows=on_bad_rows,
-        rejected_rows=rejects.height,
-        pathway_order=order,
-        strata=strata_manifest,
-        steps_not_applied=list(REGISTER_STEPS) if lookup is None else [],
-    )
-    return SampleResult(
-        frame=frame,
-        mailing=mailing,
-        flow=flow,
-        rejects=rejects.select(REJECT_COLUMNS).sort("file", "row"),
-        manifest=manifest,
     )

@@ -30,16 +30,24 @@ years, limits included. Errors name the file and line (PyYAML node marks).
 from __future__ import annotations
 
 import hashlib
-import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from contracts.formats import FIXED_STEPS
+from contracts.rules import (
+    AGE_REFERENCES,
+    CARE_LEVELS,
+    LABEL_LANGUAGES,
+    Criterion,
+    DiagnosisRule,
+    PathwayRule,
+    SampleSize,
+)
 from sampling.errors import RuleFileError
 from sampling.reference import pathways as known_pathways
 
@@ -55,19 +63,6 @@ __all__ = [
     "load_rules",
 ]
 
-CARE_LEVELS = ("primary", "specialist", "inpatient")
-AGE_REFERENCES = ("period_end", "first_qualifying_contact")
-LABEL_LANGUAGES = ("sv", "en")
-FIXED_STEPS = (
-    "rejected_rows",
-    "persons_with_qualifying_contacts",
-    "deceased",
-    "protected_identity",
-    "no_address",
-    "quarantine",
-    "other_pathway",
-    "sampled",
-)
 _CODE = re.compile(r"^[A-Z][0-9][0-9A-Z]{0,5}$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -75,82 +70,6 @@ _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 def normalise_code(code: str) -> str:
     """ICD-10-SE as compared: upper case, dots and spaces removed (``m05.9`` → ``M059``)."""
     return re.sub(r"[.\s]", "", code).upper()
-
-
-@dataclass(frozen=True)
-class DiagnosisRule:
-    """Contacts with a code starting with one of ``codes`` (but none of ``exceptions``).
-
-    ``position`` is ``main`` (main diagnosis only) or ``any`` (main or other).
-    """
-
-    position: str
-    codes: tuple[str, ...]
-    exceptions: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class Criterion:
-    """A population criterion; all conditions given must hold.
-
-    ``min_contact_dates``: qualifying contacts on at least this many distinct
-    dates. ``any_contact_at``: at least one qualifying contact at one of these
-    care levels. ``min_age``/``max_age``: age in whole years on ``age_at``
-    (``period_end`` or ``first_qualifying_contact``), limits included.
-    ``label`` is how reports name the step, by language (``sv`` required, ``en``).
-    """
-
-    name: str
-    min_contact_dates: int | None = None
-    any_contact_at: tuple[str, ...] | None = None
-    min_age: int | None = None
-    max_age: int | None = None
-    age_at: str = "period_end"
-    label: dict[str, str] | None = None
-
-
-@dataclass(frozen=True)
-class SampleSize:
-    """A fixed ``n`` per stratum, or a precision target (``margin``, ``response_rate``)."""
-
-    n: int | None = None
-    margin: float | None = None
-    response_rate: float | None = None
-
-    def for_stratum(self, eligible_population: int) -> int:
-        """Persons to invite in a stratum of ``eligible_population`` (take-all when smaller).
-
-        With a precision target, ``n0 = 1.96² · 0.25 / margin²`` corrected for the
-        finite population and inflated for non-response:
-        ``ceil(n0 / (1 + (n0 - 1) / N_h) / response_rate)``.
-        """
-        if eligible_population <= 0:
-            return 0
-        if self.margin is None or self.response_rate is None:
-            return min(self.n or 0, eligible_population)
-        n0 = 1.96**2 * 0.25 / self.margin**2
-        wanted = math.ceil(n0 / (1 + (n0 - 1) / eligible_population) / self.response_rate)
-        return min(wanted, eligible_population)
-
-
-@dataclass(frozen=True)
-class PathwayRule:
-    """One pathway's rule file, validated."""
-
-    pathway: str
-    version: str
-    diagnoses: tuple[DiagnosisRule, ...]
-    care_levels: tuple[str, ...]
-    criteria: tuple[Criterion, ...]
-    sample_size: SampleSize
-    quarantine_months: int
-    source: str
-    sha256: str
-
-    @property
-    def codes(self) -> tuple[str, ...]:
-        """Every code prefix this pathway looks for, in any position."""
-        return tuple(code for rule in self.diagnoses for code in rule.codes)
 
 
 def bundled_rules_dir() -> Path:

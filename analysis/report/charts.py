@@ -121,7 +121,8 @@ def comparison_chart(
     drawing = Drawing(width, height)
 
     def x_of(value: float) -> float:
-        return x0 + (value - low) / (high - low) * (x1 - x0)
+        x: float = x0 + (value - low) / (high - low) * (x1 - x0)
+        return x
 
     plot_top, plot_bottom = height - _TOP_SPACE, _AXIS_SPACE
     for tick in range(int(low), int(high) + 1, 10):

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
@@ -41,6 +41,7 @@ from analysis.report.model import (
     ItemContent,
     MethodFacts,
     ReportContent,
+    ReportKind,
     RespondentProfileRow,
     ResponseRow,
 )
@@ -48,12 +49,13 @@ from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
 from contracts.errors import UserError
+from contracts.rules import PathwayRule
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
-from sampling.rules import PathwayRule
 
 if TYPE_CHECKING:
     from analysis.results import RoundResults
+    from questionnaires.model import Questionnaire
 
 __all__ = ["CARE_PLAN_ITEM", "ReportError", "build_content", "check_scope"]
 
@@ -78,15 +80,15 @@ def _pick(table: pd.DataFrame, **keys: str | None) -> pd.DataFrame:
     return table[mask]
 
 
-def _optional(value: object) -> float | None:
+def _optional(value: Any) -> float | None:
     return None if value is None or pd.isna(value) else float(value)
 
 
-def _count(value: object) -> int | None:
+def _count(value: Any) -> int | None:
     return None if value is None or pd.isna(value) else int(value)
 
 
-def _estimate(row: pd.Series | dict) -> Estimate:
+def _estimate(row: pd.Series | dict[str, Any]) -> Estimate:
     """An :class:`Estimate` from one result row (results, adjusted results)."""
     reason = row.get("suppression_reason")
     suppressed = bool(row.get("suppressed")) if not pd.isna(row.get("suppressed")) else False
@@ -172,11 +174,11 @@ class _Index:
 
     def __init__(self, table: pd.DataFrame, columns: Sequence[str]) -> None:
         self.columns = tuple(columns)
-        self.rows: dict[tuple, dict] = {}
+        self.rows: dict[tuple[object, ...], dict[str, Any]] = {}
         for record in table.to_dict("records"):
             self.rows.setdefault(tuple(_key(record[c]) for c in self.columns), record)
 
-    def get(self, **keys: str | None) -> dict | None:
+    def get(self, **keys: str | None) -> dict[str, Any] | None:
         """The first row whose key columns equal ``keys`` (a missing key matches an empty column)."""
         return self.rows.get(tuple(_key(keys.get(c)) for c in self.columns))
 
@@ -198,6 +200,7 @@ def _comparison_rows(
     """
     rows = []
     observed_target = {k: v for k, v in target.items() if k != "measure"}
+    estimate: Estimate | None
     for unit, unit_label in scope.units:
         keys = scope.adjusted_keys(unit)
         found = adjusted.get(**keys, **target) if keys is not None else None
@@ -222,7 +225,7 @@ def _national(scope: _Scope, observed: _Index, rows: Sequence[ComparisonRow], **
     return found
 
 
-def _dimensions(scope: _Scope, q) -> tuple[DimensionContent, ...]:
+def _dimensions(scope: _Scope, q: Questionnaire) -> tuple[DimensionContent, ...]:
     results = scope.results
     dimension_table = _weighted(results.dimension_results, "mean_score")
     item_table = _weighted(results.item_results, "share_positive")
@@ -373,11 +376,12 @@ def _regions_nationally(scope: _Scope) -> tuple[ResponseRow, ...]:
 
 def _profile(scope: _Scope) -> tuple[RespondentProfileRow, ...]:
     table = scope.results.response_by_sex_age
-    keys = {
+    keys_by_kind: dict[str, dict[str, str | None]] = {
         "pathway": {"level": "pathway", "pathway": scope.pathway, "region": None},
         "region": {"level": "region", "region": scope.region, "pathway": None},
         "national": {"level": "national"},
-    }[scope.kind]
+    }
+    keys = keys_by_kind[scope.kind]
     rows = _pick(table, **keys).dropna(subset=["sex", "age_group"])
     return tuple(
         RespondentProfileRow(
@@ -473,7 +477,7 @@ def _manifest_facts(manifest: dict[str, object], pathways: Sequence[str], lang: 
     return tuple(facts)
 
 
-def _casemix_variables(q) -> tuple[str, ...]:
+def _casemix_variables(q: Questionnaire) -> tuple[str, ...]:
     """The case-mix variables the analysis adjusts for: frame age group and sex, and the questionnaire's
     background items with a case-mix role (the same choice as :func:`analysis.analyse_round`)."""
     roles = [item.role for item in getattr(q, "background_items", ()) if item.role in CASEMIX_ROLES]
@@ -481,7 +485,7 @@ def _casemix_variables(q) -> tuple[str, ...]:
 
 
 def _method(
-    results: RoundResults, q, manifest: dict[str, object] | None, pathways: Sequence[str], lang: str
+    results: RoundResults, q: Questionnaire, manifest: dict[str, object] | None, pathways: Sequence[str], lang: str
 ) -> MethodFacts:
     config = results.config
     ci_methods = tuple(
@@ -572,7 +576,7 @@ def check_scope(
 
 def build_content(
     results: RoundResults,
-    q,
+    q: Questionnaire,
     *,
     kind: str,
     round_name: str,
@@ -603,9 +607,9 @@ def build_content(
         the fieldwork dates for the cover.
     rules
         The sampling rule files, to name the flow's criterion steps in words
-        where the manifest records no label for them (default: the rule
-        files bundled with prem, used only where the manifest records the
-        same file).
+        where the manifest records no label for them (used only where the
+        manifest records the same file; ``prem report`` passes the bundled
+        ones unless told otherwise). Without them such steps keep their ids.
 
     Raises
     ------
@@ -634,17 +638,21 @@ def build_content(
     response, response_total, national_rate = _response(scope)
     dimensions = _dimensions(scope, q)
     care_plan = next((i for d in dimensions for i in d.items if i.item_id == CARE_PLAN_ITEM), None)
+    pathway_list: tuple[tuple[str, str], ...]
+    region_list: tuple[tuple[str, str], ...]
     if kind == "pathway":
-        pathway_list = ((pathway, scope.pathway_name(pathway)),)
+        chosen = cast(str, pathway)  # check_scope refused a pathway report without one
+        pathway_list = ((chosen, scope.pathway_name(chosen)),)
         region_list = tuple(scope.units)
     elif kind == "region":
+        region = cast(str, scope.region)  # check_scope refused a region report without one
         pathway_list = tuple(scope.units)
-        region_list = ((scope.region, known_regions[scope.region].name),)
+        region_list = ((region, known_regions[region].name),)
     else:
         pathway_list = tuple(scope.units)
         region_list = tuple((code, region.name) for code, region in known_regions.items())
     return ReportContent(
-        kind=kind,
+        kind=cast(ReportKind, kind),  # check_scope refused any other
         lang=lang,
         round_name=round_name,
         unit_kind="region" if kind == "pathway" else "pathway",

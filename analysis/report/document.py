@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
@@ -29,10 +30,10 @@ __all__ = ["report_flowables", "write_pdf"]
 def _numbered_canvas(footer: str, lang: str, font: Fonts) -> type[Canvas]:
     """A canvas class that stamps ``footer`` and "Sida N av M" on every page but the cover."""
 
-    class NumberedCanvas(Canvas):
+    class NumberedCanvas(Canvas):  # type: ignore[misc]  # reportlab ships no type information
         def __init__(self, *args: object, **kwargs: object) -> None:
             super().__init__(*args, **kwargs)
-            self._page_states: list[dict] = []
+            self._page_states: list[dict[str, Any]] = []
 
         def showPage(self) -> None:
             self._page_states.append(dict(self.__dict__))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from xml.sax.saxutils import escape
 
 from reportlab.graphics.shapes import Drawing, String
@@ -355,7 +356,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
         "col.frame_share",
         "col.respondent_share",
     )
-    profile_rows: list[list[object]] = [
+    profile_rows: list[list[Any]] = [
         [
             layout.para(layout.text(k), "cell_head" if k.startswith("variable") else "cell_head_right")
             for k in profile_keys

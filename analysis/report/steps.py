@@ -13,11 +13,12 @@ slut"), so the reader sees what was required rather than an identifier.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import cast
 
 from analysis.report.labels import label
-from sampling.errors import RuleFileError
-from sampling.rules import FIXED_STEPS, Criterion, PathwayRule, load_rules
+from contracts.formats import FIXED_STEPS
+from contracts.rules import Criterion, PathwayRule
 
 __all__ = ["criterion_text", "recorded_labels", "rules_for_report", "step_label"]
 
@@ -75,7 +76,7 @@ def step_label(step: str, lang: str, rule: PathwayRule | None = None, recorded: 
 def recorded_labels(manifest: Mapping[str, object] | None) -> dict[tuple[str, str], dict[str, str]]:
     """The criterion labels a sampling manifest recorded, by ``(pathway, criterion name)``."""
     found: dict[tuple[str, str], dict[str, str]] = {}
-    for entry in (manifest or {}).get("rules", []) or []:
+    for entry in cast(Iterable[object], (manifest or {}).get("rules", []) or []):
         if not isinstance(entry, Mapping):
             continue
         for criterion in entry.get("criteria", []) or []:
@@ -91,19 +92,17 @@ def rules_for_report(
 ) -> dict[str, PathwayRule]:
     """The rule file of each of the report's pathways, when it is known to be the one the sample used.
 
-    ``rules`` are the files the caller names (e.g. a region's own rule
-    folder); without them, the rule files bundled with prem. A file is only
-    used when the sampling manifest records no rule file for its pathway or
-    records this very file (same sha256): a criterion of another version
-    could say something the sample did not do.
+    ``rules`` are the rule files the caller read (``prem report`` passes a
+    region's own rule folder, or else the rule files bundled with prem);
+    without them, none. A file is only used when the sampling manifest
+    records no rule file for its pathway or records this very file (same
+    sha256): a criterion of another version could say something the sample
+    did not do.
     """
     if rules is None:
-        try:
-            rules = load_rules()
-        except RuleFileError:
-            return {}
+        return {}
     recorded = {}
-    for entry in (manifest or {}).get("rules", []) or []:
+    for entry in cast(Iterable[object], (manifest or {}).get("rules", []) or []):
         if isinstance(entry, Mapping) and entry.get("sha256"):
             recorded[str(entry.get("pathway"))] = str(entry["sha256"])
     return {

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
@@ -101,7 +102,7 @@ def paragraph_styles(font: Fonts) -> dict[str, ParagraphStyle]:
 
 def table_style(font: Fonts, *, header_rows: int = 1, total_row: bool = False, text_columns: int = 1) -> TableStyle:
     """Grid-less tables: a rule under the header, faint banding, numbers right of the first ``text_columns``."""
-    commands: list[tuple] = [
+    commands: list[tuple[Any, ...]] = [
         ("FONTNAME", (0, 0), (-1, -1), font.regular),
         ("FONTSIZE", (0, 0), (-1, -1), 7.5),
         ("LEADING", (0, 0), (-1, -1), 9),

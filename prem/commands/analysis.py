@@ -19,6 +19,7 @@ import pandas as pd
 
 from contracts.errors import UserError
 from contracts.formats import FLOW_COLUMNS, RESPONSES_DTYPES
+from contracts.rules import PathwayRule
 
 __all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
 
@@ -107,6 +108,17 @@ def round_from_database(round_name: str) -> RoundInput:
             survey_round.opens,
             survey_round.closes,
         )
+
+
+def bundled_rules() -> list[PathwayRule] | None:
+    """The rule files shipped with prem, to name the report's flow steps; none when they cannot be read."""
+    from sampling.errors import RuleFileError
+    from sampling.rules import load_rules
+
+    try:
+        return load_rules()
+    except RuleFileError:
+        return None
 
 
 def _round_input(round_name: str | None, responses_path: Path | None, flow_dir: Path | None) -> RoundInput:
@@ -205,7 +217,7 @@ def report(
     check_scope(
         kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
     )
-    rules = load_rules(rules_path) if rules_path is not None else None
+    rules = load_rules(rules_path) if rules_path is not None else bundled_rules()
     results, q = analyse_source(source)
     content = build_content(
         results,

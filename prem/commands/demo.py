@@ -224,7 +224,7 @@ def _write_reports(out_dir: Path) -> list[Path]:
     """Analyse the round once; write the tables and a PDF per pathway, one region's, and the national ones."""
     from analysis.report import build_content, write_pdf
     from analysis.tables import write_tables
-    from prem.commands.analysis import analyse_source, round_from_database
+    from prem.commands.analysis import analyse_source, bundled_rules, round_from_database
 
     source = round_from_database(ROUND_NAME)
     results, q = analyse_source(source)
@@ -233,6 +233,7 @@ def _write_reports(out_dir: Path) -> list[Path]:
     specs = [("pathway", slug, (), "sv") for slug in sorted(source.responses["pathway"].unique())]
     specs += [("region", None, (REGION_REPORT,), "sv"), ("national", None, (), "sv"), ("national", None, (), "en")]
     written = []
+    rules = bundled_rules()
     for kind, pathway, regions, lang in specs:
         name = f"{kind}-{pathway or '-'.join(regions) or 'sverige'}-{lang}.pdf".replace("national-sverige", "national")
         content = build_content(
@@ -246,6 +247,7 @@ def _write_reports(out_dir: Path) -> list[Path]:
             flow=source.flow,
             manifest=source.manifest,
             fieldwork=(source.opens, source.closes),
+            rules=rules,
         )
         path = out_dir / "reports" / name
         path.parent.mkdir(exist_ok=True)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prem.db import UTCDateTime, db
+from prem.db import Model, UTCDateTime
 
 __all__ = ["SCREEN_OUT_REASONS", "FlowStep", "Respondent", "RespondentStatus", "SurveyRound"]
 
@@ -28,7 +28,7 @@ class RespondentStatus(enum.StrEnum):
     UNDELIVERABLE = "undeliverable"
 
 
-class SurveyRound(db.Model):
+class SurveyRound(Model):
     """One fieldwork round: a sample frame, a questionnaire and a window in which codes work."""
 
     __tablename__ = "survey_round"
@@ -56,7 +56,7 @@ class SurveyRound(db.Model):
         return f"<SurveyRound {self.name!r} {self.opens}..{self.closes}>"
 
 
-class Respondent(db.Model):
+class Respondent(Model):
     """One invited person: the frame row and the keyed hash of their access code.
 
     Never a name, personnummer or address; ``respondent_id`` is the frame's
@@ -90,7 +90,7 @@ class Respondent(db.Model):
         return f"<Respondent {self.respondent_id} {self.status}>"
 
 
-class FlowStep(db.Model):
+class FlowStep(Model):
     """One row of the sampling flow (``flow.csv``) kept for the report's method appendix."""
 
     __tablename__ = "flow_step"

@@ -16,10 +16,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import CursorResult, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contracts.formats import FLOW_COLUMNS, FRAME_COLUMNS
@@ -506,10 +507,13 @@ def close_round(session: Session, round_name: str, *, today: date, force: bool =
             f"The survey round {round_name!r} runs until {survey_round.closes}; "
             "closing it now would stop every code from working (use --force to close it anyway)."
         )
-    destroyed = session.execute(
-        update(Respondent)
-        .where(Respondent.round_id == survey_round.id, Respondent.code_hash.is_not(None))
-        .values(code_hash=None)
+    destroyed = cast(
+        CursorResult[Any],  # what an UPDATE returns
+        session.execute(
+            update(Respondent)
+            .where(Respondent.round_id == survey_round.id, Respondent.code_hash.is_not(None))
+            .values(code_hash=None)
+        ),
     ).rowcount
     survey_round.closed_at = utc_now()
     session.flush()

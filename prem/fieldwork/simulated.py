@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, exists, func, select
+from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
 from contracts.formats import FRAME_COLUMNS
@@ -128,7 +128,7 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
     submitted_at = pd.to_datetime(simulated.submitted_at, utc=True)
     simulated.loc[submitted, "started_at"] = submitted_at[submitted] - timedelta(minutes=_MINUTES_TO_ANSWER)
 
-    respondents, responses, answers = Respondent.__table__, Response.__table__, Answer.__table__
+    respondents, responses, answers = (cast(Table, model.__table__) for model in (Respondent, Response, Answer))
     changed = simulated[simulated.status != RespondentStatus.NOT_STARTED.value]
     if len(changed):
         session.execute(

@@ -7,13 +7,13 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from prem.db import UTCDateTime, db
+from prem.db import Model, UTCDateTime
 from prem.fieldwork.models import Respondent
 
 __all__ = ["Answer", "CodeAttemptBucket", "Response", "SurveySession"]
 
 
-class Response(db.Model):
+class Response(Model):
     """At most one per respondent (unique), stored against the questionnaire version it was answered on.
 
     ``resume_page`` is the page id (or ``"review"``) the patient was last
@@ -47,7 +47,7 @@ class Response(db.Model):
         return {answer.item_id: answer.value for answer in self.answers}
 
 
-class Answer(db.Model):
+class Answer(Model):
     """One item's answer: an option code for a closed item, text for a free-text item."""
 
     __tablename__ = "answer"
@@ -67,7 +67,7 @@ class Answer(db.Model):
         return self.code if self.code is not None else (self.text or "")
 
 
-class CodeAttemptBucket(db.Model):
+class CodeAttemptBucket(Model):
     """How many access codes a bucket (one client, or the whole site) had checked in its current window.
 
     ``bucket`` is ``"client:"`` and a keyed hash of the client's address (never
@@ -83,7 +83,7 @@ class CodeAttemptBucket(db.Model):
     count: Mapped[int] = mapped_column(Integer)
 
 
-class SurveySession(db.Model):
+class SurveySession(Model):
     """A patient's signed-in session, server-side so that it can be ended.
 
     The browser's cookie carries only a random token; this row holds the

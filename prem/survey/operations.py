@@ -16,6 +16,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import cast
 
 from sqlalchemy import case, delete, literal, select, update
 from sqlalchemy.orm import Session
@@ -65,10 +66,12 @@ class InvalidAnswer(SurveyError):
 def _insert(session: Session):
     """The dialect's ``INSERT`` with ``ON CONFLICT`` (SQLite and PostgreSQL both have it)."""
     if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert
 
 
 def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
@@ -102,6 +105,7 @@ def start_response(session: Session, respondent: Respondent, questionnaire) -> R
         .on_conflict_do_nothing(index_elements=["respondent_pk"])
     )
     response = get_response(session, respondent, for_update=True)
+    assert response is not None, "the insert above made it, or it was there"
     if response.is_submitted:
         raise ResponseFrozen(f"respondent {respondent.respondent_id} has already submitted")
     if respondent.status != RespondentStatus.STARTED.value:
@@ -183,7 +187,7 @@ def save_answers(
     for item_id, (code, text) in checked.items():
         merged.pop(item_id, None)
         if code is not None or text is not None:
-            merged[item_id] = code if code is not None else text
+            merged[item_id] = code if code is not None else cast(str, text)
     shown = {item.id for item in questionnaire.visible_items(merged, respondent.pathway)}
     routed_past = [item_id for item_id in merged if item_id not in shown]
     removed = [item_id for item_id, (code, text) in checked.items() if code is None and text is None]

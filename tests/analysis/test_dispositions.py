@@ -33,6 +33,7 @@ def test_each_status_path_gives_exactly_one_disposition():
     status = pd.Series([path[0] for path in PATHS])
     answered = pd.Series([path[1] for path in PATHS])
     assert classify_dispositions(status, answered, 25).tolist() == [path[2] for path in PATHS]
+    assert classify_dispositions(status, answered, 25).dtype == "string"  # categorical only when asked
     categorical = classify_dispositions(status, answered, 25, categorical=True)
     assert list(categorical.cat.categories) == list(DISPOSITIONS)
     assert categorical.astype(str).tolist() == [path[2] for path in PATHS]

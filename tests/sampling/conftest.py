@@ -21,6 +21,38 @@ CONTACT_HEADER = [
     "unit",
 ]
 POPULATION_HEADER = ["personnummer", "name", "street", "postal_code", "city", "deceased_date", "protected_identity"]
+#: A region's own Swedish column names (test_extracts, test_contacts).
+SWEDISH_HEADER = [
+    "Personnummer",
+    "Kön",
+    "Region",
+    "Besöksdatum",
+    "Vårdnivå",
+    "Huvuddiagnos",
+    "Bidiagnoser",
+    "Vårdenhet",
+]
+DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 5}
+
+
+def swedish_rows(pnr, level: str = "Slutenvård") -> list[dict[str, str]]:
+    person = pnr("19600101", 8, man=False)
+    return [
+        {
+            "Personnummer": f"{person[2:8]}-{person[8:]}",
+            "Kön": "K",
+            "Region": "14",
+            "Besöksdatum": "20250310",
+            "Vårdnivå": level,
+            "Huvuddiagnos": "k50.1",
+            "Bidiagnoser": "",
+            "Vårdenhet": "Södra Älvsborg",
+        }
+    ]
+
+
+def ibd_frame(result):
+    return result.frame.filter(pathway="ibd-vuxna")
 
 
 def synthetic_personnummer(birth: str, serial: int, *, man: bool = True, coordination: bool = False) -> str:

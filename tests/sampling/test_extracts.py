@@ -12,39 +12,7 @@ from sampling import ExtractError, draw_sample
 from sampling.extracts import load_mapping
 from sampling.register import check_population, scan_population
 
-from .conftest import POPULATION_HEADER
-
-SWEDISH_HEADER = [
-    "Personnummer",
-    "Kön",
-    "Region",
-    "Besöksdatum",
-    "Vårdnivå",
-    "Huvuddiagnos",
-    "Bidiagnoser",
-    "Vårdenhet",
-]
-DATES = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01", "seed": 5}
-
-
-def swedish_rows(pnr, level: str = "Slutenvård") -> list[dict[str, str]]:
-    person = pnr("19600101", 8, man=False)
-    return [
-        {
-            "Personnummer": f"{person[2:8]}-{person[8:]}",
-            "Kön": "K",
-            "Region": "14",
-            "Besöksdatum": "20250310",
-            "Vårdnivå": level,
-            "Huvuddiagnos": "k50.1",
-            "Bidiagnoser": "",
-            "Vårdenhet": "Södra Älvsborg",
-        }
-    ]
-
-
-def ibd_frame(result):
-    return result.frame.filter(pathway="ibd-vuxna")
+from .conftest import DATES, POPULATION_HEADER, SWEDISH_HEADER, ibd_frame, swedish_rows
 
 
 def test_semicolon_windows_1252_with_swedish_names_and_labels(pnr, write_csv, code_key):
@@ -98,43 +66,6 @@ def test_mapping_file_for_other_names_and_labels(pnr, write_csv, tmp_path, code_
     with pytest.raises(ExtractError, match="missing column 'personnummer'; found: PID"):
         draw_sample(None, [path], code_key=code_key, **DATES)
     assert ibd_frame(draw_sample(None, [path], mapping=mapping, code_key=code_key, **DATES)).height == 1
-
-
-@pytest.mark.parametrize(
-    ("field", "value", "column", "reason"),
-    [
-        ("Personnummer", "600101-0000", "Personnummer", "wrong check digit"),
-        ("Besöksdatum", "10/03/2025", "Besöksdatum", "unparseable date"),
-        ("Region", "99", "Region", "unknown region"),
-        ("Vårdnivå", "Tandvård", "Vårdnivå", "unknown care level"),
-    ],
-)
-def test_bad_rows_name_file_row_and_column(pnr, write_csv, code_key, field, value, column, reason):
-    rows = swedish_rows(pnr) * 2
-    rows[1] = {**rows[1], field: value}
-    path = write_csv("bad.csv", SWEDISH_HEADER, rows, separator=";", encoding="cp1252")
-    with pytest.raises(ExtractError) as caught:
-        draw_sample(None, [path], code_key=code_key, **DATES)
-    assert str(caught.value).startswith(f"{path}, row 3, column '{column}': '{value}': {reason}")
-
-
-def test_skip_sets_bad_rows_aside_and_counts_them(pnr, write_csv, code_key):
-    rows = [
-        *swedish_rows(pnr),
-        {**swedish_rows(pnr)[0], "Personnummer": "19600101-0000", "Region": "01"},
-        {**swedish_rows(pnr)[0], "Besöksdatum": "igår", "Region": "77"},
-    ]
-    path = write_csv("bad.csv", SWEDISH_HEADER, rows)
-    result = draw_sample(None, [path], code_key=code_key, on_bad_rows="skip", **DATES)
-    assert result.rejects.select("row", "column", "reason").rows() == [
-        (3, "Personnummer", "wrong check digit"),
-        (4, "Besöksdatum", "unparseable date; expected YYYY-MM-DD or YYYYMMDD"),
-    ]
-    rejected = (
-        result.flow.filter(pathway="ibd-vuxna", step="rejected_rows").select("region", "remaining", "removed").rows()
-    )
-    assert sorted(rejected) == [("", 0, 1), ("01", 0, 1), ("14", 1, 0)]
-    assert ibd_frame(result).height == 1 and result.manifest["rejected_rows"] == 2
 
 
 def test_missing_column(pnr, write_csv, code_key):

@@ -1,10 +1,20 @@
-"""Rule semantics of the four pilot pathways, each exclusion step, region assignment, deduplication."""
+"""sampling.engine: the population criteria of the four pilot pathways, each exclusion step, region assignment,
+the rarest-pathway order, and draw_sample's argument checks and stages.
+
+Which contacts carry a pathway's code is sampling.contacts' (tests/sampling/test_contacts.py).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
+import polars as pl
 import pytest
+
+from contracts.formats import EXCLUSION_STEPS, FIXED_STEPS, REGISTER_STEPS
+from sampling import SamplingError, draw_sample, load_rules
+from sampling.engine import _flow, _months_before, _register_exclusions
 
 RA, IBD, OST, TBI = "reumatoid-artrit", "ibd-vuxna", "osteoporos-sekundarprevention", "traumatisk-hjarnskada"
 
@@ -51,17 +61,6 @@ def test_ra_age_exactly_18_at_period_end_qualifies(pnr, contact, run_sample, rem
     assert removal_step(result, RA) == step
 
 
-def test_ra_code_as_other_diagnosis_with_mixed_separators(pnr, contact, run_sample, removal_step):
-    person = pnr("19700101", 1)
-    result = run_sample(
-        [
-            contact(person, contact_date="2025-02-01", main_diagnosis="I10", other_diagnoses="E11.9;m06.0"),
-            contact(person, contact_date="2025-03-01", main_diagnosis="Z00", other_diagnoses="J45 | M05.3"),
-        ]
-    )
-    assert removal_step(result, RA) == "sampled"
-
-
 # --- IBD ---------------------------------------------------------------------------------------
 
 
@@ -95,34 +94,7 @@ def test_osteoporosis_age_50_on_the_first_qualifying_contact(pnr, contact, run_s
     assert removal_step(result, OST) == step
 
 
-def test_osteoporosis_fracture_code_counts_only_as_main_diagnosis(pnr, contact, run_sample, removal_step):
-    result = run_sample([contact(pnr("19500101", 5), main_diagnosis="W01", other_diagnoses="S720")])
-    assert removal_step(result, OST) == "no_qualifying_contacts"
-
-
-def test_osteoporosis_m80_as_other_diagnosis_qualifies(pnr, contact, run_sample, removal_step):
-    result = run_sample([contact(pnr("19500101", 5), main_diagnosis="Z09", other_diagnoses="M80.0")])
-    assert removal_step(result, OST) == "sampled"
-
-
 # --- traumatisk hjärnskada ---------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("main", "other", "step"),
-    [
-        ("S060", "", "no_qualifying_contacts"),
-        ("S06.1", "", "sampled"),
-        ("s06 5", "", "sampled"),
-        ("T14", "S06 0", "no_qualifying_contacts"),
-        ("S060", "S065", "sampled"),
-    ],
-)
-def test_tbi_s06_except_concussion(pnr, contact, run_sample, removal_step, main, other, step):
-    result = run_sample(
-        [contact(pnr("19800101", 6), main_diagnosis=main, other_diagnoses=other, care_level="inpatient")]
-    )
-    assert removal_step(result, TBI) == step
 
 
 def test_tbi_needs_an_inpatient_contact(pnr, contact, run_sample, removal_step):
@@ -184,8 +156,6 @@ def test_quarantine_dates_from_the_manifest_beside_an_old_mailing_list(
 
 
 def test_without_population_the_register_steps_are_reported_as_not_applied(pnr, contact, write_csv, code_key):
-    from sampling import draw_sample
-
     path = write_csv("contacts.csv", list(contact("x")), [contact(pnr("19800101", 6), main_diagnosis="K50")])
     result = draw_sample(
         None,
@@ -282,3 +252,99 @@ def test_rule_language_care_level_filter_max_age_and_fixed_quarantine(
     assert flow["quarantine"] == (2, 0)  # invited 3.5 months before D: outside a 3-month quarantine
     assert flow["sampled"] == (2, 0)
     assert result.manifest["rules"][0]["quarantine_months"] == 3
+
+
+# --- the flow's steps ------------------------------------------------------------------------
+
+
+def test_every_stratum_lists_the_criteria_then_the_exclusion_steps(pnr, contact, run_sample):
+    person = pnr("19700101", 1)
+    result = run_sample([contact(person, contact_date="2025-02-01"), contact(person, contact_date="2025-06-01")])
+    ra_rule = load_rules(pathways=[RA])[0]
+    steps = result.flow.filter(pathway=RA, region="01")["step"].to_list()
+    assert steps == [
+        "persons_with_qualifying_contacts",
+        *(criterion.name for criterion in ra_rule.criteria),
+        *EXCLUSION_STEPS,
+        "sampled",
+    ]
+    assert set(steps) - {criterion.name for criterion in ra_rule.criteria} <= set(FIXED_STEPS)
+
+
+def test_register_exclusions_are_the_register_steps_in_flow_order():
+    assert tuple(_register_exclusions(dt.date(2026, 2, 1))) == REGISTER_STEPS == EXCLUSION_STEPS[:3]
+
+
+def test_flow_counts_remaining_down_the_steps_and_rejected_rows_first():
+    persons = pl.DataFrame(
+        {"region": ["01", "01", "01", "01", "12"], "removed_at": [None, "adult", "deceased", None, "quarantine"]},
+        schema={"region": pl.String, "removed_at": pl.String},
+    )
+    rows = _flow("p", persons, ["adult", *EXCLUSION_STEPS], {"01": (2, 1)}, {"01": (7, 2), "03": (0, 1)})
+    by_region = {}
+    for row in rows:
+        by_region.setdefault(row["region"], []).append((row["step"], row["remaining"], row["removed"]))
+    assert by_region["01"] == [
+        ("rejected_rows", 7, 2),
+        ("persons_with_qualifying_contacts", 4, 0),
+        ("adult", 3, 1),
+        ("deceased", 2, 1),
+        ("protected_identity", 2, 0),
+        ("no_address", 2, 0),
+        ("quarantine", 2, 0),
+        ("other_pathway", 2, 0),
+        ("sampled", 1, 1),
+    ]
+    assert by_region["03"][:2] == [("rejected_rows", 0, 1), ("persons_with_qualifying_contacts", 0, 0)]
+    assert by_region["12"][-3] == ("quarantine", 0, 1) and by_region["12"][-1] == ("sampled", 0, 0)
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        ("2026-02-01", 12, "2025-02-01"),
+        ("2026-03-31", 1, "2026-02-28"),
+        ("2024-03-31", 1, "2024-02-29"),
+        ("2026-01-15", 3, "2025-10-15"),
+    ],
+)
+def test_months_before_keeps_the_day_within_the_month(day, months, expected):
+    assert _months_before(dt.date.fromisoformat(day), months) == dt.date.fromisoformat(expected)
+
+
+# --- arguments -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"on_bad_rows": "ignore"}, "on_bad_rows must be 'fail' or 'skip', not 'ignore'"),
+        ({"period_start": "2025-13-01"}, "period_start: '2025-13-01' is not a date"),
+        ({"sampling_date": "igår"}, "sampling_date: 'igår' is not a date"),
+        ({"period_start": "2026-01-01"}, "period_start 2026-01-01 is after period_end 2025-12-31"),
+        ({"pathways": ["kol"]}, "no rule file for pathway 'kol'"),
+    ],
+)
+def test_bad_arguments_are_named_before_any_file_is_read(tmp_path, code_key, options, message):
+    settings = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01"}
+    settings.update(options)
+    with pytest.raises(SamplingError, match=message):
+        draw_sample(None, [tmp_path / "not-there.csv"], seed=1, code_key=code_key, **settings)
+
+
+def test_no_contacts_extract_and_no_rules_are_errors(tmp_path, code_key):
+    dates = {"period_start": "2025-01-01", "period_end": "2025-12-31", "sampling_date": "2026-02-01"}
+    with pytest.raises(SamplingError, match="no contacts extract given"):
+        draw_sample(None, [], seed=1, code_key=code_key, **dates)
+    with pytest.raises(SamplingError, match="no pathway rules to apply"):
+        draw_sample([], [tmp_path / "contacts.csv"], seed=1, code_key=code_key, **dates)
+
+
+def test_loaded_rules_are_chosen_by_pathway(pnr, contact, run_sample):
+    person = pnr("19800101", 6)
+    rules = load_rules()
+    result = run_sample([contact(person, main_diagnosis="K50")], rules=rules, pathways=[IBD])
+    assert result.flow["pathway"].unique().to_list() == [IBD]
+    assert [rule["pathway"] for rule in result.manifest["rules"]] == [IBD]
+    with pytest.raises(SamplingError, match="no pathway rules to apply"):
+        run_sample([contact(person, main_diagnosis="K50")], rules=rules, pathways=["kol"])
