@@ -241,9 +241,7 @@ def synthetic_results(q) -> RoundResults:
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
-        response_rates=conform(
-            "response_rates", pd.DataFrame(response).assign(eligibility_rate=np.nan, rr3=np.nan)
-        ),
+        response_rates=conform("response_rates", pd.DataFrame(response).assign(eligibility_rate=np.nan, rr3=np.nan)),
         response_by_sex_age=conform("response_by_sex_age", pd.DataFrame(profile)),
         dimension_results=conform("dimension_results", pd.DataFrame(dims)),
         item_results=conform("item_results", pd.DataFrame(items)),
