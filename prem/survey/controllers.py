@@ -301,8 +301,8 @@ def code_entry():
     if not respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
     _sign_in(respondent)
-    if form.carry.data and _apply_carried(visit, form.carry.data):
-        visit = _load_visit(respondent)
+    if form.carry.data:
+        _apply_carried(visit, form.carry.data)  # saved through the visit, which then holds them
     return _gate(visit, "code") or redirect(_resume_url(visit))
 
 
@@ -315,10 +315,10 @@ def introduction():
     if form.validate_on_submit():
         action = request.form.get("action")
         if action == "start":
-            response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
-            if response.resume_page in (None, _INTRODUCTION):
-                response.resume_page = _load_visit(visit.respondent).visible_pages()[0].id
-            return redirect(_resume_url(_load_visit(visit.respondent)))
+            visit.response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
+            if visit.response.resume_page in (None, _INTRODUCTION):
+                visit.response.resume_page = visit.visible_pages()[0].id
+            return redirect(_resume_url(visit))
         if action == "not_my_care":
             return redirect(url_for(".screen_out"))
         if action == "decline":
