@@ -41,8 +41,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bench.survey_load import (
     Patient,
@@ -67,6 +69,7 @@ class Phase:
     requests: int = 0
     timings: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU by side: server, database, client
 
     @property
     def rate(self) -> float:
@@ -88,6 +91,72 @@ class Phase:
                 f"  p99 {self.percentile(0.99):6.1f} ms"
             )
         return figures + f"  errors {len(self.errors)}"
+
+    def cpu_per_request(self, side: str) -> float:
+        """Milliseconds of CPU ``side`` spent per request of the phase (NaN when not measured)."""
+        return 1000 * self.cpu[side] / self.requests if side in self.cpu and self.requests else float("nan")
+
+    def cpu_line(self) -> str:
+        sides = ", ".join(f"{side} {self.cpu_per_request(side):.2f}" for side in self.cpu)
+        return f"{'':<34} CPU ms per request: {sides}"
+
+
+class CpuMeter:
+    """CPU seconds used so far by the server's processes, its database backends and this client.
+
+    Throughput on a shared machine depends on what else runs; CPU time per
+    request does not, so it is what an A/B comparison can rest on. The
+    server is ``prem serve``'s process group (gunicorn's master and
+    workers); the database side is the PostgreSQL backends serving the
+    bench's database, when that server runs on this machine (else not
+    measured); the client is this process (every simulated patient's thread).
+    """
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.engine = create_engine(database_url, poolclass=NullPool)
+
+    def _server(self) -> float:
+        total = 0.0
+        for process in psutil.process_iter(["pid"]):
+            try:
+                if os.getpgid(process.pid) == self.server_pid:
+                    times = process.cpu_times()
+                    total += times.user + times.system
+            except (OSError, psutil.Error):
+                continue  # gone meanwhile
+        return total
+
+    def _database(self) -> float | None:
+        with self.engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            total = 0.0
+            for pid in pids:
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    return None  # not on this machine (or not visible): not measured
+                total += times.user + times.system
+        return total
+
+    def sample(self) -> dict[str, float]:
+        client = psutil.Process().cpu_times()
+        figures = {"server": self._server()}
+        database = self._database()
+        if database is not None:
+            figures["database"] = database
+        figures["client"] = client.user + client.system
+        return figures
+
+    def measure(self, step: Callable[[], Phase]) -> Phase:
+        """Run ``step`` and note on its phase the CPU each side used meanwhile."""
+        before = self.sample()
+        phase = step()
+        after = self.sample()
+        phase.cpu = {side: after[side] - before[side] for side in after if side in before}
+        return phase
 
 
 def _concurrently(name: str, work: list[Callable[[], None]], timeout: float) -> tuple[float, list[str]]:
@@ -146,8 +215,13 @@ def trivial_route(port: int, clients: int, requests: int, timeout: float) -> Pha
     return phase
 
 
+def open_first_pages(patients: list[Patient], timeout: float) -> list[str]:
+    """Each patient signs in and opens its first question page (not a measured phase)."""
+    return _concurrently("sign in", [patient.open_first_page for patient in patients], timeout)[1]
+
+
 def page_saves(patients: list[Patient], saves: int, timeout: float) -> Phase:
-    """Each patient signs in and saves its first question page ``saves`` times."""
+    """Each patient (signed in, its page open) saves its first question page ``saves`` times, back to back."""
     phase = Phase("page saves (POST only)", len(patients))
     before = [len(patient.timings) for patient in patients]
     phase.seconds, phase.errors = _concurrently(
@@ -221,24 +295,28 @@ def run_load(
     groups = [everyone[:patients]] + ([everyone[patients:]] if p99_patients else [])
     phases: list[Phase] = []
     with running_server(database_url, instance, port, workers=workers) as server:
+        meter = CpuMeter(server.pid, database_url)
         for group in groups:
             report(f"-- {len(group)} concurrent patients")
-            steps: list[Callable[[], Phase]] = [
-                functools.partial(trivial_route, port, len(group), trivial_requests, timeout),
-                functools.partial(page_saves, group, saves, timeout),
-                functools.partial(whole_questionnaire, group, timeout),
-            ]
-            for step in steps:
-                phase = step()
+            trivial = meter.measure(functools.partial(trivial_route, port, len(group), trivial_requests, timeout))
+            signed_in = open_first_pages(group, timeout)
+            saving = meter.measure(functools.partial(page_saves, group, saves, timeout))
+            saving.errors[:0] = signed_in
+            completing = meter.measure(functools.partial(whole_questionnaire, group, timeout))
+            for phase in (trivial, saving, completing):
                 phases.append(phase)
                 report(phase.line())
+                report(phase.cpu_line())
+        meter.engine.dispose()
         if server.poll() is not None:
             phases[-1].errors.append(f"the server exited with {server.returncode}")
     return Result(phases, check_answers(database_url, everyone, size))
 
 
 def _database(url: str) -> str:
-    name = f"prodload_survey_{secrets.token_hex(4)}"
+    """A new database on ``url``'s server, named after ``url``'s database (a prefix of its own)."""
+    base = make_url(url).database
+    name = f"{base if base and base != 'postgres' else 'prem'}_bench_survey_{secrets.token_hex(4)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -301,6 +379,16 @@ def main(argv: list[str]) -> int:
     print(
         f"target page saves >= 50 % of the trivial route: {100 * share:.0f} % ({'met' if share >= 0.5 else 'NOT met'})"
     )
+    cost = {
+        phase.name: sum(phase.cpu_per_request(side) for side in ("server", "database") if side in phase.cpu)
+        for phase in (main_trivial, main_saves)
+    }
+    if all(cost.values()):
+        print(
+            f"server + database CPU per request: trivial route {cost[main_trivial.name]:.2f} ms,"
+            f" page save {cost[main_saves.name]:.2f} ms: CPU-bound, saves reach"
+            f" {100 * cost[main_trivial.name] / cost[main_saves.name]:.0f} % of the trivial route's rate"
+        )
     if args.p99_patients:
         late = Phase("p99 run", args.p99_patients, timings=[t for phase in result.phases[4:] for t in phase.timings])
         p99 = late.percentile(0.99)
