@@ -275,16 +275,14 @@ def code_entry():
         ),
         ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
     )
+    if not form.validate_on_submit():  # an empty or stale form checks no code: nothing to count
+        return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     taken = []
     for bucket, limit, window in buckets:
         taken.append(bucket)
         if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
             minutes = max(1, int(window.total_seconds() // 60))
             return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
-    if not form.validate_on_submit():
-        for bucket in taken:
-            operations.give_back_code_attempt(db.session, bucket)
-        return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
         if not open_round_exists(db.session, _today()):
