@@ -37,7 +37,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -233,11 +233,13 @@ def page_saves(patients: list[Patient], saves: int, timeout: float) -> Phase:
     return phase
 
 
-def whole_questionnaire(patients: list[Patient], timeout: float) -> Phase:
+def whole_questionnaire(patients: list[Patient], timeout: float, think: float = 0.0) -> Phase:
     """Each patient resumes in a fresh jar and completes the questionnaire (back, save and exit, resume, submit)."""
     phase = Phase("whole questionnaire (page saves)", len(patients))
     before = [(len(patient.timings), patient.requests) for patient in patients]
-    phase.seconds, phase.errors = _concurrently(phase.name, [patient.complete for patient in patients], timeout)
+    pause = functools.partial(time.sleep, think) if think else None
+    jobs: list[Callable[[], None]] = [functools.partial(patient.complete, pause=pause) for patient in patients]
+    phase.seconds, phase.errors = _concurrently(phase.name, jobs, timeout)
     requests = 0
     for patient, (start, sent) in zip(patients, before, strict=True):
         phase.timings.extend(patient.timings[start:])
@@ -286,6 +288,7 @@ def run_load(
     trivial_requests: int = 20,
     workers: int = 2,
     timeout: float = 300.0,
+    think: float = 0.0,
     report: Callable[[str], None] = lambda line: None,
 ) -> Result:
     """The bench's core: import, serve, the phases, the database check. ``report`` gets each figure line."""
@@ -296,17 +299,20 @@ def run_load(
     phases: list[Phase] = []
     with running_server(database_url, instance, port, workers=workers) as server:
         meter = CpuMeter(server.pid, database_url)
+
+        def measured(step: Callable[[], Phase], sign_in_errors: Sequence[str] = ()) -> None:
+            phase = meter.measure(step)
+            phase.errors[:0] = sign_in_errors
+            phases.append(phase)
+            report(phase.line())
+            report(phase.cpu_line())
+
         for group in groups:
             report(f"-- {len(group)} concurrent patients")
-            trivial = meter.measure(functools.partial(trivial_route, port, len(group), trivial_requests, timeout))
+            measured(functools.partial(trivial_route, port, len(group), trivial_requests, timeout))
             signed_in = open_first_pages(group, timeout)
-            saving = meter.measure(functools.partial(page_saves, group, saves, timeout))
-            saving.errors[:0] = signed_in
-            completing = meter.measure(functools.partial(whole_questionnaire, group, timeout))
-            for phase in (trivial, saving, completing):
-                phases.append(phase)
-                report(phase.line())
-                report(phase.cpu_line())
+            measured(functools.partial(page_saves, group, saves, timeout), signed_in)
+            measured(functools.partial(whole_questionnaire, group, timeout, think))
         meter.engine.dispose()
         if server.poll() is not None:
             phases[-1].errors.append(f"the server exited with {server.returncode}")
@@ -340,6 +346,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--trivial-requests", type=int, default=20, help="GET /healthz per client")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds each phase may take at most")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each patient pauses before each page of the whole questionnaire (0: back to back)",
+    )
     parser.add_argument("--ports", default="7000-7049", help="loopback port range for the server")
     parser.add_argument(
         "--database-url",
@@ -349,6 +361,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not (0 < args.patients <= 1000 and 0 <= args.p99_patients <= 1000 and 0 < args.saves <= 100):
         parser.error("patients (1-1000), p99 patients (0-1000) and saves (1-100) are bounded")
+    if not 0 <= args.think <= 30:
+        parser.error("--think is bounded (0-30 s)")
     low, _, high = args.ports.partition("-")
     database_url = _database(args.database_url)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} cores)")
@@ -365,6 +379,7 @@ def main(argv: list[str]) -> int:
                 trivial_requests=args.trivial_requests,
                 workers=args.workers,
                 timeout=args.timeout,
+                think=args.think,
                 report=lambda line: print(line, flush=True),
             )
     finally:
