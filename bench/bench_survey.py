@@ -23,6 +23,43 @@ the responses) must equal exactly what that patient last sent. Targets (issue
 concurrent patients, zero errors, every answer exact. The exit status is 1
 when a correctness target fails (errors, answers); timing figures are printed
 with the load average, since they depend on what else the machine runs.
+
+What the two rates measure: ``GET /healthz`` goes through the same gunicorn
+workers and the whole Flask app (routing, the after-request hooks: the
+request's commit, with nothing to commit, and the security headers) but
+reads no cookie, no database and no template – the ceiling of the server's
+HTTP path. A page save adds the session cookie, the CSRF check, the page's
+form built and validated, five SQL statements and a commit (pinned by
+``tests/web/test_survey_flow.py``). Each phase also prints the CPU per
+request of the server's processes, the PostgreSQL backends and this client
+(psutil): on a shared machine the rates follow the neighbours, the CPU per
+request far less, and the ratio of the server + database CPU per request
+is the share of the trivial route's rate saves reach when CPU-bound.
+
+The patients send their requests back to back (a closed loop): by Little's
+law each waits about patients / throughput, so at 50 patients the p99 is
+the queue at saturation, below 100 ms only above ~500 requests/s.
+``--think S`` pauses S seconds before each page of the whole questionnaire,
+as patients reading would, which measures the save rather than the queue.
+
+Measured on 2 cores shared with other work (load average 13-17), this
+bench for both sides, run back to back (``--patients 50 --p99-patients 20``):
+the app before and after a save went from 13 SQL statements to 5 and the
+languages were read once per app instead of on every call:
+
+    per page save, 50 patients        before        after         ratio
+    server CPU                        19.4 ms       11.1 ms       0.57
+    PostgreSQL backends' CPU          2.8 ms        1.6 ms        0.56
+    whole questionnaire, server + db  52.3 ms       27.8 ms       0.53  (per save, with its GETs)
+    save rate (POST only)             16.8 req/s    26.5 req/s    1.6
+    save p50 / p95 / p99              2.3/3.8/3.8 s 1.4/3.1/3.4 s
+    save rate, p99 at 20 patients     14 req/s, 1.9 s  67 req/s, 0.5 s
+
+``/healthz`` cost 0.7-0.8 ms of server CPU per request throughout, so saves
+reach about 6 % of its rate when CPU-bound (4 % before): the ≥ 50 % target
+would need a save in about 1.6 ms of CPU. With ``--think 2`` (50 patients)
+the whole questionnaire's saves took p50 55 ms, p95 339 ms, p99 470 ms on
+that machine. Quiet-machine figures are still to be taken.
 """
 
 from __future__ import annotations
@@ -37,12 +74,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from bench.survey_load import (
     Patient,
@@ -67,6 +106,7 @@ class Phase:
     requests: int = 0
     timings: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds of CPU by side: server, database, client
 
     @property
     def rate(self) -> float:
@@ -88,6 +128,72 @@ class Phase:
                 f"  p99 {self.percentile(0.99):6.1f} ms"
             )
         return figures + f"  errors {len(self.errors)}"
+
+    def cpu_per_request(self, side: str) -> float:
+        """Milliseconds of CPU ``side`` spent per request of the phase (NaN when not measured)."""
+        return 1000 * self.cpu[side] / self.requests if side in self.cpu and self.requests else float("nan")
+
+    def cpu_line(self) -> str:
+        sides = ", ".join(f"{side} {self.cpu_per_request(side):.2f}" for side in self.cpu)
+        return f"{'':<34} CPU ms per request: {sides}"
+
+
+class CpuMeter:
+    """CPU seconds used so far by the server's processes, its database backends and this client.
+
+    Throughput on a shared machine depends on what else runs; CPU time per
+    request does not, so it is what an A/B comparison can rest on. The
+    server is ``prem serve``'s process group (gunicorn's master and
+    workers); the database side is the PostgreSQL backends serving the
+    bench's database, when that server runs on this machine (else not
+    measured); the client is this process (every simulated patient's thread).
+    """
+
+    def __init__(self, server_pid: int, database_url: str) -> None:
+        self.server_pid = server_pid
+        self.engine = create_engine(database_url, poolclass=NullPool)
+
+    def _server(self) -> float:
+        total = 0.0
+        for process in psutil.process_iter(["pid"]):
+            try:
+                if os.getpgid(process.pid) == self.server_pid:
+                    times = process.cpu_times()
+                    total += times.user + times.system
+            except (OSError, psutil.Error):
+                continue  # gone meanwhile
+        return total
+
+    def _database(self) -> float | None:
+        with self.engine.connect() as connection:
+            pids = connection.execute(
+                text("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()")
+            ).scalars()
+            total = 0.0
+            for pid in pids:
+                try:
+                    times = psutil.Process(pid).cpu_times()
+                except psutil.Error:
+                    return None  # not on this machine (or not visible): not measured
+                total += times.user + times.system
+        return total
+
+    def sample(self) -> dict[str, float]:
+        client = psutil.Process().cpu_times()
+        figures = {"server": self._server()}
+        database = self._database()
+        if database is not None:
+            figures["database"] = database
+        figures["client"] = client.user + client.system
+        return figures
+
+    def measure(self, step: Callable[[], Phase]) -> Phase:
+        """Run ``step`` and note on its phase the CPU each side used meanwhile."""
+        before = self.sample()
+        phase = step()
+        after = self.sample()
+        phase.cpu = {side: after[side] - before[side] for side in after if side in before}
+        return phase
 
 
 def _concurrently(name: str, work: list[Callable[[], None]], timeout: float) -> tuple[float, list[str]]:
@@ -146,8 +252,13 @@ def trivial_route(port: int, clients: int, requests: int, timeout: float) -> Pha
     return phase
 
 
+def open_first_pages(patients: list[Patient], timeout: float) -> list[str]:
+    """Each patient signs in and opens its first question page (not a measured phase)."""
+    return _concurrently("sign in", [patient.open_first_page for patient in patients], timeout)[1]
+
+
 def page_saves(patients: list[Patient], saves: int, timeout: float) -> Phase:
-    """Each patient signs in and saves its first question page ``saves`` times."""
+    """Each patient (signed in, its page open) saves its first question page ``saves`` times, back to back."""
     phase = Phase("page saves (POST only)", len(patients))
     before = [len(patient.timings) for patient in patients]
     phase.seconds, phase.errors = _concurrently(
@@ -159,11 +270,13 @@ def page_saves(patients: list[Patient], saves: int, timeout: float) -> Phase:
     return phase
 
 
-def whole_questionnaire(patients: list[Patient], timeout: float) -> Phase:
+def whole_questionnaire(patients: list[Patient], timeout: float, think: float = 0.0) -> Phase:
     """Each patient resumes in a fresh jar and completes the questionnaire (back, save and exit, resume, submit)."""
     phase = Phase("whole questionnaire (page saves)", len(patients))
     before = [(len(patient.timings), patient.requests) for patient in patients]
-    phase.seconds, phase.errors = _concurrently(phase.name, [patient.complete for patient in patients], timeout)
+    pause = functools.partial(time.sleep, think) if think else None
+    jobs: list[Callable[[], None]] = [functools.partial(patient.complete, pause=pause) for patient in patients]
+    phase.seconds, phase.errors = _concurrently(phase.name, jobs, timeout)
     requests = 0
     for patient, (start, sent) in zip(patients, before, strict=True):
         phase.timings.extend(patient.timings[start:])
@@ -212,6 +325,7 @@ def run_load(
     trivial_requests: int = 20,
     workers: int = 2,
     timeout: float = 300.0,
+    think: float = 0.0,
     report: Callable[[str], None] = lambda line: None,
 ) -> Result:
     """The bench's core: import, serve, the phases, the database check. ``report`` gets each figure line."""
@@ -221,24 +335,31 @@ def run_load(
     groups = [everyone[:patients]] + ([everyone[patients:]] if p99_patients else [])
     phases: list[Phase] = []
     with running_server(database_url, instance, port, workers=workers) as server:
+        meter = CpuMeter(server.pid, database_url)
+
+        def measured(step: Callable[[], Phase], sign_in_errors: Sequence[str] = ()) -> None:
+            phase = meter.measure(step)
+            phase.errors[:0] = sign_in_errors
+            phases.append(phase)
+            report(phase.line())
+            report(phase.cpu_line())
+
         for group in groups:
             report(f"-- {len(group)} concurrent patients")
-            steps: list[Callable[[], Phase]] = [
-                functools.partial(trivial_route, port, len(group), trivial_requests, timeout),
-                functools.partial(page_saves, group, saves, timeout),
-                functools.partial(whole_questionnaire, group, timeout),
-            ]
-            for step in steps:
-                phase = step()
-                phases.append(phase)
-                report(phase.line())
+            measured(functools.partial(trivial_route, port, len(group), trivial_requests, timeout))
+            signed_in = open_first_pages(group, timeout)
+            measured(functools.partial(page_saves, group, saves, timeout), signed_in)
+            measured(functools.partial(whole_questionnaire, group, timeout, think))
+        meter.engine.dispose()
         if server.poll() is not None:
             phases[-1].errors.append(f"the server exited with {server.returncode}")
     return Result(phases, check_answers(database_url, everyone, size))
 
 
 def _database(url: str) -> str:
-    name = f"prodload_survey_{secrets.token_hex(4)}"
+    """A new database on ``url``'s server, named after ``url``'s database (a prefix of its own)."""
+    base = make_url(url).database
+    name = f"{base if base and base != 'postgres' else 'prem'}_bench_survey_{secrets.token_hex(4)}"
     admin = create_engine(url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -262,6 +383,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--trivial-requests", type=int, default=20, help="GET /healthz per client")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds each phase may take at most")
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds each patient pauses before each page of the whole questionnaire (0: back to back)",
+    )
     parser.add_argument("--ports", default="7000-7049", help="loopback port range for the server")
     parser.add_argument(
         "--database-url",
@@ -271,6 +398,8 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if not (0 < args.patients <= 1000 and 0 <= args.p99_patients <= 1000 and 0 < args.saves <= 100):
         parser.error("patients (1-1000), p99 patients (0-1000) and saves (1-100) are bounded")
+    if not 0 <= args.think <= 30:
+        parser.error("--think is bounded (0-30 s)")
     low, _, high = args.ports.partition("-")
     database_url = _database(args.database_url)
     print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}  ({os.cpu_count()} cores)")
@@ -287,6 +416,7 @@ def main(argv: list[str]) -> int:
                 trivial_requests=args.trivial_requests,
                 workers=args.workers,
                 timeout=args.timeout,
+                think=args.think,
                 report=lambda line: print(line, flush=True),
             )
     finally:
@@ -301,6 +431,16 @@ def main(argv: list[str]) -> int:
     print(
         f"target page saves >= 50 % of the trivial route: {100 * share:.0f} % ({'met' if share >= 0.5 else 'NOT met'})"
     )
+    cost = {
+        phase.name: sum(phase.cpu_per_request(side) for side in ("server", "database") if side in phase.cpu)
+        for phase in (main_trivial, main_saves)
+    }
+    if all(cost.values()):
+        print(
+            f"server + database CPU per request: trivial route {cost[main_trivial.name]:.2f} ms,"
+            f" page save {cost[main_saves.name]:.2f} ms: CPU-bound, saves reach"
+            f" {100 * cost[main_trivial.name] / cost[main_saves.name]:.0f} % of the trivial route's rate"
+        )
     if args.p99_patients:
         late = Phase("p99 run", args.p99_patients, timings=[t for phase in result.phases[4:] for t in phase.timings])
         p99 = late.percentile(0.99)

@@ -201,6 +201,7 @@ class Patient:
     resilient: bool = False
     interrupted: int = 0
     reviewed_markers: set[str] = field(default_factory=set)
+    first_page: tuple[str, str] | None = None  # (path, HTML) of the page save_repeatedly saves
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed * 100_003 + self.number)
@@ -329,13 +330,8 @@ class Patient:
                 self.sent[name] = int(value) if name in choices else value
         return location
 
-    def save_repeatedly(self, times: int) -> None:
-        """Sign in and save the first question page ``times`` times with new answers (one GET, then POSTs).
-
-        Only page saves, back to back, as a patient changing their mind
-        would send them: what ``python -m bench survey`` compares with the
-        trivial route. Leaves the patient signed out (a fresh jar).
-        """
+    def open_first_page(self) -> None:
+        """Sign in and open the first question page, which :meth:`save_repeatedly` then saves."""
         where = self.sign_in()
         if where.startswith("/introduction"):
             _, intro = self.get("/introduction")
@@ -344,6 +340,20 @@ class Patient:
             raise ServerError(f"patient {self.number}: signed in to {where!r}, not a question page")
         path = urlsplit(where).path
         _, page = self.get(path)
+        self.first_page = (path, page)
+        self.close()  # the saves start on a new connection: this one may idle past the server's keep-alive
+
+    def save_repeatedly(self, times: int) -> None:
+        """Save the page :meth:`open_first_page` opened ``times`` times with new answers (POSTs only).
+
+        Only page saves, back to back, as a patient changing their mind
+        would send them: what ``python -m bench survey`` compares with the
+        trivial route. Leaves the patient signed out (a fresh jar).
+        """
+        if self.first_page is None:
+            self.open_first_page()
+        assert self.first_page is not None
+        path, page = self.first_page
         for _ in range(times):
             self.answer_page(path, "next", page=page)
         self.fresh_jar()

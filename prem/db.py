@@ -127,14 +127,19 @@ def _commit_request(response: Response) -> Response:
     went away between the view and the commit) turns the response into the
     calm 503 page: the view's redirect must not acknowledge what was not
     stored, and an exception here would bypass the error handlers (a 500).
+
+    A response that stored nothing leaves the browser's cookie as it was
+    (:func:`_keep_cookie`), so the patient can send the same page again.
     """
     if response.status_code >= 500:
         db.session.rollback()
+        _keep_cookie()
         return response
     try:
         db.session.commit()
     except DBAPIError as error:
         db.session.rollback()
+        _keep_cookie()
         from prem.errors import database_unavailable
 
         page, status, headers = database_unavailable(error)
@@ -144,6 +149,18 @@ def _commit_request(response: Response) -> Response:
         response.set_data(page)
         response.status_code = status
     return response
+
+
+def _keep_cookie() -> None:
+    """Send no new session cookie with this response: the browser keeps the one it came with.
+
+    The view may have begun a sign-in (a new session token, the CSRF secret
+    cleared) that was rolled back; had the cookie followed it, the form sent
+    again after the "try again" page would fail its CSRF check.
+    """
+    from flask import session
+
+    session.modified = False
 
 
 def _alembic_config(connection):

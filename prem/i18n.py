@@ -28,10 +28,17 @@ def init_app(app: Flask) -> None:
 
 
 def available_languages() -> list[str]:
-    """Language codes with a catalogue, the default (Swedish) first."""
-    default = current_app.config["BABEL_DEFAULT_LOCALE"]
-    codes = sorted({str(locale) for locale in babel.list_translations()} | {default})
-    return [default] + [code for code in codes if code != default]
+    """Language codes with a catalogue, the default (Swedish) first.
+
+    Read from the catalogue folders once per app (they ship with it): asked
+    several times on every page, the scan was a good part of a request's work.
+    """
+    languages = current_app.extensions.get("prem_languages")
+    if languages is None:
+        default = current_app.config["BABEL_DEFAULT_LOCALE"]
+        codes = sorted({str(locale) for locale in babel.list_translations()} | {default})
+        languages = current_app.extensions["prem_languages"] = [default] + [code for code in codes if code != default]
+    return list(languages)
 
 
 def current_language() -> str:

@@ -321,16 +321,14 @@ def code_entry():
         ),
         ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
     )
+    if not form.validate_on_submit():  # an empty or stale form checks no code: nothing to count
+        return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     taken = []
     for bucket, limit, window in buckets:
         taken.append(bucket)
         if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
             minutes = max(1, int(window.total_seconds() // 60))
             return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
-    if not form.validate_on_submit():
-        for bucket in taken:
-            operations.give_back_code_attempt(db.session, bucket)
-        return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
     respondent = find_respondent_by_code(db.session, form.code.data, key)
     if respondent is None:
         if not open_round_exists(db.session, _today()):
@@ -347,8 +345,8 @@ def code_entry():
     if not respondent.survey_round.is_open_on(_today()):
         return _closed_page(visit)
     _sign_in(respondent)
-    if form.carry.data and _apply_carried(visit, form.carry.data):
-        visit = _load_visit(respondent)
+    if form.carry.data:
+        _apply_carried(visit, form.carry.data)  # saved through the visit, which then holds them
     if leave := _gate(visit, "code"):
         return leave
     back_to = _resume_target(visit, form.resume.data)
@@ -368,11 +366,11 @@ def introduction():
     if form.validate_on_submit():
         action = request.form.get("action")
         if action == "start":
-            response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
+            visit.response = operations.start_response(db.session, visit.respondent, visit.questionnaire)
             operations.remember_language(db.session, visit.respondent, visit.lang)
-            if response.resume_page in (None, _INTRODUCTION):
-                response.resume_page = _load_visit(visit.respondent).router.first_page()
-            return redirect(_resume_url(_load_visit(visit.respondent)))
+            if visit.response.resume_page in (None, _INTRODUCTION):
+                visit.response.resume_page = visit.router.first_page()
+            return redirect(_resume_url(visit))
         if action == "not_my_care":
             return redirect(url_for(".screen_out"))
         if action == "decline":

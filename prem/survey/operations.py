@@ -19,7 +19,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import case, delete, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from prem.db import UTCDateTime
 from prem.errors import PremError
@@ -75,37 +76,44 @@ def _insert(session: Session):
 
 
 def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
-    """The respondent's response, if they have started; locked for the transaction when ``for_update``."""
-    query = select(Response).where(Response.respondent_pk == respondent.id)
+    """The respondent's response with its answers, if they have started (one query).
+
+    With ``for_update`` the response row is locked for the rest of the
+    transaction, so that two browsers of one patient save one after the
+    other, each on the answers the other stored.
+    """
+    query = select(Response).where(Response.respondent_pk == respondent.id).options(joinedload(Response.answers))
     if for_update:
-        query = query.with_for_update()
-    return session.execute(query.execution_options(populate_existing=True)).scalar_one_or_none()
+        query = query.with_for_update(of=Response)
+    return session.execute(query.execution_options(populate_existing=True)).unique().scalar_one_or_none()
 
 
 def start_response(session: Session, respondent: Respondent, questionnaire) -> Response:
-    """The respondent's response, created on first use against ``questionnaire``'s id and version.
+    """The respondent's response (locked, with its answers), created on first use against ``questionnaire``.
 
     Two browsers starting at once still give one response: the row is
     inserted with ``ON CONFLICT DO NOTHING`` on the unique respondent and
-    then read back (locked for the rest of the transaction).
+    then read back. A response that exists costs one query.
     """
     if respondent.status in _FINAL:
         raise ResponseFrozen(f"respondent {respondent.respondent_id} is {respondent.status}")
-    now = utc_now()
-    insert = _insert(session)
-    session.execute(
-        insert(Response)
-        .values(
-            respondent_pk=respondent.id,
-            questionnaire_id=questionnaire.id,
-            questionnaire_version=questionnaire.version,
-            started_at=now,
-            updated_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["respondent_pk"])
-    )
     response = get_response(session, respondent, for_update=True)
-    assert response is not None, "the insert above made it, or it was there"
+    if response is None:
+        now = utc_now()
+        insert = _insert(session)
+        session.execute(
+            insert(Response)
+            .values(
+                respondent_pk=respondent.id,
+                questionnaire_id=questionnaire.id,
+                questionnaire_version=questionnaire.version,
+                started_at=now,
+                updated_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["respondent_pk"])
+        )
+        response = get_response(session, respondent, for_update=True)
+    assert response is not None, "the insert made it, or it was there"
     if response.is_submitted:
         raise ResponseFrozen(f"respondent {respondent.respondent_id} has already submitted")
     if respondent.status != RespondentStatus.STARTED.value:
@@ -182,8 +190,8 @@ def save_answers(
     """
     checked = {item_id: _checked(questionnaire, item_id, value) for item_id, value in page_answers.items()}
     response = start_response(session, respondent, questionnaire)
-    stored = dict(session.execute(select(Answer.item_id, Answer).where(Answer.response_id == response.id)).all())
-    merged: dict[str, int | str] = {item_id: answer.value for item_id, answer in stored.items()}
+    kept = {answer.item_id: answer for answer in response.answers}
+    merged: dict[str, int | str] = {item_id: answer.value for item_id, answer in kept.items()}
     for item_id, (code, text) in checked.items():
         merged.pop(item_id, None)
         if code is not None or text is not None:
@@ -191,10 +199,11 @@ def save_answers(
     shown = {item.id for item in questionnaire.visible_items(merged, respondent.pathway)}
     routed_past = [item_id for item_id in merged if item_id not in shown]
     removed = [item_id for item_id, (code, text) in checked.items() if code is None and text is None]
-    if routed_past or removed:
-        session.execute(
-            delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(routed_past + removed))
-        )
+    dropped = [item_id for item_id in routed_past + removed if item_id in kept]
+    if dropped:
+        session.execute(delete(Answer).where(Answer.response_id == response.id, Answer.item_id.in_(dropped)))
+        for item_id in dropped:
+            del kept[item_id]
     rows = [
         {"response_id": response.id, "item_id": item_id, "code": code, "text": text}
         for item_id, (code, text) in checked.items()
@@ -203,17 +212,17 @@ def save_answers(
     if rows:
         insert = _insert(session)
         statement = insert(Answer).values(rows)
-        session.execute(
-            statement.on_conflict_do_update(
-                index_elements=["response_id", "item_id"],
-                set_={"code": statement.excluded.code, "text": statement.excluded.text},
-            )
-        )
-    response.updated_at = utc_now()
+        statement = statement.on_conflict_do_update(
+            index_elements=["response_id", "item_id"],
+            set_={"code": statement.excluded.code, "text": statement.excluded.text},
+        ).returning(Answer)
+        stored = session.scalars(statement, execution_options={"populate_existing": True})
+        kept.update((answer.item_id, answer) for answer in stored)
+    # The answers are now known without reading them back: the stored rows are the response's answers.
+    set_committed_value(response, "answers", list(kept.values()))
+    response.updated_at = utc_now()  # written at the commit, with the caller's changes to the response
     if resume_page is not None:
         response.resume_page = resume_page
-    session.flush()
-    session.expire(response, ["answers"])
     return response
 
 
@@ -351,6 +360,11 @@ def begin_session(
     return token
 
 
+#: How stale a session's ``last_seen_at`` may get before a request writes it again: the idle limit
+#: holds to the minute without a write on every page.
+SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
+
+
 def session_respondent(
     session: Session,
     token: str,
@@ -359,21 +373,29 @@ def session_respondent(
     idle: timedelta,
     now: datetime | None = None,
 ) -> Respondent | None:
-    """The respondent whose live session ``token`` names (and mark it used), else ``None``.
+    """The respondent (with their round) whose live session ``token`` names, else ``None``; one query.
 
     A session is live for at most ``lifetime`` after the code was entered and
-    ``idle`` after its last request. An expired row is kept (until a later
+    ``idle`` after its last request (noted at most every
+    :data:`SESSION_TOUCH_INTERVAL`). An expired row is kept (until a later
     sign-in forgets old rows) only to bind answers posted over it to its
     respondent; it opens nothing.
     """
     now = now or utc_now()
-    row = session.get(SurveySession, _token_hash(token))
+    row = session.execute(
+        select(SurveySession)
+        .where(SurveySession.token_hash == _token_hash(token))
+        .options(
+            joinedload(SurveySession.respondent, innerjoin=True).joinedload(Respondent.survey_round, innerjoin=True)
+        )
+    ).scalar_one_or_none()
     if row is None:
         return None
     if now - row.started_at > lifetime or now - row.last_seen_at > idle:
         return None
-    row.last_seen_at = now
-    return session.get(Respondent, row.respondent_pk)
+    if now - row.last_seen_at >= SESSION_TOUCH_INTERVAL:
+        row.last_seen_at = now
+    return row.respondent
 
 
 def session_owner(session: Session, token: str) -> int | None:

@@ -106,6 +106,10 @@ def _as_stored(text: str) -> tuple[str | None, str | None]:
     return cleaned.strip() or None, cleaned.replace("\r\n", "\n").strip() or None
 
 
+#: What a patient can type into a free-text field (NUL has its own test).
+_TYPED = st.characters(exclude_characters="\x00", exclude_categories=("Cs",))
+
+
 @pytest.mark.parametrize("page", [page.id for page in QUESTIONNAIRE.pages])
 def test_any_answers_on_any_page_are_stored_whole_or_not_at_all(app, make_round, start, page):
     sample = make_round(size=1)
@@ -121,7 +125,8 @@ def test_any_answers_on_any_page_are_stored_whole_or_not_at_all(app, make_round,
     def post(data) -> None:
         answers = {name: data.draw(_a_value(values), label=name) for name, values in radios.items()}
         answers |= {
-            name: data.draw(st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=300), label=name)
+            # A form post is UTF-8, which cannot carry a lone surrogate: the test client could not encode one.
+            name: data.draw(st.text(alphabet=_TYPED, max_size=300), label=name)
             for name in texts
         }
         before = _stored(app)

@@ -134,3 +134,61 @@ def test_codes_of_a_closed_round_say_closed_not_wrong(app, client, make_round, s
         close_round(session, "vår-2026", today=TODAY, force=True)
     page = sign_in(client, next(iter(sample.codes.values())))
     assert page.status_code == 403 and "Enkäten är stängd" in page.text
+
+
+def _fail_once(monkeypatch, target, name: str) -> None:
+    """Make ``target.name`` raise a database error on its next call only (the database went away)."""
+    from sqlalchemy.exc import OperationalError
+
+    real = getattr(target, name)
+    calls = []
+
+    def failing(*args, **kwargs):
+        if not calls:
+            calls.append(name)
+            raise OperationalError("the server closed the connection", None, ConnectionError())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(target, name, failing)
+
+
+@pytest.mark.parametrize("fails", ["signing in", "the commit"])
+def test_a_code_entry_sent_again_after_a_database_error_gets_in(app, client, make_round, monkeypatch, fails):
+    """The calm 503 page changes nothing: the same form sent again passes its CSRF check and signs in.
+
+    Neither try counts against the wrong-code limit: a database error (or a
+    CSRF failure) is not a wrong code.
+    """
+    from sqlalchemy.orm import Session
+
+    from prem.survey import operations
+
+    sample = make_round()
+    code = next(iter(sample.codes.values()))
+    form = {"csrf_token": csrf_token(client.get("/").text), "code": code}
+    cookie = client.get_cookie("prem_session").value
+    if fails == "signing in":
+        _fail_once(monkeypatch, operations, "begin_session")
+    else:
+        _fail_once(monkeypatch, Session, "commit")
+    failed = client.post("/", data=form)
+    assert failed.status_code == 503 and "Försök igen om en stund" in failed.text
+    assert client.get_cookie("prem_session").value == cookie, "a request that stored nothing changed the cookie"
+    again = client.post("/", data=form)
+    assert again.status_code == 302 and again.location == "/introduction"
+    with app.app_context():
+        assert db.session.execute(select(CodeAttemptBucket.count)).scalars().all() in ([], [0, 0])
+
+
+def test_a_stale_code_form_is_not_a_wrong_code(app, client, make_round, monkeypatch):
+    """A CSRF failure shows the calm "open for long" page and is not counted, even at the limit."""
+    make_round()
+    for _ in range(app.config["CODE_ATTEMPT_LIMIT"]):
+        client.post("/", data={"csrf_token": csrf_token(client.get("/").text), "code": "ABCD-EFGH-JKMN"})
+    stale = client.post("/", data={"csrf_token": "stale", "code": "ABCD-EFGH-JKMN"})
+    assert stale.status_code == 200 and "Sidan hade varit öppen länge" in stale.text
+    with app.app_context():
+        counted = db.session.execute(
+            select(CodeAttemptBucket.count).where(CodeAttemptBucket.bucket.startswith("client:"))
+        ).scalar_one()
+    assert counted == app.config["CODE_ATTEMPT_LIMIT"]

@@ -211,3 +211,30 @@ def test_review_and_pages_use_a_constant_number_of_queries(client, make_round, s
     with count_queries() as page:
         client.get("/page/accessibility")
     assert len(many) == len(few) <= 8 and len(page) <= 8
+
+
+def test_a_page_save_takes_five_statements_however_much_was_answered(app, client, make_round, start, count_queries):
+    """Pins the round trips of the most frequent request, so that they do not creep back.
+
+    The session with its respondent and round, the response with its answers,
+    the same locked for the save, one upsert of the page's answers, one update
+    of the response (its resume page and time); clearing an answer adds its delete.
+    """
+    sample = make_round()
+    respondent_id, code = next(iter(sample.codes.items()))
+    start(client, code)
+    for page_id in ("overall", "information", "involvement"):
+        page = client.get(f"/page/{page_id}")
+        answers = {item.id: "1" for item in Q.page(page_id).items if item.kind == "choice"}
+        client.post(f"/page/{page_id}", data={"csrf_token": csrf_token(page.text), "action": "next", **answers})
+    page = client.get("/page/overall")
+    form = {"csrf_token": csrf_token(page.text), "action": "next"}
+    changed = {item.id: "2" for item in Q.page("overall").items if item.kind == "choice"}
+    with count_queries() as saving:
+        saved = client.post("/page/overall", data={**form, **changed})
+    assert saved.status_code == 302 and _answers(app, respondent_id)["overall_rating"] == 2
+    with count_queries() as clearing:
+        client.post("/page/overall", data={**form, **changed, "overall_rating": ""})
+    assert "overall_rating" not in _answers(app, respondent_id)
+    assert len(saving) == 5, "\n".join(" ".join(s.split())[:70] for s in saving)
+    assert len(clearing) == 6 and clearing[3].lstrip().upper().startswith("DELETE"), clearing
