@@ -2,8 +2,9 @@
 
 The responses export follows ``docs/ARCHITECTURE.md`` exactly: one row per
 invited respondent; the frame columns, ``status``, ``questionnaire_id``,
-``questionnaire_version``, ``submitted_at``, then one column per closed item
-(option code, empty when unanswered or routed past). Free text is never in
+``questionnaire_version``, ``submitted_at``, ``mode`` (``web`` or ``paper``,
+empty when never started), then one column per closed item (option code,
+empty when unanswered or routed past). Free text is never in
 it; reviewers get it from :func:`freetext_dataframe`.
 """
 
@@ -66,7 +67,9 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         One row per invited respondent (sorted by ``respondent_id``); frame
         columns with their types (``region`` as text), ``status``,
         ``questionnaire_id``/``questionnaire_version`` (missing when never
-        started), ``submitted_at`` (ISO text or missing), then one nullable
+        started), ``submitted_at`` (ISO text or missing), ``mode`` (``web`` or
+        ``paper``, :data:`contracts.formats.RESPONSE_MODES`; missing when
+        never started), then one nullable
         ``Int64`` column per closed item of the round's questionnaire.
     """
     survey_round = get_round(session, round_name)
@@ -88,6 +91,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             Response.questionnaire_id,
             Response.questionnaire_version,
             Response.submitted_at,
+            Response.mode,
         )
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
@@ -119,6 +123,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         "questionnaire_id",
         "questionnaire_version",
         "submitted_at",
+        "mode",
     ):
         export[column] = export[column].astype("string")
     for column in ("age", "stratum_population", "stratum_sample"):
