@@ -6,6 +6,7 @@ R's glm (tests/analysis/reference/mode_reference.R, run once; see the README the
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -196,3 +197,68 @@ def test_the_stored_r_input_is_what_the_analysis_fits(mode_export):
     for column in ("region", "age_group", "sex", "self_rated_health", "education", "mode"):
         assert rebuilt[column].astype(str).tolist() == stored[column].tolist(), column
     assert np.isin(stored["mode"], ["web", "paper"]).all()
+
+
+def _pdf_text(path: Path) -> str:
+    from pypdf import PdfReader
+
+    return re.sub(r"\s+", " ", " ".join(page.extract_text() for page in PdfReader(path).pages))
+
+
+@pytest.mark.parametrize(("flag", "lang", "stated"), [
+    ((), "sv", "Svarssätt (webb eller papper) ingår inte i justeringen (förval)"),
+    (("--casemix-mode",), "en", "Mode of response (web or paper) is part of the adjustment in this run"),
+])  # fmt: skip
+def test_the_report_shows_web_and_paper_and_states_the_case_mix_choice(tmp_path, flag, lang, stated, results):
+    from click.testing import CliRunner
+
+    from prem.cli import main
+
+    out = tmp_path / "report.pdf"
+    arguments = ["report", "--responses", str(REFERENCE / "mode_export.csv"), "--pathway", "reumatoid-artrit"]
+    result = CliRunner().invoke(main, [*arguments, "--lang", lang, "--out", str(out), *flag], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    text = _pdf_text(out)
+    assert stated in text
+    heading = "Svar på webben och på papper" if lang == "sv" else "Answers on the web and on paper"
+    assert heading in text
+    table = results.response_by_mode
+    total = table[(table["level"] == "pathway") & table["age_group"].isna()].iloc[0]
+    all_ages = "Alla åldrar" if lang == "sv" else "All ages"
+    rate = f"{total['response_rate_paper']:.1f}".replace(".", "," if lang == "sv" else ".")
+    assert f"{all_ages} {total['complete']} {total['complete_web']} {total['complete_paper']}" in text
+    assert rate in text.split(all_ages)[1][:80]
+    variables = "svarssätt (webb eller papper)" if lang == "sv" else "mode of response (web or paper) as categorical"
+    assert (variables in text) == bool(flag)
+
+
+def test_a_round_without_paper_has_no_mode_table(q, tmp_path):
+    from analysis.report import build_content
+
+    web_only = pd.read_csv(REFERENCE / "mode_export.csv", dtype={"region": "string", "mode": "string"})
+    web_only["mode"] = web_only["mode"].replace("paper", "web")
+    content = build_content(analyse_round(web_only, q), q, kind="national", round_name="web")
+    assert content.mode_rows == ()
+
+
+def test_prem_tables_writes_the_table_and_takes_the_option(tmp_path):
+    from click.testing import CliRunner
+
+    from prem.cli import main
+
+    runner = CliRunner()
+    for flag, out in (((), tmp_path / "off"), (("--casemix-mode",), tmp_path / "on")):
+        arguments = ["tables", "--responses", str(REFERENCE / "mode_export.csv"), "--out", str(out), *flag]
+        result = runner.invoke(main, arguments, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    by_mode = pd.read_csv(tmp_path / "off" / "response_by_mode.csv", dtype={"region": "string"})
+    assert {"complete_web", "complete_paper", "paper_share"} <= set(by_mode.columns)
+    dictionary = pd.read_csv(tmp_path / "off" / "data_dictionary.csv")
+    assert (dictionary["table"] == "response_by_mode").sum() == len(TABLES["response_by_mode"])
+    methods = {
+        name: pd.read_csv(tmp_path / name / "methods.csv").set_index("topic")["description"] for name in ("off", "on")
+    }
+    assert "is not a case-mix variable" in methods["off"]["mode.casemix"]
+    assert "is a case-mix variable in this run" in methods["on"]["mode.casemix"]
+    adjusted = {name: pd.read_csv(tmp_path / name / "adjusted_results.csv") for name in ("off", "on")}
+    assert not np.allclose(adjusted["off"]["estimate"].dropna(), adjusted["on"]["estimate"].dropna())
