@@ -204,3 +204,23 @@ def test_refused_then_paper_is_stored_reported_and_not_reminded(app, make_round,
     assert "web/paper conflicts (the first complete response counts): 1" in result.output
     with transaction(app, upgrade=False) as session:
         assert reminder_respondent_ids(session, "vår-2026") == [waiting]
+
+
+def test_a_simulated_double_keyed_batch_imports_and_its_slips_are_caught(app, make_round, tmp_path):
+    from prem.fieldwork.simulated import simulated_paper_keying, with_keying_slips, write_keying
+
+    sample = make_round(size=60)
+    ids = sorted(sample.codes)
+    with transaction(app, upgrade=False) as session:
+        keyed = simulated_paper_keying(session, "vår-2026", ids, seed=7, size=20)
+    assert 0 < len(keyed) <= 20 and list(keyed.columns) == COLUMNS and set(keyed.respondent_id) <= set(ids)
+    assert keyed.drop(columns="respondent_id").apply(lambda column: column.str.contains(";")).sum().sum() == 2
+    first = write_keying(keyed, tmp_path / "k1.csv")
+    slipped = write_keying(with_keying_slips(keyed, seed=7, slips=3), tmp_path / "k2.csv")
+    assert oct(first.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(PaperKeyingError, match="differ in 3 places"), transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", first, slipped)
+    with transaction(app, upgrade=False) as session:
+        result = import_paper_answers(session, "vår-2026", first, write_keying(keyed, tmp_path / "k2b.csv"))
+    assert result.stored == len(keyed) and result.verified and len(result.multiple_ticks) == 2
+    assert all(stored(app, rid)[0] == "paper" for rid in keyed.respondent_id)
