@@ -128,17 +128,16 @@ def _published(table: pd.DataFrame, other: pd.DataFrame, keys: Sequence[str]) ->
 
 def _what_others_show(
     table: pd.DataFrame, response_rates: pd.DataFrame, by_sex_age: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per row: whether its complete count is masked in another table, whether another table shows
-    it (or its parts), and whether the published rates give its eligible count (the rates' denominator)."""
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per row: whether its complete count is masked in another table (else another table shows it, or
+    its parts), and whether the published rates give its eligible count (the rates' denominator)."""
     all_ages = table["age_group"].isna().to_numpy()
-    hidden, shown, denominator = np.zeros(len(table), bool), np.zeros(len(table), bool), np.zeros(len(table), bool)
+    hidden, denominator = np.zeros(len(table), bool), np.zeros(len(table), bool)
     rates = response_rates[response_rates["level"].isin([level for level, _ in _LEVELS])]
     matched = _published(table, rates, _UNIT)
     matched = matched[all_ages[matched["_row"].to_numpy()]]
     rows = matched["_row"].to_numpy()
     hidden[rows] = matched["complete"].isna().to_numpy()
-    shown[rows] = ~hidden[rows]
     denominator[rows] = matched["adjusted_rate"].notna().to_numpy()
     # An age group's count is the sum of its two sex cells: masked when either is, and its eligible
     # count known only when both cells' rates are shown and not zero (a zero rate gives no denominator).
@@ -151,9 +150,8 @@ def _what_others_show(
     per_row = cells.groupby("_row").agg(hidden=("_hidden", "any"), rate=("_rate", "all"))
     rows = per_row.index.to_numpy()
     hidden[rows] = per_row["hidden"].to_numpy(dtype=bool)
-    shown[rows] = ~hidden[rows]
     denominator[rows] = per_row["rate"].to_numpy(dtype=bool) & ~hidden[rows]
-    return hidden, shown, denominator
+    return hidden, denominator
 
 
 def response_by_mode(
@@ -181,32 +179,38 @@ def response_by_mode(
 
     Notes
     -----
-    Counts 1 to ``mask_counts_below - 1`` are masked with the next smallest
-    count of the same row (web + paper = complete), of the same unit (the age
-    groups add up to all ages) and of the same level (the pathways, or the
-    regions, add up to the national row), as :func:`~analysis.suppression.mask_small_counts` does.
+    The web and paper counts 1 to ``mask_counts_below - 1`` are masked with
+    the next smallest count of the same row (web + paper = complete, which
+    the other tables give), of the same unit (the age groups add up to all
+    ages) and of the same level (the pathways, or the regions, add up to the
+    national row), as :func:`~analysis.suppression.mask_small_counts` does;
+    where the other tables hide the complete count, it and both parts are
+    masked.
     """
     table = _counts(persons)
-    hidden, shown, denominator = _what_others_show(table, response_rates, response_by_sex_age)
-    counts = ["complete", *(f"complete_{name}" for name in MODES)]
+    hidden, denominator = _what_others_show(table, response_rates, response_by_sex_age)
+    # web + paper = complete, which the other tables show (or hide: then both parts are hidden, else
+    # they would add up to it). Only the parts are masked here; complete only where hidden elsewhere.
+    parts = [f"complete_{name}" for name in MODES]
     level, by_age = table["level"], table["age_group"].notna()
     groups: list[ColumnGroup] = [
         (by_age, _UNIT, ~by_age),
         (level == "pathway", ["age_group"], level == "national"),
         (level == "region", ["age_group"], level == "national"),
     ]
-    premasked = np.zeros((len(table), len(counts)), bool)
-    premasked[:, 0] = hidden
-    published = np.zeros((len(table), len(counts)), bool)
-    published[:, 0] = shown
     masked, masked_columns = mask_small_counts(
         table,
-        counts,
+        parts,
         below=config.mask_counts_below,
         row_totals=True,
         column_groups=groups,
-        masked=premasked,
-        published=published,
+        masked=np.repeat(hidden[:, None], len(parts), axis=1),
+    )
+    masked["complete"] = pd.array(table["complete"], dtype="Int64")
+    masked.loc[hidden, "complete"] = pd.NA
+    masked_columns = pd.Series(
+        np.where(hidden, np.where(masked_columns == "", "complete", "complete;" + masked_columns), masked_columns),
+        dtype="string",
     )
     eligible = table["eligible"].to_numpy(dtype="float64")
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -41,8 +41,9 @@ def _value(value: object) -> float | None:
 def mode_rows(results: RoundResults, kind: str, pathway: str | None, region: str | None) -> tuple[ModeRow, ...]:
     """The scope's rows of ``response_by_mode``: each age group, then all ages (empty without paper responses)."""
     table = results.response_by_mode
-    if not len(table) or (table["complete_paper"].fillna(1) == 0).all():
-        return ()
+    national = table[(table["level"] == "national") & table["age_group"].isna()]
+    if national.empty or (national["complete_paper"].fillna(1) == 0).all():
+        return ()  # no paper answers in the round (a masked count is 1-4: some)
     if kind == "pathway":
         rows = table[(table["level"] == "pathway") & (table["pathway"] == pathway)]
     elif kind == "region":

@@ -120,7 +120,7 @@ def test_small_mode_counts_are_masked_with_the_next_smallest(mode_export, q):
         assert sum(pd.isna(value) for value in parts) != 1
     for (_level, _pathway, _region), unit in table.groupby(["level", "pathway", "region"], dropna=False):
         ages = unit[unit["age_group"].notna()]
-        for column in ("complete", "complete_web", "complete_paper"):
+        for column in ("complete_web", "complete_paper"):
             hidden = ages[column].isna().sum() + unit.loc[unit["age_group"].isna(), column].isna().sum()
             assert hidden != 1, (_level, _pathway, _region, column)
 
