@@ -262,3 +262,22 @@ def test_prem_tables_writes_the_table_and_takes_the_option(tmp_path):
     assert "is a case-mix variable in this run" in methods["on"]["mode.casemix"]
     adjusted = {name: pd.read_csv(tmp_path / name / "adjusted_results.csv") for name in ("off", "on")}
     assert not np.allclose(adjusted["off"]["estimate"].dropna(), adjusted["on"]["estimate"].dropna())
+
+
+@pytest.mark.parametrize("paper_share", [0.03, 0.08])
+def test_no_masked_part_comes_back_from_the_complete_counts_the_other_tables_show(mode_export, q, paper_share):
+    """Few paper answers (many small counts): wherever this table or the sex x age table shows a
+    complete count, the web and paper parts are both shown or both masked."""
+    export = mode_export.copy()
+    rng = np.random.default_rng(int(paper_share * 100))
+    started = export["mode"].notna().to_numpy()
+    export.loc[started, "mode"] = np.where(rng.random(started.sum()) < paper_share, "paper", "web")
+    results = analyse_round(export, q)
+    table, by_sex_age = results.response_by_mode, results.response_by_sex_age
+    cells = by_sex_age.groupby(["level", "pathway", "region", "age_group"], dropna=False)["complete"]
+    public = cells.apply(lambda complete: complete.notna().all()).rename("public").reset_index()
+    merged = table.merge(public, on=["level", "pathway", "region", "age_group"], how="left")
+    merged["public"] = merged["public"].fillna(True).astype(bool) | merged["complete"].notna()
+    parts = merged[["complete_web", "complete_paper"]].isna().sum(axis=1)
+    assert (parts[merged["public"]] != 1).all()
+    assert merged[["complete_web", "complete_paper"]].isna().any(axis=None), "the case has masked parts"
