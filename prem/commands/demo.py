@@ -225,39 +225,29 @@ def _letters_and_paper(app, out_dir: Path, sample_dir: Path, invitation: dt.date
     mailing list), then a simulated batch of paper questionnaires keyed twice and imported (platform side)."""
     import pandas as pd
 
+    from prem.commands.letters import letters as letters_command
     from prem.db import transaction
     from prem.fieldwork.export import write_table
     from prem.fieldwork.operations import reminder_respondent_ids
     from prem.fieldwork.paper import PaperKeyingError, import_paper_answers
     from prem.fieldwork.simulated import simulated_paper_keying, with_keying_slips, write_keying
-    from questionnaires import load_questionnaire
-    from sampling.letters import build_letters, load_round_info, write_letters
-    from sampling.letters.questionnaire_pdf import paper_questionnaire_drawer
 
     letters_dir, paper_dir = out_dir / "letters", out_dir / "paper"
     letters_dir.mkdir()
     paper_dir.mkdir()
-    info = load_round_info(_round_info(letters_dir, invitation))
-    q = load_questionnaire(info.questionnaire or "prem-vardforlopp")
-    mailing, frame = sample_dir / "mailing.csv", sample_dir / "frame.csv"
+    info = _round_info(letters_dir, invitation)
+    mailing = sample_dir / "mailing.csv"
     with transaction(app) as session:
         to_remind = reminder_respondent_ids(session, ROUND_NAME)
-    # The reminder lists as prem fieldwork reminders writes them; the letters for the first few only.
+    # The reminder list as prem fieldwork reminders writes it; the letters, through the region's own
+    # command (prem letters: the web app never imports the region side), for the first few only.
     write_table(pd.DataFrame({"respondent_id": to_remind}), letters_dir / "to-remind.csv")
-    invited = pd.read_csv(frame, usecols=["respondent_id"], dtype="string")["respondent_id"].tolist()
-    for kind, ids in (("invitation", invited[:LETTERS_SHOWN]), ("reminder-2", to_remind[-LETTERS_SHOWN:])):
+    invited = pd.read_csv(sample_dir / "frame.csv", usecols=["respondent_id"], dtype="string")["respondent_id"]
+    for kind, ids in (("invitation", invited.tolist()[:LETTERS_SHOWN]), ("reminder-2", to_remind[-LETTERS_SHOWN:])):
         ids_path = write_table(pd.DataFrame({"respondent_id": ids}), letters_dir / f"{kind}-demo-ids.csv")
-        paper = paper_questionnaire_drawer(q, info) if kind == "reminder-2" else None
-        pdf, vendor_csv = write_letters(
-            build_letters(mailing, frame, ids_path),
-            kind,
-            info,
-            q,
-            letters_dir / f"{kind}.pdf",
-            paper_questionnaire=paper,
-        )
-        click.echo(f"  {len(ids)} {kind} letters: {pdf.name} and {vendor_csv.name} (print vendor's)")
-    click.echo(f"  {len(to_remind)} people to remind on {info.plan.date_of('reminder-2')} (to-remind.csv)")
+        arguments = ["--mailing", str(mailing), "--round-info", str(info), "--kind", kind, "--ids", str(ids_path)]
+        letters_command.main([*arguments, "--out", str(letters_dir / f"{kind}.pdf")], standalone_mode=False)
+    click.echo(f"  {len(to_remind)} people to remind in all (to-remind.csv); letters above for {LETTERS_SHOWN} of them")
 
     with transaction(app) as session:
         keyed = simulated_paper_keying(session, ROUND_NAME, to_remind, seed=seed, size=PAPER_BATCH)
