@@ -53,16 +53,18 @@ def response_modes(responses: pd.DataFrame) -> pd.Categorical:
     """
     if "mode" not in responses.columns:
         return pd.Categorical(np.full(len(responses), MODES[0], dtype=object), categories=list(MODES))
-    values = responses["mode"].astype("string").str.strip()
-    wrong = (values.notna() & ~values.isin(MODES)).to_numpy(dtype=bool)
-    if wrong.any():
+    values = responses["mode"]
+    observed = pd.Categorical(values)  # one factorisation; the distinct values are checked, not the rows
+    unknown = [value for value in observed.categories if value not in MODES]
+    if unknown:
+        wrong = values.isin(unknown).to_numpy(dtype=bool)
         row = int(np.flatnonzero(wrong)[0])
         raise AnalysisInputError(
             f"responses column 'mode', row {row + 1} (respondent_id {responses['respondent_id'].iloc[row]}): "
             f"'{values.iloc[row]}' is not a mode of response; expected one of {', '.join(MODES)} or empty "
             f"({int(wrong.sum())} rows in all)"
         )
-    return pd.Categorical(values.astype(object).where(values.notna(), None), categories=list(MODES))
+    return observed.set_categories(list(MODES))
 
 
 def _check_respondents_have_a_mode(persons: pd.DataFrame, complete: np.ndarray) -> None:
@@ -77,18 +79,18 @@ def _check_respondents_have_a_mode(persons: pd.DataFrame, complete: np.ndarray) 
 
 def _counts(persons: pd.DataFrame) -> pd.DataFrame:
     """Eligible and complete (in all and per mode) per level × unit, for all ages and per age group."""
-    disposition = persons["disposition"].astype(object).to_numpy()
-    complete = disposition == "complete"
+    disposition = persons["disposition"]
+    complete = (disposition == "complete").to_numpy(dtype=bool)
     _check_respondents_have_a_mode(persons, complete)
-    mode = persons["mode"].astype(object).to_numpy()
+    # The grouping columns stay categoricals (a million rows grouped by their codes, not by text).
     data = pd.DataFrame(
         {
-            "pathway": persons["pathway"].astype(object).to_numpy(),
-            "region": persons["region"].astype(object).to_numpy(),
-            "age_group": persons["age_group"].astype(object).to_numpy(),
-            "eligible": ~np.isin(disposition, _INELIGIBLE),
+            "pathway": pd.Categorical(persons["pathway"]),
+            "region": pd.Categorical(persons["region"]),
+            "age_group": pd.Categorical(persons["age_group"]),
+            "eligible": ~disposition.isin(_INELIGIBLE).to_numpy(dtype=bool),
             "complete": complete,
-            **{f"complete_{name}": complete & (mode == name) for name in MODES},
+            **{f"complete_{name}": complete & (persons["mode"] == name).to_numpy(dtype=bool) for name in MODES},
         }
     )
     summed = ["eligible", "complete", *(f"complete_{name}" for name in MODES)]
@@ -96,7 +98,11 @@ def _counts(persons: pd.DataFrame) -> pd.DataFrame:
     for level, keys in _LEVELS:
         for by_age in (False, True):
             by = [*keys, *(["age_group"] if by_age else [])]
-            part = data.groupby(by, sort=True)[summed].sum().reset_index() if by else data[summed].sum().to_frame().T
+            if by:
+                part = data.groupby(by, sort=True, observed=True)[summed].sum().reset_index()
+                part = part.astype({key: object for key in by})
+            else:
+                part = data[summed].sum().to_frame().T
             part["level"] = level
             parts.append(part)
     table = pd.concat(parts, ignore_index=True)
