@@ -15,6 +15,8 @@ from prem.fieldwork.paper import PaperKeyingError, import_paper_answers
 from prem.survey.models import Response
 from questionnaires import load_questionnaire
 
+from .conftest import csrf_token
+
 Q = load_questionnaire("prem-vardforlopp")
 COLUMNS = ["respondent_id", *(item.id for item in Q.items)]
 
@@ -224,3 +226,21 @@ def test_a_simulated_double_keyed_batch_imports_and_its_slips_are_caught(app, ma
         result = import_paper_answers(session, "vår-2026", first, write_keying(keyed, tmp_path / "k2b.csv"))
     assert result.stored == len(keyed) and result.verified and len(result.multiple_ticks) == 2
     assert all(stored(app, rid)[0] == "paper" for rid in keyed.respondent_id)
+
+
+def test_a_patient_who_answered_on_paper_is_told_so_on_the_web_and_changes_nothing(
+    app, make_round, sign_in, client, tmp_path
+):
+    sample = make_round(size=1)
+    ((respondent_id, code),) = sample.codes.items()
+    with transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", keyed_file(tmp_path / "k.csv", [answers_row(respondent_id)]))
+    entered = sign_in(client, code)
+    assert entered.status_code == 302
+    done = client.get(entered.location, follow_redirects=True)
+    assert "Dina svar är inskickade" in done.text and 'name="overall_rating"' not in done.text
+    first_page = Q.pages[0].id
+    token = csrf_token(client.get("/").text)  # the session's token, valid for any form
+    tried = client.post(f"/page/{first_page}", data={"csrf_token": token, "overall_rating": "4", "action": "next"})
+    assert tried.status_code in (302, 303) and "/done" in tried.location
+    assert stored(app, respondent_id)[2]["overall_rating"] == 1
