@@ -246,7 +246,8 @@ def simulated_paper_keying(
             keyed[item.id] = [("" if pd.isna(code) else str(code)) for code in codes]
     scored = [item for item in q.scored_items if item.scale is not None and len(item.scale.codes) > 2]
     answered = [(row, item) for item in scored for row in np.flatnonzero(keyed[item.id].to_numpy() != "")]
-    for index in rng.choice(len(answered), size=min(2, len(answered)), replace=False) if answered else ():
+    ticked_twice = rng.choice(len(answered), size=min(2, len(answered)), replace=False) if answered else []
+    for index in ticked_twice:
         row, item = answered[index]
         low, high = sorted(item.scale.codes)[:2]
         keyed.iloc[row, keyed.columns.get_loc(item.id)] = f"{low};{high}"
