@@ -246,7 +246,9 @@ def simulated_paper_keying(
             keyed[item.id] = [("" if pd.isna(code) else str(code)) for code in codes]
     scored = [item for item in q.scored_items if item.scale is not None and len(item.scale.codes) > 2]
     answered = [(row, item) for item in scored for row in np.flatnonzero(keyed[item.id].to_numpy() != "")]
-    ticked_twice = rng.choice(len(answered), size=min(2, len(answered)), replace=False) if answered else []
+    ticked_twice = (
+        rng.choice(len(answered), size=min(2, len(answered)), replace=False) if answered else np.array([], int)
+    )
     for index in ticked_twice:
         row, item = answered[index]
         low, high = sorted(item.scale.codes)[:2]
