@@ -51,6 +51,11 @@ class AnalysisConfig:
         default) and ``pathways_within_region`` (each pathway of a region
         against the region's value over all pathways; about six times as many
         model fits, made only when asked).
+    casemix_mode : bool
+        Whether the mode of response (web or paper) is a case-mix variable
+        (as HCAHPS adjusts for mode). Off by default: who chooses paper
+        differs from who answers on the web, and the method appendix states
+        the choice either way (:mod:`analysis.mode`).
     """
 
     min_respondents_shown: int = 30
@@ -62,6 +67,7 @@ class AnalysisConfig:
     confidence: float = 0.95
     adjusted_items: tuple[str, ...] = ()
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
+    casemix_mode: bool = False
 
     def __post_init__(self) -> None:
         problems = []

@@ -31,6 +31,9 @@ class RoundResults:
     response_by_sex_age : DataFrame
         Invited, respondents and response rate by sex × age group against the
         frame population, nationally, per pathway and per region.
+    response_by_mode : DataFrame
+        Complete respondents and response rates by mode (web, paper),
+        nationally, per pathway and per region, for all ages and per age group.
     item_results : DataFrame
         Share positive and mean 0–100 score per item, group and weighting,
         with intervals.
@@ -58,6 +61,7 @@ class RoundResults:
     config: AnalysisConfig = field(default_factory=AnalysisConfig)
     response_rates: pd.DataFrame = field(default_factory=lambda: empty_table("response_rates"))
     response_by_sex_age: pd.DataFrame = field(default_factory=lambda: empty_table("response_by_sex_age"))
+    response_by_mode: pd.DataFrame = field(default_factory=lambda: empty_table("response_by_mode"))
     item_results: pd.DataFrame = field(default_factory=lambda: empty_table("item_results"))
     dimension_results: pd.DataFrame = field(default_factory=lambda: empty_table("dimension_results"))
     adjusted_results: pd.DataFrame = field(default_factory=lambda: empty_table("adjusted_results"))

@@ -31,6 +31,7 @@ from analysis.estimates import (
     level_groups,
     state_stratum_sums,
 )
+from analysis.mode import mode_casemix_column, mode_methods, response_by_mode, response_modes
 from analysis.results import RoundResults
 from analysis.scores import dimension_item_weights, dimension_states, option_states, score_states, state_scores
 from analysis.suppression import suppress_small_results
@@ -123,6 +124,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
             f"analysis settings: adjusted_items {unknown} are not scored items of {q.id} {q.version}"
         )
     persons, states, codes = _checked_persons(responses, q)
+    persons["mode"] = response_modes(responses)
     state_matrix = states.to_numpy()  # column-major view: every column below is read in place, never copied whole
     core_answered = np.zeros(len(state_matrix), dtype="int64")
     for item in q.core_items:
@@ -190,6 +192,9 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     dimension_results = estimate(dimensions).rename(columns={"name": "dimension"})
 
     casemix_data = _casemix_data(respondents, answers, codes, q)
+    if config.casemix_mode:
+        casemix_data["mode"] = mode_casemix_column(persons["mode"].to_numpy()[respondent_rows])
+        casemix_data.attrs["casemix"] = [*casemix_data.attrs["casemix"], "mode"]
     outcomes: list[tuple[str, str | None, Any, Any]] = [
         (dimension, None, dimension_scores[dimension], dimension_positive[dimension]) for dimension in dimension_scores
     ]
@@ -208,6 +213,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         )
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
+    response_by_sex_age = _response_by_sex_age(persons, config)
     adjusted_results = mask_adjusted_respondents(
         _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
     )
@@ -216,13 +222,14 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         questionnaire_version=q.version,
         config=config,
         response_rates=response_rates,
-        response_by_sex_age=_response_by_sex_age(persons, config),
+        response_by_sex_age=response_by_sex_age,
+        response_by_mode=response_by_mode(persons, response_rates, response_by_sex_age, config),
         item_results=item_results,
         dimension_results=dimension_results,
         adjusted_results=adjusted_results,
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
         dimension_weights=conform("dimension_weights", weights),
-        methods=_methods(config, casemix_data.attrs["casemix"]),
+        methods=conform("methods", pd.concat([_methods(config, casemix_data.attrs["casemix"]), mode_methods(config)])),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
 

@@ -225,6 +225,35 @@ TABLES: dict[str, tuple[Column, ...]] = {
         Column("response_rate", "float64", "percent", "Adjusted response rate in the cell; missing when masked."),
         _MASKED,
     ),
+    "response_by_mode": (
+        *_keys("level", "pathway", "region"),
+        Column(
+            "age_group",
+            "string",
+            "",
+            "Age group from the frame: 0-17, 18-34, 35-49, 50-64, 65-79, 80+; empty for all ages.",
+        ),
+        Column("complete", "Int64", "persons", "Complete respondents (web and paper)."),
+        Column("complete_web", "Int64", "persons", "Complete respondents who answered the web survey."),
+        Column(
+            "complete_paper", "Int64", "persons", "Complete respondents who answered the paper questionnaire (keyed)."
+        ),
+        Column(
+            "response_rate",
+            "float64",
+            "percent",
+            "Adjusted response rate: complete / (invited - ineligible - undeliverable); missing when masked or when the other response tables do not give its denominator.",
+        ),
+        Column(
+            "response_rate_web",
+            "float64",
+            "percent",
+            "complete_web / the same denominator; web + paper = response_rate.",
+        ),
+        Column("response_rate_paper", "float64", "percent", "complete_paper / the same denominator."),
+        Column("paper_share", "float64", "percent", "Share of the complete respondents who answered on paper."),
+        _MASKED,
+    ),
     "item_results": _keys("level", "pathway", "region", "healthcare_region", "item_id", "dimension")
     + _ESTIMATE
     + _SUPPRESSION,

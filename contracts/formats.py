@@ -26,6 +26,7 @@ __all__ = [
     "REGISTER_STEPS",
     "RESPONSES_COLUMNS",
     "RESPONSES_DTYPES",
+    "RESPONSE_MODES",
     "RESPONSE_STATUSES",
     "SEXES",
     "Dtype",
@@ -106,6 +107,10 @@ RESPONSE_STATUSES: Final[tuple[str, ...]] = (
     "undeliverable",
 )
 
+#: The export's ``mode`` column: how the response was given (empty when never started). ``web``: the
+#: web survey; ``paper``: a paper questionnaire keyed in (``prem fieldwork paper``).
+RESPONSE_MODES: Final[tuple[str, ...]] = ("web", "paper")
+
 #: ``prem export responses``: the frame's columns, then these, then one integer column per closed item
 #: (:func:`closed_item_ids`), empty when unanswered or routed past.
 RESPONSES_DTYPES: Final[dict[str, Dtype]] = {
@@ -115,6 +120,7 @@ RESPONSES_DTYPES: Final[dict[str, Dtype]] = {
     "questionnaire_version": "text",
     "submitted_at": "text",
     "screen_out_reason": "text",  # why a screened-out patient said the survey is not about their care, or empty
+    "mode": "text",
 }
 RESPONSES_COLUMNS: Final[tuple[str, ...]] = tuple(RESPONSES_DTYPES)
 

@@ -15,7 +15,38 @@ import pandas as pd
 from contracts.spreadsheet import spreadsheet_csv
 from questionnaires.model import Item, Questionnaire
 
-__all__ = ["codebook_markdown", "codebook_table", "routing_text", "write_codebook"]
+__all__ = ["codebook_markdown", "codebook_table", "export_variables_table", "routing_text", "write_codebook"]
+
+#: The responses export's columns besides the frame and the items, with what each value means (sv, en).
+_EXPORT_VARIABLES: dict[str, tuple[str, str, dict[str, tuple[str, str]]]] = {
+    "status": (
+        "Status i fältarbetet",
+        "Fieldwork status so far",
+        {
+            "not_started": ("inte påbörjad", "not started"),
+            "started": ("påbörjad, inte inskickad", "started, not submitted"),
+            "submitted": ("inskickad (webb eller papper)", "submitted (web or paper)"),
+            "refused": ("avböjt", "refused"),
+            "screened_out": ("vården stämmer inte med personens", "screened out: not their care"),
+            "deceased": ("avliden", "deceased"),
+            "undeliverable": ("brevet kom tillbaka", "letter returned"),
+        },
+    ),
+    "questionnaire_id": ("Enkätens id", "Id of the questionnaire answered; empty when never started", {}),
+    "questionnaire_version": (
+        "Enkätens version",
+        "Version of the questionnaire answered (web and paper alike); empty when never started",
+        {},
+    ),
+    "submitted_at": ("Tidpunkt då svaret skickades in", "When the response was submitted (ISO 8601, UTC)", {}),
+    "mode": (
+        "Svarssätt",
+        "Mode of response; empty when never started. A person who answered both ways counts once: the first "
+        "complete response (a submitted web response is kept and the paper one not stored; an unfinished web "
+        "response is replaced by the paper one)",
+        {"web": ("webbenkät", "web survey"), "paper": ("pappersenkät, inmatad", "paper questionnaire, keyed in")},
+    ),
+}
 
 
 def routing_text(item: Item) -> str:
@@ -81,6 +112,40 @@ def codebook_table(q: Questionnaire) -> pd.DataFrame:
     )
 
 
+def export_variables_table() -> pd.DataFrame:
+    """The responses export's fieldwork columns (status, questionnaire version, mode, ...) and their values.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``variable, value, label_sv, label_en``: one row per value of a
+        coded column (``status``, ``mode``), one row with an empty value for
+        the others, whose label says what the column holds.
+    """
+    rows = []
+    for variable, (text_sv, text_en, values) in _EXPORT_VARIABLES.items():
+        rows.append({"variable": variable, "value": "", "label_sv": text_sv, "label_en": text_en})
+        rows += [
+            {"variable": variable, "value": value, "label_sv": sv, "label_en": en} for value, (sv, en) in values.items()
+        ]
+    return pd.DataFrame(rows, dtype="string")
+
+
+def _export_variables_markdown() -> list[str]:
+    lines = [
+        "",
+        "## Fieldwork variables of the responses export",
+        "",
+        "Besides the frame columns and one column per closed item, each row of `prem export responses` has:",
+    ]
+    for variable, (text_sv, text_en, values) in _EXPORT_VARIABLES.items():
+        lines += ["", f"### `{variable}`", "", f"- sv: {text_sv}", f"- en: {text_en}"]
+        if values:
+            lines += ["", "| value | label (sv) | label (en) |", "|---|---|---|"]
+            lines += [f"| `{value}` | {sv} | {en} |" for value, (sv, en) in values.items()]
+    return lines
+
+
 def codebook_markdown(q: Questionnaire) -> str:
     """A human-readable codebook: dimensions, then each page's items with their codes."""
     lang, *others = q.languages
@@ -124,6 +189,7 @@ def codebook_markdown(q: Questionnaire) -> str:
                 declined = "yes: missing in analysis" if option.declined else ""
                 cells = [str(option.code), *(option.label[code] for code in q.languages), score, positive, declined]
                 lines.append("| " + " | ".join(cells) + " |")
+    lines += _export_variables_markdown()
     return "\n".join(lines) + "\n"
 
 
@@ -140,13 +206,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def write_codebook(q: Questionnaire, out_dir: Path | str) -> list[Path]:
-    """Write ``codebook.csv`` (UTF-8, ``,``) and ``codebook.md`` into ``out_dir``.
+    """Write ``codebook.csv`` (UTF-8, ``,``), ``codebook.md`` and ``export_variables.csv`` into ``out_dir``.
 
-    Returns the paths written. The directory is created if needed.
+    Returns the paths written, in that order. The directory is created if needed.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path, markdown_path = out_dir / "codebook.csv", out_dir / "codebook.md"
+    variables_path = out_dir / "export_variables.csv"
     _write_atomically(csv_path, spreadsheet_csv(codebook_table(q)) or "")
     _write_atomically(markdown_path, codebook_markdown(q))
-    return [csv_path, markdown_path]
+    _write_atomically(variables_path, spreadsheet_csv(export_variables_table()) or "")
+    return [csv_path, markdown_path, variables_path]

@@ -45,6 +45,7 @@ from analysis.report.model import (
     RespondentProfileRow,
     ResponseRow,
 )
+from analysis.report.modes import mode_rows
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
@@ -507,7 +508,8 @@ def _method(
         ci_methods=ci_methods,
         weighted=bool((results.dimension_results["weighting"] == "weighted").any()),
         dimension_weights=config.dimension_weights,
-        casemix_variables=_casemix_variables(q),
+        casemix_variables=_casemix_variables(q) + (("mode",) if getattr(config, "casemix_mode", False) else ()),
+        casemix_mode=bool(getattr(config, "casemix_mode", False)),
         comparisons=tuple(getattr(config, "comparisons", ("regions_within_pathway",))),
         manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
@@ -675,6 +677,7 @@ def build_content(
         ),
         method=_method(results, q, manifest, [slug for slug, _ in pathway_list], lang),
         questionnaire=f"{results.questionnaire_id} {results.questionnaire_version}".strip(),
+        mode_rows=mode_rows(results, kind, pathway, scope.region),
         fieldwork_opens=fieldwork[0],
         fieldwork_closes=fieldwork[1],
     )

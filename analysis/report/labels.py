@@ -403,6 +403,40 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "casemix.sex": ("kön (från urvalsramen)", "sex (from the frame)"),
     "casemix.self_rated_health": ("självskattad hälsa (enkätsvar)", "self-rated health (answer)"),
     "casemix.education": ("utbildning (enkätsvar)", "education (answer)"),
+    "casemix.mode": ("svarssätt (webb eller papper)", "mode of response (web or paper)"),
+    "method.mode_off": (
+        "Svarssätt (webb eller papper) ingår inte i justeringen (förval): de som svarar på papper skiljer sig från dem som "
+        "svarar på webben, och en justering för svarssätt skulle också ta bort verkliga skillnader mellan regioner vars "
+        "patienter valde papper. Svarsfrekvensen per svarssätt redovisas under Svarsfrekvens.",
+        "Mode of response (web or paper) is not part of the adjustment (the default): those who answer on paper differ "
+        "from those who answer on the web, and adjusting for mode would also remove real differences between regions "
+        "whose patients chose paper. Response rates by mode are shown under Response rates.",
+    ),
+    "method.mode_on": (
+        "Svarssätt (webb eller papper) ingår i justeringen i den här körningen, som i den amerikanska HCAHPS-undersökningen: "
+        "resultaten jämförs som om varje regions svarande hade svarat på webb och papper i samma andelar som alla svarande.",
+        "Mode of response (web or paper) is part of the adjustment in this run, as in the US HCAHPS survey: results are "
+        "compared as if every region's respondents had answered on the web and on paper in the same shares as all "
+        "respondents.",
+    ),
+    "mode": ("Svar på webben och på papper", "Answers on the web and on paper"),
+    "mode.intro": (
+        "Fullständiga svar per svarssätt och åldersgrupp. Pappersenkäten skickas med den sista påminnelsen. "
+        "Svarsfrekvensen per svarssätt har samma nämnare som den justerade svarsfrekvensen, så att webb och papper "
+        "tillsammans ger den. Den som svarat på båda sätten räknas en gång, med det första fullständiga svaret. "
+        "Små antal (1–{mask}) är dolda tillsammans med nästa minsta cell.",
+        "Complete answers by mode and age group. The paper questionnaire is sent with the last reminder. The rates by "
+        "mode have the adjusted response rate's denominator, so that web and paper add up to it. A person who answered "
+        "both ways counts once, by the first complete answer. Small counts (1–{mask}) are masked together with the next "
+        "smallest cell.",
+    ),
+    "mode.web_n": ("Webb (n)", "Web (n)"),
+    "mode.paper_n": ("Papper (n)", "Paper (n)"),
+    "mode.rate": ("Totalt %", "Total %"),
+    "mode.web_rate": ("Webb %", "Web %"),
+    "mode.paper_rate": ("Papper %", "Paper %"),
+    "mode.paper_share": ("Andel på papper %", "Share on paper %"),
+    "mode.all_ages": ("Alla åldrar", "All ages"),
     "and": ("och", "and"),
 }
 

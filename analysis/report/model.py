@@ -24,6 +24,7 @@ __all__ = [
     "FlowRow",
     "ItemContent",
     "MethodFacts",
+    "ModeRow",
     "ReportContent",
     "RespondentProfileRow",
     "ResponseRow",
@@ -117,6 +118,15 @@ class RespondentProfileRow:
 
 
 @dataclass(frozen=True)
+class ModeRow:
+    """Responses by mode in one age group (``None``: all ages): complete, web, paper (counts), the
+    response rate, the web and paper rates and the paper share (%), ``None`` where masked."""
+
+    age_group: str | None
+    values: tuple[float | None, ...]
+
+
+@dataclass(frozen=True)
 class FlowRow:
     """One sampling step summed over the report's scope; ``label`` is the step in words."""
 
@@ -146,6 +156,7 @@ class MethodFacts:
     weighted: bool = True
     dimension_weights: str = "equal"
     casemix_variables: tuple[str, ...] = ("age_group", "sex")
+    casemix_mode: bool = False
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
     manifest: tuple[tuple[str, str], ...] = ()
 
@@ -173,6 +184,8 @@ class ReportContent:
     chosen_regions: bool = False
     """A pathway report for some regions only: the sex × age table still covers all of the pathway's regions."""
     questionnaire: str = ""
+    mode_rows: tuple[ModeRow, ...] = ()
+    """Responses by mode and age group in the report's scope; empty when the round has no paper responses."""
     fieldwork_opens: dt.date | None = None
     fieldwork_closes: dt.date | None = None
     created: dt.date = field(default_factory=dt.date.today)

@@ -30,6 +30,7 @@ from analysis.report.model import (
     ReportContent,
     ResponseRow,
 )
+from analysis.report.modes import mode_section
 from analysis.report.styles import Fonts, plain_table_style, table_style
 
 __all__ = [
@@ -44,7 +45,7 @@ __all__ = [
     "summary",
 ]
 
-CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education")
+CASEMIX_VARIABLES = ("age_group", "sex", "self_rated_health", "education", "mode")
 """Case-mix variables the appendix names in words."""
 
 CI_METHODS = ("wilson", "t", "logit", "clopper_pearson", "taylor_linearisation", "delta_method", "wilson_unadjusted")
@@ -390,6 +391,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
         *_more_response_tables(content, layout),
         Spacer(1, 6 * mm),
         KeepTogether([layout.para(layout.text("profile"), "h2"), *profile_intro, profile]),
+        *mode_section(content, layout),
         PageBreak(),
     ]
 
@@ -537,6 +539,7 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
             ),
             "body",
         ),
+        layout.para(layout.text("method.mode_on" if method.casemix_mode else "method.mode_off"), "body"),
         layout.para(layout.text("method.suppression"), "h2"),
         layout.para(
             layout.text("method.suppression_text", n=method.min_respondents, mask=method.mask_counts_below - 1), "body"

@@ -143,14 +143,16 @@ def _questionnaire(responses: pd.DataFrame):
     return load_questionnaire(questionnaire_id, version=version)
 
 
-def analyse_source(source: RoundInput):
-    """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out)."""
+def analyse_source(source: RoundInput, *, casemix_mode: bool = False):
+    """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out);
+    ``casemix_mode`` adds the mode of response (web/paper) to the case mix."""
     from analysis import AnalysisConfig, analyse_round
     from analysis.report import CARE_PLAN_ITEM
 
     q = _questionnaire(source.responses)
     adjusted_items = (CARE_PLAN_ITEM,) if any(item.id == CARE_PLAN_ITEM for item in q.scored_items) else ()
-    return analyse_round(source.responses, q, config=AnalysisConfig(adjusted_items=adjusted_items)), q
+    config = AnalysisConfig(adjusted_items=adjusted_items, casemix_mode=casemix_mode)
+    return analyse_round(source.responses, q, config=config), q
 
 
 _ROUND = click.option("--round", "round_name", default=None, help="Survey round in the database.")
@@ -160,6 +162,11 @@ _RESPONSES = click.option(
     type=click.Path(path_type=Path),
     default=None,
     help="A responses export (.csv/.parquet) instead of --round.",
+)
+_CASEMIX_MODE = click.option(
+    "--casemix-mode",
+    is_flag=True,
+    help="Adjust for the mode of response (web/paper) too, as HCAHPS does; off by default (the appendix says which).",
 )
 _FLOW = click.option(
     "--flow",
@@ -191,6 +198,7 @@ _FLOW = click.option(
     default=None,
     help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).",
 )
+@_CASEMIX_MODE
 def report(
     round_name: str | None,
     responses_path: Path | None,
@@ -201,6 +209,7 @@ def report(
     out: Path,
     lang: str,
     rules_path: Path | None,
+    casemix_mode: bool,
 ) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
     from analysis.report import build_content, check_scope, write_pdf
@@ -218,7 +227,7 @@ def report(
         kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
     )
     rules = load_rules(rules_path) if rules_path is not None else bundled_rules()
-    results, q = analyse_source(source)
+    results, q = analyse_source(source, casemix_mode=casemix_mode)
     content = build_content(
         results,
         q,
@@ -262,8 +271,14 @@ def report(
     show_default=True,
     help="Language of the SPSS and Stata labels.",
 )
+@_CASEMIX_MODE
 def tables(
-    round_name: str | None, responses_path: Path | None, out_dir: Path, respondents_dir: Path | None, labels_lang: str
+    round_name: str | None,
+    responses_path: Path | None,
+    out_dir: Path,
+    respondents_dir: Path | None,
+    labels_lang: str,
+    casemix_mode: bool,
 ) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     from analysis.tables import write_tables
@@ -271,7 +286,7 @@ def tables(
     if respondents_dir is not None and respondents_dir.resolve() == out_dir.resolve():
         raise click.UsageError("--respondents needs a directory of its own: the tables are for publication")
     source = _round_input(round_name, responses_path, None)
-    results, q = analyse_source(source)
+    results, q = analyse_source(source, casemix_mode=casemix_mode)
     written = write_tables(results, out_dir)
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
     if respondents_dir is not None:

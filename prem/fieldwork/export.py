@@ -2,8 +2,9 @@
 
 The responses export follows ``docs/ARCHITECTURE.md`` exactly: one row per
 invited respondent; the frame columns, ``status``, ``questionnaire_id``,
-``questionnaire_version``, ``submitted_at``, then one column per closed item
-(option code, empty when unanswered or routed past). Free text is never in
+``questionnaire_version``, ``submitted_at``, ``mode`` (``web`` or ``paper``,
+empty when never started), then one column per closed item (option code,
+empty when unanswered or routed past). Free text is never in
 it; reviewers get it from :func:`freetext_dataframe`.
 """
 
@@ -67,7 +68,9 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         columns with their types (``region`` as text), ``status``,
         ``questionnaire_id``/``questionnaire_version`` (missing when never
         started), ``submitted_at`` (ISO text or missing), ``screen_out_reason``
-        (the screened-out patient's optional reason, else missing), then one nullable
+        (the screened-out patient's optional reason, else missing), ``mode``
+        (``web`` or ``paper``, :data:`contracts.formats.RESPONSE_MODES`; missing
+        when never started), then one nullable
         ``Int64`` column per closed item of the round's questionnaire.
     """
     survey_round = get_round(session, round_name)
@@ -90,6 +93,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             Response.questionnaire_version,
             Response.submitted_at,
             Respondent.screen_out_reason,
+            Response.mode,
         )
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
@@ -122,6 +126,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         "questionnaire_version",
         "submitted_at",
         "screen_out_reason",
+        "mode",
     ):
         export[column] = export[column].astype("string")
     for column in ("age", "stratum_population", "stratum_sample"):

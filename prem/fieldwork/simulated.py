@@ -1,4 +1,5 @@
-"""Simulated rounds: fill a demo round with simulated answers (``prem simulate``, ``prem demo``).
+"""Simulated rounds: fill a demo round with simulated answers (``prem simulate``, ``prem demo``),
+and simulate a batch of paper questionnaires keyed twice (``prem demo``'s paper step).
 
 The answers come from :func:`questionnaires.simulate.simulate_responses`;
 this module only writes them through the web survey's models. It inserts in
@@ -10,8 +11,11 @@ needs, which would take minutes here.
 
 from __future__ import annotations
 
+import csv
+import os
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any, cast
 
 import numpy as np
@@ -19,7 +23,8 @@ import pandas as pd
 from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from contracts.formats import FRAME_COLUMNS
+from contracts.files import write_privately
+from contracts.formats import AGE_GROUPS, FRAME_COLUMNS
 from prem.errors import PremError
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import get_round
@@ -28,7 +33,7 @@ from prem.survey.questionnaire import questionnaire_version
 from questionnaires import Questionnaire
 from questionnaires.simulate import simulate_comments, simulate_responses
 
-__all__ = ["store_simulated_round"]
+__all__ = ["simulated_paper_keying", "store_simulated_round", "with_keying_slips", "write_keying"]
 
 _MINUTES_TO_ANSWER = 12
 
@@ -192,3 +197,87 @@ def store_simulated_round(session: Session, round_name: str, *, seed: int) -> Co
             )
         _insert_many(session, answers, ("response_id", "item_id", "code", "text"), answer_rows)
     return Counter(simulated.status)
+
+
+def simulated_paper_keying(
+    session: Session, round_name: str, respondent_ids: list[str], *, seed: int, size: int
+) -> pd.DataFrame:
+    """The keyed file of a simulated batch of paper questionnaires sent back by some of ``respondent_ids``.
+
+    Who sends one back, and what they tick, comes from
+    :func:`questionnaires.simulate.simulate_responses` on those respondents'
+    frame rows (the same response propensity and answer model as the web
+    answers); at most ``size`` of those who would answer are kept. Cells are
+    keyed as ``prem fieldwork paper`` reads them: option codes as text,
+    empty for no answer; two of the batch's ticks are keyed as several
+    ticks (``"1;3"``), as a real batch has some. Only ids and answers: no
+    name or address is read or written.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``respondent_id`` and one text column per item of the round's
+        questionnaire, sorted by ``respondent_id``.
+    """
+    survey_round = get_round(session, round_name)
+    q = questionnaire_version(survey_round.questionnaire_id, survey_round.questionnaire_version)
+    rows = session.execute(
+        select(*(getattr(Respondent, column) for column in FRAME_COLUMNS))
+        .where(Respondent.round_id == survey_round.id, Respondent.respondent_id.in_(respondent_ids))
+        .order_by(Respondent.respondent_id)
+    ).all()
+    frame = pd.DataFrame(rows, columns=list(FRAME_COLUMNS))
+    simulated = simulate_responses(frame, q, seed=seed, opens=survey_round.opens, closes=survey_round.closes)
+    returned = simulated[simulated.status == RespondentStatus.SUBMITTED.value]
+    rng = np.random.default_rng([seed, 2])
+    if len(returned) > size:
+        # Paper is what reaches the oldest: the batch leans old (a weight per age group, 0-17 to 80+).
+        lean = pd.Series([1.0, 1.0, 1.5, 2.0, 3.0, 4.0], index=list(AGE_GROUPS))
+        chance = returned.age_group.map(lean).fillna(1.0).to_numpy(dtype=float)
+        chosen = rng.choice(len(returned), size=size, replace=False, p=chance / chance.sum())
+        returned = returned.iloc[np.sort(chosen)]
+    keyed = pd.DataFrame({"respondent_id": returned.respondent_id.astype(str).to_numpy()})
+    for item in q.items:
+        if item.kind == "text":
+            comments = simulate_comments(returned, q, seed=seed) if len(returned) else {}
+            keyed[item.id] = [comments.get(rid, "") for rid in keyed.respondent_id]
+        else:
+            codes = returned[item.id].astype("Int64")
+            keyed[item.id] = [("" if pd.isna(code) else str(code)) for code in codes]
+    scored = [item for item in q.scored_items if item.scale is not None and len(item.scale.codes) > 2]
+    answered = [(row, item) for item in scored for row in np.flatnonzero(keyed[item.id].to_numpy() != "")]
+    ticked_twice = (
+        rng.choice(len(answered), size=min(2, len(answered)), replace=False) if answered else np.array([], int)
+    )
+    for index in ticked_twice:
+        row, item = answered[index]
+        low, high = sorted(item.scale.codes)[:2]
+        keyed.iloc[row, keyed.columns.get_loc(item.id)] = f"{low};{high}"
+    return keyed.sort_values("respondent_id", ignore_index=True)
+
+
+def with_keying_slips(keyed: pd.DataFrame, *, seed: int, slips: int) -> pd.DataFrame:
+    """A second keying of ``keyed`` with ``slips`` cells keyed wrongly (another digit), as double entry catches."""
+    second = keyed.copy()
+    rng = np.random.default_rng([seed, 3])
+    cells = [
+        (row, column)
+        for column in range(1, second.shape[1])
+        for row in np.flatnonzero(second.iloc[:, column].str.fullmatch(r"[1-4]").to_numpy())
+    ]
+    for index in rng.choice(len(cells), size=min(slips, len(cells)), replace=False):
+        row, column = cells[index]
+        second.iloc[row, column] = str(int(second.iloc[row, column]) % 4 + 1)
+    return second
+
+
+def write_keying(keyed: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
+    """Write a keyed file (UTF-8 CSV) as a keying vendor delivers it, owner-only (it holds answers)."""
+
+    def write(partial: Path) -> None:
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(keyed.columns)
+            writer.writerows(keyed.itertuples(index=False))
+
+    return write_privately(path, write)

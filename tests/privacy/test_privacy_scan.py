@@ -2,9 +2,12 @@
 
 Issue #10, "Privacy scan": the survey database (SQLite file, and a
 PostgreSQL dump when ``PREM_TEST_POSTGRES_URL`` is set), the demo's log,
-the exports, the tables and the PDF reports (their text via pdftotext) are
-scanned. The extracts, ``mailing.csv`` and the sampling key are the
-region's and are not scanned.
+the exports, the tables, the keyed paper batch and the PDF reports (their
+text via pdftotext) are scanned. The extracts, ``mailing.csv``, the letters
+(PDF and the print vendor's CSV) and the sampling key are the region's and
+are not scanned; the letters are checked to hold the names (so that the
+scan's exclusion hides something real), and the vendor's CSV is refused by
+the paper import without echoing anything of it.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import pytest
 
 #: A written personnummer with its separator; bare digit runs are matched against the mailing list's own numbers.
 _DASHED_PERSONNUMMER = re.compile(rb"(?<![0-9])(?:19|20)?[0-9]{6}[-+][0-9]{4}(?![0-9])")
-_REGION_SIDE = ("extracts", "sample/mailing.csv", "sampling-code.key")
+_REGION_SIDE = ("extracts", "sample/mailing.csv", "sampling-code.key", "letters")
 
 
 def _prem(*arguments: str, env: dict[str, str]) -> subprocess.CompletedProcess:
@@ -85,6 +88,36 @@ def test_no_personal_data_outside_the_region_side_files(demo):
     assert _leaks((root / "out" / "sample" / "mailing.csv").read_bytes(), secrets_)
 
 
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed")
+def test_the_letters_are_region_side_and_the_paper_batch_is_not(demo):
+    root, _ = demo
+    out, secrets_ = root / "out", _secrets(root / "out")
+    for name in ("invitation.pdf", "invitation.csv", "reminder-2.pdf", "reminder-2.csv"):
+        assert _leaks(_contents(out / "letters" / name), secrets_), name  # names and streets: region side
+    keyed = sorted((out / "paper").glob("*.csv"))
+    assert len(keyed) == 3 and all(not _leaks(path.read_bytes(), secrets_) for path in keyed)
+    log = (root / "demo.log").read_text(encoding="utf-8")
+    assert "paper responses stored" in log and "invitation letters" in log
+
+
+def test_the_letters_vendor_csv_is_never_imported(demo):
+    """The print vendor's CSV (names, addresses, codes) given to the paper import: refused by its columns,
+    nothing stored, and the message names columns only, never a value."""
+    root, env = demo
+    out = root / "out"
+    env = env | {"DATABASE_URL": f"sqlite:///{out / 'prem.sqlite'}"}
+    export = ("export", "responses", "--round", "demo", "--out")
+    assert _prem(*export, str(root / "before.csv"), env=env).returncode == 0
+    for vendor_csv in ("invitation.csv", "reminder-2.csv"):
+        refused = _prem("fieldwork", "paper", "--round", "demo", "--file", str(out / "letters" / vendor_csv), env=env)
+        assert refused.returncode == 1
+        message = refused.stdout + refused.stderr
+        assert b"column 'name': not an item of the questionnaire" in message
+        assert _leaks(message, _secrets(out)) == []
+    assert _prem(*export, str(root / "after.csv"), env=env).returncode == 0
+    assert (root / "before.csv").read_bytes() == (root / "after.csv").read_bytes()
+
+
 def test_no_personal_data_in_a_postgresql_dump(demo, tmp_path):
     url = os.environ.get("PREM_TEST_POSTGRES_URL")
     if not url:
@@ -115,8 +148,15 @@ def test_no_personal_data_in_a_postgresql_dump(demo, tmp_path):
         assert imported.returncode == 0, imported.stderr.decode(errors="replace")
         simulated = _prem("simulate", "--round", "scan", env=env)
         assert simulated.returncode == 0, simulated.stderr.decode(errors="replace")
+        paper = root / "out" / "paper"
+        keyed = _prem(
+            "fieldwork", "paper", "--round", "scan", "--file", str(paper / "keyed-1.csv"),
+            "--second-keying", str(paper / "keyed-2-corrected.csv"), env=env,
+        )  # fmt: skip
+        assert keyed.returncode == 0 and b"paper responses stored" in keyed.stdout, keyed.stderr
         dump = subprocess.run(["pg_dump", *connection, name], capture_output=True, check=True).stdout
-        assert b"scan" in dump and b"respondent" in dump
-        assert _leaks(dump + imported.stdout + imported.stderr, _secrets(root / "out")) == []
+        assert b"scan" in dump and b"respondent" in dump and b"paper" in dump
+        logs = imported.stdout + imported.stderr + keyed.stdout + keyed.stderr
+        assert _leaks(dump + logs, _secrets(root / "out")) == []
     finally:
         subprocess.run(["dropdb", *connection, name], check=False)

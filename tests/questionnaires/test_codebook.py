@@ -6,6 +6,7 @@ import pandas as pd
 from click.testing import CliRunner
 
 from prem.cli import main
+from questionnaires import load_questionnaire
 from questionnaires.codebook import codebook_table
 
 
@@ -65,3 +66,27 @@ def test_check_command_lists_problems_without_traceback(write_definition):
     assert result.exit_code == 1
     assert f"{path}: line 36, item 'had_contact': unknown scale 'yes_no'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_codebook_documents_the_exports_mode_and_version_with_their_values():
+    from contracts.formats import RESPONSE_MODES, RESPONSE_STATUSES
+    from questionnaires.codebook import codebook_markdown, export_variables_table
+
+    table = export_variables_table()
+    values = {name: set(group.value) for name, group in table[table.value != ""].groupby("variable")}
+    assert values == {"mode": set(RESPONSE_MODES), "status": set(RESPONSE_STATUSES)}
+    assert {"questionnaire_version", "mode"} <= set(table.variable)
+    mode = table[table.variable == "mode"].set_index("value")
+    assert mode.loc["paper", "label_sv"] == "pappersenkät, inmatad" and mode.loc["web", "label_en"] == "web survey"
+    assert "first complete response" in mode.loc["", "label_en"]
+    markdown = codebook_markdown(load_questionnaire("prem-vardforlopp"))
+    assert (
+        "### `mode`" in markdown and "| `paper` | pappersenkät, inmatad | paper questionnaire, keyed in |" in markdown
+    )
+
+
+def test_codebook_command_writes_the_export_variables(tmp_path):
+    result = CliRunner().invoke(main, ["questionnaire", "codebook", "--out", str(tmp_path / "cb")])
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(tmp_path / "cb" / "export_variables.csv", dtype="string", keep_default_na=False)
+    assert ("mode", "web") in set(zip(written.variable, written.value, strict=True))

@@ -102,7 +102,7 @@ def test_codebook_csv_is_neutralised(tmp_path, monkeypatch):
     text_column = next(column for column in poisoned.columns if poisoned[column].map(type).eq(str).all())
     poisoned.loc[poisoned.index[0], text_column] = PAYLOADS[0]
     monkeypatch.setattr(codebook, "codebook_table", lambda _: poisoned)
-    csv_path, _ = codebook.write_codebook(q, tmp_path)
+    csv_path, *_ = codebook.write_codebook(q, tmp_path)
     header, *rows = _cells(csv_path)
     assert rows[0][header.index(text_column)] == "'" + PAYLOADS[0]
     _assert_neutralised([cell for row in rows for cell in row if not _is_number(cell)])

@@ -58,6 +58,7 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
         "questionnaire_version",
         "submitted_at",
         "screen_out_reason",
+        "mode",
     ]
     assert "comments" not in export.columns
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]
@@ -68,6 +69,8 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
     assert started["care_plan"] == 9 and pd.isna(started["submitted_at"])
     assert started["questionnaire_id"] == "prem-vardforlopp" and started["questionnaire_version"] == Q.version
     assert pd.isna(never["questionnaire_id"]) and pd.isna(never["overall_rating"])
+    assert submitted["mode"] == "web" and started["mode"] == "web" and pd.isna(never["mode"])
+    assert str(export["mode"].dtype) == "string"
     assert str(export["overall_rating"].dtype) == "Int64" and str(export["region"].dtype) == "string"
     assert export["design_weight"].dtype == "float64" and export["age"].dtype == "int64"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +14,8 @@ from prem.fieldwork.models import Respondent
 from prem.fieldwork.paper import PaperKeyingError, import_paper_answers
 from prem.survey.models import Response
 from questionnaires import load_questionnaire
+
+from .conftest import csrf_token
 
 Q = load_questionnaire("prem-vardforlopp")
 COLUMNS = ["respondent_id", *(item.id for item in Q.items)]
@@ -133,3 +136,111 @@ def test_web_and_paper_the_first_complete_response_counts(app, make_round, runne
     assert f"{web_started}: unfinished web response replaced by the paper one" in result.output
     assert stored(app, web_done)[0] == "web" and stored(app, web_done)[2]["overall_rating"] == 4
     assert stored(app, web_started)[0] == "paper" and stored(app, web_started)[2]["overall_rating"] == 1
+
+
+def test_the_export_carries_mode_and_version_of_each_response(app, make_round, tmp_path):
+    from prem.fieldwork.export import responses_dataframe, write_table
+    from prem.survey.operations import save_answers, start_response, submit
+
+    sample = make_round(size=3)
+    on_web, on_paper, _never = sorted(sample.codes)
+    with transaction(app, upgrade=False) as session:
+        respondent = session.execute(select(Respondent).where(Respondent.respondent_id == on_web)).scalar_one()
+        start_response(session, respondent, Q)
+        save_answers(session, respondent, {"overall_rating": 4}, Q)
+        submit(session, respondent, Q)
+    with transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", keyed_file(tmp_path / "k.csv", [answers_row(on_paper)]))
+    with app.app_context():
+        export = responses_dataframe(db.session, "vår-2026").set_index("respondent_id")
+    assert export.loc[on_web, "mode"] == "web" and export.loc[on_paper, "mode"] == "paper"
+    assert pd.isna(export.loc[_never, "mode"])
+    assert (export.loc[[on_web, on_paper], "questionnaire_version"] == Q.version).all()
+    assert export.loc[on_paper, "overall_rating"] == 1 and export.loc[on_paper, "status"] == "submitted"
+    written = pd.read_csv(write_table(export.reset_index(), tmp_path / "responses.csv"), dtype="string")
+    assert dict(zip(written.respondent_id, written["mode"], strict=True))[on_paper] == "paper"
+
+
+def test_paper_first_then_web_the_paper_response_counts(app, make_round, tmp_path):
+    from prem.survey.operations import ResponseFrozen, save_answers, start_response
+
+    sample = make_round(size=1)
+    (respondent_id,) = sample.codes
+    with transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", keyed_file(tmp_path / "k.csv", [answers_row(respondent_id)]))
+    with pytest.raises(ResponseFrozen), transaction(app, upgrade=False) as session:
+        respondent = session.execute(select(Respondent).where(Respondent.respondent_id == respondent_id)).scalar_one()
+        start_response(session, respondent, Q)
+    with pytest.raises(ResponseFrozen), transaction(app, upgrade=False) as session:
+        respondent = session.execute(select(Respondent).where(Respondent.respondent_id == respondent_id)).scalar_one()
+        save_answers(session, respondent, {"overall_rating": 4}, Q)
+    mode, _, answers, status = stored(app, respondent_id)
+    assert (mode, answers["overall_rating"], status) == ("paper", 1, "submitted")
+
+
+def test_a_second_paper_questionnaire_is_reported_and_not_stored(app, make_round, runner, tmp_path):
+    sample = make_round(size=1)
+    (respondent_id,) = sample.codes
+    first = keyed_file(tmp_path / "batch1.csv", [answers_row(respondent_id)])
+    second = keyed_file(tmp_path / "batch2.csv", [answers_row(respondent_id, overall_rating="4")])
+    assert runner(["fieldwork", "paper", "--round", "vår-2026", "--file", str(first)]).exit_code == 0
+    result = runner(["fieldwork", "paper", "--round", "vår-2026", "--file", str(second)])
+    assert result.exit_code == 0, result.output
+    assert "0 paper responses stored" in result.output
+    assert f"{respondent_id}: paper response submitted" in result.output and "was not stored" in result.output
+    assert stored(app, respondent_id)[2]["overall_rating"] == 1
+
+
+def test_refused_then_paper_is_stored_reported_and_not_reminded(app, make_round, runner, tmp_path):
+    from prem.fieldwork.operations import reminder_respondent_ids
+    from prem.survey.operations import refuse
+
+    sample = make_round(size=3)
+    refused, on_paper, waiting = sorted(sample.codes)
+    with transaction(app, upgrade=False) as session:
+        refuse(session, session.execute(select(Respondent).where(Respondent.respondent_id == refused)).scalar_one())
+    path = keyed_file(tmp_path / "k.csv", [answers_row(refused), answers_row(on_paper)])
+    result = runner(["fieldwork", "paper", "--round", "vår-2026", "--file", str(path)])
+    assert result.exit_code == 0, result.output
+    assert f"{refused}: was refused, now submitted on paper" in result.output
+    assert "web/paper conflicts (the first complete response counts): 1" in result.output
+    with transaction(app, upgrade=False) as session:
+        assert reminder_respondent_ids(session, "vår-2026") == [waiting]
+
+
+def test_a_simulated_double_keyed_batch_imports_and_its_slips_are_caught(app, make_round, tmp_path):
+    from prem.fieldwork.simulated import simulated_paper_keying, with_keying_slips, write_keying
+
+    sample = make_round(size=60)
+    ids = sorted(sample.codes)
+    with transaction(app, upgrade=False) as session:
+        keyed = simulated_paper_keying(session, "vår-2026", ids, seed=7, size=20)
+    assert 0 < len(keyed) <= 20 and list(keyed.columns) == COLUMNS and set(keyed.respondent_id) <= set(ids)
+    assert keyed.drop(columns="respondent_id").apply(lambda column: column.str.contains(";")).sum().sum() == 2
+    first = write_keying(keyed, tmp_path / "k1.csv")
+    slipped = write_keying(with_keying_slips(keyed, seed=7, slips=3), tmp_path / "k2.csv")
+    assert oct(first.stat().st_mode & 0o777) == "0o600"
+    with pytest.raises(PaperKeyingError, match="differ in 3 places"), transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", first, slipped)
+    with transaction(app, upgrade=False) as session:
+        result = import_paper_answers(session, "vår-2026", first, write_keying(keyed, tmp_path / "k2b.csv"))
+    assert result.stored == len(keyed) and result.verified and len(result.multiple_ticks) == 2
+    assert all(stored(app, rid)[0] == "paper" for rid in keyed.respondent_id)
+
+
+def test_a_patient_who_answered_on_paper_is_told_so_on_the_web_and_changes_nothing(
+    app, make_round, sign_in, client, tmp_path
+):
+    sample = make_round(size=1)
+    ((respondent_id, code),) = sample.codes.items()
+    with transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", keyed_file(tmp_path / "k.csv", [answers_row(respondent_id)]))
+    entered = sign_in(client, code)
+    assert entered.status_code == 302
+    done = client.get(entered.location, follow_redirects=True)
+    assert "Dina svar är inskickade" in done.text and 'name="overall_rating"' not in done.text
+    first_page = Q.pages[0].id
+    token = csrf_token(client.get("/").text)  # the session's token, valid for any form
+    tried = client.post(f"/page/{first_page}", data={"csrf_token": token, "overall_rating": "4", "action": "next"})
+    assert tried.status_code in (302, 303) and "/done" in tried.location
+    assert stored(app, respondent_id)[2]["overall_rating"] == 1
