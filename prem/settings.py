@@ -38,6 +38,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("PREM_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ACCESS_CODE_KEY": os.environ.get("PREM_ACCESS_CODE_KEY"),
+        # One key file per round, destroyed when the round closes (default instance/round-keys).
+        "ROUND_KEY_DIR": os.environ.get("PREM_ROUND_KEY_DIR"),
         "PRODUCTION": os.environ.get("PREM_PRODUCTION") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
         # Survey sessions live server-side: at most this long after the code was

@@ -26,12 +26,13 @@ from prem.db import db
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import (
     RETURNED_STATUSES,
+    RoundKeyMissing,
     find_respondent_by_code,
     open_round_exists,
     survey_today,
 )
 from prem.i18n import available_languages, current_language
-from prem.security import access_code_key
+from prem.security import code_keys
 from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
@@ -129,6 +130,17 @@ def _closed_page(visit: Visit | None) -> HttpResponse:
     survey_round = visit.respondent.survey_round if visit else None
     not_yet = survey_round is not None and survey_round.closed_at is None and _today() < survey_round.opens
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
+
+
+def _codes_unavailable(missing: RoundKeyMissing) -> HttpResponse:
+    """A calm "try again later" page when an open round's code key is gone (never a 500, never another key)."""
+    current_app.logger.error("code entry answered 503: the code key of round(s) %s is missing", missing.round_names)
+    page = _render(
+        "error.html",
+        heading=_("Something went wrong"),
+        message=_("We cannot check access codes just now. Please try again later."),
+    )
+    return page, 503
 
 
 def _returned_page() -> HttpResponse:
@@ -265,7 +277,8 @@ def code_entry():
     form = CodeForm(code=request.args.get("code", ""))
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
-    key = access_code_key()
+    keys = code_keys()
+    key = keys.app_key
     config = current_app.config
     buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
         (
@@ -285,7 +298,10 @@ def code_entry():
         for bucket in taken:
             operations.give_back_code_attempt(db.session, bucket)
         return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
-    respondent = find_respondent_by_code(db.session, form.code.data, key)
+    try:
+        respondent = find_respondent_by_code(db.session, form.code.data, keys)
+    except RoundKeyMissing as missing:
+        return _codes_unavailable(missing)
     if respondent is None:
         if not open_round_exists(db.session, _today()):
             return _closed_page(None)

@@ -301,6 +301,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     from prem import create_app
     from prem.db import db, transaction
     from prem.fieldwork.operations import import_round, survey_today
+    from prem.security import code_keys
 
     root = tmp_path_factory.mktemp("live-survey")
     app = create_app(
@@ -333,7 +334,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 root / round_name / "mailing.csv",
                 opens,
                 closes,
-                ACCESS_CODE_KEY.encode(),
+                code_keys(app),
             )
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
