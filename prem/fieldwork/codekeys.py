@@ -84,13 +84,18 @@ class CodeKeys:
         """The HMAC key of a round's code hashes: derived from both secrets; the app key for a legacy round."""
         if key_id is None:
             return self.app_key
+        round_key = self._read(key_id)
+        if round_key is None:
+            raise RoundKeyMissing([round_name], self.directory)
+        return hmac.new(self.app_key, _DERIVATION_LABEL + round_key, hashlib.sha256).digest()
+
+    def _read(self, key_id: str) -> bytes | None:
+        """The round key in its file, or ``None`` when the file is missing or damaged."""
         try:
             round_key = bytes.fromhex(self._path(key_id).read_text(encoding="ascii").strip())
         except (OSError, ValueError, UnicodeDecodeError):
-            round_key = b""
-        if len(round_key) != _KEY_BYTES:
-            raise RoundKeyMissing([round_name], self.directory)
-        return hmac.new(self.app_key, _DERIVATION_LABEL + round_key, hashlib.sha256).digest()
+            return None
+        return round_key if len(round_key) == _KEY_BYTES else None
 
     def hash_code(self, code: str, key_id: str | None, round_name: str) -> str:
         """The stored form of ``code`` in the round with ``key_id`` (hex HMAC-SHA256)."""
@@ -117,9 +122,9 @@ class CodeKeys:
         _sync_folder(self.directory)
         return True
 
-    def exists(self, key_id: str) -> bool:
-        """Whether the round key's file is there (for ``prem fieldwork list``)."""
-        return self._path(key_id).is_file()
+    def usable(self, key_id: str) -> bool:
+        """Whether the round key's file is there and whole (for ``prem fieldwork list``)."""
+        return self._read(key_id) is not None
 
 
 def _sync_folder(folder: Path) -> None:

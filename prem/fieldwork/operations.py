@@ -605,7 +605,7 @@ def _code_key_state(survey_round: SurveyRound, keys: CodeKeys | None) -> str:
         return "legacy"
     if survey_round.codes_destroyed_at is not None:
         return "destroyed"
-    if keys is not None and survey_round.closed_at is None and not keys.exists(survey_round.code_key_id):
+    if keys is not None and survey_round.closed_at is None and not keys.usable(survey_round.code_key_id):
         return "missing"
     return "round"
 
