@@ -278,22 +278,10 @@ def code_entry():
     if request.method == "GET":
         return _render("survey/code_entry.html", form=form)
     keys = code_keys()
-    key = keys.app_key
-    config = current_app.config
-    buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
-        (
-            "client:" + operations.client_fingerprint(request.remote_addr or "-", key),
-            config["CODE_ATTEMPT_LIMIT"],
-            config["CODE_ATTEMPT_WINDOW"],
-        ),
-        ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
-    )
-    taken = []
-    for bucket, limit, window in buckets:
-        taken.append(bucket)
-        if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
-            minutes = max(1, int(window.total_seconds() // 60))
-            return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
+    taken, limited = _take_code_attempt(keys.app_key)
+    if limited is not None:
+        minutes = max(1, int(limited.total_seconds() // 60))
+        return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
     if not form.validate_on_submit():
         for bucket in taken:
             operations.give_back_code_attempt(db.session, bucket)
@@ -320,6 +308,32 @@ def code_entry():
     if form.carry.data and _apply_carried(visit, form.carry.data):
         visit = _load_visit(respondent)
     return _gate(visit, "code") or redirect(_resume_url(visit))
+
+
+def _take_code_attempt(key: bytes) -> tuple[list[str], timedelta | None]:
+    """Count this code check in this client's bucket and one site-wide bucket (README, "Wrong-code limit").
+
+    The client is the address seen through ``TRUSTED_PROXIES`` proxies. Its
+    first ``CODE_ATTEMPT_FRESH`` wrong codes in its window go to the
+    ``site-fresh`` budget, later ones to ``site``: an attacker who spends
+    ``site`` from addresses with many wrong codes does not throttle a patient
+    who mistyped once. Returns the buckets taken (given back when the code
+    turns out right) and, when refused, the window to wait; a refusal by a
+    site-wide budget gives the client's attempt back (no code was checked).
+    """
+    config = current_app.config
+    client = "client:" + operations.client_fingerprint(request.remote_addr or "-", key)
+    window = config["CODE_ATTEMPT_WINDOW"]
+    count = operations.count_code_attempt(db.session, client, window=window)
+    if count > config["CODE_ATTEMPT_LIMIT"]:
+        return [client], window
+    fresh = count <= config["CODE_ATTEMPT_FRESH"]
+    site, site_limit = ("site-fresh", "CODE_ATTEMPT_FRESH_SITE_LIMIT") if fresh else ("site", "CODE_ATTEMPT_SITE_LIMIT")
+    site_window = config["CODE_ATTEMPT_SITE_WINDOW"]
+    if operations.count_code_attempt(db.session, site, window=site_window) > config[site_limit]:
+        operations.give_back_code_attempt(db.session, client)
+        return [site], site_window
+    return [client, site], None
 
 
 def introduction():

@@ -73,8 +73,9 @@ def test_a_client_supplied_forwarded_for_does_not_escape_the_limit(app, make_rou
 
 
 def test_the_site_wide_limit_holds_over_many_addresses(app, make_round, sign_in):
+    """Addresses with few wrong codes have a budget of their own, and it is bounded too."""
     make_round()
-    proxied = _proxied_app(app, CODE_ATTEMPT_LIMIT=3, CODE_ATTEMPT_SITE_LIMIT=5)
+    proxied = _proxied_app(app, CODE_ATTEMPT_LIMIT=3, CODE_ATTEMPT_FRESH_SITE_LIMIT=5)
     statuses = []
     for number in range(8):
         client = proxied.test_client()
