@@ -11,13 +11,12 @@ verify (the check is real), after it none does.
 from __future__ import annotations
 
 import re
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 
 from bench.survey_load import Patient, _csrf, import_round, prem_env, running_server
 from prem.fieldwork.codekeys import CodeKeys
@@ -73,37 +72,49 @@ def _keys(instance: Path) -> CodeKeys:
     return CodeKeys(prem_env("", instance)["PREM_ACCESS_CODE_KEY"].encode(), instance / "round-keys")
 
 
-def test_sqlite_storage_verifies_no_code_after_close(instance):
-    """The SQLite file and its WAL after close and a checkpoint, with a reader busy all along.
+@pytest.mark.parametrize("secure_delete", ["build default", "off"])
+def test_sqlite_storage_verifies_no_code_after_close(instance, secure_delete):
+    """The SQLite file and its WAL after close and a checkpoint: nothing verifies any code.
 
-    Debian's SQLite is built with SECURE_DELETE and overwrites freed cells, so
-    there the old hashes are gone from the file too; a build without it keeps
-    their bytes in free space. The test holds for both: nothing verifies.
+    Debian's SQLite is built with SECURE_DELETE and zeroes freed cells; other
+    builds (``secure_delete`` off) keep the old hashes' bytes in free space,
+    which is the case that shows the round key is what protects them.
     """
+    from prem import create_app
+    from prem.db import db, transaction
+    from prem.fieldwork.operations import close_round, survey_today
+
     database = instance / "prem.sqlite"
     url = f"sqlite:///{database}"
-    _prem(url, instance, "db", "upgrade")
+    codes = import_round(url, instance, SIZE, ROUND)
     keys = _keys(instance)
 
     def storage() -> list[Path]:
         return [path for path in instance.glob("prem.sqlite*") if path.is_file()]
 
-    server_connection = sqlite3.connect(database, isolation_level=None)  # as a running server's worker holds one
-    try:
-        server_connection.execute("BEGIN")  # a long request reading while the round is imported and closed
-        server_connection.execute("SELECT count(*) FROM survey_round").fetchone()
-        codes = import_round(url, instance, SIZE, ROUND)
-        before = _hex_strings(storage())
-        assert len(_verified(before, codes, keys)) == SIZE  # every code's hash is readable and verifies
-        assert "destroyed" in _prem(url, instance, "fieldwork", "close", "--round", ROUND, "--force")
-        server_connection.execute("COMMIT")
-        server_connection.execute("PRAGMA wal_checkpoint(FULL)").fetchone()
-        after = _hex_strings(storage())
-    finally:
-        server_connection.close()
-    # Whatever SQLite kept of the old hashes (none with SECURE_DELETE, the cells' bytes without it),
-    # nothing left verifies any code.
-    assert _verified(after, codes, keys) == set()
+    before = _hex_strings(storage())
+    assert len(_verified(before, codes, keys)) == SIZE  # every code's hash is readable and verifies
+    app = create_app(
+        {
+            "SQLALCHEMY_DATABASE_URI": url,
+            "SECRET_KEY": "s",
+            "ACCESS_CODE_KEY": keys.app_key,
+            "ROUND_KEY_DIR": str(keys.directory),
+        }
+    )
+    with app.app_context():
+        if secure_delete == "off":
+            event.listen(db.engine, "connect", lambda connection, _: connection.execute("PRAGMA secure_delete=OFF"))
+    with transaction(app, upgrade=False) as session:
+        close_round(session, ROUND, keys=keys, today=survey_today("Europe/Stockholm"), force=True)
+    with app.app_context():
+        with db.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(FULL)")
+        db.engine.dispose()
+    after = _hex_strings(storage())
+    if secure_delete == "off":
+        assert len(after & before) >= SIZE  # the old hashes are still in the file's free space ...
+    assert _verified(after, codes, keys) == set()  # ... and nothing left verifies any code
     assert not list((instance / "round-keys").iterdir())
 
 
