@@ -164,6 +164,8 @@ def list_command() -> None:
         state = "closed" if summary.closed else f"{summary.opens}..{summary.closes}"
         counts = ", ".join(f"{status} {count}" for status, count in summary.status_counts.items() if count)
         key = {"legacy": "\tcodes under the app-wide key (legacy)", "missing": "\tCODE KEY MISSING"}
+        if summary.codes_destroyed_at is not None:
+            key["destroyed"] = f"\tcodes destroyed {summary.codes_destroyed_at:%Y-%m-%d %H:%M} UTC"
         click.echo(
             f"{summary.name}\t{summary.questionnaire}\t{state}\t{summary.invited} invited\t{counts}"
             + key.get(summary.code_key, "")

@@ -69,6 +69,8 @@ class RoundSummary:
     #: ``round`` (its own key file), ``legacy`` (the app-wide key, imported before round keys),
     #: ``missing`` (open, but its key file is gone) or ``destroyed`` (closed, key destroyed).
     code_key: str = "round"
+    #: When closing destroyed the round's code key (``None`` while open, and for legacy rounds).
+    codes_destroyed_at: datetime | None = None
 
 
 def utc_now() -> datetime:
@@ -630,6 +632,7 @@ def list_rounds(session: Session, keys: CodeKeys | None = None) -> list[RoundSum
                 invited=sum(status_counts.values()),
                 status_counts={status.value: status_counts.get(status.value, 0) for status in RespondentStatus},
                 code_key=_code_key_state(survey_round, keys),
+                codes_destroyed_at=survey_round.codes_destroyed_at,
             )
         )
     return summaries

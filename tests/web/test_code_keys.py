@@ -88,6 +88,9 @@ def test_close_destroys_the_key_and_records_it(app, make_round, runner):
             assert find_respondent_by_code(db.session, code, code_keys(app)) is None
         [summary] = list_rounds(db.session, code_keys(app))
         assert summary.closed and summary.code_key == "destroyed"
+        assert summary.codes_destroyed_at == closed.codes_destroyed_at
+    listed = runner(["fieldwork", "list"]).output
+    assert f"closed\t4 invited\tnot_started 4\tcodes destroyed {closed.codes_destroyed_at:%Y-%m-%d %H:%M} UTC" in listed
 
 
 def test_a_rolled_back_import_leaves_no_key_file(app, make_sample):
