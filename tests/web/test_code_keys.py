@@ -189,3 +189,43 @@ def test_a_code_of_one_round_does_not_open_another(app, make_round):
     _close(app, "vår-2026")
     with app.app_context():
         assert find_respondent_by_code(db.session, code, keys) is None
+
+
+def test_a_round_imported_before_the_migration_keeps_working_under_the_app_key(tmp_path, sign_in):
+    """Upgrade a database that holds a round from before 0003_codekey: its codes open, it is flagged legacy."""
+    from prem import create_app
+    from prem.db import upgrade_database
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "s",
+            "ACCESS_CODE_KEY": ACCESS_CODE_KEY,
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.sqlite'}",
+        }
+    )
+    app.instance_path = str(tmp_path / "instance")
+    upgrade_database(app, "0002_letters")
+    code = "K7QH-M3WX-9TPA"
+    old_hash = hash_access_code(code, ACCESS_CODE_KEY.encode())
+    with app.app_context(), db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO survey_round (id, name, questionnaire_id, questionnaire_version, opens, closes, imported_at)"
+            f" VALUES (1, 'gammal', 'prem-vardforlopp', '2026.1', '{TODAY - timedelta(days=1)}',"
+            f" '{TODAY + timedelta(days=9)}', '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO respondent (round_id, respondent_id, code_hash, pathway, region, sex, age, age_group,"
+            " stratum_population, stratum_sample, design_weight, status)"
+            f" VALUES (1, 'RABCDEFGHJK', '{old_hash}', 'ibd-vuxna', '01', 'K', 70, '65-79', 400, 40, 10.0,"
+            " 'not_started')"
+        )
+    upgrade_database(app)
+    with app.app_context():
+        [summary] = list_rounds(db.session, code_keys(app))
+        assert summary.code_key == "legacy"
+        assert find_respondent_by_code(db.session, code, code_keys(app)).respondent_id == "RABCDEFGHJK"
+    assert sign_in(app.test_client(), code).location == "/introduction"
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
