@@ -202,6 +202,8 @@ class Patient:
     interrupted: int = 0
     reviewed_markers: set[str] = field(default_factory=set)
     first_page: tuple[str, str] | None = None  # (path, HTML) of the page save_repeatedly saves
+    #: Extra request headers (a test's ``X-Forwarded-For``, as a trusted proxy would set it).
+    headers: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed * 100_003 + self.number)
@@ -248,7 +250,7 @@ class Patient:
 
     def _send(self, method: str, path: str, form: dict[str, str] | None) -> tuple[int, str, str]:
         body = urlencode(form) if form is not None else None
-        headers = {"Host": "127.0.0.1"}
+        headers = {"Host": "127.0.0.1", **self.headers}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         if self.cookies:

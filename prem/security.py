@@ -1,10 +1,12 @@
 """Secrets, cookie flags and the HTTP security headers of the web survey.
 
 Two secrets live outside the code and the database: Flask's ``SECRET_KEY``
-(signs the session cookie and CSRF tokens) and the access-code key (the HMAC
-key under which access codes are stored). Each comes from the environment
-(``PREM_SECRET_KEY``, ``PREM_ACCESS_CODE_KEY``) or ``instance/config.py``,
-else from a file in ``instance/`` created with :mod:`secrets` on first use.
+(signs the session cookie and CSRF tokens) and the access-code key (the
+app-wide half of the HMAC key under which access codes are stored). Each
+comes from the environment (``PREM_SECRET_KEY``, ``PREM_ACCESS_CODE_KEY``)
+or ``instance/config.py``, else from a file in ``instance/`` created with
+:mod:`secrets` on first use. The other half, one random key per round, lives
+in the round-key folder (``PREM_ROUND_KEY_DIR``, :func:`code_keys`).
 """
 
 from __future__ import annotations
@@ -15,7 +17,16 @@ from pathlib import Path
 
 from flask import Flask, Response, current_app
 
-__all__ = ["CONTENT_SECURITY_POLICY", "access_code_key", "finalise_config", "init_app", "read_or_create_key"]
+from prem.fieldwork.codekeys import CodeKeys
+
+__all__ = [
+    "CONTENT_SECURITY_POLICY",
+    "access_code_key",
+    "code_keys",
+    "finalise_config",
+    "init_app",
+    "read_or_create_key",
+]
 
 #: No scripts at all, styles and images only from the app itself, forms only
 #: back to the app, never framed.
@@ -55,6 +66,13 @@ def access_code_key(app: Flask | None = None) -> bytes:
     if configured:
         return configured if isinstance(configured, bytes) else str(configured).encode("utf-8")
     return read_or_create_key(os.path.join(app.instance_path, "access_code.key"))
+
+
+def code_keys(app: Flask | None = None) -> CodeKeys:
+    """The access-code key and the round-key folder: ``ROUND_KEY_DIR`` or ``instance/round-keys``."""
+    app = app or current_app
+    directory = app.config.get("ROUND_KEY_DIR") or os.path.join(app.instance_path, "round-keys")
+    return CodeKeys(access_code_key(app), Path(directory))
 
 
 def finalise_config(app: Flask) -> None:

@@ -38,6 +38,8 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "SECRET_KEY": os.environ.get("PREM_SECRET_KEY"),
         "SQLALCHEMY_DATABASE_URI": database_url,
         "ACCESS_CODE_KEY": os.environ.get("PREM_ACCESS_CODE_KEY"),
+        # One key file per round, destroyed when the round closes (default instance/round-keys).
+        "ROUND_KEY_DIR": os.environ.get("PREM_ROUND_KEY_DIR"),
         "PRODUCTION": os.environ.get("PREM_PRODUCTION") == "1",
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=2),
         # Survey sessions live server-side: at most this long after the code was
@@ -52,12 +54,18 @@ def default_config(instance_path: str) -> dict[str, Any]:
         "WTF_CSRF_TIME_LIMIT": None,
         "BABEL_DEFAULT_LOCALE": "sv",
         "BABEL_TRANSLATION_DIRECTORIES": "translations",
-        # Code entry: at most this many wrong codes per client address per window
-        # (generous: a care home shares one address), and site-wide at most
-        # CODE_ATTEMPT_SITE_LIMIT per CODE_ATTEMPT_SITE_WINDOW, which bounds what
-        # any number of addresses can guess (README, "Wrong-code limit").
+        # Code entry (README, "Wrong-code limit"): at most CODE_ATTEMPT_LIMIT wrong
+        # codes per client address per window (generous: a care home shares one
+        # address). An address's first CODE_ATTEMPT_FRESH wrong codes in its window
+        # count against a site-wide budget of their own (CODE_ATTEMPT_FRESH_SITE_LIMIT
+        # per CODE_ATTEMPT_SITE_WINDOW), the rest against CODE_ATTEMPT_SITE_LIMIT:
+        # together they bound what any number of addresses can guess, and an
+        # attacker spending the second budget never throttles a patient who has
+        # mistyped a code once or twice.
         "CODE_ATTEMPT_LIMIT": 30,
         "CODE_ATTEMPT_WINDOW": timedelta(minutes=15),
+        "CODE_ATTEMPT_FRESH": 5,
+        "CODE_ATTEMPT_FRESH_SITE_LIMIT": 240,
         "CODE_ATTEMPT_SITE_LIMIT": 60,
         "CODE_ATTEMPT_SITE_WINDOW": timedelta(minutes=1),
         "SURVEY_TIMEZONE": "Europe/Stockholm",

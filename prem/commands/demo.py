@@ -123,7 +123,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
     from prem.fieldwork.export import responses_dataframe, write_table
     from prem.fieldwork.operations import import_round, survey_today
     from prem.fieldwork.simulated import store_simulated_round
-    from prem.security import access_code_key
+    from prem.security import code_keys
 
     app = create_app()
     today = survey_today(app.config["SURVEY_TIMEZONE"])
@@ -136,7 +136,7 @@ def demo(out_dir: Path, scale: float, seed: int, serve: bool) -> None:
             sample_dir / "mailing.csv",
             today - dt.timedelta(days=14),
             today + dt.timedelta(days=60),
-            access_code_key(app),
+            code_keys(app),
             round_info=load_round_info(info_path),
         )
     click.echo(f"  round '{ROUND_NAME}' open until {today + dt.timedelta(days=60)}")

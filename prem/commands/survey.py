@@ -73,7 +73,7 @@ def import_command(
     """Create a round from a sample's frame and mailing list (storing only hashes of the codes)."""
     from contracts.round_info import load_round_info
     from prem.fieldwork.operations import import_round
-    from prem.security import access_code_key
+    from prem.security import code_keys
 
     round_info = load_round_info(info_path) if info_path is not None else None
     with _transaction() as (app, session):
@@ -84,7 +84,7 @@ def import_command(
             mailing_path,
             opens.date(),
             closes.date(),
-            access_code_key(app),
+            code_keys(app),
             questionnaire_id,
             round_info,
         )
@@ -138,21 +138,37 @@ def reminders_command(round_name: str, out_path: Path) -> None:
 @_ROUND
 @click.option("--force", is_flag=True, help="Close before the round's last day.")
 def close_command(round_name: str, force: bool) -> None:
-    """Close a round and destroy its access-code hashes (no code works afterwards)."""
-    from prem.fieldwork.operations import close_round, survey_today
+    """Close a round and destroy its code key and access-code hashes (no code works afterwards)."""
+    from prem.fieldwork.operations import close_round, get_round, survey_today
+    from prem.security import code_keys
 
     with _transaction() as (app, session):
-        destroyed = close_round(session, round_name, today=survey_today(app.config["SURVEY_TIMEZONE"]), force=force)
-    click.echo(f"Closed round {round_name!r}; {destroyed} access-code hashes destroyed.")
+        destroyed = close_round(
+            session,
+            round_name,
+            keys=code_keys(app),
+            today=survey_today(app.config["SURVEY_TIMEZONE"]),
+            force=force,
+        )
+        legacy = get_round(session, round_name).code_key_id is None
+    if legacy:
+        click.echo(
+            f"Closed round {round_name!r}; {destroyed} access-code hashes cleared. It was imported before round "
+            "keys: its old hashes, which the database's storage may still hold, stay verifiable with the app-wide "
+            "access-code key (README, Code keys)."
+        )
+    else:
+        click.echo(f"Closed round {round_name!r}; its code key and {destroyed} access-code hashes destroyed.")
 
 
 @fieldwork.command("list")
 def list_command() -> None:
     """List the rounds with their windows and fieldwork status counts."""
     from prem.fieldwork.operations import list_rounds
+    from prem.security import code_keys
 
-    with _transaction() as (_, session):
-        summaries = list_rounds(session)
+    with _transaction() as (app, session):
+        summaries = list_rounds(session, code_keys(app))
     if not summaries:
         click.echo("No survey rounds yet (prem fieldwork import ...).")
     for summary in summaries:
@@ -161,7 +177,13 @@ def list_command() -> None:
         if summary.status_counts.get("screened_out"):
             why = ", ".join(f"{reason} {count}" for reason, count in summary.screen_out_reasons.items() if count)
             counts += f" (screened out because: {why})"
-        click.echo(f"{summary.name}\t{summary.questionnaire}\t{state}\t{summary.invited} invited\t{counts}")
+        key = {"legacy": "\tcodes under the app-wide key (legacy)", "missing": "\tCODE KEY MISSING"}
+        if summary.codes_destroyed_at is not None:
+            key["destroyed"] = f"\tcodes destroyed {summary.codes_destroyed_at:%Y-%m-%d %H:%M} UTC"
+        click.echo(
+            f"{summary.name}\t{summary.questionnaire}\t{state}\t{summary.invited} invited\t{counts}"
+            + key.get(summary.code_key, "")
+        )
 
 
 @click.group()

@@ -41,6 +41,11 @@ class SurveyRound(Model):
     closes: Mapped[date] = mapped_column(Date)
     imported_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: The id of the round's key file (:mod:`prem.fieldwork.codekeys`); ``None`` for a round imported
+    #: before round keys existed, whose hashes are under the app-wide key alone.
+    code_key_id: Mapped[str | None] = mapped_column(String(32))
+    #: When closing destroyed the round key: from then on nothing in storage verifies any of its codes.
+    codes_destroyed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     manifest: Mapped[dict | None] = mapped_column(JSON)
     #: What patients are told about the round (``contracts.round_info.patient_info``): period, sender, contact.
     patient_info: Mapped[dict | None] = mapped_column(JSON)
@@ -60,8 +65,9 @@ class Respondent(Model):
     """One invited person: the frame row and the keyed hash of their access code.
 
     Never a name, personnummer or address; ``respondent_id`` is the frame's
-    opaque random id, ``code_hash`` the HMAC of the access code (set to
-    ``None`` when the round is closed).
+    opaque random id, ``code_hash`` the HMAC of the access code under the
+    round's code key (set to ``None`` when the round is closed, and the key
+    destroyed).
     """
 
     __tablename__ = "respondent"

@@ -20,19 +20,22 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import CursorResult, func, insert, select, update
+from sqlalchemy import CursorResult, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contracts.formats import FLOW_COLUMNS, FRAME_COLUMNS
 from contracts.round_info import RoundInfo, patient_info
 from prem.errors import PremError
+from prem.fieldwork.codekeys import CodeKeys, RoundKeyMissing
 from prem.fieldwork.models import SCREEN_OUT_REASONS, FlowStep, Respondent, RespondentStatus, SurveyRound
 from sampling.access_codes import ALPHABET, CODE_LENGTH, hash_access_code, normalise_access_code
 
 __all__ = [
     "FLOW_COLUMNS",
     "FRAME_COLUMNS",
+    "CodeKeys",
     "FieldworkError",
+    "RoundKeyMissing",
     "RoundSummary",
     "close_round",
     "find_respondent_by_code",
@@ -67,6 +70,11 @@ class RoundSummary:
     status_counts: dict[str, int]
     #: Screened-out respondents by the reason they gave (``SCREEN_OUT_REASONS``, then ``"not_given"``).
     screen_out_reasons: dict[str, int] = field(default_factory=dict)
+    #: ``round`` (its own key file), ``legacy`` (the app-wide key, imported before round keys),
+    #: ``missing`` (open, but its key file is gone) or ``destroyed`` (closed, key destroyed).
+    code_key: str = "round"
+    #: When closing destroyed the round's code key (``None`` while open, and for legacy rounds).
+    codes_destroyed_at: datetime | None = None
 
 
 def utc_now() -> datetime:
@@ -254,36 +262,36 @@ def _parse_frame(path: Path) -> list[dict]:
     return rows
 
 
-def _parse_mailing(path: Path, frame_ids: set[str], key: bytes) -> dict[str, str]:
-    """``{respondent_id: code hash}`` from the mailing list, reading only those two columns.
+def _parse_mailing(path: Path, frame_ids: set[str]) -> dict[str, str]:
+    """``{respondent_id: normalised access code}`` from the mailing list, reading only those two columns.
 
     Names, personnummer and addresses are never read (``usecols``); the codes
-    themselves are hashed at once and never appear in messages.
+    are held in memory until they are hashed and never appear in messages.
     """
     mailing = _read_csv(path, "mailing list", ("respondent_id", "access_code"))
     problems: list[str] = []
-    hashes: dict[str, str] = {}
+    codes: dict[str, str] = {}
     valid = set(ALPHABET)
     for index, (respondent_id, access_code) in enumerate(mailing.itertuples(index=False)):
         code = normalise_access_code(access_code)
         if respondent_id not in frame_ids:
             problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} is not in the sample frame")
-        elif respondent_id in hashes:
+        elif respondent_id in codes:
             problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} appears more than once")
         elif len(code) != CODE_LENGTH or not set(code) <= valid:
             problems.append(
                 f"{_line(index)}, column access_code: not an access code ({CODE_LENGTH} characters of {ALPHABET})"
             )
         else:
-            hashes[respondent_id] = hash_access_code(code, key)
+            codes[respondent_id] = code
     missing = sorted(frame_ids - set(mailing["respondent_id"]))
     if missing:
         problems.append(f"{len(missing)} respondents of the frame have no access code, e.g. {missing[0]!r}")
-    duplicated = [code_hash for code_hash, count in Counter(hashes.values()).items() if count > 1]
+    duplicated = [code for code, count in Counter(codes.values()).items() if count > 1]
     if duplicated:
         problems.append(f"{len(duplicated)} access codes are given to more than one respondent")
     _raise_problems(path, problems)
-    return hashes
+    return codes
 
 
 def _parse_flow(path: Path) -> list[dict]:
@@ -318,16 +326,18 @@ def import_round(
     mailing_path: str | os.PathLike[str],
     opens: date,
     closes: date,
-    key: bytes,
+    keys: CodeKeys,
     questionnaire_id: str | None = None,
     round_info: RoundInfo | None = None,
 ) -> SurveyRound:
     """Create a survey round from a sample directory's frame and mailing list.
 
     Stores the frame rows and, from the mailing list, only the keyed hash of
-    each access code (see :func:`sampling.access_codes.hash_access_code`),
+    each access code under a fresh round key (:mod:`prem.fieldwork.codekeys`),
     plus ``flow.csv`` and ``manifest.json`` when they lie beside the frame.
-    Everything is validated before anything is written.
+    Everything is validated before anything is written; the round key's file
+    is written before the rows (so the database never names a key that was
+    never stored) and removed again if the caller's transaction rolls back.
 
     Parameters
     ----------
@@ -339,8 +349,8 @@ def import_round(
         ``frame.csv`` and ``mailing.csv`` as written by ``prem sample``.
     opens, closes
         The fieldwork window, both days inclusive.
-    key
-        The access-code HMAC key (:func:`prem.security.access_code_key`).
+    keys
+        The app-wide key and the round-key folder (:func:`prem.security.code_keys`).
     questionnaire_id
         The questionnaire the round uses (default ``prem-vardforlopp``), its
         newest version at import time.
@@ -359,6 +369,9 @@ def import_round(
     FieldworkError
         The round exists, the window is empty, or a file is unusable (the
         message names the file, line and column).
+    RoundKeyMissing
+        An open round's key is missing, so its codes cannot be checked for
+        clashes with these.
     """
     from prem.settings import DEFAULT_QUESTIONNAIRE
     from questionnaires import load_questionnaire
@@ -376,23 +389,18 @@ def import_round(
         )
     frame_path, mailing_path = Path(frame_path), Path(mailing_path)
     frame_rows = _parse_frame(frame_path)
-    hashes = _parse_mailing(mailing_path, {row["respondent_id"] for row in frame_rows}, key)
+    codes = _parse_mailing(mailing_path, {row["respondent_id"] for row in frame_rows})
     flow_path, manifest_path = frame_path.with_name("flow.csv"), frame_path.with_name("manifest.json")
     flow_rows = _parse_flow(flow_path) if flow_path.is_file() else []
     manifest = _parse_manifest(manifest_path) if manifest_path.is_file() else None
     questionnaire = load_questionnaire(questionnaire_id or DEFAULT_QUESTIONNAIRE)
 
-    hash_list = list(hashes.values())
-    in_use = sum(
-        session.execute(
-            select(func.count())
-            .select_from(Respondent)
-            .where(Respondent.code_hash.in_(hash_list[start : start + 5000]))
-        ).scalar_one()
-        for start in range(0, len(hash_list), 5000)
-    )
+    in_use = _codes_in_use(session, list(codes.values()), keys)
     if in_use:
         raise FieldworkError(f"{mailing_path}: {in_use} of these access codes are already used by another round.")
+    key_id = keys.create()
+    _discard_key_on_rollback(session, keys, key_id)
+    hashing_key = keys.hashing_key(key_id, round_name)
     survey_round = SurveyRound(
         name=round_name,
         questionnaire_id=questionnaire.id,
@@ -402,6 +410,7 @@ def import_round(
         imported_at=utc_now(),
         manifest=manifest,
         patient_info=patient_info(round_info) if round_info is not None else None,
+        code_key_id=key_id,
     )
     session.add(survey_round)
     session.flush()
@@ -411,7 +420,7 @@ def import_round(
             {
                 **row,
                 "round_id": survey_round.id,
-                "code_hash": hashes[row["respondent_id"]],
+                "code_hash": hash_access_code(codes[row["respondent_id"]], hashing_key),
                 "status": RespondentStatus.NOT_STARTED.value,
             }
             for row in frame_rows
@@ -423,18 +432,84 @@ def import_round(
     return survey_round
 
 
-def find_respondent_by_code(session: Session, entered_code: str, key: bytes) -> Respondent | None:
+def _open_round_keys(session: Session) -> list[tuple[int, str, str | None]]:
+    """``(id, name, code_key_id)`` of every round not yet closed: the rounds whose codes still work."""
+    return [
+        (round_id, name, key_id)
+        for round_id, name, key_id in session.execute(
+            select(SurveyRound.id, SurveyRound.name, SurveyRound.code_key_id)
+            .where(SurveyRound.closed_at.is_(None))
+            .order_by(SurveyRound.id)
+        )
+    ]
+
+
+def _codes_in_use(session: Session, codes: list[str], keys: CodeKeys) -> int:
+    """How many of ``codes`` already open a survey of a round not yet closed (hashed under each one's key)."""
+    in_use = 0
+    for round_id, name, key_id in _open_round_keys(session):
+        hashing_key = keys.hashing_key(key_id, name)
+        hashes = [hash_access_code(code, hashing_key) for code in codes]
+        in_use += sum(
+            session.execute(
+                select(func.count())
+                .select_from(Respondent)
+                .where(Respondent.round_id == round_id, Respondent.code_hash.in_(hashes[start : start + 5000]))
+            ).scalar_one()
+            for start in range(0, len(hashes), 5000)
+        )
+    return in_use
+
+
+def _discard_key_on_rollback(session: Session, keys: CodeKeys, key_id: str) -> None:
+    """Destroy a new round's key file again if the transaction that stores the round rolls back."""
+    committed = False
+
+    def on_commit(_session: Session) -> None:
+        nonlocal committed
+        committed = True
+
+    def on_rollback(_session: Session) -> None:
+        if not committed:
+            keys.destroy(key_id)
+
+    event.listen(session, "after_commit", on_commit, once=True)
+    event.listen(session, "after_rollback", on_rollback, once=True)
+
+
+def find_respondent_by_code(session: Session, entered_code: str, keys: CodeKeys) -> Respondent | None:
     """The respondent whose access code the patient typed, or ``None``.
 
-    The entered code is normalised (case, spaces, dashes) and hashed; only
-    the hash is compared, so the code itself is never stored or logged.
+    The entered code is normalised (case, spaces, dashes) and hashed once
+    per round not yet closed, under that round's key; one query looks for
+    any of these hashes. Only hashes are compared, so the code itself is
+    never stored or logged. A closed round's codes match nothing: their
+    hashes are gone and so is the key they were made with.
+
+    Raises
+    ------
+    RoundKeyMissing
+        The code matched no round that could be checked, and an open round's
+        key file is missing: the code may be right, so it is neither accepted
+        nor called wrong, and no other key is tried in its place.
     """
     code = normalise_access_code(entered_code)
     if len(code) != CODE_LENGTH:
         return None
-    return session.execute(
-        select(Respondent).where(Respondent.code_hash == hash_access_code(code, key))
-    ).scalar_one_or_none()
+    hashes: dict[str, int] = {}
+    missing: list[str] = []
+    for round_id, name, key_id in _open_round_keys(session):
+        try:
+            hashes[keys.hash_code(code, key_id, name)] = round_id
+        except RoundKeyMissing:
+            missing.append(name)
+    if hashes:
+        respondent = session.execute(select(Respondent).where(Respondent.code_hash.in_(list(hashes)))).scalar()
+        if respondent is not None and hashes.get(respondent.code_hash or "") == respondent.round_id:
+            return respondent
+    if missing:
+        raise RoundKeyMissing(missing, keys.directory)
+    return None
 
 
 def record_returned_mail(session: Session, round_name: str, path: str | os.PathLike[str]) -> dict[str, int]:
@@ -492,12 +567,20 @@ def reminder_respondent_ids(session: Session, round_name: str) -> list[str]:
     )
 
 
-def close_round(session: Session, round_name: str, *, today: date, force: bool = False) -> int:
-    """Close a round and destroy its access-code hashes; returns how many were destroyed.
+def close_round(session: Session, round_name: str, *, keys: CodeKeys, today: date, force: bool = False) -> int:
+    """Close a round and destroy its code key and access-code hashes; returns how many hashes were cleared.
 
     ``today`` is the date where the survey runs (:func:`survey_today`).
     Closing before the round's last day needs ``force=True``: afterwards no
     code of the round works any more, and that cannot be undone.
+
+    The round key's file is destroyed first, before the caller commits: if
+    the commit then fails the round is still open in the database but none
+    of its codes can be checked (:class:`RoundKeyMissing`), and closing it
+    again finishes the job. The other order could leave a closed round whose
+    key still verifies what the database's storage keeps of its hashes.
+    ``codes_destroyed_at`` records the destruction; a legacy round (hashed
+    under the shared app-wide key) gets no such record, as its key lives on.
     """
     survey_round = get_round(session, round_name)
     if survey_round.closed_at is not None:
@@ -507,6 +590,10 @@ def close_round(session: Session, round_name: str, *, today: date, force: bool =
             f"The survey round {round_name!r} runs until {survey_round.closes}; "
             "closing it now would stop every code from working (use --force to close it anyway)."
         )
+    now = utc_now()
+    if survey_round.code_key_id is not None:
+        keys.destroy(survey_round.code_key_id)
+        survey_round.codes_destroyed_at = now
     destroyed = cast(
         CursorResult[Any],  # what an UPDATE returns
         session.execute(
@@ -515,7 +602,7 @@ def close_round(session: Session, round_name: str, *, today: date, force: bool =
             .values(code_hash=None)
         ),
     ).rowcount
-    survey_round.closed_at = utc_now()
+    survey_round.closed_at = now
     session.flush()
     return destroyed
 
@@ -532,8 +619,18 @@ def open_round_exists(session: Session, day: date) -> bool:
     )
 
 
-def list_rounds(session: Session) -> list[RoundSummary]:
-    """Every round with its window and the number of respondents per status."""
+def _code_key_state(survey_round: SurveyRound, keys: CodeKeys | None) -> str:
+    if survey_round.code_key_id is None:
+        return "legacy"
+    if survey_round.codes_destroyed_at is not None:
+        return "destroyed"
+    if keys is not None and survey_round.closed_at is None and not keys.usable(survey_round.code_key_id):
+        return "missing"
+    return "round"
+
+
+def list_rounds(session: Session, keys: CodeKeys | None = None) -> list[RoundSummary]:
+    """Every round with its window, the number of respondents per status and its code key's state."""
     counts: dict[int, dict[str, int]] = {}
     for round_id, status, count in session.execute(
         select(Respondent.round_id, Respondent.status, func.count()).group_by(Respondent.round_id, Respondent.status)
@@ -562,6 +659,8 @@ def list_rounds(session: Session) -> list[RoundSummary]:
                     reason: reasons.get(survey_round.id, {}).get(reason, 0)
                     for reason in (*SCREEN_OUT_REASONS, "not_given")
                 },
+                code_key=_code_key_state(survey_round, keys),
+                codes_destroyed_at=survey_round.codes_destroyed_at,
             )
         )
     return summaries

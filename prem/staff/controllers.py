@@ -25,7 +25,7 @@ from prem.errors import PremError
 from prem.fieldwork.models import SurveyRound
 from prem.fieldwork.operations import get_round, survey_today
 from prem.i18n import available_languages
-from prem.security import access_code_key
+from prem.security import access_code_key, code_keys
 from prem.staff import operations, rounds
 from prem.staff.access import ALL_ROLES, public, rule, visible_regions
 from prem.staff.forms import ActionForm, LoginForm, NewPasswordForm, ReturnedForm, RoundForm, UserForm
@@ -305,7 +305,7 @@ def new_round():
                 opens=form.opens.data,
                 closes=form.closes.data,
                 questionnaire_id=form.questionnaire.data,
-                key=access_code_key(),
+                keys=code_keys(),
                 actor=_user().username,
             )
         except PremError as error:
@@ -338,7 +338,9 @@ def close_round(round_name: str):
     form = ActionForm()
     if request.method == "POST" and form.validate_on_submit() and request.form.get("confirm") == "yes":
         try:
-            destroyed = operations.close_round(_session(), round_name, today=_today(), actor=_user().username)
+            destroyed = operations.close_round(
+                _session(), round_name, keys=code_keys(), today=_today(), actor=_user().username
+            )
         except PremError as error:
             flash(str(error), "error")
         else:

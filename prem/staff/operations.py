@@ -20,6 +20,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from prem.errors import PremError
+from prem.fieldwork.codekeys import CodeKeys
 from prem.fieldwork.models import Respondent, SurveyRound
 from prem.fieldwork.operations import get_round, utc_now
 from prem.staff import passwords
@@ -318,7 +319,7 @@ def create_round(
     opens: date,
     closes: date,
     questionnaire_id: str | None,
-    key: bytes,
+    keys: CodeKeys,
     actor: str,
 ) -> SurveyRound:
     """Create a round from uploaded files with the import ``prem fieldwork import`` runs.
@@ -332,7 +333,7 @@ def create_round(
     with sample_directory(files) as directory:
         # Issue 11, item 4: the round's information for patients (sender, contact) goes to import_round here.
         survey_round = import_round(
-            session, name, directory / "frame.csv", directory / "mailing.csv", opens, closes, key, questionnaire_id
+            session, name, directory / "frame.csv", directory / "mailing.csv", opens, closes, keys, questionnaire_id
         )
     invited = session.execute(
         select(func.count()).select_from(Respondent).where(Respondent.round_id == survey_round.id)
@@ -370,7 +371,7 @@ def open_round(session: Session, round_name: str, *, today: date, actor: str) ->
     return survey_round
 
 
-def close_round(session: Session, round_name: str, *, today: date, actor: str) -> int:
+def close_round(session: Session, round_name: str, *, keys: CodeKeys, today: date, actor: str) -> int:
     """Close the round with the fieldwork close operation (destroying its codes) and record both.
 
     Pressing "close" on the round's confirmation page is the administrator's
@@ -379,7 +380,7 @@ def close_round(session: Session, round_name: str, *, today: date, actor: str) -
     """
     from prem.fieldwork.operations import close_round as close_fieldwork_round
 
-    destroyed = close_fieldwork_round(session, round_name, today=today, force=True)
+    destroyed = close_fieldwork_round(session, round_name, keys=keys, today=today, force=True)
     record(session, actor, AuditAction.ROUND_CLOSED, round_name=round_name, detail=f"closed {today}")
     record(session, actor, AuditAction.CODES_DESTROYED, round_name=round_name, detail=f"{destroyed} access codes")
     return destroyed

@@ -29,12 +29,13 @@ from prem.db import db
 from prem.fieldwork.models import SCREEN_OUT_REASONS, Respondent, RespondentStatus
 from prem.fieldwork.operations import (
     RETURNED_STATUSES,
+    RoundKeyMissing,
     find_respondent_by_code,
     open_round_exists,
     survey_today,
 )
 from prem.i18n import available_languages, current_language
-from prem.security import access_code_key
+from prem.security import code_keys
 from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
@@ -186,6 +187,17 @@ def _closed_page(visit: Visit | None) -> HttpResponse:
     return _render("survey/closed.html", survey_round=survey_round, not_yet=not_yet), 403
 
 
+def _codes_unavailable(missing: RoundKeyMissing) -> HttpResponse:
+    """A calm "try again later" page when an open round's code key is gone (never a 500, never another key)."""
+    current_app.logger.error("code entry answered 503: the code key of round(s) %s is missing", missing.round_names)
+    page = _render(
+        "error.html",
+        heading=_("Something went wrong"),
+        message=_("We cannot check access codes just now. Please try again later."),
+    )
+    return page, 503
+
+
 def _returned_page() -> HttpResponse:
     """A code of a person marked deceased or whose letter came back: a calm page, nothing recorded."""
     _sign_out()
@@ -311,25 +323,17 @@ def code_entry():
     if (switch := _chosen_language()) is not None:  # a language button: the same page, what was typed kept
         _switch_language(switch)
         return _render("survey/code_entry.html", form=form, session_ended=bool(form.resume.data))
-    key = access_code_key()
-    config = current_app.config
-    buckets = (  # this client (as seen through TRUSTED_PROXIES proxies), then the whole site
-        (
-            "client:" + operations.client_fingerprint(request.remote_addr or "-", key),
-            config["CODE_ATTEMPT_LIMIT"],
-            config["CODE_ATTEMPT_WINDOW"],
-        ),
-        ("site", config["CODE_ATTEMPT_SITE_LIMIT"], config["CODE_ATTEMPT_SITE_WINDOW"]),
-    )
     if not form.validate_on_submit():  # an empty or stale form checks no code: nothing to count
         return _render("survey/code_entry.html", _form_errors(form), form=form, expired=csrf_failed(form))
-    taken = []
-    for bucket, limit, window in buckets:
-        taken.append(bucket)
-        if not operations.take_code_attempt(db.session, bucket, limit=limit, window=window):
-            minutes = max(1, int(window.total_seconds() // 60))
-            return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
-    respondent = find_respondent_by_code(db.session, form.code.data, key)
+    keys = code_keys()
+    taken, limited = _take_code_attempt(keys.app_key)
+    if limited is not None:
+        minutes = max(1, int(limited.total_seconds() // 60))
+        return _render("survey/code_entry.html", form=form, rate_limited=minutes), 429
+    try:
+        respondent = find_respondent_by_code(db.session, form.code.data, keys)
+    except RoundKeyMissing as missing:
+        return _codes_unavailable(missing)
     if respondent is None:
         if not open_round_exists(db.session, _today()):
             return _closed_page(None)
@@ -353,6 +357,32 @@ def code_entry():
     if back_to is not None and _gate(visit, back_to) is None:
         return redirect(url_for(f".{back_to}"))
     return redirect(_resume_url(visit))
+
+
+def _take_code_attempt(key: bytes) -> tuple[list[str], timedelta | None]:
+    """Count this code check in this client's bucket and one site-wide bucket (README, "Wrong-code limit").
+
+    The client is the address seen through ``TRUSTED_PROXIES`` proxies. Its
+    first ``CODE_ATTEMPT_FRESH`` wrong codes in its window go to the
+    ``site-fresh`` budget, later ones to ``site``: an attacker who spends
+    ``site`` from addresses with many wrong codes does not throttle a patient
+    who mistyped once. Returns the buckets taken (given back when the code
+    turns out right) and, when refused, the window to wait; a refusal by a
+    site-wide budget gives the client's attempt back (no code was checked).
+    """
+    config = current_app.config
+    client = "client:" + operations.client_fingerprint(request.remote_addr or "-", key)
+    window = config["CODE_ATTEMPT_WINDOW"]
+    count = operations.count_code_attempt(db.session, client, window=window)
+    if count > config["CODE_ATTEMPT_LIMIT"]:
+        return [client], window
+    fresh = count <= config["CODE_ATTEMPT_FRESH"]
+    site, site_limit = ("site-fresh", "CODE_ATTEMPT_FRESH_SITE_LIMIT") if fresh else ("site", "CODE_ATTEMPT_SITE_LIMIT")
+    site_window = config["CODE_ATTEMPT_SITE_WINDOW"]
+    if operations.count_code_attempt(db.session, site, window=site_window) > config[site_limit]:
+        operations.give_back_code_attempt(db.session, client)
+        return [site], site_window
+    return [client, site], None
 
 
 def introduction():

@@ -34,6 +34,7 @@ __all__ = [
     "ResponseFrozen",
     "SurveyError",
     "client_fingerprint",
+    "count_code_attempt",
     "get_response",
     "give_back_code_attempt",
     "refuse",
@@ -307,12 +308,17 @@ def client_fingerprint(client_address: str, key: bytes) -> str:
 def take_code_attempt(
     session: Session, bucket: str, *, limit: int, window: timedelta, now: datetime | None = None
 ) -> bool:
-    """Count one code check against ``bucket``; whether it is within ``limit`` for the current ``window``.
+    """Count one code check against ``bucket``; whether it is within ``limit`` for the current ``window``."""
+    return count_code_attempt(session, bucket, window=window, now=now) <= limit
+
+
+def count_code_attempt(session: Session, bucket: str, *, window: timedelta, now: datetime | None = None) -> int:
+    """Count one code check against ``bucket``; the bucket's count in its current ``window``, this one included.
 
     One ``INSERT ... ON CONFLICT DO UPDATE ... RETURNING`` statement: the
     bucket's row is locked until the request commits, so attempts from any
     number of workers are counted one after the other and never more than
-    ``limit`` are let through in a window. A window older than ``window``
+    the limit are let through in a window. A window older than ``window``
     starts again at this attempt.
     """
     now = now or utc_now()
@@ -326,7 +332,7 @@ def take_code_attempt(
             "window_start": case((stale, literal(now, UTCDateTime)), else_=CodeAttemptBucket.window_start),
         },
     ).returning(CodeAttemptBucket.count)
-    return session.execute(statement).scalar_one() <= limit
+    return session.execute(statement).scalar_one()
 
 
 def give_back_code_attempt(session: Session, bucket: str) -> None:

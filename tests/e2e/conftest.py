@@ -332,6 +332,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     from prem import create_app
     from prem.db import db, transaction
     from prem.fieldwork.operations import import_round, survey_today
+    from prem.security import code_keys
 
     root = tmp_path_factory.mktemp("live-survey")
     app = create_app(
@@ -366,7 +367,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 root / round_name / "mailing.csv",
                 opens,
                 closes,
-                ACCESS_CODE_KEY.encode(),
+                code_keys(app),
                 round_info=load_round_info(info_path) if round_name == OPEN_ROUND else None,
             )
 

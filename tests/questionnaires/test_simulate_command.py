@@ -14,6 +14,7 @@ from prem.cli import main
 from prem.db import transaction, upgrade_database
 from prem.fieldwork.export import freetext_dataframe, responses_dataframe
 from prem.fieldwork.operations import import_round
+from prem.security import code_keys
 from questionnaires.simulate import simulate_responses
 from sampling.access_codes import new_access_code
 
@@ -38,7 +39,7 @@ def demo_round(tmp_path, monkeypatch, sample_frame, database_url):
     app = create_app()
     upgrade_database(app)
     with transaction(app, upgrade=False) as session:
-        import_round(session, ROUND, tmp_path / "frame.csv", tmp_path / "mailing.csv", OPENS, CLOSES, KEY.encode())
+        import_round(session, ROUND, tmp_path / "frame.csv", tmp_path / "mailing.csv", OPENS, CLOSES, code_keys(app))
     yield app, frame
     from prem.db import db
 

@@ -20,6 +20,7 @@ import pytest
 from prem import create_app
 from prem.db import db, transaction
 from prem.fieldwork.operations import import_round, survey_today
+from prem.security import code_keys
 from sampling.access_codes import ALPHABET, new_access_code
 
 ACCESS_CODE_KEY = "test-access-code-key"
@@ -165,11 +166,17 @@ def make_round(app, make_sample):
                 sample.mailing,
                 opens or TODAY - timedelta(days=1),
                 closes or TODAY + timedelta(days=30),
-                ACCESS_CODE_KEY.encode(),
+                code_keys(app),
             )
         return sample
 
     return make
+
+
+def same_code_keys(app) -> dict:
+    """Settings for a second app that checks codes as ``app`` does (its app key and round-key folder)."""
+    keys = code_keys(app)
+    return {"ACCESS_CODE_KEY": keys.app_key, "ROUND_KEY_DIR": str(keys.directory)}
 
 
 _TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')

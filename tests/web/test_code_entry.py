@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from prem.db import db, transaction
 from prem.fieldwork.operations import close_round
+from prem.security import code_keys
 from prem.survey.models import CodeAttemptBucket
 
 from .conftest import TODAY, csrf_token
@@ -96,7 +97,7 @@ def test_closed_round_ends_an_ongoing_session(app, client, make_round, start):
     sample = make_round()
     start(client, next(iter(sample.codes.values())))
     with transaction(app, upgrade=False) as session:
-        close_round(session, "vår-2026", today=TODAY, force=True)
+        close_round(session, "vår-2026", keys=code_keys(app), today=TODAY, force=True)
     page = client.get("/page/overall")
     assert page.status_code == 403 and "Enkäten är stängd" in page.text
     assert client.get("/page/overall").status_code == 302
@@ -131,7 +132,7 @@ def test_footer_names_sender_and_contact_when_configured(app, client):
 def test_codes_of_a_closed_round_say_closed_not_wrong(app, client, make_round, sign_in):
     sample = make_round()
     with transaction(app, upgrade=False) as session:
-        close_round(session, "vår-2026", today=TODAY, force=True)
+        close_round(session, "vår-2026", keys=code_keys(app), today=TODAY, force=True)
     page = sign_in(client, next(iter(sample.codes.values())))
     assert page.status_code == 403 and "Enkäten är stängd" in page.text
 

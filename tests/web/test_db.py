@@ -10,12 +10,13 @@ from sqlalchemy import func, select
 from prem.db import Base, current_revision, db, transaction
 from prem.fieldwork.models import SurveyRound
 from prem.fieldwork.operations import import_round
+from prem.security import code_keys
 
-from .conftest import ACCESS_CODE_KEY, TODAY
+from .conftest import TODAY
 
 
 def test_migrations_match_the_models(app):
-    assert current_revision(app) == "0003_patient2"
+    assert current_revision(app) == "0003_codekey"
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []
@@ -24,7 +25,7 @@ def test_migrations_match_the_models(app):
 def test_a_failing_command_rolls_everything_back(app, make_sample):
     sample = make_sample(2)
     with pytest.raises(RuntimeError), transaction(app, upgrade=False) as session:
-        import_round(session, "r", sample.frame, sample.mailing, TODAY, TODAY, ACCESS_CODE_KEY.encode())
+        import_round(session, "r", sample.frame, sample.mailing, TODAY, TODAY, code_keys(app))
         raise RuntimeError("the disk is full")
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0

@@ -19,18 +19,17 @@ from prem.fieldwork.operations import (
     reminder_respondent_ids,
     survey_today,
 )
+from prem.security import code_keys
 from sampling.access_codes import hash_access_code
 
 from .conftest import ACCESS_CODE_KEY, NAME, PERSONNUMMER, STREET, TODAY
-
-KEY = ACCESS_CODE_KEY.encode()
 
 
 def _import(app, sample, name="höst-2026", **overrides):
     arguments = {"opens": TODAY, "closes": TODAY + timedelta(days=30)} | overrides
     with transaction(app, upgrade=False) as session:
         return import_round(
-            session, name, sample.frame, sample.mailing, arguments["opens"], arguments["closes"], KEY
+            session, name, sample.frame, sample.mailing, arguments["opens"], arguments["closes"], code_keys(app)
         ).id
 
 
@@ -40,8 +39,14 @@ def test_import_stores_frame_and_only_code_hashes(app, make_sample):
     with app.app_context():
         respondents = db.session.execute(select(Respondent)).scalars().all()
         assert {r.respondent_id for r in respondents} == set(sample.codes)
+        survey_round = db.session.execute(select(SurveyRound)).scalar_one()
+        round_key = code_keys(app).hashing_key(survey_round.code_key_id, survey_round.name)
+        assert round_key != ACCESS_CODE_KEY.encode()
         for respondent in respondents:
-            assert respondent.code_hash == hash_access_code(sample.codes[respondent.respondent_id], KEY)
+            assert respondent.code_hash == hash_access_code(sample.codes[respondent.respondent_id], round_key)
+            assert respondent.code_hash != hash_access_code(
+                sample.codes[respondent.respondent_id], ACCESS_CODE_KEY.encode()
+            )
             assert respondent.status == "not_started" and respondent.region == "01"
         survey_round = db.session.execute(select(SurveyRound)).scalar_one()
         assert survey_round.manifest == {"seed": 20260101, "software": "prem 0.1.0"}
@@ -89,9 +94,9 @@ def test_codes_are_found_whatever_the_patient_types(app, make_sample):
             f"  {code.replace('-', '')}  ",
             code.replace("-", "–"),
         ):
-            assert find_respondent_by_code(db.session, typed, KEY).respondent_id == respondent_id
-        assert find_respondent_by_code(db.session, "ABCD-EFGH-JKMN", KEY) is None
-        assert find_respondent_by_code(db.session, "", KEY) is None
+            assert find_respondent_by_code(db.session, typed, code_keys(app)).respondent_id == respondent_id
+        assert find_respondent_by_code(db.session, "ABCD-EFGH-JKMN", code_keys(app)) is None
+        assert find_respondent_by_code(db.session, "", code_keys(app)) is None
 
 
 def test_reimporting_a_round_is_refused(app, make_sample):
@@ -160,12 +165,12 @@ def test_returned_mail_reminders_and_close(app, make_sample):
         [summary] = list_rounds(session)
         assert summary.invited == 4 and summary.status_counts["deceased"] == 1 and not summary.closed
     with transaction(app, upgrade=False) as session, pytest.raises(FieldworkError, match="--force"):
-        close_round(session, "höst-2026", today=TODAY)
+        close_round(session, "höst-2026", keys=code_keys(app), today=TODAY)
     with transaction(app, upgrade=False) as session:
-        assert close_round(session, "höst-2026", today=TODAY + timedelta(days=1)) == 4
+        assert close_round(session, "höst-2026", keys=code_keys(app), today=TODAY + timedelta(days=1)) == 4
     with app.app_context():
         assert db.session.execute(select(Respondent.code_hash).where(Respondent.code_hash.is_not(None))).first() is None
-        assert find_respondent_by_code(db.session, sample.codes[ids[3]], KEY) is None
+        assert find_respondent_by_code(db.session, sample.codes[ids[3]], code_keys(app)) is None
 
 
 def test_returned_mail_file_errors_name_the_line(app, make_sample):

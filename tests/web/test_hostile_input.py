@@ -8,6 +8,8 @@ from sqlalchemy import select
 from prem.db import db
 from prem.survey.models import Answer
 
+from .conftest import same_code_keys
+
 UNSAFE_NEXT = [
     "/%09/evil.example",
     "/%0a/evil.example",
@@ -48,17 +50,18 @@ def test_control_characters_in_free_text_are_dropped_and_the_page_is_saved(app, 
     assert "overall_rating" in stored
 
 
-def _proxied_app(database_url, **config):
+def _proxied_app(app, **config):
+    """A second app on ``app``'s database and code keys, behind one trusted proxy."""
     from prem import create_app
 
-    settings = {"TESTING": True, "SECRET_KEY": "s", "ACCESS_CODE_KEY": "k", "TRUSTED_PROXIES": 1}
-    return create_app({**settings, "SQLALCHEMY_DATABASE_URI": database_url, **config})
+    settings = {"TESTING": True, "SECRET_KEY": "s", "TRUSTED_PROXIES": 1, **same_code_keys(app)}
+    return create_app({**settings, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"], **config})
 
 
-def test_a_client_supplied_forwarded_for_does_not_escape_the_limit(make_round, sign_in, database_url):
+def test_a_client_supplied_forwarded_for_does_not_escape_the_limit(app, make_round, sign_in):
     """The proxy appends the real address; whatever the client put before it is ignored."""
     make_round()
-    proxied = _proxied_app(database_url, CODE_ATTEMPT_LIMIT=3)
+    proxied = _proxied_app(app, CODE_ATTEMPT_LIMIT=3)
     statuses = []
     for number in range(10):
         client = proxied.test_client()
@@ -69,9 +72,10 @@ def test_a_client_supplied_forwarded_for_does_not_escape_the_limit(make_round, s
         db.engine.dispose()
 
 
-def test_the_site_wide_limit_holds_over_many_addresses(make_round, sign_in, database_url):
+def test_the_site_wide_limit_holds_over_many_addresses(app, make_round, sign_in):
+    """Addresses with few wrong codes have a budget of their own, and it is bounded too."""
     make_round()
-    proxied = _proxied_app(database_url, CODE_ATTEMPT_LIMIT=3, CODE_ATTEMPT_SITE_LIMIT=5)
+    proxied = _proxied_app(app, CODE_ATTEMPT_LIMIT=3, CODE_ATTEMPT_FRESH_SITE_LIMIT=5)
     statuses = []
     for number in range(8):
         client = proxied.test_client()

@@ -19,15 +19,14 @@ from sqlalchemy import select
 
 from prem.db import Base, db, transaction
 from prem.fieldwork.operations import FRAME_COLUMNS, FieldworkError, import_round
+from prem.security import code_keys
 
-from .conftest import ACCESS_CODE_KEY, NAME, PERSONNUMMER, STREET, TODAY
-
-KEY = ACCESS_CODE_KEY.encode()
+from .conftest import NAME, PERSONNUMMER, STREET, TODAY
 
 
 def _import(app, frame: Path, mailing: Path, name: str = "vår-2027") -> None:
     with transaction(app, upgrade=False) as session:
-        import_round(session, name, frame, mailing, TODAY, TODAY + timedelta(days=30), KEY)
+        import_round(session, name, frame, mailing, TODAY, TODAY + timedelta(days=30), code_keys(app))
 
 
 def _dump(app) -> list[tuple]:

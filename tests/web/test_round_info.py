@@ -14,8 +14,9 @@ from prem.db import db, transaction
 from prem.fieldwork.export import responses_dataframe
 from prem.fieldwork.models import Respondent, SurveyRound
 from prem.fieldwork.operations import FieldworkError, import_round
+from prem.security import code_keys
 
-from .conftest import ACCESS_CODE_KEY, TODAY, csrf_token
+from .conftest import TODAY, csrf_token
 
 ROUND_INFO = Path(__file__).parents[1] / "sampling" / "letters_data" / "round-info.yaml"
 
@@ -29,7 +30,7 @@ def _import(app, sample, name: str = "vf-2026", info=None) -> None:
             sample.mailing,
             TODAY - timedelta(days=1),
             TODAY + timedelta(days=30),
-            ACCESS_CODE_KEY.encode(),
+            code_keys(app),
             round_info=info,
         )
 

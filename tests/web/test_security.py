@@ -11,6 +11,8 @@ from prem.db import db
 from prem.security import CONTENT_SECURITY_POLICY, read_or_create_key
 from prem.server import ACCESS_LOG_FORMAT, _PrivateRequestHandler
 
+from .conftest import same_code_keys
+
 
 def test_every_page_has_a_strict_policy_and_no_scripts(client, make_round, start):
     sample = make_round()
@@ -49,7 +51,7 @@ def test_behind_a_trusted_proxy_attempts_count_per_forwarded_address(app, make_r
         {
             "TESTING": True,
             "SECRET_KEY": "s",
-            "ACCESS_CODE_KEY": "k",
+            **same_code_keys(app),
             "TRUSTED_PROXIES": 1,
             "SQLALCHEMY_DATABASE_URI": database_url,
             "CODE_ATTEMPT_LIMIT": 2,

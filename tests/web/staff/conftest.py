@@ -12,10 +12,11 @@ import pytest
 
 from prem.db import transaction
 from prem.fieldwork.operations import import_round
+from prem.security import code_keys
 from prem.staff.operations import create_user
 from sampling.access_codes import ALPHABET, new_access_code
 
-from ..conftest import ACCESS_CODE_KEY, TODAY, csrf_token
+from ..conftest import TODAY, csrf_token
 
 PASSWORD = "correct horse battery staple"
 ROUND = "höst-2026"
@@ -136,6 +137,6 @@ def staff_round(app, sample_files, tmp_path) -> SampleFiles:
             folder / "mailing.csv",
             TODAY - timedelta(days=1),
             TODAY + timedelta(days=30),
-            ACCESS_CODE_KEY.encode(),
+            code_keys(app),
         )
     return files
