@@ -23,6 +23,11 @@ from prem.staff.models import StaffUser
 __all__ = ["DEFAULTS", "init_app", "login_manager"]
 
 login_manager = LoginManager()
+# No "session protection": a staff session is already a server-side row (hashed token, idle and absolute
+# lifetimes, deleted at logout). Flask-Login's "basic" mode would also write ``_fresh`` into every browser
+# session whenever a page is rendered (its context processor loads the user), patients' sessions included:
+# it changed a patient's cookie even on a failed request, which must leave the cookie as it was.
+login_manager.session_protection = None
 
 #: Settings of the staff pages; ``instance/config.py`` or the test config may set each.
 DEFAULTS = {
