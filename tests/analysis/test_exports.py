@@ -30,6 +30,7 @@ def test_every_file_is_written_owner_only(written):
         "respondents_variables.csv",
         "codebook.csv",
         "codebook.md",
+        "export_variables.csv",
     ]
     for path in paths[:5]:
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path
