@@ -15,9 +15,11 @@ from analysis.config import AnalysisConfig
 from analysis.disclosure import (
     mask_adjusted_respondents,
     mask_cell_respondents,
+    mask_complete_cases,
     mask_respondents,
     mask_response_by_sex_age,
     mask_response_rates,
+    publish_masked_results,
     respondent_units,
 )
 from analysis.dispositions import classify_dispositions, rates_from_counts
@@ -170,20 +172,22 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         conform("dimension_results", dimension_results), ["weighting", "measure", "dimension"], units, config
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
-    adjusted_results = mask_adjusted_respondents(
-        _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
+    adjusted_results = publish_masked_results(
+        mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results),
+        ["observed", "estimate"],
     )
+    item_results, dimension_results = publish_masked_results(item_results), publish_masked_results(dimension_results)
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
         config=config,
         response_rates=response_rates,
-        response_by_sex_age=_response_by_sex_age(persons, config),
+        response_by_sex_age=_response_by_sex_age(persons, config, response_rates),
         item_results=item_results,
         dimension_results=dimension_results,
         adjusted_results=adjusted_results,
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
-        dimension_weights=conform("dimension_weights", weights),
+        dimension_weights=mask_complete_cases(conform("dimension_weights", weights), config),
         methods=_methods(config, casemix_data.attrs["casemix"]),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
@@ -515,7 +519,7 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
     return pd.DataFrame(columns)
 
 
-def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig, rates: pd.DataFrame) -> pd.DataFrame:
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
     finest = _finest_cells(
         persons,
@@ -550,7 +554,7 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     for key in ("level", "pathway", "region", "sex", "age_group"):
         table[key] = table[key].astype("string")
-    return conform("response_by_sex_age", mask_response_by_sex_age(table, config))
+    return conform("response_by_sex_age", mask_response_by_sex_age(table, config, rates))
 
 
 def _persons_table(
@@ -638,16 +642,23 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (
-            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
-            f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, and each group is checked with its total (a group of one member shows its member's "
-            "counts; a masked total is never the sum of shown parts), so that they cannot be recovered by subtraction; "
-            "a response rate is not shown "
-            "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
-            "ineligible and undeliverable). The respondent counts (n) of the item, dimension and adjusted results "
-            f"and the weighting cells follow the same rule: n from 1 to {config.mask_counts_below - 1}, and n of a group "
-            "whose complete count is masked, are not shown, together with the next smallest n of the regions, "
-            "pathways or healthcare regions adding up to a shown n."
+            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts of 1 to "
+            f"{config.mask_counts_below - 1} persons are protected across everything published together (every table "
+            "and PDF of the round): no combination of published counts, shares, rates, results and intervals may show "
+            f"that a group holds between 1 and {config.mask_counts_below - 1} persons; every published figure stays "
+            f"consistent with the group being empty and with it holding {config.mask_counts_below} or more (checked "
+            "by a linear-programming audit of each protected count's feasible range in the tests). How: a small count "
+            "is masked with the next smallest count of the same row or group, each group checked with its total (a "
+            "group of one member shows its member's counts; a masked total is never the sum of shown parts); the "
+            "respondent counts (n) of item, dimension and adjusted results follow the same rule, and n of a group whose "
+            "complete count is masked is masked too. RR1 and the adjusted rate are shown for every unit, rounded to "
+            "whole percent, or, where a count of the unit is masked, to the finest of 5, 10, 25 or 50 percentage points "
+            "whose step covers at least 5 of the unit's invited (column rate_rounding); the sex x age response rates "
+            "are rounded the same way by the cell's invited count. A frame population (invited x design weight) and "
+            "share are masked with the invited count. Where n is masked and the estimate shown, the estimate is "
+            "rounded to a whole number and its standard error and interval are not shown (n = p(1-p)/se^2 would give n "
+            "back). The weighting cells are published without populations, respondents and factors (population / "
+            "design weight gives the invited, population / (design weight x factor) the respondents)."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

@@ -127,6 +127,7 @@ def _results(q) -> RoundResults:
                 **counts,
                 "rr1": 100 * complete / (invited - 4),
                 "adjusted_rate": 100 * complete / (invited - 6),
+                "rate_rounding": 1.0,
                 "masked_columns": "",
             }
         )
@@ -169,6 +170,7 @@ def _results(q) -> RoundResults:
                 "no_response": complete + 1,
                 "rr1": 100 * complete / (2 * complete + 13),
                 "adjusted_rate": 100 * complete / (2 * complete + 11),
+                "rate_rounding": 1.0,
                 "masked_columns": "",
             }
         )
@@ -528,7 +530,7 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     ) in appendix
     assert "regioner med färre än 40 svarande ingår inte i skattningen" in appendix
     assert "Analysen har dessutom jämfört vårdförloppen inom varje region" in appendix
-    assert "färre än 40 svarande visas inte" in appendix and "Antal från 1 till 3" in appendix
+    assert "färre än 40 svarande visas inte" in appendix and "Antal personer från 1 till 3 skyddas" in appendix
     assert "RR1 = I / (I + P + R + NC + U)" in appendix
     # the analysis's own English statements are not printed in a Swedish report
     assert "Post-stratified" not in _flat(pages) and "Metoderna som de tillämpades" not in appendix
@@ -548,7 +550,7 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     appendix = _appendix(pages)
     assert "at least 50 % of the core items" in appendix and "use the complete respondents" in appendix
     assert "All confidence intervals are 95 % intervals" in appendix
-    assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
+    assert "fewer than 30 respondents is not shown" in appendix and "Counts of 1 to 4 persons are protected" in appendix
     assert "The items of a dimension weigh equally" in appendix
     assert "against the same pathway's national value. Better" in appendix  # no pathways-within-region sentence
     assert "Small counts (1–4) are masked" in _flat(pages)
@@ -627,12 +629,14 @@ def test_pathway_report_sums_its_strata_per_healthcare_region(results, questionn
     assert stockholm_gotland.invited == 190 and stockholm_gotland.dispositions["complete"] == 79
     assert stockholm_gotland.dispositions["partial"] is None and stockholm_gotland.dispositions["deceased"] is None
     assert stockholm_gotland.dispositions["refusal"] == 12
-    assert stockholm_gotland.rr1 == pytest.approx(100 * 79 / (146 + 36))
-    assert stockholm_gotland.adjusted_rate == pytest.approx(100 * 79 / (144 + 34))
+    # pooled from the strata's rates (a count is masked): whole percent, marked approximate
+    assert stockholm_gotland.rr1 == round(100 * 79 / (146 + 36))
+    assert stockholm_gotland.adjusted_rate == round(100 * 79 / (144 + 34))
+    assert stockholm_gotland.rate_rounding > 1
     västra = rows["Västra"]  # Halland 13 and Västra Götaland 14, nothing masked: rates from the summed counts
     complete = _respondents("13") + _respondents("14")
     assert västra.dispositions["complete"] == complete and västra.dispositions["deceased"] == 2
-    assert västra.rr1 == pytest.approx(100 * complete / (2 * complete + 24))
+    assert västra.rr1 == round(100 * complete / (2 * complete + 24)) and västra.rate_rounding == 1
 
 
 def test_healthcare_region_tables_in_the_pdfs(tmp_path_factory, results, questionnaire, flow):
@@ -699,10 +703,11 @@ def test_appendix_names_the_unadjusted_wilson_interval_when_the_analysis_used_it
     )
 
 
-def test_hidden_rates_read_masked_and_undefined_rates_a_dash(tmp_path, results, questionnaire):
+def test_rates_read_in_whole_percent_coarse_ones_marked_and_undefined_ones_a_dash(tmp_path, results, questionnaire):
     rates = results.response_rates.copy()
     stockholm = (rates["level"] == "pathway_region") & (rates["region"] == "01") & (rates["pathway"] == "ibd-vuxna")
-    rates.loc[stockholm, "rr1"] = pd.NA  # hidden by the analysis: it would give back a masked count
+    rates.loc[stockholm, "rr1"] = pd.NA  # undefined (no denominator); the analysis never hides a rate
+    rates.loc[stockholm, ["adjusted_rate", "rate_rounding"]] = [45.0, 5.0]  # a unit with a masked count
     content = build_content(
         dataclasses.replace(results, response_rates=rates),
         questionnaire,
@@ -713,7 +718,7 @@ def test_hidden_rates_read_masked_and_undefined_rates_a_dash(tmp_path, results, 
     )
     path = write_pdf(content, tmp_path / "hidden.pdf")
     text = _flat([page.extract_text() for page in PdfReader(path).pages])
-    assert re.search(r"Stockholm 150 67 4 6 67 3 1 2 dolt 46,5", text)
+    assert re.search(r"Stockholm 150 67 4 6 67 3 1 2 – ≈45", text)
     assert content.healthcare_regions[0].rr1 is None  # the pooled RR1 cannot be formed either
 
 
