@@ -52,7 +52,7 @@ def rate_steps(invited: np.ndarray) -> np.ndarray:
     return step
 
 
-def round_rates(rates: np.ndarray, step: np.ndarray) -> np.ndarray:
+def round_rates(rates: np.ndarray, step: np.ndarray | float) -> np.ndarray:
     """Rates rounded half up to multiples of ``step`` (percentage points, broadcast against ``rates``);
     missing stays missing."""
     return np.floor(np.asarray(rates, dtype="float64") / step + 0.5) * step
@@ -92,7 +92,8 @@ def mask_response_by_sex_age(
 
     The cells of a group add up to the group's complete count in ``rates`` (the published
     ``response_rates``): where that count is masked, the group's smallest non-zero complete cell is
-    masked too, so that at least two are and their sum does not give it back.
+    masked too, so that at least two are and their sum does not give it back, and the group's
+    respondent shares (cell / group) are not shown.
 
     The frame populations are not published: each is a sum of invited counts times the strata's design
     weights (which the sampling manifest gives), a second set of equations beside the invited counts
@@ -110,10 +111,14 @@ def mask_response_by_sex_age(
         (level == "region", ["sex", "age_group"], level == "national"),
     ]
     start = np.zeros((len(table), 2), dtype=bool)
+    group_hidden = np.zeros(len(table), dtype=bool)
     if rates is not None and config.mask_counts_below > 1:
-        hidden_units = rates[rates["complete"].isna().to_numpy() & rates["level"].isin(["national", "pathway", "region"])]
+        hidden_units = rates[
+            rates["complete"].isna().to_numpy() & rates["level"].isin(["national", "pathway", "region"])
+        ]
         unit_key, cell_key = _unit_keys(hidden_units, table, ["level", "pathway", "region"])
         complete = table["complete"].to_numpy(dtype="float64")
+        group_hidden = np.isin(cell_key, unit_key)
         for key in np.unique(unit_key):
             cells = np.flatnonzero((cell_key == key) & (complete > 0))
             if len(cells):
@@ -128,6 +133,7 @@ def mask_response_by_sex_age(
     )
     hidden = (masked["complete"].isna() | masked["invited"].isna()).to_numpy()
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
+    masked.loc[group_hidden, "respondent_share"] = np.nan  # share = cell / group: would give the group back
     if config.mask_counts_below > 1:
         masked["frame_population"] = np.nan
         masked.loc[masked["invited"].isna().to_numpy(), "frame_share"] = np.nan
@@ -234,7 +240,12 @@ def published_weighting_cells(cells: pd.DataFrame) -> pd.DataFrame:
     cell's population over its respondents' design weights: published, they give back every
     stratum × sex × age group's invited and respondent counts, far below the tables' masks.
     """
-    return cells.assign(frame_population=np.nan, cell_population=np.nan, cell_respondents=pd.NA, adjustment_factor=np.nan)
+    return cells.assign(
+        frame_population=np.nan,
+        cell_population=np.nan,
+        cell_respondents=pd.array([pd.NA] * len(cells), dtype="Int64"),
+        adjustment_factor=np.nan,
+    )
 
 
 def mask_complete_cases(weights: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:

@@ -59,7 +59,9 @@ def loss(folder: Path) -> dict[str, str]:
 def _rounds(directory: Path) -> dict[str, Path]:
     if (directory / "response_rates.parquet").is_file():
         return {directory.name: directory}
-    return {folder.name: folder for folder in sorted(directory.iterdir()) if (folder / "response_rates.parquet").is_file()}
+    return {
+        folder.name: folder for folder in sorted(directory.iterdir()) if (folder / "response_rates.parquet").is_file()
+    }
 
 
 def main(argv: list[str]) -> int:

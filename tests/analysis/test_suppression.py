@@ -119,7 +119,9 @@ def test_masked_n_shows_a_rounded_estimate_without_interval(national_results):
 def test_published_weighting_cells_hold_only_the_collapsing(national_results):
     published = national_results.tables()["weighting_cells"]
     internal = national_results.weighting_cells
-    assert published[["frame_population", "cell_population", "cell_respondents", "adjustment_factor"]].isna().all().all()
+    assert (
+        published[["frame_population", "cell_population", "cell_respondents", "adjustment_factor"]].isna().all().all()
+    )
     assert published["weighting_cell"].equals(internal["weighting_cell"])
     assert internal["adjustment_factor"].notna().any()
 
