@@ -18,31 +18,90 @@ from analysis.suppression import ColumnGroup, mask_small_counts
 from analysis.tables import DISPOSITIONS
 
 __all__ = [
+    "RATE_STEPS",
     "mask_adjusted_respondents",
     "mask_cell_respondents",
+    "mask_complete_cases",
     "mask_respondents",
     "mask_response_by_sex_age",
     "mask_response_rates",
+    "publish_masked_results",
+    "published_weighting_cells",
+    "rate_steps",
     "respondent_units",
+    "round_rates",
 ]
 
 
+RATE_STEPS: tuple[int, ...] = (1, 5, 10, 25, 50)
+"""The rounding steps of published rates, in percentage points, finest first."""
+
+RATE_WINDOW_PERSONS = 5
+"""A rate's rounding window spans at least this many of the unit's invited persons."""
+
+
+def rate_steps(invited: np.ndarray) -> np.ndarray:
+    """The rounding step (percentage points) of a unit's rates: the finest of :data:`RATE_STEPS` whose
+    window covers at least :data:`RATE_WINDOW_PERSONS` of the ``invited`` (whole percent from 500 invited,
+    5 % from 100, 10 % from 50, 25 % from 20, else 50 %); from public figures only, so the step itself
+    says nothing about the masked counts."""
+    invited = np.asarray(invited, dtype="float64")
+    step = np.full(len(invited), float(RATE_STEPS[-1]))
+    for candidate in reversed(RATE_STEPS):
+        step = np.where(candidate * invited >= 100 * RATE_WINDOW_PERSONS, float(candidate), step)
+    return step
+
+
+def round_rates(rates: np.ndarray, step: np.ndarray | float) -> np.ndarray:
+    """Rates rounded half up to multiples of ``step`` (percentage points, broadcast against ``rates``);
+    missing stays missing."""
+    return np.floor(np.asarray(rates, dtype="float64") / step + 0.5) * step
+
+
 def mask_response_rates(table: pd.DataFrame, rates: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
-    """Mask the disposition counts of ``response_rates`` and show only the rates that give back no
-    masked count; ``rates`` holds each row's ``rr1`` and ``adjusted_rate`` before masking."""
+    """Mask the disposition counts of ``response_rates``; show both rates of every unit, rounded.
+
+    ``rates`` holds each row's ``rr1`` and ``adjusted_rate`` before rounding. A unit whose counts are
+    all shown gets whole percent (its rates follow from the shown counts); a unit with a masked count
+    gets the step of :func:`rate_steps`, so that the rates' denominators (which give screened out +
+    deceased, and undeliverable, by subtraction) are known only to within five persons or more.
+    With masking off (``mask_counts_below`` 1 or less), counts and rates are as computed.
+    """
     masked, masked_columns = mask_small_counts(
         table, DISPOSITIONS, below=config.mask_counts_below, column_groups=_level_groups(table["level"])
     )
-    shown = _publishable_rates(masked[list(DISPOSITIONS)].isna().to_numpy())
-    masked[["rr1", "adjusted_rate"]] = rates.where(shown).to_numpy()
+    if config.mask_counts_below <= 1:
+        masked[["rr1", "adjusted_rate"]] = rates.to_numpy()
+        masked["rate_rounding"] = np.nan
+        masked["masked_columns"] = masked_columns
+        return masked
+    any_masked = masked[list(DISPOSITIONS)].isna().any(axis=1).to_numpy()
+    step = np.where(any_masked, rate_steps(table["invited"].to_numpy()), 1.0)
+    masked[["rr1", "adjusted_rate"]] = round_rates(rates.to_numpy(dtype="float64"), step[:, None])
+    masked["rate_rounding"] = step
     masked["masked_columns"] = masked_columns
     return masked
 
 
-def mask_response_by_sex_age(table: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def mask_response_by_sex_age(
+    table: pd.DataFrame, config: AnalysisConfig, rates: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Mask the invited and complete counts of ``response_by_sex_age`` (cells of a level add up over
     sex × age group to the level's group, and over the groups to the national cell), and the shares
-    and rates of a row whose counts are masked."""
+    and rates of a row whose counts are masked.
+
+    The cells of a group add up to the group's complete count in ``rates`` (the published
+    ``response_rates``): where that count is masked, the group's smallest non-zero complete cell is
+    masked too, so that at least two are and their sum does not give it back, and the group's
+    respondent shares (cell / group) are not shown.
+
+    The frame populations are not published: each is a sum of invited counts times the strata's design
+    weights (which the sampling manifest gives), a second set of equations beside the invited counts
+    that, with distinct weights, pins masked counts. The frame share is shown in whole percent, and not
+    where invited is masked. Shown response rates are rounded by :func:`rate_steps` of the cell's invited count: the rate's
+    denominator (the eligible) is not published, and would otherwise give back the cell's screened
+    out, deceased and undeliverable.
+    """
     level = table["level"]
     groups: list[ColumnGroup] = [
         (level == "national", []),
@@ -51,11 +110,36 @@ def mask_response_by_sex_age(table: pd.DataFrame, config: AnalysisConfig) -> pd.
         (level == "pathway", ["sex", "age_group"], level == "national"),
         (level == "region", ["sex", "age_group"], level == "national"),
     ]
+    start = np.zeros((len(table), 2), dtype=bool)
+    group_hidden = np.zeros(len(table), dtype=bool)
+    if rates is not None and config.mask_counts_below > 1:
+        hidden_units = rates[
+            rates["complete"].isna().to_numpy() & rates["level"].isin(["national", "pathway", "region"])
+        ]
+        unit_key, cell_key = _unit_keys(hidden_units, table, ["level", "pathway", "region"])
+        complete = table["complete"].to_numpy(dtype="float64")
+        group_hidden = np.isin(cell_key, unit_key)
+        for key in np.unique(unit_key):
+            cells = np.flatnonzero((cell_key == key) & (complete > 0))
+            if len(cells):
+                start[cells[np.argmin(complete[cells])], 1] = True
     masked, masked_columns = mask_small_counts(
-        table, ["invited", "complete"], below=config.mask_counts_below, row_totals=False, column_groups=groups
+        table,
+        ["invited", "complete"],
+        below=config.mask_counts_below,
+        row_totals=False,
+        column_groups=groups,
+        masked=start,
     )
     hidden = (masked["complete"].isna() | masked["invited"].isna()).to_numpy()
     masked.loc[hidden, ["respondent_share", "response_rate"]] = np.nan
+    masked.loc[group_hidden, "respondent_share"] = np.nan  # share = cell / group: would give the group back
+    if config.mask_counts_below > 1:
+        masked["frame_population"] = np.nan
+        masked.loc[masked["invited"].isna().to_numpy(), "frame_share"] = np.nan
+        masked["frame_share"] = round_rates(masked["frame_share"].to_numpy(dtype="float64"), 1.0)
+        step = rate_steps(table["invited"].to_numpy(dtype="float64"))
+        masked["response_rate"] = round_rates(masked["response_rate"].to_numpy(dtype="float64"), step)
     masked["masked_columns"] = masked_columns
     return masked
 
@@ -132,6 +216,47 @@ def mask_respondents(
     return table.assign(n=masked["n"])
 
 
+def publish_masked_results(table: pd.DataFrame, estimate_columns: Sequence[str] = ("estimate",)) -> pd.DataFrame:
+    """Where a result's ``n`` is masked but its estimate is shown, show the estimate rounded to a whole
+    number and no standard error or interval.
+
+    At full precision an estimate k/n and its interval give n back (n = p(1 − p)/se² for an
+    unweighted share; the denominator of the fraction; the width of a Wilson interval), and with it
+    the masked count that n protects.
+    """
+    hidden_n = table["n"].isna().to_numpy()
+    if not hidden_n.any():
+        return table
+    columns = list(estimate_columns)
+    table.loc[hidden_n, columns] = np.floor(table.loc[hidden_n, columns].to_numpy(dtype="float64") + 0.5)
+    table.loc[hidden_n, ["se", "lower", "upper"]] = np.nan
+    return table
+
+
+def published_weighting_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """The weighting cells as published: which frame cells were collapsed into which weighting cell,
+    without populations, respondent counts or factors.
+
+    A frame cell's population is its invited count times the design weight, and the factor is the
+    cell's population over its respondents' design weights: published, they give back every
+    stratum × sex × age group's invited and respondent counts, far below the tables' masks.
+    """
+    return cells.assign(
+        frame_population=np.nan,
+        cell_population=np.nan,
+        cell_respondents=pd.array([pd.NA] * len(cells), dtype="Int64"),
+        adjustment_factor=np.nan,
+    )
+
+
+def mask_complete_cases(weights: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+    """Mask a dimension's count of complete cases (the respondents who answered all its items) of 1 to
+    ``mask_counts_below - 1``."""
+    small = weights["n_complete_cases"].between(1, config.mask_counts_below - 1).fillna(False).to_numpy(dtype=bool)
+    weights.loc[small, "n_complete_cases"] = pd.NA
+    return weights
+
+
 def mask_adjusted_respondents(
     adjusted: pd.DataFrame, item_results: pd.DataFrame, dimension_results: pd.DataFrame
 ) -> pd.DataFrame:
@@ -144,34 +269,6 @@ def mask_adjusted_respondents(
     shown = np.append(finest["n"].notna().to_numpy(), False)[position]  # -1: no such row, the False appended
     adjusted.loc[~shown, "n"] = pd.NA
     return adjusted
-
-
-_RATE_ATOMS = {
-    (True, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased"), ("undeliverable",)],
-    (False, True): [("complete", "partial", "refusal", "no_response"), ("screened_out", "deceased", "undeliverable")],
-    (True, False): [("complete", "partial", "refusal", "no_response", "undeliverable"), ("screened_out", "deceased")],
-}
-
-
-def _publishable_rates(hidden: np.ndarray) -> np.ndarray:
-    """Which of (rr1, adjusted_rate) each row may show without giving back a masked count.
-
-    With the complete count and ``invited`` shown, RR1 gives away screened out + deceased and the
-    adjusted rate screened out + deceased + undeliverable. Shown rates split the dispositions into
-    groups whose sums are known; a group with exactly one masked cell would give it back. Both rates
-    are shown when that is safe, else the adjusted rate alone, else RR1 alone, else neither; never
-    when the complete count is masked.
-    """
-    position = {name: index for index, name in enumerate(DISPOSITIONS)}
-    shown = np.zeros((len(hidden), 2), dtype=bool)
-    for row, masked in enumerate(hidden):
-        if masked[position["complete"]]:
-            continue
-        for choice in ((True, True), (False, True), (True, False)):
-            if all(sum(masked[position[name]] for name in atom) != 1 for atom in _RATE_ATOMS[choice]):
-                shown[row] = choice
-                break
-    return shown
 
 
 def mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:

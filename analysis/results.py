@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from analysis.config import AnalysisConfig
+from analysis.disclosure import published_weighting_cells
 from analysis.tables import TABLES, empty_table
 
 __all__ = ["RoundResults"]
@@ -43,7 +44,8 @@ class RoundResults:
         Case-mix adjusted dimension (and chosen item) results with a band
         against the reference value.
     weighting_cells : DataFrame
-        The post-stratification cells, after collapsing, with their factors.
+        The post-stratification cells, after collapsing, with their factors
+        (for the analysis itself; :meth:`tables` publishes only the collapsing).
     dimension_weights : DataFrame
         The item weights within each dimension.
     methods : DataFrame
@@ -71,5 +73,10 @@ class RoundResults:
     persons: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def tables(self) -> dict[str, pd.DataFrame]:
-        """The published tables by name, in :data:`~analysis.tables.TABLES` order."""
-        return {name: getattr(self, name) for name in TABLES}
+        """The published tables by name, in :data:`~analysis.tables.TABLES` order: as computed, but
+        ``weighting_cells`` without its populations, respondent counts and factors
+        (:func:`analysis.disclosure.published_weighting_cells`)."""
+        return {
+            name: published_weighting_cells(self.weighting_cells) if name == "weighting_cells" else getattr(self, name)
+            for name in TABLES
+        }

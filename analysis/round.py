@@ -15,10 +15,13 @@ from analysis.config import AnalysisConfig
 from analysis.disclosure import (
     mask_adjusted_respondents,
     mask_cell_respondents,
+    mask_complete_cases,
     mask_respondents,
     mask_response_by_sex_age,
     mask_response_rates,
+    publish_masked_results,
     respondent_units,
+    round_rates,
 )
 from analysis.dispositions import classify_dispositions, estimated_e_rates, rates_from_counts
 from analysis.errors import AnalysisInputError
@@ -213,10 +216,12 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         )
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
-    response_by_sex_age = _response_by_sex_age(persons, config)
-    adjusted_results = mask_adjusted_respondents(
-        _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
+    response_by_sex_age = _response_by_sex_age(persons, config, response_rates)
+    adjusted_results = publish_masked_results(
+        mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results),
+        ["observed", "estimate"],
     )
+    item_results, dimension_results = publish_masked_results(item_results), publish_masked_results(dimension_results)
     return RoundResults(
         questionnaire_id=q.id,
         questionnaire_version=q.version,
@@ -228,7 +233,7 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         dimension_results=dimension_results,
         adjusted_results=adjusted_results,
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
-        dimension_weights=conform("dimension_weights", weights),
+        dimension_weights=mask_complete_cases(conform("dimension_weights", weights), config),
         methods=conform("methods", pd.concat([_methods(config, casemix_data.attrs["casemix"]), mode_methods(config)])),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
@@ -598,9 +603,13 @@ def _response_rates(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFra
     for key in ("pathway", "region", "healthcare_region"):
         table[key] = table[key].astype("string")
     masked = mask_response_rates(table, rates_from_counts(table), config)
-    # e with the shown counts gives back what RR1 and the adjusted rate together give: shown only with both
-    both = (masked["rr1"].notna() & masked["adjusted_rate"].notna()).to_numpy()
-    masked[["eligibility_rate", "rr3"]] = estimated_e_rates(table).where(np.column_stack([both, both])).to_numpy()
+    # e and RR3 at full precision would give back a masked count from the shown ones: they are shown only
+    # where every count of the unit is (whole percent, like its rates), or with masking off.
+    e_rates = estimated_e_rates(table).to_numpy(dtype="float64")
+    if config.mask_counts_below > 1:
+        shown = masked[list(DISPOSITIONS)].notna().all(axis=1).to_numpy()
+        e_rates = np.where(shown[:, None], round_rates(e_rates, 1.0), np.nan)
+    masked[["eligibility_rate", "rr3"]] = e_rates
     return conform("response_rates", masked)
 
 
@@ -626,7 +635,7 @@ def _finest_cells(persons: pd.DataFrame, keys: list[str], sums: Mapping[str, np.
     return pd.DataFrame(columns)
 
 
-def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.DataFrame:
+def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig, rates: pd.DataFrame) -> pd.DataFrame:
     # One pass over the persons to pathway x region x sex x age group; every level adds up those cells.
     finest = _finest_cells(
         persons,
@@ -661,7 +670,7 @@ def _response_by_sex_age(persons: pd.DataFrame, config: AnalysisConfig) -> pd.Da
     table = pd.DataFrame({name: np.concatenate([part[name] for part in parts]) for name in parts[0]})
     for key in ("level", "pathway", "region", "sex", "age_group"):
         table[key] = table[key].astype("string")
-    return conform("response_by_sex_age", mask_response_by_sex_age(table, config))
+    return conform("response_by_sex_age", mask_response_by_sex_age(table, config, rates))
 
 
 def _persons_table(
@@ -757,16 +766,23 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
         "suppression": (
-            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts from 1 to "
-            f"{config.mask_counts_below - 1} in background tables are masked together with the next smallest cell of "
-            "the same row or group, and each group is checked with its total (a group of one member shows its member's "
-            "counts; a masked total is never the sum of shown parts), so that they cannot be recovered by subtraction; "
-            "a response rate is not shown "
-            "when it, with the shown counts, would give back a masked count (its denominator reveals the sum of the "
-            "ineligible and undeliverable). The respondent counts (n) of the item, dimension and adjusted results "
-            f"and the weighting cells follow the same rule: n from 1 to {config.mask_counts_below - 1}, and n of a group "
-            "whose complete count is masked, are not shown, together with the next smallest n of the regions, "
-            "pathways or healthcare regions adding up to a shown n."
+            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts of 1 to "
+            f"{config.mask_counts_below - 1} persons are protected across everything published together (every table "
+            "and PDF of the round): no combination of published counts, shares, rates, results and intervals may show "
+            f"that a group holds between 1 and {config.mask_counts_below - 1} persons; every published figure stays "
+            f"consistent with the group being empty and with it holding {config.mask_counts_below} or more (checked "
+            "by a linear-programming audit of each protected count's feasible range in the tests). How: a small count "
+            "is masked with the next smallest count of the same row or group, each group checked with its total (a "
+            "group of one member shows its member's counts; a masked total is never the sum of shown parts); the "
+            "respondent counts (n) of item, dimension and adjusted results follow the same rule, and n of a group whose "
+            "complete count is masked is masked too. RR1 and the adjusted rate are shown for every unit, rounded to "
+            "whole percent, or, where a count of the unit is masked, to the finest of 5, 10, 25 or 50 percentage points "
+            "whose step covers at least 5 of the unit's invited (column rate_rounding); the sex x age response rates "
+            "are rounded the same way by the cell's invited count. A frame population (invited x design weight) and "
+            "share are masked with the invited count. Where n is masked and the estimate shown, the estimate is "
+            "rounded to a whole number and its standard error and interval are not shown (n = p(1-p)/se^2 would give n "
+            "back). The weighting cells are published without populations, respondents and factors (population / "
+            "design weight gives the invited, population / (design weight x factor) the respondents)."
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

@@ -281,6 +281,7 @@ def _dimensions(scope: _Scope, q: Questionnaire) -> tuple[DimensionContent, ...]
 
 
 def _response_row(row: pd.Series, unit: str, unit_label: str) -> ResponseRow:
+    rounding = _optional(row.get("rate_rounding"))
     return ResponseRow(
         unit,
         unit_label,
@@ -288,6 +289,7 @@ def _response_row(row: pd.Series, unit: str, unit_label: str) -> ResponseRow:
         {code: _count(row[code]) for code in DISPOSITIONS},
         _optional(row["rr1"]),
         _optional(row["adjusted_rate"]),
+        rounding if rounding is not None else 1.0,
     )
 
 
@@ -318,12 +320,12 @@ def _healthcare_region_order() -> list[str]:
 
 
 def _pooled_rate(members: pd.DataFrame, column: str) -> float | None:
-    """A rate over several strata from their complete counts and published rates.
+    """A rate over several strata from their complete counts and published (rounded) rates.
 
-    Each stratum's denominator is ``complete / rate``; summing them gives the
-    pooled denominator without the masked disposition counts, and reveals
-    nothing the strata's own rates do not. A stratum without complete
-    responses (or with its rate hidden) leaves the pooled rate unknown.
+    Each stratum's denominator is about ``complete / rate``; summing them gives the pooled
+    denominator without the masked disposition counts, and reveals nothing the strata's own
+    rates do not. Approximate (the rates are rounded), so shown with ``≈``. A stratum with its
+    complete count masked, or a rate of 0, leaves the pooled rate unknown.
     """
     complete, rate = members["complete"].astype("Float64"), members[column].astype("Float64")
     if complete.isna().any() or rate.isna().any() or (rate <= 0).any():
@@ -332,15 +334,20 @@ def _pooled_rate(members: pd.DataFrame, column: str) -> float | None:
 
 
 def _pooled_row(members: pd.DataFrame, unit: str, unit_label: str) -> ResponseRow:
-    """One response row summed over strata; a disposition masked in any stratum stays masked."""
+    """One response row summed over strata; a disposition masked in any stratum stays masked. The rates
+    from the summed counts (whole percent) when every count is shown, else pooled from the strata's
+    rates (approximate, marked as coarsely rounded)."""
     counts = {code: None if members[code].isna().any() else int(members[code].sum()) for code in DISPOSITIONS}
     if all(value is not None for value in counts.values()):
         summed = pd.DataFrame([{"invited": int(members["invited"].sum()), **counts}])
         rates = rates_from_counts(summed).iloc[0]
         rr1, adjusted = _optional(rates["rr1"]), _optional(rates["adjusted_rate"])
+        rounding = 1.0
     else:
         rr1, adjusted = _pooled_rate(members, "rr1"), _pooled_rate(members, "adjusted_rate")
-    return ResponseRow(unit, unit_label, int(members["invited"].sum()), counts, rr1, adjusted)
+        rounding = max(float(members["rate_rounding"].max()) if "rate_rounding" in members else 1.0, 2.0)
+    rr1, adjusted = (None if rate is None else float(round(rate)) for rate in (rr1, adjusted))
+    return ResponseRow(unit, unit_label, int(members["invited"].sum()), counts, rr1, adjusted, rounding)
 
 
 def _healthcare_regions(scope: _Scope) -> tuple[ResponseRow, ...]:

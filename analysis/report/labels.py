@@ -6,7 +6,7 @@ programming error and fails loudly rather than printing a key.
 
 from __future__ import annotations
 
-__all__ = ["LANGUAGES", "has_label", "label", "number", "percent", "score"]
+__all__ = ["LANGUAGES", "has_label", "label", "number", "percent", "rate_text", "score"]
 
 LANGUAGES = ("sv", "en")
 
@@ -97,9 +97,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "response": ("Svarsfrekvens och vilka som svarade", "Response rates and who responded"),
     "response.intro": (
         "Utfall per region eller vårdförlopp. RR1 = fullständiga svar / alla utom de som inte tillhör populationen. "
-        "Justerad svarsfrekvens = fullständiga svar / (inbjudna − ej i populationen − okänd adress). Definitioner i metodbilagan.",
+        "Justerad svarsfrekvens = fullständiga svar / (inbjudna − ej i populationen − okänd adress). Svarsfrekvenser i hela "
+        "procent; ≈ där ett antal i raden är dolt och frekvensen därför avrundats grövre. Definitioner i metodbilagan.",
         "Outcome per region or pathway. RR1 = complete responses / all except those outside the population. Adjusted rate = "
-        "complete / (invited − ineligible − undeliverable). Definitions in the method appendix.",
+        "complete / (invited − ineligible − undeliverable). Rates in whole percent; ≈ where a count of the row is masked "
+        "and the rate is therefore rounded more coarsely. Definitions in the method appendix.",
     ),
     "col.invited": ("Inbjudna", "Invited"),
     "disposition.complete": ("Fullständiga", "Complete"),
@@ -387,17 +389,40 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "method.suppression": ("Små tal", "Small numbers"),
     "method.suppression_text": (
         "Ett resultat som bygger på färre än {n} svarande visas inte; i tabellerna står skälet i stället för siffran. "
-        "Antal från 1 till {mask} i bakgrundstabellerna (utfall och vilka som svarade) döljs tillsammans med nästa minsta "
-        "cell i samma rad eller grupp, så att de inte kan räknas fram. En grupp och dess summa prövas tillsammans: en "
-        "region med ett enda vårdförlopp eller en sjukvårdsregion med en enda region visar samma antal som sin enda del, "
-        "så de döljs båda, och ett dolt antal är aldrig summan av visade delar. En svarsfrekvens visas inte när antalet "
-        "fullständiga svar är dolt eller när den skulle röja ett dolt antal.",
+        "Antal personer från 1 till {mask} skyddas, och skyddet gäller allt som publiceras tillsammans: alla tabeller "
+        "och alla rapporter från omgången. Regeln: ingen kombination av publicerade antal, andelar, svarsfrekvenser, "
+        "resultat och intervall får visa att en grupp har mellan 1 och {mask} personer – det publicerade ska alltid "
+        "stämma både med att gruppen är tom eller med att den har minst {above} personer. Det prövas för varje omgång "
+        "med en beräkning (linjärprogrammering) av vilka värden varje skyddat antal kan ha, givet allt som publiceras. "
+        "Så uppnås regeln: små antal döljs tillsammans med nästa minsta antal i samma rad eller grupp, så att de inte "
+        "kan räknas fram ur en summa; en grupp prövas tillsammans med sin summa (en region med ett enda vårdförlopp, "
+        "eller en sjukvårdsregion med en enda region, visar samma antal som sin enda del). "
+        "Svarsfrekvensen visas för varje enhet. Den avrundas till hela procent; har enheten ett dolt antal avrundas den "
+        "grövre, så att avrundningen motsvarar minst fem inbjudna: till närmaste 5 procentenheter vid 100–499 "
+        "inbjudna, 10 vid 50–99, 25 vid 20–49 och 50 under 20 (markerat med ≈). Annars skulle svarsfrekvensen och de "
+        "visade antalen tillsammans ge tillbaka ett dolt antal. Svarsfrekvensen per kön och åldersgrupp avrundas på "
+        "samma sätt efter gruppens antal inbjudna. Där antalet svarande är dolt men resultatet visas, visas resultatet "
+        "i hela tal utan konfidensintervall, eftersom intervallets bredd annars avslöjar antalet. Viktningscellernas "
+        "populationer, antal svarande och justeringsfaktorer publiceras inte, bara hur cellerna slogs samman: "
+        "tillsammans med designvikten skulle de ge antalet inbjudna och svarande i varje kön- och åldersgrupp.",
         "A result based on fewer than {n} respondents is not shown; the tables give the reason instead of the figure. "
-        "Counts from 1 to {mask} in the background tables (dispositions and who responded) are masked together with the "
-        "next smallest cell of the same row or group, so that they cannot be recovered by subtraction. A group is "
-        "checked together with its total: a region with a single pathway or a healthcare region with a single region "
-        "shows the same counts as its one member, so both are masked, and a masked count is never the sum of shown "
-        "parts. A response rate is not shown when the complete count is masked or when it would reveal a masked count.",
+        "Counts of 1 to {mask} persons are protected, across everything published together: every table and every "
+        "report of the round. The rule: no combination of published counts, shares, response rates, results and "
+        "intervals may show that a group holds between 1 and {mask} persons – what is published must always be "
+        "consistent both with the group being empty and with it holding {above} or more. This is checked for every "
+        "round by computing (with linear programming) the values each protected count can take given everything "
+        "published. How the rule is met: small counts are masked together with the next smallest count of the same "
+        "row or group, so that they cannot be recovered from a total by subtraction; a group is checked together with "
+        "its total (a region with a single pathway, or a healthcare region with a single region, shows the same "
+        "counts as its one member). The response rate of every unit is shown. It is rounded to whole percent; where "
+        "the unit has a masked count it is rounded more coarsely, so that the rounding spans at least five invited "
+        "persons: to the nearest 5 percentage points with 100–499 invited, 10 with 50–99, 25 with 20–49 and 50 below "
+        "20 (marked ≈). Otherwise the rate and the shown counts together would give a masked count back. The response "
+        "rate by sex and age group is rounded the same way by the group's invited count. Where the number of "
+        "respondents is masked but the result is shown, the result is shown as a whole number without its confidence "
+        "interval, since the interval's width would reveal the number. The weighting cells' populations, respondent "
+        "counts and adjustment factors are not published, only how the cells were collapsed: with the design weight "
+        "they would give the number invited and responding in every sex and age group.",
     ),
     "casemix.age_group": ("åldersgrupp (från urvalsramen)", "age group (from the frame)"),
     "casemix.sex": ("kön (från urvalsramen)", "sex (from the frame)"),
@@ -466,6 +491,15 @@ def number(value: float | int | None, lang: str, decimals: int = 0) -> str:
 def score(value: float | None, lang: str) -> str:
     """A 0–100 score, rounded to a whole number: finer digits would suggest precision the survey lacks."""
     return number(value, lang)
+
+
+def rate_text(value: float | None, rounding: float, lang: str, *, sign: bool = True) -> str:
+    """A published response rate: whole percent, with ``≈`` where it is rounded more coarsely (a count
+    of its unit is masked); ``–`` when there is none (nobody to respond)."""
+    if value is None:
+        return "–"
+    text = percent(value, lang) if sign else number(value, lang)
+    return f"≈{text}" if rounding > 1 else text
 
 
 def percent(value: float | None, lang: str) -> str:

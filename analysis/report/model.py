@@ -99,6 +99,8 @@ class ResponseRow:
     dispositions: dict[str, int | None]
     rr1: float | None
     adjusted_rate: float | None
+    rate_rounding: float = 1.0
+    """Rounding step of the rates in percentage points (above 1: coarser, where a count is masked)."""
 
 
 @dataclass(frozen=True)

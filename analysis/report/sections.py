@@ -20,7 +20,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
 from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
-from analysis.report.labels import label, number, percent, score
+from analysis.report.labels import label, number, percent, rate_text, score
 from analysis.report.model import (
     ComparisonRow,
     DimensionContent,
@@ -160,10 +160,12 @@ def summary(content: ReportContent, layout: Layout) -> list[Flowable]:
     national = [layout.para(_national_label(content, layout), "cell_head"), percent(content.national_rate, layout.lang)]
     national += [_marked_score(d.national, layout, min_n, marker=False) for d in content.dimensions]
     rows = [header, national]
-    rates = {r.unit: r.adjusted_rate for r in content.response}
+    rates = {r.unit: r for r in content.response}
     by_dimension = [{r.unit: r.estimate for r in dim.rows} for dim in content.dimensions]
     for unit, unit_label in _units(content):
-        row: list[object] = [layout.para(unit_label, "cell"), percent(rates.get(unit), layout.lang)]
+        unit_rate = rates.get(unit)
+        rate = rate_text(unit_rate.adjusted_rate, unit_rate.rate_rounding, layout.lang) if unit_rate else "–"
+        row: list[object] = [layout.para(unit_label, "cell"), rate]
         for found in (estimates.get(unit) for estimates in by_dimension):
             row.append(_marked_score(found, layout, min_n) if found else "–")
         rows.append(row)
@@ -296,12 +298,7 @@ def _response_row(row: ResponseRow, layout: Layout, *, bold: bool = False) -> li
         else layout.text("masked")
         for code in DISPOSITIONS
     ]
-    # A missing rate with complete responses (or a masked complete count) is hidden, not undefined.
-    hidden = row.dispositions.get("complete") != 0
-    rates = [
-        number(rate, layout.lang, 1) if rate is not None or not hidden else layout.text("masked")
-        for rate in (row.rr1, row.adjusted_rate)
-    ]
+    rates = [rate_text(rate, row.rate_rounding, layout.lang, sign=False) for rate in (row.rr1, row.adjusted_rate)]
     return [layout.para(row.label, "cell_head" if bold else "cell"), number(row.invited, layout.lang), *counts, *rates]
 
 
@@ -373,7 +370,7 @@ def response(content: ReportContent, layout: Layout) -> list[Flowable]:
                 for value, decimals in (
                     (row.invited, 0),
                     (row.respondents, 0),
-                    (row.rate, 1),
+                    (row.rate, 0),
                     (row.frame_share, 1),
                     (row.respondent_share, 1),
                 )
@@ -542,6 +539,12 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
         layout.para(layout.text("method.mode_on" if method.casemix_mode else "method.mode_off"), "body"),
         layout.para(layout.text("method.suppression"), "h2"),
         layout.para(
-            layout.text("method.suppression_text", n=method.min_respondents, mask=method.mask_counts_below - 1), "body"
+            layout.text(
+                "method.suppression_text",
+                n=method.min_respondents,
+                mask=method.mask_counts_below - 1,
+                above=method.mask_counts_below,
+            ),
+            "body",
         ),
     ]

@@ -7,7 +7,9 @@ import pandas as pd
 import pytest
 
 from analysis import AnalysisConfig, analyse_round, write_tables
+from analysis.disclosure import rate_steps, round_rates
 from analysis.suppression import mask_small_counts, suppress_small_results
+from analysis.tables import DISPOSITIONS
 
 
 def test_results_below_the_minimum_are_hidden_with_a_reason():
@@ -66,55 +68,34 @@ def test_published_tables_have_no_recoverable_small_count(small_results):
     finest = rates[rates["level"] == "pathway_region"]
     for _, members in finest.groupby("pathway"):
         assert (members[dispositions].isna().sum(axis=0) != 1).all()
-    masked_rows = rates[rates["complete"].isna()]
-    assert masked_rows[["rr1", "adjusted_rate"]].isna().all().all()
+    assert rates.loc[rates["invited"] > 0, ["rr1", "adjusted_rate"]].notna().all().all()
     assert (rates["masked_columns"].fillna("") != "").any()
 
 
-def test_rates_never_give_back_a_masked_count(small_results):
+def test_rates_are_rounded_coarsely_where_a_count_is_masked(small_results):
     rates = small_results.response_rates
-    for _, row in rates.iterrows():
-        known = {
-            name: row[name]
-            for name in ("complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response")
-            if pd.notna(row[name])
-        }
-        derived = {}
-        if pd.notna(row["rr1"]):
-            derived["screened_out+deceased"] = row["invited"] - round(100 * row["complete"] / row["rr1"])
-        if pd.notna(row["adjusted_rate"]):
-            derived["screened_out+deceased+undeliverable"] = row["invited"] - round(
-                100 * row["complete"] / row["adjusted_rate"]
-            )
-        for names, total in (
-            (("screened_out", "deceased"), derived.get("screened_out+deceased")),
-            (("screened_out", "deceased", "undeliverable"), derived.get("screened_out+deceased+undeliverable")),
-        ):
-            if total is not None:
-                assert sum(name not in known for name in names) != 1, row
-        if len(derived) == 2:
-            assert "undeliverable" in known
-        if row["masked_columns"]:
-            assert any(pd.isna(row[name]) for name in row["masked_columns"].split(";"))
+    masked = rates[list(DISPOSITIONS)].isna().any(axis=1)
+    assert (rates.loc[~masked, "rate_rounding"] == 1).all()
+    step = rates["rate_rounding"].to_numpy()
+    expected = np.select(
+        [rates["invited"] >= 500, rates["invited"] >= 100, rates["invited"] >= 50, rates["invited"] >= 20],
+        [1.0, 5.0, 10.0, 25.0],
+        50.0,
+    )
+    assert (step[masked] == expected[masked]).all()
+    for column in ("rr1", "adjusted_rate"):
+        assert np.allclose(rates[column] / step, np.round(rates[column] / step))
 
 
-def test_rate_publication_rule_by_hand():
-    from analysis.disclosure import _publishable_rates
-
-    names = ["complete", "partial", "refusal", "screened_out", "deceased", "undeliverable", "no_response"]
-
-    def masked(*which):
-        return np.array([[name in which for name in names]])
-
-    assert _publishable_rates(masked()).tolist() == [[True, True]]
-    assert _publishable_rates(masked("screened_out", "deceased")).tolist() == [[True, True]]
-    assert _publishable_rates(masked("deceased", "undeliverable")).tolist() == [[False, True]]  # the report's case
-    assert _publishable_rates(masked("refusal", "undeliverable")).tolist() == [
-        [True, False]
-    ]  # RR1 keeps R + U together
-    assert _publishable_rates(masked("refusal", "deceased")).tolist() == [[False, False]]
-    assert _publishable_rates(masked("partial", "refusal")).tolist() == [[True, True]]
-    assert _publishable_rates(masked("complete", "partial")).tolist() == [[False, False]]
+def test_rate_steps_by_hand():
+    invited = np.array([1000, 500, 499, 100, 99, 50, 49, 20, 19, 3])
+    assert rate_steps(invited).tolist() == [1, 1, 5, 5, 10, 10, 25, 25, 50, 50]
+    assert round_rates(np.array([46.4, 47.5, 12.5, 87.4]), np.array([1.0, 5.0, 25.0, 25.0])).tolist() == [
+        46.0,
+        50.0,
+        25.0,
+        75.0,
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +104,26 @@ def national_results(national_round, q):
     return analyse_round(
         national_round, q, config=AnalysisConfig(min_respondents_shown=10, adjusted_items=("care_plan",))
     )
+
+
+def test_masked_n_shows_a_rounded_estimate_without_interval(national_results):
+    for table in (national_results.item_results, national_results.dimension_results):
+        hidden = table["n"].isna() & table["estimate"].notna()
+        assert hidden.any()
+        assert (table.loc[hidden, "estimate"] == table.loc[hidden, "estimate"].round()).all()
+        assert table.loc[hidden, ["se", "lower", "upper"]].isna().all().all()
+        shown = table["n"].notna() & table["estimate"].notna()
+        assert table.loc[shown, "se"].notna().all()
+
+
+def test_published_weighting_cells_hold_only_the_collapsing(national_results):
+    published = national_results.tables()["weighting_cells"]
+    internal = national_results.weighting_cells
+    assert (
+        published[["frame_population", "cell_population", "cell_respondents", "adjustment_factor"]].isna().all().all()
+    )
+    assert published["weighting_cell"].equals(internal["weighting_cell"])
+    assert internal["adjustment_factor"].notna().any()
 
 
 @pytest.fixture(scope="module")

@@ -130,6 +130,7 @@ def synthetic_results(q) -> RoundResults:
                 **counts,
                 "rr1": 100 * complete / (invited - 4),
                 "adjusted_rate": 100 * complete / (invited - 6),
+                "rate_rounding": 1.0,
                 "masked_columns": "",
             }
         )
@@ -172,6 +173,7 @@ def synthetic_results(q) -> RoundResults:
                 "no_response": complete + 1,
                 "rr1": 100 * complete / (2 * complete + 13),
                 "adjusted_rate": 100 * complete / (2 * complete + 11),
+                "rate_rounding": 1.0,
                 "masked_columns": "",
             }
         )

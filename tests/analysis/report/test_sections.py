@@ -122,7 +122,7 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     ) in appendix
     assert "regioner med färre än 40 svarande ingår inte i skattningen" in appendix
     assert "Analysen har dessutom jämfört vårdförloppen inom varje region" in appendix
-    assert "färre än 40 svarande visas inte" in appendix and "Antal från 1 till 3" in appendix
+    assert "färre än 40 svarande visas inte" in appendix and "Antal personer från 1 till 3 skyddas" in appendix
     assert "RR1 = I / (I + P + R + NC + U)" in appendix
     # the analysis's own English statements are not printed in a Swedish report
     assert "Post-stratified" not in flat(pages) and "Metoderna som de tillämpades" not in appendix
@@ -142,7 +142,7 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     appendix = appendix_text(pages)
     assert "at least 50 % of the core items" in appendix and "use the complete respondents" in appendix
     assert "All confidence intervals are 95 % intervals" in appendix
-    assert "fewer than 30 respondents is not shown" in appendix and "Counts from 1 to 4" in appendix
+    assert "fewer than 30 respondents is not shown" in appendix and "Counts of 1 to 4 persons are protected" in appendix
     assert "The items of a dimension weigh equally" in appendix
     assert "against the same pathway's national value. Better" in appendix  # no pathways-within-region sentence
     assert "Small counts (1–4) are masked" in flat(pages)
