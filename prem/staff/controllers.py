@@ -295,6 +295,7 @@ def new_round():
             mailing=form.mailing.data.stream,
             flow=form.flow.data.stream if form.flow.data else None,
             manifest=form.manifest.data.stream if form.manifest.data else None,
+            round_info=form.round_info.data.stream if form.round_info.data else None,
         )
         try:
             # Everything is checked before anything is written, so a refused upload leaves nothing behind.

@@ -88,5 +88,4 @@ class RoundForm(FlaskForm):
     )
     flow = FileField(_l("Sampling flow (flow.csv, optional)"))
     manifest = FileField(_l("Manifest (manifest.json, optional)"))
-    # Issue 11, item 4: the round's information for patients (sender and contact texts) is added to the
-    # import by another change; its fields go here and are passed on to import_round.
+    round_info = FileField(_l("Round information (round-info.yaml, optional)"))

@@ -19,6 +19,7 @@ from typing import IO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from contracts.round_info import RoundInfoError, load_round_info
 from prem.errors import PremError
 from prem.fieldwork.codekeys import CodeKeys
 from prem.fieldwork.models import Respondent, SurveyRound
@@ -328,12 +329,24 @@ def create_round(
     private temporary folder, deleted afterwards), so the import reads exactly
     what it reads from a sample directory on the command line.
     """
-    from prem.fieldwork.operations import import_round
+    from prem.fieldwork.operations import FieldworkError, import_round
 
     with sample_directory(files) as directory:
-        # Issue 11, item 4: the round's information for patients (sender, contact) goes to import_round here.
+        info_path = directory / "round-info.yaml"
+        try:
+            round_info = load_round_info(info_path) if info_path.exists() else None
+        except RoundInfoError as error:  # named by its role, not by the temporary folder
+            raise FieldworkError(str(error).replace(f"{directory}/", "")) from None
         survey_round = import_round(
-            session, name, directory / "frame.csv", directory / "mailing.csv", opens, closes, keys, questionnaire_id
+            session,
+            name,
+            directory / "frame.csv",
+            directory / "mailing.csv",
+            opens,
+            closes,
+            keys,
+            questionnaire_id,
+            round_info=round_info,
         )
     invited = session.execute(
         select(func.count()).select_from(Respondent).where(Respondent.round_id == survey_round.id)

@@ -52,6 +52,7 @@ class RoundFiles:
     mailing: IO[bytes]
     flow: IO[bytes] | None = None
     manifest: IO[bytes] | None = None
+    round_info: IO[bytes] | None = None
 
 
 def _text(stream: IO[bytes]) -> io.TextIOWrapper:
@@ -140,6 +141,8 @@ def sample_directory(files: RoundFiles) -> Iterator[Path]:
                 _copy(files.flow, directory / "flow.csv")
             if files.manifest is not None:
                 _copy(files.manifest, directory / "manifest.json")
+            if files.round_info is not None:
+                _copy(files.round_info, directory / "round-info.yaml")
             yield directory
         except FieldworkError as error:
             raise FieldworkError(str(error).replace(f"{directory}/", "")) from None

@@ -6,7 +6,9 @@ import io
 import os
 import tempfile
 from datetime import timedelta
+from pathlib import Path
 
+import yaml
 from sqlalchemy import func, select, text
 
 from prem.db import db
@@ -15,6 +17,8 @@ from prem.staff.models import AuditEvent
 
 from ..conftest import TODAY, csrf_token
 from .conftest import ROUND, log_in
+
+ROUND_INFO = Path(__file__).parents[2] / "sampling" / "letters_data" / "round-info.yaml"
 
 
 def _upload(client, files, name="vår-2027", opens=None, closes=None, **replace):
@@ -25,6 +29,8 @@ def _upload(client, files, name="vår-2027", opens=None, closes=None, **replace)
         "flow": (io.BytesIO(files.flow), "flow.csv"),
         "manifest": (io.BytesIO(files.manifest), "manifest.json"),
     }
+    if "round_info" in replace:
+        parts["round_info"] = (io.BytesIO(replace["round_info"]), "runda.yaml")
     return client.post(
         "/staff/rounds/new",
         data={
@@ -174,5 +180,34 @@ def test_an_upload_larger_than_allowed_is_refused_calmly(app, client, accounts, 
     files = sample_files()
     refused = _upload(client, files, frame=files.frame + b"x" * 3000)
     assert refused.status_code == 413 and "Filen är för stor" in refused.text
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
+
+
+def test_the_round_information_is_uploaded_with_the_round_and_shown(app, client, accounts, sample_files):
+    """The round-info file the letters are made from gives the survey its period, sender and contact."""
+    files = sample_files()
+    log_in(client, "admin")
+    info = ROUND_INFO.read_bytes()
+    name = yaml.safe_load(info)["round"]
+    created = _upload(client, files, name=name, round_info=info)
+    assert created.status_code == 302, created.text
+    page = client.get(created.location).text
+    with app.app_context():
+        stored = db.session.execute(select(SurveyRound.patient_info)).scalar_one()
+    assert stored["period"] == {"start": "2025-01-01", "end": "2025-12-31"}
+    assert stored["sender"]["name"] in page and stored["contact"]["email"] in page
+    assert "street" not in stored["sender"] and "plan" not in stored  # no postal address, no mailing plan
+
+
+def test_round_information_for_another_round_or_broken_is_refused_and_nothing_stored(
+    app, client, accounts, sample_files
+):
+    files = sample_files()
+    log_in(client, "admin")
+    other = _upload(client, files, name="annan-runda", round_info=ROUND_INFO.read_bytes())
+    assert other.status_code == 200 and "round-info.yaml" in other.text and "annan-runda" in other.text
+    broken = _upload(client, files, name="trasig", round_info=b"round: [unclosed")
+    assert broken.status_code == 200 and "round-info.yaml" in broken.text and "prem-upload-" not in broken.text
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
