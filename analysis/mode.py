@@ -10,7 +10,8 @@ chose paper mixes the mode with the people who chose it.
 The rates use the adjusted response rate's denominator: complete respondents
 who answered on the web (on paper) / (invited − screened out − deceased −
 undeliverable), so that the web and paper rates add up to the published
-adjusted rate.
+adjusted rate (before rounding: they are rounded as the other response tables
+round theirs).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import AnalysisConfig
+from analysis.disclosure import rate_steps, round_rates
 from analysis.errors import AnalysisInputError
 from analysis.suppression import ColumnGroup, mask_small_counts
 from analysis.tables import conform
@@ -133,18 +135,26 @@ def _published(table: pd.DataFrame, other: pd.DataFrame, keys: Sequence[str]) ->
 
 
 def _what_others_show(
-    table: pd.DataFrame, response_rates: pd.DataFrame, by_sex_age: pd.DataFrame
-) -> tuple[np.ndarray, np.ndarray]:
+    table: pd.DataFrame, response_rates: pd.DataFrame, by_sex_age: pd.DataFrame, rounding: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per row: whether its complete count is masked in another table (else another table shows it, or
-    its parts), and whether the published rates give its eligible count (the rates' denominator)."""
+    its parts), whether its rates may be shown (the other tables show the unit's rate, or every cell's),
+    and the rounding step of its rates (NaN: none, with masking off).
+
+    A unit's rates are rounded as its published response rates are (``rate_rounding``); an age group's
+    with :func:`~analysis.disclosure.rate_steps` of its published invited count, as the sex × age rates
+    are, so that no rate here narrows a denominator the other tables keep to within five persons."""
     all_ages = table["age_group"].isna().to_numpy()
     hidden, denominator = np.zeros(len(table), bool), np.zeros(len(table), bool)
+    step = np.full(len(table), np.nan)
     rates = response_rates[response_rates["level"].isin([level for level, _ in _LEVELS])]
     matched = _published(table, rates, _UNIT)
     matched = matched[all_ages[matched["_row"].to_numpy()]]
     rows = matched["_row"].to_numpy()
     hidden[rows] = matched["complete"].isna().to_numpy()
     denominator[rows] = matched["adjusted_rate"].notna().to_numpy()
+    if rounding:
+        step[rows] = matched["rate_rounding"].to_numpy(dtype="float64", na_value=np.nan)
     # An age group's count is the sum of its two sex cells: masked when either is, and its eligible
     # count known only when both cells' rates are shown and not zero (a zero rate gives no denominator).
     cells = _published(table, by_sex_age, [*_UNIT, "age_group"])
@@ -153,11 +163,15 @@ def _what_others_show(
         _hidden=cells["complete"].isna() | cells["invited"].isna(),
         _rate=cells["response_rate"].notna() & (cells["complete"].fillna(0) > 0),
     )
-    per_row = cells.groupby("_row").agg(hidden=("_hidden", "any"), rate=("_rate", "all"))
+    per_row = cells.groupby("_row").agg(
+        hidden=("_hidden", "any"), rate=("_rate", "all"), invited=("invited", lambda v: v.sum(min_count=1))
+    )
     rows = per_row.index.to_numpy()
     hidden[rows] = per_row["hidden"].to_numpy(dtype=bool)
     denominator[rows] = per_row["rate"].to_numpy(dtype=bool) & ~hidden[rows]
-    return hidden, denominator
+    if rounding:
+        step[rows] = rate_steps(per_row["invited"].to_numpy(dtype="float64", na_value=np.nan))
+    return hidden, denominator, step
 
 
 def response_by_mode(
@@ -194,7 +208,8 @@ def response_by_mode(
     masked.
     """
     table = _counts(persons)
-    hidden, denominator = _what_others_show(table, response_rates, response_by_sex_age)
+    rounding = config.mask_counts_below > 1
+    hidden, denominator, step = _what_others_show(table, response_rates, response_by_sex_age, rounding)
     # web + paper = complete, which the other tables show (or hide: then both parts are hidden, else
     # they would add up to it). Only the parts are masked here; complete only where hidden elsewhere.
     parts = [f"complete_{name}" for name in MODES]
@@ -223,6 +238,7 @@ def response_by_mode(
         for name in ("", *(f"_{mode}" for mode in MODES)):
             count = masked[f"complete{name}"].to_numpy(dtype="float64", na_value=np.nan)
             rate = np.where(eligible > 0, 100 * count / eligible, np.nan)
+            rate = np.where(np.isnan(step), rate, round_rates(rate, np.where(np.isnan(step), 1.0, step)))
             masked[f"response_rate{name}"] = np.where(denominator, rate, np.nan)
         complete = masked["complete"].to_numpy(dtype="float64", na_value=np.nan)
         paper = masked["complete_paper"].to_numpy(dtype="float64", na_value=np.nan)
@@ -252,9 +268,10 @@ def mode_methods(config: AnalysisConfig) -> pd.DataFrame:
     rates = (
         "Response rates by mode: complete respondents who answered on the web (on paper) / (invited - screened "
         "out - deceased - undeliverable), nationally, per pathway and per region, for all ages and per age group; "
-        "they add up to the adjusted response rate. A person who answered both ways counts once, by the first "
-        "complete response. Counts masked in the other response tables are masked here too, small counts with "
-        "the next smallest of the same row, unit or level, and a rate is shown only where the other tables give "
-        "its denominator."
+        "before rounding they add up to the adjusted response rate. A person who answered both ways counts once, "
+        "by the first complete response. Counts masked in the other response tables are masked here too, small "
+        "counts with the next smallest of the same row, unit or level; a rate is shown only where the other "
+        "tables show the unit's rate, rounded as they round it (a unit as its response rates, an age group by "
+        "its invited count, as the sex x age rates)."
     )
     return pd.DataFrame({"topic": ["mode.casemix", "mode.response_rates"], "description": [casemix, rates]})

@@ -34,6 +34,7 @@ from scipy.optimize import linprog
 
 from analysis import AnalysisConfig, analyse_round
 from analysis.disclosure import rate_steps
+from analysis.round import INELIGIBLE
 from analysis.tables import DISPOSITIONS
 from bench.bench_analysis import synthetic_frame
 from questionnaires.simulate import simulate_responses
@@ -292,9 +293,10 @@ def audit(
         truth.weighting_cells.reset_index(drop=True),
     )
     weight = cells["design_weight"].to_numpy()
+    eligible = tuple(d for d in DISPOSITIONS if d not in INELIGIBLE)  # the targets leave the known ineligible out
     for index, row in wcells.iterrows():
         if pd.notna(row["frame_population"]):
-            attack.equal(attack.count(np.array([index]), DISPOSITIONS, weight[[index]]), row["frame_population"])
+            attack.equal(attack.count(np.array([index]), eligible, weight[[index]]), row["frame_population"])
     for _, members in wcells.groupby(["pathway", "region", "weighting_cell"]).groups.items():
         members = np.asarray(members)
         head = wcells.loc[members[0]]
