@@ -78,7 +78,7 @@ _INVALID = object()
 
 def _meant(value: str, options: list[str]):
     """The option code a posted value stands for (as an integer form field reads it), None if empty."""
-    if value == "":
+    if value.strip() == "":  # whitespace only reads as no answer, as int() also ignores surrounding whitespace
         return None
     try:
         code = int(value)
@@ -141,7 +141,9 @@ def test_any_answers_on_any_page_are_stored_whole_or_not_at_all(app, make_round,
         assert response.status_code == 302
         for name, value in answers.items():
             if name in radios:
-                assert after.get(name) == (int(value) if value else None) or (name not in after and not value)
+                assert after.get(name) == (int(value) if value.strip() else None) or (
+                    name not in after and not value.strip()
+                )
             else:
                 stored_text = after.get(name)
                 assert stored_text in _as_stored(value)
