@@ -8,7 +8,6 @@ operation that performs it, never by the view.
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from collections.abc import Sequence
@@ -27,7 +26,7 @@ from prem.fieldwork.operations import get_round, utc_now
 from prem.staff import passwords
 from prem.staff.models import AuditEvent, PasswordReset, Role, StaffSession, StaffUser, StaffUserRegion
 from prem.staff.uploads import RoundFiles, sample_directory
-from prem.survey.operations import give_back_code_attempt, take_code_attempt
+from prem.survey.operations import give_back_code_attempt, session_token_hash, take_code_attempt
 
 __all__ = [
     "AuditAction",
@@ -104,10 +103,6 @@ def record(
     session.add(event)
     session.flush()
     return event
-
-
-def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
 def normalise_username(username: str) -> str:
@@ -228,7 +223,7 @@ def log_in(
     session.execute(delete(StaffSession).where(StaffSession.started_at < forget_before))
     token = secrets.token_urlsafe(32)
     now = utc_now()
-    session.add(StaffSession(token_hash=_token_hash(token), user_id=user.id, started_at=now, last_seen_at=now))
+    session.add(StaffSession(token_hash=session_token_hash(token), user_id=user.id, started_at=now, last_seen_at=now))
     record(session, user.username, AuditAction.LOGIN)
     return user, token
 
@@ -241,7 +236,7 @@ def session_user(
     An expired session is deleted on sight: after it nothing opens it again.
     """
     now = now or utc_now()
-    row = session.get(StaffSession, _token_hash(token))
+    row = session.get(StaffSession, session_token_hash(token))
     if row is None:
         return None
     if now - row.started_at > lifetime or now - row.last_seen_at > idle:
@@ -256,7 +251,7 @@ def session_user(
 
 def end_session(session: Session, token: str, actor: str) -> None:
     """Log out: delete the session ``token`` names, so that its cookie opens nothing afterwards."""
-    session.execute(delete(StaffSession).where(StaffSession.token_hash == _token_hash(token)))
+    session.execute(delete(StaffSession).where(StaffSession.token_hash == session_token_hash(token)))
     record(session, actor, AuditAction.LOGOUT)
 
 
@@ -273,7 +268,7 @@ def start_password_reset(session: Session, user: StaffUser, *, actor: str | None
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     token = secrets.token_urlsafe(32)
     session.add(
-        PasswordReset(token_hash=_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
+        PasswordReset(token_hash=session_token_hash(token), user_id=user.id, created_at=now, expires_at=now + lifetime)
     )
     user.password_hash = None
     record(session, actor, AuditAction.PASSWORD_RESET_ISSUED, detail=user.username)
@@ -282,7 +277,7 @@ def start_password_reset(session: Session, user: StaffUser, *, actor: str | None
 
 def find_reset(session: Session, token: str, *, now: datetime | None = None) -> PasswordReset | None:
     """The unexpired reset ``token`` names, else ``None``."""
-    row = session.get(PasswordReset, _token_hash(token))
+    row = session.get(PasswordReset, session_token_hash(token))
     if row is None or (now or utc_now()) >= row.expires_at:
         return None
     return row
@@ -335,8 +330,8 @@ def create_round(
         info_path = directory / "round-info.yaml"
         try:
             round_info = load_round_info(info_path) if info_path.exists() else None
-        except RoundInfoError as error:  # named by its role, not by the temporary folder
-            raise FieldworkError(str(error).replace(f"{directory}/", "")) from None
+        except RoundInfoError as error:  # sample_directory names the file by its role, not the temporary folder
+            raise FieldworkError(str(error)) from None
         survey_round = import_round(
             session,
             name,

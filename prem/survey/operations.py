@@ -41,6 +41,7 @@ __all__ = [
     "remember_language",
     "save_answers",
     "screen_out",
+    "session_token_hash",
     "start_response",
     "submit",
     "take_code_attempt",
@@ -344,7 +345,8 @@ def give_back_code_attempt(session: Session, bucket: str) -> None:
     )
 
 
-def _token_hash(token: str) -> str:
+def session_token_hash(token: str) -> str:
+    """What the database keeps of a session or reset token: its SHA-256 (the token has 256 random bits)."""
     return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
 
 
@@ -360,7 +362,9 @@ def begin_session(
     session.execute(delete(SurveySession).where(SurveySession.started_at < forget_before))
     token = secrets.token_urlsafe(32)
     session.add(
-        SurveySession(token_hash=_token_hash(token), respondent_pk=respondent.id, started_at=now, last_seen_at=now)
+        SurveySession(
+            token_hash=session_token_hash(token), respondent_pk=respondent.id, started_at=now, last_seen_at=now
+        )
     )
     session.flush()
     return token
@@ -390,7 +394,7 @@ def session_respondent(
     now = now or utc_now()
     row = session.execute(
         select(SurveySession)
-        .where(SurveySession.token_hash == _token_hash(token))
+        .where(SurveySession.token_hash == session_token_hash(token))
         .options(
             joinedload(SurveySession.respondent, innerjoin=True).joinedload(Respondent.survey_round, innerjoin=True)
         )
@@ -406,10 +410,10 @@ def session_respondent(
 
 def session_owner(session: Session, token: str) -> int | None:
     """The respondent id of the session ``token`` named, live or expired (for carried answers)."""
-    row = session.get(SurveySession, _token_hash(token))
+    row = session.get(SurveySession, session_token_hash(token))
     return row.respondent_pk if row is not None else None
 
 
 def end_session(session: Session, token: str) -> None:
     """End the session ``token`` names: its cookie opens nothing afterwards."""
-    session.execute(delete(SurveySession).where(SurveySession.token_hash == _token_hash(token)))
+    session.execute(delete(SurveySession).where(SurveySession.token_hash == session_token_hash(token)))
