@@ -296,23 +296,22 @@ def _carry_owner(respondent_pk: int) -> str:
     return hmac.new(key, f"carry-owner:{respondent_pk}".encode(), hashlib.sha256).hexdigest()
 
 
-def _apply_carried(visit: Visit, carried: str) -> bool:
-    """Save answers posted when the session had expired; whether anything was saved."""
+def _apply_carried(visit: Visit, carried: str) -> None:
+    """Save answers posted when the session had expired, if they are this respondent's and still valid."""
     try:
         payload = _carry_serializer().loads(carried, max_age=_CARRY_MAX_AGE)
         page = visit.questionnaire.page(payload["page"])
         owner = payload["owner"]
     except (BadSignature, KeyError, TypeError):
-        return False
+        return
     if not isinstance(owner, str) or not hmac.compare_digest(owner, _carry_owner(visit.respondent.id)):
-        return False  # given in another patient's session: never applied to this one
+        return  # given in another patient's session: never applied to this one
     if visit.response is None or visit.response.is_submitted:
-        return False
+        return
     form = _page_form(visit, page, MultiDict(payload["form"]), csrf=False)
     if not form.validate():
-        return False
+        return
     _save_page(visit, page, form, resume_page=page.id)
-    return True
 
 
 def code_entry():
