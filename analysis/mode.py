@@ -238,7 +238,7 @@ def response_by_mode(
         for name in ("", *(f"_{mode}" for mode in MODES)):
             count = masked[f"complete{name}"].to_numpy(dtype="float64", na_value=np.nan)
             rate = np.where(eligible > 0, 100 * count / eligible, np.nan)
-            rate = np.where(np.isnan(step), rate, round_rates(rate, np.where(np.isnan(step), 1.0, step)))
+            rate = np.where(np.isnan(step), rate, round_rates(rate, step))
             masked[f"response_rate{name}"] = np.where(denominator, rate, np.nan)
         complete = masked["complete"].to_numpy(dtype="float64", na_value=np.nan)
         paper = masked["complete_paper"].to_numpy(dtype="float64", na_value=np.nan)
