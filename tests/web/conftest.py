@@ -158,19 +158,27 @@ def make_round(app, make_sample):
         name: str = "vår-2026", size: int = 4, opens: date | None = None, closes: date | None = None, **sample_options
     ) -> Sample:
         sample = make_sample(size, **sample_options)
-        with transaction(app, upgrade=False) as session:
-            import_round(
-                session,
-                name,
-                sample.frame,
-                sample.mailing,
-                opens or TODAY - timedelta(days=1),
-                closes or TODAY + timedelta(days=30),
-                code_keys(app),
-            )
+        import_sample(app, sample, name, opens=opens, closes=closes)
         return sample
 
     return make
+
+
+def import_sample(
+    app, sample: Sample, name: str, *, opens: date | None = None, closes: date | None = None, round_info=None
+) -> None:
+    """Import ``sample`` as the round ``name`` (open from yesterday for 30 days unless told otherwise)."""
+    with transaction(app, upgrade=False) as session:
+        import_round(
+            session,
+            name,
+            sample.frame,
+            sample.mailing,
+            opens or TODAY - timedelta(days=1),
+            closes or TODAY + timedelta(days=30),
+            code_keys(app),
+            round_info=round_info,
+        )
 
 
 def same_code_keys(app) -> dict:

@@ -10,29 +10,18 @@ import pytest
 from sqlalchemy import select
 
 from contracts.round_info import RoundInfoError, load_round_info
-from prem.db import db, transaction
+from prem.db import db
 from prem.fieldwork.export import responses_dataframe
 from prem.fieldwork.models import Respondent, SurveyRound
-from prem.fieldwork.operations import FieldworkError, import_round
-from prem.security import code_keys
+from prem.fieldwork.operations import FieldworkError
 
-from .conftest import TODAY, csrf_token
+from .conftest import TODAY, csrf_token, import_sample
 
 ROUND_INFO = Path(__file__).parents[1] / "sampling" / "letters_data" / "round-info.yaml"
 
 
 def _import(app, sample, name: str = "vf-2026", info=None) -> None:
-    with transaction(app, upgrade=False) as session:
-        import_round(
-            session,
-            name,
-            sample.frame,
-            sample.mailing,
-            TODAY - timedelta(days=1),
-            TODAY + timedelta(days=30),
-            code_keys(app),
-            round_info=info,
-        )
+    import_sample(app, sample, name, round_info=info)
 
 
 def test_the_introduction_names_period_pathway_sender_contact_and_time(app, client, make_sample, sign_in):
