@@ -19,6 +19,7 @@ from analysis.tables import DISPOSITIONS
 
 __all__ = [
     "RATE_STEPS",
+    "hide_design_figures",
     "mask_adjusted_respondents",
     "mask_cell_respondents",
     "mask_complete_cases",
@@ -285,3 +286,11 @@ def mask_cell_respondents(cells: pd.DataFrame, hidden_units: pd.DataFrame, confi
     small |= np.isin(cell_key, hidden_key)
     cells.loc[small, "cell_respondents"] = pd.NA
     return cells
+
+
+def hide_design_figures(table: pd.DataFrame) -> pd.DataFrame:
+    """No degrees of freedom, design effect or effective n where the estimate is not shown or its n is
+    masked: with the estimate and its standard error they would give the respondent counts back."""
+    hidden = (table["n"].isna() | table["estimate"].isna()).to_numpy()
+    table.loc[hidden, ["df", "design_effect", "effective_n"]] = np.nan
+    return table

@@ -11,15 +11,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, special, stats
 from statsmodels.stats.proportion import proportion_confint
 
+from analysis.cells import class_counts, countable, weight_classes
+from analysis.config import AnalysisConfig
+from analysis.suppression import suppress_small_results
+from analysis.tables import LEVEL_KEYS
+
 __all__ = [
     "CI_METHODS",
     "LevelGroups",
+    "OutcomeEstimator",
     "TwoPhaseDesign",
     "estimates_from_sums",
     "grouped_estimates",
@@ -490,3 +497,62 @@ def estimates_from_sums(
     table["lower"] = np.clip(table["lower"], 0, top)
     table["upper"] = np.clip(table["upper"], 0, top)
     return pd.DataFrame(table)
+
+
+class OutcomeEstimator:
+    """Item or dimension results at every level, unweighted and weighted, suppressed.
+
+    From the counts of respondents per weight class (:func:`analysis.cells.weight_classes`) and answer
+    state; from the respondents' values when the classes and states are too many to count (continuous
+    weights), with the same results.
+    """
+
+    def __init__(
+        self,
+        stratum: np.ndarray,
+        strata: pd.DataFrame,
+        weight: np.ndarray,
+        design: TwoPhaseDesign,
+        config: AnalysisConfig,
+    ):
+        self.stratum, self.strata, self.weight, self.design, self.config = stratum, strata, weight, design, config
+        self.member, self.class_stratum, self.class_weight = weight_classes(stratum, len(strata), weight)
+        self.psus = np.bincount(stratum, minlength=len(strata))
+        self.groups = level_groups(strata, LEVEL_KEYS)
+
+    def __call__(self, outcomes: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]]) -> pd.DataFrame:
+        """Results of ``outcomes``: per name, the respondents' states and per state the score and positive."""
+        names = list(outcomes)
+        classes = len(self.class_weight)
+        counts = (
+            [class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
+            if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
+            else None
+        )
+        parts = []
+        for measure, column, proportion in (("share_positive", 2, True), ("mean_score", 1, False)):
+            tables = [outcome[column] for outcome in outcomes.values()]
+            options: dict[str, Any] = {
+                "proportion": proportion,
+                "confidence": self.config.confidence,
+                "scale": 100.0 if proportion else 1.0,
+            }
+            if counts is None:
+                values = np.column_stack(
+                    [table.take(state) for (state, _, _), table in zip(outcomes.values(), tables, strict=False)]
+                )
+                part = grouped_estimates(
+                    values,
+                    names,
+                    self.stratum,
+                    self.strata,
+                    LEVEL_KEYS,
+                    weight=self.weight,
+                    design=self.design,
+                    **options,
+                )
+            else:
+                sums = state_stratum_sums(counts, tables, self.class_stratum, self.class_weight, self.psus)
+                part = estimates_from_sums(sums, names, self.groups, weighted=True, design=self.design, **options)
+            parts.append(part.assign(measure=measure, suppressed=False, suppression_reason=pd.NA))
+        return suppress_small_results(pd.concat(parts, ignore_index=True), self.config.min_respondents_shown)

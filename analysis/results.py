@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from analysis.config import AnalysisConfig
 from analysis.disclosure import published_weighting_cells
 from analysis.tables import TABLES, empty_table
 
-__all__ = ["RoundResults"]
+__all__ = ["RoundResults", "persons_table"]
 
 
 @dataclass
@@ -80,3 +81,45 @@ class RoundResults:
             name: published_weighting_cells(self.weighting_cells) if name == "weighting_cells" else getattr(self, name)
             for name in TABLES
         }
+
+
+def persons_table(
+    persons: pd.DataFrame, respondent_rows: np.ndarray, scores: pd.DataFrame, positive: pd.DataFrame
+) -> pd.DataFrame:
+    """The ``persons`` table of :class:`RoundResults`: every invited person's design, disposition and
+    weights, and each respondent's dimension scores (``respondent_rows``: the respondents' rows)."""
+    columns = [
+        "respondent_id",
+        "pathway",
+        "region",
+        "healthcare_region",
+        "sex",
+        "age_group",
+        "disposition",
+        "weighting_cell",
+        "design_weight",
+        "weight",
+    ]
+    table = {column: persons[column].array for column in columns}
+    # Categorical inside the analysis, text outside: the categories' text taken by code (astype is 20x slower).
+    for name in ("disposition", "weighting_cell"):
+        values = table[name]
+        if isinstance(values, pd.Categorical) and len(values):
+            table[name] = values.categories.array.take(values.codes, allow_fill=True)
+        else:
+            table[name] = np.asarray(values, dtype=object)  # as an export without rows always had it
+
+    def spread(values: np.ndarray) -> np.ndarray:
+        """Each respondent's value at its row of the persons, nan for everyone else."""
+        column = np.full(len(persons), np.nan)
+        column[respondent_rows] = values
+        return column
+
+    respondent_values = {
+        f"{prefix}_{dimension}": frame[dimension].to_numpy()
+        for dimension in scores.columns
+        for prefix, frame in (("score", scores), ("positive", positive))
+    }
+    table.update({name: spread(values) for name, values in respondent_values.items()})
+    # One frame of the columns as they are (no copies into 2-D blocks of a million rows).
+    return pd.DataFrame(table, index=persons.index, copy=False)

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 __all__ = [
     "DISPOSITIONS",
     "LEVELS",
+    "LEVEL_KEYS",
     "TABLES",
     "Column",
     "conform",
@@ -47,6 +48,15 @@ __all__ = [
 
 LEVELS: tuple[str, ...] = ("pathway_region", "pathway", "region", "healthcare_region", "national")
 """The levels of aggregation, from finest to coarsest (values of ``level``)."""
+
+LEVEL_KEYS: dict[str, list[str]] = {
+    "pathway_region": ["pathway", "region", "healthcare_region"],
+    "pathway": ["pathway"],
+    "region": ["region", "healthcare_region"],
+    "healthcare_region": ["healthcare_region"],
+    "national": [],
+}
+"""Each level of :data:`LEVELS` and the key columns of its groups."""
 
 
 @dataclass(frozen=True)

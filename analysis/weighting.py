@@ -18,7 +18,7 @@ import pandas as pd
 from analysis.cells import key_cells
 from contracts.formats import AGE_GROUPS
 
-__all__ = ["Weighting", "poststratify"]
+__all__ = ["Weighting", "cell_labels", "poststratify"]
 
 _STRATUM = ["pathway", "region"]
 
@@ -214,3 +214,15 @@ def poststratify(
         .reset_index()
     )
     return Weighting(weight, frame_cells.drop(columns="eligible"), person_cell, cell_table)
+
+
+def cell_labels(weighting: Weighting) -> pd.Categorical:
+    """Each person's weighting cell label (missing for a person with a missing key)."""
+    labels = weighting.cell_table["weighting_cell"].astype(str).to_numpy(dtype=object)
+    categories = pd.Index(sorted(set(labels)))
+    return pd.Categorical.from_codes(
+        np.where(weighting.person_cell >= 0, categories.get_indexer(labels)[np.maximum(weighting.person_cell, 0)], -1)
+        if len(labels)
+        else weighting.person_cell,
+        categories=categories,
+    )

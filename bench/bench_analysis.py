@@ -68,7 +68,7 @@ def synthetic_frame(
 
 
 STAGES: dict[str, tuple[str, ...]] = {
-    "checks and option codes": ("_checked_persons",),
+    "checks and option codes": ("checked_persons",),
     "dispositions": ("classify_dispositions",),
     "weighting": ("poststratify",),
     "scores": ("score_states", "dimension_item_weights", "dimension_states"),
@@ -79,8 +79,8 @@ STAGES: dict[str, tuple[str, ...]] = {
         "estimates_from_sums",
         "grouped_estimates",
     ),
-    "case-mix models": ("_casemix_data", "_adjusted_results"),
-    "response tables": ("_response_rates", "_response_by_sex_age"),
+    "case-mix models": ("respondents_casemix", "adjusted_comparisons"),
+    "response tables": ("response_rates_table", "response_by_sex_age_table"),
     "suppression and masking": (
         "suppress_small_results",
         "mask_response_rates",
@@ -90,7 +90,7 @@ STAGES: dict[str, tuple[str, ...]] = {
         "mask_cell_respondents",
     ),
 }
-"""Stages of ``analyse_round`` and the functions of :mod:`analysis.round`'s namespace each covers."""
+"""Stages of ``analyse_round`` and the functions of the :mod:`analysis` modules each covers."""
 
 
 def _timed(work: Callable[[], Any]) -> dict[str, Any]:
@@ -109,10 +109,30 @@ def _best_of(runs: int, work: Callable[[], Any]) -> dict[str, Any]:
 def _stage_times() -> Iterator[dict[str, float]]:
     """CPU seconds per stage of ``analyse_round``, each function's own time (nested stages subtracted).
 
-    Wraps the functions named in :data:`STAGES` where :mod:`analysis.round` looks them up, for the
-    duration of the block; the library itself has no timing code.
+    Wraps the functions named in :data:`STAGES` in every :mod:`analysis` module that looks them up
+    (where each is defined and where it is imported), for the duration of the block; the library itself
+    has no timing code.
     """
-    import analysis.round
+    import sys
+
+    import analysis.round  # noqa: F401 (every module of the pipeline loaded)
+
+    modules = [module for name, module in sys.modules.items() if name.startswith("analysis.") and module is not None]
+    found: dict[str, Callable[..., Any]] = {}
+    for module in modules:
+        for name in (name for names in STAGES.values() for name in names):
+            if name not in found and hasattr(module, name):
+                found[name] = getattr(module, name)
+    missing = [name for names in STAGES.values() for name in names if name not in found]
+    if missing:
+        raise RuntimeError(f"no analysis module has {', '.join(missing)}: update bench STAGES")
+    originals = found
+    holders = [
+        (module, name)
+        for module in modules
+        for name, function in originals.items()
+        if getattr(module, name, None) is function
+    ]
 
     spent = dict.fromkeys(STAGES, 0.0)
     running: list[list[float]] = []  # per active stage: [start CPU time, CPU time of nested stages]
@@ -132,15 +152,15 @@ def _stage_times() -> Iterator[dict[str, float]]:
 
         return wrapper
 
-    originals = {name: getattr(analysis.round, name) for names in STAGES.values() for name in names}
+    stage_of = {name: stage for stage, names in STAGES.items() for name in names}
+    wrapped = {name: timed(stage_of[name], function) for name, function in originals.items()}
     try:
-        for stage, names in STAGES.items():
-            for name in names:
-                setattr(analysis.round, name, timed(stage, originals[name]))
+        for module, name in holders:
+            setattr(module, name, wrapped[name])
         yield spent
     finally:
-        for name, function in originals.items():
-            setattr(analysis.round, name, function)
+        for module, name in holders:
+            setattr(module, name, originals[name])
 
 
 def main(argv: list[str]) -> int:

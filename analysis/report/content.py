@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
+from analysis.comparisons import CASEMIX_ROLES
 from analysis.dispositions import rates_from_counts
 from analysis.report.labels import LANGUAGES, has_label, label
 from analysis.report.model import (
@@ -47,7 +48,6 @@ from analysis.report.model import (
 )
 from analysis.report.modes import mode_rows
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
-from analysis.round import CASEMIX_ROLES
 from analysis.tables import DISPOSITIONS
 from contracts.errors import UserError
 from contracts.rules import PathwayRule

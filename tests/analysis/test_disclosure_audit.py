@@ -34,7 +34,7 @@ from scipy.optimize import linprog
 
 from analysis import AnalysisConfig, analyse_round
 from analysis.disclosure import rate_steps
-from analysis.round import INELIGIBLE
+from analysis.rates import INELIGIBLE
 from analysis.tables import DISPOSITIONS
 from bench.bench_analysis import synthetic_frame
 from questionnaires.simulate import simulate_responses

@@ -1,0 +1,88 @@
+"""The methods table: what the analysis computed, in words an analyst reads in the method appendix."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.config import AnalysisConfig
+from analysis.estimates import CI_METHODS, VARIANCE_METHOD
+from analysis.tables import conform
+
+__all__ = ["methods_table"]
+
+
+def methods_table(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
+    """The ``methods`` table: each method as applied with ``config``, in words, for the method appendix
+    (``casemix``: the case-mix columns of the models)."""
+    statements = {
+        "dispositions": (
+            f"Complete: submitted with at least {config.complete_share:.0%} of the core items answered; partial: some "
+            "core items answered but not enough, or never submitted; no response: no core item answered. "
+            "RR1 = I/(I+P+R+NC+U); adjusted rate = AAPOR's RR3 with e = 0 (every undeliverable counted "
+            "ineligible) = I/(invited - screened out - deceased - undeliverable); rr3 = RR3 with e estimated as the "
+            "eligible share among the cases of known eligibility, e = (I+P+R+NC)/(I+P+R+NC + screened out + "
+            "deceased), each row from its own counts: I/(I+P+R+NC + e U)."
+        ),
+        "respondents": "Scores, weights and models use "
+        + ("complete and partial" if config.include_partial else "complete")
+        + " respondents.",
+        "scoring": (
+            "Item: share positive among scored answers ('don't know / not applicable' excluded) and mean 0-100 score. "
+            "Dimension score per respondent: weighted mean of the answered item scores, weights renormalised over "
+            "the answered items; a respondent is positive on a dimension when at least half of the (weighted) answered "
+            "items are positive."
+        ),
+        "dimension_weights": (
+            "Equal weights within each dimension."
+            if config.dimension_weights == "equal"
+            else "Weights from the first principal component of each dimension's items (correlation matrix over respondents "
+            "who answered all of them; loadings, negative ones set to 0, normalised to sum 1); equal weights when not possible."
+        ),
+        "weighting": (
+            "Weighted results: design weight N_h/n_h from the frame times a post-stratification factor by sex x age "
+            "group within pathway x region, so that the weighted respondents reproduce the frame's eligible "
+            "population in each cell: the sum of the design weights of the cell's invited persons, the known "
+            "ineligible (deceased, screened out) taken out first; the undeliverable, of unknown eligibility, count "
+            f"as eligible. Cells with fewer than {config.min_cell_respondents} respondents collapsed "
+            "with the adjacent age group within sex, then across sex."
+        ),
+        "variance": VARIANCE_METHOD,
+        **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
+        "ci_method.delta_method": (
+            "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
+            "covariance; normal interval. A unit whose respondents are all positive (or none) is left out of the "
+            "logistic fit and shown unadjusted with a Wilson interval (ci_method wilson_unadjusted)."
+        ),
+        "confidence": f"All intervals are {config.confidence:.0%} intervals.",
+        "casemix": (
+            "Case-mix adjustment: logistic (share positive) and linear (0-100 score) models, unweighted, on the unit "
+            "(region within a pathway, or pathway within a region) plus " + ", ".join(casemix) + " (categorical; "
+            "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
+            "reference population's case mix; band better/worse when the interval lies entirely above/below the "
+            "reference population's observed value, else as expected. Units below the publication minimum are left "
+            "out of the fit; a pathway with one region, or a region with one pathway, has no comparison, nor has an "
+            f"outcome for which fewer than two units reach {config.min_respondents_shown} respondents (one unit has "
+            "nothing to be compared with, and its model is not identified). "
+            "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
+        ),
+        "suppression": (
+            f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts of 1 to "
+            f"{config.mask_counts_below - 1} persons are protected across everything published together (every table "
+            "and PDF of the round): no combination of published counts, shares, rates, results and intervals may show "
+            f"that a group holds between 1 and {config.mask_counts_below - 1} persons; every published figure stays "
+            f"consistent with the group being empty and with it holding {config.mask_counts_below} or more (checked "
+            "by a linear-programming audit of each protected count's feasible range in the tests). How: a small count "
+            "is masked with the next smallest count of the same row or group, each group checked with its total (a "
+            "group of one member shows its member's counts; a masked total is never the sum of shown parts); the "
+            "respondent counts (n) of item, dimension and adjusted results follow the same rule, and n of a group whose "
+            "complete count is masked is masked too. RR1 and the adjusted rate are shown for every unit, rounded to "
+            "whole percent, or, where a count of the unit is masked, to the finest of 5, 10, 25 or 50 percentage points "
+            "whose step covers at least 5 of the unit's invited (column rate_rounding); the sex x age response rates "
+            "are rounded the same way by the cell's invited count. A frame population (invited x design weight) and "
+            "share are masked with the invited count. Where n is masked and the estimate shown, the estimate is "
+            "rounded to a whole number and its standard error and interval are not shown (n = p(1-p)/se^2 would give n "
+            "back). The weighting cells are published without populations, respondents and factors (population / "
+            "design weight gives the invited, population / (design weight x factor) the respondents)."
+        ),
+    }
+    return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))
