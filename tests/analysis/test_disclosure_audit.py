@@ -2,13 +2,14 @@
 
 For each protected count (a count of 1-4 persons in a published count column: invited and the
 dispositions of ``response_rates``, invited and complete of ``response_by_sex_age``, the n of item and
-dimension results, the weighting cells' respondents) the attacker computes the range of values
+dimension results, the weighting cells' respondents, the web and paper counts of ``response_by_mode``) the attacker computes the range of values
 consistent with everything published, by linear programming (``scipy.optimize.linprog``, HiGHS) over
-the unknown counts of every stratum × sex × age group × disposition and every stratum's respondents
-per item and dimension. What the attacker uses:
+the unknown counts of every stratum × sex × age group × disposition, of its complete respondents who
+answered on paper, and of every stratum's respondents per item and dimension. What the attacker uses:
 
 * every shown count of every table (sums of the unknowns over a unit, a sex × age cell, a weighting cell);
-* every shown rate, within its rounding window (RR1, the adjusted rate, the sex × age response rate);
+* every shown rate, within its rounding window (RR1, the adjusted rate, e and RR3, the sex × age
+  response rate, the rates by mode), and the paper share of the complete respondents;
 * the shares (respondent share, frame share) and frame populations, with the design weight of each
   stratum known (the sampling manifest gives N_h / n_h);
 * the weighting cells' populations, respondents and factors where they are published
@@ -71,7 +72,10 @@ class Attack:
         self.cell_stratum = np.array(
             [self.stratum_of[key] for key in zip(self.cells["pathway"], self.cells["region"], strict=True)]
         )
-        self.size = len(self.cells) * len(DISPOSITIONS) + len(self.strata) * len(self.outcomes)
+        self.size = len(self.cells) * (len(DISPOSITIONS) + 1) + len(self.strata) * len(self.outcomes)
+        # A cell's paper respondents are some of its complete respondents.
+        for cell in range(len(self.cells)):
+            self.add({self.paper(cell): 1.0, self.x(cell, "complete"): -1.0}, -np.inf, 0.0)
         # An outcome's respondents in a stratum are at most the stratum's respondents.
         for stratum in range(len(self.strata)):
             for outcome in self.outcomes:
@@ -85,7 +89,11 @@ class Attack:
         return cell * len(DISPOSITIONS) + DISPOSITIONS.index(disposition)
 
     def y(self, stratum: int, outcome: str) -> int:
-        return len(self.cells) * len(DISPOSITIONS) + stratum * len(self.outcomes) + self.outcomes.index(outcome)
+        return len(self.cells) * (len(DISPOSITIONS) + 1) + stratum * len(self.outcomes) + self.outcomes.index(outcome)
+
+    def paper(self, cell: int) -> int:
+        """The cell's complete respondents who answered on paper."""
+        return len(self.cells) * len(DISPOSITIONS) + cell
 
     def add(self, terms: dict[int, float], low: float, high: float) -> None:
         key = (frozenset(terms.items()), low, high)
@@ -179,6 +187,23 @@ def _unit(row: pd.Series) -> dict[str, str | None]:
     return keys
 
 
+def _unit_row(rates: pd.DataFrame, row: pd.Series) -> int:
+    """The position of ``row``'s unit (level, pathway, region) among the rows of ``response_rates``."""
+    same = rates["level"] == row["level"]
+    for key in ("pathway", "region"):
+        same &= rates[key].astype("string").fillna("") == (_text(row[key]) or "")
+    return int(np.flatnonzero(same.to_numpy())[0])
+
+
+def _invited(truth, row: pd.Series) -> float:
+    """The invited of ``row``'s unit and age group (both sexes), as the sex × age table counts them."""
+    cells = truth.response_by_sex_age
+    same = (cells["level"] == row["level"]) & (cells["age_group"] == row["age_group"])
+    for key in ("pathway", "region"):
+        same &= cells[key].astype("string").fillna("") == (_text(row[key]) or "")
+    return float(cells.loc[same.to_numpy(), "invited"].sum())
+
+
 def _label(table: str, row: pd.Series, column: str) -> str:
     parts = [str(row.get(key)) for key in ("level", "pathway", "region", "healthcare_region", "sex", "age_group")]
     return f"{table}[{'/'.join(p for p in parts if p not in ('<NA>', 'None', 'nan'))}].{column}"
@@ -203,6 +228,7 @@ def audit(
     counted = ("complete", "partial") if config.include_partial else ("complete",)
     attack = Attack(cells, outcomes, counted)
 
+    masking = config.mask_counts_below > 1
     attack.tag = "response_rates"
     # response_rates: counts, RR1 and the adjusted rate per unit
     true_rates = truth.response_rates
@@ -219,11 +245,16 @@ def audit(
         for rate, base in (("rr1", RR1_BASE), ("adjusted_rate", ELIGIBLE)):
             if pd.notna(row[rate]):
                 attack.ratio(complete, attack.count(members, base), float(row[rate]), step)
+        # e = eligible / known eligibility (shown, in whole percent, only where every count of the unit is)
+        if pd.notna(row["eligibility_rate"]):
+            known = attack.count(members, (*ELIGIBLE, *INELIGIBLE))
+            attack.ratio(
+                attack.count(members, ELIGIBLE), known, float(row["eligibility_rate"]), 1.0 if masking else 0.0
+            )
 
     attack.tag = "response_by_sex_age"
     # response_by_sex_age: counts, frame populations and shares, cell rates, respondent shares
     table, true_table = published["response_by_sex_age"], truth.response_by_sex_age
-    masking = config.mask_counts_below > 1
     for (_, row), (_, true_row) in zip(table.iterrows(), true_table.iterrows(), strict=True):
         attack.tag = "response_by_sex_age"
         unit = {"pathway": _text(row["pathway"]), "region": _text(row["region"])}
@@ -252,6 +283,35 @@ def audit(
             attack.tag = "sex_age_share"
             share = float(row["respondent_share"])
             attack.ratio(attack.count(members, ("complete",)), attack.count(group, ("complete",)), share, 0.0)
+
+    attack.tag = "response_by_mode"
+    # response_by_mode: complete, web and paper counts per unit and age group, their rates, the paper share
+    table, true_table = published["response_by_mode"], truth.response_by_mode
+    for (_, row), (_, true_row) in zip(table.iterrows(), true_table.iterrows(), strict=True):
+        unit = {"pathway": _text(row["pathway"]), "region": _text(row["region"])}
+        members = attack.select(**unit, age_group=_text(row["age_group"]))
+        complete = attack.count(members, ("complete",))
+        paper = {attack.paper(int(cell)): 1.0 for cell in members}
+        web = {**complete, **{index: -1.0 for index in paper}}
+        eligible = attack.count(members, ELIGIBLE)
+        if pd.isna(row["age_group"]):
+            # as response_rates rounds the unit's rates: whole percent, or by its invited where a count is masked
+            unit_rates = published["response_rates"].iloc[_unit_row(published["response_rates"], row)]
+            any_masked = unit_rates[list(DISPOSITIONS)].isna().any()
+            by_invited = float(rate_steps(np.array([float(unit_rates["invited"])]))[0])
+            step = (by_invited if any_masked else 1.0) if masking else 0.0
+        else:
+            step = float(rate_steps(np.array([_invited(truth, row)]))[0]) if masking else 0.0
+        for column, terms in (("complete", complete), ("complete_web", web), ("complete_paper", paper)):
+            if pd.notna(row[column]):
+                attack.equal(terms, float(row[column]))
+            if 1 <= true_row[column] < SMALL:
+                attack.protected.append((_label("response_by_mode", row, column), terms, int(true_row[column])))
+        for column, terms in (("response_rate", complete), ("response_rate_web", web), ("response_rate_paper", paper)):
+            if pd.notna(row[column]):
+                attack.ratio(terms, eligible, float(row[column]), step)
+        if pd.notna(row["paper_share"]):
+            attack.ratio(paper, complete, float(row["paper_share"]), 0.0)
 
     attack.tag = "results"
     # item and dimension results: n per unit and outcome; n from an unweighted share and its SE
@@ -332,7 +392,14 @@ def _round(q, invited, pathways, region_codes, seed, keep=None):
         sizes = frame.groupby(["pathway", "region"])["respondent_id"].transform("size")
         frame["stratum_sample"] = sizes
         frame["design_weight"] = frame["stratum_population"] / sizes
-    return simulate_responses(frame, q, seed=seed)
+    responses = simulate_responses(frame, q, seed=seed)
+    # Some respondents answered on paper, more of the old (the mode table then has small counts too).
+    generator = np.random.default_rng(seed)
+    old = responses["age_group"].isin(["65-79", "80+"]).to_numpy()
+    on_paper = generator.random(len(responses)) < np.where(old, 0.35, 0.08)
+    started = (responses["status"] != "not_started").to_numpy()
+    responses["mode"] = pd.array(np.where(started, np.where(on_paper, "paper", "web"), None), dtype="string")
+    return responses
 
 
 def _one_pathway_in_skane(frame):
@@ -401,8 +468,8 @@ def test_every_unit_shows_both_rates(audited):
 
 def test_the_audit_finds_what_the_old_publication_gave_away(audited):
     """The attacker model is not blind: publishing the weighting cells' frame populations (population ÷
-    design weight = invited), or rates at full precision, gives protected counts back, and the audit
-    says so."""
+    design weight = invited), rates at full precision, or the mode table unmasked gives protected counts
+    back, and the audit says so."""
     name, published, truth, config = audited
     if name != "one-region-healthcare-regions":
         pytest.skip("shown on one round (CI time)")
@@ -414,3 +481,5 @@ def test_the_audit_finds_what_the_old_publication_gave_away(audited):
     )
     assert audit(with_cells, truth, config, first=True, only="response_by_sex_age")
     assert audit({**tables, "response_rates": exact_rates}, truth, config, first=True, only="response_rates")
+    unmasked_modes = truth.response_by_mode  # web and paper counts of 1-4 shown
+    assert audit({**tables, "response_by_mode": unmasked_modes}, truth, config, first=True, only="response_by_mode")
