@@ -167,25 +167,22 @@ def _lines(
             group = table.iloc[selected].groupby(list(by), dropna=False, sort=False).ngroup().to_numpy()
         else:
             group = np.zeros(len(selected), dtype="int64")
-        total_of = _rows_by_key(table, totals[0], by) if totals else {}
+        keys = _keys(table, by)
+        total_of = {keys[row]: int(row) for row in np.flatnonzero(totals[0].to_numpy(dtype=bool))} if totals else {}
         for number in range(group.max() + 1):
             members = selected[group == number]
             lines += [(members, np.full(len(members), column)) for column in range(width)]
-            total = total_of.get(_key(table, members[0], by))
+            total = total_of.get(keys[members[0]])
             if total is not None:
                 cells = np.append(members, total)
                 with_totals += [(cells, np.full(len(cells), column)) for column in range(width)]
     return lines + with_totals
 
 
-def _key(table: pd.DataFrame, row: int, by: Sequence[str]) -> tuple[object, ...]:
-    """The values of ``by`` in a row, missing as ``None``."""
-    return tuple(None if pd.isna(value) else value for value in table.iloc[row][list(by)])
-
-
-def _rows_by_key(table: pd.DataFrame, rows: pd.Series, by: Sequence[str]) -> dict[tuple[object, ...], int]:
-    """The position of each row where ``rows`` is true, by its values of ``by``."""
-    return {_key(table, int(row), by): int(row) for row in np.flatnonzero(rows.to_numpy(dtype=bool))}
+def _keys(table: pd.DataFrame, by: Sequence[str]) -> list[tuple[object, ...]]:
+    """Each row's values of ``by`` as a tuple, missing as ``None``."""
+    columns = [[None if pd.isna(value) else value for value in table[column].tolist()] for column in by]
+    return list(zip(*columns, strict=True)) if columns else [()] * len(table)
 
 
 def _next_smallest(
