@@ -85,6 +85,8 @@ class AuditAction:
     REMINDERS_PRODUCED = "reminders_produced"
     RETURNED_MAIL_RECORDED = "returned_mail_recorded"
     AUDIT_EXPORTED = "audit_exported"
+    REPORT_REQUESTED = "report_requested"
+    REPORT_DOWNLOADED = "report_downloaded"
 
 
 def record(
