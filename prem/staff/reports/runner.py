@@ -30,6 +30,7 @@ from collections.abc import Callable
 from types import FrameType
 
 from flask import Flask
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from prem.db import db
@@ -88,12 +89,17 @@ def work(
             if parent is not None and os.getppid() != parent:
                 log.info("prem serve has stopped; the job runner stops too")
                 return made
-            if time.monotonic() - last_cleanup > CLEANUP_SECONDS:
+            try:
+                if time.monotonic() - last_cleanup > CLEANUP_SECONDS:
+                    with factory() as session, session.begin():
+                        operations.expire_jobs(session, operations.job_folder(app))
+                    last_cleanup = time.monotonic()
                 with factory() as session, session.begin():
-                    operations.expire_jobs(session, operations.job_folder(app))
-                last_cleanup = time.monotonic()
-            with factory() as session, session.begin():
-                job = operations.claim_next(session, stale=stale, attempts=attempts)
+                    job = operations.claim_next(session, stale=stale, attempts=attempts)
+            except DBAPIError:  # the database is restarting or unreachable: wait, then look again
+                log.warning("the job runner cannot reach the database; trying again", exc_info=True)
+                time.sleep(max(poll, 5.0))
+                continue
             if job is None:
                 if once or (idle_exit is not None and time.monotonic() - idle_since > idle_exit):
                     return made
@@ -109,6 +115,9 @@ def work(
                     operations.requeue(session, job.id)
                 log.info("stopped; job %s is back in the queue", job.id)
                 return made
+            except DBAPIError:  # its outcome could not be written: a runner takes it over once it is stale
+                log.warning("job %s: the database went away; it will be made again", job.id, exc_info=True)
+                continue
             finally:
                 done.set()
                 beat.join()
