@@ -31,6 +31,7 @@ bp.add_url_rule("/language/<lang>", "language", controllers.language)
 bp.add_url_rule("/users", "users", controllers.users)
 bp.add_url_rule("/users/new", "new_user", controllers.new_user, methods=["GET", "POST"])
 bp.add_url_rule("/users/<int:user_id>/reset", "reset_user", controllers.reset_user, methods=["POST"])
+bp.add_url_rule("/users/<int:user_id>/active", "set_user_active", controllers.set_user_active, methods=["POST"])
 
 bp.add_url_rule("/rounds", "round_list", controllers.round_list)
 bp.add_url_rule("/rounds/new", "new_round", controllers.new_round, methods=["GET", "POST"])

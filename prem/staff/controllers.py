@@ -52,6 +52,7 @@ __all__ = [
     "returned_mail",
     "round_detail",
     "round_list",
+    "set_user_active",
     "users",
 ]
 
@@ -239,6 +240,27 @@ def reset_user(user_id: int):
     if not form.validate_on_submit():
         return redirect(url_for(".users"))
     return _issue_reset(user, created=False)
+
+
+@rule(ADMIN)
+def set_user_active(user_id: int):
+    """Deactivate an account (its sessions end on the server at once) or activate it again."""
+    form = ActionForm()
+    user = _session().get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if form.validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            operations.set_active(_session(), user, active, actor=_user().username)
+        except operations.StaffError as error:
+            flash(str(error), "error")
+        else:
+            if active:
+                flash(_("The account %(name)s can log in again.", name=user.username))
+            else:
+                flash(_("The account %(name)s is deactivated and logged out everywhere.", name=user.username))
+    return redirect(url_for(".users"))
 
 
 # --- Rounds ---------------------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.users": {ADMIN},
     "staff.new_user": {ADMIN},
     "staff.reset_user": {ADMIN},
+    "staff.set_user_active": {ADMIN},
     "staff.new_round": {ADMIN},
     "staff.open_round": {ADMIN},
     "staff.close_round": {ADMIN},
