@@ -63,18 +63,17 @@ def _beat(factory: Callable[[], Session], job_id: str, done: threading.Event) ->
             log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 
 
-def work(
-    app: Flask, *, poll: float = 2.0, once: bool = False, parent: int | None = None, idle_exit: float | None = None
-) -> int:
+def work(app: Flask, *, poll: float = 2.0, once: bool = False, parent: int | None = None) -> int:
     """Claim and make jobs until stopped; returns the number of jobs made.
 
     ``once``: stop when the queue is empty. ``parent``: stop when that
-    process (``prem serve``) is gone. ``idle_exit``: stop after that many
-    seconds without a job (tests).
+    process (``prem serve``) is gone. SIGTERM and SIGINT stop it only in the
+    main thread (where Python delivers signals); a test may run it in another.
     """
     made = 0
-    signal.signal(signal.SIGTERM, _raise_stop)
-    signal.signal(signal.SIGINT, _raise_stop)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _raise_stop)
+        signal.signal(signal.SIGINT, _raise_stop)
     with app.app_context():
         engine = db.engine
 
@@ -84,7 +83,6 @@ def work(
         stale = operations.setting(app, "STAFF_JOB_STALE")
         attempts = operations.setting(app, "STAFF_JOB_ATTEMPTS")
         last_cleanup = 0.0
-        idle_since = time.monotonic()
         while True:
             if parent is not None and os.getppid() != parent:
                 log.info("prem serve has stopped; the job runner stops too")
@@ -101,7 +99,7 @@ def work(
                 time.sleep(max(poll, 5.0))
                 continue
             if job is None:
-                if once or (idle_exit is not None and time.monotonic() - idle_since > idle_exit):
+                if once:
                     return made
                 time.sleep(poll)
                 continue
@@ -122,4 +120,3 @@ def work(
                 done.set()
                 beat.join()
             made += 1
-            idle_since = time.monotonic()
