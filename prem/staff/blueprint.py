@@ -34,7 +34,7 @@ bp.add_url_rule("/users/<int:user_id>/reset", "reset_user", controllers.reset_us
 bp.add_url_rule("/users/<int:user_id>/active", "set_user_active", controllers.set_user_active, methods=["POST"])
 
 bp.add_url_rule("/rounds", "round_list", controllers.round_list)
-bp.add_url_rule("/rounds/new", "new_round", controllers.new_round, methods=["GET", "POST"])
+bp.add_url_rule("/new-round", "new_round", controllers.new_round, methods=["GET", "POST"])
 bp.add_url_rule("/rounds/<round_name>", "round_detail", controllers.round_detail)
 bp.add_url_rule("/rounds/<round_name>/open", "open_round", controllers.open_round, methods=["POST"])
 bp.add_url_rule("/rounds/<round_name>/close", "close_round", controllers.close_round, methods=["GET", "POST"])
