@@ -68,7 +68,7 @@ def reports():
         try:
             job = operations.request_job(_session(), _user(), asked)
         except PremError as error:
-            errors = [("product", str(error))]
+            errors = [("product", f"{_('The order could not be placed.')} {error}")]
         else:
             return redirect(url_for(".job", job_id=job.id))
     jobs = operations.jobs_of(_session(), _user())

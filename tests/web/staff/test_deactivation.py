@@ -54,7 +54,7 @@ def test_an_administrator_cannot_deactivate_themselves_or_the_last_administrator
     log_in(admin, "anna")
     assert f'action="/staff/users/{anna}/active"' not in admin.get("/staff/users").text
     _post_active(admin, anna, "0")
-    assert "ditt eget konto" in admin.get("/staff/users").text
+    assert "Kontot ändrades inte. Du kan inte stänga av ditt eget konto." in admin.get("/staff/users").text
     with app.app_context():
         assert db.session.get(StaffUser, anna).active
 
