@@ -83,40 +83,43 @@ def work(app: Flask, *, poll: float = 2.0, once: bool = False, parent: int | Non
         stale = operations.setting(app, "STAFF_JOB_STALE")
         attempts = operations.setting(app, "STAFF_JOB_ATTEMPTS")
         last_cleanup = 0.0
-        while True:
-            if parent is not None and os.getppid() != parent:
-                log.info("prem serve has stopped; the job runner stops too")
-                return made
-            try:
-                if time.monotonic() - last_cleanup > CLEANUP_SECONDS:
-                    with factory() as session, session.begin():
-                        operations.expire_jobs(session, operations.job_folder(app))
-                    last_cleanup = time.monotonic()
-                with factory() as session, session.begin():
-                    job = operations.claim_next(session, stale=stale, attempts=attempts)
-            except DBAPIError:  # the database is restarting or unreachable: wait, then look again
-                log.warning("the job runner cannot reach the database; trying again", exc_info=True)
-                time.sleep(max(poll, 5.0))
-                continue
-            if job is None:
-                if once:
+        try:
+            while True:
+                if parent is not None and os.getppid() != parent:
+                    log.info("prem serve has stopped; the job runner stops too")
                     return made
-                time.sleep(poll)
-                continue
-            done = threading.Event()
-            beat = threading.Thread(target=_beat, args=(factory, job.id, done), daemon=True)
-            beat.start()
-            try:
-                operations.run_job(app, factory, job)
-            except _Stop:
-                with factory() as session, session.begin():
-                    operations.requeue(session, job.id)
-                log.info("stopped; job %s is back in the queue", job.id)
-                return made
-            except DBAPIError:  # its outcome could not be written: a runner takes it over once it is stale
-                log.warning("job %s: the database went away; it will be made again", job.id, exc_info=True)
-                continue
-            finally:
-                done.set()
-                beat.join()
-            made += 1
+                try:
+                    if time.monotonic() - last_cleanup > CLEANUP_SECONDS:
+                        with factory() as session, session.begin():
+                            operations.expire_jobs(session, operations.job_folder(app))
+                        last_cleanup = time.monotonic()
+                    with factory() as session, session.begin():
+                        job = operations.claim_next(session, stale=stale, attempts=attempts)
+                except DBAPIError:  # the database is restarting or unreachable: wait, then look again
+                    log.warning("the job runner cannot reach the database; trying again", exc_info=True)
+                    time.sleep(max(poll, 5.0))
+                    continue
+                if job is None:
+                    if once:
+                        return made
+                    time.sleep(poll)
+                    continue
+                done = threading.Event()
+                beat = threading.Thread(target=_beat, args=(factory, job.id, done), daemon=True)
+                beat.start()
+                try:
+                    operations.run_job(app, factory, job)
+                except _Stop:
+                    with factory() as session, session.begin():
+                        operations.requeue(session, job.id)
+                    log.info("stopped; job %s is back in the queue", job.id)
+                    return made
+                except DBAPIError:  # its outcome could not be written: a runner takes it over once it is stale
+                    log.warning("job %s: the database went away; it will be made again", job.id, exc_info=True)
+                    continue
+                finally:
+                    done.set()
+                    beat.join()
+                made += 1
+        except _Stop:  # told to stop between jobs: nothing to give back
+            return made
