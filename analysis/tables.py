@@ -43,6 +43,7 @@ __all__ = [
     "conform",
     "data_dictionary",
     "empty_table",
+    "region_rows",
     "write_tables",
 ]
 
@@ -441,7 +442,25 @@ def data_dictionary(names: Iterable[str] | None = None) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["table", "column", "dtype", "unit", "description"])
 
 
-def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
+def region_rows(tables: dict[str, pd.DataFrame], regions: Iterable[str]) -> dict[str, pd.DataFrame]:
+    """Only the rows of ``regions`` in every table with a ``region`` column (what a region may see).
+
+    Rows of other regions and the rows not split by region (pathway,
+    healthcare-region and national levels, which hold other regions'
+    respondents) are dropped; tables without a ``region`` column (the
+    dimension weights and the methods) describe the method and are kept.
+    Dropping rows never unmasks a count: the masking was done on the whole table.
+    """
+    wanted = set(regions)
+    return {
+        name: table[table["region"].isin(wanted).fillna(False)].reset_index(drop=True)
+        if "region" in table.columns
+        else table
+        for name, table in tables.items()
+    }
+
+
+def write_tables(results: RoundResults, out_dir: str | Path, *, regions: Iterable[str] | None = None) -> list[Path]:
     """Write every table of ``results`` as CSV and Parquet, with the data dictionary.
 
     Each file is written to a temporary name and renamed, so that a failed
@@ -453,6 +472,8 @@ def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
         The output of :func:`analysis.analyse_round`.
     out_dir : str or Path
         Created when missing.
+    regions : iterable of str, optional
+        Only these regions' rows (:func:`region_rows`); every row when ``None``.
 
     Returns
     -------
@@ -463,7 +484,7 @@ def write_tables(results: RoundResults, out_dir: str | Path) -> list[Path]:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
-    tables = results.tables()
+    tables = results.tables() if regions is None else region_rows(results.tables(), regions)
     for name, table in tables.items():
         written.append(_atomic(out / f"{name}.csv", partial(spreadsheet_csv, table)))
         written.append(_atomic(out / f"{name}.parquet", partial(table.to_parquet, index=False)))

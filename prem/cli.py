@@ -35,6 +35,7 @@ COMMAND_MODULES: dict[str, str] = {
     "demo": "demo",
     "letters": "letters",
     "users": "staff",
+    "jobs": "jobs",
 }
 
 

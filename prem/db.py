@@ -102,6 +102,7 @@ def init_app(app: Flask) -> None:
     # Import the models so that the metadata is complete (for Alembic and tests).
     from prem.fieldwork import models as _fieldwork_models  # noqa: F401
     from prem.staff import models as _staff_models  # noqa: F401
+    from prem.staff.reports import models as _staff_job_models  # noqa: F401
     from prem.survey import models as _survey_models  # noqa: F401
 
     app.after_request(_commit_request)

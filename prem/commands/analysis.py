@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +22,17 @@ from contracts.errors import UserError
 from contracts.formats import FLOW_COLUMNS, RESPONSES_DTYPES
 from contracts.rules import PathwayRule
 
-__all__ = ["RoundInput", "analyse_source", "commands", "report", "round_from_database", "tables"]
+__all__ = [
+    "RoundInput",
+    "analyse_source",
+    "commands",
+    "report",
+    "round_from_database",
+    "round_input",
+    "tables",
+    "write_report",
+    "write_round_tables",
+]
 
 _TEXT_COLUMNS = tuple(column for column, dtype in RESPONSES_DTYPES.items() if dtype == "text")
 _DEFAULT_QUESTIONNAIRE = "prem-vardforlopp"
@@ -94,20 +105,26 @@ def round_from_database(round_name: str) -> RoundInput:
     """The round's responses, flow, manifest and fieldwork dates from the survey database."""
     from prem import create_app
     from prem.db import transaction
+
+    with transaction(create_app()) as session:
+        return round_input(session, round_name)
+
+
+def round_input(session, round_name: str) -> RoundInput:
+    """The round's responses, flow, manifest and fieldwork dates, read in the caller's database session."""
     from prem.fieldwork.export import responses_dataframe, round_sampling_flow
     from prem.fieldwork.operations import get_round
 
-    with transaction(create_app()) as session:
-        survey_round = get_round(session, round_name)
-        flow, manifest = round_sampling_flow(session, round_name)
-        return RoundInput(
-            round_name,
-            responses_dataframe(session, round_name),
-            flow,
-            manifest,
-            survey_round.opens,
-            survey_round.closes,
-        )
+    survey_round = get_round(session, round_name)
+    flow, manifest = round_sampling_flow(session, round_name)
+    return RoundInput(
+        round_name,
+        responses_dataframe(session, round_name),
+        flow,
+        manifest,
+        survey_round.opens,
+        survey_round.closes,
+    )
 
 
 def bundled_rules() -> list[PathwayRule] | None:
@@ -212,7 +229,7 @@ def report(
     casemix_mode: bool,
 ) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
-    from analysis.report import build_content, check_scope, write_pdf
+    from analysis.report import check_scope
     from sampling.rules import load_rules
 
     if sum((pathway is not None, national, bool(regions) and pathway is None)) != 1:
@@ -223,11 +240,42 @@ def report(
     regions = tuple(code.zfill(2) for code in regions)
     check_scope(kind, pathway=pathway, regions=regions, lang=lang)
     source = _round_input(round_name, responses_path, flow_dir)
+    rules = load_rules(rules_path) if rules_path is not None else bundled_rules()
+    content = write_report(
+        source, out, kind=kind, pathway=pathway, regions=regions, lang=lang, rules=rules, casemix_mode=casemix_mode
+    )
+    click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
+
+
+def _no_progress(step: str) -> None:
+    """The default progress callback: says nothing."""
+
+
+def write_report(
+    source: RoundInput,
+    out: Path,
+    *,
+    kind: str,
+    pathway: str | None,
+    regions: tuple[str, ...],
+    lang: str,
+    rules: list[PathwayRule] | None = None,
+    casemix_mode: bool = False,
+    progress: Callable[[str], None] = _no_progress,
+):
+    """Analyse ``source`` and write its comparison PDF to ``out`` (``prem report`` and the staff pages).
+
+    ``progress`` is told each step as it starts (``"analysing"``, ``"writing"``).
+    Raises :class:`analysis.report.ReportError` for a report the round cannot give.
+    """
+    from analysis.report import build_content, check_scope, write_pdf
+
     check_scope(
         kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
     )
-    rules = load_rules(rules_path) if rules_path is not None else bundled_rules()
+    progress("analysing")
     results, q = analyse_source(source, casemix_mode=casemix_mode)
+    progress("writing")
     content = build_content(
         results,
         q,
@@ -242,7 +290,7 @@ def report(
         rules=rules,
     )
     write_pdf(content, out)
-    click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
+    return content
 
 
 @click.command("tables")
@@ -254,6 +302,12 @@ def report(
     required=True,
     type=click.Path(path_type=Path, file_okay=False),
     help="Directory for the CSV and Parquet tables and data_dictionary.csv.",
+)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Only the rows of these regions (repeatable): what a region's coordinator may see.",
 )
 @click.option(
     "--respondents",
@@ -276,18 +330,19 @@ def tables(
     round_name: str | None,
     responses_path: Path | None,
     out_dir: Path,
+    regions: tuple[str, ...],
     respondents_dir: Path | None,
     labels_lang: str,
     casemix_mode: bool,
 ) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
-    from analysis.tables import write_tables
-
+    if respondents_dir is not None and regions:
+        raise click.UsageError("--region limits the published tables; the person-level file has every region")
     if respondents_dir is not None and respondents_dir.resolve() == out_dir.resolve():
         raise click.UsageError("--respondents needs a directory of its own: the tables are for publication")
+    regions = tuple(code.zfill(2) for code in regions)
     source = _round_input(round_name, responses_path, None)
-    results, q = analyse_source(source, casemix_mode=casemix_mode)
-    written = write_tables(results, out_dir)
+    results, q, written = write_round_tables(source, out_dir, regions=regions or None, casemix_mode=casemix_mode)
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
     if respondents_dir is not None:
         from analysis.exports import write_respondent_files
@@ -296,6 +351,24 @@ def tables(
         click.echo(
             f"Wrote the person-level file ({len(person_files)} files, not for publication) to {respondents_dir}."
         )
+
+
+def write_round_tables(
+    source: RoundInput,
+    out_dir: Path,
+    *,
+    regions: tuple[str, ...] | None = None,
+    casemix_mode: bool = False,
+):
+    """Analyse ``source`` and write its tables (``prem tables`` and the staff pages).
+
+    ``regions``: only those regions' rows (:func:`analysis.tables.write_tables`).
+    Returns the results, the questionnaire and the files written.
+    """
+    from analysis.tables import write_tables
+
+    results, q = analyse_source(source, casemix_mode=casemix_mode)
+    return results, q, write_tables(results, out_dir, regions=regions)
 
 
 commands: list[click.Command] = [report, tables]

@@ -246,11 +246,19 @@ def upgrade_command() -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--production", is_flag=True, help="Serve with gunicorn, secure cookies and HSTS.")
 @click.option("--workers", default=2, show_default=True, type=int, help="gunicorn workers (with --production).")
-def serve(host: str, port: int, production: bool, workers: int) -> None:
+@click.option(
+    "--jobs/--no-jobs",
+    "run_jobs",
+    default=True,
+    show_default=True,
+    help="Start a `prem jobs work` runner for the staff pages' reports (--no-jobs when it runs as its own service).",
+)
+def serve(host: str, port: int, production: bool, workers: int, run_jobs: bool) -> None:
     """Run the web survey (Flask's server for local use; gunicorn with --production)."""
     import os
 
     from prem import create_app
+    from prem.commands.jobs import start_runner
     from prem.db import upgrade_database
     from prem.server import run_development, run_gunicorn
 
@@ -258,10 +266,16 @@ def serve(host: str, port: int, production: bool, workers: int) -> None:
         os.environ["PREM_PRODUCTION"] = "1"
     app = create_app()
     upgrade_database(app)
-    if production:
-        run_gunicorn(app, host, port, workers)
-    else:
-        run_development(app, host, port)
+    runner = start_runner() if run_jobs else None
+    try:
+        if production:
+            run_gunicorn(app, host, port, workers)
+        else:
+            run_development(app, host, port)
+    finally:
+        if runner is not None:
+            runner.terminate()
+            runner.wait(timeout=30)
 
 
 commands: list[click.Command] = [fieldwork, export, database, serve]

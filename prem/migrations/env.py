@@ -7,6 +7,7 @@ from alembic import context
 from prem.db import Base
 from prem.fieldwork import models as _fieldwork_models  # noqa: F401
 from prem.staff import models as _staff_models  # noqa: F401
+from prem.staff.reports import models as _staff_job_models  # noqa: F401
 from prem.survey import models as _survey_models  # noqa: F401
 
 connection = context.config.attributes["connection"]

@@ -11,6 +11,8 @@ from flask import Blueprint
 from prem.staff import controllers
 from prem.staff.access import check_access
 from prem.staff.labels import template_helpers
+from prem.staff.reports import controllers as reports
+from prem.staff.reports.labels import report_helpers
 
 __all__ = ["bp"]
 
@@ -18,6 +20,7 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 bp.before_request(check_access)
 bp.before_request(controllers.check_csrf)
 bp.context_processor(template_helpers)
+bp.context_processor(report_helpers)
 
 bp.add_url_rule("/", "home", controllers.home)
 bp.add_url_rule("/login", "login", controllers.login, methods=["GET", "POST"])
@@ -28,9 +31,10 @@ bp.add_url_rule("/language/<lang>", "language", controllers.language)
 bp.add_url_rule("/users", "users", controllers.users)
 bp.add_url_rule("/users/new", "new_user", controllers.new_user, methods=["GET", "POST"])
 bp.add_url_rule("/users/<int:user_id>/reset", "reset_user", controllers.reset_user, methods=["POST"])
+bp.add_url_rule("/users/<int:user_id>/active", "set_user_active", controllers.set_user_active, methods=["POST"])
 
 bp.add_url_rule("/rounds", "round_list", controllers.round_list)
-bp.add_url_rule("/rounds/new", "new_round", controllers.new_round, methods=["GET", "POST"])
+bp.add_url_rule("/new-round", "new_round", controllers.new_round, methods=["GET", "POST"])
 bp.add_url_rule("/rounds/<round_name>", "round_detail", controllers.round_detail)
 bp.add_url_rule("/rounds/<round_name>/open", "open_round", controllers.open_round, methods=["POST"])
 bp.add_url_rule("/rounds/<round_name>/close", "close_round", controllers.close_round, methods=["GET", "POST"])
@@ -42,6 +46,10 @@ bp.add_url_rule(
     controllers.returned_mail,
     methods=["GET", "POST"],
 )
+
+bp.add_url_rule("/reports", "reports", reports.reports, methods=["GET", "POST"])
+bp.add_url_rule("/jobs/<job_id>", "job", reports.job)
+bp.add_url_rule("/jobs/<job_id>/download", "job_download", reports.job_download)
 
 bp.add_url_rule("/audit", "audit_log", controllers.audit_log)
 bp.add_url_rule("/audit.csv", "audit_csv", controllers.audit_csv)

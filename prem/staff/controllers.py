@@ -52,6 +52,7 @@ __all__ = [
     "returned_mail",
     "round_detail",
     "round_list",
+    "set_user_active",
     "users",
 ]
 
@@ -81,6 +82,12 @@ def _errors(form) -> list[tuple[str, str]]:
 def _render(template: str, status: int = 200, **context):
     errors = context.pop("errors", [])
     return render_template(template, errors=errors, has_errors=bool(errors), **context), status
+
+
+def _failed(lead: str, error: Exception) -> str:
+    """An operation's refusal for staff: a sentence in the page language, then the detail the operation
+    gave (shared with the ``prem`` command, naming file, line and column where there are any)."""
+    return f"{lead} {error}"
 
 
 def check_csrf() -> None:
@@ -215,7 +222,7 @@ def new_user():
                 _session(), form.username.data, form.role.data, form.regions.data or (), actor=_user().username
             )
         except operations.StaffError as error:
-            errors = [("username", str(error))]
+            errors = [("username", _failed(_("The account could not be created."), error))]
         else:
             return _issue_reset(user, created=True)
     return _render("staff/user_new.html", form=form, errors=errors or _errors(form))
@@ -239,6 +246,27 @@ def reset_user(user_id: int):
     if not form.validate_on_submit():
         return redirect(url_for(".users"))
     return _issue_reset(user, created=False)
+
+
+@rule(ADMIN)
+def set_user_active(user_id: int):
+    """Deactivate an account (its sessions end on the server at once) or activate it again."""
+    form = ActionForm()
+    user = _session().get(StaffUser, user_id)
+    if user is None:
+        abort(404)
+    if form.validate_on_submit():
+        active = request.form.get("active") == "1"
+        try:
+            operations.set_active(_session(), user, active, actor=_user().username)
+        except operations.StaffError as error:
+            flash(_failed(_("The account was not changed."), error), "error")
+        else:
+            if active:
+                flash(_("The account %(name)s can log in again.", name=user.username))
+            else:
+                flash(_("The account %(name)s is deactivated and logged out everywhere.", name=user.username))
+    return redirect(url_for(".users"))
 
 
 # --- Rounds ---------------------------------------------------------------------------------------------
@@ -310,7 +338,7 @@ def new_round():
                 actor=_user().username,
             )
         except PremError as error:
-            errors = [("frame", str(error))]
+            errors = [("frame", _failed(_("The round could not be created; nothing was saved."), error))]
         else:
             flash(_("The round %(name)s is created.", name=survey_round.name))
             return redirect(url_for(".round_detail", round_name=survey_round.name))
@@ -326,7 +354,7 @@ def open_round(round_name: str):
         try:
             operations.open_round(_session(), round_name, today=_today(), actor=_user().username)
         except PremError as error:
-            flash(str(error), "error")
+            flash(_failed(_("The round could not be opened."), error), "error")
         else:
             flash(_("The round is open: the access codes work from today."))
     return redirect(url_for(".round_detail", round_name=round_name))
@@ -343,7 +371,7 @@ def close_round(round_name: str):
                 _session(), round_name, keys=code_keys(), today=_today(), actor=_user().username
             )
         except PremError as error:
-            flash(str(error), "error")
+            flash(_failed(_("The round could not be closed."), error), "error")
         else:
             flash(_("The round is closed; %(count)d access codes were destroyed.", count=destroyed))
         return redirect(url_for(".round_detail", round_name=round_name))
@@ -397,7 +425,7 @@ def returned_mail(round_name: str, region: str):
                 _session(), round_name, region, form.returned.data.stream, actor=_user().username
             )
         except PremError as error:
-            errors = [("returned", str(error))]
+            errors = [("returned", _failed(_("Nothing was recorded."), error))]
         else:
             flash(
                 _(

@@ -32,6 +32,10 @@ _ACTIONS = {
     "reminders_produced": _l("reminder list produced"),
     "returned_mail_recorded": _l("returned mail recorded"),
     "audit_exported": _l("audit log downloaded"),
+    "user_deactivated": _l("account deactivated"),
+    "user_reactivated": _l("account activated again"),
+    "report_requested": _l("report or tables ordered"),
+    "report_downloaded": _l("report or tables downloaded"),
 }
 
 

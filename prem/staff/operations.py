@@ -47,6 +47,7 @@ __all__ = [
     "record_returned",
     "reminder_list",
     "session_user",
+    "set_active",
     "start_password_reset",
 ]
 
@@ -85,6 +86,10 @@ class AuditAction:
     REMINDERS_PRODUCED = "reminders_produced"
     RETURNED_MAIL_RECORDED = "returned_mail_recorded"
     AUDIT_EXPORTED = "audit_exported"
+    USER_DEACTIVATED = "user_deactivated"
+    USER_REACTIVATED = "user_reactivated"
+    REPORT_REQUESTED = "report_requested"
+    REPORT_DOWNLOADED = "report_downloaded"
 
 
 def record(
@@ -297,6 +302,35 @@ def complete_password_reset(session: Session, token: str, new_password: str) -> 
     session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
     record(session, user.username, AuditAction.PASSWORD_RESET_USED)
     return user
+
+
+def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -> None:
+    """Deactivate an account (its sessions and reset links end at once) or let it log in again.
+
+    An administrator cannot deactivate their own account, nor the last
+    active administrator: someone must be able to undo it.
+    """
+    if user.active == active:
+        return
+    if not active:
+        if user.username == actor:
+            raise StaffError("Du kan inte stänga av ditt eget konto. / You cannot deactivate your own account.")
+        if user.role == Role.ADMINISTRATOR:
+            others = session.execute(
+                select(func.count())
+                .select_from(StaffUser)
+                .where(StaffUser.role == Role.ADMINISTRATOR, StaffUser.active, StaffUser.id != user.id)
+            ).scalar_one()
+            if not others:
+                raise StaffError(
+                    "Det sista aktiva administratörskontot kan inte stängas av. / "
+                    "The last active administrator cannot be deactivated."
+                )
+        session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
+        session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
+    user.active = active
+    action = AuditAction.USER_REACTIVATED if active else AuditAction.USER_DEACTIVATED
+    record(session, actor, action, detail=user.username)
 
 
 def audit_events(session: Session, *, limit: int | None = None) -> list[AuditEvent]:

@@ -293,3 +293,34 @@ def test_a_broken_rule_file_is_one_clear_line(sample_dir, tmp_path):
     )
     assert result.exit_code != 0 and "broken.yaml" in result.output and "Traceback" not in result.output
     assert not out.exists()
+
+
+def test_tables_of_one_region_hold_only_its_rows(sample_dir, tmp_path):
+    region = "12"
+    every, one = tmp_path / "every", tmp_path / "one"
+    assert _run("tables", "--responses", str(sample_dir / "responses.csv"), "--out", str(every)).exit_code == 0
+    result = _run("tables", "--responses", str(sample_dir / "responses.csv"), "--out", str(one), "--region", region)
+    assert result.exit_code == 0, result.output
+    for path in sorted(one.glob("*.csv")):
+        if path.name == "data_dictionary.csv":
+            continue
+        table = pd.read_csv(path, dtype={"region": "string"})
+        whole = pd.read_csv(every / path.name, dtype={"region": "string"})
+        if "region" not in table.columns:
+            pd.testing.assert_frame_equal(table, whole)
+            continue
+        assert (table["region"] == region).all(), path.name
+        expected = whole[whole["region"] == region].reset_index(drop=True)
+        pd.testing.assert_frame_equal(table, expected, check_dtype=False)
+    refused = _run(
+        "tables",
+        "--responses",
+        str(sample_dir / "responses.csv"),
+        "--out",
+        str(one),
+        "--region",
+        region,
+        "--respondents",
+        str(tmp_path / "people"),
+    )
+    assert refused.exit_code != 0 and "--region" in refused.output

@@ -53,7 +53,8 @@ def test_three_workers_keep_every_patients_answers_apart(pg_database, instance, 
 
 
 def _workers(server) -> list[psutil.Process]:
-    return psutil.Process(server.pid).children()
+    """The gunicorn workers (not the `prem jobs work` runner `prem serve` starts beside them)."""
+    return [child for child in psutil.Process(server.pid).children() if "jobs" not in child.cmdline()]
 
 
 def test_a_worker_killed_mid_save_or_submit_loses_and_duplicates_nothing(pg_database, instance, server_port):

@@ -32,6 +32,7 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.users": {ADMIN},
     "staff.new_user": {ADMIN},
     "staff.reset_user": {ADMIN},
+    "staff.set_user_active": {ADMIN},
     "staff.new_round": {ADMIN},
     "staff.open_round": {ADMIN},
     "staff.close_round": {ADMIN},
@@ -40,6 +41,9 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.dashboard": SIGNED_IN,
     "staff.reminders_csv": {ADMIN, BLEKINGE},
     "staff.returned_mail": {ADMIN, BLEKINGE},
+    "staff.reports": {BLEKINGE, SKANE, ANALYST},
+    "staff.job": {BLEKINGE, SKANE, ANALYST},
+    "staff.job_download": {BLEKINGE, SKANE, ANALYST},
 }
 
 
@@ -67,7 +71,14 @@ def test_a_view_without_a_rule_is_refused(app, client, accounts):
 
 def _url(app, endpoint: str, accounts: dict[str, int]) -> str:
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-    values = {"round_name": ROUND, "user_id": accounts[ANALYST], "token": "not-a-token", "lang": "en", "region": "10"}
+    values = {
+        "round_name": ROUND,
+        "user_id": accounts[ANALYST],
+        "token": "not-a-token",
+        "lang": "en",
+        "region": "10",
+        "job_id": "0" * 32,
+    }
     with app.test_request_context():
         from flask import url_for
 

@@ -22,7 +22,7 @@ ROUND_INFO = Path(__file__).parents[2] / "sampling" / "letters_data" / "round-in
 
 
 def _upload(client, files, name="vår-2027", opens=None, closes=None, **replace):
-    form = client.get("/staff/rounds/new")
+    form = client.get("/staff/new-round")
     parts = {
         "frame": (io.BytesIO(replace.get("frame", files.frame)), "urval 2027 Region Blekinge.csv"),
         "mailing": (io.BytesIO(replace.get("mailing", files.mailing)), "adresser.csv"),
@@ -32,7 +32,7 @@ def _upload(client, files, name="vår-2027", opens=None, closes=None, **replace)
     if "round_info" in replace:
         parts["round_info"] = (io.BytesIO(replace["round_info"]), "runda.yaml")
     return client.post(
-        "/staff/rounds/new",
+        "/staff/new-round",
         data={
             "csrf_token": csrf_token(form.text),
             "name": name,
@@ -211,3 +211,13 @@ def test_round_information_for_another_round_or_broken_is_refused_and_nothing_st
     assert broken.status_code == 200 and "round-info.yaml" in broken.text and "prem-upload-" not in broken.text
     with app.app_context():
         assert db.session.execute(select(func.count()).select_from(SurveyRound)).scalar_one() == 0
+
+
+def test_any_valid_round_name_reaches_its_pages_even_new(app, client, accounts, sample_files):
+    log_in(client, "admin")
+    for name in ("new", "audit", "dashboard"):
+        assert _upload(client, sample_files(), name=name).status_code == 302
+        page = client.get(f"/staff/rounds/{name}")
+        assert page.status_code == 200 and f"Omgång {name}</h1>" in page.text, name
+        assert client.get(f"/staff/rounds/{name}/dashboard").status_code == 200
+    assert client.get("/staff/new-round").status_code == 200
