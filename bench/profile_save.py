@@ -25,7 +25,7 @@ from pathlib import Path
 from sqlalchemy import event
 
 from bench.bench_survey import DEFAULT_URL, _database, _drop
-from bench.survey_load import _ATTR, _CSRF, _INPUT, import_round, prem_env
+from bench.survey_load import _ATTR, _INPUT, _csrf, import_round, prem_env
 
 
 class _Profiled:
@@ -110,22 +110,20 @@ def profile(database_url: str, saves: int, sort: str, top: int, *, profiled: boo
 
         app = create_app()
         profiler = cProfile.Profile(time.process_time) if profiled else None  # CPU: steady on a shared machine
-        app.wsgi_app = middleware = _Profiled(app.wsgi_app, profiler)  # type: ignore[method-assign]
+        app.wsgi_app = middleware = _Profiled(app.wsgi_app, profiler)
         statements: list[str] = []
         with app.app_context():
             event.listen(db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
         client = app.test_client()
         base = "https://127.0.0.1"
         page = client.get(f"{base}/").text
-        where = client.post(f"{base}/", data={"csrf_token": _CSRF.search(page)[1], "code": code}).location
+        where = client.post(f"{base}/", data={"csrf_token": _csrf(page), "code": code}).location
         if where.startswith("/introduction"):
             intro = client.get(f"{base}/introduction").text
-            where = client.post(
-                f"{base}/introduction", data={"csrf_token": _CSRF.search(intro)[1], "action": "start"}
-            ).location
+            where = client.post(f"{base}/introduction", data={"csrf_token": _csrf(intro), "action": "start"}).location
         page = client.get(f"{base}{where}").text
         choices = _radio_choices(page)
-        token = _CSRF.search(page)[1]
+        token = _csrf(page)
         forms = [
             {
                 "csrf_token": token,
