@@ -20,7 +20,6 @@ from urllib.parse import urlsplit
 import flask_babel
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as HttpResponse
@@ -39,9 +38,9 @@ from prem.security import code_keys
 from prem.survey import operations
 from prem.survey.forms import ActionForm, CodeForm, csrf_failed
 from prem.survey.models import Response
-from prem.survey.questionnaire import questionnaire_version
+from prem.survey.questionnaire import page_form_class, questionnaire_version
 from prem.survey.router import INTRODUCTION, REVIEW, Router
-from questionnaires.forms import page_answers, page_form_class, page_form_data
+from questionnaires.forms import page_answers, page_form_data
 
 __all__ = [
     "Visit",
@@ -453,7 +452,7 @@ def _record_screen_out(db_session, respondent: Respondent) -> None:
 
 def _page_form(visit: Visit, page, formdata=None, *, csrf: bool = True, data=None):
     """The page's form in the page language: from the request's post, ``formdata``, or stored ``data``."""
-    form_class = page_form_class(visit.questionnaire, page, visit.lang, base=FlaskForm)
+    form_class = page_form_class(visit.questionnaire.id, visit.questionnaire.version, page.id, visit.lang)
     kwargs = {"data": data} if data is not None else {}
     if formdata is not None:
         kwargs["formdata"] = formdata

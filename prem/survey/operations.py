@@ -16,9 +16,10 @@ import re
 import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
+from functools import cache
 from typing import cast
 
-from sqlalchemy import case, delete, literal, select, update
+from sqlalchemy import Select, bindparam, case, delete, literal, select, update
 from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -68,13 +69,33 @@ class InvalidAnswer(SurveyError):
 
 def _insert(session: Session):
     """The dialect's ``INSERT`` with ``ON CONFLICT`` (SQLite and PostgreSQL both have it)."""
-    if session.get_bind().dialect.name == "postgresql":
+    return _dialect_insert(session.get_bind().dialect.name)
+
+
+def _dialect_insert(dialect: str):
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 
         return postgresql_insert
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+# The statements of every request are built once: SQLAlchemy then reuses each one's cache key and
+# compiled form instead of building and hashing a new statement for every request (a statement
+# holds only bound-parameter names, never a value).
+
+
+@cache
+def _response_query(*, for_update: bool) -> Select:
+    query = (
+        select(Response)
+        .where(Response.respondent_pk == bindparam("respondent_pk"))
+        .options(joinedload(Response.answers))
+        .execution_options(populate_existing=True)
+    )
+    return query.with_for_update(of=Response) if for_update else query
 
 
 def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
@@ -84,10 +105,8 @@ def get_response(session: Session, respondent: Respondent, *, for_update: bool =
     transaction, so that two browsers of one patient save one after the
     other, each on the answers the other stored.
     """
-    query = select(Response).where(Response.respondent_pk == respondent.id).options(joinedload(Response.answers))
-    if for_update:
-        query = query.with_for_update(of=Response)
-    return session.execute(query.execution_options(populate_existing=True)).unique().scalar_one_or_none()
+    query = _response_query(for_update=for_update)
+    return session.execute(query, {"respondent_pk": respondent.id}).unique().scalar_one_or_none()
 
 
 def start_response(session: Session, respondent: Respondent, questionnaire) -> Response:
@@ -152,6 +171,20 @@ def _checked(questionnaire, item_id: str, value: AnswerValue) -> tuple[int | Non
     return None, text or None
 
 
+@cache
+def _answer_upsert(dialect: str):
+    """One page's answers in one statement: inserted, or overwritten where the item was answered before.
+
+    The rows are passed as parameters (SQLAlchemy sends them as one multi-row
+    ``INSERT``), so the statement is built and compiled once, not per save.
+    """
+    statement = _dialect_insert(dialect)(Answer)
+    return statement.on_conflict_do_update(
+        index_elements=["response_id", "item_id"],
+        set_={"code": statement.excluded.code, "text": statement.excluded.text},
+    ).returning(Answer)
+
+
 def save_answers(
     session: Session,
     respondent: Respondent,
@@ -212,13 +245,8 @@ def save_answers(
         if (code is not None or text is not None) and item_id in shown
     ]
     if rows:
-        insert = _insert(session)
-        statement = insert(Answer).values(rows)
-        statement = statement.on_conflict_do_update(
-            index_elements=["response_id", "item_id"],
-            set_={"code": statement.excluded.code, "text": statement.excluded.text},
-        ).returning(Answer)
-        stored = session.scalars(statement, execution_options={"populate_existing": True})
+        statement = _answer_upsert(session.get_bind().dialect.name)
+        stored = session.scalars(statement, rows, execution_options={"populate_existing": True})
         kept.update((answer.item_id, answer) for answer in stored)
     # The answers are now known without reading them back: the stored rows are the response's answers.
     set_committed_value(response, "answers", list(kept.values()))
@@ -375,6 +403,17 @@ def begin_session(
 SESSION_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
+@cache
+def _session_query() -> Select:
+    return (
+        select(SurveySession)
+        .where(SurveySession.token_hash == bindparam("token_hash"))
+        .options(
+            joinedload(SurveySession.respondent, innerjoin=True).joinedload(Respondent.survey_round, innerjoin=True)
+        )
+    )
+
+
 def session_respondent(
     session: Session,
     token: str,
@@ -392,13 +431,7 @@ def session_respondent(
     respondent; it opens nothing.
     """
     now = now or utc_now()
-    row = session.execute(
-        select(SurveySession)
-        .where(SurveySession.token_hash == session_token_hash(token))
-        .options(
-            joinedload(SurveySession.respondent, innerjoin=True).joinedload(Respondent.survey_round, innerjoin=True)
-        )
-    ).scalar_one_or_none()
+    row = session.execute(_session_query(), {"token_hash": session_token_hash(token)}).scalar_one_or_none()
     if row is None:
         return None
     if now - row.started_at > lifetime or now - row.last_seen_at > idle:
