@@ -11,6 +11,7 @@ from threadpoolctl import threadpool_limits
 
 from analysis.casemix import MISSING_LEVEL, adjusted_comparison_columns, outcome_cells
 from analysis.cells import class_counts, countable, key_cells, observed_codes, weight_classes
+from analysis.comparison import comparison_methods, publish_masked_comparisons
 from analysis.config import AnalysisConfig
 from analysis.disclosure import (
     mask_adjusted_respondents,
@@ -217,9 +218,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
     response_by_sex_age = _response_by_sex_age(persons, config, response_rates)
-    adjusted_results = publish_masked_results(
-        mask_adjusted_respondents(_adjusted_results(casemix_data, outcomes, config), item_results, dimension_results),
-        ["observed", "estimate"],
+    adjusted_results = publish_masked_comparisons(
+        publish_masked_results(
+            mask_adjusted_respondents(
+                _adjusted_results(casemix_data, outcomes, config), item_results, dimension_results
+            ),
+            ["observed", "estimate"],
+        )
     )
     item_results, dimension_results = publish_masked_results(item_results), publish_masked_results(dimension_results)
     return RoundResults(
@@ -234,7 +239,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         adjusted_results=adjusted_results,
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
         dimension_weights=mask_complete_cases(conform("dimension_weights", weights), config),
-        methods=conform("methods", pd.concat([_methods(config, casemix_data.attrs["casemix"]), mode_methods(config)])),
+        methods=conform(
+            "methods",
+            pd.concat([_methods(config, casemix_data.attrs["casemix"]), comparison_methods(), mode_methods(config)]),
+        ),
         persons=_persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )
 
@@ -758,8 +766,8 @@ def _methods(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "Case-mix adjustment: logistic (share positive) and linear (0-100 score) models, unweighted, on the unit "
             "(region within a pathway, or pathway within a region) plus " + ", ".join(casemix) + " (categorical; "
             "missing answers a level of their own). Each unit's adjusted value = mean prediction with the whole "
-            "reference population's case mix; band better/worse when the interval lies entirely above/below the "
-            "reference population's observed value, else as expected. Units below the publication minimum are left "
+            "reference population's case mix; the band against the rest of the reference population is stated under "
+            "comparison. Units below the publication minimum are left "
             "out of the fit; a pathway with one region, or a region with one pathway, has no comparison, nor has an "
             f"outcome for which fewer than two units reach {config.min_respondents_shown} respondents (one unit has "
             "nothing to be compared with, and its model is not identified). "
