@@ -310,7 +310,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "reference",
             "float64",
             "percent or score 0-100",
-            "The comparison value: observed value of the whole reference population (the pathway nationally, or the region over all pathways).",
+            "Observed value of the whole reference population (the pathway nationally, or the region over all pathways): the national line of the charts. The band compares with rest_value, the population without the unit.",
         ),
         Column(
             "band",

@@ -147,7 +147,8 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     assert "All confidence intervals are 95 % intervals" in appendix
     assert "fewer than 30 respondents is not shown" in appendix and "Counts of 1 to 4 persons are protected" in appendix
     assert "The items of a dimension weigh equally" in appendix
-    assert "against the same pathway's national value. How the regions" in appendix  # no pathways-within-region sentence
+    # no pathways-within-region sentence between them
+    assert "against the same pathway's national value. How the regions" in appendix
     assert "compared with the rest of the country" in appendix and "Spiegelhalter 2005" in appendix
     assert "above the upper 99.8 % limit" in appendix and "at least 10 regions" in appendix
     assert "Small counts (1–4) are masked" in flat(pages)
