@@ -31,6 +31,7 @@ from scipy.stats.mstats import winsorize
 __all__ = [
     "FLAG_LEVEL",
     "FUNNEL_LEVELS",
+    "HIDDEN_WITH_N",
     "MIN_UNITS_OVERDISPERSION",
     "WINSORISED_SHARE",
     "comparison_methods",
@@ -194,6 +195,8 @@ def funnel_comparison(
 
 
 HIDDEN_WITH_N = (
+    "rest_value",
+    "difference",
     "difference_se",
     "z_score",
     "expected_lower_95",
@@ -201,18 +204,38 @@ HIDDEN_WITH_N = (
     "expected_lower",
     "expected_upper",
 )
-"""Funnel columns not shown where a unit's n is masked: with the difference they give its standard error
-back, and with it about n (as ``se``, ``lower`` and ``upper`` would)."""
+"""Funnel columns not shown in a comparison where a unit's n is masked (see :func:`publish_masked_comparisons`)."""
+
+_POPULATION = {"regions_within_pathway": "pathway", "pathways_within_region": "region"}
+"""Each comparison's reference population column."""
 
 
 def publish_masked_comparisons(table: pd.DataFrame) -> pd.DataFrame:
-    """Where a compared unit's ``n`` is masked: the funnel's standard error, z and limits not shown, and
-    the rest's value and the difference rounded to whole numbers (as the estimate is); the band stays."""
-    hidden_n = table["n"].isna().to_numpy()
-    if hidden_n.any():
-        table.loc[hidden_n, list(HIDDEN_WITH_N)] = np.nan
-        rounded = ["rest_value", "difference"]
-        table.loc[hidden_n, rounded] = np.floor(table.loc[hidden_n, rounded].to_numpy(dtype="float64") + 0.5)
+    """Where any compared unit's ``n`` is masked: none of the outcome's units of that reference population
+    shows the rest's value, the difference, its standard error, z or the limits; the bands, τ² and φ stay.
+
+    The masked unit's own difference and standard error would give back about its n (as ``se`` would);
+    every other unit's rest is a mean weighted by the respondents, the masked n among them, so that the
+    rest's value (also the midpoint of the limits, and the estimate minus z times the limits' spread)
+    with the shown n and estimates gives the masked n back, to within the rounding of its estimate.
+    """
+    hidden_n = table["n"].isna() & ~table["suppressed"].fillna(True).astype(bool)
+    if not hidden_n.any():
+        return table
+    population = table["comparison"].map(_POPULATION)
+    unit_of = np.where(population == "pathway", table["pathway"], table["region"])
+    keys = pd.DataFrame(
+        {
+            "comparison": table["comparison"],
+            "population": unit_of,
+            "dimension": table["dimension"],
+            "item_id": table["item_id"],
+            "measure": table["measure"],
+        }
+    )
+    group = keys.groupby(list(keys.columns), dropna=False, sort=False).ngroup().to_numpy()
+    hidden = np.isin(group, group[hidden_n.to_numpy()])
+    table.loc[hidden, list(HIDDEN_WITH_N)] = np.nan
     return table
 
 
@@ -236,7 +259,8 @@ def comparison_methods() -> pd.DataFrame:
         "binomial variance under the rest's value plus the rest's variance. Separation (column separation): a logistic "
         "fit with a predictor level whose respondents are all positive or none, or with a coefficient beyond +-10 or a "
         "standard error above 25 on the logit scale, is named on every row that rests on it; its estimates are shown. "
-        "Where a unit's n is masked, difference_se, z_score and the limits are not shown and rest_value and difference "
-        "are rounded to whole numbers."
+        "Where a unit's n is masked, no unit of that outcome and reference population shows rest_value, difference, "
+        "difference_se, z_score or the limits (the rest's respondent-weighted mean would give the masked n back); "
+        "the bands, tau2 and phi are shown."
     )
     return pd.DataFrame({"topic": ["comparison"], "description": [statement]})

@@ -329,7 +329,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "rest_value",
             "float64",
             "percent or score 0-100",
-            "The rest of the reference population without the unit: the other modelled units' adjusted values, weighted by their respondents.",
+            "The rest of the reference population without the unit: the other modelled units' adjusted values, weighted by their respondents. Missing, with difference, difference_se, z_score and the limits, in every row of an outcome and reference population where a unit's n is masked (the weights would give it back); the bands are shown.",
         ),
         Column(
             "difference",

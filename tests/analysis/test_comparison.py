@@ -18,6 +18,7 @@ from pypdf import PdfReader
 
 from analysis.casemix import adjusted_comparison, outcome_cells
 from analysis.comparison import (
+    HIDDEN_WITH_N,
     funnel_bands,
     funnel_comparison,
     overdispersion,
@@ -127,22 +128,31 @@ def test_the_rest_carries_its_own_uncertainty_and_covariance():
     assert_allclose(columns["tau2"], 0.0)
 
 
-def test_masked_n_hides_what_gives_the_standard_error_back():
+def test_a_masked_n_hides_the_funnel_figures_of_its_whole_comparison():
+    """The rest of every other unit is weighted by the masked n: shown, it would give the n back."""
+    funnel = {name: [1.0, 2.0, 3.0, 4.0] for name in HIDDEN_WITH_N}
     table = pd.DataFrame(
         {
-            "n": pd.array([40, pd.NA], dtype="Int64"),
-            "rest_value": [71.234, 68.76],
-            "difference": [3.21, -5.55],
-            **{name: [1.0, 2.0] for name in ("difference_se", "z_score", "expected_lower_95")},
-            **{name: [1.0, 2.0] for name in ("expected_upper_95", "expected_lower", "expected_upper")},
-            "band": ["as_expected", "worse"],
+            "comparison": ["regions_within_pathway"] * 3 + ["pathways_within_region"],
+            "pathway": ["kol", "kol", "ibd-vuxna", "kol"],
+            "region": ["01", "03", "01", "01"],
+            "dimension": ["overall"] * 4,
+            "item_id": pd.array([pd.NA] * 4, dtype="string"),
+            "measure": ["mean_score"] * 4,
+            "n": pd.array([40, pd.NA, 50, 60], dtype="Int64"),
+            "suppressed": [False] * 4,
+            **funnel,
+            "band": ["as_expected", "worse", "better", "as_expected"],
+            "tau2": [2.0, 2.0, 3.0, 1.0],
         }
     )
     published = publish_masked_comparisons(table.copy())
-    assert published.loc[1, ["difference_se", "z_score", "expected_lower", "expected_upper"]].isna().all()
-    assert published.loc[1, "rest_value"] == 69.0 and published.loc[1, "difference"] == -6.0
-    assert published.loc[1, "band"] == "worse"
-    pd.testing.assert_series_equal(published.loc[0], table.loc[0])
+    hidden = list(HIDDEN_WITH_N)
+    assert published.loc[[0, 1], hidden].isna().all().all()  # kol's regions: region 03's n is masked
+    pd.testing.assert_frame_equal(published.loc[[2, 3]], table.loc[[2, 3]])  # other comparisons as they were
+    assert published["band"].tolist() == table["band"].tolist() and published["tau2"].tolist() == [2.0, 2.0, 3.0, 1.0]
+    unmasked = table.assign(n=pd.array([40, 30, 50, 60], dtype="Int64"))
+    pd.testing.assert_frame_equal(publish_masked_comparisons(unmasked.copy()), unmasked)
 
 
 def test_a_separated_round_says_so_in_the_tables_and_beside_the_chart(small_round, q, tmp_path):
