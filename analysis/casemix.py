@@ -4,7 +4,9 @@ Regions treat different patients. A model of the respondent-level outcome on
 the unit compared (region or pathway) plus the case mix (age group, sex,
 self-rated health, education) gives each unit's result as if it had treated
 the whole reference population (direct standardisation by recycled
-predictions), which is then compared with the reference population's value.
+predictions), which is then compared with the rest of the reference
+population on funnel limits (:mod:`analysis.comparison`). A logistic fit with
+a separated level is said so on every row that rests on it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from scipy.special import expit
 from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import observed_codes
+from analysis.comparison import funnel_comparison
 
 __all__ = ["CasemixModel", "adjusted_comparison", "adjusted_comparison_columns", "fit_casemix_model", "outcome_cells"]
 
@@ -267,7 +270,9 @@ def adjusted_comparison(
     -------
     DataFrame
         One row per outcome and unit: ``outcome, unit, n, observed, estimate, se, lower, upper,
-        reference, band, ci_method, suppressed, suppression_reason``.
+        reference, band, ci_method, suppressed, suppression_reason``, the funnel columns of
+        :func:`analysis.comparison.funnel_comparison` (``rest_value, difference, difference_se,
+        z_score, tau2, phi, expected_*, band_95``) and ``separation``.
 
     Notes
     -----
@@ -277,13 +282,18 @@ def adjusted_comparison(
     expected result with the reference population's case mix. Its standard
     error comes from the delta method, ``g' V g`` with ``g`` the gradient of
     that mean with respect to β and ``V`` the model covariance; the interval
-    is normal. The reference is the observed (unweighted) value of the
-    reference population, taken as fixed. Band: *better* when the interval
-    lies entirely above the reference, *worse* when entirely below, else *as
-    expected*. A unit whose respondents are all positive (or none) has no
+    is normal. ``reference`` is the observed (unweighted) value of the
+    reference population (the national line of the charts). The band compares
+    each unit with the rest of the population, the other units' adjusted
+    values, on funnel limits widened for overdispersion
+    (:func:`analysis.comparison.funnel_comparison`, with the covariance of the
+    adjusted values from the same delta method). A unit whose respondents are all positive (or none) has no
     finite logistic effect: it is left out of the fit and given its
     unadjusted value with a Wilson interval (``ci_method``
-    ``wilson_unadjusted``). If the model cannot be fitted (separation, no
+    ``wilson_unadjusted``; ``separation`` names it). A logistic fit with a
+    predictor level whose respondents are all positive or none
+    (quasi-complete separation), or with a diverged coefficient, is named in
+    ``separation`` on every row resting on it. If the model cannot be fitted (complete separation, no
     convergence), every modelled unit is marked ``model_failed``. An outcome
     with fewer than two units at ``min_respondents`` has no comparison and
     no rows.
@@ -294,6 +304,8 @@ def adjusted_comparison(
     Survey: Mode and Patient-Mix Adjustment*.
     Graubard, B. I. and Korn, E. L. (1999). Predictive margins with survey
     data. *Biometrics*, 55(2), 652–659.
+    Spiegelhalter, D. J. (2005). Funnel plots for comparing institutional
+    performance. *Statistics in Medicine*, 24(8), 1185–1202.
     """
     return pd.DataFrame(
         adjusted_comparison_columns(
@@ -362,21 +374,36 @@ def _compare(
         estimate[boundary], (lower[boundary], upper[boundary]) = observed[boundary], wilson
         method[boundary] = "wilson_unadjusted"
     modelled = shown & ~boundary
+    covariance = np.full((len(units), len(units)), np.nan)
+    separation = np.full(len(units), None, dtype=object)
+    for position in np.flatnonzero(boundary):
+        kind = "none_positive" if positives[position] == 0 else "all_positive"
+        separation[position] = f"{population.unit}={units[position]}:{kind}"
     if modelled.any():
         fitted_rows = (count > 0) & modelled[population.unit_codes]
+        separated = _separated_levels(population, outcome, fitted_rows) if logistic else []
         try:
             model, keep = population.fit(outcome, fitted_rows, logistic)
         except (Warning, ValueError, np.linalg.LinAlgError):
             reason[modelled] = "model_failed"
             shown &= ~modelled
         else:
-            fitted_estimate, fitted_se = _adjusted_values(population, model, keep, count)
+            if logistic:
+                # A separated level makes its variable's other coefficients diverge too (when it is the
+                # reference level, all of them): the level is named, not the consequences.
+                named = {note.split("=")[0] for note in separated}
+                separated += [note for note in _diverged_terms(model) if note.split("=")[0] not in named]
+            fitted_estimate, fitted_se, fitted_covariance = _adjusted_values(population, model, keep, count)
             estimate[modelled], se[modelled] = fitted_estimate, fitted_se
+            covariance[np.ix_(modelled, modelled)] = fitted_covariance
             lower[modelled], upper[modelled] = (
                 fitted_estimate - quantile * fitted_se,
                 fitted_estimate + quantile * fitted_se,
             )
-    band = np.where(lower > reference, "better", np.where(upper < reference, "worse", "as_expected")).astype(object)
+        if separated:
+            separation[modelled] = "; ".join(separated)
+    funnel = funnel_comparison(estimate, covariance, n, shown, proportion=logistic)
+    band = funnel.pop("band")
     band[~shown] = None
     present = (n > 0) & comparable
     columns = {
@@ -393,16 +420,67 @@ def _compare(
         "ci_method": method,
         "suppressed": ~shown,
         "suppression_reason": reason,
+        **_scaled_funnel(funnel, scale),
+        "separation": separation,
     }
     return {name: values[present] for name, values in columns.items()}
 
 
+SEPARATION_KINDS = ("all_positive", "none_positive", "diverged")
+"""How a level of a logistic fit is separated: every respondent at the level positive, none, or (for
+separation by a combination of levels) a coefficient or standard error that diverged."""
+DIVERGED_COEFFICIENT, DIVERGED_SE = 10.0, 25.0
+"""Limits on the logit scale beyond which a coefficient (an odds ratio above 22,000) or its standard
+error is taken as diverging towards infinity: the sign of a (quasi-)separated fit."""
+
+
+def _separated_levels(population: _Population, outcome: str, rows: np.ndarray) -> list[str]:
+    """The predictor levels of the logistic fit on the cells ``rows`` whose respondents are all positive
+    or none (quasi-complete separation: no finite maximum-likelihood coefficient for the level)."""
+    count, total, _ = (values[rows] for values in population.statistics(outcome))
+    notes = []
+    for column, codes in zip(population.predictors, population.columns, strict=True):
+        start = population.block_start[column]
+        level_count = np.bincount(codes[rows] - start, weights=count, minlength=len(population.levels[column]))
+        level_total = np.bincount(codes[rows] - start, weights=total, minlength=len(population.levels[column]))
+        present = level_count > 0
+        if present.sum() < 2:
+            continue  # a predictor with one level is not in the model
+        for position in np.flatnonzero(present):
+            if level_total[position] == 0 or level_total[position] == level_count[position]:
+                kind = "none_positive" if level_total[position] == 0 else "all_positive"
+                notes.append(f"{column}={population.levels[column][position]}:{kind}")
+    return notes
+
+
+def _diverged_terms(model: CasemixModel) -> list[str]:
+    """The coefficients of a logistic fit that diverged (see :data:`DIVERGED_COEFFICIENT`), as notes."""
+    se = np.sqrt(np.clip(np.diag(model.cov), 0, None))
+    notes = []
+    names = [f"{variable}={level}" for variable, levels in model.levels.items() for level in levels[1:]]
+    for name, param, error in zip(names, model.params[1:], se[1:], strict=True):
+        if abs(param) > DIVERGED_COEFFICIENT or error > DIVERGED_SE:
+            notes.append(f"{name}:diverged")
+    return notes
+
+
+def _scaled_funnel(funnel: dict[str, np.ndarray], scale: float) -> dict[str, np.ndarray]:
+    """The funnel columns on the table's scale (percent for shares): values × scale, τ² × scale²."""
+    scaled = dict(funnel)
+    for name in ("rest_value", "difference", "difference_se"):
+        scaled[name] = funnel[name] * scale
+    scaled["tau2"] = funnel["tau2"] * scale**2
+    for name in ("expected_lower_95", "expected_upper_95", "expected_lower", "expected_upper"):
+        scaled[name] = np.clip(funnel[name] * scale, 0, 100)
+    return scaled
+
+
 def _adjusted_values(
     population: _Population, model: CasemixModel, keep: np.ndarray, count: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Every unit's adjusted value and delta-method standard error: the mean prediction with the unit
-    set to each unit in turn, over the population's cells (``count`` respondents each), from ``model``
-    and its one-hot columns ``keep`` (see :meth:`_Population.fit`).
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every unit's adjusted value, delta-method standard error and the values' covariance: the mean
+    prediction with the unit set to each unit in turn, over the population's cells (``count``
+    respondents each), from ``model`` and its one-hot columns ``keep`` (see :meth:`_Population.fit`).
     """
     given = count > 0
     weight = count[given] / count.sum()
@@ -421,4 +499,4 @@ def _adjusted_values(
     gradient = (slope * weight[:, None]).T @ base
     gradient[np.arange(1, units), np.arange(1, units)] += (weight @ slope)[1:]
     variance = np.einsum("ij,jk,ik->i", gradient, model.cov, gradient)
-    return estimate, np.sqrt(np.clip(variance, 0, None))
+    return estimate, np.sqrt(np.clip(variance, 0, None)), gradient @ model.cov @ gradient.T

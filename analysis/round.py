@@ -1,7 +1,7 @@
 """One entry point: analyse a survey round's responses export into :class:`RoundResults`.
 
 The pipeline only: checks (:mod:`analysis.checks`), dispositions, weighting and the design
-(:mod:`analysis.design`), scores, estimates, case-mix comparisons (:mod:`analysis.comparisons`),
+(:mod:`analysis.design`), scores, estimates, case-mix comparisons (:mod:`analysis.adjustment`),
 response tables (:mod:`analysis.rates`), the disclosure rules (:mod:`analysis.disclosure`) and the
 methods table (:mod:`analysis.methods`) each live in the module named for what it does.
 """
@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from threadpoolctl import threadpool_limits
 
+from analysis.adjustment import CASEMIX_ROLES, adjusted_comparisons, respondents_casemix
 from analysis.checks import check_settings, check_stratum_populations, checked_persons
-from analysis.comparisons import CASEMIX_ROLES, adjusted_comparisons, respondents_casemix
+from analysis.comparison import comparison_methods, publish_masked_comparisons
 from analysis.config import AnalysisConfig
 from analysis.design import two_phase_units
 from analysis.disclosure import (
@@ -173,11 +174,13 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     )
     hidden_units = units[units["respondents"].isna().to_numpy()]
     response_by_sex_age = response_by_sex_age_table(persons, config, response_rates)
-    adjusted_results = publish_masked_results(
-        mask_adjusted_respondents(
-            adjusted_comparisons(casemix_data, outcomes, config), item_results, dimension_results
-        ),
-        ["observed", "estimate"],
+    adjusted_results = publish_masked_comparisons(
+        publish_masked_results(
+            mask_adjusted_respondents(
+                adjusted_comparisons(casemix_data, outcomes, config), item_results, dimension_results
+            ),
+            ["observed", "estimate"],
+        )
     )
     item_results, dimension_results = publish_masked_results(item_results), publish_masked_results(dimension_results)
     return RoundResults(
@@ -193,7 +196,10 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
         dimension_weights=mask_complete_cases(conform("dimension_weights", weights), config),
         methods=conform(
-            "methods", pd.concat([methods_table(config, casemix_data.attrs["casemix"]), mode_methods(config)])
+            "methods",
+            pd.concat(
+                [methods_table(config, casemix_data.attrs["casemix"]), comparison_methods(), mode_methods(config)]
+            ),
         ),
         persons=persons_table(persons, respondent_rows, dimension_scores, dimension_positive),
     )

@@ -4,8 +4,11 @@ One row per region or pathway, sorted from highest to lowest, the point
 estimate as a marker whose *shape* carries the comparison band (triangle up:
 better than national; triangle down: worse; circle: as expected), the 95 %
 interval as a whisker, and the national value as a dashed line (or, when each
-row has its own national value, a tick on the row). Only black and greys, so
-the chart survives printing in black and white.
+row has its own national value, a tick on the row). Behind each compared unit
+its funnel limits (:mod:`analysis.comparison`): a pale bar for the 99.8 %
+expected range around the rest of the country, a darker inner bar for the
+95 % range; a marker outside the pale bar is what the band flags. Only black
+and greys, so the chart survives printing in black and white.
 """
 
 from __future__ import annotations
@@ -13,14 +16,14 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 
-from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, String
+from reportlab.graphics.shapes import Circle, Drawing, Group, Line, Polygon, Rect, String
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from analysis.report.labels import label, score
 from analysis.report.model import ComparisonRow
 from analysis.report.styles import GREY, Fonts
 
-__all__ = ["band_legend", "band_marker", "comparison_chart", "rotated_header"]
+__all__ = ["band_legend", "band_marker", "comparison_chart", "limits_legend", "rotated_header"]
 
 _ROW = 10.5
 _FONT_SIZE = 7.5
@@ -68,9 +71,36 @@ def band_legend(font: Fonts, lang: str, width: float) -> Drawing:
     return drawing
 
 
+def _limit_bars(x: float, y: float, width: float, outer: bool) -> Rect:
+    """One funnel range as a bar: the 99.8 % range pale and taller, the 95 % range darker inside it."""
+    height = 7.0 if outer else 4.6
+    return Rect(
+        x,
+        y - height / 2,
+        width,
+        height,
+        fillColor=GREY["faint"] if outer else GREY["light"],
+        strokeColor=GREY["light"] if outer else None,
+        strokeWidth=0.4,
+    )
+
+
+def limits_legend(font: Fonts, lang: str, width: float) -> Drawing:
+    """One line explaining the two funnel bars drawn behind each compared unit."""
+    drawing = Drawing(width, 12)
+    x = 4.0
+    for outer, key in ((False, "limits.95"), (True, "limits.998")):
+        drawing.add(_limit_bars(x - 3, 5, 14, outer))
+        text = label(key, lang)
+        drawing.add(String(x + 15, 2.4, text, fontName=font.regular, fontSize=_FONT_SIZE, fillColor=GREY["ink"]))
+        x += 15 + stringWidth(text, font.regular, _FONT_SIZE) + 14
+    return drawing
+
+
 def _axis_range(rows: Sequence[ComparisonRow], references: Sequence[float]) -> tuple[float, float]:
-    """Whole tens around every interval and reference, at least 30 points wide, within 0–100."""
+    """Whole tens around every interval, funnel limit and reference, at least 30 points wide, within 0–100."""
     values = [v for r in rows for v in (r.estimate.ci_low, r.estimate.value, r.estimate.ci_high) if v is not None]
+    values += [v for r in rows for v in (r.limits or ())]
     values += list(references)
     low = max(0.0, math.floor(min(values) / 10) * 10)
     high = min(100.0, math.ceil(max(values) / 10) * 10)
@@ -140,6 +170,13 @@ def comparison_chart(
             )
         )
     drawing.add(Line(x0, plot_bottom, x1, plot_bottom, strokeColor=GREY["ink"], strokeWidth=0.6))
+    # The funnel bars first: the national line, whiskers and markers are drawn over them.
+    for index, row in enumerate(ordered):
+        if row.limits is not None:
+            y = plot_top - _ROW * (index + 0.5)
+            outer_low, inner_low, inner_high, outer_high = (x_of(limit) for limit in row.limits)
+            drawing.add(_limit_bars(outer_low, y, outer_high - outer_low, True))
+            drawing.add(_limit_bars(inner_low, y, inner_high - inner_low, False))
     if national is not None:
         x = x_of(national)
         drawing.add(

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 import pandas as pd
 
-from analysis.comparisons import CASEMIX_ROLES
+from analysis.adjustment import CASEMIX_ROLES
 from analysis.dispositions import rates_from_counts
 from analysis.report.labels import LANGUAGES, has_label, label
 from analysis.report.model import (
@@ -190,6 +190,8 @@ def _key(value: object) -> str | None:
 
 _OBSERVED_KEYS = ("level", "pathway", "region", "dimension", "item_id")
 _ADJUSTED_KEYS = ("comparison", "pathway", "region", "measure", "dimension", "item_id")
+_LIMIT_COLUMNS = ("expected_lower", "expected_lower_95", "expected_upper_95", "expected_upper")
+"""The adjusted results' funnel limits, in the order of :attr:`ComparisonRow.limits`."""
 
 
 def _comparison_rows(
@@ -205,14 +207,21 @@ def _comparison_rows(
     for unit, unit_label in scope.units:
         keys = scope.adjusted_keys(unit)
         found = adjusted.get(**keys, **target) if keys is not None else None
+        limits: tuple[float, float, float, float] | None = None
+        separation: tuple[str, ...] = ()
         if found is not None:
             estimate, reference = _estimate(found), _optional(found["reference"])
+            bounds = [_optional(found.get(name)) for name in _LIMIT_COLUMNS]
+            if estimate.shown and all(bound is not None for bound in bounds):
+                limits = cast(tuple[float, float, float, float], tuple(bounds))
+            note = found.get("separation")
+            separation = () if note is None or pd.isna(note) or note == "" else tuple(str(note).split("; "))
         else:
             record = observed.get(**scope.unit_keys(unit), **observed_target)
             estimate = _estimate(record) if record is not None else None
             reference = national.value if national is not None else None
         if estimate is not None:
-            rows.append(ComparisonRow(unit, unit_label, estimate, reference))
+            rows.append(ComparisonRow(unit, unit_label, estimate, reference, limits, separation))
     return tuple(rows)
 
 

@@ -46,9 +46,11 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "summary": ("Sammanfattning", "Summary"),
     "summary.intro": (
         "Resultat 0–100 per dimension (högre är bättre), justerade för skillnader i patientsammansättning och "
-        "jämförda med riket. Markeringen visar om resultatet med {level} % säkerhet är bättre eller sämre än rikets.",
+        "jämförda med riket. Markeringen visar om resultatet är bättre eller sämre än i övriga riket: om det ligger utanför "
+        "det förväntade intervallet (99,8 % trattgränser, vidgade för den spridning mellan regioner som slumpen inte förklarar).",
         "Results 0–100 per dimension (higher is better), adjusted for differences in case mix and compared with the "
-        "national value. The marker shows whether the result is better or worse than the national value with {level} % confidence.",
+        "national value. The marker shows whether the result is better or worse than in the rest of the country: whether it lies "
+        "outside the expected range (99.8 % funnel limits, widened for the spread between regions that chance does not explain).",
     ),
     "summary.intro_national": (
         "Viktade resultat 0–100 per dimension (högre är bättre) för varje vårdförlopp i hela landet, och rikets värde för alla "
@@ -59,9 +61,26 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "summary.rate": ("Svarsfrekvens", "Response rate"),
     "summary.national": ("Riket", "National"),
     "summary.national_all": ("Riket, alla vårdförlopp", "National, all pathways"),
-    "band.better": ("bättre än riket", "better than national"),
+    "band.better": ("bättre än övriga riket", "better than the rest of the country"),
     "band.as_expected": ("som förväntat", "as expected"),
-    "band.worse": ("sämre än riket", "worse than national"),
+    "band.worse": ("sämre än övriga riket", "worse than the rest of the country"),
+    "limits.95": ("förväntat intervall 95 %", "expected range 95 %"),
+    "limits.998": ("förväntat intervall 99,8 % (markeringen)", "expected range 99.8 % (the marker)"),
+    "separation.note": (
+        "Separation i modellen: {levels}. En sådan nivå har ingen ändlig effekt i den logistiska modellen; de justerade "
+        "andelarna går ändå att beräkna men är osäkrare än intervallen visar. Gäller: {units}.",
+        "Separation in the model: {levels}. Such a level has no finite effect in the logistic model; the adjusted shares "
+        "can still be computed but are less certain than their intervals show. Applies to: {units}.",
+    ),
+    "separation.unit": (
+        "{unit}: {kind}, visas ojusterad och jämförs med binomialvariansen kring övriga riket",
+        "{unit}: {kind}, shown unadjusted and compared with the binomial variance around the rest of the country",
+    ),
+    "separation.note_units": ("Separation: {units}.", "Separation: {units}."),
+    "separation.all_units": ("alla i diagrammet", "everyone in the chart"),
+    "separation.all_positive": ("alla svarande positiva", "every respondent positive"),
+    "separation.none_positive": ("inga svarande positiva", "no respondent positive"),
+    "separation.diverged": ("koefficienten divergerar", "the coefficient diverges"),
     "band.none": ("ingen jämförelse", "no comparison"),
     # suppression
     "suppressed.too_few_respondents": ("färre än {n} svar", "fewer than {n} responses"),
@@ -71,12 +90,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "suppressed.list": ("Visas inte", "Not shown"),
     # dimensions
     "dimension.chart": (
-        "Resultat 0–100 med {level} % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket.",
-        "Result 0–100 with {level} % confidence interval, sorted from highest to lowest. Dashed line: national value.",
+        "Resultat 0–100 med {level} % konfidensintervall, sorterat från högst till lägst. Streckad linje: riket. Grå staplar: "
+        "det förväntade intervallet kring övriga riket.",
+        "Result 0–100 with {level} % confidence interval, sorted from highest to lowest. Dashed line: national value. Grey bars: "
+        "the expected range around the rest of the country.",
     ),
     "dimension.chart_refs": (
-        "Resultat 0–100 med {level} % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp.",
-        "Result 0–100 with {level} % confidence interval. Tick on each row: the national value for the same pathway.",
+        "Resultat 0–100 med {level} % konfidensintervall. Streck på varje rad: rikets värde för samma vårdförlopp. Grå "
+        "staplar: det förväntade intervallet kring övriga riket i samma vårdförlopp.",
+        "Result 0–100 with {level} % confidence interval. Tick on each row: the national value for the same pathway. Grey "
+        "bars: the expected range around the rest of the country in the same pathway.",
     ),
     "dimension.items": (
         "Frågor i dimensionen: andel positiva svar (%)",
@@ -90,7 +113,7 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "col.pathway": ("Vårdförlopp", "Care pathway"),
     "col.respondents": ("Svar (n)", "Answers (n)"),
     "col.ci": ("{level} % KI", "{level} % CI"),
-    "col.comparison": ("Jämfört med riket", "Compared with national"),
+    "col.comparison": ("Jämfört med övriga riket", "Compared with the rest of the country"),
     "col.share": ("Andel positiva", "Share positive"),
     "col.item": ("Fråga", "Item"),
     # response
@@ -162,8 +185,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "The item is reported here on its own: share answering yes, with {level} % confidence interval.",
     ),
     "care_plan.chart": (
-        "Andel positiva svar (%) med {level} % konfidensintervall. Streckad linje: riket.",
-        "Share of positive answers (%) with {level} % confidence interval. Dashed line: national value.",
+        "Andel positiva svar (%) med {level} % konfidensintervall. Streckad linje: riket. Grå staplar: det förväntade "
+        "intervallet kring övriga riket.",
+        "Share of positive answers (%) with {level} % confidence interval. Dashed line: national value. Grey bars: the "
+        "expected range around the rest of the country.",
     ),
     # appendix
     "method": ("Metodbilaga", "Method appendix"),
@@ -370,17 +395,50 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "som kategoriska förklaringsvariabler (en obesvarad fråga är en egen kategori). Modellerna är oviktade, och regioner "
         "med färre än {n} svarande ingår inte i skattningen. En regions justerade resultat är modellens genomsnittliga "
         "prediktion när alla vårdförloppets svarande i riket tilldelas regionen (direkt standardisering). En regionrapport "
-        "visar regionens justerade resultat för varje vårdförlopp mot samma vårdförlopps värde i riket.{pathways} Bättre än riket: hela konfidensintervallet ligger över rikets observerade "
-        "värde; sämre än riket: hela intervallet ligger under; annars som förväntat.",
+        "visar regionens justerade resultat för varje vårdförlopp mot samma vårdförlopps värde i riket.{pathways} Hur regionerna jämförs står i nästa stycke.",
         "Regions treat different patients. Within each pathway, models are therefore fitted to the regions' results: "
         "logistic regression for the share of positive answers and linear regression for the 0–100 result, with region and "
         "{variables} as categorical predictors (an unanswered question is a category of its own). The models are "
         "unweighted, and regions with fewer than {n} respondents are left out of the fit. A region's adjusted result is the "
         "model's mean prediction with all of the pathway's respondents in the country assigned to that region (direct "
         "standardisation). A region report shows the region's adjusted result for each pathway against the same "
-        "pathway's national value.{pathways} Better than national: the whole "
-        "confidence interval lies above the national observed value; worse than national: the whole interval lies below; "
-        "otherwise as expected.",
+        "pathway's national value.{pathways} How the regions are compared is said in the next paragraph.",
+    ),
+    "method.funnel": ("Bättre, som förväntat eller sämre", "Better, as expected or worse"),
+    "method.funnel_text": (
+        "Varje regions justerade resultat jämförs med övriga riket, det vill säga med vårdförloppets övriga regioner utan "
+        "regionen själv (deras justerade resultat vägda med antalet svarande), som en standardiserad skillnad: skillnaden "
+        "delad med sitt standardfel, där standardfelet tar med både regionens och övriga rikets osäkerhet och samvariationen "
+        "mellan dem i samma modell. Regioner skiljer sig ofta mer än slumpen förklarar; den extra spridningen skattas för "
+        "varje fråga och dimension som en varians mellan regioner (additiv modell med slumpeffekter, Spiegelhalter 2005, som "
+        "i NHS Patient Survey-programmet) ur de standardiserade skillnaderna, sedan de {winsor} % mest extrema i vardera "
+        "änden dragits in till närmaste värde (winsorisering), så att de avvikande regionerna inte själva vidgar gränserna. "
+        "Variansen skattas när minst {units} regioner jämförs, annars vidgas gränserna inte. Skillnaden delas sedan med "
+        "roten ur standardfelet i kvadrat plus denna varians. Bättre än övriga riket: över den övre 99,8 %-gränsen "
+        "(z över 3,09); sämre: under den nedre; annars som förväntat. Med 99,8 % i stället för 95 % pekas ungefär en av "
+        "500 jämförelser ut av slumpen i stället för en av 20 – med 16 frågor och dimensioner och 21 regioner färre än en "
+        "per vårdförlopp i stället för 17. I diagrammen visas gränserna som grå staplar: den ljusa 99,8 %, den mörkare "
+        "95 % (en varningsnivå; i tabellerna kolumnen band_95). En region där alla svarande är positiva (eller inga) kan "
+        "inte ingå i den logistiska modellen; den visas ojusterad och jämförs med binomialvariansen kring övriga rikets "
+        "värde. Har en nivå av en bakgrundsvariabel bara positiva (eller inga positiva) svar, eller divergerar en "
+        "koefficient, är modellen separerad; det står då intill diagrammet och i tabellernas kolumn separation.",
+        "Each region's adjusted result is compared with the rest of the country, that is, with the pathway's other regions "
+        "without the region itself (their adjusted results weighted by their respondents), as a standardised difference: the "
+        "difference divided by its standard error, which carries both the region's and the rest's uncertainty and their "
+        "covariance in the same model. Regions often differ more than chance explains; that extra spread is estimated for "
+        "each item and dimension as a between-region variance (an additive random-effects model, Spiegelhalter 2005, as in "
+        "the NHS Patient Survey programme) from the standardised differences, after the {winsor} % most extreme at each end "
+        "have been pulled in to the nearest value (Winsorisation), so that the outlying regions do not widen the limits "
+        "themselves. The variance is estimated when at least {units} regions are compared; otherwise the limits are not "
+        "widened. The difference is then divided by the square root of the squared standard error plus that variance. "
+        "Better than the rest of the country: above the upper 99.8 % limit (z above 3.09); worse: below the lower; "
+        "otherwise as expected. With 99.8 % instead of 95 %, about one comparison in 500 is flagged by chance instead of "
+        "one in 20 – with 16 items and dimensions and 21 regions, fewer than one per pathway instead of 17. The charts "
+        "show the limits as grey bars: the pale one 99.8 %, the darker one 95 % (a warning level; column band_95 of the "
+        "tables). A region whose respondents are all positive (or none) cannot be in the logistic model; it is shown "
+        "unadjusted and compared with the binomial variance around the rest's value. Where a level of a background "
+        "variable has only positive (or no positive) answers, or a coefficient diverges, the model is separated; the "
+        "report says so beside the chart and the tables in their column separation.",
     ),
     "method.pathways_within_region": (
         " Analysen har dessutom jämfört vårdförloppen inom varje region på samma sätt (i resultattabellerna).",

@@ -66,6 +66,11 @@ class ComparisonRow:
     label: str
     estimate: Estimate
     reference: float | None = None
+    limits: tuple[float, float, float, float] | None = None
+    """The funnel limits around the rest of the country the band is judged on: 99.8 % lower, 95 % lower,
+    95 % upper, 99.8 % upper; ``None`` where there is no comparison."""
+    separation: tuple[str, ...] = ()
+    """``variable=level:kind`` notes where the estimate rests on a (quasi-)separated logistic fit."""
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,9 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.platypus import CondPageBreak, Flowable, KeepTogether, PageBreak, Paragraph, Spacer, Table
 
-from analysis.report.charts import band_legend, band_marker, comparison_chart, rotated_header
-from analysis.report.labels import label, number, percent, rate_text, score
+from analysis.comparison import MIN_UNITS_OVERDISPERSION, WINSORISED_SHARE
+from analysis.report.charts import band_legend, band_marker, comparison_chart, limits_legend, rotated_header
+from analysis.report.labels import has_label, label, number, percent, rate_text, score
 from analysis.report.model import (
     ComparisonRow,
     DimensionContent,
@@ -202,8 +203,13 @@ def _chart_block(
         parts += [
             layout.para(layout.text("dimension.chart_refs" if per_row else caption_key), "small"),
             band_legend(layout.font, layout.lang, layout.width),
+        ]
+        if any(r.limits is not None for r in shown):
+            parts.append(limits_legend(layout.font, layout.lang, layout.width))
+        parts += [
             Spacer(1, 2 * mm),
             comparison_chart(shown, line, font=layout.font, lang=layout.lang, width=layout.width),
+            *_separation_notes(shown, content, layout),
         ]
     if hidden:
         listing = "; ".join(
@@ -211,6 +217,44 @@ def _chart_block(
         )
         parts.append(layout.para(f"{layout.text('suppressed.list')}: {listing}", "small"))
     return parts
+
+
+def _separation_notes(rows: Sequence[ComparisonRow], content: ReportContent, layout: Layout) -> list[Flowable]:
+    """Beside a chart: which of its figures rest on a (quasi-)separated logistic fit, and where.
+
+    A unit all of whose respondents are positive (or none) is named by itself; a separated case-mix
+    level concerns every unit of the fit, so its note lists the levels once with the units.
+    """
+    unit_variable = content.unit_kind
+    by_levels: dict[tuple[str, ...], list[str]] = {}
+    unit_notes = []
+    for row in rows:
+        levels = []
+        for note in row.separation:
+            name, _, kind = note.rpartition(":")
+            variable, _, level = name.partition("=")
+            kind_text = layout.text(f"separation.{kind}") if has_label(f"separation.{kind}") else kind
+            if variable == unit_variable:
+                unit_notes.append(layout.text("separation.unit", unit=row.label, kind=kind_text))
+            else:
+                described = layout.text(f"casemix.{variable}") if variable in CASEMIX_VARIABLES else variable
+                levels.append(f"{described} = {level} ({kind_text})")
+        if levels:
+            by_levels.setdefault(tuple(levels), []).append(row.label)
+    notes = [
+        layout.para(
+            layout.text(
+                "separation.note",
+                levels="; ".join(levels),
+                units=layout.text("separation.all_units") if len(units) == len(rows) else ", ".join(units),
+            ),
+            "small",
+        )
+        for levels, units in by_levels.items()
+    ]
+    if unit_notes:
+        notes.append(layout.para(layout.text("separation.note_units", units="; ".join(unit_notes)), "small"))
+    return notes
 
 
 def _respondents(count: int | None, content: ReportContent, layout: Layout, unit: str = "") -> str:
@@ -537,6 +581,15 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
             "body",
         ),
         layout.para(layout.text("method.mode_on" if method.casemix_mode else "method.mode_off"), "body"),
+        layout.para(layout.text("method.funnel"), "h2"),
+        layout.para(
+            layout.text(
+                "method.funnel_text",
+                winsor=number(100 * WINSORISED_SHARE, layout.lang),
+                units=MIN_UNITS_OVERDISPERSION,
+            ),
+            "body",
+        ),
         layout.para(layout.text("method.suppression"), "h2"),
         layout.para(
             layout.text(

@@ -10,7 +10,7 @@ import pytest
 import statsmodels.api as sm
 from numpy.testing import assert_allclose
 
-from analysis.casemix import adjusted_comparison, fit_casemix_model, outcome_cells
+from analysis.casemix import CasemixModel, _diverged_terms, adjusted_comparison, fit_casemix_model, outcome_cells
 
 REFERENCE = Path(__file__).with_name("reference")
 CASEMIX = ["age_group", "sex", "health"]
@@ -127,8 +127,13 @@ def test_a_unit_with_every_respondent_positive_gets_an_unadjusted_wilson_interva
     assert row["ci_method"] == "wilson_unadjusted" and row["estimate"] == 100.0
     # Wilson 30 of 30: lower bound n / (n + z²)
     assert_allclose(row["lower"], 100 * 30 / (30 + 1.959963984540054**2))
-    assert row["band"] == "better" and not row["suppressed"]
+    # Against the rest (about 80 %) with the binomial variance under the rest's value: z about 2.7,
+    # beyond the 95 % limits but inside the 99.8 % ones that the band is judged on.
+    assert row["band_95"] == "better" and row["band"] == "as_expected" and not row["suppressed"]
+    assert 2 < row["z_score"] < 3.09
+    assert row["separation"] == "region=04:all_positive"
     assert (table.loc[["01", "03"], "ci_method"] == "delta_method").all()
+    assert table.loc[["01", "03"], "separation"].isna().all()
 
 
 def test_one_unit_at_the_minimum_has_no_comparison():
@@ -216,3 +221,62 @@ def test_a_singular_design_fails_the_model():
     cells = outcome_cells(data, ["region", "sex", "health"], ["score"])
     table = adjusted_comparison(cells, "region", ["sex", "health"], {"score": False})
     assert (table["suppression_reason"] == "model_failed").all()
+
+
+def _separated_data(generator: np.random.Generator) -> pd.DataFrame:
+    """Three regions of 100; every respondent with health 3 positive (quasi-complete separation)."""
+    n = 300
+    data = pd.DataFrame(
+        {
+            "region": np.repeat(["01", "03", "04"], 100),
+            "health": generator.choice(["1", "2", "3"], n),
+            "sex": generator.choice(["K", "M"], n),
+        }
+    )
+    data["positive"] = (generator.random(n) < 0.6).astype(float)
+    data.loc[data["health"] == "3", "positive"] = 1.0
+    data["score"] = 100 * data["positive"]
+    return data
+
+
+def test_a_separated_case_mix_level_is_named_on_every_row_of_its_fit():
+    data = _separated_data(np.random.default_rng(4))
+    table = adjusted_comparison(
+        outcome_cells(data, ["region", "health", "sex"], ["positive", "score"]),
+        "region",
+        ["health", "sex"],
+        {"positive": True, "score": False},
+    )
+    logistic = table[table["outcome"] == "positive"]
+    assert (logistic["separation"] == "health=3:all_positive").all()
+    assert logistic["estimate"].notna().all()  # shown, with the note
+    # The fit itself diverges there: the maximum-likelihood coefficient is infinite.
+    cells = outcome_cells(data, ["region", "health", "sex"], ["positive"])
+    model = fit_casemix_model(cells, "region", ["health", "sex"], "positive", logistic=True)
+    assert model.params[model.terms.index("health3")] > 10
+    # Separation is a property of logistic fits: the linear model of the same values has none.
+    assert table.loc[table["outcome"] == "score", "separation"].isna().all()
+
+
+def test_a_diverged_coefficient_is_named():
+    model = CasemixModel(
+        "region",
+        {"region": ["01", "03"], "sex": ["K", "M"]},
+        ["(Intercept)", "region03", "sexM"],
+        np.array([0.5, 0.2, -18.0]),
+        np.diag([0.01, 0.02, 4000.0]),
+        logistic=True,
+        n=100,
+    )
+    assert _diverged_terms(model) == ["sex=M:diverged"]
+
+
+def test_a_completely_separated_fit_fails_and_says_why():
+    data = _separated_data(np.random.default_rng(6))
+    data["positive"] = (data["health"] == "3").astype(float)  # health predicts every answer
+    table = adjusted_comparison(
+        outcome_cells(data, ["region", "health", "sex"], ["positive"]), "region", ["health", "sex"], {"positive": True}
+    )
+    assert (table["suppression_reason"] == "model_failed").all() and table["band"].isna().all()
+    assert table["separation"].str.contains("health=3:all_positive").all()
+    assert table["separation"].str.contains("health=1:none_positive").all()

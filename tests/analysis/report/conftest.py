@@ -60,6 +60,29 @@ def questionnaire():
 _NO_DESIGN_FIGURES = {"df": np.nan, "design_effect": np.nan, "effective_n": np.nan}
 
 
+def _funnel(figures: dict[str, object], rest: float, tau2: float = 1.0) -> dict[str, object]:
+    """The funnel columns of an adjusted row around ``rest`` (see analysis.comparison), consistent with its band."""
+    se = float(figures["se"])  # type: ignore[arg-type]
+    spread = np.sqrt(se**2 + tau2)
+    columns: dict[str, object] = {
+        "rest_value": rest,
+        "difference": float(figures["estimate"]) - rest,  # type: ignore[arg-type]
+        "difference_se": se,
+        "z_score": (float(figures["estimate"]) - rest) / spread,  # type: ignore[arg-type]
+        "tau2": tau2,
+        "phi": 1.5,
+        "separation": pd.NA,
+    }
+    for suffix, quantile in (("_95", 1.959964), ("", 3.090232)):
+        columns[f"expected_lower{suffix}"] = max(0.0, rest - quantile * spread)
+        columns[f"expected_upper{suffix}"] = min(100.0, rest + quantile * spread)
+        z = columns["z_score"]
+        columns[f"band{suffix}"] = (
+            pd.NA if np.isnan(z) else "better" if z > quantile else "worse" if z < -quantile else "as_expected"
+        )
+    return columns
+
+
 def _estimates(rng: np.random.Generator, n: int, centre: float, min_n: int = 30) -> dict[str, object]:
     """One estimate row's figures; suppressed (no estimate) below ``min_n``."""
     if n < min_n:
@@ -212,19 +235,8 @@ def synthetic_results(q) -> RoundResults:
             targets = [(d.id, pd.NA, "mean_score", 70.0) for d in q.dimensions]
             targets.append(("involvement", CARE_PLAN_ITEM, "share_positive", 50.0))
             for dimension, item_id, measure, reference in targets:
-                shift = 15 if region == BEST_REGION else 0
+                shift = 20 if region == BEST_REGION else 0
                 figures = _estimates(rng, n, reference + shift)
-                band = (
-                    pd.NA
-                    if figures["suppressed"]
-                    else (
-                        "better"
-                        if figures["lower"] > reference
-                        else "worse"
-                        if figures["upper"] < reference
-                        else "as_expected"
-                    )
-                )
                 adjusted.append(
                     {
                         "comparison": "regions_within_pathway",
@@ -235,9 +247,9 @@ def synthetic_results(q) -> RoundResults:
                         "measure": measure,
                         "observed": figures["estimate"],
                         "reference": reference,
-                        "band": band,
                         "ci_method": "delta_method",
                         **figures,
+                        **_funnel(figures, reference),  # the band from the funnel's z
                     }
                 )
     return RoundResults(

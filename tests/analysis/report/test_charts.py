@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-import pytest
-from reportlab.graphics.shapes import Circle, Polygon, String
+import dataclasses
 
-from analysis.report.charts import band_marker, comparison_chart
+import pytest
+from reportlab.graphics.shapes import Circle, Group, Polygon, Rect, String
+
+from analysis.report.charts import band_marker, comparison_chart, limits_legend
 from analysis.report.model import ComparisonRow, Estimate
 from analysis.report.styles import fonts
 
@@ -57,3 +59,33 @@ def test_rows_are_drawn_highest_first_with_their_intervals_and_the_national_line
     assert any(text.endswith(" 65") for text in texts)  # the national value's label
     shorter = comparison_chart(rows[:1], 65.0, font=fonts(), lang="sv", width=400)
     assert drawing.height > shorter.height
+
+
+def _rects(drawing) -> list[Rect]:
+    return [child for child in drawing.contents if isinstance(child, Rect)]
+
+
+def test_funnel_limits_are_bars_behind_the_marker_and_widen_the_axis():
+    limits = (30.0, 45.0, 75.0, 91.0)  # 99.8 % lower, 95 % lower, 95 % upper, 99.8 % upper
+    row = ComparisonRow("01", "Stockholm", Estimate(61.0, 55.0, 67.0, band="as_expected"), limits=limits)
+    drawing = comparison_chart([row], 60.0, font=fonts(), lang="sv", width=400)
+    outer, inner = _rects(drawing)
+    assert outer.width > inner.width > 0 and outer.x < inner.x and outer.height > inner.height
+    # The pale 99.8 % bar from 30 to 91 on an axis widened to hold it (30 to 100: whole tens).
+    texts = _strings(drawing)
+    assert "30" in texts and "100" in texts
+    position = {text: child.x for child in drawing.contents if isinstance(child, String) for text in [child.text]}
+    span = (position["100"] - position["30"]) / 70
+    assert outer.width == pytest.approx(61 * span) and inner.width == pytest.approx(30 * span)
+    # Drawn before the marker: the marker is on top.
+    order = list(drawing.contents)
+    assert order.index(outer) < order.index(next(child for child in order if isinstance(child, Group)))
+    assert (
+        _rects(comparison_chart([dataclasses.replace(row, limits=None)], 60.0, font=fonts(), lang="sv", width=400))
+        == []
+    )
+
+
+def test_the_limits_legend_names_both_levels():
+    texts = _strings(limits_legend(fonts(), "en", 400))
+    assert texts == ["expected range 95 %", "expected range 99.8 % (the marker)"]

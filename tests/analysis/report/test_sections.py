@@ -29,7 +29,7 @@ def test_better_region_is_marked_in_words_on_the_care_plan_page(pathway_pdf):
     care_plan = flat([p for p in pages if "Den individuella vårdplanen" in p])
     assert "Har du och vårdpersonalen tillsammans gjort en skriftlig plan" in care_plan
     row = re.search(r"Västra Götaland \d+ \d+ % \d+–\d+ (\w[\w ]+?)(?= [A-ZÅÄÖ]|$)", care_plan)
-    assert row is not None and row.group(1) == "bättre än riket"
+    assert row is not None and row.group(1) == "bättre än övriga riket"
 
 
 def test_appendix_shows_the_flow_counts_summed_over_regions(pathway_pdf):
@@ -113,7 +113,10 @@ def test_swedish_appendix_states_the_runs_settings_in_swedish(tmp_path_factory, 
     assert "fullständiga och de delvisa svaren" in appendix
     assert "Celler med färre än 8 svarande slås ihop" in appendix
     assert "Alla konfidensintervall är 90 %-intervall" in appendix
-    assert "med 90 % säkerhet" in flat(pages[1:2]) and "90 % KI" in flat(pages) and "95 %" not in flat(pages)
+    assert "90 % konfidensintervall" in flat(pages) and "90 % KI" in flat(pages)
+    # 95 % appears only as the funnel's fixed warning limits, never as the run's interval level.
+    assert "95 % KI" not in flat(pages) and "95 % konfidensintervall" not in flat(pages)
+    assert "99,8 % trattgränser" in flat(pages[1:2])
     assert re.search(r"Metoder: Taylorlinearisering .* och deltametoden för de justerade resultaten", appendix)
     assert "första principalkomponenten" in appendix
     assert (
@@ -144,7 +147,10 @@ def test_english_appendix_states_the_default_settings(tmp_path_factory, results,
     assert "All confidence intervals are 95 % intervals" in appendix
     assert "fewer than 30 respondents is not shown" in appendix and "Counts of 1 to 4 persons are protected" in appendix
     assert "The items of a dimension weigh equally" in appendix
-    assert "against the same pathway's national value. Better" in appendix  # no pathways-within-region sentence
+    # no pathways-within-region sentence between them
+    assert "against the same pathway's national value. How the regions" in appendix
+    assert "compared with the rest of the country" in appendix and "Spiegelhalter 2005" in appendix
+    assert "above the upper 99.8 % limit" in appendix and "at least 10 regions" in appendix
     assert "Small counts (1–4) are masked" in flat(pages)
 
 
