@@ -47,7 +47,7 @@ def test_codebook_command_writes_csv_and_markdown(tmp_path, prem):
     written = pd.read_csv(tmp_path / "cb" / "codebook.csv", dtype={"code": "Int64"})
     assert written.item_id.tolist() == codebook_table(prem).item_id.tolist()
     markdown = (tmp_path / "cb" / "codebook.md").read_text(encoding="utf-8")
-    assert "prem-vardforlopp 2026.1" in markdown
+    assert "prem-vardforlopp 2026.2" in markdown
     assert "### `care_plan` (choice, dimension `involvement`, core)" in markdown
     assert "| 9 | Vet inte / Inte aktuellt | Don't know / Not applicable | – |  |" in markdown
 

@@ -18,8 +18,12 @@ def test_minimal_definition_loads_with_its_parts(write_definition):
 
 
 def test_bundled_questionnaire_found_by_id_and_by_version(prem):
-    assert ("prem-vardforlopp", "2026.1") in bundled_questionnaires()
-    assert load_questionnaire("prem-vardforlopp", version="2026.1") is prem
+    assert [key for key in bundled_questionnaires() if key[0] == "prem-vardforlopp"] == [
+        ("prem-vardforlopp", "2026.1"),
+        ("prem-vardforlopp", "2026.2"),
+    ]
+    assert load_questionnaire("prem-vardforlopp", version="2026.2") is prem  # the newest by default
+    assert load_questionnaire("prem-vardforlopp", version="2026.1").version == "2026.1"
     with pytest.raises(QuestionnaireError, match=r"no bundled version 1999.1"):
         load_questionnaire("prem-vardforlopp", version="1999.1")
     with pytest.raises(QuestionnaireError, match="no bundled questionnaire"):

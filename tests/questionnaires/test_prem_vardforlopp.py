@@ -22,7 +22,7 @@ FRAME_AGE_GROUPS = ["0-17", "18-34", "35-49", "50-64", "65-79", "80+"]
 
 
 def test_identity_and_languages(prem):
-    assert (prem.id, prem.version, prem.languages) == ("prem-vardforlopp", "2026.1", ("sv", "en"))
+    assert (prem.id, prem.version, prem.languages) == ("prem-vardforlopp", "2026.2", ("sv", "en"))
 
 
 def test_has_20_to_25_core_items_covering_the_seven_dimensions(prem):

@@ -147,3 +147,48 @@ def test_a_screen_out_may_say_why_and_the_reasons_are_counted(app, client, make_
     assert export.loc[first_id, "screen_out_reason"] == "not_in_period"
     listed = runner(["fieldwork", "list"]).output
     assert "screened_out 2 (screened out because: not_in_period 1, not_given 1)" in listed
+
+
+def _footer(html: str) -> str:
+    return html.split('<footer class="footer">', 1)[1]
+
+
+def test_the_footer_names_the_rounds_sender_where_the_round_is_known_else_the_apps(app, client, make_sample, sign_in):
+    app.config.update(SURVEY_SENDER="Regionen (appens avsändare)", SURVEY_CONTACT="app@region.example")
+    sample = make_sample(size=3, pathway="reumatoid-artrit")
+    _import(app, sample, info=load_round_info(ROUND_INFO))
+    codes = iter(sample.codes.values())
+    round_sender = "Enkäten skickas av Region Exempel, Enheten för patientenkäter."
+    round_contact = "Frågor om enkäten: 010-123 45 67 (vardagar kl. 9–12), enkat@region.example"
+    app_sender, app_contact = "Enkäten skickas av Regionen (appens avsändare).", "Frågor om enkäten: app@region.example"
+
+    before = _footer(client.get("/").text)  # no round known yet
+    assert app_sender in before and app_contact in before and "Region Exempel" not in before
+    sign_in(client, next(codes))
+    for path in ("/introduction", "/decline", "/screen-out"):
+        footer = _footer(client.get(path).text)
+        assert round_sender in footer and round_contact in footer, path
+        assert "appens avsändare" not in footer and "app@region.example" not in footer, path
+    page = client.get("/decline")
+    client.post("/decline", data={"csrf_token": csrf_token(page.text), "action": "confirm"})
+    done = _footer(client.get("/done").text)  # the session has ended: the round comes from the cookie
+    assert round_sender in done and round_contact in done
+    client.get("/language/en?next=/done")
+    assert "Questions about the survey: 010-123 45 67 (weekdays 9–12), enkat@region.example" in client.get("/done").text
+
+    other = app.test_client()
+    sign_in(other, next(codes))
+    other.post("/introduction", data={"csrf_token": csrf_token(other.get("/introduction").text), "action": "start"})
+    for path in ("/page/overall", "/review"):
+        assert round_sender in _footer(other.get(path).text), path
+    ended = _footer(other.post("/end", follow_redirects=True).text)  # signed out: no round known
+    assert app_sender in ended and "Region Exempel" not in ended
+
+
+def test_without_round_information_the_footer_keeps_the_apps_sender(app, client, make_sample, sign_in):
+    app.config.update(SURVEY_SENDER="Regionen (appens avsändare)", SURVEY_CONTACT=None)
+    sample = make_sample()
+    _import(app, sample)
+    sign_in(client, next(iter(sample.codes.values())))
+    footer = _footer(client.get("/introduction").text)
+    assert "Enkäten skickas av Regionen (appens avsändare)." in footer and "Frågor om enkäten" not in footer
