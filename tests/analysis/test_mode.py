@@ -20,6 +20,16 @@ from analysis.errors import AnalysisInputError
 from analysis.tables import TABLES
 
 REFERENCE = Path(__file__).parent / "reference"
+
+
+@pytest.fixture(scope="module")
+def q():
+    """The definition the stored export was answered on (its questionnaire_version column)."""
+    from questionnaires import load_questionnaire
+
+    return load_questionnaire("prem-vardforlopp", version="2026.1")
+
+
 INELIGIBLE = ("screened_out", "deceased", "undeliverable")
 
 
