@@ -47,7 +47,7 @@ def mode_export() -> pd.DataFrame:
             "design_weight": 4.0,
         }
     )
-    export = simulate_responses(frame, load_questionnaire("prem-vardforlopp"), seed=20261203)
+    export = simulate_responses(frame, load_questionnaire("prem-vardforlopp", version="2026.1"), seed=20261203)
     submitted = (export["status"] == "submitted").to_numpy()
     good = export["overall_rating"].fillna(0).to_numpy() >= 4
     logit = -2.0 + 0.55 * (age - 3) + 0.9 * (region == 2) + 0.8 * good
@@ -58,7 +58,7 @@ def mode_export() -> pd.DataFrame:
 
 def model_frame(export: pd.DataFrame) -> pd.DataFrame:
     """The complete respondents' outcome and case-mix columns, built from the export's own columns."""
-    q = load_questionnaire("prem-vardforlopp")
+    q = load_questionnaire("prem-vardforlopp", version="2026.1")
     persons = analyse_round(export, q, config=AnalysisConfig(casemix_mode=True)).persons
     respondents = (persons["disposition"] == "complete").to_numpy()
     role_item = {item.role: item.id for item in q.background_items if item.role in ("self_rated_health", "education")}
