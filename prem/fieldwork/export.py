@@ -31,6 +31,7 @@ __all__ = [
     "freetext_dataframe",
     "responses_dataframe",
     "round_sampling_flow",
+    "utc_iso",
     "write_table",
 ]
 
@@ -38,7 +39,7 @@ __all__ = [
 RESPONSE_COLUMNS = RESPONSES_COLUMNS
 
 
-def _iso(moment: datetime | None) -> str | None:
+def utc_iso(moment: datetime | None) -> str | None:
     """An ISO 8601 UTC timestamp (``None`` for a missing one)."""
     if moment is None or pd.isna(moment):
         return None
@@ -101,7 +102,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         ["pk", *RESPONSE_COLUMNS],
     )
     export["submitted_at"] = pd.array(
-        [_iso(moment) for moment in export["submitted_at"].astype(object)], dtype="string"
+        [utc_iso(moment) for moment in export["submitted_at"].astype(object)], dtype="string"
     )
     answers = _table(
         session,

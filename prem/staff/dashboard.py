@@ -2,10 +2,11 @@
 
 The dispositions and rates are the analysis library's own
 (:func:`analysis.dispositions.classify_dispositions`,
-:func:`~analysis.dispositions.rates_from_counts`) applied to the responses
-export (:func:`prem.fieldwork.export.responses_dataframe`), so the
-dashboard and the report count alike. Only the regions an account may see
-are kept, before anything is counted.
+:func:`~analysis.dispositions.rates_from_counts`), so the dashboard and the
+report count alike. They need, per invited person, only the pathway, region,
+status, submission time and how many core items have an answer: one query
+reads those (the database counts the answers), not the whole responses export
+with every item. Only the regions an account may see are read.
 """
 
 from __future__ import annotations
@@ -17,15 +18,16 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from analysis.dispositions import classify_dispositions, rates_from_counts
 from analysis.tables import DISPOSITIONS
-from prem.fieldwork.export import responses_dataframe
-from prem.fieldwork.models import RespondentStatus
+from prem.fieldwork.export import utc_iso
+from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.staff.models import AuditEvent
 from prem.staff.operations import AuditAction
+from prem.survey.models import Answer, Response
 from prem.survey.questionnaire import questionnaire_version
 
 __all__ = ["DashboardRow", "Fieldwork", "ReminderWave", "fieldwork"]
@@ -65,19 +67,38 @@ class Fieldwork:
     reminders: list[ReminderWave]
 
 
-def _row(pathway: str | None, region: str | None, group: pd.DataFrame) -> DashboardRow:
-    counts = group["disposition"].value_counts().reindex(list(DISPOSITIONS), fill_value=0)
-    table = pd.DataFrame([{"invited": len(group), **counts.to_dict()}])
-    rates = rates_from_counts(table).iloc[0]
-    return DashboardRow(
-        pathway=pathway,
-        region=region,
-        invited=len(group),
-        started=int((group["status"] == RespondentStatus.STARTED.value).sum()),
-        dispositions={name: int(counts[name]) for name in DISPOSITIONS},
-        response_rate=None if pd.isna(rates["adjusted_rate"]) else float(rates["adjusted_rate"]),
-        rr1=None if pd.isna(rates["rr1"]) else float(rates["rr1"]),
-    )
+def _rows(responses: pd.DataFrame, keys: list[str]) -> list[DashboardRow]:
+    """One row per group of ``keys`` (sorted; no keys: the total), counted and rated in one go."""
+    groups = [responses[key] for key in keys] or [pd.Series(0, index=responses.index)]
+    table = pd.crosstab(groups, responses["disposition"]).reindex(columns=list(DISPOSITIONS), fill_value=0)
+    table.insert(0, "invited", table.sum(axis=1))
+    started = (responses["status"] == RespondentStatus.STARTED.value).groupby(groups).sum()
+    rates = rates_from_counts(table)
+    rows = []
+    for index, counts in table.iterrows():
+        key = index if isinstance(index, tuple) else (index,)
+        pathway, region = key if keys else (None, None)
+        adjusted, rr1 = rates.loc[index, "adjusted_rate"], rates.loc[index, "rr1"]
+        rows.append(
+            DashboardRow(
+                pathway=pathway,
+                region=region,
+                invited=int(counts["invited"]),
+                started=int(started.loc[index]),
+                dispositions={name: int(counts[name]) for name in DISPOSITIONS},
+                response_rate=None if pd.isna(adjusted) else float(adjusted),
+                rr1=None if pd.isna(rr1) else float(rr1),
+            )
+        )
+    return rows
+
+
+def _total(responses: pd.DataFrame) -> DashboardRow:
+    """The total row: every visible person (zeros and no rates when there are none)."""
+    if len(responses):
+        return _rows(responses, [])[0]
+    zeros = dict.fromkeys(DISPOSITIONS, 0)
+    return DashboardRow(None, None, 0, 0, zeros, None, None)
 
 
 _COUNT = re.compile(r": ([0-9]+) respondent ids$")
@@ -99,18 +120,39 @@ def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, ti
     from prem.fieldwork.operations import get_round
 
     survey_round = get_round(session, round_name)
-    responses = responses_dataframe(session, round_name)
-    if regions is not None:
-        responses = responses[responses["region"].isin(sorted(regions))].reset_index(drop=True)
     q = questionnaire_version(survey_round.questionnaire_id, survey_round.questionnaire_version)
     core = [item.id for item in q.core_items]
-    responses["disposition"] = classify_dispositions(
-        responses["status"], responses[core].notna().sum(axis=1), len(core), respondent_id=responses["respondent_id"]
+    answered = (
+        select(Answer.response_id, func.count().label("core_answered"))
+        .where(Answer.item_id.in_(core), Answer.code.is_not(None))
+        .group_by(Answer.response_id)
+        .subquery()
     )
-    rows = [
-        _row(pathway, region, group)
-        for (pathway, region), group in responses.groupby(["pathway", "region"], sort=True, observed=True)
-    ]
+    statement = (
+        select(
+            Respondent.respondent_id,
+            Respondent.pathway,
+            Respondent.region,
+            Respondent.status,
+            Response.submitted_at,
+            func.coalesce(answered.c.core_answered, 0),
+        )
+        .outerjoin(Response, Response.respondent_pk == Respondent.id)
+        .outerjoin(answered, answered.c.response_id == Response.id)
+        .where(Respondent.round_id == survey_round.id)
+        .order_by(Respondent.respondent_id)
+    )
+    if regions is not None:
+        statement = statement.where(Respondent.region.in_(sorted(regions)))
+    columns = ["respondent_id", "pathway", "region", "status", "submitted_at", "core_answered"]
+    responses = pd.DataFrame.from_records([tuple(row) for row in session.execute(statement)], columns=columns)
+    responses["submitted_at"] = pd.array(
+        [utc_iso(moment) for moment in responses["submitted_at"].astype(object)], dtype="string"
+    )
+    responses["disposition"] = classify_dispositions(
+        responses["status"], responses["core_answered"], len(core), respondent_id=responses["respondent_id"]
+    )
+    rows = _rows(responses, ["pathway", "region"]) if len(responses) else []
     submitted = pd.to_datetime(responses["submitted_at"].dropna(), utc=True, format="ISO8601")
     days = submitted.dt.tz_convert(timezone).dt.date.value_counts().sort_index()
     reminders = select(AuditEvent).where(
@@ -120,7 +162,7 @@ def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, ti
         reminders = reminders.where(AuditEvent.region.in_(sorted(regions)))
     return Fieldwork(
         rows=rows,
-        total=_row(None, None, responses),
+        total=_total(responses),
         completions=[(day, int(count)) for day, count in days.items()],
         reminders=_waves(session.execute(reminders.order_by(AuditEvent.at, AuditEvent.id)).scalars()),
     )

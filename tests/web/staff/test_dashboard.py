@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import select
 
 from prem.db import db, transaction
@@ -141,3 +142,38 @@ def test_returned_mail_conflicts_are_reported_and_nothing_is_recorded(app, clien
     statuses = _statuses(app)
     assert statuses[blekinge[0]] == "not_started" and statuses[skane[0]] == "not_started"
     assert _post_returned(client, b"respondent_id,reason\n", region="12").status_code == 403
+
+
+def test_dashboard_counts_as_the_analysis_counts_the_export(app, staff_round):
+    """On a simulated round (complete, partial, refused, screened out): every row's dispositions and
+    rates equal the analysis library's, computed from the full responses export."""
+    import pandas as pd
+
+    from analysis.dispositions import classify_dispositions, rates_from_counts
+    from analysis.tables import DISPOSITIONS
+    from prem.fieldwork.export import responses_dataframe
+    from prem.fieldwork.simulated import store_simulated_round
+    from prem.staff.dashboard import fieldwork
+
+    with transaction(app, upgrade=False) as session:
+        store_simulated_round(session, ROUND, seed=5)
+    with transaction(app, upgrade=False) as session:
+        shown = fieldwork(session, ROUND, None, timezone="Europe/Stockholm")
+        export = responses_dataframe(session, ROUND)
+        round_ = session.execute(select(Respondent)).scalars().first().survey_round
+        q = questionnaire_version(round_.questionnaire_id, round_.questionnaire_version)
+    core = [item.id for item in q.core_items]
+    export["disposition"] = classify_dispositions(export["status"], export[core].notna().sum(axis=1), len(core))
+    assert len(export["disposition"].unique()) >= 3  # the simulation gives several kinds
+    expected = {}
+    for (pathway, region), group in export.groupby(["pathway", "region"]):
+        counts = group["disposition"].value_counts().reindex(list(DISPOSITIONS), fill_value=0)
+        rates = rates_from_counts(pd.DataFrame([{"invited": len(group), **counts.to_dict()}])).iloc[0]
+        expected[(pathway, region)] = (len(group), counts.to_dict(), rates["adjusted_rate"], rates["rr1"])
+    got = {(row.pathway, row.region): (row.invited, row.dispositions, row.response_rate, row.rr1) for row in shown.rows}
+    assert got.keys() == expected.keys()
+    for key, (invited, counts, adjusted, rr1) in expected.items():
+        assert got[key][:2] == (invited, {name: int(value) for name, value in counts.items()})
+        assert got[key][2] == pytest.approx(adjusted, nan_ok=True) and got[key][3] == pytest.approx(rr1, nan_ok=True)
+    submitted = pd.to_datetime(export["submitted_at"].dropna(), utc=True, format="ISO8601")
+    assert sum(count for _, count in shown.completions) == len(submitted)
