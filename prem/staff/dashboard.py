@@ -67,38 +67,25 @@ class Fieldwork:
     reminders: list[ReminderWave]
 
 
-def _rows(responses: pd.DataFrame, keys: list[str]) -> list[DashboardRow]:
-    """One row per group of ``keys`` (sorted; no keys: the total), counted and rated in one go."""
-    groups = [responses[key] for key in keys] or [pd.Series(0, index=responses.index)]
-    table = pd.crosstab(groups, responses["disposition"]).reindex(columns=list(DISPOSITIONS), fill_value=0)
+def _counts(responses: pd.DataFrame) -> pd.DataFrame:
+    """Invited, started and each disposition per pathway × region (sorted), one line each."""
+    keys = [responses["pathway"], responses["region"]]
+    table = pd.crosstab(keys, responses["disposition"]).reindex(columns=list(DISPOSITIONS), fill_value=0)
     table.insert(0, "invited", table.sum(axis=1))
-    started = (responses["status"] == RespondentStatus.STARTED.value).groupby(groups).sum()
-    rates = rates_from_counts(table)
-    rows = []
-    for index, counts in table.iterrows():
-        key = index if isinstance(index, tuple) else (index,)
-        pathway, region = key if keys else (None, None)
-        adjusted, rr1 = rates.loc[index, "adjusted_rate"], rates.loc[index, "rr1"]
-        rows.append(
-            DashboardRow(
-                pathway=pathway,
-                region=region,
-                invited=int(counts["invited"]),
-                started=int(started.loc[index]),
-                dispositions={name: int(counts[name]) for name in DISPOSITIONS},
-                response_rate=None if pd.isna(adjusted) else float(adjusted),
-                rr1=None if pd.isna(rr1) else float(rr1),
-            )
-        )
-    return rows
+    table.insert(1, "started", (responses["status"] == RespondentStatus.STARTED.value).groupby(keys).sum())
+    return table.astype("int64")
 
 
-def _total(responses: pd.DataFrame) -> DashboardRow:
-    """The total row: every visible person (zeros and no rates when there are none)."""
-    if len(responses):
-        return _rows(responses, [])[0]
-    zeros = dict.fromkeys(DISPOSITIONS, 0)
-    return DashboardRow(None, None, 0, 0, zeros, None, None)
+def _row(pathway: str | None, region: str | None, counts: pd.Series, rates: pd.Series) -> DashboardRow:
+    return DashboardRow(
+        pathway=pathway,
+        region=region,
+        invited=int(counts["invited"]),
+        started=int(counts["started"]),
+        dispositions={name: int(counts[name]) for name in DISPOSITIONS},
+        response_rate=None if pd.isna(rates["adjusted_rate"]) else float(rates["adjusted_rate"]),
+        rr1=None if pd.isna(rates["rr1"]) else float(rates["rr1"]),
+    )
 
 
 _COUNT = re.compile(r": ([0-9]+) respondent ids$")
@@ -152,7 +139,9 @@ def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, ti
     responses["disposition"] = classify_dispositions(
         responses["status"], responses["core_answered"], len(core), respondent_id=responses["respondent_id"]
     )
-    rows = _rows(responses, ["pathway", "region"]) if len(responses) else []
+    counts = _counts(responses)
+    rates = rates_from_counts(counts)
+    total = counts.sum().to_frame().T  # every visible person is in one pathway × region
     submitted = pd.to_datetime(responses["submitted_at"].dropna(), utc=True, format="ISO8601")
     days = submitted.dt.tz_convert(timezone).dt.date.value_counts().sort_index()
     reminders = select(AuditEvent).where(
@@ -161,8 +150,11 @@ def fieldwork(session: Session, round_name: str, regions: Set[str] | None, *, ti
     if regions is not None:
         reminders = reminders.where(AuditEvent.region.in_(sorted(regions)))
     return Fieldwork(
-        rows=rows,
-        total=_total(responses),
+        rows=[
+            _row(pathway, region, counts.loc[(pathway, region)], rates.loc[(pathway, region)])
+            for pathway, region in counts.index
+        ],
+        total=_row(None, None, total.iloc[0], rates_from_counts(total).iloc[0]),
         completions=[(day, int(count)) for day, count in days.items()],
         reminders=_waves(session.execute(reminders.order_by(AuditEvent.at, AuditEvent.id)).scalars()),
     )
