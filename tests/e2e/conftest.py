@@ -16,6 +16,7 @@ import os
 import re
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -316,6 +317,28 @@ def _age_group(age: int) -> str:
     return next((label for upper, label in bins if age <= upper), "80+")
 
 
+@contextmanager
+def served(app: Any, name: str) -> Iterator[str]:
+    """Serve ``app`` with werkzeug in a thread on 127.0.0.1; yields its address, then stops it and closes
+    the app's database connections."""
+    from werkzeug.serving import make_server
+
+    from prem.db import db
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="session")
 def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Iterator[LiveSurvey]:
     """The app on a temporary SQLite database, served by werkzeug in a thread on 127.0.0.1.
@@ -326,11 +349,10 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     session writes the mailing lists itself, so it knows every access code.
     """
     import numpy as np
-    from werkzeug.serving import make_server
 
     from contracts.round_info import load_round_info
     from prem import create_app
-    from prem.db import db, transaction
+    from prem.db import transaction
     from prem.fieldwork.operations import import_round, survey_today
     from prem.security import code_keys
 
@@ -371,16 +393,8 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
                 round_info=load_round_info(info_path) if round_name == OPEN_ROUND else None,
             )
 
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no request log in the test output
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-survey", daemon=True)
-    thread.start()
-    yield LiveSurvey(f"http://127.0.0.1:{server.server_port}", app, letters)
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with served(app, "live-survey") as url:
+        yield LiveSurvey(url, app, letters)
 
 
 # --- A patient in the browser ------------------------------------------------

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import csv
 import io
-import logging
 import secrets
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from .conftest import served
 
 pytestmark = pytest.mark.browser
 
@@ -71,10 +71,8 @@ def _sample(folder: Path) -> dict[str, tuple[str, str]]:
 @pytest.fixture(scope="module")
 def staff_site(tmp_path_factory, browser) -> Iterator[dict[str, Any]]:
     """The app with an administrator and Blekinge's coordinator, served on 127.0.0.1, and a sample to upload."""
-    from werkzeug.serving import make_server
-
     from prem import create_app
-    from prem.db import db, transaction, upgrade_database
+    from prem.db import transaction, upgrade_database
     from prem.staff.operations import create_user
 
     root = tmp_path_factory.mktemp("live-staff")
@@ -94,16 +92,8 @@ def staff_site(tmp_path_factory, browser) -> Iterator[dict[str, Any]]:
         create_user(session, "admin", "administrator", password=PASSWORD)
         create_user(session, "blekinge", "coordinator", ["10"], password=PASSWORD)
     people = _sample(root / "sample")
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-staff", daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app, "sample": root / "sample", "people": people}
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with served(app, "live-staff") as url:
+        yield {"url": url, "app": app, "sample": root / "sample", "people": people}
 
 
 class Checks:

@@ -13,8 +13,6 @@ photographed.
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import WCAG_TAGS
+from .conftest import WCAG_TAGS, served
 from .test_staff import Checks, _log_in
 
 pytestmark = pytest.mark.browser
@@ -35,10 +33,8 @@ PATHWAY = "reumatoid-artrit"
 @pytest.fixture(scope="module")
 def reports_site(tmp_path_factory, browser) -> Iterator[dict[str, Any]]:
     """A round with answers, an analyst, Blekinge's coordinator and an administrator, served on 127.0.0.1."""
-    from werkzeug.serving import make_server
-
     from prem import create_app
-    from prem.db import db, transaction, upgrade_database
+    from prem.db import transaction, upgrade_database
     from prem.fieldwork.operations import import_round, survey_today
     from prem.fieldwork.simulated import store_simulated_round
     from prem.security import code_keys
@@ -78,16 +74,8 @@ def reports_site(tmp_path_factory, browser) -> Iterator[dict[str, Any]]:
             code_keys(app),
         )
         store_simulated_round(session, ROUND, seed=11)
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-reports", daemon=True)
-    thread.start()
-    yield {"url": f"http://127.0.0.1:{server.server_port}", "app": app}
-    server.shutdown()
-    thread.join(timeout=10)
-    server.server_close()
-    with app.app_context():
-        db.engine.dispose()
+    with served(app, "live-reports") as url:
+        yield {"url": url, "app": app}
 
 
 class StrictChecks(Checks):
