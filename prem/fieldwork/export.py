@@ -29,6 +29,7 @@ from prem.survey.questionnaire import closed_item_ids, questionnaire_version, te
 __all__ = [
     "RESPONSE_COLUMNS",
     "freetext_dataframe",
+    "mode_conflicts_dataframe",
     "responses_dataframe",
     "round_sampling_flow",
     "write_table",
@@ -160,6 +161,41 @@ def freetext_dataframe(session: Session, round_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["respondent_id", "pathway", "region", "status", "item_id", "text"]).astype(
         "string"
     )
+
+
+def mode_conflicts_dataframe(session: Session, round_name: str, regions: frozenset[str] | None = None) -> pd.DataFrame:
+    """The round's people who answered more than once (:class:`~prem.fieldwork.models.ModeConflict`).
+
+    Columns ``respondent_id, pathway, region, counted`` (the mode of the
+    response that counts), ``not_counted`` (``web``/``paper``, or the
+    disposition the paper questionnaire overrode), ``rule``
+    (:data:`prem.fieldwork.paper.CONFLICT_RULES`), ``counted_at`` (when the
+    counted response was submitted) and ``recorded_at`` (ISO 8601 UTC); one
+    row per conflict, by respondent id. ``regions`` keeps a region's rows only.
+    """
+    from prem.fieldwork.models import ModeConflict
+
+    survey_round = get_round(session, round_name)
+    query = (
+        select(
+            Respondent.respondent_id,
+            Respondent.pathway,
+            Respondent.region,
+            ModeConflict.counted,
+            ModeConflict.other,
+            ModeConflict.rule,
+            ModeConflict.counted_at,
+            ModeConflict.recorded_at,
+        )
+        .join(ModeConflict, ModeConflict.respondent_pk == Respondent.id)
+        .where(ModeConflict.round_id == survey_round.id)
+        .order_by(Respondent.respondent_id, ModeConflict.recorded_at, ModeConflict.id)
+    )
+    if regions is not None:
+        query = query.where(Respondent.region.in_(sorted(regions)))
+    columns = ["respondent_id", "pathway", "region", "counted", "not_counted", "rule", "counted_at", "recorded_at"]
+    rows = [(*row[:6], _iso(row.counted_at), _iso(row.recorded_at)) for row in session.execute(query).all()]
+    return pd.DataFrame(rows, columns=columns).astype("string")
 
 
 def round_sampling_flow(session: Session, round_name: str) -> tuple[pd.DataFrame, dict]:

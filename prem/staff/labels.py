@@ -32,6 +32,9 @@ _ACTIONS = {
     "reminders_produced": _l("reminder list produced"),
     "returned_mail_recorded": _l("returned mail recorded"),
     "audit_exported": _l("audit log downloaded"),
+    "paper_keyed": _l("paper questionnaire keyed"),
+    "paper_stored": _l("keyed paper questionnaire stored"),
+    "paper_keying_discarded": _l("paper keyings discarded"),
 }
 
 

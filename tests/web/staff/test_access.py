@@ -40,6 +40,12 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.dashboard": SIGNED_IN,
     "staff.reminders_csv": {ADMIN, BLEKINGE},
     "staff.returned_mail": {ADMIN, BLEKINGE},
+    "staff.paper_start": {ADMIN, BLEKINGE},
+    "staff.paper_entry": {ADMIN, BLEKINGE},
+    "staff.paper_resolve": {ADMIN, BLEKINGE},
+    "staff.paper_discard": {ADMIN, BLEKINGE},
+    "staff.mode_conflicts": {ADMIN, BLEKINGE},
+    "staff.mode_conflicts_csv": {ADMIN, BLEKINGE},
 }
 
 
@@ -67,7 +73,14 @@ def test_a_view_without_a_rule_is_refused(app, client, accounts):
 
 def _url(app, endpoint: str, accounts: dict[str, int]) -> str:
     rule = next(rule for rule in app.url_map.iter_rules() if rule.endpoint == endpoint)
-    values = {"round_name": ROUND, "user_id": accounts[ANALYST], "token": "not-a-token", "lang": "en", "region": "10"}
+    values = {
+        "round_name": ROUND,
+        "user_id": accounts[ANALYST],
+        "token": "not-a-token",
+        "lang": "en",
+        "region": "10",
+        "respondent_id": "RNOTAPERSON",
+    }
     with app.test_request_context():
         from flask import url_for
 
