@@ -121,8 +121,8 @@ def cells_from_form(q: Questionnaire, pathway: str, form: Mapping[str, list[str]
     cells: dict[str, str] = {}
     for _, item in keyed_items(q, pathway):
         values = [value.strip() for value in form.get(item.id, []) if value.strip()]
-        if item.scale is None:
-            cells[item.id] = values[0] if values else ""
+        if item.scale is None:  # a browser sends a text area's line breaks as CRLF: kept as plain line breaks
+            cells[item.id] = values[0].replace("\r\n", "\n").replace("\r", "\n") if values else ""
         else:
             ordered = sorted(set(values), key=lambda value: (not value.isdigit(), int(value) if value.isdigit() else 0))
             cells[item.id] = ";".join(ordered)

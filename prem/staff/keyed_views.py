@@ -147,8 +147,8 @@ def _flash_stored(respondent_id: str, outcome: keyed.KeyingOutcome) -> None:
     if checked.multiple_ticks or checked.routed_past:
         flash(
             _(
-                "Handled as the rules say: %(ticks)d questions with several ticks stored as no answer, "
-                "%(routed)d answers to questions the routing skips left out.",
+                "Handled as the rules say: questions with several ticks, stored as no answer: %(ticks)d; "
+                "answers to questions the routing skips, left out: %(routed)d.",
                 ticks=len(checked.multiple_ticks),
                 routed=len(checked.routed_past),
             )
@@ -239,10 +239,7 @@ def paper_entry(round_name: str, region: str, respondent_id: str):
             return redirect(url_for(".paper_start", round_name=round_name, region=region))
         if outcome.kind == "discrepant":
             flash(
-                _(
-                    "The two keyings differ in %(count)d questions. Look at the paper and decide each one.",
-                    count=len(outcome.discrepancies),
-                ),
+                _("The two keyings differ. Look at the paper and decide each difference."),
                 "error",
             )
             return redirect(url_for(".paper_resolve", **here))
@@ -353,7 +350,7 @@ def paper_discard(round_name: str, region: str, respondent_id: str):
         except PremError as error:
             flash(str(error), "error")
         else:
-            flash(_("%(count)d keyings of %(id)s were discarded.", count=count, id=respondent.respondent_id))
+            flash(_("The keyings of %(id)s were discarded (%(count)d).", count=count, id=respondent.respondent_id))
     return redirect(url_for(".paper_start", round_name=round_name, region=region))
 
 

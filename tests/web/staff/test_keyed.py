@@ -232,7 +232,7 @@ def test_discrepancies_are_listed_item_by_item_and_decided_before_anything_is_st
     second = _key(other_keyer, "10", respondent_id, _answers(needs_met=["3"], care_helped=["1", "3"]))
     assert second.status_code == 302 and second.location.endswith("/resolve")
     page = other_keyer.get(second.location)
-    assert "De två inmatningarna skiljer sig åt i 2 frågor" in page.text
+    assert "De två inmatningarna skiljer sig åt." in page.text
     # Each discrepancy with both values in words; an agreeing item is not listed.
     assert "2. " in page.text and "3. " in page.text and "1. " not in page.text.split("<form")[1]
     assert "Som första inmatningen (blekinge):" in page.text and "flera kryss: sparas som inget svar" in page.text
@@ -263,7 +263,7 @@ def test_several_ticks_are_kept_as_keyed_and_stored_as_no_answer(app, client, ac
         cells = db.session.execute(select(PaperKeying.cells)).scalar_one()
     assert cells["overall_rating"] == "1;3"  # as the file import keys several ticks
     shown = other_keyer.get(_key(other_keyer, "10", respondent_id, ticks).location).text
-    assert "1 frågor med flera kryss sparade som inget svar, 1 svar på frågor" in shown
+    assert "flera kryss, sparade som inget svar: 1; svar på frågor som ska hoppas över, utelämnade: 1." in shown
     _, _, answers, _ = _stored(app, respondent_id)
     assert "overall_rating" not in answers and "municipality_coordination" not in answers
     assert answers["municipality_contact"] == 2
@@ -306,7 +306,7 @@ def test_pending_keyings_can_be_discarded(app, client, accounts, staff_round):
     listing = client.get(f"{BASE}/10/paper")
     discarded = client.post(f"{BASE}/10/paper/{respondent_id}/discard", data={"csrf_token": csrf_token(listing.text)})
     assert discarded.status_code == 302 and _count(app, PaperKeying) == 0
-    assert "1 inmatningar av" in client.get(discarded.location).text
+    assert f"Inmatningarna av {respondent_id} togs bort (1)." in client.get(discarded.location).text
     assert _audit(app, "paper_keying_discarded")[0].detail == "1 pending keyings discarded"
 
 
