@@ -59,8 +59,10 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
         "submitted_at",
         "screen_out_reason",
         "mode",
+        "mode_conflict",
     ]
     assert "comments" not in export.columns
+    assert export["mode_conflict"].isna().all()  # nobody here answered more than once
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]
     submitted, started, _refused, never = (export.iloc[i] for i in range(4))
     assert submitted["overall_rating"] == 2 and submitted["municipality_contact"] == 2

@@ -206,6 +206,13 @@ def test_a_questionnaire_already_answered_on_the_web_is_not_stored_and_the_confl
     skane = app.test_client()
     log_in(skane, "skane")
     assert respondent_id not in skane.get(f"{BASE}/12/conflicts").text
+    # The responses export carries the case to the analysis (response_by_mode's answered_twice).
+    from prem.fieldwork.export import responses_dataframe
+
+    with app.app_context():
+        export = responses_dataframe(db.session, ROUND).set_index("respondent_id")
+    assert export.loc[respondent_id, "mode_conflict"] == "first_complete_counts"
+    assert export["mode_conflict"].notna().sum() == 1
 
 
 def test_an_unfinished_web_response_is_replaced_and_reported(app, client, accounts, staff_round, other_keyer):
