@@ -109,6 +109,14 @@ def _questionnaire(survey_round: SurveyRound) -> Questionnaire:
     return questionnaire_version(survey_round.questionnaire_id, survey_round.questionnaire_version)
 
 
+def _closed(survey_round: SurveyRound) -> bool:
+    """Whether the round is closed (then a post is told so, in the page language, and changes nothing)."""
+    if survey_round.closed_at is None:
+        return False
+    flash(_("The round is closed: paper answers can no longer be added."), "error")
+    return True
+
+
 def _respondent_or_404(survey_round: SurveyRound, region: str, respondent_id: str) -> Respondent:
     respondent = keyed.region_respondent(
         _session(), survey_round, region, respondent_id, for_update=request.method == "POST"
@@ -210,6 +218,8 @@ def paper_entry(round_name: str, region: str, respondent_id: str):
     cells: dict[str, str] = {}
     problems: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
+        if _closed(survey_round):
+            return redirect(url_for(".paper_start", round_name=round_name, region=region))
         try:
             number = int(request.form.get("keying", ""))
         except ValueError:
@@ -286,6 +296,8 @@ def paper_resolve(round_name: str, region: str, respondent_id: str):
     choices: dict[str, str] = {}
     cells: dict[str, str] = {}
     if request.method == "POST" and form.validate_on_submit():
+        if _closed(survey_round):
+            return redirect(url_for(".paper_start", round_name=round_name, region=region))
         posted = request.form.to_dict(flat=False)
         cells = keyed.cells_from_form(q, respondent.pathway, posted)
         decided: dict[str, str] = {}
@@ -344,7 +356,7 @@ def paper_discard(round_name: str, region: str, respondent_id: str):
     """Throw away a questionnaire's pending keyings (e.g. keyed under a mistyped id), to key it afresh."""
     survey_round = _round_or_404(round_name)
     respondent = _respondent_or_404(survey_round, region, respondent_id)
-    if ActionForm().validate_on_submit():
+    if ActionForm().validate_on_submit() and not _closed(survey_round):
         try:
             count = keyed.discard_keyings(_session(), survey_round, respondent, actor=_user().username)
         except PremError as error:

@@ -333,3 +333,22 @@ def test_a_keyed_comment_that_looks_like_a_formula_is_neutralised_in_the_exports
         write_table(freetext_dataframe(db.session, ROUND), out)
     text = pd.read_csv(out, dtype="string")["text"].tolist()
     assert text == ["'" + payload]
+
+
+def test_a_closed_round_takes_no_keying(app, client, accounts, staff_round):
+    from prem.fieldwork.operations import close_round
+    from prem.security import code_keys
+
+    from ..conftest import TODAY
+
+    respondent_id = _ids(staff_round, "10")[0]
+    log_in(client, "blekinge")
+    page = client.get(f"{BASE}/10/paper/{respondent_id}")
+    with transaction(app, upgrade=False) as session:
+        close_round(session, ROUND, keys=code_keys(app), today=TODAY, force=True)
+    assert "Omgången är stängd" in client.get(f"{BASE}/10/paper/{respondent_id}").text
+    posted = client.post(
+        f"{BASE}/10/paper/{respondent_id}", data={"csrf_token": csrf_token(page.text), "keying": "1", **_answers()}
+    )
+    assert posted.status_code == 302 and client.get(posted.location).text.count("Omgången är stängd") == 2
+    assert _count(app, PaperKeying) == 0 and _stored(app, respondent_id) is None
