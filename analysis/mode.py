@@ -84,6 +84,11 @@ def _counts(persons: pd.DataFrame) -> pd.DataFrame:
     disposition = persons["disposition"]
     complete = (disposition == "complete").to_numpy(dtype=bool)
     _check_respondents_have_a_mode(persons, complete)
+    answered_twice = (
+        persons["mode_conflict"].notna().to_numpy(dtype=bool)
+        if "mode_conflict" in persons.columns
+        else np.zeros(len(persons), dtype=bool)
+    )
     # The grouping columns stay categoricals (a million rows grouped by their codes, not by text).
     data = pd.DataFrame(
         {
@@ -93,9 +98,10 @@ def _counts(persons: pd.DataFrame) -> pd.DataFrame:
             "eligible": ~disposition.isin(_INELIGIBLE).to_numpy(dtype=bool),
             "complete": complete,
             **{f"complete_{name}": complete & (persons["mode"] == name).to_numpy(dtype=bool) for name in MODES},
+            "answered_twice": answered_twice,
         }
     )
-    summed = ["eligible", "complete", *(f"complete_{name}" for name in MODES)]
+    summed = ["eligible", "complete", *(f"complete_{name}" for name in MODES), "answered_twice"]
     parts = []
     for level, keys in _LEVELS:
         for by_age in (False, True):
@@ -227,6 +233,14 @@ def response_by_mode(
         column_groups=groups,
         masked=np.repeat(hidden[:, None], len(parts), axis=1),
     )
+    # Those who answered more than once: a count of its own (no other cell of the row adds up with it),
+    # whose units add up as the parts' do, masked by the same group rules.
+    twice, twice_masked = mask_small_counts(
+        table, ["answered_twice"], below=config.mask_counts_below, row_totals=False, column_groups=groups
+    )
+    masked["answered_twice"] = twice["answered_twice"]
+    masked_columns = masked_columns.where(twice_masked == "", masked_columns.str.cat(twice_masked, sep=";"))
+    masked_columns = masked_columns.str.lstrip(";")
     masked["complete"] = pd.array(table["complete"], dtype="Int64")
     masked.loc[hidden, "complete"] = pd.NA
     masked_columns = pd.Series(
@@ -269,7 +283,9 @@ def mode_methods(config: AnalysisConfig) -> pd.DataFrame:
         "Response rates by mode: complete respondents who answered on the web (on paper) / (invited - screened "
         "out - deceased - undeliverable), nationally, per pathway and per region, for all ages and per age group; "
         "before rounding they add up to the adjusted response rate. A person who answered both ways counts once, "
-        "by the first complete response. Counts masked in the other response tables are masked here too, small "
+        "by the first complete response; answered_twice counts the persons who answered more than once (web and "
+        "paper, two paper questionnaires, or paper after a refusal, screening out or a returned letter), masked as "
+        "the other counts. Counts masked in the other response tables are masked here too, small "
         "counts with the next smallest of the same row, unit or level; a rate is shown only where the other "
         "tables show the unit's rate, rounded as they round it (a unit as its response rates, an age group by "
         "its invited count, as the sex x age rates)."

@@ -95,6 +95,8 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     check_settings(config, q, scoring)
     persons, states, codes = checked_persons(responses, q)
     persons["mode"] = response_modes(responses)
+    if "mode_conflict" in responses.columns:  # who answered more than once (an older export has no such column)
+        persons["mode_conflict"] = responses["mode_conflict"].astype("string").to_numpy()
     state_matrix = states.to_numpy()  # column-major view: every column below is read in place, never copied whole
     core_answered = np.zeros(len(state_matrix), dtype="int64")
     for item in q.core_items:

@@ -279,6 +279,12 @@ TABLES: dict[str, tuple[Column, ...]] = {
         ),
         Column("response_rate_paper", "float64", "percent", "complete_paper / the same denominator."),
         Column("paper_share", "float64", "percent", "Share of the complete respondents who answered on paper."),
+        Column(
+            "answered_twice",
+            "Int64",
+            "persons",
+            "Persons who answered more than once (web and paper, two paper questionnaires, or paper after a refusal, screening out or a returned letter); the first complete response counts. Missing when masked; 0 in an export without mode_conflict.",
+        ),
         _MASKED,
     ),
     "item_results": _keys("level", "pathway", "region", "healthcare_region", "item_id", "dimension")

@@ -121,6 +121,10 @@ RESPONSES_DTYPES: Final[dict[str, Dtype]] = {
     "submitted_at": "text",
     "screen_out_reason": "text",  # why a screened-out patient said the survey is not about their care, or empty
     "mode": "text",
+    # A person who answered more than once (web and paper, two papers, paper after a refusal): the rule
+    # by which the counted response counts (``first_complete_counts``, ``unfinished_replaced``,
+    # ``paper_overrides_status``); empty for everybody else.
+    "mode_conflict": "text",
 }
 RESPONSES_COLUMNS: Final[tuple[str, ...]] = tuple(RESPONSES_DTYPES)
 

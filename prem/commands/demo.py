@@ -300,8 +300,8 @@ def _letters_and_paper(app, out_dir: Path, sample_dir: Path, info: Path, seed: i
         f"({len(result.multiple_ticks)} answers with several ticks stored as no answer, "
         f"{len(result.routed_past)} routed-past answers dropped, {len(result.conflicts)} web/paper cases)"
     )
-    for line in result.conflicts[:3]:
-        click.echo(f"    {line}")
+    for conflict in result.conflicts[:3]:
+        click.echo(f"    {conflict}")
 
 
 def _write_reports(out_dir: Path) -> list[Path]:

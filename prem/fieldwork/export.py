@@ -3,9 +3,10 @@
 The responses export follows ``docs/ARCHITECTURE.md`` exactly: one row per
 invited respondent; the frame columns, ``status``, ``questionnaire_id``,
 ``questionnaire_version``, ``submitted_at``, ``mode`` (``web`` or ``paper``,
-empty when never started), then one column per closed item (option code,
-empty when unanswered or routed past). Free text is never in
-it; reviewers get it from :func:`freetext_dataframe`.
+empty when never started), ``mode_conflict`` (why the counted response
+counts, for a person who answered more than once), then one column per
+closed item (option code, empty when unanswered or routed past). Free text
+is never in it; reviewers get it from :func:`freetext_dataframe`.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from sqlalchemy.orm import Session
 from contracts.files import write_privately
 from contracts.formats import RESPONSES_COLUMNS
 from contracts.spreadsheet import write_private_csv
-from prem.fieldwork.models import FlowStep, Respondent
+from prem.fieldwork.models import FlowStep, ModeConflict, Respondent
 from prem.fieldwork.operations import FLOW_COLUMNS, FRAME_COLUMNS, FieldworkError, get_round
 from prem.survey.models import Answer, Response
 from prem.survey.questionnaire import closed_item_ids, questionnaire_version, text_item_ids
@@ -29,6 +30,7 @@ from prem.survey.questionnaire import closed_item_ids, questionnaire_version, te
 __all__ = [
     "RESPONSE_COLUMNS",
     "freetext_dataframe",
+    "mode_conflicts_dataframe",
     "responses_dataframe",
     "round_sampling_flow",
     "utc_iso",
@@ -40,9 +42,15 @@ RESPONSE_COLUMNS = RESPONSES_COLUMNS
 
 
 def utc_iso(moment: datetime | None) -> str | None:
-    """An ISO 8601 UTC timestamp (``None`` for a missing one)."""
+    """An ISO 8601 UTC timestamp (``None`` for a missing one).
+
+    A naive moment is UTC (how the database stores every moment, see
+    :class:`prem.db.UTCDateTime`), never the machine's local time.
+    """
     if moment is None or pd.isna(moment):
         return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
@@ -71,7 +79,9 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         started), ``submitted_at`` (ISO text or missing), ``screen_out_reason``
         (the screened-out patient's optional reason, else missing), ``mode``
         (``web`` or ``paper``, :data:`contracts.formats.RESPONSE_MODES`; missing
-        when never started), then one nullable
+        when never started), ``mode_conflict`` (the rule of the person's latest
+        recorded web/paper conflict, :data:`prem.fieldwork.paper.CONFLICT_RULES`;
+        missing for everybody else), then one nullable
         ``Int64`` column per closed item of the round's questionnaire.
     """
     survey_round = get_round(session, round_name)
@@ -84,6 +94,13 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             "columns of the responses export; rename the items in the definition."
         )
     frame_columns = [getattr(Respondent, column) for column in FRAME_COLUMNS]
+    conflict = (
+        select(ModeConflict.rule)
+        .where(ModeConflict.respondent_pk == Respondent.id)
+        .order_by(ModeConflict.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     export = _table(
         session,
         select(
@@ -95,6 +112,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
             Response.submitted_at,
             Respondent.screen_out_reason,
             Response.mode,
+            conflict,
         )
         .outerjoin(Response, Response.respondent_pk == Respondent.id)
         .where(Respondent.round_id == survey_round.id)
@@ -128,6 +146,7 @@ def responses_dataframe(session: Session, round_name: str) -> pd.DataFrame:
         "submitted_at",
         "screen_out_reason",
         "mode",
+        "mode_conflict",
     ):
         export[column] = export[column].astype("string")
     for column in ("age", "stratum_population", "stratum_sample"):
@@ -161,6 +180,39 @@ def freetext_dataframe(session: Session, round_name: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["respondent_id", "pathway", "region", "status", "item_id", "text"]).astype(
         "string"
     )
+
+
+def mode_conflicts_dataframe(session: Session, round_name: str, regions: frozenset[str] | None = None) -> pd.DataFrame:
+    """The round's people who answered more than once (:class:`~prem.fieldwork.models.ModeConflict`).
+
+    Columns ``respondent_id, pathway, region, counted`` (the mode of the
+    response that counts), ``not_counted`` (``web``/``paper``, or the
+    disposition the paper questionnaire overrode), ``rule``
+    (:data:`prem.fieldwork.paper.CONFLICT_RULES`), ``counted_at`` (when the
+    counted response was submitted) and ``recorded_at`` (ISO 8601 UTC); one
+    row per conflict, by respondent id. ``regions`` keeps a region's rows only.
+    """
+    survey_round = get_round(session, round_name)
+    query = (
+        select(
+            Respondent.respondent_id,
+            Respondent.pathway,
+            Respondent.region,
+            ModeConflict.counted,
+            ModeConflict.other,
+            ModeConflict.rule,
+            ModeConflict.counted_at,
+            ModeConflict.recorded_at,
+        )
+        .join(ModeConflict, ModeConflict.respondent_pk == Respondent.id)
+        .where(ModeConflict.round_id == survey_round.id)
+        .order_by(Respondent.respondent_id, ModeConflict.recorded_at, ModeConflict.id)
+    )
+    if regions is not None:
+        query = query.where(Respondent.region.in_(sorted(regions)))
+    columns = ["respondent_id", "pathway", "region", "counted", "not_counted", "rule", "counted_at", "recorded_at"]
+    rows = [(*row[:6], utc_iso(row.counted_at), utc_iso(row.recorded_at)) for row in session.execute(query).all()]
+    return pd.DataFrame(rows, columns=columns).astype("string")
 
 
 def round_sampling_flow(session: Session, round_name: str) -> tuple[pd.DataFrame, dict]:

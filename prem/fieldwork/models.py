@@ -10,7 +10,15 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from prem.db import Model, UTCDateTime
 
-__all__ = ["SCREEN_OUT_REASONS", "FlowStep", "Respondent", "RespondentStatus", "SurveyRound"]
+__all__ = [
+    "SCREEN_OUT_REASONS",
+    "FlowStep",
+    "ModeConflict",
+    "PaperKeying",
+    "Respondent",
+    "RespondentStatus",
+    "SurveyRound",
+]
 
 #: Why the survey does not describe a patient's care, as they may say when screening out (stored codes).
 SCREEN_OUT_REASONS = ("wrong_diagnosis", "not_in_period", "other")
@@ -109,3 +117,54 @@ class FlowStep(Model):
     step: Mapped[str] = mapped_column(String(200))
     remaining: Mapped[int] = mapped_column(Integer)
     removed: Mapped[int] = mapped_column(Integer)
+
+
+class ModeConflict(Model):
+    """A person who answered on paper and also another way, and which answer counts (README, "Paper").
+
+    Recorded when a paper questionnaire is stored or refused under the rule
+    "the first complete response counts", so that the region sees the case
+    afterwards (the staff web's list, ``prem fieldwork conflicts``) and the
+    analysis can count them. ``counted`` is the mode of the response that
+    counts; ``other`` what did not count: ``web`` or ``paper`` (a response),
+    or the disposition a paper questionnaire overrode (``refused``, ...).
+    ``rule`` is one of :data:`prem.fieldwork.paper.CONFLICT_RULES`.
+    """
+
+    __tablename__ = "mode_conflict"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), index=True)
+    respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"), index=True)
+    counted: Mapped[str] = mapped_column(String(10))
+    other: Mapped[str] = mapped_column(String(20))
+    rule: Mapped[str] = mapped_column(String(30))
+    #: When the response that counts was submitted (the first complete response).
+    counted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    respondent: Mapped[Respondent] = relationship()
+
+
+class PaperKeying(Model):
+    """One keying of a paper questionnaire in the staff web, waiting for the second one to compare with.
+
+    Staff data, never a name or address: the respondent (by the round's
+    opaque id) and the cells as keyed (``{item_id: "1" | "1;3" | text}``,
+    the keyed file's format). Keying 1 waits for keying 2; when both are in
+    and agree (or their discrepancies are resolved from the paper), the
+    response is stored and both rows are deleted.
+    """
+
+    __tablename__ = "paper_keying"
+    __table_args__ = (UniqueConstraint("respondent_pk", "keying"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("survey_round.id", ondelete="CASCADE"), index=True)
+    respondent_pk: Mapped[int] = mapped_column(ForeignKey("respondent.id", ondelete="CASCADE"))
+    keying: Mapped[int] = mapped_column(Integer)
+    keyed_by: Mapped[str] = mapped_column(String(80))
+    keyed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    cells: Mapped[dict] = mapped_column(JSON)
+
+    respondent: Mapped[Respondent] = relationship()

@@ -24,7 +24,18 @@ response counts. A web response already submitted is kept and the paper one
 not stored; a web response started but not submitted is replaced by the
 paper one (which is complete). Respondents recorded as refused, screened
 out, undeliverable or deceased who sent back a paper questionnaire get it
-stored (status submitted). Every such case is listed in the result.
+stored (status submitted). Every such case is listed in the result and
+recorded (:class:`prem.fieldwork.models.ModeConflict`), so that the region
+sees it afterwards and the analysis counts it.
+
+The rules of one keyed questionnaire are :func:`check_keying` and
+:func:`store_paper_response`: the file import and the staff web's
+keyed-entry page (:mod:`prem.staff.keyed`) both call them.
+
+A keyed file written by prem (the demo's simulated batch) neutralises free
+text a spreadsheet would run as a formula, as every CSV prem writes does
+(:mod:`contracts.spreadsheet`); :func:`read_keying` gives such a cell back
+as it was keyed.
 """
 
 from __future__ import annotations
@@ -32,16 +43,42 @@ from __future__ import annotations
 import csv
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from prem.fieldwork.models import Respondent, RespondentStatus
+from contracts.spreadsheet import recover_formula
+from prem.fieldwork.models import ModeConflict, Respondent, RespondentStatus, SurveyRound
 from prem.fieldwork.operations import FieldworkError, get_round, utc_now
 
-__all__ = ["PaperImport", "PaperKeyingError", "compare_keyings", "import_paper_answers", "read_keying"]
+if TYPE_CHECKING:
+    from prem.survey.models import Response
+    from questionnaires import Questionnaire
+
+__all__ = [
+    "CONFLICT_RULES",
+    "CellProblem",
+    "CheckedKeying",
+    "Conflict",
+    "PaperImport",
+    "PaperKeyingError",
+    "check_keying",
+    "compare_keyings",
+    "import_paper_answers",
+    "read_keying",
+    "same_keying",
+    "store_paper_response",
+]
+
+#: Why a response counts when a person answered more than once (the ``rule`` of a recorded conflict):
+#: an earlier complete response counts; an unfinished web response was replaced by the paper one;
+#: a paper questionnaire came back from someone recorded as refused, screened out, deceased or undeliverable.
+CONFLICT_RULES = ("first_complete_counts", "unfinished_replaced", "paper_overrides_status")
 
 _MAX_LISTED = 50
 _MULTIPLE = re.compile(r"^\s*\d+\s*(;\s*\d+\s*)+$")
@@ -51,6 +88,25 @@ class PaperKeyingError(FieldworkError):
     """A keyed file that cannot be stored as it is (every problem listed, with file, row and column)."""
 
 
+@dataclass(frozen=True)
+class Conflict:
+    """A person who answered more than once: which mode counts, what did not, by which rule."""
+
+    respondent_id: str
+    counted: str
+    other: str
+    rule: str
+    counted_at: datetime | None = None
+
+    def __str__(self) -> str:
+        if self.rule == "first_complete_counts":
+            day = f" {self.counted_at:%Y-%m-%d}" if self.counted_at is not None else ""
+            return f"{self.respondent_id}: {self.counted} response submitted{day} counts; the paper one was not stored"
+        if self.rule == "unfinished_replaced":
+            return f"{self.respondent_id}: unfinished {self.other} response replaced by the paper one"
+        return f"{self.respondent_id}: was {self.other}, now submitted on paper"
+
+
 @dataclass
 class PaperImport:
     """What a paper import did: stored responses, the handled cells and the web/paper conflicts."""
@@ -58,8 +114,27 @@ class PaperImport:
     stored: int = 0
     multiple_ticks: list[str] = field(default_factory=list)
     routed_past: list[str] = field(default_factory=list)
-    conflicts: list[str] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
     verified: bool = False
+
+
+@dataclass(frozen=True)
+class CellProblem:
+    """A keyed cell that cannot be stored: the item, what is wrong (``not_an_option``, ``too_long``), a message."""
+
+    item_id: str
+    kind: str
+    message: str
+
+
+@dataclass
+class CheckedKeying:
+    """One keyed questionnaire checked: the answers to store and the cells handled by rule (item ids)."""
+
+    answers: dict[str, int | str]
+    multiple_ticks: list[str]
+    routed_past: list[str]
+    problems: list[CellProblem]
 
 
 @dataclass(frozen=True)
@@ -97,7 +172,7 @@ def read_keying(path: str | os.PathLike[str], columns: tuple[str, ...]) -> dict[
                 if len(values) != len(header):
                     problems.append(f"line {line}: {len(values)} fields (the header has {len(header)})")
                     continue
-                cells = {name: value.strip() for name, value in zip(header, values, strict=True)}
+                cells = {name: recover_formula(value.strip()) for name, value in zip(header, values, strict=True)}
                 respondent_id = cells.pop("respondent_id")
                 if not respondent_id:
                     problems.append(f"line {line}, column respondent_id: empty")
@@ -115,7 +190,8 @@ def read_keying(path: str | os.PathLike[str], columns: tuple[str, ...]) -> dict[
     return rows
 
 
-def _same(first: str, second: str) -> bool:
+def same_keying(first: str, second: str) -> bool:
+    """Whether two keyings of a cell agree (spaces around trimmed, runs of white space one space)."""
     return " ".join(first.split()) == " ".join(second.split())
 
 
@@ -130,12 +206,116 @@ def compare_keyings(first: dict[str, _Keyed], second: dict[str, _Keyed], names: 
     for respondent_id in sorted(first.keys() & second.keys()):
         one, two = first[respondent_id], second[respondent_id]
         for column, value in one.cells.items():
-            if not _same(value, two.cells[column]):
+            if not same_keying(value, two.cells[column]):
                 problems.append(
                     f"{respondent_id}, column {column}: {a} line {one.line} has {value[:40]!r}, "
                     f"{b} line {two.line} has {two.cells[column][:40]!r}"
                 )
     return problems
+
+
+def check_keying(q: Questionnaire, pathway: str, cells: Mapping[str, str]) -> CheckedKeying:
+    """Check one keyed questionnaire of a respondent on ``pathway`` by the rules of the module's docstring.
+
+    ``cells`` maps item ids to what was keyed (a missing item is an empty
+    cell). Returns the answers to store (routed-past ones dropped), the
+    items keyed with several ticks and those routed past, and every cell that
+    cannot be stored.
+    """
+    answers: dict[str, int | str] = {}
+    checked = CheckedKeying(answers={}, multiple_ticks=[], routed_past=[], problems=[])
+    for item in q.items:
+        value = cells.get(item.id, "").strip()
+        if not value:
+            continue
+        if item.scale is None:
+            if item.max_length is not None and len(value) > item.max_length:
+                checked.problems.append(
+                    CellProblem(item.id, "too_long", f"{len(value)} characters (at most {item.max_length})")
+                )
+            answers[item.id] = value
+        elif _MULTIPLE.match(value):
+            checked.multiple_ticks.append(item.id)
+        elif value.isdigit() and int(value) in item.scale.codes:
+            answers[item.id] = int(value)
+        else:
+            codes = ", ".join(str(option.code) for option in item.scale.options)
+            checked.problems.append(
+                CellProblem(
+                    item.id, "not_an_option", f"{value[:20]!r} is not an option (codes {codes}; several ticks as 1;2)"
+                )
+            )
+    checked.answers = q.applicable_answers(answers, pathway)
+    checked.routed_past = [item_id for item_id in answers if item_id not in checked.answers]
+    return checked
+
+
+def store_paper_response(
+    session: Session,
+    survey_round: SurveyRound,
+    q: Questionnaire,
+    respondent: Respondent,
+    answers: Mapping[str, int | str],
+    previous: Response | None,
+) -> Conflict | None:
+    """Store one checked paper questionnaire under "the first complete response counts"; the conflict, if any.
+
+    ``previous`` is the respondent's response, if they have one. A submitted
+    one counts and the paper answers are not stored; an unfinished one is
+    replaced. Every conflict is recorded as a :class:`ModeConflict` row.
+    """
+    from prem.survey.models import Answer, Response
+
+    now = utc_now()
+    conflict: Conflict | None = None
+    if previous is not None and previous.submitted_at is not None:
+        conflict = Conflict(respondent.respondent_id, previous.mode, "paper", CONFLICT_RULES[0], previous.submitted_at)
+    elif previous is not None:
+        conflict = Conflict(respondent.respondent_id, "paper", previous.mode, CONFLICT_RULES[1], now)
+        session.execute(delete(Answer).where(Answer.response_id == previous.id))
+        session.delete(previous)
+        session.flush()
+    elif respondent.status not in (RespondentStatus.NOT_STARTED.value, RespondentStatus.STARTED.value):
+        conflict = Conflict(respondent.respondent_id, "paper", respondent.status, CONFLICT_RULES[2], now)
+    if conflict is not None:
+        session.add(
+            ModeConflict(
+                round_id=survey_round.id,
+                respondent_pk=respondent.id,
+                counted=conflict.counted,
+                other=conflict.other,
+                rule=conflict.rule,
+                counted_at=conflict.counted_at,
+                recorded_at=now,
+            )
+        )
+    if conflict is not None and conflict.rule == CONFLICT_RULES[0]:
+        session.flush()
+        return conflict
+    response = Response(
+        respondent_pk=respondent.id,
+        questionnaire_id=q.id,
+        questionnaire_version=q.version,
+        started_at=now,
+        updated_at=now,
+        submitted_at=now,
+        mode="paper",
+    )
+    session.add(response)
+    session.flush()
+    session.add_all(
+        Answer(
+            response_id=response.id,
+            item_id=item_id,
+            code=value if isinstance(value, int) else None,
+            text=value if isinstance(value, str) else None,
+        )
+        for item_id, value in answers.items()
+    )
+    respondent.status = RespondentStatus.SUBMITTED.value
+    respondent.status_changed_at = now
+    session.flush()
+    return conflict
 
 
 def import_paper_answers(
@@ -149,7 +329,7 @@ def import_paper_answers(
     Raises :class:`PaperKeyingError` listing every discrepancy between the
     keyings, or every invalid cell, before anything is written.
     """
-    from prem.survey.models import Answer, Response
+    from prem.survey.models import Response
     from questionnaires import load_questionnaire
 
     survey_round = get_round(session, round_name)
@@ -181,29 +361,13 @@ def import_paper_answers(
         if respondent is None:
             problems.append(f"line {row.line}, column respondent_id: {respondent_id!r} is not in round {round_name!r}")
             continue
-        answers: dict[str, int | str] = {}
-        for item in q.items:
-            value = row.cells[item.id]
-            where = f"line {row.line}, column {item.id}"
-            if not value:
-                continue
-            if item.scale is None:
-                if item.max_length is not None and len(value) > item.max_length:
-                    problems.append(f"{where}: {len(value)} characters (at most {item.max_length})")
-                answers[item.id] = value
-            elif _MULTIPLE.match(value):
-                result.multiple_ticks.append(f"{respondent_id} {item.id}")
-            elif value.isdigit() and int(value) in item.scale.codes:
-                answers[item.id] = int(value)
-            else:
-                codes = ", ".join(str(option.code) for option in item.scale.options)
-                problems.append(f"{where}: {value[:20]!r} is not an option (codes {codes}; several ticks as 1;2)")
-        applicable = q.applicable_answers(answers, respondent.pathway)
-        result.routed_past += [f"{respondent_id} {item_id}" for item_id in answers if item_id not in applicable]
-        answers_of[respondent_id] = applicable
+        checked = check_keying(q, respondent.pathway, row.cells)
+        problems += [f"line {row.line}, column {cell.item_id}: {cell.message}" for cell in checked.problems]
+        result.multiple_ticks += [f"{respondent_id} {item_id}" for item_id in checked.multiple_ticks]
+        result.routed_past += [f"{respondent_id} {item_id}" for item_id in checked.routed_past]
+        answers_of[respondent_id] = checked.answers
     _fail(path, problems)
 
-    now = utc_now()
     existing = {
         response.respondent_pk: response
         for response in session.execute(
@@ -212,42 +376,10 @@ def import_paper_answers(
     }
     for respondent_id, answers in answers_of.items():
         respondent = respondents[respondent_id]
-        previous = existing.get(respondent.id)
-        if previous is not None and previous.submitted_at is not None:
-            result.conflicts.append(
-                f"{respondent_id}: {previous.mode} response submitted {previous.submitted_at:%Y-%m-%d} counts; "
-                "the paper one was not stored"
-            )
-            continue
-        if previous is not None:
-            result.conflicts.append(f"{respondent_id}: unfinished {previous.mode} response replaced by the paper one")
-            session.execute(delete(Answer).where(Answer.response_id == previous.id))
-            session.delete(previous)
-            session.flush()
-        elif respondent.status not in (RespondentStatus.NOT_STARTED.value, RespondentStatus.STARTED.value):
-            result.conflicts.append(f"{respondent_id}: was {respondent.status}, now submitted on paper")
-        response = Response(
-            respondent_pk=respondent.id,
-            questionnaire_id=q.id,
-            questionnaire_version=q.version,
-            started_at=now,
-            updated_at=now,
-            submitted_at=now,
-            mode="paper",
-        )
-        session.add(response)
-        session.flush()
-        session.add_all(
-            Answer(
-                response_id=response.id,
-                item_id=item_id,
-                code=value if isinstance(value, int) else None,
-                text=value if isinstance(value, str) else None,
-            )
-            for item_id, value in answers.items()
-        )
-        respondent.status = RespondentStatus.SUBMITTED.value
-        respondent.status_changed_at = now
-        result.stored += 1
+        conflict = store_paper_response(session, survey_round, q, respondent, answers, existing.get(respondent.id))
+        if conflict is not None:
+            result.conflicts.append(conflict)
+        if conflict is None or conflict.rule != CONFLICT_RULES[0]:
+            result.stored += 1
     session.flush()
     return result

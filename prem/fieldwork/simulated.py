@@ -11,7 +11,6 @@ needs, which would take minutes here.
 
 from __future__ import annotations
 
-import csv
 import os
 from collections import Counter
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,8 +22,8 @@ import pandas as pd
 from sqlalchemy import Table, bindparam, exists, func, select
 from sqlalchemy.orm import Session
 
-from contracts.files import write_privately
 from contracts.formats import AGE_GROUPS, FRAME_COLUMNS
+from contracts.spreadsheet import write_private_csv
 from prem.errors import PremError
 from prem.fieldwork.models import Respondent, RespondentStatus
 from prem.fieldwork.operations import get_round
@@ -272,12 +271,11 @@ def with_keying_slips(keyed: pd.DataFrame, *, seed: int, slips: int) -> pd.DataF
 
 
 def write_keying(keyed: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a keyed file (UTF-8 CSV) as a keying vendor delivers it, owner-only (it holds answers)."""
+    """Write a keyed file (UTF-8 CSV) as a keying vendor delivers it, owner-only (it holds answers).
 
-    def write(partial: Path) -> None:
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(keyed.columns)
-            writer.writerows(keyed.itertuples(index=False))
-
-    return write_privately(path, write)
+    Its free text is written spreadsheet-safe, as every CSV prem writes
+    (:func:`contracts.spreadsheet.write_private_csv`): a comment keyed from
+    paper that a spreadsheet would run as a formula gets a leading ``'``,
+    which :func:`prem.fieldwork.paper.read_keying` removes again.
+    """
+    return write_private_csv(keyed, path)

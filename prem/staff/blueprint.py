@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from prem.staff import controllers
+from prem.staff import controllers, keyed_views
 from prem.staff.access import check_access
 from prem.staff.labels import template_helpers
 from prem.staff.reports import controllers as reports
@@ -50,6 +50,17 @@ bp.add_url_rule(
 bp.add_url_rule("/reports", "reports", reports.reports, methods=["GET", "POST"])
 bp.add_url_rule("/jobs/<job_id>", "job", reports.job)
 bp.add_url_rule("/jobs/<job_id>/download", "job_download", reports.job_download)
+_PAPER = "/rounds/<round_name>/regions/<region>/paper"
+bp.add_url_rule(_PAPER, "paper_start", keyed_views.paper_start, methods=["GET", "POST"])
+bp.add_url_rule(f"{_PAPER}/<respondent_id>", "paper_entry", keyed_views.paper_entry, methods=["GET", "POST"])
+bp.add_url_rule(
+    f"{_PAPER}/<respondent_id>/resolve", "paper_resolve", keyed_views.paper_resolve, methods=["GET", "POST"]
+)
+bp.add_url_rule(f"{_PAPER}/<respondent_id>/discard", "paper_discard", keyed_views.paper_discard, methods=["POST"])
+bp.add_url_rule("/rounds/<round_name>/regions/<region>/conflicts", "mode_conflicts", keyed_views.mode_conflicts)
+bp.add_url_rule(
+    "/rounds/<round_name>/regions/<region>/conflicts.csv", "mode_conflicts_csv", keyed_views.mode_conflicts_csv
+)
 
 bp.add_url_rule("/audit", "audit_log", controllers.audit_log)
 bp.add_url_rule("/audit.csv", "audit_csv", controllers.audit_csv)

@@ -36,6 +36,9 @@ _ACTIONS = {
     "user_reactivated": _l("account activated again"),
     "report_requested": _l("report or tables ordered"),
     "report_downloaded": _l("report or tables downloaded"),
+    "paper_keyed": _l("paper questionnaire keyed"),
+    "paper_stored": _l("keyed paper questionnaire stored"),
+    "paper_keying_discarded": _l("paper keyings discarded"),
 }
 
 

@@ -293,3 +293,32 @@ def test_no_masked_part_comes_back_from_the_complete_counts_the_other_tables_sho
     parts = merged[["complete_web", "complete_paper"]].isna().sum(axis=1)
     assert (parts[merged["public"]] != 1).all()
     assert merged[["complete_web", "complete_paper"]].isna().any(axis=None), "the case has masked parts"
+
+
+def test_persons_who_answered_more_than_once_are_counted_and_small_counts_masked(mode_export, q, results):
+    # Without the column (an export from before conflicts were recorded) nobody answered twice.
+    assert (results.response_by_mode["answered_twice"].fillna(0) == 0).all()
+    export = mode_export.copy()
+    region_of = export["region"]
+    chosen = pd.concat([export.index[region_of == region][:count].to_series() for region, count in
+                        (("25", 12), ("12", 2))]).to_numpy()  # fmt: skip
+    export["mode_conflict"] = pd.array([pd.NA] * len(export), dtype="string")
+    export.loc[chosen[:10], "mode_conflict"] = "first_complete_counts"
+    export.loc[chosen[10:], "mode_conflict"] = "unfinished_replaced"
+    table = analyse_round(export, q).response_by_mode
+    all_ages = table[table["age_group"].isna()]
+    assert all_ages.loc[all_ages["level"] == "national", "answered_twice"].tolist() == [14]  # by hand: 12 + 2
+    regions = all_ages[all_ages["level"] == "region"].set_index("region")
+    # Region 12's two are masked, and so is the next smallest region, else the national count minus the
+    # others would give them back: 01's zero hides nothing (a zero is chosen last), so 25's twelve goes too.
+    assert regions.loc["01", "answered_twice"] == 0
+    assert pd.isna(regions.loc["12", "answered_twice"]) and pd.isna(regions.loc["25", "answered_twice"])
+    assert "answered_twice" in regions.loc["12", "masked_columns"]
+    export.loc[export.index[region_of == "01"][:7], "mode_conflict"] = "paper_overrides_status"
+    table = analyse_round(export, q).response_by_mode
+    regions = table[(table["level"] == "region") & table["age_group"].isna()].set_index("region")["answered_twice"]
+    # Now 01's seven is the next smallest: masked with 12's two, and 25's twelve shown.
+    assert regions.isna().to_dict() == {"01": True, "12": True, "25": False} and regions.loc["25"] == 12
+    # Age groups add up to all ages: no unit has exactly one masked answered_twice cell.
+    for _, unit in table.groupby(["level", "pathway", "region"], dropna=False):
+        assert unit["answered_twice"].isna().sum() != 1

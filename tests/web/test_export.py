@@ -59,8 +59,10 @@ def test_one_row_per_invited_respondent_in_the_architecture_column_order(app, an
         "submitted_at",
         "screen_out_reason",
         "mode",
+        "mode_conflict",
     ]
     assert "comments" not in export.columns
+    assert export["mode_conflict"].isna().all()  # nobody here answered more than once
     assert export["status"].tolist() == ["submitted", "started", "refused", "not_started"]
     submitted, started, _refused, never = (export.iloc[i] for i in range(4))
     assert submitted["overall_rating"] == 2 and submitted["municipality_contact"] == 2
@@ -96,3 +98,20 @@ def test_round_without_flow_files_has_an_empty_flow(app, make_round):
         flow, manifest = round_sampling_flow(db.session, "vår-2026")
     assert flow.empty and list(flow.columns) == ["pathway", "region", "step", "remaining", "removed"]
     assert manifest == {}
+
+
+def test_utc_iso_reads_a_naive_moment_as_utc_whatever_the_machine_zone(monkeypatch):
+    import time
+    from datetime import UTC, datetime
+
+    from prem.fieldwork.export import utc_iso
+
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        assert utc_iso(datetime(2026, 3, 1, 12, 0)) == "2026-03-01T12:00:00+00:00"
+        assert utc_iso(datetime(2026, 3, 1, 12, 0, tzinfo=UTC)) == "2026-03-01T12:00:00+00:00"
+        assert utc_iso(None) is None
+    finally:
+        monkeypatch.delenv("TZ")
+        time.tzset()

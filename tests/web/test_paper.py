@@ -244,3 +244,26 @@ def test_a_patient_who_answered_on_paper_is_told_so_on_the_web_and_changes_nothi
     tried = client.post(f"/page/{first_page}", data={"csrf_token": token, "overall_rating": "4", "action": "next"})
     assert tried.status_code in (302, 303) and "/done" in tried.location
     assert stored(app, respondent_id)[2]["overall_rating"] == 1
+
+
+@pytest.mark.parametrize("payload", ['=HYPERLINK("http://example.invalid","x")', "+1+2", "-3", "@SUM(A1)", "'=1+1"])
+def test_a_keyed_comment_that_looks_like_a_formula_is_neutralised_in_every_csv_written(
+    app, make_round, runner, tmp_path, payload
+):
+    from contracts.spreadsheet import neutralise_formula
+    from prem.fieldwork.simulated import write_keying
+
+    sample = make_round(size=1)
+    (respondent_id,) = sample.codes
+    row = answers_row(respondent_id, comments=payload)
+    keyed = pd.DataFrame([row], columns=COLUMNS, dtype="string")
+    path = write_keying(keyed, tmp_path / "keyed.csv")
+    # The keyed file prem writes is spreadsheet-safe, and its import gives the comment back as keyed.
+    assert pd.read_csv(path, dtype="string").loc[0, "comments"] == neutralise_formula(payload)
+    assert neutralise_formula(payload) != payload
+    with transaction(app, upgrade=False) as session:
+        import_paper_answers(session, "vår-2026", path)
+    assert stored(app, respondent_id)[2]["comments"] == payload
+    out = tmp_path / "freetext.csv"
+    assert runner(["export", "freetext", "--round", "vår-2026", "--out", str(out)]).exit_code == 0
+    assert pd.read_csv(out, dtype="string").loc[0, "text"] == neutralise_formula(payload)

@@ -44,6 +44,12 @@ EXPECTED: dict[str, str | set[str]] = {
     "staff.reports": {BLEKINGE, SKANE, ANALYST},
     "staff.job": {BLEKINGE, SKANE, ANALYST},
     "staff.job_download": {BLEKINGE, SKANE, ANALYST},
+    "staff.paper_start": {ADMIN, BLEKINGE},
+    "staff.paper_entry": {ADMIN, BLEKINGE},
+    "staff.paper_resolve": {ADMIN, BLEKINGE},
+    "staff.paper_discard": {ADMIN, BLEKINGE},
+    "staff.mode_conflicts": {ADMIN, BLEKINGE},
+    "staff.mode_conflicts_csv": {ADMIN, BLEKINGE},
 }
 
 
@@ -78,6 +84,7 @@ def _url(app, endpoint: str, accounts: dict[str, int]) -> str:
         "lang": "en",
         "region": "10",
         "job_id": "0" * 32,
+        "respondent_id": "RNOTAPERSON",
     }
     with app.test_request_context():
         from flask import url_for
