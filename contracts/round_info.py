@@ -8,6 +8,7 @@ full)::
 
     round: vf-2026
     questionnaire: prem-vardforlopp        # optional, the bundled default
+    questionnaire_version: "2026.1"        # the version the round is fielded on (letters need it)
     survey_url: https://enkat.region.example/
     sender: {name: ..., department: ..., street: ..., postal_code: ..., city: ...}
     contact: {phone: ..., email: ..., hours: {sv: ..., en: ...}}
@@ -86,6 +87,8 @@ class RoundInfo:
     plan: Plan
     data_protection: dict[str, dict[str, str]]
     source: str = ""
+    questionnaire_version: str | None = None
+    """The questionnaire version the round is fielded on (``None``: not stated, the newest at import)."""
 
     def code_url(self, code: str) -> str:
         """The survey address with ``?code=`` filled in (what the QR code opens)."""
@@ -161,6 +164,13 @@ def load_round_info(path: str | Path) -> RoundInfo:
     url = str(data.get("survey_url") or "").strip()
     if not url.startswith(("https://", "http://")):
         problems.append(f"survey_url: {url!r} (expected the survey's address, https://...)")
+    version = data.get("questionnaire_version")
+    if version is not None and not (isinstance(version, str) and version.strip()):
+        problems.append(
+            f'questionnaire_version: {version!r} (expected the version as quoted text, e.g. "2026.1": '
+            "unquoted, YAML reads it as a number and 2026.10 becomes 2026.1)"
+        )
+        version = None
     round_name = str(data.get("round") or "").strip()
     if not round_name:
         problems.append("round: missing (the survey round's name)")
@@ -176,6 +186,7 @@ def load_round_info(path: str | Path) -> RoundInfo:
         plan=Plan(invitation, days[0], days[1]),
         data_protection=data_protection,
         source=str(path),
+        questionnaire_version=version.strip() if isinstance(version, str) else None,
     )
 
 

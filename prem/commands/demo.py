@@ -213,11 +213,15 @@ def _round_info(out_dir: Path, invitation: dt.date) -> Path:
     """The demo's round information file (sender, contact, period, plan, data protection), as a region writes it."""
     import yaml
 
+    from prem.settings import DEFAULT_QUESTIONNAIRE
+    from questionnaires import load_questionnaire
+
     def both(sv: str, en: str) -> dict[str, str]:
         return {"sv": sv, "en": en}
 
     info = {
         "round": ROUND_NAME,
+        "questionnaire_version": load_questionnaire(DEFAULT_QUESTIONNAIRE).version,  # the newest, as fielded
         "survey_url": "http://127.0.0.1:5000/",
         "sender": {
             "name": "Region Demo",

@@ -7,8 +7,13 @@ touches the survey database; :mod:`sampling.letters` does the work.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from contracts.round_info import RoundInfo
+    from questionnaires import Questionnaire
 
 __all__ = ["commands"]
 
@@ -38,7 +43,7 @@ def letters(
     mailing_path: Path, frame_path: Path | None, info_path: Path, kind: str, ids_path: Path | None, out_path: Path
 ) -> None:
     """Print-ready A4 letters, one per person sorted by postal code, and the same fields as CSV."""
-    from questionnaires import load_questionnaire
+    from questionnaires import QuestionnaireError
     from sampling.errors import SamplingError
     from sampling.letters import build_letters, load_round_info, write_letters
 
@@ -49,7 +54,7 @@ def letters(
                 "to people who have already answered."
             )
         info = load_round_info(info_path)
-        q = load_questionnaire(info.questionnaire or "prem-vardforlopp")
+        q = _round_questionnaire(info)
         chosen = build_letters(mailing_path, frame_path or mailing_path.with_name("frame.csv"), ids_path)
         paper = None
         if kind == "reminder-2":
@@ -57,7 +62,7 @@ def letters(
 
             paper = paper_questionnaire_drawer(q, info)
         pdf_path, csv_path = write_letters(chosen, kind, info, q, out_path, paper_questionnaire=paper)
-    except SamplingError as error:
+    except (SamplingError, QuestionnaireError) as error:
         raise click.ClickException(str(error)) from None
     plan = info.plan
     click.echo(
@@ -69,6 +74,25 @@ def letters(
             f"  next: {next_kind} on {day}: prem fieldwork reminders --round {info.round} --out {next_kind}.csv, "
             f"then prem letters --kind {next_kind} --ids {next_kind}.csv"
         )
+
+
+def _round_questionnaire(info: RoundInfo) -> Questionnaire:
+    """The questionnaire version the round is fielded on, which the letters and the paper questionnaire follow.
+
+    The round information must name it: the newest bundled version need not
+    be the round's (a round keeps its version for the whole fieldwork), and a
+    paper questionnaire of another version cannot be keyed into the round.
+    """
+    from prem.settings import DEFAULT_QUESTIONNAIRE
+    from questionnaires import load_questionnaire
+
+    if info.questionnaire_version is None:
+        raise click.ClickException(
+            f"{info.source}: questionnaire_version: missing. The letters and the paper questionnaire are printed "
+            'from the version the round is fielded on: add it as quoted text (e.g. questionnaire_version: "2026.1"; '
+            "prem fieldwork rounds shows each round's version)."
+        )
+    return load_questionnaire(info.questionnaire or DEFAULT_QUESTIONNAIRE, info.questionnaire_version)
 
 
 commands: list[click.Command] = [letters]

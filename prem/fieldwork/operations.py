@@ -319,6 +319,21 @@ def _parse_manifest(path: Path) -> dict:
     return manifest
 
 
+def _round_questionnaire(questionnaire_id: str | None, round_info: RoundInfo | None) -> tuple[str, str | None]:
+    """The questionnaire id and version a round is fielded on: the round information's, agreeing with the caller's."""
+    from prem.settings import DEFAULT_QUESTIONNAIRE
+
+    if round_info is None:
+        return questionnaire_id or DEFAULT_QUESTIONNAIRE, None
+    stated = round_info.questionnaire or DEFAULT_QUESTIONNAIRE
+    if questionnaire_id is not None and questionnaire_id != stated:
+        raise FieldworkError(
+            f"{round_info.source}: the round information is for questionnaire {stated!r}, not {questionnaire_id!r}: "
+            "its letters and paper questionnaires would not match the web survey."
+        )
+    return stated, round_info.questionnaire_version
+
+
 def import_round(
     session: Session,
     round_name: str,
@@ -352,8 +367,10 @@ def import_round(
     keys
         The app-wide key and the round-key folder (:func:`prem.security.code_keys`).
     questionnaire_id
-        The questionnaire the round uses (default ``prem-vardforlopp``), its
-        newest version at import time.
+        The questionnaire the round uses (default: the round information's,
+        else ``prem-vardforlopp``), in the version the round information
+        names (``questionnaire_version``, what its letters and paper
+        questionnaires are printed from), else its newest version.
     round_info
         The round information file (:func:`contracts.round_info.load_round_info`)
         whose patient-facing parts (period of care, sender, contact) the
@@ -373,8 +390,7 @@ def import_round(
         An open round's key is missing, so its codes cannot be checked for
         clashes with these.
     """
-    from prem.settings import DEFAULT_QUESTIONNAIRE
-    from questionnaires import load_questionnaire
+    from questionnaires import QuestionnaireError, load_questionnaire
 
     round_name = round_name.strip()
     if not round_name:
@@ -393,7 +409,11 @@ def import_round(
     flow_path, manifest_path = frame_path.with_name("flow.csv"), frame_path.with_name("manifest.json")
     flow_rows = _parse_flow(flow_path) if flow_path.is_file() else []
     manifest = _parse_manifest(manifest_path) if manifest_path.is_file() else None
-    questionnaire = load_questionnaire(questionnaire_id or DEFAULT_QUESTIONNAIRE)
+    try:
+        questionnaire = load_questionnaire(*_round_questionnaire(questionnaire_id, round_info))
+    except QuestionnaireError as error:
+        where = f"{round_info.source}: " if round_info is not None and round_info.questionnaire_version else ""
+        raise FieldworkError(f"{where}{error}") from None
 
     in_use = _codes_in_use(session, list(codes.values()), keys)
     if in_use:

@@ -314,3 +314,55 @@ def test_the_web_app_never_imports_the_letters():
         if "sampling.letters" in path.read_text(encoding="utf-8")
     ]
     assert importers == ["commands/letters.py"]
+
+
+@pytest.mark.parametrize(("version", "declined_option"), [("2026.1", False), ("2026.2", True)])
+def test_letters_and_paper_follow_the_round_s_questionnaire_version(sample, tmp_path, version, declined_option):
+    """The paper questionnaire is the round's version, not the newest bundled one (2026.2 adds "Vill inte svara")."""
+    info = tmp_path / "round-info.yaml"
+    info.write_text(
+        (DATA / "round-info.yaml").read_text(encoding="utf-8").replace('"2026.1"', f'"{version}"'), encoding="utf-8"
+    )
+    ids = tmp_path / "reminders.csv"
+    ids.write_text("respondent_id\nRAAAA222222\n", encoding="utf-8")
+    out = tmp_path / "r2.pdf"
+    result = run(
+        "--mailing", str(sample / "mailing.csv"), "--round-info", str(info),
+        "--kind", "reminder-2", "--ids", str(ids), "--out", str(out),
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    questionnaire = "\n".join(pages_text(out)[1:])
+    assert f"prem-vardforlopp {version}" in questionnaire or version in questionnaire
+    assert ("Vill inte svara" in questionnaire) is declined_option
+
+
+def test_letters_need_the_round_s_questionnaire_version(sample, tmp_path):
+    info = tmp_path / "round-info.yaml"
+    info.write_text(
+        (DATA / "round-info.yaml").read_text(encoding="utf-8").replace('questionnaire_version: "2026.1"\n', ""),
+        encoding="utf-8",
+    )
+    result = run(
+        "--mailing", str(sample / "mailing.csv"), "--round-info", str(info),
+        "--kind", "invitation", "--out", str(tmp_path / "letters.pdf"),
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert f"{info}: questionnaire_version: missing" in result.output
+    assert not (tmp_path / "letters.pdf").exists() and not (tmp_path / "letters.csv").exists()
+    info.write_text(
+        (DATA / "round-info.yaml").read_text(encoding="utf-8").replace('"2026.1"', '"1999.9"'), encoding="utf-8"
+    )
+    result = run(
+        "--mailing", str(sample / "mailing.csv"), "--round-info", str(info),
+        "--kind", "invitation", "--out", str(tmp_path / "letters.pdf"),
+    )  # fmt: skip
+    assert result.exit_code == 1 and "1999.9" in result.output
+
+
+def test_an_unquoted_questionnaire_version_is_refused(tmp_path):
+    info = tmp_path / "round-info.yaml"
+    info.write_text(
+        (DATA / "round-info.yaml").read_text(encoding="utf-8").replace('"2026.1"', "2026.10"), encoding="utf-8"
+    )
+    with pytest.raises(RoundInfoError, match=r"questionnaire_version: 2026\.1 .*quoted text"):
+        load_round_info(info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -24,9 +25,14 @@ def _import(app, sample, name: str = "vf-2026", info=None) -> None:
     import_sample(app, sample, name, round_info=info)
 
 
+def _info_2026_2():
+    """The letters' round information, fielded on 2026.2 (whose introductions leave the period to the round)."""
+    return dataclasses.replace(load_round_info(ROUND_INFO), questionnaire_version="2026.2")
+
+
 def test_the_introduction_names_period_pathway_sender_contact_and_time(app, client, make_sample, sign_in):
     sample = make_sample(pathway="reumatoid-artrit")
-    _import(app, sample, info=load_round_info(ROUND_INFO))
+    _import(app, sample, info=_info_2026_2())
     sign_in(client, next(iter(sample.codes.values())))
     intro = client.get("/introduction").text
     assert "Frågorna gäller den vård du fick från 1 januari 2025 till 31 december 2025." in intro
@@ -90,6 +96,7 @@ def test_the_import_command_stores_the_patient_facing_parts_only(app, runner, ma
         ]
     )
     assert result.exit_code == 0, result.output
+    assert "prem-vardforlopp 2026.1" in result.output  # the round information's version, not the newest
     with app.app_context():
         info = db.session.execute(select(SurveyRound.patient_info)).scalar_one()
     assert info["period"] == {"start": "2025-01-01", "end": "2025-12-31"}
@@ -192,3 +199,18 @@ def test_without_round_information_the_footer_keeps_the_apps_sender(app, client,
     sign_in(client, next(iter(sample.codes.values())))
     footer = _footer(client.get("/introduction").text)
     assert "Enkäten skickas av Regionen (appens avsändare)." in footer and "Frågor om enkäten" not in footer
+
+
+def test_the_round_is_fielded_on_the_round_information_s_questionnaire(app, make_sample):
+    info = load_round_info(ROUND_INFO)
+    _import(app, make_sample(), name="vf-2026", info=info)
+    with app.app_context():
+        fielded = db.session.execute(select(SurveyRound.questionnaire_id, SurveyRound.questionnaire_version)).one()
+    assert tuple(fielded) == ("prem-vardforlopp", "2026.1")
+    with pytest.raises(FieldworkError, match=r"round-info\.yaml: .*1999\.9"):
+        late = dataclasses.replace(info, round="vf-2027", questionnaire_version="1999.9")
+        _import(app, make_sample(), name="vf-2027", info=late)
+    with app.app_context(), pytest.raises(FieldworkError, match="for questionnaire 'prem-vardforlopp', not 'other'"):
+        from prem.fieldwork.operations import _round_questionnaire
+
+        _round_questionnaire("other", info)
