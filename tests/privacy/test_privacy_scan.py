@@ -2,8 +2,9 @@
 
 Issue #10, "Privacy scan": the survey database (SQLite file, and a
 PostgreSQL dump when ``PREM_TEST_POSTGRES_URL`` is set), the demo's log,
-the exports, the tables, the keyed paper batch and the PDF reports (their
-text via pdftotext) are scanned. The extracts, ``mailing.csv``, the letters
+the exports, the tables, the keyed paper batch, the PDF reports (their
+text via pdftotext) and the staff web's paper pages (a keying left pending,
+the web/paper conflict list and its CSV) are scanned. The extracts, ``mailing.csv``, the letters
 (PDF and the print vendor's CSV) and the sampling key are the region's and
 are not scanned; the letters are checked to hold the names (so that the
 scan's exclusion hides something real), and the vendor's CSV is refused by
@@ -160,3 +161,65 @@ def test_no_personal_data_in_a_postgresql_dump(demo, tmp_path):
         assert _leaks(dump + logs, _secrets(root / "out")) == []
     finally:
         subprocess.run(["dropdb", *connection, name], check=False)
+
+
+def test_the_keyed_entry_page_and_the_conflict_list_hold_no_personal_data(demo, monkeypatch):
+    """The staff web's paper paths (issue #15): a coordinator keys a paper questionnaire (a pending first
+    keying in paper_keying) and downloads the web/paper conflicts; the pages, the CSV and the database
+    afterwards are scanned like everything else. Runs last: it writes to the demo's database."""
+    from sqlalchemy import func, select
+
+    from prem import create_app
+    from prem.db import db
+    from prem.fieldwork.models import ModeConflict, PaperKeying, Respondent
+    from prem.survey.models import Response
+    from questionnaires import load_questionnaire
+
+    root, env = demo
+    out, secrets_ = root / "out", _secrets(root / "out")
+    password = re.search(r"^\s+skane\s+(\S+)", (root / "demo.log").read_text(encoding="utf-8"), re.M).group(1)
+    monkeypatch.setenv("PREM_INSTANCE_PATH", env["PREM_INSTANCE_PATH"])
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{out / 'prem.sqlite'}"})
+    token = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"')
+
+    def csrf(html: str) -> str:
+        found = token.search(html)
+        assert found, "no CSRF token on the page"
+        return found.group(1) or found.group(2)
+
+    with app.app_context():
+        respondent_id = db.session.execute(
+            select(Respondent.respondent_id)
+            .outerjoin(Response, Response.respondent_pk == Respondent.id)
+            .where(Respondent.region == "12", Response.id.is_(None))
+            .order_by(Respondent.respondent_id)
+            .limit(1)
+        ).scalar_one()
+        version = db.session.execute(select(Response.questionnaire_version).limit(1)).scalar_one()
+    q = load_questionnaire("prem-vardforlopp", version)
+    client = app.test_client()
+    login = client.get("/staff/login")
+    client.post("/staff/login", data={"csrf_token": csrf(login.text), "username": "skane", "password": password})
+    base = "/staff/rounds/demo/regions/12"
+    page = client.get(f"{base}/paper/{respondent_id}")
+    assert page.status_code == 200, page.status
+    keying = {item.id: "1" for item in q.items if item.scale is not None} | {"comments": "Bra bemötande."}
+    posted = client.post(
+        f"{base}/paper/{respondent_id}",
+        data={"csrf_token": csrf(page.text), "keying": "1", **keying},
+    )
+    assert posted.status_code in (200, 302), posted.status
+    shown = [page.data, posted.data, client.get(f"{base}/paper").data]
+    conflicts = client.get(f"{base}/conflicts")
+    listed = client.get(f"{base}/conflicts.csv")
+    assert conflicts.status_code == listed.status_code == 200
+    with app.app_context():
+        assert db.session.execute(select(func.count()).select_from(PaperKeying)).scalar_one() == 1
+        assert db.session.execute(select(func.count()).select_from(ModeConflict)).scalar_one() > 0
+        db.session.remove()
+        db.engine.dispose()
+    assert listed.data.count(b"\n") > 1  # the demo's web/paper conflicts, one line each
+    for content in [*shown, conflicts.data, listed.data]:
+        assert _leaks(content, secrets_) == []
+    database = [path for path in out.glob("prem.sqlite*") if path.is_file()]
+    assert _leaks(b"".join(path.read_bytes() for path in database), secrets_) == []
