@@ -177,7 +177,7 @@ def _page_frame(canvas: Canvas, q: Questionnaire, respondent_id: str, page: int)
     canvas.setFont(regular, 8)
     canvas.drawRightString(width - _MARGIN, height - 25.5 * mm, respondent_id)
     canvas.setFont(regular, 7.5)
-    canvas.drawCentredString(width / 2, 10 * mm, f"{respondent_id} · {page}")
+    canvas.drawString(_MARGIN, 10 * mm, f"{respondent_id} · {page}")  # left: the turn-over note is on the right
 
 
 def _turn_over(canvas: Canvas) -> None:

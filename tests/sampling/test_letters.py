@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 import stat
 import subprocess
@@ -366,3 +367,19 @@ def test_an_unquoted_questionnaire_version_is_refused(tmp_path):
     )
     with pytest.raises(RoundInfoError, match=r"questionnaire_version: 2026\.1 .*quoted text"):
         load_round_info(info)
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext")
+def test_the_page_footer_and_the_turn_over_note_do_not_overlap(tmp_path):
+    """Every page's footer reads "RID · page" apart from "Fortsätt på nästa sida" (they were drawn on top)."""
+    q = load_questionnaire("prem-vardforlopp")
+    out = write_paper_questionnaire(q, "ibd-vuxna", "RAAAA222222", tmp_path / "q.pdf")
+    layout = subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True, check=True)
+    pages = layout.stdout.split("\f")[:-1]
+    assert len(pages) > 2
+    for number, page in enumerate(pages, start=1):
+        footer = [line for line in page.splitlines() if line.strip()][-1]
+        if number < len(pages):
+            assert re.search(rf"RAAAA222222 · {number}\s{{2,}}Fortsätt på nästa sida", footer), footer
+        else:
+            assert re.search(rf"RAAAA222222 · {number}\s*$", footer), footer
