@@ -172,10 +172,13 @@ def test_the_footer_names_the_rounds_sender_where_the_round_is_known_else_the_ap
     before = _footer(client.get("/").text)  # no round known yet
     assert app_sender in before and app_contact in before and "Region Exempel" not in before
     sign_in(client, next(codes))
-    for path in ("/introduction", "/decline", "/screen-out"):
+    for path in ("/decline", "/screen-out"):
         footer = _footer(client.get(path).text)
         assert round_sender in footer and round_contact in footer, path
         assert "appens avsändare" not in footer and "app@region.example" not in footer, path
+    intro = client.get("/introduction").text  # named once, in the introduction's own list, not again below it
+    assert intro.count(round_sender) == 1 and intro.count(round_contact) == 1
+    assert round_sender not in _footer(intro) and "appens avsändare" not in intro
     page = client.get("/decline")
     client.post("/decline", data={"csrf_token": csrf_token(page.text), "action": "confirm"})
     done = _footer(client.get("/done").text)  # the session has ended: the round comes from the cookie
@@ -197,7 +200,9 @@ def test_without_round_information_the_footer_keeps_the_apps_sender(app, client,
     sample = make_sample()
     _import(app, sample)
     sign_in(client, next(iter(sample.codes.values())))
-    footer = _footer(client.get("/introduction").text)
+    intro = client.get("/introduction").text
+    assert intro.count("Enkäten skickas av Regionen (appens avsändare).") == 1
+    footer = _footer(client.get("/decline").text)
     assert "Enkäten skickas av Regionen (appens avsändare)." in footer and "Frågor om enkäten" not in footer
 
 
