@@ -8,8 +8,11 @@ Every package's own error (``SamplingError``, ``QuestionnaireError``,
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
+
+from contracts.messages import Message, translated
 
 __all__ = ["UserError"]
 
@@ -53,3 +56,18 @@ class UserError(Exception):
         )
         where = ": ".join(part for part in (self.file or "", place) if part)
         return f"{where}: {self.message}" if where else self.message
+
+    def translated(self, gettext: Callable[[str], str]) -> str:
+        """:meth:`formatted` in the language of ``gettext`` (a :class:`~contracts.messages.Message` message
+        and the place's words translated; file names, values and older plain messages as they are)."""
+        place = ", ".join(
+            translated(part, gettext)
+            for part in (
+                Message("row %(row)s", row=self.row) if self.row is not None else "",
+                Message("column %(column)s", column=self.column) if self.column is not None else "",
+            )
+            if part
+        )
+        where = ": ".join(part for part in (self.file or "", place) if part)
+        message = translated(self.message, gettext)
+        return f"{where}: {message}" if where else message

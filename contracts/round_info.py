@@ -30,6 +30,7 @@ from typing import Any
 import yaml
 
 from contracts.errors import UserError
+from contracts.messages import Message
 
 __all__ = [
     "DATA_PROTECTION_KEYS",
@@ -98,7 +99,7 @@ class RoundInfo:
 def _text(value: Any, where: str, problems: list[str]) -> dict[str, str]:
     if isinstance(value, dict) and all(isinstance(value.get(lang), str) and value[lang].strip() for lang in LANGUAGES):
         return {lang: value[lang].strip() for lang in LANGUAGES}
-    problems.append(f"{where}: expected a text in both sv and en ({{sv: ..., en: ...}})")
+    problems.append(Message("%(key)s: expected a text in both sv and en ({sv: ..., en: ...})", key=where))
     return {lang: "" for lang in LANGUAGES}
 
 
@@ -108,7 +109,7 @@ def _date(value: Any, where: str, problems: list[str]) -> dt.date:
     try:
         return dt.date.fromisoformat(str(value))
     except ValueError:
-        problems.append(f"{where}: {value!r} is not a date (expected YYYY-MM-DD)")
+        problems.append(Message("%(key)s: %(value)s is not a date (expected YYYY-MM-DD)", key=where, value=repr(value)))
         return dt.date.min
 
 
@@ -118,64 +119,75 @@ def load_round_info(path: str | Path) -> RoundInfo:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_Loader)
     except FileNotFoundError:
-        raise RoundInfoError(f"{path}: the round information file does not exist") from None
+        raise RoundInfoError(Message("%(file)s: the round information file does not exist", file=path)) from None
     except (UnicodeDecodeError, yaml.YAMLError) as error:
-        raise RoundInfoError(f"{path}: not a UTF-8 YAML file ({error})") from None
+        raise RoundInfoError(Message("%(file)s: not a UTF-8 YAML file (%(error)s)", file=path, error=error)) from None
     if not isinstance(data, dict):
-        raise RoundInfoError(f"{path}: expected a mapping of keys (round, sender, contact, ...) at the top level")
+        raise RoundInfoError(
+            Message("%(file)s: expected a mapping of keys (round, sender, contact, ...) at the top level", file=path)
+        )
     problems: list[str] = []
 
     def section(key: str) -> dict[str, Any]:
         value = data.get(key)
         if not isinstance(value, dict):
-            problems.append(f"{key}: missing or not a mapping")
+            problems.append(Message("%(key)s: missing or not a mapping", key=key))
             return {}
         return value
 
     sender = section("sender")
     for key in _SENDER_KEYS:
         if not str(sender.get(key) or "").strip():
-            problems.append(f"sender.{key}: missing (the letters' return address)")
+            problems.append(Message("sender.%(key)s: missing (the letters' return address)", key=key))
     contact = section("contact")
     if not (str(contact.get("phone") or "").strip() or str(contact.get("email") or "").strip()):
-        problems.append("contact: needs a phone or an email (whom the patient can ask)")
+        problems.append(Message("contact: needs a phone or an email (whom the patient can ask)"))
     if "hours" in contact:
         contact = {**contact, "hours": _text(contact["hours"], "contact.hours", problems)}
     period = section("period")
     start = _date(period.get("start"), "period.start", problems)
     end = _date(period.get("end"), "period.end", problems)
     if start > end:
-        problems.append(f"period: starts ({start}) after it ends ({end})")
+        problems.append(Message("period: starts (%(start)s) after it ends (%(end)s)", start=start, end=end))
     plan_data = section("plan")
     invitation = _date(plan_data.get("invitation"), "plan.invitation", problems)
     days = []
     for key in ("reminder_1_after_days", "reminder_2_after_days"):
         value = plan_data.get(key)
         if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
-            problems.append(f"plan.{key}: {value!r} (expected a whole number of days after the invitation)")
+            problems.append(
+                Message(
+                    "plan.%(key)s: %(value)s (expected a whole number of days after the invitation)",
+                    key=key,
+                    value=repr(value),
+                )
+            )
             value = 0
         days.append(value)
     if days[0] and days[1] and days[1] <= days[0]:
-        problems.append("plan: reminder 2 must come after reminder 1")
+        problems.append(Message("plan: reminder 2 must come after reminder 1"))
     protection = section("data_protection")
     data_protection = {
         key: _text(protection.get(key), f"data_protection.{key}", problems) for key in DATA_PROTECTION_KEYS
     }
     url = str(data.get("survey_url") or "").strip()
     if not url.startswith(("https://", "http://")):
-        problems.append(f"survey_url: {url!r} (expected the survey's address, https://...)")
+        problems.append(Message("survey_url: %(value)s (expected the survey's address, https://...)", value=repr(url)))
     version = data.get("questionnaire_version")
     if version is not None and not (isinstance(version, str) and version.strip()):
         problems.append(
-            f'questionnaire_version: {version!r} (expected the version as quoted text, e.g. "2026.1": '
-            "unquoted, YAML reads it as a number and 2026.10 becomes 2026.1)"
+            Message(
+                'questionnaire_version: %(value)s (expected the version as quoted text, e.g. "2026.1": '
+                "unquoted, YAML reads it as a number and 2026.10 becomes 2026.1)",
+                value=repr(version),
+            )
         )
         version = None
     round_name = str(data.get("round") or "").strip()
     if not round_name:
-        problems.append("round: missing (the survey round's name)")
+        problems.append(Message("round: missing (the survey round's name)"))
     if problems:
-        raise RoundInfoError(f"{path}:\n  " + "\n  ".join(problems))
+        raise RoundInfoError(Message("%(file)s:%(problems)s", file=path, problems=tuple(problems)))
     return RoundInfo(
         round=round_name,
         questionnaire=data.get("questionnaire"),

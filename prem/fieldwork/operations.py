@@ -13,6 +13,7 @@ import math
 import os
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from sqlalchemy import CursorResult, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from contracts.formats import FLOW_COLUMNS, FRAME_COLUMNS
+from contracts.messages import Message
 from contracts.round_info import RoundInfo, patient_info
 from prem.errors import PremError
 from prem.fieldwork.codekeys import CodeKeys, RoundKeyMissing
@@ -92,42 +94,70 @@ def get_round(session: Session, round_name: str) -> SurveyRound:
     """The round called ``round_name``; :class:`FieldworkError` when there is none."""
     survey_round = session.execute(select(SurveyRound).where(SurveyRound.name == round_name)).scalar_one_or_none()
     if survey_round is None:
-        known = ", ".join(session.execute(select(SurveyRound.name).order_by(SurveyRound.name)).scalars()) or "none"
-        raise FieldworkError(f"There is no survey round called {round_name!r} (rounds: {known}).")
+        known = ", ".join(session.execute(select(SurveyRound.name).order_by(SurveyRound.name)).scalars()) or Message(
+            "none"
+        )
+        raise FieldworkError(
+            Message("There is no survey round called %(name)s (rounds: %(known)s).", name=repr(round_name), known=known)
+        )
     return survey_round
 
 
 def _read_csv(path: Path, what: str, usecols: tuple[str, ...]) -> pd.DataFrame:
     """Read only ``usecols`` of a CSV file as text, with errors that name the file."""
     if not path.is_file():
-        raise FieldworkError(f"{path}: the {what} file does not exist.")
+        raise FieldworkError(Message("%(file)s: the %(what)s file does not exist.", file=path, what=what))
     try:
         header = pd.read_csv(path, nrows=0, dtype=str, encoding="utf-8").columns
     except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV {what} file ({error}).") from None
+        raise FieldworkError(_unreadable(path, what, error)) from None
     missing = [column for column in usecols if column not in header]
     if missing:
         raise FieldworkError(
-            f"{path}: the {what} file has no column {', '.join(map(repr, missing))} "
-            f"(expected the columns {', '.join(usecols)})."
+            Message(
+                "%(file)s: the %(what)s file has no column %(missing)s (expected the columns %(expected)s).",
+                file=path,
+                what=what,
+                missing=", ".join(map(repr, missing)),
+                expected=", ".join(usecols),
+            )
         )
     try:
         return pd.read_csv(path, usecols=list(usecols), dtype=str, keep_default_na=False, encoding="utf-8")[
             list(usecols)
         ]
     except (UnicodeDecodeError, pd.errors.ParserError) as error:
-        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV {what} file ({error}).") from None
+        raise FieldworkError(_unreadable(path, what, error)) from None
 
 
-def _raise_problems(path: Path, problems: list[str]) -> None:
+def _unreadable(path: Path, what: str, error: Exception) -> Message:
+    return Message(
+        "%(file)s: cannot be read as a UTF-8 CSV %(what)s file (%(error)s).", file=path, what=what, error=error
+    )
+
+
+def _raise_problems(path: Path, problems: Sequence[str]) -> None:
+    """Refuse the file with its first problems, one per line (each a :class:`Message` or text)."""
     if problems:
-        more = f"\n  ... and {len(problems) - _MAX_REPORTED} more" if len(problems) > _MAX_REPORTED else ""
-        raise FieldworkError(f"{path}:\n  " + "\n  ".join(problems[:_MAX_REPORTED]) + more)
+        shown: tuple[str, ...] = tuple(problems[:_MAX_REPORTED])
+        if len(problems) > _MAX_REPORTED:
+            shown += (Message("... and %(count)s more", count=len(problems) - _MAX_REPORTED),)
+        raise FieldworkError(Message("%(file)s:%(problems)s", file=path, problems=shown))
 
 
 def _line(index: int) -> str:
     """Row ``index`` of a DataFrame as the line number an editor shows (header is line 1)."""
-    return f"line {index + 2}"
+    return Message("line %(line)s", line=index + 2)
+
+
+def _at(place: str, text: str) -> Message:
+    """``place: text``, the shape of every problem of a file (``line 3, column sex: 'X' (expected M or K)``)."""
+    return Message("%(place)s: %(problem)s", place=place, problem=text)
+
+
+def _cell(where: str, column: str) -> Message:
+    """``line N, column C`` of a file, the place every problem of a row starts with."""
+    return Message("%(where)s, column %(column)s", where=where, column=column)
 
 
 #: ``R`` and ten capitals or digits: the shape of ``prem sample``'s opaque ids (its alphabet is a subset).
@@ -149,11 +179,14 @@ def _shown(value: str) -> str:
 def _check_respondent_id(value: str) -> str | None:
     """Why ``value`` is not an id ``prem sample`` makes, or ``None``; a personnummer is never quoted back."""
     if not value:
-        return "empty (expected the frame's respondent id)"
+        return Message("empty (expected the frame's respondent id)")
     if _PERSONNUMMER_LIKE.search(value) or re.search(r"[0-9]{6,8}[-+][0-9]{4}", value):
-        return "looks like a personnummer (expected prem sample's opaque id, R and ten capitals or digits)"
+        return Message("looks like a personnummer (expected prem sample's opaque id, R and ten capitals or digits)")
     if not _RESPONDENT_ID.fullmatch(value):
-        return f"{_shown(value)} is not a respondent id (expected R and ten capitals or digits, as prem sample makes)"
+        return Message(
+            "%(value)s is not a respondent id (expected R and ten capitals or digits, as prem sample makes)",
+            value=_shown(value),
+        )
     return None
 
 
@@ -181,35 +214,50 @@ def _frame_row_problems(row: dict[str, str], where: str) -> tuple[dict, list[str
     from sampling.frame import AGE_GROUPS
     from sampling.reference import pathways, regions
 
-    problems = []
+    problems: list[str] = []
+
+    def problem(column: str, text: str) -> None:
+        problems.append(_at(_cell(where, column), text))
+
     reason = _check_respondent_id(row["respondent_id"])
     if reason:
-        problems.append(f"{where} respondent_id: {reason}")
+        problem("respondent_id", reason)
     if row["pathway"] not in pathways():
-        problems.append(f"{where} pathway: {_shown(row['pathway'])} is not a pathway slug of pathways.csv")
+        problem("pathway", Message("%(value)s is not a pathway slug of pathways.csv", value=_shown(row["pathway"])))
     if row["region"] not in regions():
-        problems.append(f"{where} region: {_shown(row['region'])} is not a region code of regions.csv")
+        problem("region", Message("%(value)s is not a region code of regions.csv", value=_shown(row["region"])))
     if row["sex"] not in ("M", "K"):
-        problems.append(f"{where} sex: {_shown(row['sex'])} (expected M or K)")
+        problem("sex", Message("%(value)s (expected M or K)", value=_shown(row["sex"])))
     if row["age_group"] not in AGE_GROUPS:
-        problems.append(f"{where} age_group: {_shown(row['age_group'])} (expected one of {', '.join(AGE_GROUPS)})")
+        known = ", ".join(AGE_GROUPS)
+        problem(
+            "age_group", Message("%(value)s (expected one of %(known)s)", value=_shown(row["age_group"]), known=known)
+        )
     typed: dict = dict(row)
     typed["age"] = _whole_number(row["age"], 0, _MAX_AGE)
     if typed["age"] is None:
-        problems.append(f"{where} age: {_shown(row['age'])} (expected whole years from 0 to {_MAX_AGE})")
+        problem(
+            "age",
+            Message("%(value)s (expected whole years from 0 to %(most)s)", value=_shown(row["age"]), most=_MAX_AGE),
+        )
     for column in ("stratum_population", "stratum_sample"):
         typed[column] = _whole_number(row[column], 1, _MAX_COUNT)
         if typed[column] is None:
-            problems.append(f"{where} {column}: {_shown(row[column])} (expected a whole number from 1 to {_MAX_COUNT})")
+            expected = Message(
+                "%(value)s (expected a whole number from 1 to %(most)s)", value=_shown(row[column]), most=_MAX_COUNT
+            )
+            problem(column, expected)
     if (
         typed["stratum_population"]
         and typed["stratum_sample"]
         and typed["stratum_sample"] > typed["stratum_population"]
     ):
-        problems.append(f"{where} stratum_sample: larger than stratum_population")
+        problem("stratum_sample", Message("larger than stratum_population"))
     typed["design_weight"] = _positive_weight(row["design_weight"])
     if typed["design_weight"] is None:
-        problems.append(f"{where} design_weight: {_shown(row['design_weight'])} (expected a finite number above 0)")
+        problem(
+            "design_weight", Message("%(value)s (expected a finite number above 0)", value=_shown(row["design_weight"]))
+        )
     return typed, problems
 
 
@@ -223,7 +271,9 @@ def _parse_frame(path: Path) -> list[dict]:
     is refused with every problem's line and column.
     """
     if not path.is_file():
-        raise FieldworkError(f"{path}: the sample frame file does not exist.")
+        raise FieldworkError(
+            Message("%(file)s: the %(what)s file does not exist.", file=path, what=Message("sample frame"))
+        )
     problems: list[str] = []
     rows: list[dict] = []
     seen: set[str] = set()
@@ -233,31 +283,44 @@ def _parse_frame(path: Path) -> list[dict]:
             header = next(reader, None)
             if header is None or tuple(header) != FRAME_COLUMNS:
                 raise FieldworkError(
-                    f"{path}: line 1: the sample frame must have exactly the columns {', '.join(FRAME_COLUMNS)} "
-                    f"(found {', '.join(_shown(column) for column in header or [])})."
+                    Message(
+                        "%(file)s: line 1: the sample frame must have exactly the columns %(expected)s (found %(found)s).",
+                        file=path,
+                        expected=", ".join(FRAME_COLUMNS),
+                        found=", ".join(_shown(column) for column in header or []),
+                    )
                 )
             for fields in reader:
-                where = f"line {reader.line_num}, column"
+                where = Message("line %(line)s", line=reader.line_num)
                 if len(fields) > len(FRAME_COLUMNS):
+                    extra = Message(
+                        "an extra field (expected exactly the %(count)s columns %(expected)s)",
+                        count=len(FRAME_COLUMNS),
+                        expected=", ".join(FRAME_COLUMNS),
+                    )
                     problems.append(
-                        f"{where} {len(FRAME_COLUMNS) + 1} (after design_weight): an extra field "
-                        f"(expected exactly the {len(FRAME_COLUMNS)} columns {', '.join(FRAME_COLUMNS)})"
+                        _at(
+                            _cell(where, Message("%(number)s (after design_weight)", number=len(FRAME_COLUMNS) + 1)),
+                            extra,
+                        )
                     )
                     continue
                 if len(fields) < len(FRAME_COLUMNS):
-                    problems.append(f"{where} {FRAME_COLUMNS[len(fields)]}: missing (the row ends early)")
+                    ends = Message("missing (the row ends early)")
+                    problems.append(_at(_cell(where, FRAME_COLUMNS[len(fields)]), ends))
                     continue
                 row = dict(zip(FRAME_COLUMNS, fields, strict=True))
                 typed, row_problems = _frame_row_problems(row, where)
                 if not row_problems and row["respondent_id"] in seen:
-                    row_problems.append(f"{where} respondent_id: {row['respondent_id']!r} appears more than once")
+                    twice = Message("%(value)s appears more than once", value=repr(row["respondent_id"]))
+                    row_problems.append(_at(_cell(where, "respondent_id"), twice))
                 seen.add(row["respondent_id"])
                 problems.extend(row_problems)
                 rows.append(typed)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise FieldworkError(f"{path}: cannot be read as a UTF-8 CSV sample frame file ({error}).") from None
+        raise FieldworkError(_unreadable(path, Message("sample frame"), error)) from None
     if not rows and not problems:
-        problems.append("the sample frame has no rows")
+        problems.append(Message("the sample frame has no rows"))
     _raise_problems(path, problems)
     return rows
 
@@ -268,34 +331,43 @@ def _parse_mailing(path: Path, frame_ids: set[str]) -> dict[str, str]:
     Names, personnummer and addresses are never read (``usecols``); the codes
     are held in memory until they are hashed and never appear in messages.
     """
-    mailing = _read_csv(path, "mailing list", ("respondent_id", "access_code"))
+    mailing = _read_csv(path, Message("mailing list"), ("respondent_id", "access_code"))
     problems: list[str] = []
     codes: dict[str, str] = {}
     valid = set(ALPHABET)
     for index, (respondent_id, access_code) in enumerate(mailing.itertuples(index=False)):
         code = normalise_access_code(access_code)
         if respondent_id not in frame_ids:
-            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} is not in the sample frame")
+            absent = Message("%(value)s is not in the sample frame", value=repr(respondent_id))
+            problems.append(_at(_cell(_line(index), "respondent_id"), absent))
         elif respondent_id in codes:
-            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} appears more than once")
+            twice = Message("%(value)s appears more than once", value=repr(respondent_id))
+            problems.append(_at(_cell(_line(index), "respondent_id"), twice))
         elif len(code) != CODE_LENGTH or not set(code) <= valid:
-            problems.append(
-                f"{_line(index)}, column access_code: not an access code ({CODE_LENGTH} characters of {ALPHABET})"
+            not_a_code = Message(
+                "not an access code (%(length)s characters of %(alphabet)s)", length=CODE_LENGTH, alphabet=ALPHABET
             )
+            problems.append(_at(_cell(_line(index), "access_code"), not_a_code))
         else:
             codes[respondent_id] = code
     missing = sorted(frame_ids - set(mailing["respondent_id"]))
     if missing:
-        problems.append(f"{len(missing)} respondents of the frame have no access code, e.g. {missing[0]!r}")
+        problems.append(
+            Message(
+                "%(count)s respondents of the frame have no access code, e.g. %(example)s",
+                count=len(missing),
+                example=repr(missing[0]),
+            )
+        )
     duplicated = [code for code, count in Counter(codes.values()).items() if count > 1]
     if duplicated:
-        problems.append(f"{len(duplicated)} access codes are given to more than one respondent")
+        problems.append(Message("%(count)s access codes are given to more than one respondent", count=len(duplicated)))
     _raise_problems(path, problems)
     return codes
 
 
 def _parse_flow(path: Path) -> list[dict]:
-    flow = _read_csv(path, "sampling flow", FLOW_COLUMNS)
+    flow = _read_csv(path, Message("sampling flow"), FLOW_COLUMNS)
     problems: list[str] = []
     rows = []
     for index, row in enumerate(flow.to_dict("records")):
@@ -303,7 +375,8 @@ def _parse_flow(path: Path) -> list[dict]:
             try:
                 row[column] = int(row[column])
             except ValueError:
-                problems.append(f"{_line(index)}, column {column}: {row[column]!r} (expected a whole number)")
+                not_whole = Message("%(value)s (expected a whole number)", value=repr(row[column]))
+                problems.append(_at(_cell(_line(index), column), not_whole))
         rows.append({"position": index, **row})
     _raise_problems(path, problems)
     return rows
@@ -313,9 +386,9 @@ def _parse_manifest(path: Path) -> dict:
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise FieldworkError(f"{path}: not a JSON manifest ({error}).") from None
+        raise FieldworkError(Message("%(file)s: not a JSON manifest (%(error)s).", file=path, error=error)) from None
     if not isinstance(manifest, dict):
-        raise FieldworkError(f"{path}: expected a JSON object at the top level.")
+        raise FieldworkError(Message("%(file)s: expected a JSON object at the top level.", file=path))
     return manifest
 
 
@@ -394,14 +467,23 @@ def import_round(
 
     round_name = round_name.strip()
     if not round_name:
-        raise FieldworkError("A survey round needs a name.")
+        raise FieldworkError(Message("A survey round needs a name."))
     if session.execute(select(SurveyRound.id).where(SurveyRound.name == round_name)).first():
-        raise FieldworkError(f"The survey round {round_name!r} has already been imported; choose another name.")
+        raise FieldworkError(
+            Message("The survey round %(name)s has already been imported; choose another name.", name=repr(round_name))
+        )
     if closes < opens:
-        raise FieldworkError(f"The round closes ({closes}) before it opens ({opens}).")
+        raise FieldworkError(
+            Message("The round closes (%(closes)s) before it opens (%(opens)s).", closes=closes, opens=opens)
+        )
     if round_info is not None and round_info.round != round_name:
         raise FieldworkError(
-            f"{round_info.source}: the round information is for round {round_info.round!r}, not {round_name!r}."
+            Message(
+                "%(file)s: the round information is for round %(stated)s, not %(name)s.",
+                file=round_info.source,
+                stated=repr(round_info.round),
+                name=repr(round_name),
+            )
         )
     frame_path, mailing_path = Path(frame_path), Path(mailing_path)
     frame_rows = _parse_frame(frame_path)
@@ -417,7 +499,13 @@ def import_round(
 
     in_use = _codes_in_use(session, list(codes.values()), keys)
     if in_use:
-        raise FieldworkError(f"{mailing_path}: {in_use} of these access codes are already used by another round.")
+        raise FieldworkError(
+            Message(
+                "%(file)s: %(count)s of these access codes are already used by another round.",
+                file=mailing_path,
+                count=in_use,
+            )
+        )
     key_id = keys.create()
     _discard_key_on_rollback(session, keys, key_id)
     hashing_key = keys.hashing_key(key_id, round_name)
@@ -546,7 +634,7 @@ def record_returned_mail(session: Session, round_name: str, path: str | os.PathL
     """
     survey_round = get_round(session, round_name)
     path = Path(path)
-    returned = _read_csv(path, "returned-mail", ("respondent_id", "reason"))
+    returned = _read_csv(path, Message("returned-mail"), ("respondent_id", "reason"))
     known = dict(
         session.execute(
             select(Respondent.respondent_id, Respondent.status).where(Respondent.round_id == survey_round.id)
@@ -555,9 +643,11 @@ def record_returned_mail(session: Session, round_name: str, path: str | os.PathL
     problems = []
     for index, (respondent_id, reason) in enumerate(returned.itertuples(index=False)):
         if respondent_id not in known:
-            problems.append(f"{_line(index)}, column respondent_id: {respondent_id!r} is not in round {round_name!r}")
+            absent = Message("%(value)s is not in round %(name)s", value=repr(respondent_id), name=repr(round_name))
+            problems.append(_at(_cell(_line(index), "respondent_id"), absent))
         if reason.strip().lower() not in RETURNED_STATUSES:
-            problems.append(f"{_line(index)}, column reason: {reason!r} (expected undeliverable or deceased)")
+            unknown = Message("%(value)s (expected undeliverable or deceased)", value=repr(reason))
+            problems.append(_at(_cell(_line(index), "reason"), unknown))
     _raise_problems(path, problems)
     counts = {status: 0 for status in RETURNED_STATUSES} | {"kept_submitted": 0}
     now = utc_now()
@@ -604,11 +694,15 @@ def close_round(session: Session, round_name: str, *, keys: CodeKeys, today: dat
     """
     survey_round = get_round(session, round_name)
     if survey_round.closed_at is not None:
-        raise FieldworkError(f"The survey round {round_name!r} is already closed.")
+        raise FieldworkError(Message("The survey round %(name)s is already closed.", name=repr(round_name)))
     if today <= survey_round.closes and not force:
         raise FieldworkError(
-            f"The survey round {round_name!r} runs until {survey_round.closes}; "
-            "closing it now would stop every code from working (use --force to close it anyway)."
+            Message(
+                "The survey round %(name)s runs until %(closes)s; closing it now would stop every code from working "
+                "(use --force to close it anyway).",
+                name=repr(round_name),
+                closes=survey_round.closes,
+            )
         )
     now = utc_now()
     if survey_round.code_key_id is not None:

@@ -52,6 +52,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from contracts.messages import Message
 from contracts.spreadsheet import recover_formula
 from prem.fieldwork.models import ModeConflict, Respondent, RespondentStatus, SurveyRound
 from prem.fieldwork.operations import FieldworkError, get_round, utc_now
@@ -334,7 +335,9 @@ def import_paper_answers(
 
     survey_round = get_round(session, round_name)
     if survey_round.closed_at is not None:
-        raise FieldworkError(f"The survey round {round_name!r} is closed; paper answers can no longer be added.")
+        raise FieldworkError(
+            Message("The survey round %(name)s is closed; paper answers can no longer be added.", name=repr(round_name))
+        )
     q = load_questionnaire(survey_round.questionnaire_id, version=survey_round.questionnaire_version)
     columns = tuple(item.id for item in q.items)
     path = Path(path)

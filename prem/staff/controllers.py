@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
+from contracts.errors import UserError
 from contracts.spreadsheet import spreadsheet_csv
 from prem.db import db
 from prem.errors import PremError
@@ -86,8 +87,10 @@ def _render(template: str, status: int = 200, **context):
 
 def _failed(lead: str, error: Exception) -> str:
     """An operation's refusal for staff: a sentence in the page language, then the detail the operation
-    gave (shared with the ``prem`` command, naming file, line and column where there are any)."""
-    return f"{lead} {error}"
+    gave (shared with the ``prem`` command, naming file, line and column where there are any), in the
+    page language too where the operation's message is a :class:`contracts.messages.Message`."""
+    detail = error.translated(_) if isinstance(error, UserError) else str(error)
+    return f"{lead} {detail}"
 
 
 def check_csrf() -> None:

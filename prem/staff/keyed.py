@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from contracts.messages import Message
 from prem.fieldwork.models import PaperKeying, Respondent, SurveyRound
 from prem.fieldwork.operations import utc_now
 from prem.fieldwork.paper import (
@@ -199,7 +200,9 @@ def pending_keyings(session: Session, survey_round: SurveyRound, region: str) ->
 
 def _open_round(survey_round: SurveyRound) -> None:
     if survey_round.closed_at is not None:
-        raise StaffError(f"The round {survey_round.name!r} is closed; paper answers can no longer be added.")
+        raise StaffError(
+            Message("The round %(name)s is closed; paper answers can no longer be added.", name=repr(survey_round.name))
+        )
 
 
 def _store(
@@ -351,7 +354,7 @@ def resolve_keyings(
     discrepancies = discrepant_items(q, state.first.cells, state.second.cells)
     undecided = [item_id for item_id in discrepancies if item_id not in decided]
     if undecided:
-        raise StaffError(f"Decide every discrepancy ({', '.join(undecided)}).")
+        raise StaffError(Message("Decide every discrepancy (%(items)s).", items=", ".join(undecided)))
     cells = dict(state.second.cells) | {item_id: decided[item_id] for item_id in discrepancies}
     checked = check_keying(q, respondent.pathway, cells)
     if checked.problems:

@@ -236,7 +236,7 @@ def paper_entry(round_name: str, region: str, respondent_id: str):
             )
             return redirect(url_for(".paper_entry", **here))
         except PremError as error:
-            flash(str(error), "error")
+            flash(error.translated(_), "error")
             return redirect(url_for(".paper_start", round_name=round_name, region=region))
         if outcome.kind == "first_saved":
             flash(
@@ -324,7 +324,7 @@ def paper_resolve(round_name: str, region: str, respondent_id: str):
                 )
                 return redirect(url_for(".paper_entry", **here))
             except PremError as error:
-                flash(str(error), "error")
+                flash(error.translated(_), "error")
                 return redirect(url_for(".paper_start", round_name=round_name, region=region))
             if outcome.kind == "stored":
                 _flash_stored(respondent.respondent_id, outcome)
@@ -360,7 +360,7 @@ def paper_discard(round_name: str, region: str, respondent_id: str):
         try:
             count = keyed.discard_keyings(_session(), survey_round, respondent, actor=_user().username)
         except PremError as error:
-            flash(str(error), "error")
+            flash(error.translated(_), "error")
         else:
             flash(_("The keyings of %(id)s were discarded (%(count)d).", count=count, id=respondent.respondent_id))
     return redirect(url_for(".paper_start", round_name=round_name, region=region))

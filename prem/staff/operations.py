@@ -18,6 +18,7 @@ from typing import IO
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from contracts.messages import Message
 from contracts.round_info import RoundInfoError, load_round_info
 from prem.errors import PremError
 from prem.fieldwork.codekeys import CodeKeys
@@ -141,25 +142,34 @@ def create_user(
     username = normalise_username(username)
     if not _USERNAME.fullmatch(username):
         raise StaffError(
-            f"{username!r} cannot be a user name (2 to 80 lower-case letters a-z, digits and . _ @ -, "
-            "starting with a letter or digit)."
+            Message(
+                "%(name)s cannot be a user name (2 to 80 lower-case letters a-z, digits and . _ @ -, "
+                "starting with a letter or digit).",
+                name=repr(username),
+            )
         )
     try:
         role = Role(role).value
     except ValueError:
-        raise StaffError(f"{role!r} is not a role (expected one of {', '.join(Role)}).") from None
+        raise StaffError(
+            Message("%(role)s is not a role (expected one of %(roles)s).", role=repr(role), roles=", ".join(Role))
+        ) from None
     region_codes = sorted({region.strip() for region in regions if region.strip()})
     unknown = [region for region in region_codes if region not in known_regions()]
     if unknown:
-        raise StaffError(f"{', '.join(unknown)}: not a region code of regions.csv (two digits, e.g. 12).")
+        raise StaffError(
+            Message("%(codes)s: not a region code of regions.csv (two digits, e.g. 12).", codes=", ".join(unknown))
+        )
     if role == Role.COORDINATOR and not region_codes:
-        raise StaffError("A region coordinator needs at least one region (--region 12).")
+        raise StaffError(Message("A region coordinator needs at least one region (--region 12)."))
     if role != Role.COORDINATOR and region_codes:
-        raise StaffError(f"An {role} acts for every region; regions are only given to coordinators.")
+        raise StaffError(
+            Message("An %(role)s acts for every region; regions are only given to coordinators.", role=role)
+        )
     if password is not None and (problem := passwords.password_problem(password)):
         raise StaffError(problem)
     if get_user(session, username) is not None:
-        raise StaffError(f"There is already an account called {username!r}.")
+        raise StaffError(Message("There is already an account called %(name)s.", name=repr(username)))
     now = utc_now()
     user = StaffUser(
         username=username,
@@ -292,7 +302,9 @@ def complete_password_reset(session: Session, token: str, new_password: str) -> 
     """Set the new password through the reset ``token`` (once: the token is deleted)."""
     reset = find_reset(session, token)
     if reset is None:
-        raise StaffError("This reset link has expired or has already been used; ask an administrator for a new one.")
+        raise StaffError(
+            Message("This reset link has expired or has already been used; ask an administrator for a new one.")
+        )
     if problem := passwords.password_problem(new_password):
         raise StaffError(problem)
     user = reset.user
@@ -365,7 +377,7 @@ def create_round(
         try:
             round_info = load_round_info(info_path) if info_path.exists() else None
         except RoundInfoError as error:  # sample_directory names the file by its role, not the temporary folder
-            raise FieldworkError(str(error)) from None
+            raise FieldworkError(error.message) from None
         survey_round = import_round(
             session,
             name,
@@ -399,11 +411,23 @@ def open_round(session: Session, round_name: str, *, today: date, actor: str) ->
     """
     survey_round = get_round(session, round_name)
     if survey_round.closed_at is not None:
-        raise StaffError(f"The round {round_name!r} is closed; a closed round cannot be opened again.")
+        raise StaffError(
+            Message("The round %(name)s is closed; a closed round cannot be opened again.", name=repr(round_name))
+        )
     if survey_round.closes < today:
-        raise StaffError(f"The round {round_name!r} ended on {survey_round.closes}; it can only be closed now.")
+        raise StaffError(
+            Message(
+                "The round %(name)s ended on %(closes)s; it can only be closed now.",
+                name=repr(round_name),
+                closes=survey_round.closes,
+            )
+        )
     if survey_round.opens <= today:
-        raise StaffError(f"The round {round_name!r} is already open (since {survey_round.opens}).")
+        raise StaffError(
+            Message(
+                "The round %(name)s is already open (since %(opens)s).", name=repr(round_name), opens=survey_round.opens
+            )
+        )
     planned = survey_round.opens
     survey_round.opens = today
     session.flush()
@@ -505,35 +529,63 @@ def record_returned(session: Session, round_name: str, region: str, stream: IO[b
         reader = csv.reader(io.TextIOWrapper(stream, encoding="utf-8-sig", newline=""), strict=True)
         header = [name.strip() for name in next(reader, None) or []]
         if "respondent_id" not in header or "reason" not in header:
-            raise FieldworkError("returned.csv: line 1: expected the columns respondent_id and reason.")
+            raise FieldworkError(Message("returned.csv: line 1: expected the columns respondent_id and reason."))
         id_at, reason_at = header.index("respondent_id"), header.index("reason")
         for fields in reader:
-            where = f"line {reader.line_num}"
+            where = Message("line %(line)s", line=reader.line_num)
             if len(fields) <= max(id_at, reason_at):
-                problems.append(f"{where}: the row ends early")
+                problems.append(Message("%(where)s: the row ends early", where=where))
                 continue
             respondent_id, reason = fields[id_at].strip(), fields[reason_at].strip().lower()
             if respondent_id not in statuses:
                 problems.append(
-                    f"{where}, column respondent_id: not a respondent of round {round_name!r} in region {region}"
+                    Message(
+                        "%(where)s, column respondent_id: not a respondent of round %(name)s in region %(region)s",
+                        where=where,
+                        name=repr(round_name),
+                        region=region,
+                    )
                 )
             elif reason not in _RETURNED_REASONS:
-                problems.append(f"{where}, column reason: {reason[:20]!r} (expected undeliverable or deceased)")
+                problems.append(
+                    Message(
+                        "%(where)s, column reason: %(value)s (expected undeliverable or deceased)",
+                        where=where,
+                        value=repr(reason[:20]),
+                    )
+                )
             elif reasons.get(respondent_id, reason) != reason:
                 problems.append(
-                    f"{where}: {respondent_id} is given both {reasons[respondent_id]} and {reason}; say which is right"
+                    Message(
+                        "%(where)s: %(id)s is given both %(first)s and %(second)s; say which is right",
+                        where=where,
+                        id=respondent_id,
+                        first=reasons[respondent_id],
+                        second=reason,
+                    )
                 )
             elif statuses[respondent_id] in _ANSWERED:
-                problems.append(f"{where}: {respondent_id} has answered the questionnaire ({statuses[respondent_id]})")
+                problems.append(
+                    Message(
+                        "%(where)s: %(id)s has answered the questionnaire (%(status)s)",
+                        where=where,
+                        id=respondent_id,
+                        status=statuses[respondent_id],
+                    )
+                )
             else:
                 reasons[respondent_id] = reason
     except (UnicodeDecodeError, csv.Error) as error:
-        raise FieldworkError(f"returned.csv: cannot be read as a UTF-8 CSV file ({error}).") from None
+        raise FieldworkError(
+            Message("returned.csv: cannot be read as a UTF-8 CSV file (%(error)s).", error=error)
+        ) from None
     if problems:
-        more = f"\n  ... and {len(problems) - 10} more" if len(problems) > 10 else ""
-        raise FieldworkError("returned.csv: nothing was recorded:\n  " + "\n  ".join(problems[:10]) + more)
+        shown: tuple[str, ...] = tuple(problems[:10])
+        if len(problems) > 10:
+            shown += (Message("... and %(count)s more", count=len(problems) - 10),)
+        raise FieldworkError(Message("returned.csv: nothing was recorded:%(problems)s", problems=shown))
     if not reasons:
-        raise FieldworkError("returned.csv: the file has no rows.")
+        raise FieldworkError(Message("returned.csv: the file has no rows."))
     with tempfile.TemporaryDirectory(prefix="prem-upload-") as folder:
         path = Path(folder) / "returned.csv"
         with path.open("w", newline="", encoding="utf-8") as out:

@@ -12,6 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 
+from contracts.messages import Message
+
 __all__ = ["MAX_LENGTH", "MIN_LENGTH", "hash_password", "needs_rehash", "password_problem", "verify_password"]
 
 #: NIST SP 800-63B: length is what makes a password strong; no composition rules, long passphrases welcome.
@@ -34,9 +36,9 @@ def _hasher() -> PasswordHasher:
 def password_problem(password: str) -> str | None:
     """Why ``password`` cannot be used (in English, for the CLI and as the form's message id), else ``None``."""
     if len(password) < MIN_LENGTH:
-        return f"A password needs at least {MIN_LENGTH} characters."
+        return Message("A password needs at least %(count)s characters.", count=MIN_LENGTH)
     if len(password) > MAX_LENGTH:
-        return f"A password can have at most {MAX_LENGTH} characters."
+        return Message("A password can have at most %(count)s characters.", count=MAX_LENGTH)
     return None
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from contracts.messages import Message, replaced
 from prem.fieldwork.operations import FieldworkError
 
 __all__ = ["RoundFiles", "sample_directory"]
@@ -74,25 +75,39 @@ def _copy_frame(stream: IO[bytes], target: Path) -> None:
             personal = [name for name in header if _personal_column(name)]
             if personal:
                 raise FieldworkError(
-                    f"frame.csv: line 1: the columns {', '.join(map(repr, personal))} hold names, addresses or "
-                    "personnummer, which never enter the survey database. Upload the frame.csv that prem sample "
-                    "wrote (respondent_id, pathway, region, sex, age, ...), not the mailing list or an extract."
+                    Message(
+                        "frame.csv: line 1: the columns %(columns)s hold names, addresses or personnummer, which "
+                        "never enter the survey database. Upload the frame.csv that prem sample wrote (respondent_id, "
+                        "pathway, region, sex, age, ...), not the mailing list or an extract.",
+                        columns=", ".join(map(repr, personal)),
+                    )
                 )
             writer.writerow(header)
             for fields in reader:
                 for column, value in enumerate(fields):
                     if _PERSONNUMMER.search(value):
                         name = header[column] if column < len(header) else f"{column + 1}"
-                        problems.append(f"line {reader.line_num}, column {name}: looks like a personnummer")
+                        problems.append(
+                            Message(
+                                "line %(line)s, column %(column)s: looks like a personnummer",
+                                line=reader.line_num,
+                                column=name,
+                            )
+                        )
                 writer.writerow(fields)
     except (UnicodeDecodeError, csv.Error) as error:
-        raise FieldworkError(f"frame.csv: cannot be read as a UTF-8 CSV file ({error}).") from None
-    if problems:
-        more = f"\n  ... and {len(problems) - _MAX_REPORTED} more" if len(problems) > _MAX_REPORTED else ""
         raise FieldworkError(
-            "frame.csv: the frame must hold no personnummer (the values are not shown here):\n  "
-            + "\n  ".join(problems[:_MAX_REPORTED])
-            + more
+            Message("frame.csv: cannot be read as a UTF-8 CSV file (%(error)s).", error=error)
+        ) from None
+    if problems:
+        shown: tuple[str, ...] = tuple(problems[:_MAX_REPORTED])
+        if len(problems) > _MAX_REPORTED:
+            shown += (Message("... and %(count)s more", count=len(problems) - _MAX_REPORTED),)
+        raise FieldworkError(
+            Message(
+                "frame.csv: the frame must hold no personnummer (the values are not shown here):%(problems)s",
+                problems=shown,
+            )
         )
 
 
@@ -104,8 +119,11 @@ def _copy_mailing(stream: IO[bytes], target: Path) -> None:
         missing = [column for column in _MAILING_COLUMNS if column not in header]
         if missing:
             raise FieldworkError(
-                f"mailing.csv: line 1: no column {', '.join(map(repr, missing))} "
-                "(expected the mailing list prem sample wrote, with respondent_id and access_code)."
+                Message(
+                    "mailing.csv: line 1: no column %(missing)s "
+                    "(expected the mailing list prem sample wrote, with respondent_id and access_code).",
+                    missing=", ".join(map(repr, missing)),
+                )
             )
         positions = [header.index(column) for column in _MAILING_COLUMNS]
         with target.open("w", newline="", encoding="utf-8") as out:
@@ -113,10 +131,14 @@ def _copy_mailing(stream: IO[bytes], target: Path) -> None:
             writer.writerow(_MAILING_COLUMNS)
             for fields in reader:
                 if len(fields) <= max(positions):
-                    raise FieldworkError(f"mailing.csv: line {reader.line_num}: the row ends early.")
+                    raise FieldworkError(
+                        Message("mailing.csv: line %(line)s: the row ends early.", line=reader.line_num)
+                    )
                 writer.writerow([fields[position] for position in positions])
     except (UnicodeDecodeError, csv.Error) as error:
-        raise FieldworkError(f"mailing.csv: cannot be read as a UTF-8 CSV file ({error}).") from None
+        raise FieldworkError(
+            Message("mailing.csv: cannot be read as a UTF-8 CSV file (%(error)s).", error=error)
+        ) from None
 
 
 def _copy(stream: IO[bytes], target: Path) -> None:
@@ -145,4 +167,4 @@ def sample_directory(files: RoundFiles) -> Iterator[Path]:
                 _copy(files.round_info, directory / "round-info.yaml")
             yield directory
         except FieldworkError as error:
-            raise FieldworkError(str(error).replace(f"{directory}/", "")) from None
+            raise FieldworkError(replaced(error.message, f"{directory}/", "")) from None

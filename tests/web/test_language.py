@@ -78,8 +78,12 @@ def test_swedish_translates_every_message_of_the_template():
 def test_template_holds_every_message_of_the_code():
     from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 
-    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None}
+    keywords = {**DEFAULT_KEYWORDS, "_l": None, "lazy_gettext": None, "Message": None}
     method_map = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
-    in_code = {message for _, _, message, _, _ in extract_from_dir(TRANSLATIONS.parent, method_map, keywords=keywords)}
+    in_code = {
+        message
+        for folder in (TRANSLATIONS.parent, TRANSLATIONS.parents[1] / "contracts")  # prem and the error messages
+        for _, _, message, _, _ in extract_from_dir(folder, method_map, keywords=keywords)
+    }
     with open(TRANSLATIONS / "messages.pot", "rb") as template:
         assert in_code <= {m.id for m in read_po(template) if m.id}

@@ -130,7 +130,8 @@ def test_a_frame_with_a_personnummer_in_any_cell_is_refused_without_quoting_it(a
     fields[4] = "194503122389"  # in the age column
     lines[2] = ",".join(fields)
     refused = _upload(client, files, frame="\n".join(lines).encode())
-    assert "line 3, column age: looks like a personnummer" in refused.text
+    assert "rad 3, kolumn age: ser ut som ett personnummer" in refused.text
+    assert "urvalsramen får inte innehålla personnummer (värdena visas inte här)" in refused.text
     assert "194503122389" not in refused.text and "/tmp" not in refused.text
 
 
@@ -139,17 +140,24 @@ def test_import_errors_name_the_file_not_the_temporary_folder(app, client, accou
     log_in(client, "admin")
     broken = files.frame.replace(b"reumatoid-artrit", b"no-such-pathway", 1)
     refused = _upload(client, files, frame=broken)
-    assert "frame.csv:" in refused.text and "line 2, column pathway" in refused.text
+    shown = refused.text.replace("&#39;", "'")
+    assert "frame.csv:\n  rad 2, kolumn pathway: 'no-such-pathway' är inget vårdförlopp i pathways.csv" in shown
     assert "prem-upload-" not in refused.text
     missing = _upload(client, files, mailing=b"respondent_id,name\nRABC,Greta\n")
-    assert "mailing.csv: line 1: no column 'access_code'" in missing.text.replace("&#39;", "'")
+    assert "mailing.csv: rad 1: ingen kolumn 'access_code'" in missing.text.replace("&#39;", "'")
+    client.get("/language/en?next=/staff/")  # the same refusal for a staff member who reads English
+    english = _upload(client, files, frame=broken).text.replace("&#39;", "'")
+    assert "frame.csv:\n  line 2, column pathway: 'no-such-pathway' is not a pathway slug of pathways.csv" in english
 
 
 def test_the_same_round_name_twice_is_refused(app, client, accounts, sample_files):
     log_in(client, "admin")
     assert _upload(client, sample_files()).status_code == 302
     again = _upload(client, sample_files())
-    assert again.status_code == 200 and "already been imported" in again.text
+    assert (
+        again.status_code == 200
+        and "Enkätomgången 'vår-2027' finns redan; välj ett annat namn." in again.text.replace("&#39;", "'")
+    )
 
 
 def test_audit_log_is_shown_exported_and_append_only(app, client, accounts, staff_round):
