@@ -4,11 +4,20 @@ Text at 200 % is what a patient gets from the phone's text size setting: the
 root font size doubled (the stylesheet sizes everything in rem). Text spacing
 is the WCAG 1.4.12 test style. At each width the page must not scroll
 sideways and no text element may be cut off (its content wider than its box).
+With large text the headings must still read as headings: the page heading
+clearly larger than the body text and than the question text (legends), a
+section heading (h2) larger than the body text.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+
+from questionnaires import load_questionnaire
+
+from .conftest import OPEN_ROUND
 
 pytestmark = pytest.mark.browser
 
@@ -37,6 +46,45 @@ _OVERFLOW_JS = """() => {
 }"""
 
 
+_SIZES_JS = """() => {
+  const size = (selector) => [...document.querySelectorAll(selector)]
+    .map(element => parseFloat(getComputedStyle(element).fontSize));
+  return {body: size('body')[0], h1: size('h1'), h2: size('h2'), legend: size('legend')};
+}"""
+#: The page heading at least this many times the body text, a section heading at least ``H2_RATIO``.
+H1_RATIO, H2_RATIO = 1.15, 1.08
+
+
+def _check(page: Any, name: str, width: int, screenshot: Any) -> list[str]:
+    """Every variant of ``page`` at ``width``: what scrolls sideways, is cut off or no longer reads as a heading."""
+    problems = []
+    page.set_viewport_size({"width": width, "height": 844})
+    for variant, css in VARIANTS.items():
+        handle = page.add_style_tag(content=css)
+        found = page.evaluate(_OVERFLOW_JS)
+        sizes = page.evaluate(_SIZES_JS) if css == LARGE_TEXT else None
+        if width == 390 and css == LARGE_TEXT:
+            screenshot(page, f"large-text-{name}")
+        handle.evaluate("(style) => style.remove()")
+        if found["page"] > width:
+            problems.append(f"{name} at {width} px, {variant}: page scrollWidth {found['page']}")
+        problems.extend(f"{name} at {width} px, {variant}: {c}" for c in found["clipped"])
+        if sizes is not None:
+            problems.extend(_heading_problems(sizes, f"{name} at {width} px, {variant}"))
+    return problems
+
+
+def _heading_problems(sizes: dict[str, Any], where: str) -> list[str]:
+    body, problems = sizes["body"], []
+    for h1 in sizes["h1"]:
+        if h1 < H1_RATIO * body or any(h1 <= legend for legend in sizes["legend"]):
+            problems.append(f"{where}: h1 {h1}px does not stand out from body {body}px, legends {sizes['legend']}")
+    problems.extend(
+        f"{where}: h2 {h2}px does not stand out from body {body}px" for h2 in sizes["h2"] if h2 < H2_RATIO * body
+    )
+    return problems
+
+
 def test_every_page_type_reflows_with_large_text_and_text_spacing(browser, page_tour, screenshot):
     # bypass_csp: the test styles stand in for a user stylesheet, which no page policy may block.
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE", bypass_csp=True)
@@ -44,17 +92,41 @@ def test_every_page_type_reflows_with_large_text_and_text_spacing(browser, page_
     for name, page in page_tour(context):
         seen.add(name)
         for width in WIDTHS:
-            page.set_viewport_size({"width": width, "height": 844})
-            for variant, css in VARIANTS.items():
-                handle = page.add_style_tag(content=css)
-                found = page.evaluate(_OVERFLOW_JS)
-                if width == 390 and css == LARGE_TEXT:
-                    screenshot(page, f"large-text-{name}")
-                handle.evaluate("(style) => style.remove()")
-                if found["page"] > width:
-                    problems.append(f"{name} at {width} px, {variant}: page scrollWidth {found['page']}")
-                problems.extend(f"{name} at {width} px, {variant}: {c}" for c in found["clipped"])
+            problems += _check(page, name, width, screenshot)
         page.set_viewport_size({"width": 390, "height": 844})
     context.close()
     assert {"question-page", "review", "review-unanswered", "introduction", "returned-code"} <= seen
+    assert not problems, "\n".join(problems)
+
+
+def test_every_question_page_reflows_in_swedish_and_english(browser, live_survey, patient, screenshot):
+    # The tour meets one question page; the questionnaire's other pages carry the longest texts
+    # ("specialistmottagningen,", "funktionsnedsättning") and the background page "Vill inte svara".
+    from prem.db import db
+    from prem.fieldwork.models import SurveyRound
+
+    with live_survey.app.app_context():
+        fielded = db.session.query(SurveyRound).filter_by(name=OPEN_ROUND).one()
+        questionnaire = load_questionnaire(fielded.questionnaire_id, fielded.questionnaire_version)
+        db.session.remove()
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="sv-SE", bypass_csp=True)
+    problems = []
+    tab = patient(context)
+    for language, start, go_on in (("sv", "Börja svara", "Fortsätt"), ("en", "Start the survey", "Continue")):
+        tab.open("/")
+        if language == "en":
+            tab.press("English")
+        tab.sign_in(live_survey.invitation().access_code)
+        tab.press(start)
+        for questionnaire_page in questionnaire.pages:
+            tab.open(f"/page/{questionnaire_page.id}")
+            if questionnaire_page.id == "continuity":  # opens the municipal page (shown if contact = 1)
+                tab.page.locator("input[name=municipality_contact][value='1']").check()
+                tab.press(go_on)
+                tab.open(f"/page/{questionnaire_page.id}")
+            assert tab.page_id() == questionnaire_page.id
+            assert tab.heading() == questionnaire_page.title[language]
+            for width in WIDTHS:
+                problems += _check(tab.page, f"page-{questionnaire_page.id}-{language}", width, screenshot)
+    context.close()
     assert not problems, "\n".join(problems)
