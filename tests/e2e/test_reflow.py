@@ -49,8 +49,17 @@ _OVERFLOW_JS = """() => {
 _SIZES_JS = """() => {
   const size = (selector) => [...document.querySelectorAll(selector)]
     .map(element => parseFloat(getComputedStyle(element).fontSize));
-  return {body: size('body')[0], h1: size('h1'), h2: size('h2'), legend: size('legend')};
-}"""
+  const main = document.querySelector('main').clientWidth;
+  const narrow = [...document.querySelectorAll('main p, main li, main dd, main dt, main legend, main label')]
+    // Blocks only: a flex item (a radio's label) is as wide as its text, not as the room it has.
+    .filter(element => !/flex|grid/.test(getComputedStyle(element.parentElement).display))
+    .filter(element => element.clientWidth > 0 && element.clientWidth < NARROWEST * main)
+    .map(element => `${element.tagName.toLowerCase()}.${element.className} ${element.clientWidth} of ${main} px `
+      + `"${element.textContent.trim().slice(0, 30)}"`);
+  return {body: size('body')[0], h1: size('h1'), h2: size('h2'), legend: size('legend'), narrow};
+}""".replace("NARROWEST", "0.7")
+# With large text on a phone, no text may be squeezed into a column under 70 % of the page's by
+# paddings and indents that grew with the text (blocks; a flex item is as wide as its text).
 #: The page heading at least this many times the body text, a section heading at least ``H2_RATIO``.
 H1_RATIO, H2_RATIO = 1.15, 1.08
 
@@ -79,6 +88,7 @@ def _heading_problems(sizes: dict[str, Any], where: str) -> list[str]:
     for h1 in sizes["h1"]:
         if h1 < H1_RATIO * body or any(h1 <= legend for legend in sizes["legend"]):
             problems.append(f"{where}: h1 {h1}px does not stand out from body {body}px, legends {sizes['legend']}")
+    problems.extend(f"{where}: text squeezed, {narrow}" for narrow in sizes["narrow"])
     problems.extend(
         f"{where}: h2 {h2}px does not stand out from body {body}px" for h2 in sizes["h2"] if h2 < H2_RATIO * body
     )
