@@ -395,11 +395,10 @@ def _words_mm(pdf: Path, page: int) -> list[tuple[str, float, float, float, floa
         text=True,
     ).stdout
     to_mm = 25.4 / 72
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
     return [
-        (html.unescape(text), *(float(value) * to_mm for value in box))
-        for *box, text in re.findall(
-            r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>', xhtml
-        )
+        (html.unescape(text), float(left) * to_mm, float(top) * to_mm, float(right) * to_mm, float(bottom) * to_mm)
+        for left, top, right, bottom, text in re.findall(pattern, xhtml)
     ]
 
 
