@@ -1,8 +1,8 @@
 """Invitation and reminder letters: one A4 page per person, sorted by postal code, and a print vendor's CSV.
 
 Where the address goes (a standard Swedish window envelope, C5 or E65 with
-the window on the left): the address block starts 20 mm from the left edge
-and 50 mm from the top of the sheet and is at most 85 mm wide and 30 mm high,
+the window on the left): the address block starts 22 mm from the left edge
+and 50 mm from the top of the sheet and is at most 83 mm wide and 30 mm high,
 inside the window of 90 × 45 mm whose top-left corner is 20 mm from the left
 and 45 mm from the top of the sheet (the sheet folded in three for E65, in
 two for C5: both keep the top third, 0–99 mm, facing the window). The sender
@@ -49,7 +49,9 @@ __all__ = [
 LETTER_KINDS = ("invitation", "reminder-1", "reminder-2")
 MAILING_COLUMNS = ("respondent_id", "access_code", "name", "street", "postal_code", "city")
 #: The address block: (left, top, width, height) in mm from the sheet's top-left corner.
-ADDRESS_BLOCK = (20.0, 50.0, 85.0, 30.0)
+# At least 2 mm inside the window on every side (a letter moves a little in its envelope); the return
+# address line sits 1.2 mm above the block, its top 1.9 mm below the window's top edge.
+ADDRESS_BLOCK = (22.0, 50.0, 83.0, 30.0)
 QR_SIZE_MM = 32.0
 VENDOR_COLUMNS = (
     "sequence",
@@ -305,7 +307,7 @@ def draw_letter(canvas: Canvas, letter: Letter, kind: str, info: RoundInfo, q: Q
     left, top, block_width, _height = ADDRESS_BLOCK
     canvas.drawString(
         left * mm,
-        height - (top - 3) * mm,
+        height - (top - 1.2) * mm,
         f"{sender['name']}, {sender['street']}, {sender['postal_code']} {sender['city']}",
     )
     address = (letter.name, letter.street, f"{letter.postal_code}  {letter.city}")

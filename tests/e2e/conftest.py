@@ -114,23 +114,23 @@ def format_violations(violations: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def axe_violations(page: Any, axe_script: Path) -> list[dict[str, Any]]:
-    """Run axe-core (WCAG 2.1 A/AA) on the page and return its serious or critical violations."""
+def axe_violations(page: Any, axe_script: Path, strict: bool = False) -> list[dict[str, Any]]:
+    """Run axe-core (WCAG 2.1 A/AA) on the page; its serious or critical violations (``strict``: all of them)."""
     if not page.evaluate("() => typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(axe_script))
     results = page.evaluate(
         "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
         WCAG_TAGS,
     )
-    return [v for v in results["violations"] if v["impact"] in BLOCKING_IMPACTS]
+    return [v for v in results["violations"] if strict or v["impact"] in BLOCKING_IMPACTS]
 
 
 @pytest.fixture
 def assert_accessible(axe_script: Path):
-    """Assert that a page has no serious or critical axe violations, listing them if it has."""
+    """Assert that a page has no serious or critical axe violations (``strict``: none at all), listing them."""
 
-    def check(page: Any, what: str) -> None:
-        violations = axe_violations(page, axe_script)
+    def check(page: Any, what: str, strict: bool = False) -> None:
+        violations = axe_violations(page, axe_script, strict)
         assert not violations, f"axe on {what} ({page.url}):\n{format_violations(violations)}"
 
     return check
@@ -544,6 +544,25 @@ class Patient:
         raise AssertionError("the questionnaire never reached the review page")
 
 
+#: What the tour presses and reads, in English (keyed by the Swedish).
+TOUR_ENGLISH = {
+    "Börja svara": "Start the survey",
+    "Fortsätt": "Continue",
+    "Skicka in svaren": "Send answers",
+    "Obesvarade frågor": "Questions not answered",
+    "Skicka ändå": "Send anyway",
+    "Spara och fortsätt senare": "Save and continue later",
+    "Jag vill inte delta": "I do not want to take part",
+    "Ja, jag vill inte delta": "Yes, I do not want to take part",
+    "Det här stämmer inte med min vård": "This does not describe my care",
+    "Ja, det stämmer inte med min vård": "Yes, this does not describe my care",
+    "Koden kan inte längre användas": "This code can no longer be used",
+    "Avsluta": "End",
+    "Du har avslutat för den här gången": "You have ended for now",
+    "inget har skickats": "nothing has been sent",
+}
+
+
 @pytest.fixture
 def patient(live_survey: LiveSurvey) -> Callable[[Any], Patient]:
     """Factory: a :class:`Patient` in a new tab of the given browser context."""
@@ -552,78 +571,134 @@ def patient(live_survey: LiveSurvey) -> Callable[[Any], Patient]:
 
 @pytest.fixture
 def page_tour(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
-    """Walk a browser context through every page type a patient can meet.
+    """Walk a browser context through every page type a patient can meet, in Swedish or English.
 
     A generator of ``(name, page)``: the test checks each page when it is
-    yielded, before the tour moves on. Uses five fresh letters.
+    yielded, before the tour moves on. Uses eight fresh letters. In English
+    the patient chooses English on the code page whenever it shows Swedish.
     """
 
-    def tour(context: Any) -> Iterator[tuple[str, Any]]:
+    def tour(context: Any, language: str = "sv") -> Iterator[tuple[str, Any]]:
         tab = patient(context)
         answered, declining, screened_out = (live_survey.invitation() for _ in range(3))
+
+        def say(swedish: str) -> str:
+            return swedish if language == "sv" else TOUR_ENGLISH[swedish]
+
+        def press(swedish: str) -> None:
+            tab.press(say(swedish))
+
+        def sign_in(code: str) -> None:
+            tab.open("/")
+            if tab.page.locator("html").get_attribute("lang") != language:
+                tab.press("English" if language == "en" else "Svenska")
+            tab.page.locator("#code").press_sequentially(code)
+            with tab.page.expect_navigation():
+                tab.page.keyboard.press("Enter")
+
         tab.open("/")
+        if language == "en":
+            tab.press("English")
         yield "code-entry", tab.page
-        tab.sign_in("abcd efgh jkmn")
+        sign_in("abcd efgh jkmn")
         assert tab.page.locator(".error-summary").is_visible()
         yield "code-entry-error", tab.page
-        tab.sign_in(answered.access_code)
+        sign_in(answered.access_code)
         yield "introduction", tab.page
-        tab.press("Börja svara")
+        press("Börja svara")
         yield "question-page", tab.page
         tab.open("/page/comments")
         comments = tab.page.locator("textarea")
         comments.fill("Lång berättelse. " * 300)
-        tab.press("Fortsätt")
+        press("Fortsätt")
         assert tab.page.locator(".error-summary").is_visible()
         yield "question-page-error", tab.page
         comments.fill("Tack för all hjälp.")
-        tab.press("Fortsätt")
+        press("Fortsätt")
         assert tab.page.url.endswith("/review")
         yield "review", tab.page
-        tab.press("Skicka in svaren")
-        assert "Obesvarade frågor" in tab.page.locator("main").inner_text()
+        press("Skicka in svaren")
+        assert say("Obesvarade frågor") in tab.page.locator("main").inner_text()
         yield "review-unanswered", tab.page
-        tab.press("Skicka ändå")
+        press("Skicka ändå")
         yield "thanks", tab.page
-        tab.sign_in(answered.access_code)
+        sign_in(answered.access_code)
         yield "used-code", tab.page
-        tab.sign_in(declining.access_code)
-        tab.press("Börja svara")
-        tab.press("Spara och fortsätt senare")
+        sign_in(declining.access_code)
+        press("Börja svara")
+        press("Spara och fortsätt senare")
         yield "saved", tab.page
-        tab.sign_in(declining.access_code)
+        sign_in(declining.access_code)
         tab.open("/introduction")
-        tab.press("Jag vill inte delta")
+        press("Jag vill inte delta")
         yield "refusal-confirm", tab.page
-        tab.press("Ja, jag vill inte delta")
+        press("Ja, jag vill inte delta")
         yield "refused", tab.page
-        tab.sign_in(screened_out.access_code)
-        tab.press("Det här stämmer inte med min vård")
+        sign_in(screened_out.access_code)
+        press("Det här stämmer inte med min vård")
         yield "screen-out-confirm", tab.page
-        tab.press("Ja, det stämmer inte med min vård")
+        press("Ja, det stämmer inte med min vård")
         yield "screened-out", tab.page
-        tab.sign_in(live_survey.invitation(CLOSED_ROUND).access_code)
+        sign_in(live_survey.invitation(CLOSED_ROUND).access_code)
         yield "closed-round", tab.page
-        tab.sign_in(live_survey.invitation(FUTURE_ROUND).access_code)
+        sign_in(live_survey.invitation(FUTURE_ROUND).access_code)
         yield "not-yet-open", tab.page
         tab.open("/no-such-page")
         yield "page-not-found", tab.page
         deceased = live_survey.invitation()
         live_survey.mark_returned(deceased, "deceased")
-        tab.sign_in(deceased.access_code)
-        assert tab.heading() == "Koden kan inte längre användas"
+        sign_in(deceased.access_code)
+        assert tab.heading() == say("Koden kan inte längre användas")
         yield "returned-code", tab.page
         ending = live_survey.invitation()
-        tab.sign_in(ending.access_code)
-        tab.press("Börja svara")
-        tab.press("Avsluta")
-        assert tab.heading() == "Du har avslutat för den här gången"
+        sign_in(ending.access_code)
+        press("Börja svara")
+        press("Avsluta")
+        assert tab.heading() == say("Du har avslutat för den här gången")
         yield "ended", tab.page
-        tab.sign_in(ending.access_code)
+        sign_in(ending.access_code)
         tab.open("/review")
         live_survey.expire_sessions()
-        tab.press("Skicka in svaren")
-        assert "inget har skickats" in tab.page.locator(".notice").inner_text()
+        press("Skicka in svaren")
+        assert say("inget har skickats") in tab.page.locator(".notice").inner_text()
         yield "session-ended", tab.page
 
     return tour
+
+
+@pytest.fixture
+def question_pages(live_survey: LiveSurvey, patient: Callable[[Any], Patient]):
+    """Walk a browser context through every question page of the open round's questionnaire, in Swedish
+    and then in English (the municipal page opened by its routing answer): a generator of ``(name, page)``.
+
+    Uses two fresh letters.
+    """
+    from prem.db import db
+    from prem.fieldwork.models import SurveyRound
+    from questionnaires import load_questionnaire
+
+    with live_survey.app.app_context():
+        fielded = db.session.query(SurveyRound).filter_by(name=OPEN_ROUND).one()
+        questionnaire = load_questionnaire(fielded.questionnaire_id, fielded.questionnaire_version)
+        db.session.remove()
+
+    def walk(context: Any) -> Iterator[tuple[str, Any]]:
+        tab = patient(context)
+        for language, start, go_on in (("sv", "Börja svara", "Fortsätt"), ("en", "Start the survey", "Continue")):
+            tab.open("/")
+            if language == "en":
+                tab.press("English")
+            tab.sign_in(live_survey.invitation().access_code)
+            tab.press(start)
+            for questionnaire_page in questionnaire.pages:
+                tab.open(f"/page/{questionnaire_page.id}")
+                if questionnaire_page.id == "continuity":  # opens the municipal page (shown if contact = 1)
+                    tab.page.locator("input[name=municipality_contact][value='1']").check()
+                    tab.press(go_on)
+                    tab.open(f"/page/{questionnaire_page.id}")
+                assert tab.page_id() == questionnaire_page.id
+                assert tab.heading() == questionnaire_page.title[language]
+                assert tab.page.locator("html").get_attribute("lang") == language
+                yield f"page-{questionnaire_page.id}-{language}", tab.page
+
+    return walk

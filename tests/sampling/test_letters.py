@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import html
 import re
 import shutil
 import stat
@@ -14,7 +15,7 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 
-from contracts.spreadsheet import neutralise_formula
+from contracts.spreadsheet import neutralise_formula, recover_formula
 from prem.cli import main
 from questionnaires import load_questionnaire
 from sampling.letters import build_letters, load_round_info
@@ -383,3 +384,65 @@ def test_the_page_footer_and_the_turn_over_note_do_not_overlap(tmp_path):
             assert re.search(rf"RAAAA222222 · {number}\s{{2,}}Fortsätt på nästa sida", footer), footer
         else:
             assert re.search(rf"RAAAA222222 · {number}\s*$", footer), footer
+
+
+def _words_mm(pdf: Path, page: int) -> list[tuple[str, float, float, float, float]]:
+    """The words of one page as ``(text, left, top, right, bottom)`` in mm from the sheet's top-left corner."""
+    xhtml = subprocess.run(
+        ["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    to_mm = 25.4 / 72
+    pattern = r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)</word>'
+    return [
+        (html.unescape(text), float(left) * to_mm, float(top) * to_mm, float(right) * to_mm, float(bottom) * to_mm)
+        for left, top, right, bottom, text in re.findall(pattern, xhtml)
+    ]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs pdftotext (poppler-utils)")
+@pytest.mark.parametrize("kind", ["invitation", "reminder-1", "reminder-2"])
+def test_the_address_alone_shows_in_the_envelope_s_window(sample, tmp_path, kind):
+    # C5/E65 with the window on the left: 90 x 45 mm, 20 mm from the left and 45 mm from the top. A
+    # letter moves a little in its envelope: what shows stays 1.5 mm inside the window's edges.
+    window, clearance = (20.0, 45.0, 110.0, 90.0), 1.5
+    ids = tmp_path / "ids.csv"
+    ids.write_text("respondent_id\n" + "".join(f"{p[0]}\n" for p in PEOPLE), encoding="utf-8")
+    out = tmp_path / f"{kind}.pdf"
+    arguments = ["--mailing", str(sample / "mailing.csv"), "--round-info", str(DATA / "round-info.yaml")]
+    result = run(*arguments, "--kind", kind, "--ids", str(ids), "--out", str(out))
+    assert result.exit_code == 0, result.output
+    letter_pages = [page for page, text in enumerate(pages_text(out), 1) if "Din kod" in text]
+    assert len(letter_pages) == 3
+    for page, person in zip(letter_pages, sorted(PEOPLE, key=lambda p: p[5]), strict=True):
+        words = _words_mm(out, page)
+        shown = [w for w in words if w[1] < window[2] and w[3] > window[0] and w[2] < window[3] and w[4] > window[1]]
+        address = f"{person[3]} {person[4]} {person[5]} {person[6]}"
+        # The return address (small, first), then the name, street, postal code and town: nothing else.
+        assert " ".join(w[0] for w in shown) == f"Region Exempel, Box 123, 123 45 Exempelstad {address}", page
+        for text, left, top, right, bottom in shown:
+            assert left >= window[0] + clearance and right <= window[2] - clearance, (page, text, left, right)
+            assert top >= window[1] + clearance and bottom <= window[3] - clearance, (page, text, top, bottom)
+        address_words = shown[-len(address.split()) :]
+        assert min(w[2] for w in address_words) >= 50.0 and max(w[4] for w in address_words) <= 80.0
+
+
+def test_the_vendor_csv_gives_back_the_exact_names_and_addresses(sample, tmp_path):
+    # A spreadsheet shows '=Åke as =Åke; a mail merge reading the file as text takes the ' off as
+    # contracts.spreadsheet.recover_formula does (docs/letters.md), and prints the name as in the mailing list.
+    out = tmp_path / "letters.pdf"
+    arguments = ["--mailing", str(sample / "mailing.csv"), "--round-info", str(DATA / "round-info.yaml")]
+    assert run(*arguments, "--kind", "invitation", "--out", str(out)).exit_code == 0
+    with out.with_suffix(".csv").open(encoding="utf-8") as handle:
+        rows = {row["respondent_id"]: row for row in csv.DictReader(handle)}
+    for respondent_id, _pathway, _code, name, street, postal_code, city in PEOPLE:
+        row = rows[respondent_id]
+        assert [recover_formula(row[c]) for c in ("name", "street", "postal_code", "city")] == [
+            name,
+            street,
+            postal_code,
+            city,
+        ]
+    assert rows["RBBBB333333"]["name"].startswith("'=")
