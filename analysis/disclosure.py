@@ -11,6 +11,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import linprog
 
 from analysis.cells import combined_codes
 from analysis.config import AnalysisConfig
@@ -78,10 +79,100 @@ def mask_response_rates(table: pd.DataFrame, rates: pd.DataFrame, config: Analys
         return masked
     any_masked = masked[list(DISPOSITIONS)].isna().any(axis=1).to_numpy()
     step = np.where(any_masked, rate_steps(table["invited"].to_numpy()), 1.0)
-    masked[["rr1", "adjusted_rate"]] = round_rates(rates.to_numpy(dtype="float64"), step[:, None])
+    shown = np.ones((len(table), 2), dtype=bool)
+    for row in np.flatnonzero(any_masked):
+        step[row], shown[row] = _protective_rates(table.iloc[row], masked.iloc[row], rates.iloc[row], step[row], config)
+    published = round_rates(rates.to_numpy(dtype="float64"), step[:, None])
+    masked[["rr1", "adjusted_rate"]] = np.where(shown, published, np.nan)
     masked["rate_rounding"] = step
     masked["masked_columns"] = masked_columns
     return masked
+
+
+_RATE_BASES: dict[str, tuple[str, ...]] = {
+    "rr1": ("complete", "partial", "refusal", "no_response", "undeliverable"),
+    "adjusted_rate": ("complete", "partial", "refusal", "no_response"),
+}
+"""The denominators of RR1 and the adjusted rate (the numerator of both is complete)."""
+
+
+def _protective_rates(
+    counts: pd.Series, published: pd.Series, rates: pd.Series, step: float, config: AnalysisConfig
+) -> tuple[float, np.ndarray]:
+    """The finest way to show one unit's RR1 and adjusted rate that narrows none of its masked counts:
+    the rounding step (``step`` or a coarser one of :data:`RATE_STEPS`) and which of the two are shown.
+
+    ``counts`` are the unit's true counts, ``published`` the same with its masked counts missing, ``rates``
+    its exact rates. Each candidate, finest first, is checked as an attacker would check it
+    (:func:`narrowed_counts`); failing every step, the adjusted rate alone at the coarsest step, and last
+    no rate at all (then nothing but the counts is shown, and they protect themselves).
+    """
+    candidates = [(float(candidate), (True, True)) for candidate in RATE_STEPS if candidate >= step]
+    candidates += [(float(RATE_STEPS[-1]), (False, True)), (float(RATE_STEPS[-1]), (False, False))]
+    for candidate, shown in candidates:
+        windows = {
+            name: float(round_rates(np.array([rates[name]]), candidate)[0])
+            for name, show in zip(_RATE_BASES, shown, strict=True)
+            if show and pd.notna(rates[name])
+        }
+        if not narrowed_counts(published, windows, candidate, config.mask_counts_below):
+            return candidate, np.array(shown)
+    raise AssertionError("unreachable: with no rate shown, the counts alone narrow nothing")
+
+
+def narrowed_counts(published: pd.Series, rates: dict[str, float], step: float, below: int) -> list[str]:
+    """The masked dispositions of one unit that its own published figures confine to between 1 and
+    ``below - 1``: the range of values consistent with its invited, its shown counts and each shown rate
+    (percent, rounded to ``step`` points: the exact rate lies within half a step of it) excludes 0 and
+    every value from ``below``. The ranges are those of the linear programme (``scipy.optimize.linprog``)
+    over the unit's seven disposition counts, as the disclosure audit of the tests computes them over
+    all tables.
+    """
+    names = list(DISPOSITIONS)
+    hidden = [name for name in names if pd.isna(published[name])]
+    if not hidden:
+        return []
+    equal_rows = [np.ones(len(names))]
+    equal_values = [float(published["invited"])]
+    for position, name in enumerate(names):
+        if name not in hidden:
+            equal_rows.append(np.eye(len(names))[position])
+            equal_values.append(float(published[name]))
+    upper_rows, upper_values = [], []
+    for name, rate in rates.items():
+        # complete / base within [rate - step/2, rate + step/2] percent, as two rows: complete - high * base <= 0
+        # and low * base - complete <= 0
+        base = np.isin(names, _RATE_BASES[name]).astype("float64")
+        complete = np.eye(len(names))[names.index("complete")]
+        high, low = min(rate + step / 2, 100.0) / 100, max(rate - step / 2, 0.0) / 100
+        upper_rows += [complete - high * base, low * base - complete]
+        upper_values += [0.0, 0.0]
+    narrowed = []
+    for name in hidden:
+        objective = np.eye(len(names))[names.index(name)]
+        ends = []
+        for sign in (1.0, -1.0):
+            result = linprog(
+                sign * objective,
+                A_ub=np.array(upper_rows) if upper_rows else None,
+                b_ub=np.array(upper_values) if upper_values else None,
+                A_eq=np.array(equal_rows),
+                b_eq=np.array(equal_values),
+                bounds=(0, None),
+                method="highs",
+            )
+            if result.status != 0:
+                raise AssertionError(f"the unit's published figures are inconsistent: {result.message}")
+            ends.append(sign * result.fun)
+            if ends[0] <= _TOLERANCE:
+                break  # consistent with 0: protected
+        if len(ends) == 2 and ends[1] < below - _TOLERANCE:
+            narrowed.append(name)
+    return narrowed
+
+
+_TOLERANCE = 1e-6
+"""Counts within this of 0 (of ``below``) count as consistent with 0 (with ``below``), as in the audit."""
 
 
 def mask_response_by_sex_age(

@@ -194,19 +194,19 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "rr1",
             "float64",
             "percent",
-            "AAPOR RR1 = I / (I + P + R + NC + U), rounded to rate_rounding percentage points; shown for every unit.",
+            "AAPOR RR1 = I / (I + P + R + NC + U), rounded to rate_rounding percentage points; shown for every unit but one too small for any step to protect its masked counts (see methods, suppression).",
         ),
         Column(
             "adjusted_rate",
             "float64",
             "percent",
-            "Adjusted response rate, AAPOR RR3 with e = 0 (every undeliverable counted ineligible) = I / (invited - ineligible - undeliverable), rounded to rate_rounding percentage points; shown for every unit.",
+            "Adjusted response rate, AAPOR RR3 with e = 0 (every undeliverable counted ineligible) = I / (invited - ineligible - undeliverable), rounded to rate_rounding percentage points; shown for every unit but one too small for any step to protect its masked counts (see methods, suppression).",
         ),
         Column(
             "rate_rounding",
             "float64",
             "percentage points",
-            "Rounding step of rr1 and adjusted_rate: 1 (whole percent) when every count of the row is shown; with a masked count, the finest of 1, 5, 10, 25, 50 whose step covers at least 5 of the invited (1 from 500 invited, 5 from 100, 10 from 50, 25 from 20), so that the rates cannot give a masked count back. Missing when masking is off.",
+            "Rounding step of rr1 and adjusted_rate: 1 (whole percent) when every count of the row is shown; with a masked count, the finest of 1, 5, 10, 25, 50 whose step covers at least 5 of the invited (1 from 500 invited, 5 from 100, 10 from 50, 25 from 20), so that the rates cannot give a masked count back; coarser where the unit's rates at that step, with its shown counts, would confine a masked count to 1-4. Missing when masking is off.",
         ),
         Column(
             "eligibility_rate",

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from analysis import AnalysisConfig, analyse_round, write_tables
-from analysis.disclosure import rate_steps, round_rates
+from analysis.disclosure import mask_response_rates, narrowed_counts, rate_steps, round_rates
+from analysis.dispositions import rates_from_counts
 from analysis.suppression import mask_small_counts, suppress_small_results
 from analysis.tables import DISPOSITIONS
 
@@ -82,9 +83,57 @@ def test_rates_are_rounded_coarsely_where_a_count_is_masked(small_results):
         [1.0, 5.0, 10.0, 25.0],
         50.0,
     )
-    assert (step[masked] == expected[masked]).all()
+    # The step of rate_steps, or a coarser one where that step would narrow a masked count (see
+    # test_rates_that_would_narrow_a_masked_count_are_rounded_more_coarsely).
+    assert (step[masked] >= expected[masked]).all()
     for column in ("rr1", "adjusted_rate"):
         assert np.allclose(rates[column] / step, np.round(rates[column] / step))
+
+
+def _national_of_the_tiny_round() -> pd.DataFrame:
+    """A unit of 500 invited whose refusal (4), screened out (1) and deceased (3) counts are masked."""
+    counts = {"complete": 241, "partial": 15, "refusal": 4, "screened_out": 1, "deceased": 3}
+    counts |= {"undeliverable": 7, "no_response": 229}
+    return pd.DataFrame([{"level": "national", "invited": 500, **counts}]).assign(
+        pathway=pd.NA, region=pd.NA, healthcare_region=pd.NA
+    )
+
+
+def test_whole_percent_rates_narrow_a_masked_count_by_hand():
+    """RR1 = 241 / (500 - screened out - deceased) = 48.6 shows as 49, so the denominator is 486.9 to
+    496.9 and screened out + deceased at least 3.1: refusal = 8 - (screened out + deceased) is at most
+    4.9. The adjusted rate 241 / (485 + refusal) = 49.3 shows as 49: 485 + refusal is at least 486.9,
+    refusal at least 1.9. Both rates in whole percent put refusal between 1.9 and 4.9; in steps of 5
+    points (both 50) it may be 0."""
+    unit = _national_of_the_tiny_round().iloc[0]
+    published = unit.copy()
+    published[["refusal", "screened_out", "deceased"]] = np.nan
+    assert narrowed_counts(published, {"rr1": 49.0, "adjusted_rate": 49.0}, 1.0, 5) == ["refusal"]
+    assert narrowed_counts(published, {"rr1": 49.0}, 1.0, 5) == []  # alone, each rate leaves 0 or 5 possible
+    assert narrowed_counts(published, {"adjusted_rate": 49.0}, 1.0, 5) == []
+    assert narrowed_counts(published, {"rr1": 50.0, "adjusted_rate": 50.0}, 5.0, 5) == []
+
+
+def test_rates_that_would_narrow_a_masked_count_are_rounded_more_coarsely():
+    table = _national_of_the_tiny_round()
+    masked = mask_response_rates(table, rates_from_counts(table), AnalysisConfig())
+    assert masked[["refusal", "screened_out", "deceased"]].isna().all(axis=None)
+    assert masked[["rr1", "adjusted_rate", "rate_rounding"]].iloc[0].tolist() == [50.0, 50.0, 5.0]
+
+
+def test_a_unit_whose_rates_narrow_a_count_at_every_step_shows_none():
+    """Nine invited, five complete, the other four (refusal 2, screened out 1, deceased 1) masked: RR1
+    and the adjusted rate are both 5/7 = 71 %. Even rounded to 50 points (window 25-75 %), either rate
+    gives a denominator of at least 6.7, so refusal is at least 1.7 of at most 4: no rate is shown."""
+    counts = {"complete": 5, "partial": 0, "refusal": 2, "screened_out": 1, "deceased": 1}
+    table = pd.DataFrame([{"level": "national", "invited": 9, **counts, "undeliverable": 0, "no_response": 0}]).assign(
+        pathway=pd.NA, region=pd.NA, healthcare_region=pd.NA
+    )
+    masked = mask_response_rates(table, rates_from_counts(table), AnalysisConfig())
+    published = masked.iloc[0].astype(object).where(masked.iloc[0].notna(), np.nan)
+    assert narrowed_counts(published, {"adjusted_rate": 50.0}, 50.0, 5) == ["refusal"]
+    assert masked[["rr1", "adjusted_rate"]].isna().all(axis=None)
+    assert masked["rate_rounding"].iloc[0] == 50.0
 
 
 def test_rate_steps_by_hand():
