@@ -26,7 +26,7 @@ import pandas as pd
 from analysis.errors import AnalysisInputError
 from contracts.formats import AGE_GROUPS
 
-__all__ = ["rake"]
+__all__ = ["calibration_residuals", "rake"]
 
 
 def _margin_codes(values: np.ndarray, responded: np.ndarray, order: list[str], minimum: int) -> np.ndarray:
@@ -157,3 +157,46 @@ def rake(
                 )
         weight[rows[respondents]] = d * factor
     return pd.Series(weight, index=frame.index, name="weight")
+
+
+def calibration_residuals(
+    influence: np.ndarray, stratum: np.ndarray, margins: list[np.ndarray], design_weight: np.ndarray, weight: np.ndarray
+) -> np.ndarray:
+    """The linearised values of a raked estimator: each influence value's residual from the regression
+    on the calibration indicators within its stratum.
+
+    Parameters
+    ----------
+    influence : array, shape (n,) or (n, k)
+        The respondents' linearised values of the uncalibrated estimator (for a ratio ``R``:
+        ``w_i (y_i - R) / Σ w``, 0 for a respondent without a value).
+    stratum : array of int, shape (n,)
+        Each respondent's stratum: calibration is within strata, so is the regression.
+    margins : list of arrays of int, shape (n,)
+        Each margin's category codes (sex, age group; the stratum total is added here).
+    design_weight, weight : array, shape (n,)
+        Design weights ``d`` and calibrated weights ``w = g d``.
+
+    Returns
+    -------
+    ndarray, the shape of ``influence``
+        ``g sqrt(d) · resid(x / (g sqrt(d)))``, the residual from the least-squares fit on the
+        indicators times ``sqrt(d)``: what R survey's ``svyrecvar`` uses for a design from
+        ``calibrate()`` (Deville and Särndal 1992's residual variance with the g-weights). The
+        stratified variance of these is the calibrated estimator's.
+    """
+    values = np.asarray(influence, dtype="float64")
+    flat = values.reshape(len(values), -1)
+    root = np.sqrt(np.asarray(design_weight, dtype="float64"))
+    scale = np.asarray(weight, dtype="float64") / root  # g sqrt(d)
+    result = np.empty_like(flat)
+    for rows in pd.Series(np.arange(len(flat))).groupby(np.asarray(stratum), sort=False).indices.values():
+        columns = [np.ones(len(rows))]
+        for code in margins:
+            local = np.asarray(code)[rows]
+            columns.extend((local == value).astype("float64") for value in np.unique(local))
+        design = np.column_stack(columns) * root[rows, None]
+        target = flat[rows] / scale[rows, None]
+        fitted = design @ np.linalg.lstsq(design, target, rcond=None)[0]
+        result[rows] = (target - fitted) * scale[rows, None]
+    return result.reshape(values.shape)
