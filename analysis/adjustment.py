@@ -73,17 +73,28 @@ def _with_missing_level(values: pd.Categorical | pd.Series) -> pd.Categorical:
 
 
 def adjusted_comparisons(
-    data: pd.DataFrame, outcomes: Sequence[tuple[Any, ...]], config: AnalysisConfig
+    data: pd.DataFrame,
+    outcomes: Sequence[tuple[Any, ...]],
+    config: AnalysisConfig,
+    weights: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The comparisons of ``config.comparisons`` (regions within each pathway, pathways within each
-    region) for every outcome and measure."""
+    region) for every outcome and measure; ``weights`` (the respondents' final weights, in the rows of
+    ``data``) give the case mix of ``config.standardise_to="population"``."""
+    if config.standardise_to == "population" and weights is None:
+        raise ValueError("standardise_to='population' needs the respondents' final weights")
     casemix = data.attrs["casemix"]
     values = {}
     for index, (_, _, score, positive) in enumerate(outcomes):
         values[f"mean_score_{index}"], values[f"share_positive_{index}"] = score.to_numpy(), positive.to_numpy()
     # The outcomes beside the case mix without copying either (assign would copy them into one block).
     with_outcomes = pd.concat([data, pd.DataFrame(values, index=data.index, copy=False)], axis=1)
-    cells = outcome_cells(with_outcomes, ["pathway", "region", *casemix], list(values))
+    cells = outcome_cells(
+        with_outcomes,
+        ["pathway", "region", *casemix],
+        list(values),
+        weights if config.standardise_to == "population" else None,
+    )
     comparisons = [
         (comparison, population, unit)
         for comparison, population, unit in COMPARISON_UNITS
@@ -108,6 +119,7 @@ def adjusted_comparisons(
                 logistic,
                 min_respondents=config.min_respondents_shown,
                 confidence=config.confidence,
+                standardise_to=config.standardise_to,
             )
             rows = len(part["outcome"])
             part[unit], part[population] = part.pop("unit").astype(object), np.full(rows, name, dtype=object)

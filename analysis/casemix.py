@@ -24,8 +24,16 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import observed_codes
 from analysis.comparison import funnel_comparison
+from analysis.config import STANDARDISATION_TARGETS
 
-__all__ = ["CasemixModel", "adjusted_comparison", "adjusted_comparison_columns", "fit_casemix_model", "outcome_cells"]
+__all__ = [
+    "STANDARDISATION_TARGETS",
+    "CasemixModel",
+    "adjusted_comparison",
+    "adjusted_comparison_columns",
+    "fit_casemix_model",
+    "outcome_cells",
+]
 
 MISSING_LEVEL = "missing"
 """The level given to a missing case-mix answer, so that no respondent is dropped."""
@@ -69,7 +77,9 @@ class CasemixModel:
         return np.column_stack(columns)
 
 
-def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str]) -> pd.DataFrame:
+def outcome_cells(
+    data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[str], weights: np.ndarray | None = None
+) -> pd.DataFrame:
     """Cross-classification cells of ``keys`` with, per outcome, its count, sum and sum of squares.
 
     Parameters
@@ -81,6 +91,10 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         The unit columns and case-mix columns.
     outcomes : sequence of str
         Outcome columns.
+    weights : ndarray, optional
+        The respondents' final weights: adds ``<outcome>.weight``, the weights
+        summed over the cell's respondents with a value (the weighted case mix
+        that ``standardise_to="population"`` standardises to).
 
     Returns
     -------
@@ -104,6 +118,10 @@ def outcome_cells(data: pd.DataFrame, keys: Sequence[str], outcomes: Sequence[st
         filled = np.where(given, values, 0.0)
         for name, summed in (("count", given), ("total", filled), ("square", filled * filled)):
             columns[f"{outcome}.{name}"] = np.bincount(cell, weights=summed, minlength=len(cell_codes))
+        if weights is not None:
+            columns[f"{outcome}.weight"] = np.bincount(
+                cell, weights=np.where(given, weights, 0.0), minlength=len(cell_codes)
+            )
     return pd.DataFrame(columns)
 
 
@@ -245,6 +263,7 @@ def adjusted_comparison(
     min_respondents: int = 30,
     confidence: float = 0.95,
     proportion_scale: float = 100.0,
+    standardise_to: str = "respondents",
 ) -> pd.DataFrame:
     """Each unit's case-mix adjusted result against the reference population's value.
 
@@ -265,6 +284,11 @@ def adjusted_comparison(
         Interval coverage.
     proportion_scale : float
         Multiplier of the values of logistic outcomes (100: percent).
+    standardise_to : {"respondents", "population"}
+        The case mix standardised to: the reference population's respondents
+        counted once each (the default), or weighted by their final weights
+        (``cells`` from :func:`outcome_cells` with ``weights``), which
+        estimates the case mix of the eligible population.
 
     Returns
     -------
@@ -279,10 +303,14 @@ def adjusted_comparison(
     The adjusted value of unit u is ``(1/N) Σ_i f(x_i' β with unit = u)``
     over all N respondents of the reference population (recycled
     predictions; ``f`` the inverse logit or the identity), i.e. the unit's
-    expected result with the reference population's case mix. Its standard
-    error comes from the delta method, ``g' V g`` with ``g`` the gradient of
-    that mean with respect to β and ``V`` the model covariance; the interval
-    is normal. ``reference`` is the observed (unweighted) value of the
+    expected result with the reference population's case mix, unweighted.
+    With ``standardise_to="population"`` it is ``Σ_i w_i f(...) / Σ_i w_i``
+    with the respondents' final weights ``w_i``: the weighted national case
+    mix (Graubard and Korn's predictive margins with the survey weights). The
+    model itself is unweighted either way. Its standard error comes from the
+    delta method, ``g' V g`` with ``g`` the gradient of that mean with
+    respect to β and ``V`` the model covariance, the case mix (and its
+    weights) taken as fixed; the interval is normal. ``reference`` is the observed (unweighted) value of the
     reference population (the national line of the charts). The band compares
     each unit with the rest of the population, the other units' adjusted
     values, on funnel limits widened for overdispersion
@@ -316,6 +344,7 @@ def adjusted_comparison(
             min_respondents=min_respondents,
             confidence=confidence,
             proportion_scale=proportion_scale,
+            standardise_to=standardise_to,
         )
     )
 
@@ -329,25 +358,42 @@ def adjusted_comparison_columns(
     min_respondents: int = 30,
     confidence: float = 0.95,
     proportion_scale: float = 100.0,
+    standardise_to: str = "respondents",
 ) -> dict[str, np.ndarray]:
     """:func:`adjusted_comparison`'s table as a dict of its columns (numpy arrays, text as objects).
 
     For a caller that gathers many comparisons into one table: it adds its columns and builds the
     DataFrame once (a DataFrame of text columns per comparison costs more than its models' fits).
     """
+    if standardise_to not in STANDARDISATION_TARGETS:
+        raise ValueError(f"standardise_to is {standardise_to!r}; expected one of {', '.join(STANDARDISATION_TARGETS)}")
+    weighted = standardise_to == "population"
+    missing = [f"{outcome}.weight" for outcome in outcomes if weighted and f"{outcome}.weight" not in cells]
+    if missing:
+        raise ValueError(f"standardise_to='population' needs the cells' summed weights; missing {missing}")
     population = _Population(cells, unit, casemix)
     quantile = stats.norm.ppf(0.5 + confidence / 2)
     parts = [
-        _compare(population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0)
+        _compare(
+            population, outcome, logistic, min_respondents, quantile, proportion_scale if logistic else 1.0, weighted
+        )
         for outcome, logistic in outcomes.items()
     ]
     return {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
 
 
 def _compare(
-    population: _Population, outcome: str, logistic: bool, min_respondents: int, quantile: float, scale: float
+    population: _Population,
+    outcome: str,
+    logistic: bool,
+    min_respondents: int,
+    quantile: float,
+    scale: float,
+    weighted: bool,
 ) -> dict[str, np.ndarray]:
     count, total, _ = population.statistics(outcome)
+    # The case mix standardised to: each cell's respondents, or their summed final weights.
+    standard = population.cells[f"{outcome}.weight"].to_numpy("float64") if weighted else count
     units = population.levels[population.unit]
     n = np.bincount(population.unit_codes, weights=count, minlength=len(units))
     positives = np.bincount(population.unit_codes, weights=total, minlength=len(units))
@@ -393,7 +439,7 @@ def _compare(
                 # reference level, all of them): the level is named, not the consequences.
                 named = {note.split("=")[0] for note in separated}
                 separated += [note for note in _diverged_terms(model) if note.split("=")[0] not in named]
-            fitted_estimate, fitted_se, fitted_covariance = _adjusted_values(population, model, keep, count)
+            fitted_estimate, fitted_se, fitted_covariance = _adjusted_values(population, model, keep, standard)
             estimate[modelled], se[modelled] = fitted_estimate, fitted_se
             covariance[np.ix_(modelled, modelled)] = fitted_covariance
             lower[modelled], upper[modelled] = (
@@ -480,7 +526,8 @@ def _adjusted_values(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every unit's adjusted value, delta-method standard error and the values' covariance: the mean
     prediction with the unit set to each unit in turn, over the population's cells (``count``
-    respondents each), from ``model`` and its one-hot columns ``keep`` (see :meth:`_Population.fit`).
+    respondents each, or their summed weights), from ``model`` and its one-hot columns ``keep`` (see
+    :meth:`_Population.fit`). The case mix ``count`` is taken as fixed: only β varies in the gradient.
     """
     given = count > 0
     weight = count[given] / count.sum()

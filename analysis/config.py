@@ -7,10 +7,14 @@ from typing import Literal
 
 from analysis.errors import AnalysisInputError
 
-__all__ = ["COMPARISONS", "AnalysisConfig"]
+__all__ = ["COMPARISONS", "STANDARDISATION_TARGETS", "AnalysisConfig"]
 
 COMPARISONS: tuple[str, ...] = ("regions_within_pathway", "pathways_within_region")
 """The case-mix adjusted comparisons :func:`analysis.analyse_round` can make."""
+
+STANDARDISATION_TARGETS: tuple[str, ...] = ("respondents", "population")
+"""The case mixes an adjusted value can be standardised to: the respondents' (unweighted), or the
+respondents' weighted by their final weights (an estimate of the eligible population's case mix)."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,11 @@ class AnalysisConfig:
         (as HCAHPS adjusts for mode). Off by default: who chooses paper
         differs from who answers on the web, and the method appendix states
         the choice either way (:mod:`analysis.mode`).
+    standardise_to : {"respondents", "population"}
+        The case mix adjusted values are standardised to: the respondents of
+        the reference population counted once each (the default), or weighted
+        by their final weights, the weighted national case mix, which
+        estimates the eligible population's (:data:`STANDARDISATION_TARGETS`).
     """
 
     min_respondents_shown: int = 30
@@ -68,6 +77,7 @@ class AnalysisConfig:
     adjusted_items: tuple[str, ...] = ()
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
     casemix_mode: bool = False
+    standardise_to: str = "respondents"
 
     def __post_init__(self) -> None:
         problems = []
@@ -80,6 +90,10 @@ class AnalysisConfig:
         unknown = [name for name in self.comparisons if name not in COMPARISONS]
         if unknown:
             problems.append(f"comparisons {unknown} are not comparisons; expected some of {', '.join(COMPARISONS)}")
+        if self.standardise_to not in STANDARDISATION_TARGETS:
+            problems.append(
+                f"standardise_to is {self.standardise_to!r}; expected one of {', '.join(STANDARDISATION_TARGETS)}"
+            )
         for name in ("min_respondents_shown", "mask_counts_below", "min_cell_respondents"):
             if getattr(self, name) < 0:
                 problems.append(f"{name} is {getattr(self, name)}; expected 0 or more")

@@ -65,6 +65,14 @@ def methods_table(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "nothing to be compared with, and its model is not identified). "
             "Comparisons made in this run: " + ", ".join(config.comparisons or ("none",)) + "."
         ),
+        "casemix_target": (
+            "Case mix standardised to (standardise_to population): the reference population's respondents "
+            "weighted by their final weights, the weighted national case mix, which estimates the case mix of the "
+            "eligible population; the models themselves are unweighted."
+            if config.standardise_to == "population"
+            else "Case mix standardised to (standardise_to respondents, the default): the reference population's "
+            "respondents' case mix, unweighted (each respondent counted once)."
+        ),
         "suppression": (
             f"Results based on fewer than {config.min_respondents_shown} respondents are not shown. Counts of 1 to "
             f"{config.mask_counts_below - 1} persons are protected across everything published together (every table "

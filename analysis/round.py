@@ -179,7 +179,9 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     adjusted_results = publish_masked_comparisons(
         publish_masked_results(
             mask_adjusted_respondents(
-                adjusted_comparisons(casemix_data, outcomes, config), item_results, dimension_results
+                adjusted_comparisons(casemix_data, outcomes, config, respondents["weight"].to_numpy()),
+                item_results,
+                dimension_results,
             ),
             ["observed", "estimate"],
         )

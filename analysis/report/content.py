@@ -545,6 +545,7 @@ def _method(
         casemix_variables=_casemix_variables(q) + (("mode",) if getattr(config, "casemix_mode", False) else ()),
         casemix_mode=bool(getattr(config, "casemix_mode", False)),
         comparisons=tuple(getattr(config, "comparisons", ("regions_within_pathway",))),
+        standardise_to=str(getattr(config, "standardise_to", "respondents")),
         manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
 

@@ -414,6 +414,23 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "standardisation). A region report shows the region's adjusted result for each pathway against the same "
         "pathway's national value.{pathways} How the regions are compared is said in the next paragraph.",
     ),
+    "method.target_respondents": (
+        "Standardiseringen sker till de svarandes patientsammansättning, oviktad: varje svarande i vårdförloppet i riket "
+        "räknas en gång (förval). De justerade resultaten gäller alltså patienter som de som svarade, inte nödvändigtvis "
+        "alla patienter i vårdförloppet.",
+        "The standardisation is to the respondents' case mix, unweighted: each respondent of the pathway in the country "
+        "counts once (the default). The adjusted results therefore describe patients like those who answered, not "
+        "necessarily all of the pathway's patients.",
+    ),
+    "method.target_population": (
+        "Standardiseringen sker i den här körningen till rikets viktade patientsammansättning: varje svarande i "
+        "vårdförloppet i riket räknas med sin slutliga vikt, så att sammansättningen skattar den hos alla patienter i "
+        "vårdförloppet som kunde ingå i urvalet (populationen), inte bara de som svarade. Modellerna är fortfarande "
+        "oviktade.",
+        "In this run the standardisation is to the weighted national case mix: each respondent of the pathway in the "
+        "country counts with their final weight, so that the case mix estimates that of all the pathway's patients who "
+        "could have been sampled (the population), not only of those who answered. The models are still unweighted.",
+    ),
     "method.funnel": ("Bättre, som förväntat eller sämre", "Better, as expected or worse"),
     "method.funnel_text": (
         "Varje regions justerade resultat jämförs med övriga riket, det vill säga med vårdförloppets övriga regioner utan "

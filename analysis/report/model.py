@@ -165,6 +165,7 @@ class MethodFacts:
     casemix_variables: tuple[str, ...] = ("age_group", "sex")
     casemix_mode: bool = False
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
+    standardise_to: str = "respondents"
     manifest: tuple[tuple[str, str], ...] = ()
 
 

@@ -581,6 +581,12 @@ def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
             ),
             "body",
         ),
+        layout.para(
+            layout.text(
+                "method.target_population" if method.standardise_to == "population" else "method.target_respondents"
+            ),
+            "body",
+        ),
         layout.para(layout.text("method.mode_on" if method.casemix_mode else "method.mode_off"), "body"),
         layout.para(layout.text("method.funnel"), "h2"),
         layout.para(

@@ -160,15 +160,16 @@ def _questionnaire(responses: pd.DataFrame):
     return load_questionnaire(questionnaire_id, version=version)
 
 
-def analyse_source(source: RoundInput, *, casemix_mode: bool = False):
+def analyse_source(source: RoundInput, *, casemix_mode: bool = False, standardise_to: str = "respondents"):
     """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out);
-    ``casemix_mode`` adds the mode of response (web/paper) to the case mix."""
+    ``casemix_mode`` adds the mode of response (web/paper) to the case mix; ``standardise_to`` is the
+    case mix adjusted values are standardised to (:attr:`analysis.AnalysisConfig.standardise_to`)."""
     from analysis import AnalysisConfig, analyse_round
     from analysis.report import CARE_PLAN_ITEM
 
     q = _questionnaire(source.responses)
     adjusted_items = (CARE_PLAN_ITEM,) if any(item.id == CARE_PLAN_ITEM for item in q.scored_items) else ()
-    config = AnalysisConfig(adjusted_items=adjusted_items, casemix_mode=casemix_mode)
+    config = AnalysisConfig(adjusted_items=adjusted_items, casemix_mode=casemix_mode, standardise_to=standardise_to)
     return analyse_round(source.responses, q, config=config), q
 
 
@@ -184,6 +185,14 @@ _CASEMIX_MODE = click.option(
     "--casemix-mode",
     is_flag=True,
     help="Adjust for the mode of response (web/paper) too, as HCAHPS does; off by default (the appendix says which).",
+)
+_STANDARDISE_TO = click.option(
+    "--standardise-to",
+    type=click.Choice(["respondents", "population"]),
+    default="respondents",
+    show_default=True,
+    help="Case mix adjusted results are standardised to: the respondents' (unweighted) or the weighted national "
+    "case mix (the population's); the appendix says which.",
 )
 _FLOW = click.option(
     "--flow",
@@ -216,6 +225,7 @@ _FLOW = click.option(
     help="The rule file or folder the sample was drawn with, to name the flow's criteria (default: bundled).",
 )
 @_CASEMIX_MODE
+@_STANDARDISE_TO
 def report(
     round_name: str | None,
     responses_path: Path | None,
@@ -227,6 +237,7 @@ def report(
     lang: str,
     rules_path: Path | None,
     casemix_mode: bool,
+    standardise_to: str,
 ) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
     from analysis.report import check_scope
@@ -242,7 +253,15 @@ def report(
     source = _round_input(round_name, responses_path, flow_dir)
     rules = load_rules(rules_path) if rules_path is not None else bundled_rules()
     content = write_report(
-        source, out, kind=kind, pathway=pathway, regions=regions, lang=lang, rules=rules, casemix_mode=casemix_mode
+        source,
+        out,
+        kind=kind,
+        pathway=pathway,
+        regions=regions,
+        lang=lang,
+        rules=rules,
+        casemix_mode=casemix_mode,
+        standardise_to=standardise_to,
     )
     click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
 
@@ -261,6 +280,7 @@ def write_report(
     lang: str,
     rules: list[PathwayRule] | None = None,
     casemix_mode: bool = False,
+    standardise_to: str = "respondents",
     progress: Callable[[str], None] = _no_progress,
 ):
     """Analyse ``source`` and write its comparison PDF to ``out`` (``prem report`` and the staff pages).
@@ -274,7 +294,7 @@ def write_report(
         kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
     )
     progress("analysing")
-    results, q = analyse_source(source, casemix_mode=casemix_mode)
+    results, q = analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
     progress("writing")
     content = build_content(
         results,
@@ -326,6 +346,7 @@ def write_report(
     help="Language of the SPSS and Stata labels.",
 )
 @_CASEMIX_MODE
+@_STANDARDISE_TO
 def tables(
     round_name: str | None,
     responses_path: Path | None,
@@ -334,6 +355,7 @@ def tables(
     respondents_dir: Path | None,
     labels_lang: str,
     casemix_mode: bool,
+    standardise_to: str,
 ) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     if respondents_dir is not None and regions:
@@ -342,7 +364,9 @@ def tables(
         raise click.UsageError("--respondents needs a directory of its own: the tables are for publication")
     regions = tuple(code.zfill(2) for code in regions)
     source = _round_input(round_name, responses_path, None)
-    results, q, written = write_round_tables(source, out_dir, regions=regions or None, casemix_mode=casemix_mode)
+    results, q, written = write_round_tables(
+        source, out_dir, regions=regions or None, casemix_mode=casemix_mode, standardise_to=standardise_to
+    )
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
     if respondents_dir is not None:
         from analysis.exports import write_respondent_files
@@ -359,6 +383,7 @@ def write_round_tables(
     *,
     regions: tuple[str, ...] | None = None,
     casemix_mode: bool = False,
+    standardise_to: str = "respondents",
 ):
     """Analyse ``source`` and write its tables (``prem tables`` and the staff pages).
 
@@ -367,7 +392,7 @@ def write_round_tables(
     """
     from analysis.tables import write_tables
 
-    results, q = analyse_source(source, casemix_mode=casemix_mode)
+    results, q = analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
     return results, q, write_tables(results, out_dir, regions=regions)
 
 

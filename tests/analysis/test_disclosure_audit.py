@@ -425,6 +425,19 @@ ROUNDS = {
         _one_pathway_in_skane,
         {"min_respondents_shown": 10, "comparisons": ("regions_within_pathway", "pathways_within_region")},
     ),
+    # Adjusted figures standardised to the weighted case mix: still published, still audited.
+    "population-target": (
+        900,
+        ("kol", "ibd-vuxna"),
+        ("01", "12", "14", "25"),
+        5,
+        _one_pathway_in_skane,
+        {
+            "min_respondents_shown": 10,
+            "comparisons": ("regions_within_pathway", "pathways_within_region"),
+            "standardise_to": "population",
+        },
+    ),
     "tiny-stratum": (600, ("kol", "ibd-vuxna"), ("03", "04", "25"), 6, _tiny_stratum, {"min_respondents_shown": 10}),
     "single-stratum": (300, ("kol",), ("12",), 3, None, {}),
     "many-regions": (

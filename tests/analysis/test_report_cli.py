@@ -325,3 +325,19 @@ def test_tables_of_one_region_hold_only_its_rows(sample_dir, tmp_path):
         str(tmp_path / "people"),
     )
     assert refused.exit_code != 0 and "--region" in refused.output
+
+
+def test_standardisation_target_is_chosen_and_stated(sample_dir, tmp_path):
+    source = ["--responses", str(sample_dir / "responses.csv")]
+    default, weighted = tmp_path / "default.pdf", tmp_path / "population.pdf"
+    assert _run("report", *source, "--pathway", PATHWAY, "--out", str(default)).exit_code == 0
+    result = _run("report", *source, "--pathway", PATHWAY, "--standardise-to", "population", "--out", str(weighted))
+    assert result.exit_code == 0, result.output
+    assert "de svarandes patientsammansättning, oviktad" in _text(default)
+    assert "rikets viktade patientsammansättning" in _text(weighted)
+    tables = _run("tables", *source, "--standardise-to", "population", "--out", str(tmp_path / "tables"))
+    assert tables.exit_code == 0, tables.output
+    methods = pd.read_csv(tmp_path / "tables" / "methods.csv")
+    assert "weighted national case mix" in " ".join(methods.astype(str).to_numpy().ravel())
+    bad = _run("tables", *source, "--standardise-to", "everyone", "--out", str(tmp_path / "bad"))
+    assert bad.exit_code != 0 and "'everyone' is not one of 'respondents', 'population'" in bad.output
