@@ -13,16 +13,26 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, Response
+from flask import Flask, Response, abort
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData, event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
-__all__ = ["MIGRATIONS", "Base", "Model", "UTCDateTime", "db", "init_app", "transaction", "upgrade_database"]
+__all__ = [
+    "MIGRATIONS",
+    "Base",
+    "Model",
+    "UTCDateTime",
+    "db",
+    "found_or_404",
+    "init_app",
+    "transaction",
+    "upgrade_database",
+]
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -76,6 +86,21 @@ if TYPE_CHECKING:
     Model = Base
 else:
     Model = db.Model
+
+
+_Found = TypeVar("_Found")
+
+
+def found_or_404(found: _Found | None) -> _Found:
+    """``found``, or the 404 page when a view's lookup found nothing.
+
+    The views' one not-found path for lookups that are not by primary key
+    (for those, Flask-SQLAlchemy's ``db.get_or_404``): a round by name, a job
+    or respondent that the account may see.
+    """
+    if found is None:
+        abort(404)
+    return found
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
 import pandas as pd
@@ -21,6 +22,9 @@ import pandas as pd
 from contracts.errors import UserError
 from contracts.formats import FLOW_COLUMNS, RESPONSES_DTYPES
 from contracts.rules import PathwayRule
+
+if TYPE_CHECKING:
+    from analysis import RoundResults
 
 __all__ = [
     "RoundInput",
@@ -282,10 +286,14 @@ def write_report(
     casemix_mode: bool = False,
     standardise_to: str = "respondents",
     progress: Callable[[str], None] = _no_progress,
+    analysed: tuple[RoundResults, Any] | None = None,
 ):
-    """Analyse ``source`` and write its comparison PDF to ``out`` (``prem report`` and the staff pages).
+    """Analyse ``source`` and write its comparison PDF to ``out`` (``prem report``, the staff pages, the demo).
 
     ``progress`` is told each step as it starts (``"analysing"``, ``"writing"``).
+    ``analysed``: the results and questionnaire of :func:`analyse_source` for
+    this ``source`` when the caller already has them (the demo writes several
+    reports of one round and analyses it once).
     Raises :class:`analysis.report.ReportError` for a report the round cannot give.
     """
     from analysis.report import build_content, check_scope, write_pdf
@@ -294,7 +302,11 @@ def write_report(
         kind, pathway=pathway, regions=regions, lang=lang, round_name=source.round_name, invited=source.responses
     )
     progress("analysing")
-    results, q = analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
+    results, q = (
+        analysed
+        if analysed is not None
+        else analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
+    )
     progress("writing")
     content = build_content(
         results,

@@ -309,37 +309,24 @@ def _letters_and_paper(app, out_dir: Path, sample_dir: Path, info: Path, seed: i
 
 
 def _write_reports(out_dir: Path) -> list[Path]:
-    """Analyse the round once; write the tables and a PDF per pathway, one region's, and the national ones."""
-    from analysis.report import build_content, write_pdf
-    from analysis.tables import write_tables
-    from prem.commands.analysis import analyse_source, bundled_rules, round_from_database
+    """The tables and a PDF per pathway, one region's, and the national ones, as ``prem tables`` / ``prem report``
+    and the staff pages' jobs write them (the same functions); the round is analysed once for all of them."""
+    from prem.commands.analysis import bundled_rules, round_from_database, write_report, write_round_tables
 
     source = round_from_database(ROUND_NAME)
-    results, q = analyse_source(source)
-    write_tables(results, out_dir / "tables")
+    results, q, _tables = write_round_tables(source, out_dir / "tables")
     specs: list[tuple[str, str | None, tuple[str, ...], str]]
     specs = [("pathway", slug, (), "sv") for slug in sorted(source.responses["pathway"].unique())]
     specs += [("region", None, (REGION_REPORT,), "sv"), ("national", None, (), "sv"), ("national", None, (), "en")]
     written = []
     rules = bundled_rules()
+    (out_dir / "reports").mkdir(exist_ok=True)
     for kind, pathway, regions, lang in specs:
         name = f"{kind}-{pathway or '-'.join(regions) or 'sverige'}-{lang}.pdf".replace("national-sverige", "national")
-        content = build_content(
-            results,
-            q,
-            kind=kind,
-            round_name=source.round_name,
-            pathway=pathway,
-            regions=regions,
-            lang=lang,
-            flow=source.flow,
-            manifest=source.manifest,
-            fieldwork=(source.opens, source.closes),
-            rules=rules,
-        )
         path = out_dir / "reports" / name
-        path.parent.mkdir(exist_ok=True)
-        write_pdf(content, path)
+        write_report(
+            source, path, kind=kind, pathway=pathway, regions=regions, lang=lang, rules=rules, analysed=(results, q)
+        )
         written.append(path)
     return written
 

@@ -11,20 +11,21 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pandas as pd
-from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from wtforms import ValidationError
 from wtforms.fields.choices import SelectChoice
 
 from contracts.errors import UserError
 from contracts.spreadsheet import spreadsheet_csv
-from prem.db import db
+from prem.db import db, found_or_404
 from prem.errors import PremError
 from prem.fieldwork.models import SurveyRound
-from prem.fieldwork.operations import get_round, survey_today
+from prem.fieldwork.operations import survey_today
 from prem.i18n import available_languages
 from prem.security import access_code_key, code_keys
 from prem.staff import operations, rounds
@@ -243,9 +244,7 @@ def _issue_reset(user: StaffUser, *, created: bool):
 def reset_user(user_id: int):
     """Lock an account and show a one-time link with which its owner sets a new password."""
     form = ActionForm()
-    user = _session().get(StaffUser, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(StaffUser, user_id)
     if not form.validate_on_submit():
         return redirect(url_for(".users"))
     return _issue_reset(user, created=False)
@@ -255,9 +254,7 @@ def reset_user(user_id: int):
 def set_user_active(user_id: int):
     """Deactivate an account (its sessions end on the server at once) or activate it again."""
     form = ActionForm()
-    user = _session().get(StaffUser, user_id)
-    if user is None:
-        abort(404)
+    user = db.get_or_404(StaffUser, user_id)
     if form.validate_on_submit():
         active = request.form.get("active") == "1"
         try:
@@ -297,10 +294,9 @@ def round_detail(round_name: str):
 
 
 def _round_or_404(round_name: str) -> SurveyRound:
-    try:
-        return get_round(_session(), round_name)
-    except PremError:
-        abort(404)
+    return found_or_404(
+        _session().execute(select(SurveyRound).where(SurveyRound.name == round_name)).scalar_one_or_none()
+    )
 
 
 def _questionnaire_choices() -> list[SelectChoice]:

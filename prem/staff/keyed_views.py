@@ -21,6 +21,7 @@ from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
 from contracts.spreadsheet import spreadsheet_csv
+from prem.db import found_or_404
 from prem.errors import PremError
 from prem.fieldwork.export import mode_conflicts_dataframe
 from prem.fieldwork.models import Respondent, SurveyRound
@@ -118,12 +119,9 @@ def _closed(survey_round: SurveyRound) -> bool:
 
 
 def _respondent_or_404(survey_round: SurveyRound, region: str, respondent_id: str) -> Respondent:
-    respondent = keyed.region_respondent(
-        _session(), survey_round, region, respondent_id, for_update=request.method == "POST"
+    return found_or_404(
+        keyed.region_respondent(_session(), survey_round, region, respondent_id, for_update=request.method == "POST")
     )
-    if respondent is None:
-        abort(404)
-    return respondent
 
 
 def _problem_text(problem: CellProblem, q: Questionnaire) -> str:

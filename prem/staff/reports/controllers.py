@@ -7,12 +7,13 @@ itself (:func:`prem.staff.reports.operations.visible_job`).
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, request, send_file, url_for
+from flask import current_app, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from prem.db import found_or_404
 from prem.errors import PremError
 from prem.fieldwork.models import SurveyRound
 from prem.staff.access import rule
@@ -76,10 +77,7 @@ def reports():
 
 
 def _job_or_404(job_id: str):
-    job = operations.visible_job(_session(), _user(), job_id)
-    if job is None:
-        abort(404)
-    return job
+    return found_or_404(operations.visible_job(_session(), _user(), job_id))
 
 
 @rule(Role.ANALYST, Role.COORDINATOR)
