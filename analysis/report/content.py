@@ -430,6 +430,12 @@ def _flow(
             flow = flow[flow["region"].str.zfill(2).isin(scope.region_filter)]
     elif scope.kind == "region":
         flow = flow[flow["region"].str.zfill(2) == scope.region]
+    # Published rounded (FLOW_ROUNDING), per pathway and region before any sum: an exact "removed 1" of a step
+    # such as protected identity is a count of 1-4 persons, and exact remainders would give it back by
+    # subtraction. A sum over regions of the rounded counts tells nothing the region reports do not.
+    flow = flow.assign(remaining=_round_to(flow["remaining"], FLOW_ROUNDING))
+    before = flow.groupby(["pathway", "region"], sort=False)["remaining"].shift(1)
+    flow = flow.assign(removed=(before - flow["remaining"]).fillna(0).astype("int64"))
     summed = flow.groupby(["pathway", "step"], sort=False)[["remaining", "removed"]].sum().reset_index()
     return tuple(
         FlowRow(
@@ -441,6 +447,18 @@ def _flow(
         )
         for r in summed.itertuples()
     )
+
+
+#: The sampling flow's counts of each pathway and region are published rounded to the nearest multiple of
+#: this, the removed counts being the differences of the rounded remainders: a removed count of 1-4 then
+#: reads as 0 or 5 and stays consistent with 0 or with 5 or more, even with the exact final population
+#: known (tests/analysis/test_flow_disclosure.py).
+FLOW_ROUNDING = 5
+
+
+def _round_to(counts: pd.Series, base: int) -> pd.Series:
+    """Whole-number ``counts`` to the nearest multiple of ``base`` (an odd base: there are no ties)."""
+    return ((counts.astype("int64") + base // 2) // base * base).astype("int64")
 
 
 def _file_text(entry: object) -> str:

@@ -207,6 +207,16 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Flödet i urvalet (summerat över rapportens regioner)",
         "Sampling flow (summed over the report's regions)",
     ),
+    "method.flow_rounding": (
+        "Antalen i flödet är avrundade till närmaste 5 för varje vårdförlopp och region innan de summeras, och "
+        "bortfallet i varje steg är skillnaden mellan de avrundade antalen. Annars skulle ett litet bortfall, till exempel en enda person med skyddad identitet, gå att läsa ut; "
+        "ett bortfall på 0 kan alltså vara upp till 4 personer, och ett på 5 kan vara från 1. Urvalet drogs ur de "
+        "exakta antalen.",
+        "The counts of the flow are rounded to the nearest 5 for each pathway and region before they are summed, and "
+        "each step's removed count is the difference of the rounded counts. Otherwise a small removal, a single person with protected identity say, could be read off; "
+        "a removed count of 0 may thus be up to 4 persons, and one of 5 may be from 1. The sample was drawn from the "
+        "exact counts.",
+    ),
     "method.no_flow": (
         "Flödesrapporten finns inte för denna omgång.",
         "The flow report is not available for this round.",

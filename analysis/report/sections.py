@@ -520,6 +520,7 @@ def appendix(content: ReportContent, layout: Layout) -> list[Flowable]:
         flow = Table(rows, colWidths=[130, layout.width - 250, 60, 60], repeatRows=1)
         flow.setStyle(table_style(layout.font, text_columns=2))
         parts.append(flow)
+        parts.append(layout.para(layout.text("method.flow_rounding"), "small"))
         if any(f.label in ("", f.step) for f in content.flow):
             parts.append(layout.para(layout.text("method.criteria_note"), "small"))
     else:
