@@ -84,6 +84,7 @@ def import_round(database_url: str, instance: Path, size: int, name: str = "last
     folder = instance / f"sample-{name}"
     folder.mkdir(parents=True, exist_ok=True)
     ids = [f"R{index:010d}" for index in range(size)]
+    population = max(4000, size)  # a stratum is never smaller than its sample
     codes = [new_access_code() for _ in ids]
     with open(folder / "frame.csv", "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
@@ -101,7 +102,9 @@ def import_round(database_url: str, instance: Path, size: int, name: str = "last
             ]
         )
         for index, respondent_id in enumerate(ids):
-            writer.writerow([respondent_id, PATHWAY, "01", "KM"[index % 2], 70, "65-79", 4000, size, 4000 / size])
+            writer.writerow(
+                [respondent_id, PATHWAY, "01", "KM"[index % 2], 70, "65-79", population, size, population / size]
+            )
     with open(folder / "mailing.csv", "w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
         writer.writerow(["respondent_id", "access_code"])

@@ -159,3 +159,40 @@ def test_staff_pages_carry_the_security_headers(client, accounts):
         assert headers["Content-Security-Policy"].startswith("default-src 'none'")
         assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
         assert headers["Referrer-Policy"] == "no-referrer"
+
+
+def _allowed_user(endpoint: str) -> str:
+    expected = EXPECTED[endpoint]
+    if expected == PUBLIC:
+        return ANONYMOUS
+    return next(user for user in USERS if user in expected)
+
+
+@pytest.mark.parametrize("endpoint", ROUTES)
+def test_every_staff_route_carries_the_security_headers(app, client, accounts, staff_round, endpoint):
+    user = _allowed_user(endpoint)
+    if user != ANONYMOUS:
+        log_in(client, user)
+    response = _request(app, client, endpoint, _url(app, endpoint, accounts))
+    headers = response.headers
+    assert headers["Content-Security-Policy"].startswith("default-src 'none'"), endpoint
+    assert "script-src" not in headers["Content-Security-Policy"]
+    assert headers["X-Frame-Options"] == "DENY" and headers["Cache-Control"] == "no-store"
+    assert headers["Referrer-Policy"] == "no-referrer" and headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.parametrize(
+    "endpoint", [endpoint for endpoint in ROUTES if "POST" in _APP.url_map._rules_by_endpoint[endpoint][0].methods]
+)
+def test_every_staff_form_needs_the_csrf_token(app, client, accounts, staff_round, endpoint):
+    """A post without the form's token is refused before the view runs, by every user it is allowed to."""
+    user = _allowed_user(endpoint)
+    if user != ANONYMOUS:
+        log_in(client, user)
+    url = _url(app, endpoint, accounts)
+    response = client.post(url, data={"username": "x", "password": "y", "region": "10"})
+    if endpoint == "staff.login":
+        assert response.status_code == 200 and "Sidan hade varit öppen länge" in response.text
+    else:
+        # Flask-WTF's CSRFProtect refuses it before the view (and its transaction) runs.
+        assert response.status_code == 400, f"{endpoint} took a post without its CSRF token: {response.status}"
