@@ -381,7 +381,7 @@ def live_survey(tmp_path_factory: pytest.TempPathFactory, browser: Any) -> Itera
     info_path.write_text(ROUND_INFO, encoding="utf-8")
     with transaction(app) as session:
         for round_name, (opens, closes) in windows.items():
-            letters[round_name] = _write_sample(root / round_name, 40, generator)
+            letters[round_name] = _write_sample(root / round_name, 120, generator)  # the tours take many
             import_round(
                 session,
                 round_name,
