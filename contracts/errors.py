@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
-from contracts.messages import Message, translated
+from contracts.messages import Message, from_data, to_data, translated
 
 __all__ = ["UserError"]
 
@@ -56,6 +56,16 @@ class UserError(Exception):
         )
         where = ": ".join(part for part in (self.file or "", place) if part)
         return f"{where}: {self.message}" if where else self.message
+
+    def to_data(self) -> dict[str, Any]:
+        """The error as plain JSON data (to be stored, a failed job's reason say); :meth:`from_data` makes
+        an error of it again that formats and translates as this one does."""
+        return {"message": to_data(self.message), "file": self.file, "row": self.row, "column": self.column}
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> UserError:
+        """An error made from :meth:`to_data`'s data."""
+        return cls(from_data(data["message"]), file=data.get("file"), row=data.get("row"), column=data.get("column"))
 
     def translated(self, gettext: Callable[[str], str]) -> str:
         """:meth:`formatted` in the language of ``gettext`` (a :class:`~contracts.messages.Message` message

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PROBLEM_SEPARATOR", "Message", "replaced", "translated"]
+__all__ = ["PROBLEM_SEPARATOR", "Message", "from_data", "replaced", "to_data", "translated"]
 
 #: Between the problems of a list value (and before the first): one per line, indented.
 PROBLEM_SEPARATOR = "\n  "
@@ -79,3 +79,25 @@ def replaced(text: Any, old: str, new: str) -> Any:
     if isinstance(text, int | float):
         return text
     return str(text).replace(old, new)
+
+
+def to_data(text: Any) -> Any:
+    """``text`` as plain JSON data that :func:`from_data` turns back into it: a :class:`Message` as its
+    template and values (so that what is stored, a failed job's reason say, can be shown translated later),
+    a tuple of problems as a list, numbers as they are, anything else as its text."""
+    if isinstance(text, Message):
+        return {"template": text.template, "values": {name: to_data(value) for name, value in text.values.items()}}
+    if isinstance(text, tuple):
+        return [to_data(part) for part in text]
+    if isinstance(text, bool) or not isinstance(text, int | float):
+        return str(text)
+    return text
+
+
+def from_data(data: Any) -> Any:
+    """What :func:`to_data` made ``data`` from: a :class:`Message`, a tuple, a number or a text."""
+    if isinstance(data, dict):
+        return Message(data["template"], **{name: from_data(value) for name, value in data["values"].items()})
+    if isinstance(data, list):
+        return tuple(from_data(part) for part in data)
+    return data

@@ -50,6 +50,7 @@ from analysis.report.modes import mode_rows
 from analysis.report.steps import recorded_labels, rules_for_report, step_label
 from analysis.tables import DISPOSITIONS
 from contracts.errors import UserError
+from contracts.messages import Message
 from contracts.rules import PathwayRule
 from sampling.reference import pathways as reference_pathways
 from sampling.reference import regions as reference_regions
@@ -578,36 +579,53 @@ def check_scope(
         With a message naming what was asked and what the round has.
     """
     if lang not in LANGUAGES:
-        raise ReportError(f"unknown report language {lang!r}; choose one of {', '.join(LANGUAGES)}")
+        raise ReportError(
+            Message(
+                "unknown report language %(lang)s; choose one of %(known)s", lang=repr(lang), known=", ".join(LANGUAGES)
+            )
+        )
     unknown = [code for code in regions if code not in reference_regions()]
     if unknown:
-        raise ReportError(f"unknown region code(s) {', '.join(unknown)}; region codes are two digits, e.g. 01, 14")
+        raise ReportError(
+            Message(
+                "unknown region code(s) %(codes)s; region codes are two digits, e.g. 01, 14", codes=", ".join(unknown)
+            )
+        )
     if kind not in ("pathway", "region", "national"):
-        raise ReportError(f"unknown report kind {kind!r}")
+        raise ReportError(Message("unknown report kind %(kind)s", kind=repr(kind)))
     if kind == "region" and len(regions) != 1:
-        raise ReportError("a region report compares the pathways of exactly one region; give one --region")
+        raise ReportError(Message("a region report compares the pathways of exactly one region; give one --region"))
     present = sorted(set(invited["pathway"].dropna())) if invited is not None else []
     if kind == "pathway" and pathway not in reference_pathways():
         where = (
-            f"round {round_name!r} has: {', '.join(present)}"
+            Message("round %(round)s has: %(present)s", round=repr(round_name), present=", ".join(present))
             if invited is not None
-            else "see sampling.reference.pathways()"
+            else Message("see sampling.reference.pathways()")
         )
-        raise ReportError(f"unknown pathway {pathway!r}; {where}")
+        raise ReportError(Message("unknown pathway %(pathway)s; %(where)s", pathway=repr(pathway), where=where))
     if invited is None:
         return
     if kind == "pathway":
         found = invited[_is(invited["pathway"], pathway)]
         if regions:
             found = found[found["region"].isin(regions)]
-        asked = f"pathway {pathway}" + (f" in region(s) {', '.join(regions)}" if regions else "")
+        asked = (
+            Message("pathway %(pathway)s in region(s) %(regions)s", pathway=pathway, regions=", ".join(regions))
+            if regions
+            else Message("pathway %(pathway)s", pathway=pathway)
+        )
     elif kind == "region":
-        found, asked = invited[_is(invited["region"], regions[0])], f"region {regions[0]}"
+        found, asked = invited[_is(invited["region"], regions[0])], Message("region %(region)s", region=regions[0])
     else:
-        found, asked = invited, "any pathway"
+        found, asked = invited, Message("any pathway")
     if found.empty:
         raise ReportError(
-            f"round {round_name!r} has no invited persons for {asked} (it has: {', '.join(present) or 'none'})"
+            Message(
+                "round %(round)s has no invited persons for %(asked)s (it has: %(present)s)",
+                round=repr(round_name),
+                asked=asked,
+                present=", ".join(present) if present else Message("none"),
+            )
         )
 
 
@@ -667,11 +685,13 @@ def build_content(
     scope = _Scope(results, kind, pathway, regions, lang)
     if not scope.units:
         asked = {
-            "pathway": f"pathway {pathway}",
-            "region": f"region {regions[0] if regions else ''}",
-            "national": "any pathway",
+            "pathway": Message("pathway %(pathway)s", pathway=pathway),
+            "region": Message("region %(region)s", region=regions[0] if regions else ""),
+            "national": Message("any pathway"),
         }[kind]
-        raise ReportError(f"round {round_name!r} has no invited persons for {asked}")
+        raise ReportError(
+            Message("round %(round)s has no invited persons for %(asked)s", round=repr(round_name), asked=asked)
+        )
     response, response_total, national_rate = _response(scope)
     dimensions = _dimensions(scope, q)
     care_plan = next((i for d in dimensions for i in d.items if i.item_id == CARE_PLAN_ITEM), None)

@@ -326,7 +326,7 @@ def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -
         return
     if not active:
         if user.username == actor:
-            raise StaffError("Du kan inte stänga av ditt eget konto. / You cannot deactivate your own account.")
+            raise StaffError(Message("You cannot deactivate your own account."))
         if user.role == Role.ADMINISTRATOR:
             others = session.execute(
                 select(func.count())
@@ -334,10 +334,7 @@ def set_active(session: Session, user: StaffUser, active: bool, *, actor: str) -
                 .where(StaffUser.role == Role.ADMINISTRATOR, StaffUser.active, StaffUser.id != user.id)
             ).scalar_one()
             if not others:
-                raise StaffError(
-                    "Det sista aktiva administratörskontot kan inte stängas av. / "
-                    "The last active administrator cannot be deactivated."
-                )
+                raise StaffError(Message("The last active administrator cannot be deactivated."))
         session.execute(delete(StaffSession).where(StaffSession.user_id == user.id))
         session.execute(delete(PasswordReset).where(PasswordReset.user_id == user.id))
     user.active = active

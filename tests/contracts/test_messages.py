@@ -58,3 +58,20 @@ def test_a_user_error_translates_its_place_and_message():
     error = UserError(Message("%(value)s (expected M or K)", value="'X'"), file="frame.csv", row=7, column="sex")
     assert str(error) == "frame.csv: row 7, column sex: 'X' (expected M or K)"
     assert error.translated(_gettext) == "frame.csv: rad 7, column sex: 'X' (M eller K väntades)"
+
+
+def test_a_message_and_an_error_survive_json_and_translate_as_before():
+    import json
+
+    from contracts.messages import from_data, to_data
+
+    message = Message("%(file)s:%(problems)s", file="frame.csv", problems=(_problem(2), _problem(3)))
+    again = from_data(json.loads(json.dumps(to_data(message))))
+    assert isinstance(again, Message) and again == message
+    assert translated(again, _gettext) == translated(message, _gettext)
+    assert from_data(to_data(7)) == 7 and from_data(to_data("plain")) == "plain"
+
+    error = UserError(Message("%(value)s (expected M or K)", value="'X'"), file="frame.csv", row=4, column="sex")
+    stored = UserError.from_data(json.loads(json.dumps(error.to_data())))
+    assert str(stored) == str(error) == "frame.csv: row 4, column sex: 'X' (expected M or K)"
+    assert stored.translated(_gettext) == "frame.csv: rad 4, column sex: 'X' (M eller K väntades)"

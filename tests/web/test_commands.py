@@ -86,4 +86,4 @@ def test_export_responses_and_freetext(runner, make_sample, tmp_path, app, start
 
 def test_db_upgrade_reports_the_revision(runner):
     result = runner(["db", "upgrade"])
-    assert result.exit_code == 0 and "Database at revision 0005_keyedweb" in result.output
+    assert result.exit_code == 0 and "Database at revision 0006_jobreason" in result.output

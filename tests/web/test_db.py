@@ -16,7 +16,7 @@ from .conftest import TODAY
 
 
 def test_migrations_match_the_models(app):
-    assert current_revision(app) == "0005_keyedweb"
+    assert current_revision(app) == "0006_jobreason"
     with app.app_context(), db.engine.connect() as connection:
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert differences == []

@@ -13,16 +13,17 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from contracts.errors import UserError
 from prem.db import found_or_404
 from prem.errors import PremError
 from prem.fieldwork.models import SurveyRound
 from prem.staff.access import rule
-from prem.staff.controllers import _errors, _render, _session, _user
+from prem.staff.controllers import _errors, _failed, _render, _session, _user
 from prem.staff.labels import pathway_name, region_name
 from prem.staff.models import Role
 from prem.staff.reports import operations
 from prem.staff.reports.forms import JobForm
-from prem.staff.reports.models import JobState
+from prem.staff.reports.models import JobState, StaffJob
 
 __all__ = ["job", "job_download", "reports"]
 
@@ -69,7 +70,7 @@ def reports():
         try:
             job = operations.request_job(_session(), _user(), asked)
         except PremError as error:
-            errors = [("product", f"{_('The order could not be placed.')} {error}")]
+            errors = [("product", _failed(_("The order could not be placed."), error))]
         else:
             return redirect(url_for(".job", job_id=job.id))
     jobs = operations.jobs_of(_session(), _user())
@@ -86,7 +87,16 @@ def job(job_id: str):
     found = _job_or_404(job_id)
     path = operations.result_path(current_app, found)
     expired = found.state == JobState.EXPIRED or (found.state == JobState.DONE and path is None)
-    return _render("staff/job.html", job=found, ready=path is not None, expired=expired, kinds=_KINDS)
+    return _render(
+        "staff/job.html", job=found, ready=path is not None, expired=expired, kinds=_KINDS, reason=_reason(found)
+    )
+
+
+def _reason(job: StaffJob) -> str:
+    """Why a failed job failed, in the page language ("" when the staff member is not told: the log says)."""
+    if job.reason is not None:
+        return UserError.from_data(job.reason).translated(_)
+    return job.error or ""  # a job that failed before reasons were kept as data
 
 
 @rule(Role.ANALYST, Role.COORDINATOR)

@@ -18,7 +18,7 @@ class JobState:
     QUEUED = "queued"  # waiting for a runner
     RUNNING = "running"  # claimed by a runner, which keeps ``heartbeat_at`` fresh
     DONE = "done"  # the result file is ready until ``expires_at``
-    FAILED = "failed"  # ``error`` says why; no file
+    FAILED = "failed"  # ``error`` (and ``reason``) say why; no file
     EXPIRED = "expired"  # past ``expires_at``: the file is deleted
 
 
@@ -45,7 +45,9 @@ class StaffJob(Base):
     step: Mapped[str | None] = mapped_column(String(20))
     progress: Mapped[int] = mapped_column(Integer, default=0)  # percent
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    error: Mapped[str | None] = mapped_column(String(500))
+    error: Mapped[str | None] = mapped_column(String(500))  # why it failed, in English (as the log would say)
+    # ... and as contracts.errors.UserError.to_data() gives it, so that the page shows it in its own language
+    reason: Mapped[dict | None] = mapped_column(JSON)
     result_name: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

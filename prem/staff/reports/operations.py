@@ -32,6 +32,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from contracts.errors import UserError
+from contracts.messages import Message
 from prem.errors import PremError
 from prem.fieldwork.operations import get_round, utc_now
 from prem.staff.models import Role, StaffUser
@@ -118,29 +119,26 @@ def _scope(user: StaffUser, asked: JobRequest) -> tuple[dict, list[str] | None]:
     coordinator = user.role == Role.COORDINATOR
     own = sorted(user.regions) if coordinator else None
     if asked.lang not in LANGUAGES:
-        raise JobRequestError("Välj språk. / Choose a language.")
+        raise JobRequestError(Message("Choose a language."))
     if asked.product != "report":
         return {"lang": asked.lang}, own
     if asked.kind not in KINDS:
-        raise JobRequestError("Välj vad rapporten jämför. / Choose what the report compares.")
+        raise JobRequestError(Message("Choose what the report compares."))
     regions: tuple[str, ...] = (asked.region,) if asked.region else ()
     if asked.kind == "region" and not regions:
-        raise JobRequestError("Välj region för en regionrapport. / Choose the region of a region report.")
+        raise JobRequestError(Message("Choose the region of a region report."))
     if asked.kind == "pathway" and not asked.pathway:
-        raise JobRequestError("Välj vårdförlopp för en förloppsrapport. / Choose the pathway of a pathway report.")
+        raise JobRequestError(Message("Choose the pathway of a pathway report."))
     if own is not None:
         if asked.kind == "national":
-            raise JobRequestError(
-                "En regionsamordnare kan inte beställa den nationella rapporten. / "
-                "A region coordinator cannot order the national report."
-            )
+            raise JobRequestError(Message("A region coordinator cannot order the national report."))
         regions = regions or tuple(own)
         if not set(regions) <= set(own):  # the access check refuses this earlier; kept as a second lock
-            raise JobRequestError("Regionen är inte din. / The region is not yours.")
+            raise JobRequestError(Message("The region is not yours."))
     try:
         check_scope(asked.kind, pathway=asked.pathway, regions=regions, lang=asked.lang)
     except ReportError as error:
-        raise JobRequestError(str(error)) from None
+        raise JobRequestError(error.message) from None
     params = {"kind": asked.kind, "pathway": asked.pathway, "regions": list(regions), "lang": asked.lang}
     return params, own
 
@@ -148,7 +146,7 @@ def _scope(user: StaffUser, asked: JobRequest) -> tuple[dict, list[str] | None]:
 def request_job(session: Session, user: StaffUser, asked: JobRequest, *, now: datetime | None = None) -> StaffJob:
     """Queue a job for ``user`` (checked here, made later by a runner); recorded in the audit log."""
     if asked.product not in PRODUCTS:
-        raise JobRequestError("Välj vad du vill ladda ner. / Choose what to download.")
+        raise JobRequestError(Message("Choose what to download."))
     get_round(session, asked.round_name)
     params, regions = _scope(user, asked)
     job = StaffJob(
@@ -257,14 +255,11 @@ def claim_next(session: Session, *, stale: timedelta, attempts: int, now: dateti
         same = (StaffJob.id == job_id) & (StaffJob.state == state)
         same &= StaffJob.heartbeat_at.is_(None) if heartbeat is None else StaffJob.heartbeat_at == heartbeat
         if tried >= attempts:
+            interrupted = JobRequestError(Message("The work was interrupted too many times."))
             session.execute(
                 update(StaffJob)
                 .where(same)
-                .values(
-                    state=JobState.FAILED,
-                    finished_at=now,
-                    error="Arbetet avbröts för många gånger. / The work was interrupted too many times.",
-                )
+                .values(state=JobState.FAILED, finished_at=now, error=str(interrupted), reason=interrupted.to_data())
             )
             continue
         claimed = cast(
@@ -306,8 +301,11 @@ def requeue(session: Session, job_id: str) -> None:
     )
 
 
-def finish(session: Session, job_id: str, *, result_name: str | None, error: str | None, lifetime: timedelta) -> None:
-    """Record a job's end: its file's name and expiry, or why it failed."""
+def finish(
+    session: Session, job_id: str, *, result_name: str | None, error: UserError | None, lifetime: timedelta
+) -> None:
+    """Record a job's end: its file's name and expiry, or why it failed (``error``; an error with no
+    message: the reason is not the staff member's to know, the log has it)."""
     now = utc_now()
     values: dict = {"finished_at": now, "heartbeat_at": now}
     if error is None:
@@ -319,7 +317,7 @@ def finish(session: Session, job_id: str, *, result_name: str | None, error: str
             "expires_at": now + lifetime,
         }
     else:
-        values |= {"state": JobState.FAILED, "error": error[:500], "step": None}
+        values |= {"state": JobState.FAILED, "error": str(error)[:500], "reason": error.to_data(), "step": None}
     session.execute(
         update(StaffJob).where((StaffJob.id == job_id) & (StaffJob.state == JobState.RUNNING)).values(**values)
     )
@@ -410,13 +408,13 @@ def run_job(app: Flask, session_factory: Callable[[], Session], job: StaffJob) -
         # A report the round cannot give (no invited persons in a pathway, too few answers, ...): say why.
         shutil.rmtree(work, ignore_errors=True)
         with session_factory() as session, session.begin():
-            finish(session, job.id, result_name=None, error=str(error), lifetime=lifetime)
+            finish(session, job.id, result_name=None, error=error, lifetime=lifetime)
         return
     except Exception:
         shutil.rmtree(work, ignore_errors=True)
         log.exception("staff job %s failed", job.id)
         with session_factory() as session, session.begin():
-            finish(session, job.id, result_name=None, error="", lifetime=lifetime)
+            finish(session, job.id, result_name=None, error=UserError(), lifetime=lifetime)
         return
     final = root / job.id
     shutil.rmtree(final, ignore_errors=True)

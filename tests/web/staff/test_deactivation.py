@@ -55,6 +55,9 @@ def test_an_administrator_cannot_deactivate_themselves_or_the_last_administrator
     assert f'action="/staff/users/{anna}/active"' not in admin.get("/staff/users").text
     _post_active(admin, anna, "0")
     assert "Kontot ändrades inte. Du kan inte stänga av ditt eget konto." in admin.get("/staff/users").text
+    admin.get("/staff/language/en?next=/staff/")
+    _post_active(admin, anna, "0")
+    assert "The account was not changed. You cannot deactivate your own account." in admin.get("/staff/users").text
     with app.app_context():
         assert db.session.get(StaffUser, anna).active
 

@@ -181,9 +181,36 @@ def test_a_report_the_round_cannot_give_fails_with_the_reason(app, client, accou
     log_in(client, "analyst")
     location = order(client, pathway="hoftledsartros-primarvard")
     run_jobs(app)
-    page = client.get(location)
-    assert "kunde inte göras" in page.text and "hoftledsartros-primarvard" in page.text
+    swedish = client.get(location).text.replace("&#39;", "'")
+    assert (
+        f"Filen kunde inte göras. omgången '{ROUND}' har inga inbjudna för vårdförloppet hoftledsartros-primarvard "
+        "(den har: reumatoid-artrit)" in swedish
+    )
+    client.get("/staff/language/en?next=/staff/")  # the same reason for a staff member who reads English
+    english = client.get(location).text.replace("&#39;", "'")
+    assert (
+        f"The file could not be made. round '{ROUND}' has no invited persons for pathway hoftledsartros-primarvard "
+        "(it has: reumatoid-artrit)" in english
+    )
+    with transaction(app, upgrade=False) as session:  # the log's words stay English
+        failed = session.get(StaffJob, _job_id(location))
+        assert failed.error.startswith(f"round '{ROUND}' has no invited persons") and failed.reason is not None
     assert fetch(client, location + "/download").status_code == 410
+
+
+def test_an_order_that_cannot_be_made_says_why_in_the_page_language(app, client, accounts, answered_round):
+    log_in(client, "analyst")
+    page = client.get("/staff/reports")
+    data = {"product": "report", "round_name": ROUND, "kind": "region", "region": "", "lang": "sv"}
+    refused = client.post("/staff/reports", data={"csrf_token": csrf_token(page.text), **data})
+    assert refused.status_code == 200
+    assert "Beställningen kunde inte göras. Välj region för en regionrapport." in refused.text
+    client.get("/staff/language/en?next=/staff/")
+    page = client.get("/staff/reports")
+    refused = client.post("/staff/reports", data={"csrf_token": csrf_token(page.text), **data})
+    assert "The order could not be placed. Choose the region of a region report." in refused.text
+    with transaction(app, upgrade=False) as session:
+        assert session.execute(select(StaffJob)).first() is None
 
 
 def test_a_claimed_job_is_made_once_and_a_dead_runners_job_is_taken_over(app, client, accounts, answered_round):
@@ -215,3 +242,5 @@ def test_a_claimed_job_is_made_once_and_a_dead_runners_job_is_taken_over(app, cl
         assert operations.claim_next(session, stale=stale, attempts=3, now=much_later + stale * 2) is None
         failed = session.execute(select(StaffJob).where(StaffJob.id != job_id)).scalar_one()
         assert failed.state == JobState.FAILED and "too many times" in failed.error
+        failed_id = failed.id
+    assert "Filen kunde inte göras. Arbetet avbröts för många gånger." in client.get(f"/staff/jobs/{failed_id}").text
