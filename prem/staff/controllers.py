@@ -90,8 +90,15 @@ def _failed(lead: str, error: Exception) -> str:
     """An operation's refusal for staff: a sentence in the page language, then the detail the operation
     gave (shared with the ``prem`` command, naming file, line and column where there are any), in the
     page language too where the operation's message is a :class:`contracts.messages.Message`."""
+    return f"{lead} {_detail(error)}"
+
+
+def _detail(error: Exception) -> str:
+    """What :func:`_failed` says after its lead: the error in the page language, as a sentence (the
+    command's lower-case start capitalised; a message led by a file name, ``frame.csv: ...``, keeps it)."""
     detail = error.translated(_) if isinstance(error, UserError) else str(error)
-    return f"{lead} {detail}"
+    first = detail.split(" ", 1)[0]
+    return detail[:1].upper() + detail[1:] if first.isalpha() else detail
 
 
 def check_csrf() -> None:

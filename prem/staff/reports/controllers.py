@@ -18,7 +18,7 @@ from prem.db import found_or_404
 from prem.errors import PremError
 from prem.fieldwork.models import SurveyRound
 from prem.staff.access import rule
-from prem.staff.controllers import _errors, _failed, _render, _session, _user
+from prem.staff.controllers import _detail, _errors, _failed, _render, _session, _user
 from prem.staff.labels import pathway_name, region_name
 from prem.staff.models import Role
 from prem.staff.reports import operations
@@ -95,7 +95,7 @@ def job(job_id: str):
 def _reason(job: StaffJob) -> str:
     """Why a failed job failed, in the page language ("" when the staff member is not told: the log says)."""
     if job.reason is not None:
-        return UserError.from_data(job.reason).translated(_)
+        return _detail(UserError.from_data(job.reason))
     return job.error or ""  # a job that failed before reasons were kept as data
 
 

@@ -183,13 +183,13 @@ def test_a_report_the_round_cannot_give_fails_with_the_reason(app, client, accou
     run_jobs(app)
     swedish = client.get(location).text.replace("&#39;", "'")
     assert (
-        f"Filen kunde inte göras. omgången '{ROUND}' har inga inbjudna för vårdförloppet hoftledsartros-primarvard "
+        f"Filen kunde inte göras. Omgången '{ROUND}' har inga inbjudna för vårdförloppet hoftledsartros-primarvard "
         "(den har: reumatoid-artrit)" in swedish
     )
     client.get("/staff/language/en?next=/staff/")  # the same reason for a staff member who reads English
     english = client.get(location).text.replace("&#39;", "'")
     assert (
-        f"The file could not be made. round '{ROUND}' has no invited persons for pathway hoftledsartros-primarvard "
+        f"The file could not be made. Round '{ROUND}' has no invited persons for pathway hoftledsartros-primarvard "
         "(it has: reumatoid-artrit)" in english
     )
     with transaction(app, upgrade=False) as session:  # the log's words stay English
