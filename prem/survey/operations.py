@@ -19,8 +19,8 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import cast
 
-from sqlalchemy import Select, bindparam, case, delete, literal, select, update
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy import Select, Update, bindparam, case, delete, literal, select, update
+from sqlalchemy.orm import Session, joinedload, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prem.db import UTCDateTime
@@ -89,22 +89,40 @@ def _dialect_insert(dialect: str):
 
 @cache
 def _response_query(*, for_update: bool) -> Select:
-    query = (
-        select(Response)
-        .where(Response.respondent_pk == bindparam("respondent_pk"))
-        .options(joinedload(Response.answers))
-        .execution_options(populate_existing=True)
+    query = select(Response).where(Response.respondent_pk == bindparam("respondent_pk"))
+    if for_update:
+        # The answers in a second statement, run once the lock is held: in PostgreSQL's READ COMMITTED a
+        # joined read would give the answers as they were when the statement started, before the wait
+        # for the lock, i.e. without those the lock holder just stored.
+        query = query.options(selectinload(Response.answers)).with_for_update(of=Response)
+    else:
+        query = query.options(joinedload(Response.answers))
+    return query.execution_options(populate_existing=True)
+
+
+@cache
+def _write_lock() -> Update:
+    return (
+        update(Response)
+        .where(Response.respondent_pk == bindparam("respondent"))
+        .values(updated_at=Response.updated_at)
+        .execution_options(synchronize_session=False)
     )
-    return query.with_for_update(of=Response) if for_update else query
 
 
 def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
-    """The respondent's response with its answers, if they have started (one query).
+    """The respondent's response with its answers, if they have started (one statement; two when locking).
 
     With ``for_update`` the response row is locked for the rest of the
-    transaction, so that two browsers of one patient save one after the
-    other, each on the answers the other stored.
+    transaction and the answers are read after the lock is held, so that two
+    browsers of one patient save one after the other, each on the answers the
+    other stored. SQLite has no row locks: there the transaction takes the
+    database's write lock first (a write that changes nothing), waiting for
+    another writer's commit, and reads after it.
     """
+    if for_update and session.get_bind().dialect.name == "sqlite":
+        session.execute(_write_lock(), {"respondent": respondent.id})
+        for_update = False  # held: the joined read after it sees the last commit
     query = _response_query(for_update=for_update)
     return session.execute(query, {"respondent_pk": respondent.id}).unique().scalar_one_or_none()
 

@@ -213,12 +213,15 @@ def test_review_and_pages_use_a_constant_number_of_queries(client, make_round, s
     assert len(many) == len(few) <= 8 and len(page) <= 8
 
 
-def test_a_page_save_takes_five_statements_however_much_was_answered(app, client, make_round, start, count_queries):
+def test_a_page_save_takes_six_statements_however_much_was_answered(app, client, make_round, start, count_queries):
     """Pins the round trips of the most frequent request, so that they do not creep back.
 
     The session with its respondent and round, the response with its answers,
-    the same locked for the save, one upsert of the page's answers, one update
-    of the response (its resume page and time); clearing an answer adds its delete.
+    the same locked for the save and its answers read once the lock is held
+    (PostgreSQL: ``SELECT … FOR UPDATE``, then the answers; SQLite: the write
+    lock taken, then the joined read), one upsert of the page's answers, one
+    update of the response (its resume page and time); clearing an answer adds
+    its delete.
     """
     sample = make_round()
     respondent_id, code = next(iter(sample.codes.items()))
@@ -236,5 +239,5 @@ def test_a_page_save_takes_five_statements_however_much_was_answered(app, client
     with count_queries() as clearing:
         client.post("/page/overall", data={**form, **changed, "overall_rating": ""})
     assert "overall_rating" not in _answers(app, respondent_id)
-    assert len(saving) == 5, "\n".join(" ".join(s.split())[:70] for s in saving)
-    assert len(clearing) == 6 and clearing[3].lstrip().upper().startswith("DELETE"), clearing
+    assert len(saving) == 6, "\n".join(" ".join(s.split())[:70] for s in saving)
+    assert len(clearing) == 7 and clearing[4].lstrip().upper().startswith("DELETE"), clearing
