@@ -240,3 +240,18 @@ def test_config_calibration_defaults():
     assert AnalysisConfig(calibration="raking", raking_trim=None).raking_trim is None
     assert AnalysisConfig(calibration="raking", raking_trim=2).raking_trim == 2
 
+
+def test_person_level_file_of_a_raked_round(raked_round, q):
+    """The analysts' file states the raked design: the phase-2 stratum is the stratum, the factor the raking
+    factor, and the list of variables says so."""
+    from analysis.exports import respondent_file, variable_list
+
+    responses, results = raked_round
+    table = respondent_file(results, responses, q)
+    eligible = table["eligible"] == 1
+    assert (table.loc[eligible, "phase2_cell"] == table.loc[eligible, "stratum"]).all()
+    assert (table.loc[~eligible, "phase2_cell"] == table.loc[~eligible, "stratum"] + " ineligible").all()
+    assert_allclose(table["adjustment_factor"] * table["design_weight"], table["weight"], equal_nan=True)
+    labels = variable_list(table, q).set_index("name")
+    assert labels.loc["adjustment_factor", "label_en"] == "Raking factor"
+    assert labels.loc["weighting_cell", "label_sv"] == "Rakingcell"
