@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
 from analysis.errors import AnalysisInputError
 
-__all__ = ["COMPARISONS", "STANDARDISATION_TARGETS", "AnalysisConfig"]
+__all__ = ["CALIBRATIONS", "COMPARISONS", "STANDARDISATION_TARGETS", "AnalysisConfig"]
+
+CALIBRATIONS: tuple[str, ...] = ("poststratification", "raking")
+"""How the design weights are adjusted for non-response: post-stratification by sex x age group
+(:func:`analysis.weighting.poststratify`) or raking to the sex and age group margins with trimming
+(:func:`analysis.raking.rake_round`), both within pathway x region."""
 
 COMPARISONS: tuple[str, ...] = ("regions_within_pathway", "pathways_within_region")
 """The case-mix adjusted comparisons :func:`analysis.analyse_round` can make."""
@@ -65,6 +71,20 @@ class AnalysisConfig:
         the reference population counted once each (the default), or weighted
         by their final weights, the weighted national case mix, which
         estimates the eligible population's (:data:`STANDARDISATION_TARGETS`).
+    calibration : {"poststratification", "raking"}
+        The non-response adjustment of the design weights (:data:`CALIBRATIONS`):
+        post-stratification to the eligible frame's sex x age group cells within
+        pathway x region (the default), or raking (iterative proportional
+        fitting) to its sex and age group margins within pathway x region, as
+        the national survey's own evaluation recommends; margin categories with
+        fewer than ``min_cell_respondents`` respondents are merged with their
+        smaller neighbour. The variance follows (two-phase either way,
+        :mod:`analysis.estimates`), and the method appendix states the choice.
+    raking_trim : float or None
+        With raking: no adjustment factor (final weight / design weight) above
+        this multiple of its stratum's median untrimmed factor (bounded
+        raking, R survey's ``calibrate(bounds = c(0, cap))``); more than 1;
+        ``None``: untrimmed. Ignored under post-stratification.
     """
 
     min_respondents_shown: int = 30
@@ -78,6 +98,8 @@ class AnalysisConfig:
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
     casemix_mode: bool = False
     standardise_to: str = "respondents"
+    calibration: str = "poststratification"
+    raking_trim: float | None = 5.0
 
     def __post_init__(self) -> None:
         problems = []
@@ -93,6 +115,18 @@ class AnalysisConfig:
         if self.standardise_to not in STANDARDISATION_TARGETS:
             problems.append(
                 f"standardise_to is {self.standardise_to!r}; expected one of {', '.join(STANDARDISATION_TARGETS)}"
+            )
+        if self.calibration not in CALIBRATIONS:
+            problems.append(f"calibration is {self.calibration!r}; expected one of {', '.join(CALIBRATIONS)}")
+        if self.raking_trim is not None and (
+            isinstance(self.raking_trim, bool)
+            or not isinstance(self.raking_trim, int | float)
+            or not math.isfinite(self.raking_trim)
+            or self.raking_trim <= 1
+        ):
+            problems.append(
+                f"raking_trim is {self.raking_trim!r}; expected a multiple of the median factor above 1 "
+                "(e.g. 5.0), or None for no trimming"
             )
         for name in ("min_respondents_shown", "mask_counts_below", "min_cell_respondents"):
             if getattr(self, name) < 0:

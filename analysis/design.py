@@ -16,9 +16,13 @@ from analysis.weighting import Weighting
 __all__ = ["person_strata", "two_phase_units"]
 
 
-def two_phase_units(persons: pd.DataFrame, weighting: Weighting) -> tuple[pd.DataFrame, np.ndarray, TwoPhaseDesign]:
+def two_phase_units(
+    persons: pd.DataFrame, weighting: Weighting, cell_margins: np.ndarray | None = None
+) -> tuple[pd.DataFrame, np.ndarray, TwoPhaseDesign]:
     """The units of the variance (weighting cells within the strata; the persons of a stratum without a
-    weighting cell, a missing key, one more unit there), each person's unit, and the two-phase design."""
+    weighting cell, a missing key, one more unit there), each person's unit, and the two-phase design;
+    ``cell_margins`` (raked weights: each weighting cell's margin codes, :func:`analysis.raking.rake_round`)
+    makes it the design calibrated at phase 2."""
     strata, person_stratum = person_strata(persons)
     cell_table, n_cells = weighting.cell_table, len(weighting.cell_table)
     key = person_stratum * (n_cells + 1) + (weighting.person_cell + 1)
@@ -38,6 +42,9 @@ def two_phase_units(persons: pd.DataFrame, weighting: Weighting) -> tuple[pd.Dat
         else np.full(len(observed), np.nan),
         stratum_invited=np.bincount(person_stratum, minlength=len(strata)),
         stratum_population=population,
+        cell_margins=None
+        if cell_margins is None
+        else np.where(has_cell[:, None], cell_margins[cell] if n_cells else -1, -1),
     )
     return strata.iloc[unit_stratum].reset_index(drop=True), person_unit, design
 

@@ -28,6 +28,7 @@ __all__ = [
     "mask_response_by_sex_age",
     "mask_response_rates",
     "publish_masked_results",
+    "published_raking_margins",
     "published_weighting_cells",
     "rate_steps",
     "respondent_units",
@@ -338,6 +339,22 @@ def published_weighting_cells(cells: pd.DataFrame) -> pd.DataFrame:
         cell_population=np.nan,
         cell_respondents=pd.array([pd.NA] * len(cells), dtype="Int64"),
         adjustment_factor=np.nan,
+    )
+
+
+def published_raking_margins(margins: pd.DataFrame) -> pd.DataFrame:
+    """The raking margins as published: each stratum's margin categories (which were merged), without
+    targets, achieved totals, respondent or trimmed counts.
+
+    A target is the category's eligible invited times the stratum's design weight, and the respondent
+    and trimmed counts are counts of persons per stratum and sex (or age group), below the tables' masks;
+    the appendix gives the number of trimmed weights of the whole round instead.
+    """
+    return margins.assign(
+        target=np.nan,
+        achieved=np.nan,
+        respondents=pd.array([pd.NA] * len(margins), dtype="Int64"),
+        trimmed=pd.array([pd.NA] * len(margins), dtype="Int64"),
     )
 
 

@@ -20,6 +20,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from analysis.cells import class_counts, countable, weight_classes
 from analysis.config import AnalysisConfig
+from analysis.raking import calibration_residuals
 from analysis.suppression import suppress_small_results
 from analysis.tables import LEVEL_KEYS
 
@@ -68,6 +69,25 @@ VARIANCE_METHOD = (
     "effective n = n / design effect."
 )
 """What the ``se`` of a weighted estimate is, for the methods table."""
+
+RAKING_VARIANCE_METHOD = (
+    "Variance of weighted estimates under raking: two-phase with the second phase calibrated, as R survey's "
+    "twophase() followed by calibrate(phase = 2, calfun = 'raking') computes it. Phase 1 as under "
+    "post-stratification: stratified simple random sampling without replacement of n_h invited from the frame's "
+    "N_h in each pathway x region, with the finite population correction 1 - n_h/N_h (a stratum drawn whole adds "
+    "no phase-1 variance). Phase 2 is response: within each pathway x region the m_h respondents are taken as a "
+    "simple random subsample of the stratum's n'_h invited not known to be ineligible (correction 1 - m_h/n'_h; "
+    "the known ineligible a phase-2 stratum of their own, observed whole), whose weights are then raked to the "
+    "phase-1 estimates of the sex and age group margins. The phase-2 variance is that of the calibration "
+    "residuals: each linearised value's residual from the least-squares fit on the stratum's margin indicators, "
+    "times the raking factor g (Deville and Särndal 1992; survey's g-weighted residuals); the phase-1 variance is "
+    "estimated from the linearised values themselves, each weighted by the inverse phase-2 fraction n'_h/m_h. The "
+    "margins' targets are thus estimated from the sample and their uncertainty is in the variance; trimmed "
+    "factors enter as they are (the bounded calibration's g). Estimates are ratios (weighted means), linearised; "
+    "respondents without a value stay in the design (domain estimation, as svymean with na.rm = TRUE). Design "
+    "effect and effective n as under post-stratification."
+)
+"""What the ``se`` of a weighted estimate is under raking, for the methods table."""
 
 
 def _stratum_sums(
@@ -213,6 +233,11 @@ class TwoPhaseDesign:
         The cell's post-stratification factor: the phase-2 weight (final weight / design weight).
     stratum_invited, stratum_population : ndarray, shape (n_strata,)
         Invited ``n_h`` (everyone, the ineligible too) and the frame's population ``N_h`` per stratum.
+    cell_margins : ndarray of int, shape (n_cells, 2), optional
+        Raked weights: the cells are raking cells, each with its sex and age group margin category
+        (codes within the stratum; -1 for a unit without a cell). Phase 2 is then response within the
+        phase-1 stratum, calibrated to the margins (:data:`RAKING_VARIANCE_METHOD`); ``None``:
+        post-stratification, phase 2 stratified by the cells.
     """
 
     cell_stratum: np.ndarray
@@ -220,6 +245,12 @@ class TwoPhaseDesign:
     cell_factor: np.ndarray
     stratum_invited: np.ndarray
     stratum_population: np.ndarray
+    cell_margins: np.ndarray | None = None
+
+    @property
+    def raked(self) -> bool:
+        """Whether the weights are raked (phase 2 calibrated to margins), not post-stratified."""
+        return self.cell_margins is not None
 
 
 def _taylor(
@@ -255,6 +286,8 @@ def _taylor(
         spread = np.clip(spread, 0, None)  # a sum of squares: below 0 only by rounding
         if design is None:
             variance = np.asarray(to_group @ spread)
+        elif design.raked:
+            variance = _raked_variance(sums, membership, to_group, design, ratio_s, total_s, z_sum, z_square)
         else:
             eligible = design.cell_eligible[:, None]
             phase2 = np.where(eligible > 0, 1 - psus / np.where(eligible > 0, eligible, 1), 0.0) * spread
@@ -275,6 +308,92 @@ def _taylor(
             variance = np.asarray(_summing(stratum_group, to_group.shape[0]) @ (v1 + v2))
             # strata without a cell of the groups (no respondent) have v1 = v2 = 0: summed harmlessly
     return {"estimate": ratio, "se": np.sqrt(np.clip(variance, 0, None))}
+
+
+def _raked_strata(
+    sums: Mapping[str, np.ndarray], membership: np.ndarray, to_group: sparse.csr_matrix, design: TwoPhaseDesign
+) -> np.ndarray:
+    """Per group, its strata with respondents: under raking the degrees of freedom are respondents
+    minus strata (phase 2 is one stratum per pathway x region, calibrated)."""
+    n_strata = len(design.stratum_invited)
+    respondents = np.asarray(_summing(design.cell_stratum, n_strata) @ sums["psus"])
+    stratum_group = np.zeros(n_strata, dtype="int64")
+    stratum_group[design.cell_stratum] = membership
+    return np.asarray(_summing(stratum_group, to_group.shape[0]) @ (respondents > 0).astype("float64"))
+
+
+def _raked_variance(
+    sums: Mapping[str, np.ndarray],
+    membership: np.ndarray,
+    to_group: sparse.csr_matrix,
+    design: TwoPhaseDesign,
+    ratio_s: np.ndarray,
+    total_s: np.ndarray,
+    z_sum: np.ndarray,
+    z_square: np.ndarray,
+) -> np.ndarray:
+    """The two-phase variance of :data:`RAKING_VARIANCE_METHOD` per group: v = Σ_h (v1_h + v2_h) with
+
+    * v2_h = (1 - m_h/n'_h) m_h/(m_h - 1) Σ_i (e_i - ē_h)², e the calibration residuals of z
+      (:func:`analysis.raking.calibration_residuals`; per unit, ``sums`` holds those of w·a·y and of
+      w·a, a = has a value, so that e = (e_wy - R e_w)/Σ w);
+    * v1_h = (1 - n_h/N_h) n_h/(n_h - 1) [Σ_i z_i² m_h/n'_h - ((Σ_i z_i)² - u2_h)/n_h], u2_h the
+      phase-2 term of the raw z (R's htvar(x, full) - htvar(x, phase2) with the phase-2 weights
+      n'_h/m_h);
+
+    z_i = w_i (y_i - R)/Σ w, 0 for respondents without a value; m_h respondents, n'_h invited not known
+    ineligible, n_h invited, N_h the frame's population of stratum h."""
+    n_strata = len(design.stratum_invited)
+    to_stratum = _summing(design.cell_stratum, n_strata)
+    residual_sum = (sums["e_wy"] - ratio_s * sums["e_w"]) / total_s
+    residual_square = (sums["e_wy2"] - 2 * ratio_s * sums["e_wy_w"] + ratio_s**2 * sums["e_w2"]) / total_s**2
+    m = np.asarray(to_stratum @ sums["psus"]).astype("float64")[:, None]
+    eligible = np.asarray(to_stratum @ design.cell_eligible).astype("float64")[:, None]
+    z_total, z_squares, e_total, e_squares = (
+        np.asarray(to_stratum @ np.nan_to_num(part)) for part in (z_sum, z_square, residual_sum, residual_square)
+    )
+    fraction = np.where(eligible > 0, m / np.where(eligible > 0, eligible, 1), 0.0)
+    spread = m / np.where(m > 1, m - 1, 1)
+
+    def phase2(total: np.ndarray, squares: np.ndarray) -> np.ndarray:
+        return np.where(m > 1, np.clip((1 - fraction) * spread * (squares - total**2 / np.maximum(m, 1)), 0, None), 0.0)
+
+    v2, raw2 = phase2(e_total, e_squares), phase2(z_total, z_squares)
+    invited = design.stratum_invited.astype("float64")[:, None]
+    correction = np.clip(1 - invited / design.stratum_population.astype("float64")[:, None], 0, None)
+    v1 = np.where(
+        invited > 1,
+        correction
+        * invited
+        / np.where(invited > 1, invited - 1, 1)
+        * (z_squares * fraction - (z_total**2 - raw2) / np.where(invited > 0, invited, 1)),
+        0.0,
+    )
+    stratum_group = np.zeros(n_strata, dtype="int64")
+    stratum_group[design.cell_stratum] = membership
+    return np.asarray(_summing(stratum_group, to_group.shape[0]) @ (v1 + v2))
+
+
+def _calibration_sums(
+    values: np.ndarray, unit: np.ndarray, weight: np.ndarray, design: TwoPhaseDesign, n_units: int
+) -> dict[str, np.ndarray]:
+    """Per unit (raking cell), the sums of the calibration residuals that :func:`_raked_variance` reads:
+    of e_wy and e_w (the residuals of w·a·y and w·a, a = has a value), their squares and product."""
+    if design.cell_margins is None:
+        raise ValueError("calibration sums need a raked design (TwoPhaseDesign.cell_margins)")
+    answered = ~np.isnan(values)
+    influence = np.concatenate([weight[:, None] * np.where(answered, values, 0.0), weight[:, None] * answered], 1)
+    margins = design.cell_margins[unit]
+    residual = calibration_residuals(
+        influence, design.cell_stratum[unit], [margins[:, 0], margins[:, 1]], weight / design.cell_factor[unit], weight
+    )
+    k = values.shape[1]
+    wy, w = residual[:, :k], residual[:, k:]
+    to_unit = _summing(unit, n_units)
+    return {
+        name: np.asarray(to_unit @ part)
+        for name, part in (("e_wy", wy), ("e_w", w), ("e_wy2", wy * wy), ("e_wy_w", wy * w), ("e_w2", w * w))
+    }
 
 
 def _design_effect(
@@ -384,6 +503,8 @@ def grouped_estimates(
     """
     values = np.asarray(values, dtype="float64").reshape(len(stratum), len(names))
     sums = _stratum_sums(values, np.asarray(stratum), len(strata), weight)
+    if weight is not None and design is not None and design.raked:
+        sums |= _calibration_sums(values, np.asarray(stratum), np.asarray(weight, dtype="float64"), design, len(strata))
     return estimates_from_sums(
         sums,
         names,
@@ -463,7 +584,11 @@ def estimates_from_sums(
         for weighting in weightings:
             if weighting == "weighted":
                 result = _taylor(sums, membership, to_group, design)
-                units = np.asarray(to_group @ (sums["psus"] > 0).astype("float64"))
+                units = (
+                    _raked_strata(sums, membership, to_group, design)
+                    if design is not None and design.raked
+                    else np.asarray(to_group @ (sums["psus"] > 0).astype("float64"))
+                )
                 df = np.repeat(np.asarray(to_group @ sums["psus"]) - units, k).reshape(n.shape)
                 result["lower"], result["upper"], method = _design_intervals(
                     result["estimate"], result["se"], n, df, proportion, confidence
@@ -526,7 +651,8 @@ class OutcomeEstimator:
         classes = len(self.class_weight)
         counts = (
             [class_counts(self.member, classes, state, len(score_of)) for state, score_of, _ in outcomes.values()]
-            if all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
+            if not self.design.raked
+            and all(countable(classes * len(score_of), len(self.stratum)) for _, score_of, _ in outcomes.values())
             else None
         )
         parts = []

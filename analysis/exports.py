@@ -17,7 +17,9 @@ Rebuilding the two-phase design of the weighted results in R::
     des <- twophase(id = list(~1, ~1), strata = list(~stratum, ~phase2_cell),
                     fpc = list(~stratum_population, NULL), subset = ~observed, data = d)
 
-(``observed``: respondents, and the known ineligible, whose ``phase2_cell`` is their own).
+(``observed``: respondents, and the known ineligible, whose ``phase2_cell`` is their own). With raked
+weights (``calibration = raking``) ``phase2_cell`` is the stratum and the design is then raked at
+phase 2 to the sex and age group margins (``calibrate(des, phase = 2, ..., calfun = "raking")``).
 """
 
 from __future__ import annotations
@@ -101,6 +103,29 @@ DESIGN_VARIABLES: dict[str, tuple[str, str, str]] = {
 }
 """Each design variable's label (Swedish, English) and description, in the file's order."""
 
+RAKED_DESIGN_VARIABLES: dict[str, tuple[str, str, str]] = {
+    "weighting_cell": (
+        "Rakingcell",
+        "Raking cell",
+        "The raking cell within the stratum: sex category | age group category of the (merged) margins; its "
+        "respondents share one raking factor.",
+    ),
+    "phase2_cell": (
+        "Fas 2-stratum",
+        "Phase-2 stratum",
+        "The phase-2 stratum under raking: the stratum, or stratum and 'ineligible' for the known ineligible; the "
+        "phase-2 weights are raked to the sex and age group margins (R: calibrate(des, phase = 2, formula = ~sex + "
+        "age_group within the stratum, calfun = 'raking')).",
+    ),
+    "adjustment_factor": (
+        "Rakingfaktor",
+        "Raking factor",
+        "Final weight / design weight: the raking factor of the person's raking cell (at most the trimming cap); "
+        "missing for non-respondents.",
+    ),
+}
+"""The design variables whose meaning differs when the weights are raked (``calibration = raking``)."""
+
 _YES_NO: dict[str, dict[int | float, str]] = {"sv": {0: "Nej", 1: "Ja"}, "en": {0: "No", 1: "Yes"}}
 
 
@@ -133,6 +158,7 @@ def respondent_file(results: RoundResults, responses: pd.DataFrame, q: Any) -> p
     stratum = (persons["pathway"].astype("string") + " " + persons["region"].astype("string")).to_numpy(dtype=object)
     invited = pd.Series(stratum).map(pd.Series(stratum).value_counts()).to_numpy()
     cell = pd.Series(persons["weighting_cell"], dtype="string")
+    raked = getattr(results.config, "calibration", "poststratification") == "raking"
     table = pd.DataFrame(
         {
             "respondent_id": persons["respondent_id"].astype("string"),
@@ -150,7 +176,11 @@ def respondent_file(results: RoundResults, responses: pd.DataFrame, q: Any) -> p
             "observed": (respondent | ~eligible).astype("int64"),
             "weighting_cell": cell,
             "phase2_cell": pd.array(
-                np.where(eligible, stratum + " " + cell.fillna("").to_numpy(dtype=object), stratum + " ineligible"),
+                np.where(
+                    eligible,
+                    stratum if raked else stratum + " " + cell.fillna("").to_numpy(dtype=object),
+                    stratum + " ineligible",
+                ),
                 dtype="string",
             ),
             "design_weight": persons["design_weight"].to_numpy(dtype="float64"),
@@ -170,17 +200,20 @@ def respondent_file(results: RoundResults, responses: pd.DataFrame, q: Any) -> p
         for prefix in ("score", "positive")
         if f"{prefix}_{dimension.id}" in persons
     }
-    return pd.concat([table, pd.DataFrame(answers), pd.DataFrame(scores)], axis=1)
+    result = pd.concat([table, pd.DataFrame(answers), pd.DataFrame(scores)], axis=1)
+    result.attrs["calibration"] = "raking" if raked else "poststratification"
+    return result
 
 
 def variable_list(table: pd.DataFrame, q: Any) -> pd.DataFrame:
     """Every column of :func:`respondent_file`: ``name, label_sv, label_en, type, description``."""
     items = {item.id: item for item in q.closed_items}
     dimensions = {dimension.id: dimension for dimension in q.dimensions}
+    design = DESIGN_VARIABLES | (RAKED_DESIGN_VARIABLES if table.attrs.get("calibration") == "raking" else {})
     rows = []
     for name in table.columns:
-        if name in DESIGN_VARIABLES:
-            label_sv, label_en, description = DESIGN_VARIABLES[name]
+        if name in design:
+            label_sv, label_en, description = design[name]
         elif name in items:
             item = items[name]
             label_sv, label_en = item.text.get("sv", ""), item.text.get("en", "")

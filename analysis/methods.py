@@ -5,15 +5,54 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.config import AnalysisConfig
-from analysis.estimates import CI_METHODS, VARIANCE_METHOD
+from analysis.estimates import CI_METHODS, RAKING_VARIANCE_METHOD, VARIANCE_METHOD
 from analysis.tables import conform
 
 __all__ = ["methods_table"]
 
 
-def methods_table(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
+def trimmed_text(margins: pd.DataFrame | None, below: int) -> str:
+    """The number of trimmed weights of the round (respondents at their stratum's cap), as published:
+    ``"fewer than 5"`` for 1 to ``below - 1`` (a count of persons), else the number."""
+    trimmed = 0 if margins is None or margins.empty else int(margins.loc[margins["margin"] == "sex", "trimmed"].sum())
+    return f"fewer than {below}" if 0 < trimmed < below else str(trimmed)
+
+
+def _weighting_statement(config: AnalysisConfig, margins: pd.DataFrame | None) -> str:
+    if config.calibration != "raking":
+        return (
+            "Weighted results: design weight N_h/n_h from the frame times a post-stratification factor by sex x age "
+            "group within pathway x region, so that the weighted respondents reproduce the frame's eligible "
+            "population in each cell: the sum of the design weights of the cell's invited persons, the known "
+            "ineligible (deceased, screened out) taken out first; the undeliverable, of unknown eligibility, count "
+            f"as eligible. Cells with fewer than {config.min_cell_respondents} respondents collapsed "
+            "with the adjacent age group within sex, then across sex."
+        )
+    trim = (
+        "No trimming."
+        if config.raking_trim is None
+        else f"Trimming: no adjustment factor above {config.raking_trim:g} x the median untrimmed factor of its "
+        "pathway x region; factors above the cap are set to it and the raking repeated until the margins hold with "
+        "every factor under the cap (bounded raking, R survey's calibrate(calfun = 'raking', bounds = c(0, cap))). "
+        f"Weights trimmed in this round: {trimmed_text(margins, config.mask_counts_below)}."
+    )
+    return (
+        "Weighted results (calibration raking): design weight N_h/n_h from the frame times a raking factor: within "
+        "each pathway x region the respondents' design weights are raked (iterative proportional fitting) to the "
+        "frame's eligible population by sex and by age group (the two margins, not their cross-classification; "
+        "every pathway's and region's total is reproduced too, as a sum of strata): the sum of the design weights "
+        "of the invited persons, the known ineligible (deceased, screened out) taken out first; the undeliverable, "
+        "of unknown eligibility, count as eligible. A margin category with fewer than "
+        f"{config.min_cell_respondents} respondents is merged with its smaller adjacent category (age groups), "
+        "the sex margin dropped when a sex falls short. " + trim
+    )
+
+
+def methods_table(config: AnalysisConfig, casemix: list[str], margins: pd.DataFrame | None = None) -> pd.DataFrame:
     """The ``methods`` table: each method as applied with ``config``, in words, for the method appendix
-    (``casemix``: the case-mix columns of the models)."""
+    (``casemix``: the case-mix columns of the models; ``margins``: the ``raking_margins`` of a raked run,
+    for its number of trimmed weights)."""
+    raked = config.calibration == "raking"
     statements = {
         "dispositions": (
             f"Complete: submitted with at least {config.complete_share:.0%} of the core items answered; partial: some "
@@ -38,16 +77,14 @@ def methods_table(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             else "Weights from the first principal component of each dimension's items (correlation matrix over respondents "
             "who answered all of them; loadings, negative ones set to 0, normalised to sum 1); equal weights when not possible."
         ),
-        "weighting": (
-            "Weighted results: design weight N_h/n_h from the frame times a post-stratification factor by sex x age "
-            "group within pathway x region, so that the weighted respondents reproduce the frame's eligible "
-            "population in each cell: the sum of the design weights of the cell's invited persons, the known "
-            "ineligible (deceased, screened out) taken out first; the undeliverable, of unknown eligibility, count "
-            f"as eligible. Cells with fewer than {config.min_cell_respondents} respondents collapsed "
-            "with the adjacent age group within sex, then across sex."
-        ),
-        "variance": VARIANCE_METHOD,
-        **{f"ci_method.{name}": text for name, text in CI_METHODS.items()},
+        "weighting": _weighting_statement(config, margins),
+        "variance": RAKING_VARIANCE_METHOD if raked else VARIANCE_METHOD,
+        **{
+            f"ci_method.{name}": text.replace("weighting cells with respondents", "strata with respondents")
+            if raked
+            else text
+            for name, text in CI_METHODS.items()
+        },
         "ci_method.delta_method": (
             "Case-mix adjusted values: delta-method standard error of the mean recycled prediction from the model's "
             "covariance; normal interval. A unit whose respondents are all positive (or none) is left out of the "
@@ -94,7 +131,14 @@ def methods_table(config: AnalysisConfig, casemix: list[str]) -> pd.DataFrame:
             "share are masked with the invited count. Where n is masked and the estimate shown, the estimate is "
             "rounded to a whole number and its standard error and interval are not shown (n = p(1-p)/se^2 would give n "
             "back). The weighting cells are published without populations, respondents and factors (population / "
-            "design weight gives the invited, population / (design weight x factor) the respondents)."
+            "design weight gives the invited, population / (design weight x factor) the respondents)"
+            + (
+                "; the raking margins without targets, achieved totals, respondent and trimmed counts, and the "
+                "round's number of trimmed weights shown as 'fewer than "
+                f"{config.mask_counts_below}' when it is 1 to {config.mask_counts_below - 1}."
+                if raked
+                else "."
+            )
         ),
     }
     return conform("methods", pd.DataFrame({"topic": list(statements), "description": list(statements.values())}))

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.config import AnalysisConfig
-from analysis.disclosure import published_weighting_cells
+from analysis.disclosure import published_raking_margins, published_weighting_cells
 from analysis.tables import TABLES, empty_table
 
 __all__ = ["RoundResults", "persons_table"]
@@ -46,7 +46,12 @@ class RoundResults:
         against the reference value.
     weighting_cells : DataFrame
         The post-stratification cells, after collapsing, with their factors
-        (for the analysis itself; :meth:`tables` publishes only the collapsing).
+        (for the analysis itself; :meth:`tables` publishes only the collapsing);
+        under raking the raking cells (one factor per sex x age group category).
+    raking_margins : DataFrame
+        Under raking, each stratum's margin categories with targets, achieved
+        totals, respondents and trimmed weights (for the analysis itself;
+        :meth:`tables` publishes only the categories); empty otherwise.
     dimension_weights : DataFrame
         The item weights within each dimension.
     methods : DataFrame
@@ -69,6 +74,7 @@ class RoundResults:
     dimension_results: pd.DataFrame = field(default_factory=lambda: empty_table("dimension_results"))
     adjusted_results: pd.DataFrame = field(default_factory=lambda: empty_table("adjusted_results"))
     weighting_cells: pd.DataFrame = field(default_factory=lambda: empty_table("weighting_cells"))
+    raking_margins: pd.DataFrame = field(default_factory=lambda: empty_table("raking_margins"))
     dimension_weights: pd.DataFrame = field(default_factory=lambda: empty_table("dimension_weights"))
     methods: pd.DataFrame = field(default_factory=lambda: empty_table("methods"))
     persons: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -76,11 +82,13 @@ class RoundResults:
     def tables(self) -> dict[str, pd.DataFrame]:
         """The published tables by name, in :data:`~analysis.tables.TABLES` order: as computed, but
         ``weighting_cells`` without its populations, respondent counts and factors
-        (:func:`analysis.disclosure.published_weighting_cells`)."""
-        return {
-            name: published_weighting_cells(self.weighting_cells) if name == "weighting_cells" else getattr(self, name)
-            for name in TABLES
+        (:func:`analysis.disclosure.published_weighting_cells`) and ``raking_margins`` without its
+        totals and counts (:func:`analysis.disclosure.published_raking_margins`)."""
+        published = {
+            "weighting_cells": published_weighting_cells(self.weighting_cells),
+            "raking_margins": published_raking_margins(self.raking_margins),
         }
+        return {name: published[name] if name in published else getattr(self, name) for name in TABLES}
 
 
 def persons_table(

@@ -32,10 +32,11 @@ from analysis.dispositions import classify_dispositions
 from analysis.estimates import OutcomeEstimator
 from analysis.methods import methods_table
 from analysis.mode import mode_casemix_column, mode_methods, response_by_mode, response_modes
+from analysis.raking import rake_round
 from analysis.rates import INELIGIBLE, response_by_sex_age_table, response_rates_table
 from analysis.results import RoundResults, persons_table
 from analysis.scores import dimension_item_weights, dimension_states, score_states, state_scores
-from analysis.tables import conform
+from analysis.tables import conform, empty_table
 from analysis.weighting import cell_labels, poststratify
 
 __all__ = ["analyse_round"]
@@ -73,7 +74,9 @@ def analyse_round(responses: pd.DataFrame, q: Any, *, config: AnalysisConfig | N
     -----
     Scores, weights and models use the respondents (complete, and partial
     too when ``config.include_partial``). Weighted results use the design
-    weight × post-stratification factor (:func:`analysis.weighting.poststratify`);
+    weight × post-stratification factor (:func:`analysis.weighting.poststratify`),
+    or × raking factor with ``config.calibration == "raking"``
+    (:func:`analysis.raking.rake_round`);
     unweighted results count each respondent once. The ``methods`` table
     states every choice for the report's appendix. BLAS runs on one thread
     inside (``threadpoolctl``): the matrices are small and many.
@@ -112,15 +115,25 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
     counted = ["complete", "partial"] if config.include_partial else ["complete"]
     is_respondent = persons["disposition"].isin(counted).to_numpy()
     is_eligible = ~persons["disposition"].isin(INELIGIBLE).to_numpy()
-    weighting = poststratify(
-        persons, is_respondent, min_cell_respondents=config.min_cell_respondents, is_eligible=is_eligible
-    )
+    if config.calibration == "raking":
+        weighting, margins, cell_margins = rake_round(
+            persons,
+            is_respondent,
+            is_eligible=is_eligible,
+            min_cell_respondents=config.min_cell_respondents,
+            trim=config.raking_trim,
+        )
+    else:
+        weighting = poststratify(
+            persons, is_respondent, min_cell_respondents=config.min_cell_respondents, is_eligible=is_eligible
+        )
+        margins, cell_margins = empty_table("raking_margins"), None
     cells = weighting.cells
     persons["weight"] = weighting.weight.to_numpy()
     persons["weighting_cell"] = cell_labels(weighting)
 
     # Respondents in row order: their answers are read, and their scores written back, in sequence.
-    units, person_unit, design = two_phase_units(persons, weighting)
+    units, person_unit, design = two_phase_units(persons, weighting, cell_margins)
     check_stratum_populations(design, person_unit, responses)
     respondent_rows = np.flatnonzero(is_respondent)
     stratum = person_unit[respondent_rows]
@@ -198,11 +211,16 @@ def _analyse(responses: pd.DataFrame, q: Any, config: AnalysisConfig) -> RoundRe
         dimension_results=dimension_results,
         adjusted_results=adjusted_results,
         weighting_cells=mask_cell_respondents(conform("weighting_cells", cells), hidden_units, config),
+        raking_margins=conform("raking_margins", margins),
         dimension_weights=mask_complete_cases(conform("dimension_weights", weights), config),
         methods=conform(
             "methods",
             pd.concat(
-                [methods_table(config, casemix_data.attrs["casemix"]), comparison_methods(), mode_methods(config)]
+                [
+                    methods_table(config, casemix_data.attrs["casemix"], margins),
+                    comparison_methods(),
+                    mode_methods(config),
+                ]
             ),
         ),
         persons=persons_table(persons, respondent_rows, dimension_scores, dimension_positive),

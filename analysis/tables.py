@@ -411,7 +411,7 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "weighting_cell",
             "string",
             "",
-            "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'.",
+            "Label of the post-stratification cell this frame cell was collapsed into, e.g. 'K 50-64..65-79' or 'alla 0-17..80+'; under raking (calibration = raking) its raking cell, 'sex category | age group category' of the merged margins, e.g. 'K | 65-79..80+', whose respondents share one adjustment factor (cell_population is then the raked respondents' weight total, not a target).",
         ),
         Column(
             "frame_population",
@@ -436,6 +436,42 @@ TABLES: dict[str, tuple[Column, ...]] = {
             "float64",
             "",
             "Post-stratification factor of the weighting cell: target / sum of respondents' design weights; missing when the cell has no respondents. Not published: missing in results.tables() and the written tables (with the design weight it gives back the invited and respondent counts of every stratum × sex × age group); kept in RoundResults.weighting_cells for the analysis itself.",
+        ),
+    ),
+    "raking_margins": (
+        *_keys("pathway", "region"),
+        Column(
+            "margin", "string", "", "The raking margin: sex or age_group (calibration = raking only; else no rows)."
+        ),
+        Column(
+            "category",
+            "string",
+            "",
+            "The margin's category after merging, e.g. 'K', '65-79..80+', or 'alla' where the sex margin was dropped (fewer respondents than min_cell_respondents in a sex).",
+        ),
+        Column(
+            "target",
+            "float64",
+            "persons",
+            "The category's eligible population in the frame (sum of the design weights of its invited persons not known to be ineligible), the raking target. Not published: missing in results.tables() and the written tables (with the design weight it gives back invited counts); kept in RoundResults.raking_margins.",
+        ),
+        Column(
+            "achieved",
+            "float64",
+            "persons",
+            "Sum of the category's respondents' final weights after raking (equal to target within the convergence tolerance). Not published, as target.",
+        ),
+        Column(
+            "respondents",
+            "Int64",
+            "respondents",
+            "Respondents in the category. Not published, as target.",
+        ),
+        Column(
+            "trimmed",
+            "Int64",
+            "respondents",
+            "Respondents of the category whose adjustment factor is at the trimming cap. Not published (a count of persons per stratum); the method appendix gives the round's total.",
         ),
     ),
     "dimension_weights": (

@@ -520,6 +520,14 @@ def _casemix_variables(q: Questionnaire) -> tuple[str, ...]:
     return ("age_group", "sex", *roles)
 
 
+def _trimmed(results: RoundResults) -> int:
+    """The round's respondents with a trimmed weight (each counted once, under the sex margin)."""
+    margins = getattr(results, "raking_margins", None)
+    if margins is None or margins.empty:
+        return 0
+    return int(margins.loc[margins["margin"] == "sex", "trimmed"].sum())
+
+
 def _method(
     results: RoundResults, q: Questionnaire, manifest: dict[str, object] | None, pathways: Sequence[str], lang: str
 ) -> MethodFacts:
@@ -547,6 +555,9 @@ def _method(
         casemix_mode=bool(getattr(config, "casemix_mode", False)),
         comparisons=tuple(getattr(config, "comparisons", ("regions_within_pathway",))),
         standardise_to=str(getattr(config, "standardise_to", "respondents")),
+        calibration=str(getattr(config, "calibration", "poststratification")),
+        raking_trim=getattr(config, "raking_trim", None),
+        trimmed=_trimmed(results),
         manifest=_manifest_facts(manifest or {}, pathways, lang),
     )
 

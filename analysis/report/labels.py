@@ -361,6 +361,51 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "uncertainty. The design effect (the variance against a simple random sample of as many respondents) and the "
         "effective number of respondents are given for every weighted result in the result tables.",
     ),
+    "method.raking_text": (
+        "Viktade resultat använder designvikten N<sub>h</sub>/n<sub>h</sub> från urvalsramen gånger en bortfallsjustering: "
+        "kalibrering genom raking (iterativ proportionell anpassning) inom varje vårdförlopp × region, så att de viktade "
+        "svarande återger urvalsramens målpopulation efter kön och efter åldersgrupp (de två marginalerna var för sig, "
+        "inte deras korsklassificering; varje vårdförlopps och regions totala population återges därmed också): de kända "
+        "som inte tillhör populationen (avlidna, ej aktuella) räknas bort först, medan de med okänd adress räknas med. En "
+        "åldersgrupp med färre än {cell} svarande slås ihop med sin minsta grannåldersgrupp, och könsmarginalen utelämnas "
+        "om ett kön har färre än {cell} svarande. {trim} Rapportens diagram och tabeller visar de viktade resultaten. "
+        "Osäkerheten i viktade resultat skattas för ett urval i två faser: först urvalet av n<sub>h</sub> av "
+        "N<sub>h</sub> personer i varje vårdförlopp × region, med ändlighetskorrektion (ett stratum där alla drogs, "
+        "n<sub>h</sub> = N<sub>h</sub>, bidrar inte med urvalsosäkerhet), sedan svaren som ett delurval inom varje "
+        "vårdförlopp × region, med vikterna kalibrerade till marginalerna. Svarsfasens osäkerhet skattas ur "
+        "kalibreringens residualer (det i resultatet som kön och åldersgrupp inte förklarar), urvalsfasens ur de "
+        "linjäriserade värdena själva; att marginalernas mål är skattade ur urvalet ingår alltså i osäkerheten. "
+        "Designeffekten (variansen jämförd med ett obundet slumpmässigt urval av lika många svarande) och det effektiva "
+        "antalet svarande redovisas för varje viktat resultat i resultattabellerna.",
+        "Weighted results use the design weight N<sub>h</sub>/n<sub>h</sub> from the frame times a non-response adjustment: "
+        "calibration by raking (iterative proportional fitting) within each pathway × region, so that the weighted "
+        "respondents reproduce the frame's target population by sex and by age group (the two margins separately, not "
+        "their cross-classification; every pathway's and region's total population is thereby reproduced too): those "
+        "known to be outside the population (deceased, screened out) are taken out first, while the undeliverable are "
+        "counted. An age group with fewer than {cell} respondents is merged with its smaller neighbouring age group, and "
+        "the sex margin is left out where a sex has fewer than {cell} respondents. {trim} The report's charts and tables "
+        "show the weighted results. The uncertainty of weighted results is estimated for a sample in two phases: first "
+        "the sample of n<sub>h</sub> of N<sub>h</sub> persons in each pathway × region, with the finite population "
+        "correction (a stratum drawn whole, n<sub>h</sub> = N<sub>h</sub>, adds no sampling uncertainty), then the "
+        "responses as a subsample within each pathway × region, with the weights calibrated to the margins. The "
+        "response phase's uncertainty is estimated from the calibration residuals (what sex and age group do not "
+        "explain of the result), the sampling phase's from the linearised values themselves; that the margins' targets "
+        "are estimated from the sample is thus part of the uncertainty. The design effect (the variance against a simple "
+        "random sample of as many respondents) and the effective number of respondents are given for every weighted "
+        "result in the result tables.",
+    ),
+    "method.raking_trim": (
+        "Vikterna trunkeras: ingen justeringsfaktor (slutlig vikt / designvikt) får överstiga {trim} gånger "
+        "medianfaktorn i sitt vårdförlopp × region före trunkering; faktorer över taket sätts till taket och rakingen "
+        "upprepas tills marginalerna stämmer med alla faktorer under taket. I denna undersökningsomgång trunkerades "
+        "vikten för {trimmed} svarande.",
+        "The weights are trimmed: no adjustment factor (final weight / design weight) may exceed {trim} times the "
+        "median untrimmed factor of its pathway × region; factors above the cap are set to it and the raking is "
+        "repeated until the margins hold with every factor under the cap. In this survey round the weights of "
+        "{trimmed} respondents were trimmed.",
+    ),
+    "method.raking_untrimmed": ("Vikterna trunkeras inte.", "The weights are not trimmed."),
+    "method.fewer_than": ("färre än {n}", "fewer than {n}"),
     "method.unweighted": (
         "Resultaten i rapporten är oviktade: varje svarande räknas en gång.",
         "The results in the report are unweighted: every respondent counts once.",
@@ -376,6 +421,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "viktceller i gruppen)",
         "Taylor linearisation for weighted means, with the t distribution and the design's degrees of freedom "
         "(respondents minus weighting cells in the group)",
+    ),
+    "ci.taylor_linearisation_raking": (
+        "Taylorlinearisering för viktade medelvärden, med t-fördelningen och designens frihetsgrader (svarande minus "
+        "vårdförlopp × region i gruppen)",
+        "Taylor linearisation for weighted means, with the t distribution and the design's degrees of freedom "
+        "(respondents minus pathway × region strata in the group)",
     ),
     "ci.logit": (
         "logit-intervall för viktade andelar (Taylorlinearisering, t-fördelningen med designens frihetsgrader; "

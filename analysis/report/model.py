@@ -166,6 +166,10 @@ class MethodFacts:
     casemix_mode: bool = False
     comparisons: tuple[str, ...] = ("regions_within_pathway",)
     standardise_to: str = "respondents"
+    calibration: str = "poststratification"
+    raking_trim: float | None = 5.0
+    trimmed: int = 0
+    """Raking: the respondents whose weight was trimmed (the round's total)."""
     manifest: tuple[tuple[str, str], ...] = ()
 
 

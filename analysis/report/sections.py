@@ -544,23 +544,49 @@ def _spoken_list(words: Sequence[str], layout: Layout) -> str:
     return ", ".join(words[:-1]) + f" {layout.text('and')} {words[-1]}"
 
 
+def _trimming(method: MethodFacts, layout: Layout) -> str:
+    """The trimming rule and how many weights it trimmed; a count of 1 to ``mask_counts_below - 1``
+    as "fewer than" (it counts persons)."""
+    if method.raking_trim is None:
+        return layout.text("method.raking_untrimmed")
+    few = 0 < method.trimmed < method.mask_counts_below
+    trimmed = (
+        layout.text("method.fewer_than", n=method.mask_counts_below) if few else number(method.trimmed, layout.lang)
+    )
+    return layout.text(
+        "method.raking_trim",
+        trim=number(method.raking_trim, layout.lang, 0 if float(method.raking_trim).is_integer() else 1),
+        trimmed=trimmed,
+    )
+
+
 def _method_text(method: MethodFacts, layout: Layout) -> list[Flowable]:
     """The method appendix's prose, in the report's language, with the run's own settings filled in."""
     variables = [layout.text(f"casemix.{v}") if v in CASEMIX_VARIABLES else v for v in method.casemix_variables]
     ordered = sorted(
         method.ci_methods, key=lambda code: CI_METHODS.index(code) if code in CI_METHODS else len(CI_METHODS)
     )
-    ci = _spoken_list([layout.text(f"ci.{code}") if code in CI_METHODS else code for code in ordered], layout)
+    raked = method.calibration == "raking"
+    ci = _spoken_list(
+        [
+            layout.text(f"ci.{code}_raking" if raked and code == "taylor_linearisation" else f"ci.{code}")
+            if code in CI_METHODS
+            else code
+            for code in ordered
+        ],
+        layout,
+    )
     item_weights = layout.text(
         f"weights.{method.dimension_weights}" if method.dimension_weights in ("equal", "pca") else "weights.equal"
     )
     respondents = layout.text("method.respondents_partial" if method.include_partial else "method.respondents_complete")
     share = percent(100 * method.complete_share, layout.lang)
-    weighting = (
-        layout.text("method.weighting_text", cell=method.min_cell_count)
-        if method.weighted
-        else layout.text("method.unweighted")
-    )
+    if not method.weighted:
+        weighting = layout.text("method.unweighted")
+    elif raked:
+        weighting = layout.text("method.raking_text", cell=method.min_cell_count, trim=_trimming(method, layout))
+    else:
+        weighting = layout.text("method.weighting_text", cell=method.min_cell_count)
     intervals = layout.text("method.intervals", ci=ci or "–")
     return [
         layout.para(layout.text("method.dispositions"), "h2"),

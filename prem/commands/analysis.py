@@ -164,16 +164,30 @@ def _questionnaire(responses: pd.DataFrame):
     return load_questionnaire(questionnaire_id, version=version)
 
 
-def analyse_source(source: RoundInput, *, casemix_mode: bool = False, standardise_to: str = "respondents"):
+def analyse_source(
+    source: RoundInput,
+    *,
+    casemix_mode: bool = False,
+    standardise_to: str = "respondents",
+    calibration: str = "poststratification",
+    raking_trim: float | None = 5.0,
+):
     """Analyse the round, with the care plan item case-mix adjusted too (the report singles it out);
     ``casemix_mode`` adds the mode of response (web/paper) to the case mix; ``standardise_to`` is the
-    case mix adjusted values are standardised to (:attr:`analysis.AnalysisConfig.standardise_to`)."""
+    case mix adjusted values are standardised to (:attr:`analysis.AnalysisConfig.standardise_to`);
+    ``calibration`` and ``raking_trim`` the non-response adjustment (:attr:`analysis.AnalysisConfig.calibration`)."""
     from analysis import AnalysisConfig, analyse_round
     from analysis.report import CARE_PLAN_ITEM
 
     q = _questionnaire(source.responses)
     adjusted_items = (CARE_PLAN_ITEM,) if any(item.id == CARE_PLAN_ITEM for item in q.scored_items) else ()
-    config = AnalysisConfig(adjusted_items=adjusted_items, casemix_mode=casemix_mode, standardise_to=standardise_to)
+    config = AnalysisConfig(
+        adjusted_items=adjusted_items,
+        casemix_mode=casemix_mode,
+        standardise_to=standardise_to,
+        calibration=calibration,
+        raking_trim=raking_trim,
+    )
     return analyse_round(source.responses, q, config=config), q
 
 
@@ -197,6 +211,35 @@ _STANDARDISE_TO = click.option(
     show_default=True,
     help="Case mix adjusted results are standardised to: the respondents' (unweighted) or the weighted national "
     "case mix (the population's); the appendix says which.",
+)
+_CALIBRATION = click.option(
+    "--calibration",
+    type=click.Choice(["poststratification", "raking"]),
+    default="poststratification",
+    show_default=True,
+    help="Non-response adjustment of the design weights within pathway x region: post-stratification by sex x "
+    "age group, or raking to the sex and age group margins with trimming; the appendix says which.",
+)
+
+
+def _trim(context: click.Context, parameter: click.Parameter, value: str) -> float | None:
+    """``--raking-trim``: a number or ``none`` (its range is checked with the other settings,
+    :class:`analysis.AnalysisConfig`)."""
+    if value.strip().lower() == "none":
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a number; give a multiple above 1, e.g. 5, or 'none'") from None
+
+
+_RAKING_TRIM = click.option(
+    "--raking-trim",
+    default="5",
+    show_default=True,
+    callback=_trim,
+    help="With --calibration raking: no adjustment factor above this multiple of its stratum's median untrimmed "
+    "factor ('none': no trimming); the appendix gives the rule and how many weights were trimmed.",
 )
 _FLOW = click.option(
     "--flow",
@@ -230,6 +273,8 @@ _FLOW = click.option(
 )
 @_CASEMIX_MODE
 @_STANDARDISE_TO
+@_CALIBRATION
+@_RAKING_TRIM
 def report(
     round_name: str | None,
     responses_path: Path | None,
@@ -242,6 +287,8 @@ def report(
     rules_path: Path | None,
     casemix_mode: bool,
     standardise_to: str,
+    calibration: str,
+    raking_trim: float | None,
 ) -> None:
     """Write a comparison PDF: a pathway's regions, a region's pathways, or the national overview."""
     from analysis.report import check_scope
@@ -266,6 +313,8 @@ def report(
         rules=rules,
         casemix_mode=casemix_mode,
         standardise_to=standardise_to,
+        calibration=calibration,
+        raking_trim=raking_trim,
     )
     click.echo(f"Wrote {out} ({kind} report, {len(content.dimensions)} dimensions, {lang}).")
 
@@ -285,6 +334,8 @@ def write_report(
     rules: list[PathwayRule] | None = None,
     casemix_mode: bool = False,
     standardise_to: str = "respondents",
+    calibration: str = "poststratification",
+    raking_trim: float | None = 5.0,
     progress: Callable[[str], None] = _no_progress,
     analysed: tuple[RoundResults, Any] | None = None,
 ):
@@ -305,7 +356,13 @@ def write_report(
     results, q = (
         analysed
         if analysed is not None
-        else analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
+        else analyse_source(
+            source,
+            casemix_mode=casemix_mode,
+            standardise_to=standardise_to,
+            calibration=calibration,
+            raking_trim=raking_trim,
+        )
     )
     progress("writing")
     content = build_content(
@@ -359,6 +416,8 @@ def write_report(
 )
 @_CASEMIX_MODE
 @_STANDARDISE_TO
+@_CALIBRATION
+@_RAKING_TRIM
 def tables(
     round_name: str | None,
     responses_path: Path | None,
@@ -368,6 +427,8 @@ def tables(
     labels_lang: str,
     casemix_mode: bool,
     standardise_to: str,
+    calibration: str,
+    raking_trim: float | None,
 ) -> None:
     """Write every result table of a round as CSV and Parquet, with the data dictionary."""
     if respondents_dir is not None and regions:
@@ -377,7 +438,13 @@ def tables(
     regions = tuple(code.zfill(2) for code in regions)
     source = _round_input(round_name, responses_path, None)
     results, q, written = write_round_tables(
-        source, out_dir, regions=regions or None, casemix_mode=casemix_mode, standardise_to=standardise_to
+        source,
+        out_dir,
+        regions=regions or None,
+        casemix_mode=casemix_mode,
+        standardise_to=standardise_to,
+        calibration=calibration,
+        raking_trim=raking_trim,
     )
     click.echo(f"Wrote {len(written)} files to {out_dir}.")
     if respondents_dir is not None:
@@ -396,6 +463,8 @@ def write_round_tables(
     regions: tuple[str, ...] | None = None,
     casemix_mode: bool = False,
     standardise_to: str = "respondents",
+    calibration: str = "poststratification",
+    raking_trim: float | None = 5.0,
 ):
     """Analyse ``source`` and write its tables (``prem tables`` and the staff pages).
 
@@ -404,7 +473,13 @@ def write_round_tables(
     """
     from analysis.tables import write_tables
 
-    results, q = analyse_source(source, casemix_mode=casemix_mode, standardise_to=standardise_to)
+    results, q = analyse_source(
+        source,
+        casemix_mode=casemix_mode,
+        standardise_to=standardise_to,
+        calibration=calibration,
+        raking_trim=raking_trim,
+    )
     return results, q, write_tables(results, out_dir, regions=regions)
 
 

@@ -341,3 +341,70 @@ def test_standardisation_target_is_chosen_and_stated(sample_dir, tmp_path):
     assert "weighted national case mix" in " ".join(methods.astype(str).to_numpy().ravel())
     bad = _run("tables", *source, "--standardise-to", "everyone", "--out", str(tmp_path / "bad"))
     assert bad.exit_code != 0 and "'everyone' is not one of 'respondents', 'population'" in bad.output
+
+
+def test_raking_is_chosen_and_stated(sample_dir, tmp_path):
+    """``--calibration raking`` through ``prem tables`` and ``prem report``: the raked weights, the margins
+    table (published without its totals and counts), the methods table and the appendix say so."""
+    source = ["--responses", str(sample_dir / "responses.csv")]
+    raked = ["--calibration", "raking", "--raking-trim", "4"]
+    tables = _run("tables", *source, *raked, "--out", str(tmp_path / "raked"))
+    assert tables.exit_code == 0, tables.output
+    default = _run("tables", *source, "--out", str(tmp_path / "default"))
+    assert default.exit_code == 0, default.output
+    margins = pd.read_csv(tmp_path / "raked" / "raking_margins.csv", dtype={"region": str})
+    assert set(margins["margin"]) == {"sex", "age_group"} and set(margins["region"]) == set(SIZES)
+    assert margins[["target", "achieved", "respondents", "trimmed"]].isna().all().all()
+    assert pd.read_csv(tmp_path / "default" / "raking_margins.csv").empty
+    methods = pd.read_csv(tmp_path / "raked" / "methods.csv").set_index("topic")["description"]
+    assert "raked (iterative proportional fitting)" in methods["weighting"]
+    assert "no adjustment factor above 4 x the median" in methods["weighting"]
+    assert (
+        "post-stratification factor"
+        in pd.read_csv(tmp_path / "default" / "methods.csv").set_index("topic")["description"]["weighting"]
+    )
+    cells = pd.read_csv(tmp_path / "raked" / "weighting_cells.csv")
+    assert cells["weighting_cell"].str.contains(" | ", regex=False).all()
+    raked_results = pd.read_csv(tmp_path / "raked" / "dimension_results.csv", dtype={"region": str})
+    default_results = pd.read_csv(tmp_path / "default" / "dimension_results.csv", dtype={"region": str})
+    weighted = raked_results["weighting"] == "weighted"
+    assert not np.allclose(raked_results.loc[weighted, "estimate"], default_results.loc[weighted, "estimate"])
+
+    pdf = tmp_path / "raked.pdf"
+    result = _run("report", *source, *raked, "--pathway", PATHWAY, "--out", str(pdf))
+    assert result.exit_code == 0, result.output
+    text = _text(pdf)
+    assert "kalibrering genom raking (iterativ proportionell anpassning)" in text
+    assert "får överstiga 4 gånger medianfaktorn" in text and "trunkerades vikten för" in text
+    assert "svarande minus vårdförlopp × region i gruppen" in text
+    english = tmp_path / "raked_en.pdf"
+    assert _run("report", *source, *raked, "--pathway", PATHWAY, "--lang", "en", "--out", str(english)).exit_code == 0
+    assert "calibration by raking (iterative proportional fitting)" in _text(english)
+    untrimmed = tmp_path / "untrimmed.pdf"
+    result = _run(
+        "report",
+        *source,
+        "--calibration",
+        "raking",
+        "--raking-trim",
+        "none",
+        "--pathway",
+        PATHWAY,
+        "--out",
+        str(untrimmed),
+    )
+    assert result.exit_code == 0, result.output
+    assert "Vikterna trunkeras inte." in _text(untrimmed)
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--calibration", "rake"], "'rake' is not one of 'poststratification', 'raking'"),
+        (["--calibration", "raking", "--raking-trim", "lots"], "'lots' is not a number"),
+        (["--calibration", "raking", "--raking-trim", "0.5"], "raking_trim is 0.5; expected a multiple"),
+    ],
+)
+def test_bad_calibration_options_are_clear_errors(sample_dir, tmp_path, option, message):
+    result = _run("tables", "--responses", str(sample_dir / "responses.csv"), *option, "--out", str(tmp_path / "t"))
+    assert result.exit_code != 0 and message in result.output, result.output

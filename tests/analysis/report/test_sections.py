@@ -216,3 +216,38 @@ def test_appendix_names_the_unadjusted_wilson_interval_when_the_analysis_used_it
         "deltametoden för de justerade resultaten (normalapproximation) och Wilsons intervall utan justering"
         in appendix
     )
+
+
+def test_appendix_states_raking_its_trimming_and_its_variance(tmp_path_factory, results, questionnaire, flow):
+    """A raked run: the appendix names raking, the margins, the trimming rule, the round's trimmed weights
+    (a count of 1-4 as "fewer than 5") and the variance, in Swedish and in English."""
+    margins = pd.DataFrame(
+        {
+            "pathway": "reumatoid-artrit",
+            "region": ["01", "01", "12"],
+            "margin": ["sex", "age_group", "sex"],
+            "category": ["K", "65-79..80+", "M"],
+            "target": 1.0,
+            "achieved": 1.0,
+            "respondents": 10,
+            "trimmed": [2, 2, 1],
+        }
+    )
+    raked = dataclasses.replace(
+        results, config=AnalysisConfig(calibration="raking", raking_trim=2.5), raking_margins=margins
+    )
+    _, pages = render(tmp_path_factory, raked, questionnaire, flow, "raked", kind="pathway", pathway="reumatoid-artrit")
+    appendix = appendix_text(pages)
+    assert "kalibrering genom raking (iterativ proportionell anpassning)" in appendix
+    assert "efter kön och efter åldersgrupp" in appendix and "efterstratifiering" not in appendix
+    assert "får överstiga 2,5 gånger medianfaktorn" in appendix
+    assert "trunkerades vikten för färre än 5 svarande" in appendix
+    assert "kalibreringens residualer" in appendix
+    many = dataclasses.replace(raked, raking_margins=margins.assign(trimmed=[7, 7, 5]))
+    _, pages = render(
+        tmp_path_factory, many, questionnaire, flow, "raked_en", kind="pathway", pathway="reumatoid-artrit", lang="en"
+    )
+    appendix = appendix_text(pages)
+    assert "calibration by raking (iterative proportional fitting)" in appendix
+    assert "the weights of 12 respondents were trimmed" in appendix
+    assert "respondents minus pathway × region strata in the group" in appendix
