@@ -42,6 +42,7 @@ from prem.fieldwork.paper import (
     store_paper_response,
 )
 from prem.staff.operations import StaffError, record
+from prem.survey.operations import lock_respondent
 from questionnaires import Item, Questionnaire
 
 __all__ = [
@@ -140,7 +141,9 @@ def region_respondent(
 ) -> Respondent | None:
     """The round's respondent ``respondent_id`` if they are in ``region`` (else ``None``, unknown or not).
 
-    The id is matched as typed, else in capitals (as prem's ids are printed).
+    The id is matched as typed, else in capitals (as prem's ids are printed). With ``for_update`` the
+    respondent is locked as the survey locks them for a save (:func:`prem.survey.operations.lock_respondent`,
+    on both databases), so a keying and the patient's own web answers act one after the other.
     """
     typed = respondent_id.strip()
     for candidate in dict.fromkeys((typed, typed.upper())):
@@ -149,8 +152,10 @@ def region_respondent(
             Respondent.region == region,
             Respondent.respondent_id == candidate,
         )
-        found = session.execute(query.with_for_update() if for_update else query).scalar_one_or_none()
+        found = session.execute(query).scalar_one_or_none()
         if found is not None:
+            if for_update:
+                lock_respondent(session, found)
             return found
     return None
 

@@ -20,7 +20,7 @@ from functools import cache
 from typing import cast
 
 from sqlalchemy import Select, Update, bindparam, case, delete, literal, select, update
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from prem.db import UTCDateTime
@@ -38,6 +38,7 @@ __all__ = [
     "count_code_attempt",
     "get_response",
     "give_back_code_attempt",
+    "lock_respondent",
     "refuse",
     "remember_language",
     "save_answers",
@@ -88,55 +89,67 @@ def _dialect_insert(dialect: str):
 
 
 @cache
-def _response_query(*, for_update: bool) -> Select:
-    query = select(Response).where(Response.respondent_pk == bindparam("respondent_pk"))
-    if for_update:
-        # The answers in a second statement, run once the lock is held: in PostgreSQL's READ COMMITTED a
-        # joined read would give the answers as they were when the statement started, before the wait
-        # for the lock, i.e. without those the lock holder just stored.
-        query = query.options(selectinload(Response.answers)).with_for_update(of=Response)
-    else:
-        query = query.options(joinedload(Response.answers))
-    return query.execution_options(populate_existing=True)
+def _response_query() -> Select:
+    return (
+        select(Response)
+        .where(Response.respondent_pk == bindparam("respondent_pk"))
+        .options(joinedload(Response.answers))
+        .execution_options(populate_existing=True)
+    )
 
 
 @cache
-def _write_lock() -> Update:
+def _respondent_lock() -> Update:
     return (
-        update(Response)
-        .where(Response.respondent_pk == bindparam("respondent"))
-        .values(updated_at=Response.updated_at)
+        update(Respondent)
+        .where(Respondent.id == bindparam("respondent"))
+        .values(status=Respondent.status)
+        .returning(Respondent.status)
         .execution_options(synchronize_session=False)
     )
 
 
-def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
-    """The respondent's response with its answers, if they have started (one statement; two when locking).
+def lock_respondent(session: Session, respondent: Respondent) -> None:
+    """Take the respondent's row lock for the rest of the transaction and read their status afresh.
 
-    With ``for_update`` the response row is locked for the rest of the
-    transaction and the answers are read after the lock is held, so that two
-    browsers of one patient save one after the other, each on the answers the
-    other stored. SQLite has no row locks: there the transaction takes the
-    database's write lock first (a write that changes nothing), waiting for
-    another writer's commit, and reads after it.
+    Every change of one respondent's answers or status (a save, a submission,
+    a refusal, a screening out) takes this lock first, so that two tabs of one
+    patient act one after the other and each decides on what the other
+    stored: a save after a refusal in another tab is refused like any save
+    after a refusal, a refusal after a submission likewise, and a save routes
+    on the answers the other tab just stored. It is an ``UPDATE`` that changes
+    nothing, one statement that locks on both databases: PostgreSQL waits for
+    the row and returns its last committed version; SQLite, which has no row
+    locks, takes the database's write lock. What the transaction reads after
+    it is read after the other's commit (a new statement in READ COMMITTED).
     """
-    if for_update and session.get_bind().dialect.name == "sqlite":
-        session.execute(_write_lock(), {"respondent": respondent.id})
-        for_update = False  # held: the joined read after it sees the last commit
-    query = _response_query(for_update=for_update)
-    return session.execute(query, {"respondent_pk": respondent.id}).unique().scalar_one_or_none()
+    status = session.execute(_respondent_lock(), {"respondent": respondent.id}).scalar_one()
+    set_committed_value(respondent, "status", status)
+
+
+def get_response(session: Session, respondent: Respondent, *, for_update: bool = False) -> Response | None:
+    """The respondent's response with its answers, if they have started (one statement).
+
+    With ``for_update`` the respondent is locked first (:func:`lock_respondent`, one more statement),
+    so the response and its answers are those the other tabs of the patient last stored.
+    """
+    if for_update:
+        lock_respondent(session, respondent)
+    return session.execute(_response_query(), {"respondent_pk": respondent.id}).unique().scalar_one_or_none()
 
 
 def start_response(session: Session, respondent: Respondent, questionnaire) -> Response:
-    """The respondent's response (locked, with its answers), created on first use against ``questionnaire``.
+    """The respondent's response with its answers, the respondent locked (:func:`lock_respondent`),
+    created on first use against ``questionnaire``.
 
-    Two browsers starting at once still give one response: the row is
-    inserted with ``ON CONFLICT DO NOTHING`` on the unique respondent and
-    then read back. A response that exists costs one query.
+    Two browsers starting at once wait for each other at the lock and give one
+    response (the insert's ``ON CONFLICT DO NOTHING`` on the unique respondent
+    is a second guard). A response that exists costs two statements: the lock
+    and the read.
     """
+    response = get_response(session, respondent, for_update=True)  # the respondent's status read afresh too
     if respondent.status in _FINAL:
         raise ResponseFrozen(f"respondent {respondent.respondent_id} is {respondent.status}")
-    response = get_response(session, respondent, for_update=True)
     if response is None:
         now = utc_now()
         insert = _insert(session)
@@ -151,7 +164,7 @@ def start_response(session: Session, respondent: Respondent, questionnaire) -> R
             )
             .on_conflict_do_nothing(index_elements=["respondent_pk"])
         )
-        response = get_response(session, respondent, for_update=True)
+        response = get_response(session, respondent)  # the lock is held
     assert response is not None, "the insert made it, or it was there"
     if response.is_submitted:
         raise ResponseFrozen(f"respondent {respondent.respondent_id} has already submitted")
@@ -295,6 +308,7 @@ def submit(session: Session, respondent: Respondent, questionnaire, *, at: datet
 
 
 def _leave(session: Session, respondent: Respondent, status: RespondentStatus) -> None:
+    lock_respondent(session, respondent)
     if respondent.status == status.value:
         return
     if respondent.status in _FINAL:

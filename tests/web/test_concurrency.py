@@ -94,3 +94,81 @@ def test_a_save_waiting_for_anothers_lock_routes_on_what_that_one_stored(app, ma
     with app.app_context():
         stored = dict(db.session.execute(select(Answer.item_id, Answer.code)).all())
     assert stored == {"overall_rating": 1, "municipality_contact": 1, "municipality_coordination": 2}
+
+
+def _race(app, first_action, second_action) -> list[BaseException | None]:
+    """Run ``first_action`` in a transaction held open until ``second_action`` (in another transaction,
+    on the same respondent as read before the first one's write) has been waiting for a second; returns
+    what each raised (``None``: nothing)."""
+    first_done = threading.Event()
+    second_started = threading.Event()
+    release_first = threading.Event()
+    outcome: list[BaseException | None] = [None, None]
+
+    def first() -> None:
+        try:
+            with transaction(app, upgrade=False) as session:
+                first_action(session, session.execute(select(Respondent)).scalar_one())
+                session.flush()
+                first_done.set()
+                assert release_first.wait(timeout=30)
+        except BaseException as error:  # reported to the test
+            outcome[0] = error
+            first_done.set()
+
+    def second() -> None:
+        try:
+            with transaction(app, upgrade=False) as session:
+                respondent = session.execute(select(Respondent)).scalar_one()  # read before the first writes
+                respondent.status  # noqa: B018 (loaded now)
+                assert first_done.wait(timeout=30)
+                second_started.set()
+                second_action(session, respondent)
+        except BaseException as error:
+            outcome[1] = error
+            second_started.set()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    assert second_started.wait(timeout=30)
+    time.sleep(1.0)  # the second is now waiting for the first's lock
+    release_first.set()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcome
+
+
+def test_a_save_racing_a_refusal_in_another_tab_stores_nothing(app, make_round):
+    """Refused in one tab while a page is being saved in another: the refusal's deletion holds, the save
+    is refused as after any refusal, and the export never shows a refused person with answers."""
+    make_round(size=1)
+    with transaction(app, upgrade=False) as session:
+        operations.save_answers(session, session.execute(select(Respondent)).scalar_one(), {"overall_rating": 1}, Q)
+    outcome = _race(
+        app,
+        lambda session, respondent: operations.refuse(session, respondent),
+        lambda session, respondent: operations.save_answers(session, respondent, {"needs_met": 2}, Q),
+    )
+    assert outcome[0] is None and isinstance(outcome[1], operations.ResponseFrozen)
+    with app.app_context():
+        assert db.session.execute(select(Respondent.status)).scalar_one() == "refused"
+        assert db.session.execute(select(func.count()).select_from(Response)).scalar_one() == 0
+        assert db.session.execute(select(func.count()).select_from(Answer)).scalar_one() == 0
+
+
+def test_a_refusal_racing_a_submission_in_another_tab_leaves_the_submission(app, make_round):
+    """Submitted in one tab while "I do not want to take part" is confirmed in another: the submission was
+    acknowledged, so it stands and the refusal is refused, as after any submission."""
+    make_round(size=1)
+    with transaction(app, upgrade=False) as session:
+        operations.save_answers(session, session.execute(select(Respondent)).scalar_one(), {"overall_rating": 1}, Q)
+    outcome = _race(
+        app,
+        lambda session, respondent: operations.submit(session, respondent, Q),
+        lambda session, respondent: operations.refuse(session, respondent),
+    )
+    assert outcome[0] is None and isinstance(outcome[1], operations.ResponseFrozen)
+    with app.app_context():
+        assert db.session.execute(select(Respondent.status)).scalar_one() == "submitted"
+        assert db.session.execute(select(Answer.item_id, Answer.code)).all() == [("overall_rating", 1)]

@@ -217,11 +217,10 @@ def test_a_page_save_takes_six_statements_however_much_was_answered(app, client,
     """Pins the round trips of the most frequent request, so that they do not creep back.
 
     The session with its respondent and round, the response with its answers,
-    the same locked for the save and its answers read once the lock is held
-    (PostgreSQL: ``SELECT … FOR UPDATE``, then the answers; SQLite: the write
-    lock taken, then the joined read), one upsert of the page's answers, one
-    update of the response (its resume page and time); clearing an answer adds
-    its delete.
+    the respondent's lock for the save (``prem.survey.operations.lock_respondent``)
+    and the response with its answers read again once it is held, one upsert of
+    the page's answers, one update of the response (its resume page and time);
+    clearing an answer adds its delete.
     """
     sample = make_round()
     respondent_id, code = next(iter(sample.codes.items()))
