@@ -58,7 +58,6 @@ from prem.fieldwork.models import ModeConflict, Respondent, RespondentStatus, Su
 from prem.fieldwork.operations import FieldworkError, get_round, utc_now
 
 if TYPE_CHECKING:
-    from prem.survey.models import Response
     from questionnaires import Questionnaire
 
 __all__ = [
@@ -257,16 +256,21 @@ def store_paper_response(
     q: Questionnaire,
     respondent: Respondent,
     answers: Mapping[str, int | str],
-    previous: Response | None,
 ) -> Conflict | None:
     """Store one checked paper questionnaire under "the first complete response counts"; the conflict, if any.
 
-    ``previous`` is the respondent's response, if they have one. A submitted
-    one counts and the paper answers are not stored; an unfinished one is
-    replaced. Every conflict is recorded as a :class:`ModeConflict` row.
+    The respondent is locked first, as the web survey locks them for every
+    change (:func:`prem.survey.operations.lock_respondent`), and their response
+    and status are read after it: a web submission committed meanwhile is seen
+    and counts. A submitted response counts and the paper answers are not
+    stored; an unfinished one is replaced. Every conflict is recorded as a
+    :class:`ModeConflict` row.
     """
     from prem.survey.models import Answer, Response
+    from prem.survey.operations import lock_respondent
 
+    lock_respondent(session, respondent)
+    previous = session.execute(select(Response).where(Response.respondent_pk == respondent.id)).scalar_one_or_none()
     now = utc_now()
     conflict: Conflict | None = None
     if previous is not None and previous.submitted_at is not None:
@@ -330,7 +334,6 @@ def import_paper_answers(
     Raises :class:`PaperKeyingError` listing every discrepancy between the
     keyings, or every invalid cell, before anything is written.
     """
-    from prem.survey.models import Response
     from questionnaires import load_questionnaire
 
     survey_round = get_round(session, round_name)
@@ -371,15 +374,9 @@ def import_paper_answers(
         answers_of[respondent_id] = checked.answers
     _fail(path, problems)
 
-    existing = {
-        response.respondent_pk: response
-        for response in session.execute(
-            select(Response).where(Response.respondent_pk.in_([r.id for r in respondents.values()]))
-        ).scalars()
-    }
-    for respondent_id, answers in answers_of.items():
-        respondent = respondents[respondent_id]
-        conflict = store_paper_response(session, survey_round, q, respondent, answers, existing.get(respondent.id))
+    # One respondent after the other in id order, so that two imports at once lock in the same order.
+    for respondent_id, answers in sorted(answers_of.items(), key=lambda pair: respondents[pair[0]].id):
+        conflict = store_paper_response(session, survey_round, q, respondents[respondent_id], answers)
         if conflict is not None:
             result.conflicts.append(conflict)
         if conflict is None or conflict.rule != CONFLICT_RULES[0]:

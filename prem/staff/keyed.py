@@ -221,12 +221,7 @@ def _store(
     how: str,
 ) -> Conflict | None:
     """Store the verified answers under the first-complete-response rule; the keyings are done with."""
-    from prem.survey.models import Response
-
-    previous = session.execute(
-        select(Response).where(Response.respondent_pk == respondent.id).with_for_update()
-    ).scalar_one_or_none()
-    conflict = store_paper_response(session, survey_round, q, respondent, checked.answers, previous)
+    conflict = store_paper_response(session, survey_round, q, respondent, checked.answers)
     session.execute(delete(PaperKeying).where(PaperKeying.respondent_pk == respondent.id))
     if conflict is not None and conflict.rule == CONFLICT_RULES[0]:
         outcome = f"not stored: the {conflict.counted} response submitted earlier counts"

@@ -172,3 +172,29 @@ def test_a_refusal_racing_a_submission_in_another_tab_leaves_the_submission(app,
     with app.app_context():
         assert db.session.execute(select(Respondent.status)).scalar_one() == "submitted"
         assert db.session.execute(select(Answer.item_id, Answer.code)).all() == [("overall_rating", 1)]
+
+
+def test_a_paper_import_racing_a_web_submission_keeps_the_submission(app, make_round, tmp_path):
+    """The region imports a keyed paper batch while the same patient is submitting on the web: the web
+    submission was acknowledged, so it counts and the paper questionnaire is recorded as the conflict,
+    not stored over it (the import decides on the response as it is after the submission's commit)."""
+    from prem.fieldwork.models import ModeConflict
+    from prem.fieldwork.paper import import_paper_answers
+
+    from .test_paper import answers_row, keyed_file
+
+    sample = make_round(size=1)
+    respondent_id = next(iter(sample.codes))
+    with transaction(app, upgrade=False) as session:
+        operations.save_answers(session, session.execute(select(Respondent)).scalar_one(), {"overall_rating": 1}, Q)
+    batch = keyed_file(tmp_path / "keyed.csv", [answers_row(respondent_id)])
+    outcome = _race(
+        app,
+        lambda session, respondent: operations.submit(session, respondent, Q),
+        lambda session, respondent: import_paper_answers(session, "vår-2026", batch),
+    )
+    assert outcome == [None, None]
+    with app.app_context():
+        assert db.session.execute(select(Response.mode, Response.submitted_at.is_not(None))).all() == [("web", True)]
+        assert db.session.execute(select(Answer.item_id, Answer.code)).all() == [("overall_rating", 1)]
+        assert db.session.execute(select(ModeConflict.counted, ModeConflict.other)).all() == [("web", "paper")]
