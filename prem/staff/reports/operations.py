@@ -255,7 +255,7 @@ def claim_next(session: Session, *, stale: timedelta, attempts: int, now: dateti
         same = (StaffJob.id == job_id) & (StaffJob.state == state)
         same &= StaffJob.heartbeat_at.is_(None) if heartbeat is None else StaffJob.heartbeat_at == heartbeat
         if tried >= attempts:
-            interrupted = JobRequestError(Message("The work was interrupted too many times."))
+            interrupted = UserError(Message("The work was interrupted too many times."))
             session.execute(
                 update(StaffJob)
                 .where(same)
