@@ -315,11 +315,15 @@ def _raked_strata(
 ) -> np.ndarray:
     """Per group, its strata with respondents: under raking the degrees of freedom are respondents
     minus strata (phase 2 is one stratum per pathway x region, calibrated)."""
-    n_strata = len(design.stratum_invited)
-    respondents = np.asarray(_summing(design.cell_stratum, n_strata) @ sums["psus"])
-    stratum_group = np.zeros(n_strata, dtype="int64")
+    respondents = np.asarray(_summing(design.cell_stratum, len(design.stratum_invited)) @ sums["psus"])
+    return np.asarray(_strata_summing(design, membership, to_group) @ (respondents > 0).astype("float64"))
+
+
+def _strata_summing(design: TwoPhaseDesign, membership: np.ndarray, to_group: sparse.csr_matrix) -> sparse.csr_matrix:
+    """:func:`_summing` of the strata into the groups: a stratum's group is that of its units (``membership``)."""
+    stratum_group = np.zeros(len(design.stratum_invited), dtype="int64")
     stratum_group[design.cell_stratum] = membership
-    return np.asarray(_summing(stratum_group, to_group.shape[0]) @ (respondents > 0).astype("float64"))
+    return _summing(stratum_group, to_group.shape[0])
 
 
 def _raked_variance(
@@ -369,9 +373,7 @@ def _raked_variance(
         * (z_squares * fraction - (z_total**2 - raw2) / np.where(invited > 0, invited, 1)),
         0.0,
     )
-    stratum_group = np.zeros(n_strata, dtype="int64")
-    stratum_group[design.cell_stratum] = membership
-    return np.asarray(_summing(stratum_group, to_group.shape[0]) @ (v1 + v2))
+    return np.asarray(_strata_summing(design, membership, to_group) @ (v1 + v2))
 
 
 def _calibration_sums(
